@@ -1,0 +1,72 @@
+/**
+ * The three operations git runs a helper for (gitcredentials(7) "CUSTOM HELPERS"): `get`,
+ * `store`, `erase`. They see a parsed request and the stores, never stdin or stdout.
+ */
+import type { CredentialRequest } from './protocol.js';
+import { answerFor, candidatesFor, entryMatches, entryToStore, keyOf, sameCredential, shouldErase } from './matching.js';
+import { sameKey, type Secrets, type StoredEntry, type TokenStore } from '../store/types.js';
+
+/** `get`: the attributes to answer with, or none. An entry whose secret is gone is skipped. */
+export async function getCredential(req: CredentialRequest, stores: readonly TokenStore[], nowMs: number): Promise<Array<[string, string]>> {
+  for (const entry of candidatesFor(req, await listTagged(stores), nowMs)) {
+    const secrets = await entry.store.read(entry);
+    if (!secrets) continue;
+    const answer = answerFor(req, entry, secrets);
+    if (answer.length > 0) return answer;
+  }
+  return [];
+}
+
+export interface StoreOutcome {
+  /** `stored` (written), `unchanged` (already held exactly this), `ignored` (nothing to keep). */
+  result: 'stored' | 'unchanged' | 'ignored';
+  store?: TokenStore;
+}
+
+/**
+ * `store`: keep the credential in `target`, replacing the entry with the same key wherever it
+ * is. Storing what is already stored writes nothing (git sends `store` after every successful
+ * request), and keeps what login learnt about the token.
+ */
+export async function storeCredential(
+  req: CredentialRequest,
+  stores: readonly TokenStore[],
+  pickTarget: () => Promise<TokenStore>,
+  nowMs: number,
+): Promise<StoreOutcome> {
+  const next = entryToStore(req, nowMs);
+  if (!next) return { result: 'ignored' };
+  let previous: { entry: StoredEntry; secrets: Secrets | undefined; store: TokenStore } | undefined;
+  const holding = (await listTagged(stores)).filter((t) => sameKey(t, next.entry));
+  const found = holding[0];
+  if (found) previous = { entry: found, secrets: await found.store.read(found), store: found.store };
+  if (previous?.secrets && sameCredential(previous.entry, previous.secrets, next.entry, next.secrets)) {
+    return { result: 'unchanged', store: previous.store };
+  }
+  const target = await pickTarget();
+  if (previous?.entry.isDefault) next.entry.isDefault = true;
+  await target.put(next.entry, next.secrets);
+  for (const t of holding) if (t.store !== target) await t.store.erase(next.entry);
+  return { result: 'stored', store: target };
+}
+
+/** `erase`: remove every matching entry (git 2.42: only where a given password matches). */
+export async function eraseCredential(req: CredentialRequest, stores: readonly TokenStore[]): Promise<number> {
+  if (!keyOf(req)) return 0;
+  let erased = 0;
+  for (const entry of await listTagged(stores)) {
+    if (!entryMatches(req, entry)) continue;
+    const secrets = req.password !== undefined || req.credential !== undefined ? await entry.store.read(entry) : undefined;
+    if (shouldErase(req, entry, secrets) && (await entry.store.erase(entry))) erased++;
+  }
+  return erased;
+}
+
+type Tagged = StoredEntry & { store: TokenStore };
+
+/** Every entry of every store, each with the store that holds it. */
+async function listTagged(stores: readonly TokenStore[]): Promise<Tagged[]> {
+  const out: Tagged[] = [];
+  for (const store of stores) for (const entry of await store.list()) out.push({ ...entry, store });
+  return out;
+}

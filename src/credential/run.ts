@@ -1,0 +1,64 @@
+/**
+ * The fast path: what runs when git calls `git-credential-bitbucket get|store|erase`. It loads
+ * the parser, the matching rules and the stores, nothing else: no CLI framework, no HTTP.
+ * Stdout carries only the `get` answer; diagnostics go to stderr as one line.
+ */
+import { formatCredential, parseCredential } from './protocol.js';
+import { eraseCredential, getCredential, storeCredential } from './helper.js';
+import { dataDir } from '../store/paths.js';
+import { allStores, configuredBackend, openStores, selectBackend } from '../store/select.js';
+import { recordFileFallback } from '../store/settings.js';
+
+export const HELPER_OPERATIONS = ['get', 'store', 'erase'] as const;
+export type HelperOperation = (typeof HELPER_OPERATIONS)[number];
+
+export interface HelperIO {
+  readInput(): string;
+  stdout(text: string): void;
+  stderr(text: string): void;
+  env: NodeJS.ProcessEnv;
+  now(): number;
+}
+
+export const PREFIX = 'git-credential-bitbucket';
+
+export async function runHelperOperation(op: HelperOperation, io: HelperIO): Promise<number> {
+  const parsed = parseCredential(io.readInput());
+  if (!parsed.ok) {
+    io.stderr(`${PREFIX}: ${op}: ${parsed.error}; nothing was ${op === 'get' ? 'returned' : op === 'store' ? 'stored' : 'erased'}\n`);
+    return 1;
+  }
+  const req = parsed.request;
+  const dir = dataDir(io.env);
+  const stores = openStores(dir);
+  try {
+    switch (op) {
+      case 'get': {
+        const answer = await getCredential(req, allStores(stores), io.now());
+        // Format fully before writing anything: an unsafe value means no answer at all.
+        if (answer.length > 0) io.stdout(formatCredential(answer));
+        return 0;
+      }
+      case 'store': {
+        await storeCredential(req, allStores(stores), async () => {
+          const selection = selectBackend(stores, await configuredBackend(io.env));
+          if (selection.configured.choice === 'auto') await recordFileFallback(dir, selection.fallbackReason, io.now());
+          return selection.store;
+        }, io.now());
+        return 0;
+      }
+      case 'erase':
+        await eraseCredential(req, allStores(stores));
+        return 0;
+    }
+  } catch (err) {
+    io.stderr(`${PREFIX}: ${op}: ${oneLine(err)}\n`);
+    return 1;
+  }
+}
+
+/** An error as one line: our own errors carry safe messages; anything else is summarised. */
+export function oneLine(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.split('\n')[0] ?? 'unexpected error';
+}

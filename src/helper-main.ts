@@ -1,0 +1,25 @@
+/**
+ * The credential fast path, bundled on its own as CommonJS (measured faster to start than ESM):
+ * `git-credential-bitbucket get|store|erase`. It loads no command-line framework, no HTTP and
+ * no module the operation does not need. The launcher routes here; see bin/.
+ */
+import { runHelperOperation, type HelperOperation } from './credential/run.js';
+import { readDescription } from './credential/input.js';
+
+const op = process.argv[2] as HelperOperation;
+
+runHelperOperation(op, {
+  readInput: () => readDescription(0),
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+  env: process.env,
+  now: () => Date.now(),
+}).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`git-credential-bitbucket: ${op}: ${err instanceof Error ? err.message.split('\n')[0] : 'unexpected error'}\n`);
+    process.exitCode = 1;
+  },
+);

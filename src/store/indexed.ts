@@ -1,0 +1,84 @@
+/**
+ * The common half of the file and keyring stores: an index file of entries, read without a
+ * lock and rewritten under one. Subclasses decide where the secrets live.
+ */
+import path from 'node:path';
+import { withLock } from './lock.js';
+import { ensurePrivateDir, readStoreFile, writeStoreFile, type DiskEntry, type StoreFileData } from './storefile.js';
+import { sameKey, type BackendKind, type CredentialKey, type Secrets, type StoredEntry, type TokenStore } from './types.js';
+
+export abstract class IndexedStore implements TokenStore {
+  abstract readonly kind: BackendKind;
+  abstract readonly location: string;
+
+  constructor(readonly file: string) {}
+
+  /** Where the secrets of `entry` are, given the index entry as read from disk. */
+  protected abstract readSecrets(entry: DiskEntry): Secrets | undefined;
+  /** Called under the lock before the index gains `entry`; returns what the index keeps. */
+  protected abstract storeSecrets(entry: StoredEntry, secrets: Secrets): DiskEntry;
+  /** Called under the lock after the index lost `entry`. */
+  protected abstract dropSecrets(entry: DiskEntry): void;
+
+  async list(): Promise<StoredEntry[]> {
+    return readStoreFile(this.file).entries.map(withoutSecrets);
+  }
+
+  async read(key: CredentialKey): Promise<Secrets | undefined> {
+    const entry = readStoreFile(this.file).entries.find((e) => sameKey(e, key));
+    return entry ? this.readSecrets(entry) : undefined;
+  }
+
+  async put(entry: StoredEntry, secrets: Secrets): Promise<void> {
+    await this.mutate((data) => {
+      const kept = this.storeSecrets(entry, secrets);
+      data.entries = data.entries.filter((e) => !sameKey(e, entry));
+      data.entries.push(kept);
+      return [];
+    });
+  }
+
+  async erase(key: CredentialKey): Promise<boolean> {
+    const gone = await this.mutate((data) => {
+      const removed = data.entries.filter((e) => sameKey(e, key));
+      if (removed.length === 0) return null;
+      data.entries = data.entries.filter((e) => !sameKey(e, key));
+      return removed;
+    });
+    return gone !== null && gone.length > 0;
+  }
+
+  async updateEntries(fn: (entries: StoredEntry[]) => StoredEntry[]): Promise<void> {
+    await this.mutate((data) => {
+      const updated = fn(data.entries.map(withoutSecrets));
+      data.entries = data.entries.map((old) => {
+        const next = updated.find((u) => sameKey(u, old));
+        return next ? { ...next, hasPassword: old.hasPassword, hasCredential: old.hasCredential, ...(old.secrets ? { secrets: old.secrets } : {}) } : old;
+      });
+      return [];
+    });
+  }
+
+  /**
+   * Read-modify-write under the lock. `fn` edits `data` in place and returns the entries it
+   * removed (their secrets are dropped only after the new index is safely on disk), or null
+   * when it changed nothing, in which case nothing is written.
+   */
+  private async mutate(fn: (data: StoreFileData) => DiskEntry[] | null): Promise<DiskEntry[] | null> {
+    ensurePrivateDir(path.dirname(this.file));
+    return withLock(`${this.file}.lock`, async () => {
+      const data = readStoreFile(this.file);
+      const removed = fn(data);
+      if (removed === null) return null;
+      await writeStoreFile(this.file, data);
+      for (const e of removed) this.dropSecrets(e);
+      return removed;
+    });
+  }
+}
+
+/** The entry as callers see it: never with its secrets. */
+export function withoutSecrets(e: DiskEntry): StoredEntry {
+  const { secrets: _secrets, ...rest } = e;
+  return rest;
+}

@@ -1,0 +1,105 @@
+/**
+ * The OS keyring backend (Secret Service on Linux, Keychain on macOS, Credential Manager on
+ * Windows) through @napi-rs/keyring. Secrets live in the keyring, one item per entry under
+ * the service `git-credential-bitbucket`; the non-secret metadata lives in an index file
+ * beside the file store, so that listing and matching never unlock anything.
+ */
+import { createRequire } from 'node:module';
+import { IndexedStore } from './indexed.js';
+import type { DiskEntry } from './storefile.js';
+import { keyLabel, StoreError, type Secrets, type StoredEntry } from './types.js';
+
+export const KEYRING_SERVICE = 'git-credential-bitbucket';
+
+interface KeyringEntry {
+  getPassword(): string | null;
+  setPassword(password: string): void;
+  deletePassword(): unknown;
+}
+interface KeyringModule {
+  Entry: new (service: string, account: string) => KeyringEntry;
+}
+
+let binding: KeyringModule | undefined;
+
+/** Loads the native binding on first use only: `get` on the file backend never pays for it. */
+function keyring(): KeyringModule {
+  if (!binding) {
+    try {
+      binding = createRequire(import.meta.url)('@napi-rs/keyring') as KeyringModule;
+    } catch (err) {
+      throw new StoreError(`the OS keyring binding could not be loaded: ${(err as Error).message.split('\n')[0]}`);
+    }
+  }
+  return binding;
+}
+
+function entryFor(service: string, account: string): KeyringEntry {
+  return new (keyring().Entry)(service, account);
+}
+
+function describe(err: unknown): string {
+  return ((err as Error)?.message ?? String(err)).split('\n')[0] ?? 'unknown error';
+}
+
+/**
+ * Whether the keyring answers at all: one lookup of an item that does not exist. On Linux
+ * without a session bus there is no Secret Service to ask, so we do not try.
+ */
+export function probeKeyring(service = KEYRING_SERVICE): { ok: true } | { ok: false; reason: string } {
+  if (process.platform === 'linux' && !process.env.DBUS_SESSION_BUS_ADDRESS) {
+    return { ok: false, reason: 'no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set), so no Secret Service' };
+  }
+  try {
+    entryFor(service, '__probe__').getPassword();
+    return { ok: true };
+  } catch (err) {
+    return { ok: false, reason: describe(err) };
+  }
+}
+
+export class KeyringStore extends IndexedStore {
+  readonly kind = 'keyring' as const;
+
+  constructor(indexFile: string, private readonly service = KEYRING_SERVICE) {
+    super(indexFile);
+  }
+
+  get location(): string {
+    return `OS keyring (service "${this.service}"), index ${this.file}`;
+  }
+
+  protected readSecrets(entry: DiskEntry): Secrets | undefined {
+    let raw: string | null;
+    try {
+      raw = entryFor(this.service, keyLabel(entry)).getPassword();
+    } catch (err) {
+      throw new StoreError(`cannot read from the OS keyring: ${describe(err)}`);
+    }
+    if (raw === null) return undefined;
+    try {
+      const parsed = JSON.parse(raw) as unknown;
+      if (typeof parsed === 'object' && parsed !== null) return parsed as Secrets;
+    } catch {
+      // fall through
+    }
+    throw new StoreError(`the OS keyring item "${keyLabel(entry)}" is not in our format; remove it with your keyring manager`);
+  }
+
+  protected storeSecrets(entry: StoredEntry, secrets: Secrets): DiskEntry {
+    try {
+      entryFor(this.service, keyLabel(entry)).setPassword(JSON.stringify(secrets));
+    } catch (err) {
+      throw new StoreError(`cannot write to the OS keyring: ${describe(err)}`);
+    }
+    return { ...entry };
+  }
+
+  protected dropSecrets(entry: DiskEntry): void {
+    try {
+      entryFor(this.service, keyLabel(entry)).deletePassword();
+    } catch {
+      // already gone from the keyring: the index no longer points at it either way
+    }
+  }
+}

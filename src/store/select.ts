@@ -1,0 +1,84 @@
+/**
+ * Which backend new credentials go to. Reading never needs this: `get` looks in both, so a
+ * change of backend never hides a stored token.
+ *
+ * Order: `$GIT_CREDENTIAL_BITBUCKET_STORE`, then git config `bitbucket.store`, then `auto`
+ * (keyring when it answers, else the file, and the fall-back is recorded for login/status).
+ */
+import { FileStore } from './file.js';
+import { KeyringStore, probeKeyring } from './keyring.js';
+import { storePaths } from './paths.js';
+import { StoreError, type TokenStore } from './types.js';
+
+export const STORE_ENV = 'GIT_CREDENTIAL_BITBUCKET_STORE';
+export const STORE_CONFIG_KEY = 'bitbucket.store';
+export type BackendChoice = 'auto' | 'keyring' | 'file';
+
+export interface Stores {
+  file: FileStore;
+  keyring: KeyringStore;
+}
+
+export function openStores(dir: string): Stores {
+  const p = storePaths(dir);
+  return { file: new FileStore(p.credentials), keyring: new KeyringStore(p.keyringIndex) };
+}
+
+/** Every store, in the order `get` consults them. */
+export function allStores(s: Stores): TokenStore[] {
+  return [s.keyring, s.file];
+}
+
+export interface Configured {
+  choice: BackendChoice;
+  source: 'environment' | 'git config' | 'default';
+}
+
+/** Reads the configured choice. `gitConfig` is injectable for tests. */
+export async function configuredBackend(
+  env: NodeJS.ProcessEnv = process.env,
+  gitConfig: (key: string) => Promise<string | undefined> = readGitConfig,
+): Promise<Configured> {
+  const fromEnv = env[STORE_ENV];
+  if (fromEnv) return { choice: parseChoice(fromEnv, `$${STORE_ENV}`), source: 'environment' };
+  const fromGit = await gitConfig(STORE_CONFIG_KEY);
+  if (fromGit) return { choice: parseChoice(fromGit, `git config ${STORE_CONFIG_KEY}`), source: 'git config' };
+  return { choice: 'auto', source: 'default' };
+}
+
+function parseChoice(value: string, where: string): BackendChoice {
+  const v = value.trim().toLowerCase();
+  if (v === 'auto' || v === 'keyring' || v === 'file') return v;
+  throw new StoreError(`${where} is '${value}': expected keyring, file or auto`);
+}
+
+/**
+ * `git config --get KEY`, or undefined when unset or when git is not there. child_process is
+ * loaded here, on first use, so that `get` never loads it.
+ */
+export async function readGitConfig(key: string): Promise<string | undefined> {
+  const { execFileSync } = await import('node:child_process');
+  try {
+    return execFileSync('git', ['config', '--get', key], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface Selection {
+  store: TokenStore;
+  configured: Configured;
+  /** Set when `auto` wanted the keyring and could not have it. */
+  fallbackReason?: string;
+}
+
+/** Picks the backend for writes. An explicit `keyring` that does not answer is an error, not a fall-back. */
+export function selectBackend(stores: Stores, configured: Configured, probe = probeKeyring): Selection {
+  if (configured.choice === 'file') return { store: stores.file, configured };
+  const p = probe();
+  if (p.ok) return { store: stores.keyring, configured };
+  if (configured.choice === 'keyring') {
+    throw new StoreError(`the OS keyring is not usable (${p.reason}); set ${STORE_ENV}=file or git config ${STORE_CONFIG_KEY} file to use the file store`);
+  }
+  return { store: stores.file, configured, fallbackReason: p.reason };
+}

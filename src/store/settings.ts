@@ -1,0 +1,40 @@
+/**
+ * Small persistent settings and notices, kept with conf in `settings.json`. Today: why new
+ * tokens went to the file store, so that login and status can say it once, clearly, instead
+ * of every `get` saying it on stderr.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { ensurePrivateDir } from './storefile.js';
+import { storePaths } from './paths.js';
+
+export interface Settings {
+  fileFallback?: { reason: string; at: number };
+}
+
+export function readSettings(dir: string): Settings {
+  try {
+    const data = JSON.parse(fs.readFileSync(storePaths(dir).settings, 'utf8')) as unknown;
+    return typeof data === 'object' && data !== null ? (data as Settings) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Records (or, with `undefined`, clears) the file fall-back notice; writes only on change. */
+export async function recordFileFallback(dir: string, reason: string | undefined, now = Date.now()): Promise<void> {
+  const current = readSettings(dir).fileFallback;
+  if (current?.reason === reason) return;
+  const { default: Conf } = await import('conf');
+  ensurePrivateDir(dir);
+  const conf = new Conf<Settings>({
+    cwd: dir,
+    configName: path.basename(storePaths(dir).settings, '.json'),
+    projectName: 'git-credential-bitbucket',
+    configFileMode: 0o600,
+    accessPropertiesByDotNotation: false,
+    clearInvalidConfig: true,
+  });
+  if (reason === undefined) conf.delete('fileFallback');
+  else conf.set('fileFallback', { reason, at: now });
+}

@@ -1,0 +1,98 @@
+/**
+ * The token store: one narrow interface, several backends (OS keyring, file, memory).
+ * Entries are keyed like git keys credentials: protocol, host (with port), path, username.
+ */
+
+/** Identifies one stored credential. `username: ''` and an absent username are different keys. */
+export interface CredentialKey {
+  protocol: string;
+  host: string;
+  path?: string;
+  username?: string;
+}
+
+/** What login learnt about a token; never secret. */
+export interface TokenMeta {
+  /** Server base URL including any context path, e.g. `https://bb.example.com/bitbucket`. */
+  baseUrl?: string;
+  userSlug?: string;
+  displayName?: string;
+  email?: string;
+  /** `personal` for a user's own token; `project` for project and repository HTTP access tokens. */
+  kind?: 'personal' | 'project';
+  /** `basic` (username + token) or `bearer` (project/repository tokens only work as Bearer). */
+  authScheme?: 'basic' | 'bearer';
+  tokenId?: string;
+  tokenName?: string;
+  permissions?: string[];
+  /** Epoch milliseconds. */
+  expiresAt?: number;
+  /** Epoch milliseconds of the last successful validation against the server. */
+  verifiedAt?: number;
+}
+
+/** A stored entry without its secrets: safe to list, print and keep in an index file. */
+export interface StoredEntry extends CredentialKey {
+  /** git's `password_expiry_utc`, Unix seconds. */
+  passwordExpiryUtc?: number;
+  /** With `capability[]=authtype`: the scheme git puts before `credential`. */
+  authtype?: string;
+  hasPassword: boolean;
+  hasCredential: boolean;
+  /** Epoch milliseconds. */
+  storedAt: number;
+  /** The account used for this host when a request names no username. */
+  isDefault?: boolean;
+  meta?: TokenMeta;
+}
+
+/** The secret half of an entry. */
+export interface Secrets {
+  password?: string;
+  oauthRefreshToken?: string;
+  credential?: string;
+}
+
+export type BackendKind = 'keyring' | 'file' | 'memory';
+
+/**
+ * A place that keeps credentials. Writes replace any entry with the same key. Implementations
+ * serialise concurrent writers (parallel git processes) so that no entry is lost.
+ */
+export interface TokenStore {
+  readonly kind: BackendKind;
+  /** Human-readable location, e.g. a file path or "Secret Service". */
+  readonly location: string;
+  /** All entries, without secrets. */
+  list(): Promise<StoredEntry[]>;
+  /** The secrets of one entry, or undefined when there is none. */
+  read(key: CredentialKey): Promise<Secrets | undefined>;
+  /** Adds or replaces the entry with this key. */
+  put(entry: StoredEntry, secrets: Secrets): Promise<void>;
+  /** Removes the entry with this key; true when there was one. */
+  erase(key: CredentialKey): Promise<boolean>;
+  /**
+   * Rewrites entries' metadata under the store's lock (e.g. to move the default account).
+   * `fn` may change metadata only; keys and secrets stay as they are.
+   */
+  updateEntries(fn: (entries: StoredEntry[]) => StoredEntry[]): Promise<void>;
+}
+
+/** A store that cannot be used as it is: corrupt file, keyring gone. Message names the place. */
+export class StoreError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreError';
+  }
+}
+
+/** Two keys are the same entry. */
+export function sameKey(a: CredentialKey, b: CredentialKey): boolean {
+  return a.protocol === b.protocol && a.host === b.host && (a.path ?? '') === (b.path ?? '') && a.username === b.username;
+}
+
+/** A stable, readable label for a key: `https://alice@host/path` (username percent-encoded). */
+export function keyLabel(k: CredentialKey): string {
+  const user = k.username === undefined ? '' : `${encodeURIComponent(k.username)}@`;
+  return `${k.protocol}://${user}${k.host}/${k.path ?? ''}`;
+}
