@@ -1,0 +1,65 @@
+#!/bin/sh
+# Installs git-credential-bitbucket from this checkout: checks Node and git, installs the
+# dependencies, builds, and puts the binary on PATH (default prefix: ~/.local).
+#
+#   ./install.sh [--prefix DIR]            install or update (idempotent)
+#   ./install.sh --uninstall [--prefix DIR] remove what install added
+set -eu
+
+NODE_MIN=20.19.0
+GIT_MIN=2.39.0
+prefix="${PREFIX:-$HOME/.local}"
+action=install
+
+die() { printf 'install.sh: %s\n' "$*" >&2; exit 1; }
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --prefix) [ $# -ge 2 ] || die "--prefix needs a directory"; prefix=$2; shift 2 ;;
+    --prefix=*) prefix=${1#--prefix=}; shift ;;
+    --uninstall) action=uninstall; shift ;;
+    -h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -*) die "unknown option $1 (see --help)" ;;
+    *) die "unexpected argument $1 (see --help)" ;;
+  esac
+done
+
+# version_ge A B: true when dotted version A >= B
+version_ge() {
+  [ "$(printf '%s\n%s\n' "$2" "$1" | sort -t. -k1,1n -k2,2n -k3,3n | head -n1)" = "$2" ]
+}
+
+command -v node >/dev/null 2>&1 || die "Node.js is not installed; install Node $NODE_MIN or newer (https://nodejs.org)"
+command -v npm >/dev/null 2>&1 || die "npm is not installed; it comes with Node.js $NODE_MIN or newer"
+node_version=$(node -p 'process.versions.node')
+version_ge "$node_version" "$NODE_MIN" || die "Node.js $node_version is too old; $NODE_MIN or newer is needed"
+command -v git >/dev/null 2>&1 || die "git is not installed; install git $GIT_MIN or newer"
+git_version=$(git --version | sed -n 's/^git version \([0-9][0-9.]*\).*/\1/p')
+version_ge "${git_version:-0}" "$GIT_MIN" || die "git ${git_version:-unknown} is too old; $GIT_MIN or newer is needed"
+
+mkdir -p "$prefix" || die "cannot create $prefix"
+prefix=$(cd "$prefix" && pwd)
+
+if [ "$action" = uninstall ]; then
+  npm uninstall --global --prefix "$prefix" --no-audit --no-fund git-credential-bitbucket >/dev/null
+  echo "Removed git-credential-bitbucket from $prefix"
+  exit 0
+fi
+
+here=$(cd "$(dirname "$0")" && pwd)
+cd "$here"
+echo "Installing dependencies and building in $here"
+npm ci --no-audit --no-fund --loglevel=error >/dev/null
+npm run --silent build
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+tarball=$(npm pack --silent --pack-destination "$tmp" | tail -n1)
+npm install --global --prefix "$prefix" --no-audit --no-fund --loglevel=error "$tmp/$tarball" >/dev/null
+bin="$prefix/bin/git-credential-bitbucket"
+[ -x "$bin" ] || die "the install did not produce $bin"
+"$bin" --version >/dev/null || die "$bin does not run"
+echo "Installed git-credential-bitbucket $("$bin" --version) at $bin"
+case ":$PATH:" in
+  *":$prefix/bin:"*) ;;
+  *) echo "Note: $prefix/bin is not on your PATH; add it, e.g.: export PATH=\"$prefix/bin:\$PATH\"" ;;
+esac
