@@ -1,0 +1,189 @@
+/**
+ * REST client for Bitbucket Server / Data Center. Every method returns a result value; 401, 403,
+ * 404, 429, 5xx and network failures are data. Rejected credentials are never retried (the CAPTCHA
+ * lock counts failed Basic attempts); only 429 is retried, after Retry-After. Only `/rest/...` paths
+ * are requested, because tokens are refused elsewhere (bitbucket-server.md section 1).
+ */
+import type { HttpSettings } from '../git/config.js';
+import { httpRequest, type HttpResult } from './http.js';
+import { redactFailure, toFailure, type ApiFailure } from './failure.js';
+import {
+  parseAccessToken, parsePage, parseRepo, parseUser,
+  type AccessTokenInfo, type BitbucketRepo, type BitbucketUser,
+} from './model.js';
+import { retryDelayMs } from './retry.js';
+
+export type { ApiFailure, FailureStatus } from './failure.js';
+
+/** Credentials for one call. Personal tokens work as Basic (with the right username) or Bearer. */
+export type Auth =
+  | { scheme: 'basic'; username: string; secret: string }
+  | { scheme: 'bearer'; secret: string }
+  | { scheme: 'none' };
+
+/** Client configuration. */
+export interface ClientOptions {
+  /** `protocol://host[:port][/context]`, no trailing slash needed. */
+  baseUrl: string;
+  settings: HttpSettings;
+  /** Per attempt; default 10 000. */
+  timeoutMs?: number;
+  /** Retries after 429; default 2. */
+  maxRetries429?: number;
+  /** Longest single wait after 429; a longer Retry-After is reported, not waited. Default 30 000. */
+  maxRetryWaitMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  userAgent?: string;
+}
+
+/** Success with a payload, or a failure. */
+export type ApiResult<T> = ({ status: 'ok' } & T) | ApiFailure;
+
+/** Who owns an access token. */
+export type TokenOwner = { user: string } | { project: string } | { project: string; repo: string };
+
+type Ok = Extract<HttpResult, { ok: true }>;
+const enc = encodeURIComponent;
+const PAGE_LIMIT = 100;
+const MAX_PAGES = 20;
+
+/** See the module comment. */
+export class BitbucketClient {
+  readonly baseUrl: string;
+  private readonly opts: ClientOptions;
+
+  constructor(opts: ClientOptions) {
+    this.opts = opts;
+    this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+  }
+
+  /** Recognises Bitbucket (properties shape + `X-AREQUESTID`) without credentials. */
+  async applicationProperties(): Promise<
+    ApiResult<{ version: string; buildNumber?: string; displayName?: string }> | { status: 'not-bitbucket'; message: string }
+  > {
+    const res = await this.get({ scheme: 'none' }, '/rest/api/1.0/application-properties');
+    const notBb = { status: 'not-bitbucket' as const, message: `${this.baseUrl} does not look like Bitbucket Server / Data Center` };
+    if (!res.ok) return this.failure(res, { scheme: 'none' });
+    if (res.status === 404) return notBb;
+    if (res.status !== 200) return this.failure(res, { scheme: 'none' });
+    const o = res.json as Record<string, unknown> | undefined;
+    if (typeof o?.version !== 'string' || res.headers['x-arequestid'] === undefined) return notBb;
+    const out: { status: 'ok'; version: string; buildNumber?: string; displayName?: string } = { status: 'ok', version: o.version };
+    if (typeof o.buildNumber === 'string') out.buildNumber = o.buildNumber;
+    if (typeof o.displayName === 'string') out.displayName = o.displayName;
+    return out;
+  }
+
+  /** The authenticated user's name from `X-AUSERNAME` on `GET /rest/api/1.0/users?limit=1`. */
+  async whoAmI(auth: Auth): Promise<ApiResult<{ username: string; userId?: number }>> {
+    const res = await this.get(auth, '/rest/api/1.0/users', { limit: '1' });
+    if (!res.ok || res.status !== 200) return this.failure(res, auth);
+    const raw = res.headers['x-ausername'];
+    if (!raw) return { status: 'unauthorized', httpStatus: 200, message: 'the server treated the credentials as anonymous' };
+    const out: { status: 'ok'; username: string; userId?: number } = { status: 'ok', username: safeDecode(raw) };
+    const id = Number(res.headers['x-auserid']);
+    if (res.headers['x-auserid'] && Number.isInteger(id)) out.userId = id;
+    return out;
+  }
+
+  /** `GET /rest/api/1.0/users/{slug}`. */
+  async getUser(auth: Auth, slug: string): Promise<ApiResult<{ user: BitbucketUser }>> {
+    const res = await this.get(auth, `/rest/api/1.0/users/${enc(slug)}`);
+    if (!res.ok || res.status !== 200) return this.failure(res, auth);
+    const user = parseUser(res.json);
+    return user ? { status: 'ok', user } : this.badBody(res);
+  }
+
+  /** Finds a user by exact name (case-insensitive) through `users?filter=`; for names whose slug differs. */
+  async findUserByName(auth: Auth, name: string): Promise<ApiResult<{ user: BitbucketUser }>> {
+    const res = await this.get(auth, '/rest/api/1.0/users', { filter: name, limit: '25' });
+    if (!res.ok || res.status !== 200) return this.failure(res, auth);
+    const page = parsePage(res.json);
+    if (!page) return this.badBody(res);
+    const user = page.values.map(parseUser).find((u) => u?.name.toLowerCase() === name.toLowerCase());
+    return user ? { status: 'ok', user } : { status: 'not-found', httpStatus: 200, message: `no user named ${name}` };
+  }
+
+  /** `GET /rest/api/1.0/projects/{key}/repos/{slug}` (404 missing, 401 not visible). */
+  async getRepo(auth: Auth, projectKey: string, slug: string): Promise<ApiResult<{ repo: BitbucketRepo }>> {
+    const res = await this.get(auth, `/rest/api/1.0/projects/${enc(projectKey)}/repos/${enc(slug)}`);
+    if (!res.ok || res.status !== 200) return this.failure(res, auth);
+    const repo = parseRepo(res.json);
+    return repo ? { status: 'ok', repo } : this.badBody(res);
+  }
+
+  /**
+   * Whether `auth` may push to the repository, via `GET /rest/api/1.0/repos?projectkey&name&permission=REPO_WRITE`.
+   * `name` matches case-insensitively and the repository's name may differ from its slug, so slugs are
+   * compared exactly and, when the slug finds nothing, the repository's real name is looked up and tried.
+   */
+  async canWrite(auth: Auth, projectKey: string, slug: string): Promise<ApiResult<{ writable: boolean }>> {
+    const first = await this.writableWithName(auth, projectKey, slug, slug);
+    if (first.status !== 'ok' || first.writable) return first;
+    const repo = await this.getRepo(auth, projectKey, slug);
+    if (repo.status === 'unauthorized' || repo.status === 'not-found') return { status: 'ok', writable: false };
+    if (repo.status !== 'ok') return repo;
+    if (repo.repo.name.toLowerCase() === slug.toLowerCase()) return first;
+    return this.writableWithName(auth, projectKey, slug, repo.repo.name);
+  }
+
+  private async writableWithName(auth: Auth, key: string, slug: string, name: string): Promise<ApiResult<{ writable: boolean }>> {
+    let start = 0;
+    for (let i = 0; i < MAX_PAGES; i++) {
+      const query = { projectkey: key, name, permission: 'REPO_WRITE', start: String(start), limit: String(PAGE_LIMIT) };
+      const res = await this.get(auth, '/rest/api/1.0/repos', query);
+      if (!res.ok || res.status !== 200) return this.failure(res, auth);
+      const page = parsePage(res.json);
+      if (!page) return this.badBody(res);
+      const hit = page.values.map(parseRepo).some((r) => r?.slug === slug && r.projectKey.toUpperCase() === key.toUpperCase());
+      if (hit) return { status: 'ok', writable: true };
+      if (page.isLastPage || page.nextPageStart === undefined) break;
+      start = page.nextPageStart;
+    }
+    return { status: 'ok', writable: false };
+  }
+
+  /** Best-effort `GET /rest/access-tokens/1.0/{owner}/{id}`: name, permissions, expiry. */
+  async getAccessToken(auth: Auth, owner: TokenOwner, id: string): Promise<ApiResult<{ token: AccessTokenInfo }>> {
+    const base = 'user' in owner
+      ? `users/${enc(owner.user)}`
+      : 'repo' in owner ? `projects/${enc(owner.project)}/repos/${enc(owner.repo)}` : `projects/${enc(owner.project)}`;
+    const res = await this.get(auth, `/rest/access-tokens/1.0/${base}/${enc(id)}`);
+    if (!res.ok || res.status !== 200) return this.failure(res, auth);
+    const token = parseAccessToken(res.json);
+    return token ? { status: 'ok', token } : this.badBody(res);
+  }
+
+  /** One GET with the 429 policy: wait Retry-After (5 s fallback, capped), at most maxRetries429 times. */
+  private async get(auth: Auth, path: string, query?: Record<string, string>): Promise<HttpResult> {
+    const url = this.baseUrl + path + (query ? '?' + new URLSearchParams(query).toString() : '');
+    const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': this.opts.userAgent ?? 'git-credential-bitbucket' };
+    if (auth.scheme === 'basic') headers.Authorization = 'Basic ' + Buffer.from(`${auth.username}:${auth.secret}`, 'utf8').toString('base64');
+    if (auth.scheme === 'bearer') headers.Authorization = `Bearer ${auth.secret}`;
+    const sleep = this.opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    for (let attempt = 0; ; attempt++) {
+      const res = await httpRequest({ url, headers, timeoutMs: this.opts.timeoutMs ?? 10_000, settings: this.opts.settings });
+      if (!res.ok || res.status !== 429 || attempt >= (this.opts.maxRetries429 ?? 2)) return res;
+      const wait = retryDelayMs(res.headers['retry-after'], Date.now());
+      if (wait > (this.opts.maxRetryWaitMs ?? 30_000)) return res;
+      await sleep(wait);
+    }
+  }
+
+  private failure(res: HttpResult, auth: Auth): ApiFailure {
+    const secret = auth.scheme === 'none' ? undefined : auth.secret;
+    return redactFailure(toFailure(res), secret);
+  }
+
+  private badBody(res: Ok): ApiFailure {
+    return { status: 'error', httpStatus: res.status, message: `unexpected response body from ${this.baseUrl} (HTTP ${res.status})` };
+  }
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * Pure mapping of HTTP outcomes to the client's failure values (bitbucket-server.md sections 2, 7, 9):
+ * Bitbucket answers most permission problems with 401, and a CAPTCHA lock with a named exception.
+ */
+import type { HttpResult } from './http.js';
+import { parseErrors } from './model.js';
+import { retryDelayMs } from './retry.js';
+
+/** Kinds of failure. `unauthorized` is Bitbucket's 401: bad credentials *or* insufficient permission. */
+export type FailureStatus = 'unauthorized' | 'captcha' | 'forbidden' | 'not-found' | 'rate-limited' | 'network' | 'error';
+
+/** An expected failure. `message` never contains credentials. */
+export interface ApiFailure {
+  status: FailureStatus;
+  message: string;
+  httpStatus?: number;
+  /** Bitbucket's exception name, e.g. `com.atlassian.bitbucket.auth.IncorrectPasswordAuthenticationException`. */
+  exception?: string;
+  /** Set when status is `network`. */
+  network?: Extract<HttpResult, { ok: false }>['error'];
+  retryAfterMs?: number;
+}
+
+/** Maps a non-200 response or a transport failure to an {@link ApiFailure}. */
+export function toFailure(res: HttpResult): ApiFailure {
+  if (!res.ok) return { status: 'network', network: res.error, message: res.message };
+  const { message, exceptionName } = parseErrors(res.json);
+  const base = { httpStatus: res.status, ...(exceptionName ? { exception: exceptionName } : {}) };
+  const text = message ?? `HTTP ${res.status}`;
+  const captcha = /CaptchaRequired/i.test(exceptionName ?? '') || /CAPTCHA/i.test(res.headers['x-authentication-denied-reason'] ?? '');
+  if ((res.status === 401 || res.status === 403) && captcha) {
+    return { ...base, status: 'captcha', message: 'Bitbucket requires a CAPTCHA for this user: log in once in the browser (or ask an admin) to clear it' };
+  }
+  if (res.status === 401) return { ...base, status: 'unauthorized', message: text };
+  if (res.status === 403) return { ...base, status: 'forbidden', message: text };
+  if (res.status === 404) return { ...base, status: 'not-found', message: text };
+  if (res.status === 429) {
+    const retryAfterMs = retryDelayMs(res.headers['retry-after'], Date.now());
+    return { ...base, status: 'rate-limited', retryAfterMs, message: 'rate limited by Bitbucket (HTTP 429)' };
+  }
+  if (res.status >= 300 && res.status < 400) return { ...base, status: 'error', message: `unexpected redirect (HTTP ${res.status}), possibly to a login page` };
+  return { ...base, status: 'error', message: `${text}${message ? ` (HTTP ${res.status})` : ''}` };
+}
+
+/** Removes a secret (and its Basic/Bearer forms) from a failure's message. */
+export function redactFailure(f: ApiFailure, secret: string | undefined): ApiFailure {
+  if (!secret) return f;
+  return { ...f, message: f.message.split(secret).join('[redacted]') };
+}

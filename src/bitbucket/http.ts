@@ -1,0 +1,209 @@
+/**
+ * A small HTTP(S) client on node:http / node:https: one request, a total deadline, a body cap,
+ * git's proxy / CA / verification settings, and results instead of exceptions. It never puts
+ * request headers (and so never credentials) into a message.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import tls from 'node:tls';
+import { readFile } from 'node:fs/promises';
+import type { Duplex } from 'node:stream';
+import type { HttpSettings } from '../git/config.js';
+import { buildResponse, classifyError, fail } from './http-result.js';
+import { proxyFor, type ProxyTarget } from './proxy.js';
+
+/** One request. `timeoutMs` bounds everything: proxy, connect, TLS, response and body. */
+export interface HttpRequest {
+  url: string;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  timeoutMs: number;
+  settings: HttpSettings;
+  signal?: AbortSignal;
+  /** Default 5 MiB. */
+  maxBodyBytes?: number;
+}
+
+/** Why no HTTP response arrived. */
+export type HttpErrorKind = 'timeout' | 'unreachable' | 'tls' | 'proxy' | 'reset' | 'aborted' | 'too-large';
+
+/** A response (any status), or a transport failure. */
+export type HttpResult =
+  | { ok: true; status: number; headers: Record<string, string>; body: string; json?: unknown }
+  | { ok: false; error: HttpErrorKind; message: string };
+
+const DEFAULT_MAX_BODY = 5 * 1024 * 1024;
+
+/** Sends one request; resolves with a result, never rejects. Redirects are not followed. */
+export async function httpRequest(req: HttpRequest): Promise<HttpResult> {
+  let url: URL;
+  try {
+    url = new URL(req.url);
+  } catch {
+    return fail('unreachable', 'invalid URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return fail('unreachable', `unsupported scheme ${url.protocol}`);
+  const proxy = proxyFor(url, req.settings);
+  if (proxy && 'error' in proxy) return fail('proxy', proxy.error);
+  let ca: Buffer | undefined;
+  if (url.protocol === 'https:' && req.settings.caFile) {
+    try {
+      ca = await readFile(req.settings.caFile);
+    } catch (e) {
+      return fail('tls', `cannot read CA file ${req.settings.caFile} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  if (req.signal?.aborted) return fail('aborted', 'request aborted');
+  return new Promise((resolve) => new Exchange(req, url, proxy, ca, resolve).start());
+}
+
+
+class Exchange {
+  private done = false;
+  private readonly destroyers: Array<() => void> = [];
+  private timer: NodeJS.Timeout | undefined;
+  private readonly where: string;
+
+  constructor(
+    private readonly req: HttpRequest,
+    private readonly url: URL,
+    private readonly proxy: ProxyTarget | null,
+    private readonly ca: Buffer | undefined,
+    private readonly resolve: (r: HttpResult) => void,
+  ) {
+    this.where = url.host;
+  }
+
+  start(): void {
+    this.timer = setTimeout(() => this.finish(fail('timeout', `no complete response from ${this.where} within ${this.req.timeoutMs} ms`)), this.req.timeoutMs);
+    this.req.signal?.addEventListener('abort', this.onAbort, { once: true });
+    try {
+      if (!this.proxy) this.direct();
+      else if (this.url.protocol === 'http:') this.forward(this.proxy);
+      else this.tunnel(this.proxy);
+    } catch (e) {
+      // Synchronous throws: invalid header characters and the like; the message names no value.
+      this.finish(fail('unreachable', `request not sent: ${(e as Error).message}`));
+    }
+  }
+
+  private readonly onAbort = (): void => this.finish(fail('aborted', 'request aborted'));
+
+  private finish(result: HttpResult): void {
+    if (this.done) return;
+    this.done = true;
+    clearTimeout(this.timer);
+    this.req.signal?.removeEventListener('abort', this.onAbort);
+    for (const d of this.destroyers) d();
+    this.resolve(result);
+  }
+
+  private headers(extra: Record<string, string> = {}): Record<string, string> {
+    const h: Record<string, string> = { Host: this.url.host, ...this.req.headers, ...extra };
+    if (this.req.body !== undefined) h['Content-Length'] = String(Buffer.byteLength(this.req.body));
+    return h;
+  }
+
+  private path(): string {
+    return this.url.pathname + this.url.search;
+  }
+
+  private direct(): void {
+    const secure = this.url.protocol === 'https:';
+    const options: https.RequestOptions = {
+      host: stripBrackets(this.url.hostname), port: this.url.port || (secure ? 443 : 80),
+      method: this.req.method ?? 'GET', path: this.path(), headers: this.headers(), agent: false,
+    };
+    if (secure) Object.assign(options, { ca: this.ca, rejectUnauthorized: this.req.settings.sslVerify });
+    this.send((secure ? https : http).request(options), false);
+  }
+
+  /** Plain http through a proxy: absolute-URI request line (RFC 9112 section 3.2.2). */
+  private forward(proxy: ProxyTarget): void {
+    const absolute = `${this.url.protocol}//${this.url.host}${this.path()}`;
+    const extra: Record<string, string> = proxy.authorization ? { 'Proxy-Authorization': proxy.authorization } : {};
+    const r = http.request({
+      host: proxy.host, port: proxy.port, method: this.req.method ?? 'GET', path: absolute,
+      headers: this.headers(extra), agent: false,
+    });
+    this.send(r, true);
+  }
+
+  /** https through a proxy: CONNECT tunnel, then TLS to the server inside it. */
+  private tunnel(proxy: ProxyTarget): void {
+    const authority = `${this.url.hostname}:${this.url.port || 443}`;
+    const headers: Record<string, string> = { Host: authority };
+    if (proxy.authorization) headers['Proxy-Authorization'] = proxy.authorization;
+    const connect = http.request({ host: proxy.host, port: proxy.port, method: 'CONNECT', path: authority, headers, agent: false });
+    this.destroyers.push(() => connect.destroy());
+    connect.on('error', (e) => this.finish(classifyError(e, `${proxy.display} (CONNECT)`, true)));
+    connect.on('connect', (res: http.IncomingMessage, socket: Duplex) => {
+      this.destroyers.push(() => socket.destroy());
+      if (res.statusCode !== 200) {
+        this.finish(fail('proxy', `proxy ${proxy.display} refused the tunnel to ${this.where} (HTTP ${res.statusCode})`));
+        return;
+      }
+      const hostname = stripBrackets(this.url.hostname);
+      const secure = tls.connect({
+        socket, ca: this.ca, rejectUnauthorized: this.req.settings.sslVerify,
+        ...(isIp(hostname) ? {} : { servername: hostname }),
+      });
+      this.destroyers.push(() => secure.destroy());
+      secure.on('error', (e) => this.finish(classifyError(e, this.where, false)));
+      const r = http.request({
+        host: hostname, method: this.req.method ?? 'GET', path: this.path(), headers: this.headers(),
+        createConnection: () => secure,
+      });
+      this.send(r, false);
+    });
+    connect.end();
+  }
+
+  private send(r: http.ClientRequest, viaProxy: boolean): void {
+    this.destroyers.push(() => r.destroy());
+    let handshakeDone = this.url.protocol !== 'https:';
+    r.on('socket', (sock) => {
+      if (sock instanceof tls.TLSSocket) sock.once('secureConnect', () => { handshakeDone = true; });
+    });
+    r.on('error', (e: NodeJS.ErrnoException) => {
+      // A reset before the TLS handshake completed is a TLS problem (wrong port, interception).
+      if (!handshakeDone && e.code === 'ECONNRESET') this.finish(fail('tls', `TLS handshake with ${this.where} failed (${e.code})`));
+      else this.finish(classifyError(e, viaProxy ? `for ${this.where}` : this.where, viaProxy));
+    });
+    r.on('response', (res) => this.receive(res, viaProxy));
+    r.end(this.req.body);
+  }
+
+  private receive(res: http.IncomingMessage, viaProxy: boolean): void {
+    if (viaProxy && res.statusCode === 407) {
+      this.finish(fail('proxy', 'the proxy requires authentication (HTTP 407)'));
+      return;
+    }
+    const max = this.req.maxBodyBytes ?? DEFAULT_MAX_BODY;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    res.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > max) this.finish(fail('too-large', `response from ${this.where} exceeds ${max} bytes`));
+      else chunks.push(c);
+    });
+    res.on('error', (e) => this.finish(classifyError(e, this.where, false)));
+    res.on('aborted', () => this.finish(fail('reset', `connection to ${this.where} closed mid-response`)));
+    res.on('end', () => {
+      if (!res.complete) {
+        this.finish(fail('reset', `connection to ${this.where} closed mid-response`));
+        return;
+      }
+      this.finish(buildResponse(res, Buffer.concat(chunks).toString('utf8')));
+    });
+  }
+}
+
+function stripBrackets(h: string): string {
+  return h.startsWith('[') && h.endsWith(']') ? h.slice(1, -1) : h;
+}
+
+function isIp(h: string): boolean {
+  return /^[\d.]+$/.test(h) || h.includes(':');
+}

@@ -1,0 +1,134 @@
+/**
+ * Pure readers for Bitbucket REST bodies (users, repositories, access tokens, pages, error lists).
+ * They accept `unknown` and return typed values or undefined; shapes follow bitbucket-server.md.
+ */
+
+/** A user as `GET /rest/api/1.0/users/{slug}` describes it. */
+export interface BitbucketUser {
+  name: string;
+  slug: string;
+  id?: number;
+  displayName?: string;
+  email?: string;
+  type?: string;
+  active?: boolean;
+  /** First `links.self` href; `/bots/` marks a service user. */
+  selfUrl?: string;
+}
+
+/** A repository as `GET /rest/api/1.0/projects/{key}/repos/{slug}` describes it. */
+export interface BitbucketRepo {
+  slug: string;
+  name: string;
+  id?: number;
+  projectKey: string;
+  public?: boolean;
+  cloneUrls: { name: string; href: string }[];
+}
+
+/** An access-token entry (never includes the raw token). */
+export interface AccessTokenInfo {
+  id: string;
+  name: string;
+  permissions: string[];
+  /** epoch ms */
+  createdDate?: number;
+  expiryDays?: number;
+  /** epoch ms, only if the server sends it */
+  expiryDate?: number;
+  /** epoch ms */
+  lastAuthenticated?: number;
+  /** expiryDate, or createdDate + expiryDays days; undefined when the token never expires. */
+  expiresAt?: number;
+}
+
+/** One page of a paged REST collection. */
+export interface Page {
+  values: unknown[];
+  isLastPage: boolean;
+  nextPageStart?: number;
+}
+
+const DAY_MS = 86_400_000;
+
+function obj(v: unknown): Record<string, unknown> | undefined {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+function num(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+function assignDefined<T extends object>(target: T, extra: Partial<T>): T {
+  for (const [k, v] of Object.entries(extra)) if (v !== undefined) (target as Record<string, unknown>)[k] = v;
+  return target;
+}
+
+/** Reads a user object; undefined without `name`. */
+export function parseUser(json: unknown): BitbucketUser | undefined {
+  const o = obj(json);
+  const name = str(o?.name);
+  if (!o || name === undefined) return undefined;
+  const selfLinks = obj(o.links)?.self;
+  const firstSelf = Array.isArray(selfLinks) ? obj(selfLinks[0]) : undefined;
+  return assignDefined<BitbucketUser>({ name, slug: str(o.slug) ?? name }, {
+    id: num(o.id), displayName: str(o.displayName), email: str(o.emailAddress) || undefined,
+    type: str(o.type), active: typeof o.active === 'boolean' ? o.active : undefined, selfUrl: str(firstSelf?.href),
+  });
+}
+
+/** Reads a repository object; undefined without slug and project key. */
+export function parseRepo(json: unknown): BitbucketRepo | undefined {
+  const o = obj(json);
+  const slug = str(o?.slug);
+  const projectKey = str(obj(o?.project)?.key);
+  if (!o || slug === undefined || projectKey === undefined) return undefined;
+  const clone = obj(o.links)?.clone;
+  const cloneUrls = (Array.isArray(clone) ? clone : [])
+    .map((c) => ({ name: str(obj(c)?.name) ?? '', href: str(obj(c)?.href) ?? '' }))
+    .filter((c) => c.href !== '');
+  return assignDefined<BitbucketRepo>({ slug, name: str(o.name) ?? slug, projectKey, cloneUrls }, {
+    id: num(o.id), public: typeof o.public === 'boolean' ? o.public : undefined,
+  });
+}
+
+/** Reads an access-token entry and computes `expiresAt`. Drops any raw `token` field. */
+export function parseAccessToken(json: unknown): AccessTokenInfo | undefined {
+  const o = obj(json);
+  const id = typeof o?.id === 'number' ? String(o.id).padStart(12, '0') : str(o?.id);
+  if (!o || id === undefined) return undefined;
+  const permissions = Array.isArray(o.permissions) ? o.permissions.filter((p): p is string => typeof p === 'string') : [];
+  const info = assignDefined<AccessTokenInfo>({ id, name: str(o.name) ?? '', permissions }, {
+    createdDate: num(o.createdDate), expiryDays: num(o.expiryDays), expiryDate: num(o.expiryDate),
+    lastAuthenticated: num(o.lastAuthenticated),
+  });
+  const expiresAt = computeExpiry(info);
+  if (expiresAt !== undefined) info.expiresAt = expiresAt;
+  return info;
+}
+
+/** `expiryDate` if present, else `createdDate + expiryDays * 86400000`. */
+export function computeExpiry(t: Pick<AccessTokenInfo, 'createdDate' | 'expiryDays' | 'expiryDate'>): number | undefined {
+  if (t.expiryDate !== undefined) return t.expiryDate;
+  if (t.createdDate !== undefined && t.expiryDays !== undefined) return t.createdDate + t.expiryDays * DAY_MS;
+  return undefined;
+}
+
+/** Reads a paged response; undefined when `values` is missing. */
+export function parsePage(json: unknown): Page | undefined {
+  const o = obj(json);
+  if (!o || !Array.isArray(o.values)) return undefined;
+  const page: Page = { values: o.values, isLastPage: o.isLastPage !== false };
+  const next = num(o.nextPageStart);
+  if (next !== undefined) page.nextPageStart = next;
+  return page;
+}
+
+/** First entry of Bitbucket's `{"errors":[{message, exceptionName}]}`; empty when absent. */
+export function parseErrors(json: unknown): { message?: string; exceptionName?: string } {
+  const first = obj(Array.isArray(obj(json)?.errors) ? (obj(json)!.errors as unknown[])[0] : undefined);
+  return assignDefined<{ message?: string; exceptionName?: string }>({}, {
+    message: str(first?.message), exceptionName: str(first?.exceptionName),
+  });
+}

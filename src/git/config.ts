@@ -1,0 +1,132 @@
+/**
+ * Reading git configuration the way git itself resolves it, through the `git` binary.
+ * `--get-urlmatch` applies git's own `http.<url>.*` matching rules (git-config(1), "http.<url>.*").
+ */
+import { execa } from 'execa';
+import { homedir } from 'node:os';
+
+/** Network settings git would use for one URL. */
+export interface HttpSettings {
+  /** Proxy URL, or undefined for a direct connection (an empty `http.proxy` disables proxying). */
+  proxy?: string;
+  /** Hosts that bypass the proxy: curl's NO_PROXY list (comma or space separated, `*` = all). */
+  noProxy?: string;
+  /** PEM file replacing the default CA bundle (`http.sslCAInfo` / `GIT_SSL_CAINFO`). */
+  caFile?: string;
+  /** false when `http.sslVerify=false` or `GIT_SSL_NO_VERIFY` is set. */
+  sslVerify: boolean;
+}
+
+/** Options for the git child process. Tests pass `env` to isolate HOME and git config. */
+export interface GitOptions {
+  cwd?: string;
+  /** Full environment for git (not merged with process.env); defaults to process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Thrown when the `git` executable cannot be run at all. */
+export class GitNotFoundError extends Error {
+  constructor() {
+    super('git was not found on PATH. Install git (https://git-scm.com/downloads) and try again.');
+    this.name = 'GitNotFoundError';
+  }
+}
+
+/**
+ * `git config --get-urlmatch <key> <url>`: the value git uses for `key` when talking to `url`,
+ * or undefined when unset. Throws {@link GitNotFoundError} when git is missing, and an Error
+ * with git's message when the configuration cannot be read.
+ */
+export async function gitConfigGetUrlmatch(
+  key: string, url: string, cwd?: string, env?: NodeJS.ProcessEnv,
+): Promise<string | undefined> {
+  const out = await runGitConfig(['--get-urlmatch', key, withoutPassword(url)], { cwd, env });
+  return out === undefined ? undefined : out.replace(/\n$/, '');
+}
+
+/**
+ * The proxy, CA file and TLS verification git would use for `url`: url-matched `http.*` config
+ * first, then the environment exactly as git's http.c applies it (env CA and no-verify override
+ * config; proxy env vars only when `http.proxy` is unset).
+ */
+export async function httpSettingsFor(url: string, cwd?: string, env?: NodeJS.ProcessEnv): Promise<HttpSettings> {
+  const e = env ?? process.env;
+  const out = await runGitConfig(['--null', '--get-urlmatch', 'http', withoutPassword(url)], { cwd, env });
+  return resolveHttpSettings(parseNullConfig(out ?? ''), url, e);
+}
+
+/** Pure part of {@link httpSettingsFor}: config entries (lower-cased keys) + env → settings. */
+export function resolveHttpSettings(
+  config: Map<string, string | null>, url: string, env: NodeJS.ProcessEnv,
+): HttpSettings {
+  const verify = config.has('http.sslverify') ? parseGitBool(config.get('http.sslverify') ?? null) : true;
+  const settings: HttpSettings = { sslVerify: verify ?? true };
+  const ca = config.get('http.sslcainfo');
+  if (ca) settings.caFile = expandPath(ca, env);
+  if (env.GIT_SSL_CAINFO) settings.caFile = env.GIT_SSL_CAINFO;
+  if (env.GIT_SSL_NO_VERIFY !== undefined) settings.sslVerify = false;
+  const proxy = config.has('http.proxy') ? (config.get('http.proxy') ?? '') : proxyFromEnv(url, env);
+  if (proxy) settings.proxy = proxy;
+  const noProxy = env.no_proxy ?? env.NO_PROXY;
+  if (noProxy !== undefined) settings.noProxy = noProxy;
+  return settings;
+}
+
+/** git's http.c: https_proxy beats HTTPS_PROXY; plain http reads only lower-case http_proxy (httpoxy). */
+function proxyFromEnv(url: string, env: NodeJS.ProcessEnv): string | undefined {
+  const https = url.toLowerCase().startsWith('https:');
+  const specific = https ? (env.https_proxy ?? env.HTTPS_PROXY) : env.http_proxy;
+  return specific ?? env.all_proxy ?? env.ALL_PROXY;
+}
+
+/** Parses `git config --null` output: `key\nvalue\0`, or `key\0` for a key without value. */
+export function parseNullConfig(out: string): Map<string, string | null> {
+  const map = new Map<string, string | null>();
+  for (const item of out.split('\0')) {
+    if (item === '') continue;
+    const nl = item.indexOf('\n');
+    map.set((nl < 0 ? item : item.slice(0, nl)).toLowerCase(), nl < 0 ? null : item.slice(nl + 1));
+  }
+  return map;
+}
+
+/** git's boolean syntax; a key with no `=` is true, an empty value false. undefined if invalid. */
+export function parseGitBool(value: string | null): boolean | undefined {
+  if (value === null) return true;
+  const v = value.trim().toLowerCase();
+  if (['true', 'yes', 'on'].includes(v)) return true;
+  if (['false', 'no', 'off', ''].includes(v)) return false;
+  return /^-?\d+$/.test(v) ? Number(v) !== 0 : undefined;
+}
+
+/**
+ * Drops a password from the URL's user info so it never reaches a child's argv; the user name
+ * stays because `http.<url>.*` keys may name one (git-config(1)).
+ */
+export function withoutPassword(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/@?#]*)@/i, (_m, scheme: string, info: string) => {
+    const colon = info.indexOf(':');
+    return `${scheme}${colon < 0 ? info : info.slice(0, colon)}@`;
+  });
+}
+
+function expandPath(p: string, env: NodeJS.ProcessEnv): string {
+  if (p === '~' || p.startsWith('~/')) return (env.HOME ?? homedir()) + p.slice(1);
+  return p;
+}
+
+/** Runs `git config <args>`; undefined on exit code 1 (key not set). */
+async function runGitConfig(args: string[], opts: GitOptions): Promise<string | undefined> {
+  const result = await execa('git', ['config', ...args], {
+    cwd: opts.cwd,
+    env: opts.env,
+    extendEnv: opts.env === undefined,
+    reject: false,
+    stripFinalNewline: false,
+    stdin: 'ignore',
+  });
+  if ((result as { code?: string }).code === 'ENOENT') throw new GitNotFoundError();
+  if (result.exitCode === 0) return String(result.stdout);
+  if (result.exitCode === 1 && String(result.stderr).trim() === '') return undefined;
+  throw new Error(`git config ${args[args.length - 2] ?? ''} failed: ${String(result.stderr).trim() || `exit code ${result.exitCode}`}`);
+}

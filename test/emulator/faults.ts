@@ -1,0 +1,104 @@
+// Faults on demand: matching (pure, in FaultBook) and acting them out on a response.
+import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { errorBody } from './render.js';
+import type { Fault, FaultKind } from './types.js';
+
+const KINDS: readonly FaultKind[] = ['latency', 'status', 'rateLimit', 'reset', 'hang', 'invalidJson', 'loginRedirect'];
+
+/** Validates a list of faults (from JSON); throws an Error with a clear message. */
+export function validateFaults(raw: unknown): Fault[] {
+  if (!Array.isArray(raw)) throw new Error('faults: must be a JSON list');
+  return raw.map((f: unknown, i) => {
+    const where = `faults[${i}]`;
+    if (typeof f !== 'object' || f === null) throw new Error(`${where}: must be an object`);
+    const o = f as Record<string, unknown>;
+    if (!KINDS.includes(o.kind as FaultKind)) throw new Error(`${where}.kind: must be one of ${KINDS.join(', ')}`);
+    if (o.path !== undefined) {
+      if (typeof o.path !== 'string') throw new Error(`${where}.path: must be a regular expression string`);
+      try { new RegExp(o.path); } catch { throw new Error(`${where}.path: invalid regular expression`); }
+    }
+    for (const k of ['times', 'ms', 'status', 'retryAfter'] as const) {
+      if (o[k] !== undefined && (typeof o[k] !== 'number' || !Number.isInteger(o[k]) || (o[k] as number) < 0)) {
+        throw new Error(`${where}.${k}: must be a non-negative integer`);
+      }
+    }
+    if (o.status !== undefined && ((o.status as number) < 100 || (o.status as number) > 599)) throw new Error(`${where}.status: must be an HTTP status`);
+    if (o.method !== undefined && typeof o.method !== 'string') throw new Error(`${where}.method: must be a string`);
+    return { ...o } as unknown as Fault;
+  });
+}
+
+/** The active faults, each with its remaining count. */
+export class FaultBook {
+  private entries: { fault: Fault; re?: RegExp; left: number }[] = [];
+
+  set(faults: Fault[]): void {
+    this.entries = validateFaults(faults).map((fault) => ({
+      fault, re: fault.path === undefined ? undefined : new RegExp(fault.path), left: fault.times ?? Infinity,
+    }));
+  }
+
+  /** Consumes and returns the faults that apply: every latency, then at most one other fault. */
+  take(method: string, path: string): { latencyMs: number; latency: boolean; fault?: Fault } {
+    let latencyMs = 0;
+    let latency = false;
+    let fault: Fault | undefined;
+    for (const e of this.entries) {
+      if (e.left <= 0) continue;
+      if (e.fault.method && e.fault.method.toUpperCase() !== method.toUpperCase()) continue;
+      if (e.re && !e.re.test(path)) continue;
+      if (e.fault.kind === 'latency') {
+        latencyMs += e.fault.ms ?? 0;
+        latency = true;
+      } else if (fault) {
+        continue;
+      } else {
+        fault = e.fault;
+      }
+      e.left -= 1;
+    }
+    return { latencyMs, latency, fault };
+  }
+}
+
+/** Acts out a terminal fault; returns the status logged (0 for reset and hang). */
+export function actOut(fault: Fault, res: ServerResponse, base: string): number {
+  switch (fault.kind) {
+    case 'latency':
+      return 0; // never terminal
+    case 'reset': {
+      const socket = res.socket as (Socket & { resetAndDestroy?: () => void }) | null;
+      if (socket?.resetAndDestroy) socket.resetAndDestroy();
+      else socket?.destroy();
+      return 0;
+    }
+    case 'hang':
+      return 0; // the connection stays open until the client gives up or the emulator stops
+    case 'status': {
+      const status = fault.status ?? 500;
+      const text = JSON.stringify(errorBody(`Emulated failure (HTTP ${status})`, null));
+      res.writeHead(status, { 'Content-Type': 'application/json;charset=UTF-8', 'Content-Length': Buffer.byteLength(text) });
+      res.end(text);
+      return status;
+    }
+    case 'rateLimit': {
+      const text = JSON.stringify(errorBody('Too many requests: the rate limit for this user has been exceeded.', null));
+      const headers: Record<string, string | number> = { 'Content-Type': 'application/json;charset=UTF-8', 'Content-Length': Buffer.byteLength(text) };
+      if (typeof fault.retryAfter === 'number') headers['Retry-After'] = String(fault.retryAfter);
+      res.writeHead(429, headers);
+      res.end(text);
+      return 429;
+    }
+    case 'invalidJson': {
+      const text = '{"size":1,"limit":25,"values":[{"slug":';
+      res.writeHead(200, { 'Content-Type': 'application/json;charset=UTF-8', 'Content-Length': Buffer.byteLength(text) });
+      res.end(text);
+      return 200;
+    }
+    case 'loginRedirect':
+      res.writeHead(302, { Location: `${base}/login`, 'Content-Length': 0 });
+      res.end();
+      return 302;
+  }
+}

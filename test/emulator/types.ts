@@ -1,0 +1,153 @@
+// Public types of the Bitbucket Server / Data Center emulator: the fixture format, the
+// behaviour switches, faults and the request log. See README.md in this folder.
+
+/** Project-level permission a user grant or a token may carry. */
+export type ProjectPermission = 'PROJECT_READ' | 'PROJECT_WRITE' | 'PROJECT_ADMIN';
+/** Repository-level permission a user grant or a token may carry. */
+export type RepoPermission = 'REPO_READ' | 'REPO_WRITE' | 'REPO_ADMIN';
+/** Any permission of a grant or a token. */
+export type Permission = ProjectPermission | RepoPermission;
+
+/** A user of the fixture. SERVICE users have no email and a `/bots/{slug}` self link. */
+export interface FixtureUser {
+  name: string;
+  /** Defaults to the name lowercased with characters outside `[a-z0-9._-]` replaced by `_`. */
+  slug?: string;
+  displayName?: string;
+  email?: string;
+  password?: string;
+  /** Global admin (SYS_ADMIN): ADMIN on every repository. */
+  admin?: boolean;
+  type?: 'NORMAL' | 'SERVICE';
+}
+
+/** A project of the fixture. Personal projects (`~SLUG`) exist implicitly for each NORMAL user. */
+export interface FixtureProject {
+  key: string;
+  name?: string;
+  /** Every repository of a public project is readable anonymously. */
+  public?: boolean;
+}
+
+/** A repository: `project` is a project key, or `~userslug` for a personal repository. */
+export interface FixtureRepo {
+  project: string;
+  slug: string;
+  name?: string;
+  public?: boolean;
+  /** Give the bare repository one initial commit on `main`. */
+  seed?: boolean;
+}
+
+/** A grant to a user: on a project (PROJECT_x) or on one repository (REPO_x, with `repo`). */
+export interface FixturePermission {
+  user: string;
+  project: string;
+  repo?: string;
+  permission: Permission;
+}
+
+/** Who owns a token: a user (personal token), a project, or a repository. */
+export type TokenOwner = { user: string } | { project: string; repo?: string };
+
+/** An access token of the fixture (or given to `Emulator.addToken`). */
+export interface FixtureToken {
+  owner: TokenOwner;
+  name: string;
+  /** The raw token, accepted verbatim. Generated (BBDC style) when omitted. */
+  token?: string;
+  permissions: Permission[];
+  /** 12-digit string. Else decoded from a BBDC/legacy token, else generated. */
+  id?: string;
+  /** ISO date; presented as createdDate + expiryDays. */
+  expiresAt?: string;
+  /** ISO date; defaults to now (or expiresAt - expiryDays when expiresAt is set). */
+  createdAt?: string;
+  revoked?: boolean;
+}
+
+/** The whole fixture, usually loaded from JSON. */
+export interface Fixture {
+  users?: FixtureUser[];
+  projects?: FixtureProject[];
+  repos?: FixtureRepo[];
+  permissions?: FixturePermission[];
+  tokens?: FixtureToken[];
+}
+
+/** Behaviours the reference document marks [unsure], plus a few limits. All changeable at run time. */
+export interface Switches {
+  /** Bitbucket 10.x: an unrecognised (unknown or revoked) Bearer token is served as anonymous. */
+  unknownBearerAsAnonymous: boolean;
+  /** Basic auth disabled on REST: any Basic header on `/rest` gets 403. */
+  basicAuthDisabled: boolean;
+  /** What `GET users/{slug}` answers for a SERVICE user. */
+  serviceUserLookup: 'object' | '404' | '401';
+  /** `GET repos?permission=` uses min(user, token ceiling) rather than the user's own rights. */
+  tokenCeilingNarrowsRepoFilter: boolean;
+  /** Token objects carry `expiryDate` (epoch ms). */
+  exposeExpiryDate: boolean;
+  /** A token may GET its own entry in the access-token API. */
+  tokenCanReadOwnEntry: boolean;
+  /** Where a push without REPO_WRITE is refused with 403. */
+  refuseReadOnlyPushAt: 'advertisement' | 'upload';
+  /** Maximum number of live tokens per owner (user, project or repository). */
+  maxTokensPerOwner: number;
+  /** Failed Basic attempts for a username before the CAPTCHA lock. */
+  captchaThreshold: number;
+  /** Version reported by application-properties. */
+  version: string;
+}
+
+/** Default values of every switch. */
+export const DEFAULT_SWITCHES: Readonly<Switches> = Object.freeze({
+  unknownBearerAsAnonymous: false,
+  basicAuthDisabled: false,
+  serviceUserLookup: '404',
+  tokenCeilingNarrowsRepoFilter: true,
+  exposeExpiryDate: false,
+  tokenCanReadOwnEntry: true,
+  refuseReadOnlyPushAt: 'advertisement',
+  maxTokensPerOwner: 100,
+  captchaThreshold: 5,
+  version: '9.4.22',
+});
+
+/** Kinds of injected faults. */
+export type FaultKind = 'latency' | 'status' | 'rateLimit' | 'reset' | 'hang' | 'invalidJson' | 'loginRedirect';
+
+/** A fault injected before normal handling. Admin endpoints (`__emulator`) are never faulted. */
+export interface Fault {
+  kind: FaultKind;
+  /** Regular expression (unanchored) tested against the request path, context path included. */
+  path?: string;
+  /** Only for this HTTP method (case-insensitive). */
+  method?: string;
+  /** Apply to the first N matching requests only; unlimited when omitted. */
+  times?: number;
+  /** `latency`: delay in milliseconds before normal handling continues. */
+  ms?: number;
+  /** `status`: the status code to answer (default 500). */
+  status?: number;
+  /** `rateLimit`: value of `Retry-After` in seconds; the header is omitted when not a number. */
+  retryAfter?: number;
+}
+
+/** One entry of the request log. Never holds credentials. */
+export interface LogEntry {
+  time: number;
+  method: string;
+  /** Path as requested, context path included. */
+  path: string;
+  /** Raw query string without `?` ('' when none). */
+  query: string;
+  auth: 'none' | 'basic' | 'bearer';
+  /** Name of the authenticated user (the bot user for project/repository tokens). */
+  user?: string;
+  /** How the user authenticated. */
+  via?: 'password' | 'token';
+  /** Final status; 0 when the connection was reset or left hanging. */
+  status: number;
+  /** The fault applied, if any (latency included). */
+  fault?: FaultKind;
+}
