@@ -45,9 +45,17 @@ export async function storeCredential(
   }
   const target = await pickTarget();
   if (previous?.entry.isDefault) next.entry.isDefault = true;
-  await target.put(next.entry, next.secrets);
-  for (const t of holding) if (t.store !== target) await t.store.erase(next.entry);
+  await putReplacing(holding, target, next.entry, next.secrets);
   return { result: 'stored', store: target };
+}
+
+/**
+ * Writes `entry` to `target` and removes the same key from any other store that holds it
+ * (`existing` lists entries with their stores), so that one key lives in one place.
+ */
+export async function putReplacing(existing: readonly Tagged[], target: TokenStore, entry: StoredEntry, secrets: Secrets): Promise<void> {
+  await target.put(entry, secrets);
+  for (const t of existing) if (t.store !== target && sameKey(t, entry)) await t.store.erase(entry);
 }
 
 /** `erase`: remove every matching entry (git 2.42: only where a given password matches). */
@@ -62,7 +70,8 @@ export async function eraseCredential(req: CredentialRequest, stores: readonly T
   return erased;
 }
 
-type Tagged = StoredEntry & { store: TokenStore };
+/** An entry with the store that holds it. */
+export type Tagged = StoredEntry & { store: TokenStore };
 
 /** Every entry of every store, each with the store that holds it. */
 async function listTagged(stores: readonly TokenStore[]): Promise<Tagged[]> {

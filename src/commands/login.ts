@@ -1,0 +1,135 @@
+/**
+ * `login [URL]`: read a token (hidden prompt or --token-stdin), learn from the server whose it is
+ * and what it may do, and store it so that git's host-level request for that server gets it.
+ */
+import type { CommandModule } from 'yargs';
+import { introspectToken, type ValidTokenReport } from '../bitbucket/identify.js';
+import { maskToken } from '../bitbucket/token.js';
+import { tokenPageUrl } from '../bitbucket/links.js';
+import type { BitbucketLocation } from '../bitbucket/url.js';
+import { putReplacing } from '../credential/helper.js';
+import { configuredBackend, selectBackend } from '../store/select.js';
+import { recordFileFallback } from '../store/settings.js';
+import type { Secrets, StoredEntry, TokenMeta } from '../store/types.js';
+import { listAccounts, storesFor } from './shared/accounts.js';
+import { CommandError, EXIT } from './shared/errors.js';
+import { describeExpiry, describeToken, fallbackNotice, PROJECT_TOKEN_EXPLANATION, WRITE_PERMISSIONS } from './shared/describe.js';
+import { paint, type CommandContext, type CommandIO } from './shared/io.js';
+import { promptHidden, promptLine, readAllStdin } from './shared/prompt.js';
+import { clientFor, parseServer } from './shared/server.js';
+
+export interface LoginOptions {
+  url?: string;
+  username?: string;
+  tokenStdin: boolean;
+  allowProjectToken: boolean;
+  allowHttp: boolean;
+  /** Seconds per request to the server. */
+  timeout: number;
+}
+
+export async function loginRun(opts: LoginOptions, io: CommandIO): Promise<number> {
+  const p = paint(io.stderrIsTTY, io.env);
+  const server = parseServer(opts.url ?? (await promptLine(io, 'Bitbucket Server URL (e.g. https://bitbucket.example.com): ')), { allowHttp: opts.allowHttp });
+  if (!opts.tokenStdin) {
+    io.stderr(`Create a personal access token with repository write permission at:\n  ${tokenPageUrl(server.baseUrl, opts.username ?? server.username)}\n`);
+  }
+  const token = opts.tokenStdin ? await readAllStdin(io) : await promptHidden(io, 'Paste the token (input is hidden): ');
+  if (token.trim() === '') throw new CommandError('no token given', EXIT.usage);
+
+  const client = await clientFor(server.baseUrl, io, opts.timeout * 1000);
+  const username = opts.username ?? server.username;
+  const report = await introspectToken({ client, token, ...(username ? { username } : {}), ...projectHints(server) });
+  if (report.status !== 'valid') {
+    const code = report.status === 'invalid' || report.status === 'captcha' ? EXIT.auth : EXIT.error;
+    throw new CommandError(`${server.baseUrl}: ${report.message}; nothing was stored`, code);
+  }
+  if (report.usernameMismatch) {
+    throw new CommandError(`the token belongs to '${report.usernameMismatch.actual}', not '${report.usernameMismatch.expected}'; nothing was stored`, EXIT.auth);
+  }
+  if (report.kind === 'project' && !opts.allowProjectToken) {
+    throw new CommandError(`this is a project or repository access token (acting as '${report.user.name}'), not a personal one. ${PROJECT_TOKEN_EXPLANATION} Create a personal token at ${tokenPageUrl(server.baseUrl)}, or pass --allow-project-token to store it anyway; nothing was stored`, EXIT.auth);
+  }
+  const writable = await checkWrite(client, token, report, server);
+
+  const { dir, stores } = storesFor(io);
+  const selection = selectBackend(stores, await configuredBackend(io.env));
+  if (selection.configured.choice === 'auto') await recordFileFallback(dir, selection.fallbackReason, io.now());
+  const { entry, secrets } = toEntry(server, report, token, io.now());
+  await putReplacing(await listAccounts(stores), selection.store, entry, secrets);
+  await makeDefault(stores, entry);
+
+  io.stderr(`${p.green('✓')} Logged in to ${server.baseUrl} as ${p.bold(report.user.name)}${report.user.displayName ? ` (${report.user.displayName})` : ''}\n`);
+  io.stderr(`  token: ${describeToken(maskToken(token), report.kind, report.tokenName, report.permissions)}\n`);
+  io.stderr(`  expiry: ${describeExpiry(report.expiresAt, io.now())}\n`);
+  io.stderr(`  stored in: ${selection.store.location}\n`);
+  if (selection.fallbackReason) io.stderr(`${p.yellow('!')} ${fallbackNotice(selection.fallbackReason, selection.store.location)}\n`);
+  if (report.kind === 'project') {
+    io.stderr(`${p.yellow('!')} Stored as a Bearer credential: project and repository tokens do not work with a username. git 2.46+ uses it through this helper; older git needs http.extraHeader. ${PROJECT_TOKEN_EXPLANATION}\n`);
+  }
+  if (writable === false) {
+    io.stderr(`${p.yellow('!')} This token cannot push: it lacks repository write permission (REPO_WRITE)${server.repoSlug ? ` on ${server.projectKey}/${server.repoSlug}` : ''}. Pushes will be refused; create a token with write permission at ${tokenPageUrl(server.baseUrl, report.user.slug)}\n`);
+  }
+  return EXIT.ok;
+}
+
+function projectHints(server: BitbucketLocation): { projectKey?: string; repoSlug?: string } {
+  return { ...(server.projectKey ? { projectKey: server.projectKey } : {}), ...(server.repoSlug ? { repoSlug: server.repoSlug } : {}) };
+}
+
+/** Write permission: on the repository when the URL names one, else from the token's own permissions. */
+async function checkWrite(client: Awaited<ReturnType<typeof clientFor>>, token: string, report: ValidTokenReport, server: BitbucketLocation): Promise<boolean | undefined> {
+  if (server.projectKey && server.repoSlug) {
+    const auth = report.authScheme === 'basic' ? { scheme: 'basic' as const, username: report.user.name, secret: token } : { scheme: 'bearer' as const, secret: token };
+    const r = await client.canWrite(auth, server.projectKey, server.repoSlug);
+    if (r.status === 'ok') return r.writable;
+  }
+  if (report.permissions) return report.permissions.some((perm) => WRITE_PERMISSIONS.includes(perm));
+  return undefined;
+}
+
+function toEntry(server: BitbucketLocation, r: ValidTokenReport, token: string, now: number): { entry: StoredEntry; secrets: Secrets } {
+  const meta: TokenMeta = { baseUrl: server.baseUrl, userSlug: r.user.slug, kind: r.kind, authScheme: r.authScheme, verifiedAt: now };
+  if (r.user.displayName) meta.displayName = r.user.displayName;
+  if (r.user.email) meta.email = r.user.email;
+  if (r.tokenId) meta.tokenId = r.tokenId;
+  if (r.tokenName) meta.tokenName = r.tokenName;
+  if (r.permissions) meta.permissions = r.permissions;
+  if (r.expiresAt !== undefined) meta.expiresAt = r.expiresAt;
+  // Personal tokens go out as Basic username + token; project tokens only work as Bearer, which
+  // git sends from `authtype`/`credential` (git 2.46+, capability authtype).
+  const personal = r.kind === 'personal';
+  const entry: StoredEntry = {
+    protocol: server.protocol, host: server.host, username: r.user.name,
+    hasPassword: personal, hasCredential: !personal, storedAt: now, isDefault: true, meta,
+    ...(personal ? {} : { authtype: 'Bearer' }),
+  };
+  return { entry, secrets: personal ? { password: token } : { credential: token } };
+}
+
+/** The newest login is the host's default account (the one git gets when it names no user). */
+async function makeDefault(stores: ReturnType<typeof storesFor>['stores'], entry: StoredEntry): Promise<void> {
+  for (const store of [stores.keyring, stores.file]) {
+    const entries = await store.list();
+    if (!entries.some((e) => e.protocol === entry.protocol && e.host === entry.host && e.username !== entry.username && e.isDefault)) continue;
+    await store.updateEntries((es) => es.map((e) => (e.protocol === entry.protocol && e.host === entry.host && e.username !== entry.username ? { ...e, isDefault: false } : e)));
+  }
+}
+
+export const loginCommand = (ctx: CommandContext): CommandModule<object, LoginOptions> => ({
+  command: 'login [url]',
+  describe: 'store a personal access token for a Bitbucket server, after checking it with the server',
+  builder: (y) =>
+    y
+      .positional('url', { type: 'string', describe: 'server, clone or browse URL (asked for when missing)' })
+      .option('username', { type: 'string', describe: 'the account the token belongs to (checked against the server)' })
+      .option('token-stdin', { type: 'boolean', default: false, describe: 'read the token from standard input (for scripts)' })
+      .option('allow-project-token', { type: 'boolean', default: false, describe: 'store a project/repository token even though it acts as a bot identity' })
+      .option('timeout', { type: 'number', default: 10, describe: 'seconds to wait for each request to the server' })
+      .option('allow-http', { type: 'boolean', default: false, describe: 'allow plain http:// to a non-loopback host (sends the token unencrypted)' })
+      .example('$0 login https://bitbucket.example.com', 'asks for the token with hidden input')
+      .example('echo "$TOKEN" | $0 login https://bitbucket.example.com --token-stdin', 'for scripts') as never,
+  handler: async (argv) => {
+    ctx.exitCode = await loginRun(argv, ctx.io);
+  },
+});

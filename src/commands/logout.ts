@@ -1,0 +1,59 @@
+/** `logout [URL] [--username U]`: removes one stored token, and only that one. */
+import type { CommandModule } from 'yargs';
+import { sameKey } from '../store/types.js';
+import { hostKey, listAccounts, storesFor, type Account } from './shared/accounts.js';
+import { CommandError, EXIT } from './shared/errors.js';
+import type { CommandContext, CommandIO } from './shared/io.js';
+import { parseServer } from './shared/server.js';
+
+export interface LogoutOptions {
+  url?: string;
+  username?: string;
+}
+
+export async function logoutRun(opts: LogoutOptions, io: CommandIO): Promise<number> {
+  const { stores } = storesFor(io);
+  const accounts = await listAccounts(stores);
+  const target = pickAccount(accounts, opts);
+  await target.store.erase(target);
+  // If the default account went, the newest remaining one for the host becomes the default.
+  const rest = accounts.filter((a) => hostKey(a) === hostKey(target) && !sameKey(a, target));
+  if (target.isDefault && rest.length > 0 && !rest.some((a) => a.isDefault)) {
+    const next = [...rest].sort((a, b) => b.storedAt - a.storedAt)[0]!;
+    await next.store.updateEntries((es) => es.map((e) => (sameKey(e, next) ? { ...e, isDefault: true } : e)));
+  }
+  io.stderr(`Removed the token for ${target.username ?? '(no username)'} on ${target.meta?.baseUrl ?? hostKey(target)} from ${target.store.kind === 'keyring' ? 'the OS keyring' : target.store.location}\n`);
+  return EXIT.ok;
+}
+
+function pickAccount(accounts: Account[], opts: LogoutOptions): Account {
+  let candidates = accounts;
+  if (opts.url !== undefined) {
+    const server = parseServer(opts.url, { allowHttp: true });
+    candidates = candidates.filter((a) => a.protocol === server.protocol && a.host.toLowerCase() === server.host.toLowerCase());
+    if (candidates.length === 0) throw new CommandError(`no token is stored for ${server.baseUrl}`);
+  }
+  if (opts.username !== undefined) {
+    candidates = candidates.filter((a) => a.username === opts.username);
+    if (candidates.length === 0) throw new CommandError(`no token is stored for user '${opts.username}'${opts.url ? ` on ${opts.url}` : ''}`);
+  }
+  if (candidates.length === 0) throw new CommandError('no token is stored');
+  if (candidates.length > 1) {
+    const list = candidates.map((a) => `${hostKey(a)} ${a.username ?? '(no username)'}`).join(', ');
+    throw new CommandError(`several tokens match (${list}); name one with a URL and --username`, EXIT.usage);
+  }
+  return candidates[0]!;
+}
+
+export const logoutCommand = (ctx: CommandContext): CommandModule<object, LogoutOptions> => ({
+  command: 'logout [url]',
+  describe: 'remove a stored token (only that one)',
+  builder: (y) =>
+    y
+      .positional('url', { type: 'string', describe: 'the server (needed when tokens for several hosts are stored)' })
+      .option('username', { type: 'string', describe: 'the account (needed when a host has several)' })
+      .example('$0 logout https://bitbucket.example.com --username alice', '') as never,
+  handler: async (argv) => {
+    ctx.exitCode = await logoutRun(argv, ctx.io);
+  },
+});

@@ -1,0 +1,25 @@
+/** Wording shared by login, status and check, so that each fact is said the same way. */
+import { daysLeft } from './accounts.js';
+
+export const PROJECT_TOKEN_EXPLANATION =
+  'Bitbucket runs project and repository tokens as a system-generated bot user, so pushes and later pull-request activity would be recorded under that bot instead of your own account: one person, two identities in history.';
+
+/** Token permissions that allow pushing (a project permission applies to every repository in it). */
+export const WRITE_PERMISSIONS = ['REPO_WRITE', 'REPO_ADMIN', 'PROJECT_WRITE', 'PROJECT_ADMIN'];
+
+export function describeToken(masked: string, kind: string | undefined, name: string | undefined, permissions: string[] | undefined): string {
+  const k = kind === 'project' ? 'project/repository token' : kind === 'personal' ? 'personal token' : 'token (kind unknown)';
+  return `${masked} ${k}${name ? ` "${name}"` : ''}${permissions?.length ? ` [${permissions.join(', ')}]` : ''}`;
+}
+
+export function describeExpiry(expiresAt: number | undefined, now: number): string {
+  if (expiresAt === undefined) return 'none known';
+  const date = new Date(expiresAt).toISOString().slice(0, 10);
+  const days = daysLeft(expiresAt, now);
+  if (expiresAt <= now) return `${date} (expired)`;
+  return `${date} (${days} day${days === 1 ? '' : 's'} left)`;
+}
+
+export function fallbackNotice(reason: string, location: string): string {
+  return `The OS keyring is not usable (${reason}), so tokens are stored in ${location} (mode 0600). Set GIT_CREDENTIAL_BITBUCKET_STORE or git config bitbucket.store to keyring or file to choose explicitly.`;
+}

@@ -1,0 +1,39 @@
+/**
+ * Turning what the user typed into a server address, and talking to it: one place that
+ * refuses SSH and plain http to a non-loopback host, and builds a client with git's own HTTP
+ * settings for that URL (proxy, CA file, sslVerify).
+ */
+import { BitbucketClient } from '../../bitbucket/client.js';
+import { parseBitbucketUrl, type BitbucketLocation } from '../../bitbucket/url.js';
+import { httpSettingsFor } from '../../git/config.js';
+import { CommandError, EXIT } from './errors.js';
+import type { CommandIO } from './io.js';
+
+/** Parses a server, clone or browse URL; a bare host name means https. */
+export function parseServer(input: string, opts: { allowHttp?: boolean } = {}): BitbucketLocation {
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(input) || /^[^/]*@[^/]*:/.test(input) ? input : `https://${input}`;
+  const parsed = parseBitbucketUrl(withScheme);
+  if (parsed === null) throw new CommandError(`'${input}' is not a Bitbucket http(s) URL`, EXIT.usage);
+  if (parsed.kind === 'ssh') throw new CommandError(`'${input}' is an SSH address; tokens are for HTTPS: use the server's https:// URL`, EXIT.usage);
+  if (parsed.protocol === 'http' && !isLoopback(parsed.host) && !opts.allowHttp) {
+    throw new CommandError(`refusing to send a token over plain http:// to ${parsed.host}; use https:// (or --allow-http if you must)`, EXIT.usage);
+  }
+  return parsed;
+}
+
+/** 127.0.0.0/8, ::1 and localhost: traffic that never leaves the machine. */
+export function isLoopback(host: string): boolean {
+  const name = host.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  return name === 'localhost' || name === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
+}
+
+/** A client for `baseUrl` with the HTTP settings git would use for it. */
+export async function clientFor(baseUrl: string, io: CommandIO, timeoutMs = 10_000): Promise<BitbucketClient> {
+  const settings = await httpSettingsFor(`${baseUrl}/`, undefined, io.env);
+  return new BitbucketClient({ baseUrl, settings, timeoutMs });
+}
+
+/** `protocol://host` for a stored entry without the base URL login would have recorded. */
+export function entryBaseUrl(e: { protocol: string; host: string; meta?: { baseUrl?: string } }): string {
+  return e.meta?.baseUrl ?? `${e.protocol}://${e.host}`;
+}

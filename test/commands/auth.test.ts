@@ -1,0 +1,303 @@
+/**
+ * login, logout, status and list against the emulator, through the real binary. Every output
+ * is scanned for every token the fixture holds.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { makeToken, startEmulator, type Emulator, type Fixture } from '../emulator/index.js';
+import { startProxy } from '../bitbucket/helpers.js';
+import { describe as desc, expectNoSecrets, makeSandbox, parsePairs, ROOT, runBin, runGit, type Sandbox } from '../helpers/sandbox.js';
+
+const fixture = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/emulator/fixtures/demo.json'), 'utf8')) as Fixture;
+const tok = (name: string): string => {
+  const t = fixture.tokens?.find((x) => x.name === name)?.token;
+  if (!t) throw new Error(`no token ${name} in the fixture`);
+  return t;
+};
+const ALL_TOKENS = (fixture.tokens ?? []).map((t) => t.token).filter((t): t is string => Boolean(t));
+const outputs: string[] = [];
+
+let emu: Emulator;
+let sb: Sandbox;
+
+beforeAll(async () => {
+  emu = await startEmulator({ data: fixture, context: '/bitbucket' });
+});
+afterAll(async () => {
+  await emu.stop();
+  expectNoSecrets(outputs, ALL_TOKENS);
+});
+beforeEach(() => {
+  sb = makeSandbox();
+  emu.setFaults([]);
+  emu.clearLog();
+});
+afterEach(() => sb.cleanup());
+
+async function bin(args: string[], input = '') {
+  const r = await runBin(sb, args, input);
+  // stdout of `get` is the one place a token belongs
+  outputs.push(args[0] === 'get' ? '' : r.stdout, r.stderr);
+  return r;
+}
+const login = (token: string, ...args: string[]) => bin(['login', emu.baseUrl, '--token-stdin', ...args], `${token}\n`);
+const storeFile = () => path.join(sb.dataDir, 'credentials.json');
+const stored = () => (fs.existsSync(storeFile()) ? (JSON.parse(fs.readFileSync(storeFile(), 'utf8')) as { entries: Array<Record<string, unknown>> }).entries : []);
+const host = () => new URL(emu.baseUrl).host;
+
+describe('login', () => {
+  it('stores a personal token so that git\'s host-level request gets it (context path or not)', async () => {
+    const r = await login(tok('alice-write'));
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toContain('Logged in to');
+    expect(r.stderr).toMatch(/personal token "alice-write" \[PROJECT_READ, REPO_WRITE\]/);
+    expect(r.stderr).toContain('2099-01-01');
+    expect(stored()).toHaveLength(1);
+    expect(stored()[0]).toMatchObject({ protocol: 'http', host: host(), username: 'alice', isDefault: true, meta: { kind: 'personal', email: 'alice@example.com', baseUrl: emu.baseUrl } });
+    expect(stored()[0]).not.toHaveProperty('path');
+    const fill = await runGit(sb, ['-c', `credential.helper=${path.join(ROOT, 'bin/git-credential-bitbucket.js')}`, 'credential', 'fill'], desc({ protocol: 'http', host: host() }));
+    expect(parsePairs(fill.stdout)).toContainEqual(['password', tok('alice-write')]);
+    // Bearer first: the person's Basic counter is never touched by a probe
+    expect(emu.log().filter((l) => l.path.includes('/rest/')).every((l) => l.auth !== 'basic')).toBe(true);
+  });
+
+  it('confirms with Basic when the user record is inconclusive (no email address)', async () => {
+    const token = makeToken('100000000099');
+    ALL_TOKENS.push(token);
+    const data = structuredClone(fixture);
+    data.users!.push({ name: 'dave', displayName: 'Dave NoMail', password: 'dave-password' });
+    data.permissions!.push({ user: 'dave', project: 'PRJ', permission: 'PROJECT_WRITE' });
+    data.tokens!.push({ owner: { user: 'dave' }, name: 'dave-write', token, permissions: ['REPO_WRITE'] });
+    const other = await startEmulator({ data });
+    try {
+      const r = await bin(['login', other.baseUrl, '--token-stdin'], `${token}\n`);
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(stored()[0]).toMatchObject({ username: 'dave', meta: { kind: 'personal', authScheme: 'basic' } });
+      expect(other.log().some((l) => l.auth === 'bearer')).toBe(true);
+      expect(other.log().some((l) => l.auth === 'basic' && l.status === 200)).toBe(true);
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it('refuses a project token with the duplicate-identity explanation, and stores it with --allow-project-token', async () => {
+    const refused = await login(tok('prj-ci'));
+    expect(refused.exitCode).toBe(4);
+    expect(refused.stderr).toMatch(/project or repository access token/);
+    expect(refused.stderr).toMatch(/two identities/);
+    expect(refused.stderr).toMatch(/nothing was stored/);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(stored()).toEqual([]);
+
+    const accepted = await login(tok('prj-ci'), '--allow-project-token');
+    expect(accepted.exitCode, accepted.stderr).toBe(0);
+    expect(accepted.stderr).toMatch(/Bearer/);
+    expect(stored()[0]).toMatchObject({ authtype: 'Bearer', hasPassword: false, hasCredential: true, meta: { kind: 'project' } });
+    const withCap = await bin(['get'], desc([['capability[]', 'authtype'], ['protocol', 'http'], ['host', host()]]));
+    expect(parsePairs(withCap.stdout)).toEqual([['capability[]', 'authtype'], ['authtype', 'Bearer'], ['credential', tok('prj-ci')]]);
+    // git without the capability gets nothing: Basic with a project token would fail anyway
+    expect((await bin(['get'], desc({ protocol: 'http', host: host() }))).stdout).toBe('');
+  });
+
+  it.each([
+    ['revoked', 'alice-revoked'],
+    ['expired', 'alice-expired'],
+    ['wrong', 'BBDC-bm90LWEtcmVhbC10b2tlbi1hdC1hbGwtZm9yLXRlc3Rz'],
+  ])('refuses a %s token with a clear error and stores nothing', async (_what, name) => {
+    const token = name.startsWith('BBDC-') ? name : tok(name);
+    const r = await login(token);
+    expect(r.exitCode).toBe(4);
+    expect(r.stderr).toMatch(/rejected the token.*nothing was stored/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expectNoSecrets([r.stderr, r.stdout], [token]);
+    expect(stored()).toEqual([]);
+    // never retried: one Bearer probe, no Basic attempt
+    expect(emu.log().filter((l) => l.auth !== 'none')).toHaveLength(1);
+  });
+
+  it('stores a read-only token with a warning', async () => {
+    const r = await bin(['login', `${emu.baseUrl}/scm/prj/app.git`, '--token-stdin'], `${tok('alice-read')}\n`);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/cannot push: it lacks repository write permission \(REPO_WRITE\) on PRJ\/app/);
+    expect(stored()).toHaveLength(1);
+  });
+
+  it('refuses a username that is not the token\'s owner', async () => {
+    const r = await login(tok('alice-write'), '--username', 'bob');
+    expect(r.exitCode).toBe(4);
+    expect(r.stderr).toMatch(/belongs to 'alice', not 'bob'/);
+    expect(stored()).toEqual([]);
+  });
+
+  it('rides out a 429 with Retry-After', async () => {
+    emu.setFaults([{ kind: 'rateLimit', retryAfter: 1, times: 1, path: '/rest/api/1.0/users' }]);
+    const started = Date.now();
+    const r = await login(tok('alice-write'));
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(emu.log().some((l) => l.status === 429)).toBe(true);
+  });
+
+  it('gives up on a hanging server within the timeout, with a clear message', async () => {
+    emu.setFaults([{ kind: 'hang', path: '/rest/' }]);
+    const started = Date.now();
+    const r = await login(tok('alice-write'), '--timeout', '1');
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/no complete response .* within 1000 ms/);
+    expect(r.stderr).toMatch(/nothing was stored/);
+    expect(Date.now() - started).toBeLessThan(8_000);
+    expect(stored()).toEqual([]);
+  });
+
+  it('refuses plain http to a non-loopback host and SSH addresses', async () => {
+    const r1 = await bin(['login', 'http://bitbucket.example.invalid', '--token-stdin'], 'x\n');
+    expect(r1.exitCode).toBe(2);
+    expect(r1.stderr).toMatch(/plain http/);
+    const r2 = await bin(['login', 'ssh://git@bitbucket.example.invalid:7999/prj/app.git', '--token-stdin'], 'x\n');
+    expect(r2.exitCode).toBe(2);
+    expect(r2.stderr).toMatch(/SSH/);
+  });
+
+  it('goes through a proxy configured in git (http.<url>.proxy)', async () => {
+    const proxy = await startProxy();
+    try {
+      await runGit(sb, ['config', '--global', `http.${emu.baseUrl}/.proxy`, proxy.url]);
+      const r = await login(tok('alice-write'));
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(proxy.log.some((l) => l.target.includes('/bitbucket/rest/api/1.0/users'))).toBe(true);
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
+describe('login over HTTPS', () => {
+  let tls: Emulator;
+  beforeAll(async () => {
+    tls = await startEmulator({ data: fixture, https: true });
+  });
+  afterAll(async () => tls.stop());
+
+  it('fails without the CA and works with http.sslCAInfo from git config', async () => {
+    const without = await bin(['login', tls.baseUrl, '--token-stdin'], `${tok('alice-write')}\n`);
+    expect(without.exitCode).toBe(1);
+    expect(without.stderr).toMatch(/certificate|TLS/i);
+    await runGit(sb, ['config', '--global', `http.${tls.baseUrl}/.sslCAInfo`, tls.caFile!]);
+    const r = await bin(['login', tls.baseUrl, '--token-stdin'], `${tok('alice-write')}\n`);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(stored()[0]).toMatchObject({ protocol: 'https' });
+  });
+});
+
+describe('status, list, logout', () => {
+  it('status --json has the documented shape and exits 0 for a good personal token', async () => {
+    await login(tok('alice-write'));
+    const r = await bin(['status', '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout);
+    expect(s).toMatchObject({ version: 1, ok: true, fileFallback: null });
+    expect(s.accounts).toHaveLength(1);
+    expect(s.accounts[0]).toEqual({
+      protocol: 'http', host: host(), baseUrl: emu.baseUrl, username: 'alice', default: true,
+      user: { name: 'alice', slug: 'alice', displayName: 'Alice Example', email: 'alice@example.com' },
+      kind: 'personal', tokenName: 'alice-write', permissions: ['PROJECT_READ', 'REPO_WRITE'],
+      expiresAt: '2099-01-01T00:00:00.000Z', daysLeft: expect.any(Number), backend: 'file', token: 'BBDC…',
+      server: { status: 'valid', accepted: true, version: '9.4.22', message: null }, problems: [], ok: true,
+    });
+  });
+
+  it('status exits 1 for a project token and for a token the server no longer accepts', async () => {
+    await login(tok('prj-ci'), '--allow-project-token');
+    let r = await bin(['status']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toMatch(/project\/repository token/);
+    await bin(['logout', emu.baseUrl]);
+    // a token that worked at login, then revoked on the server (by its owner, with her password)
+    const created = await fetch(`${emu.baseUrl}/rest/access-tokens/1.0/users/alice`, {
+      method: 'PUT', headers: { authorization: `Basic ${Buffer.from('alice:alice-password').toString('base64')}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'short-lived', permissions: ['REPO_WRITE'] }),
+    }).then((res) => res.json() as Promise<{ id: string; token: string }>);
+    ALL_TOKENS.push(created.token);
+    expect((await login(created.token)).exitCode).toBe(0);
+    await fetch(`${emu.baseUrl}/rest/access-tokens/1.0/users/alice/${created.id}`, { method: 'DELETE', headers: { authorization: `Basic ${Buffer.from('alice:alice-password').toString('base64')}` } });
+    r = await bin(['status', emu.baseUrl, '--json']);
+    expect(r.exitCode).toBe(1);
+    expect(JSON.parse(r.stdout).accounts[0].problems).toContain('invalid');
+  });
+
+  it('status exits 1 when the server is unreachable, within the timeout', async () => {
+    await login(tok('alice-write'));
+    emu.setFaults([{ kind: 'hang' }]);
+    const started = Date.now();
+    const r = await bin(['status', '--json', '--timeout', '1']);
+    expect(r.exitCode).toBe(1);
+    expect(JSON.parse(r.stdout).accounts[0].problems).toContain('unreachable');
+    expect(Date.now() - started).toBeLessThan(8_000);
+  });
+
+  it('keeps several accounts per host; list is offline; logout removes only the one named', async () => {
+    await login(tok('alice-write'));
+    await login(tok('bob-legacy'));
+    emu.setFaults([{ kind: 'reset' }]);
+    const list = await bin(['list', '--json']);
+    expect(list.exitCode).toBe(0);
+    const accounts = JSON.parse(list.stdout).accounts as Array<{ username: string; default: boolean }>;
+    expect(accounts.map((a) => [a.username, a.default])).toEqual([['alice', false], ['bob', true]]);
+    emu.setFaults([]);
+    const ambiguous = await bin(['logout', emu.baseUrl]);
+    expect(ambiguous.exitCode).toBe(2);
+    expect(ambiguous.stderr).toMatch(/several tokens match/);
+    const r = await bin(['logout', emu.baseUrl, '--username', 'bob']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(stored().map((e) => [e.username, e.isDefault])).toEqual([['alice', true]]);
+  });
+});
+
+describe('the hidden prompt on a terminal', () => {
+  it('does not echo the token', async () => {
+    const token = tok('alice-write');
+    // python's pty gives the binary a real terminal; we type the token when asked
+    const script = `
+import os, pty, sys, time, select
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(sys.argv[1], sys.argv[1:])
+out = b''
+def read_until(marker, timeout=15):
+    global out
+    end = time.time() + timeout
+    while marker not in out and time.time() < end:
+        r, _, _ = select.select([fd], [], [], 0.2)
+        if r:
+            try: out += os.read(fd, 4096)
+            except OSError: return
+read_until(b'input is hidden')
+os.write(fd, sys.stdin.readline().strip().encode() + b'\\r')
+read_until(b'__never__', 15) if False else None
+end = time.time() + 15
+while time.time() < end:
+    r, _, _ = select.select([fd], [], [], 0.2)
+    if r:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk: break
+        out += chunk
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(out.decode('utf8', 'replace'))
+sys.exit(os.waitstatus_to_exitcode(status))
+`;
+    const { execa } = await import('execa');
+    const r = await execa('python3', ['-c', script, process.execPath, path.join(ROOT, 'bin/git-credential-bitbucket.js'), 'login', emu.baseUrl], {
+      env: sb.env, extendEnv: false, input: `${token}\n`, reject: false,
+    });
+    outputs.push(String(r.stdout), String(r.stderr));
+    expect(r.exitCode, String(r.stdout)).toBe(0);
+    expect(String(r.stdout)).toContain('Paste the token (input is hidden)');
+    expect(String(r.stdout)).toContain('Logged in to');
+    expect(String(r.stdout)).not.toContain(token.slice(5, 20));
+    expect(stored()).toHaveLength(1);
+  });
+});
