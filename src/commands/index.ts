@@ -10,12 +10,13 @@ import { loginCommand } from './login.js';
 import { logoutCommand } from './logout.js';
 import { statusCommand } from './status.js';
 import { listCommand } from './list.js';
+import { setupCommand, unsetupCommand } from './setup.js';
 
 const COMMANDS: Array<(ctx: CommandContext) => CommandModule<object, never>> = [
-  loginCommand as never, logoutCommand as never, statusCommand as never, listCommand as never,
+  loginCommand as never, logoutCommand as never, statusCommand as never, listCommand as never, setupCommand as never, unsetupCommand as never,
 ];
 const HELPER_OPS = ['get', 'store', 'erase'];
-const NAMES = ['login', 'logout', 'status', 'list', 'completion', ...HELPER_OPS];
+const NAMES = ['login', 'logout', 'status', 'list', 'setup', 'unsetup', 'completion', ...HELPER_OPS];
 
 export function isCommand(name: string): boolean {
   return NAMES.includes(name);

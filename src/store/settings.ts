@@ -6,10 +6,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ensurePrivateDir } from './storefile.js';
+import { withLock } from './lock.js';
 import { storePaths } from './paths.js';
 
 export interface Settings {
   fileFallback?: { reason: string; at: number };
+  /** What `setup` added, per `<config file>|<url>`, so that `unsetup` removes exactly that. */
+  setups?: Record<string, SetupRecord>;
+}
+
+export interface SetupRecord {
+  addedReset: boolean;
+  addedUseHttpPath: boolean;
+  createdFile: boolean;
 }
 
 export function readSettings(dir: string): Settings {
@@ -25,6 +34,14 @@ export function readSettings(dir: string): Settings {
 export async function recordFileFallback(dir: string, reason: string | undefined, now = Date.now()): Promise<void> {
   const current = readSettings(dir).fileFallback;
   if (current?.reason === reason) return;
+  await updateSettings(dir, (s) => {
+    if (reason === undefined) delete s.fileFallback;
+    else s.fileFallback = { reason, at: now };
+  });
+}
+
+/** Read-modify-write of the settings file through conf (atomic replace, mode 0600). */
+export async function updateSettings(dir: string, fn: (s: Settings) => void): Promise<void> {
   const { default: Conf } = await import('conf');
   ensurePrivateDir(dir);
   const conf = new Conf<Settings>({
@@ -35,6 +52,9 @@ export async function recordFileFallback(dir: string, reason: string | undefined
     accessPropertiesByDotNotation: false,
     clearInvalidConfig: true,
   });
-  if (reason === undefined) conf.delete('fileFallback');
-  else conf.set('fileFallback', { reason, at: now });
+  await withLock(`${storePaths(dir).settings}.lock`, () => {
+    const next = { ...conf.store };
+    fn(next);
+    conf.store = next;
+  });
 }

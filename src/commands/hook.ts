@@ -1,0 +1,120 @@
+/**
+ * `hook install|uninstall` and the hidden `hook pre-push <remote> <url>` that the installed
+ * hook calls (the launcher should send that one to the fast bundle, dist/hook.cjs; this
+ * handler is the fallback through the full CLI).
+ */
+import path from 'node:path';
+import type { CommandModule } from 'yargs';
+import {
+  hooksDir, installHookFile, planInstall, readTemplate, renderHook, setConfigHook, shQuote, uninstallHookFile, supportsConfigHooks,
+  type Program,
+} from '../git/hooks.js';
+import { gitVersion, type GitRun } from '../git/repo.js';
+import { runPrePush } from '../prepush/run.js';
+import { dataDir } from '../store/paths.js';
+import { EXIT } from './shared/errors.js';
+import type { CommandContext, CommandIO } from './shared/io.js';
+
+export interface HookInstallOptions {
+  global?: boolean;
+  config?: boolean;
+  /** The program the hook will run; defaults to this process's node and launcher. */
+  program?: Program;
+  cwd?: string;
+  /** Injected for tests of the version gate; defaults to `git --version`. */
+  version?: [number, number, number];
+}
+
+/** The program that is running now, by absolute path: what an installed hook calls. */
+export function currentProgram(): Program {
+  return { node: process.execPath, bin: path.resolve(process.argv[1] ?? 'git-credential-bitbucket') };
+}
+
+export async function hookInstallRun(o: HookInstallOptions, io: CommandIO): Promise<number> {
+  const run: GitRun = { env: io.env, ...(o.cwd ? { cwd: o.cwd } : {}) };
+  const version = o.version ?? gitVersion(run);
+  const plan = planInstall(version, o);
+  if (plan.mode === 'error') {
+    io.stderr(`git-credential-bitbucket: ${plan.message}\n`);
+    return EXIT.usage;
+  }
+  const content = renderHook(readTemplate(), o.program ?? currentProgram());
+  if (plan.mode === 'config') {
+    const shimDir = path.join(dataDir(io.env), 'hooks');
+    const shim = installHookFile(shimDir, content);
+    if (shim.status === 'error') return fail(io, shim.message);
+    const set = setConfigHook(plan.scope, shQuote(shim.file), run);
+    if (!set.ok) return fail(io, set.message);
+    io.stderr(`Installed the pre-push guard as config-based hook "hook.bitbucket-pre-push" (${plan.scope}), running ${shim.file}.\n`);
+    return EXIT.ok;
+  }
+  const dir = hooksDir(run);
+  if (!dir) return fail(io, 'not inside a git repository: run this in the repository to guard, or use --global (git 2.54+)');
+  const r = installHookFile(dir, content);
+  if (r.status === 'error') return fail(io, r.message);
+  const verb = r.status === 'unchanged' ? 'is already installed' : r.status === 'updated' ? 'updated' : 'installed';
+  io.stderr(`Pre-push guard ${verb}: ${r.file}${r.chained ? ` (it also runs your previous hook, kept as ${r.chained})` : ''}.\n`);
+  if (version && supportsConfigHooks(version)) io.stderr('Tip: this git supports config-based hooks; `hook install --global` guards every repository with one setting.\n');
+  return EXIT.ok;
+}
+
+export async function hookUninstallRun(o: { global?: boolean; config?: boolean; cwd?: string }, io: CommandIO): Promise<number> {
+  const run: GitRun = { env: io.env, ...(o.cwd ? { cwd: o.cwd } : {}) };
+  if (o.global || o.config) {
+    const set = setConfigHook(o.global ? 'global' : 'local', null, run);
+    if (!set.ok) return fail(io, set.message);
+    io.stderr(`Removed the config-based pre-push hook (${o.global ? 'global' : 'local'}).\n`);
+    return EXIT.ok;
+  }
+  const dir = hooksDir(run);
+  if (!dir) return fail(io, 'not inside a git repository');
+  const r = uninstallHookFile(dir);
+  if (r.status === 'error') return fail(io, r.message);
+  io.stderr(r.status === 'absent' ? `No pre-push hook in ${dir}; nothing to do.\n` : `Removed ${r.file}${r.restored ? '; your previous pre-push hook is back in place' : ''}.\n`);
+  return EXIT.ok;
+}
+
+function fail(io: CommandIO, message: string): number {
+  io.stderr(`git-credential-bitbucket: ${message}\n`);
+  return EXIT.error;
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  let text = '';
+  for await (const chunk of stream) text += String(chunk);
+  return text;
+}
+
+interface HookArgs {
+  global?: boolean;
+  config?: boolean;
+  remote?: string;
+  url?: string;
+}
+
+export function hookCommand(ctx: CommandContext): CommandModule<object, HookArgs> {
+  const scope = { global: { type: 'boolean', describe: 'every repository, through a global config-based hook (git 2.54+)' }, config: { type: 'boolean', describe: 'this repository, through a config-based hook (git 2.54+)' } } as const;
+  return {
+    command: 'hook',
+    describe: 'install or remove the pre-push guard',
+    builder: (y) =>
+      y
+        .command('install', 'install the pre-push guard (chains an existing pre-push hook)', (b) => b.options(scope), async (a) => {
+          ctx.exitCode = await hookInstallRun({ global: a.global, config: a.config }, ctx.io);
+        })
+        .command('uninstall', 'remove the pre-push guard (restores a chained hook)', (b) => b.options(scope), async (a) => {
+          ctx.exitCode = await hookUninstallRun({ global: a.global, config: a.config }, ctx.io);
+        })
+        .command({
+          command: 'pre-push <remote> <url>',
+          describe: false,
+          handler: async (argv) => {
+            const a = argv as HookArgs;
+            const input = ctx.io.stdinIsTTY ? '' : await readAll(ctx.io.stdin);
+            ctx.exitCode = await runPrePush([a.remote ?? '', a.url ?? ''], input, { env: ctx.io.env, now: ctx.io.now, stderr: ctx.io.stderr });
+          },
+        })
+        .demandCommand(1, 'name an action: install or uninstall') as never,
+    handler: () => {},
+  };
+}

@@ -1,0 +1,157 @@
+/**
+ * `setup [URL]` and `unsetup [URL]`: wire git to this helper for one Bitbucket server,
+ * host-scoped (gitcredentials(7): an empty `credential.<url>.helper` resets the list for that
+ * URL only, so other hosts keep their helpers), idempotent, and exactly reversible.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { CommandModule } from 'yargs';
+import { addValue, configFile, getAll, keysWithPrefix, removeSectionIfEmpty, setValue, unsetAll, type ConfigTarget, type Scope } from '../git/credential-config.js';
+import { readSettings, updateSettings, type SetupRecord } from '../store/settings.js';
+import { listAccounts, storesFor } from './shared/accounts.js';
+import { CommandError, EXIT } from './shared/errors.js';
+import type { CommandContext, CommandIO } from './shared/io.js';
+import { helperInvocation, isOurHelper } from './shared/invocation.js';
+import { parseServer } from './shared/server.js';
+
+export interface SetupOptions {
+  url?: string;
+  global?: boolean;
+  system?: boolean;
+  local?: boolean;
+}
+
+/** The desired values of `credential.<url>.helper`: a reset, then us, last. */
+export function setupPlan(current: string[], ours: string): { removeOurs: boolean; addReset: boolean; addOurs: boolean } {
+  const n = current.length;
+  if (n >= 2 && current[n - 1] === ours && current[n - 2] === '' && current.filter(isOurHelper).length === 1) {
+    return { removeOurs: false, addReset: false, addOurs: false };
+  }
+  const others = current.filter((v) => !isOurHelper(v));
+  return { removeOurs: others.length !== n, addReset: others[others.length - 1] !== '', addOurs: true };
+}
+
+function scopeOf(o: SetupOptions): Scope {
+  const chosen = (['global', 'system', 'local'] as const).filter((s) => o[s]);
+  if (chosen.length > 1) throw new CommandError('choose one of --global, --system, --local', EXIT.usage);
+  return chosen[0] ?? 'global';
+}
+
+async function resolveUrl(o: SetupOptions, io: CommandIO): Promise<ReturnType<typeof parseServer>> {
+  if (o.url) return parseServer(o.url);
+  const accounts = await listAccounts(storesFor(io).stores);
+  const bases = [...new Set(accounts.map((a) => a.meta?.baseUrl ?? `${a.protocol}://${a.host}`))];
+  if (bases.length === 1) return parseServer(bases[0]!);
+  throw new CommandError(bases.length === 0 ? 'name the server: setup https://bitbucket.example.com' : `several servers are stored (${bases.join(', ')}); name one`, EXIT.usage);
+}
+
+export async function setupRun(o: SetupOptions, io: CommandIO): Promise<number> {
+  const server = await resolveUrl(o, io);
+  const t: ConfigTarget = { scope: scopeOf(o), env: io.env, cwd: process.cwd() };
+  const file = await configFile(t);
+  const section = `credential.${server.baseUrl}`;
+  const key = `${section}.helper`;
+  const ours = helperInvocation();
+  const fileExisted = fs.existsSync(file);
+  const current = await getAll(t, key);
+  const plan = setupPlan(current, ours);
+  const changes: string[] = [];
+  if (plan.removeOurs) {
+    const kept = current.filter((v) => !isOurHelper(v));
+    await unsetAll(t, key);
+    for (const v of kept) await addValue(t, key, v);
+    changes.push(`- ${key} (an older invocation of this helper)`);
+  }
+  if (plan.addReset) {
+    await addValue(t, key, '');
+    changes.push(`+ ${key} = "" (resets the helper list for ${server.baseUrl} only)`);
+  }
+  if (plan.addOurs) {
+    await addValue(t, key, ours);
+    changes.push(`+ ${key} = ${ours}`);
+  }
+  let addedUseHttpPath = false;
+  const pathScoped = (await listAccounts(storesFor(io).stores)).some((a) => a.host === server.host && a.path !== undefined);
+  if (pathScoped && (await getAll(t, `${section}.useHttpPath`)).length === 0) {
+    await setValue(t, `${section}.useHttpPath`, 'true');
+    addedUseHttpPath = true;
+    changes.push(`+ ${section}.useHttpPath = true (tokens scoped to repository paths are stored)`);
+  }
+  if (changes.length > 0) {
+    const record = `${file}|${server.baseUrl}`;
+    const previous = readSettings(storesFor(io).dir).setups?.[record];
+    await updateSettings(storesFor(io).dir, (s) => {
+      s.setups = { ...s.setups, [record]: {
+        addedReset: plan.addReset || Boolean(previous?.addedReset),
+        addedUseHttpPath: addedUseHttpPath || Boolean(previous?.addedUseHttpPath),
+        createdFile: previous?.createdFile ?? !fileExisted,
+      } };
+    });
+    io.stderr(`Updated ${file} (${t.scope}):\n${changes.map((c) => `  ${c}\n`).join('')}`);
+  } else {
+    io.stderr(`${file} (${t.scope}) already sends ${server.baseUrl} to this helper; nothing changed.\n`);
+  }
+  return EXIT.ok;
+}
+
+export async function unsetupRun(o: SetupOptions, io: CommandIO): Promise<number> {
+  const server = await resolveUrl(o, io);
+  const t: ConfigTarget = { scope: scopeOf(o), env: io.env, cwd: process.cwd() };
+  const file = await configFile(t);
+  const section = `credential.${server.baseUrl}`;
+  const key = `${section}.helper`;
+  const recordKey = `${file}|${server.baseUrl}`;
+  const { dir } = storesFor(io);
+  const record: SetupRecord | undefined = readSettings(dir).setups?.[recordKey];
+  const current = await getAll(t, key);
+  const changes: string[] = [];
+  if (current.some(isOurHelper)) {
+    const kept = current.filter((v) => !isOurHelper(v));
+    // Drop the reset we added: the last empty value, which stood right before our helper.
+    const resetAt = record?.addedReset !== false ? kept.lastIndexOf('') : -1;
+    if (resetAt >= 0 && resetAt === kept.length - 1) kept.splice(resetAt, 1);
+    await unsetAll(t, key);
+    for (const v of kept) await addValue(t, key, v);
+    changes.push(`- ${key} (this helper${resetAt >= 0 ? ' and the reset before it' : ''})`);
+  }
+  if (record?.addedUseHttpPath) {
+    await unsetAll(t, `${section}.useHttpPath`);
+    changes.push(`- ${section}.useHttpPath`);
+  }
+  if (changes.length > 0) await removeSectionIfEmpty(t, section);
+  if (record?.createdFile && fs.existsSync(file) && fs.readFileSync(file, 'utf8').trim() === '' && (await keysWithPrefix(t, '')).length === 0) {
+    fs.rmSync(file);
+    changes.push(`- ${path.basename(file)} (created by setup, now empty)`);
+  }
+  if (record) await updateSettings(dir, (s) => void delete s.setups?.[recordKey]);
+  io.stderr(changes.length > 0 ? `Updated ${file} (${t.scope}):\n${changes.map((c) => `  ${c}\n`).join('')}` : `${file} (${t.scope}) has no setup for ${server.baseUrl}; nothing changed.\n`);
+  return EXIT.ok;
+}
+
+const scopeOptions = {
+  global: { type: 'boolean', describe: 'your user config (default)' },
+  system: { type: 'boolean', describe: 'the system config (usually needs root)' },
+  local: { type: 'boolean', describe: 'the current repository only' },
+} as const;
+
+export const setupCommand = (ctx: CommandContext): CommandModule<object, SetupOptions> => ({
+  command: 'setup [url]',
+  describe: 'configure git to use this helper for one Bitbucket server (host-scoped, idempotent)',
+  builder: (y) =>
+    y
+      .positional('url', { type: 'string', describe: 'the server (default: the one you logged in to)' })
+      .options(scopeOptions)
+      .example('$0 setup https://bitbucket.example.com', '') as never,
+  handler: async (argv) => {
+    ctx.exitCode = await setupRun(argv, ctx.io);
+  },
+});
+
+export const unsetupCommand = (ctx: CommandContext): CommandModule<object, SetupOptions> => ({
+  command: 'unsetup [url]',
+  describe: 'remove exactly what setup wrote',
+  builder: (y) => y.positional('url', { type: 'string', describe: 'the server' }).options(scopeOptions) as never,
+  handler: async (argv) => {
+    ctx.exitCode = await unsetupRun(argv, ctx.io);
+  },
+});

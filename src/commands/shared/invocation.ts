@@ -1,0 +1,33 @@
+/**
+ * How git should run this program: by absolute paths of the Node binary and the launcher, so
+ * that it works from GUIs and shells whose PATH lacks Node or the install directory.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { shQuote, type Program } from '../../git/hooks.js';
+
+/** The launcher `bin/git-credential-bitbucket.js` of this installation, found from this module (src/ or dist/). */
+export function launcherPath(from: string = import.meta.url): string {
+  let dir = path.dirname(fileURLToPath(from));
+  for (let i = 0; i < 5; i++) {
+    const candidate = path.join(dir, 'bin', 'git-credential-bitbucket.js');
+    if (fs.existsSync(candidate)) return fs.realpathSync(candidate);
+    dir = path.dirname(dir);
+  }
+  throw new Error('cannot find bin/git-credential-bitbucket.js next to the installed program');
+}
+
+export function program(): Program {
+  return { node: process.execPath, bin: launcherPath() };
+}
+
+/** The `credential.helper` value: a quoted shell invocation (git appends the operation). */
+export function helperInvocation(p: Program = program()): string {
+  return `!${shQuote(p.node)} ${shQuote(p.bin)}`;
+}
+
+/** A helper value that runs this tool, whichever way it was written. */
+export function isOurHelper(value: string): boolean {
+  return /git-credential-bitbucket/.test(value) || value.trim() === 'bitbucket';
+}

@@ -1,0 +1,83 @@
+/**
+ * Reading and writing the `credential.<url>.*` keys of one git config file (a scope), through
+ * the git binary, so that git's own parser and writer do the work and the file keeps its
+ * formatting. Values never contain a secret.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { GitNotFoundError } from './config.js';
+
+export type Scope = 'global' | 'system' | 'local';
+
+export interface ConfigTarget {
+  scope: Scope;
+  cwd?: string;
+  env: NodeJS.ProcessEnv;
+}
+
+async function git(t: ConfigTarget, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const r = await execa('git', ['config', `--${t.scope}`, ...args], { cwd: t.cwd, env: t.env, extendEnv: false, reject: false, stdin: 'ignore', stripFinalNewline: false });
+  if ((r as { code?: string }).code === 'ENOENT') throw new GitNotFoundError();
+  return { code: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr).trim() };
+}
+
+function fail(what: string, r: { code: number; stderr: string }): never {
+  throw new Error(`git config ${what} failed: ${r.stderr || `exit code ${r.code}`}`);
+}
+
+/** Every value of `key` in the scope, in file order (git config --get-all). */
+export async function getAll(t: ConfigTarget, key: string): Promise<string[]> {
+  const r = await git(t, ['--null', '--get-all', key]);
+  if (r.code === 1 && r.stderr === '') return [];
+  if (r.code !== 0) fail(`--get-all ${key}`, r);
+  return r.stdout.split('\0').slice(0, -1);
+}
+
+/** Names of all keys in the scope whose name starts with `prefix` (case-insensitive section/key). */
+export async function keysWithPrefix(t: ConfigTarget, prefix: string): Promise<string[]> {
+  const r = await git(t, ['--null', '--name-only', '--list']);
+  if (r.code !== 0 && !(r.code === 128 && /unable to read|No such file/i.test(r.stderr))) {
+    if (r.code === 1) return [];
+    fail('--list', r);
+  }
+  return r.stdout.split('\0').filter((k) => k !== '' && k.toLowerCase().startsWith(prefix.toLowerCase()));
+}
+
+export async function addValue(t: ConfigTarget, key: string, value: string): Promise<void> {
+  const r = await git(t, ['--add', key, value]);
+  if (r.code !== 0) fail(`--add ${key}`, r);
+}
+
+export async function setValue(t: ConfigTarget, key: string, value: string): Promise<void> {
+  const r = await git(t, [key, value]);
+  if (r.code !== 0) fail(key, r);
+}
+
+export async function unsetAll(t: ConfigTarget, key: string): Promise<void> {
+  const r = await git(t, ['--unset-all', key]);
+  if (r.code !== 0 && r.code !== 5) fail(`--unset-all ${key}`, r);
+}
+
+/** Removes `[section "sub"]` when it holds no keys any more. */
+export async function removeSectionIfEmpty(t: ConfigTarget, section: string): Promise<boolean> {
+  if ((await keysWithPrefix(t, `${section}.`)).length > 0) return false;
+  const r = await git(t, ['--remove-section', section]);
+  return r.code === 0;
+}
+
+/** The file a scope writes to, as git picks it (for messages and for the setup record). */
+export async function configFile(t: ConfigTarget): Promise<string> {
+  if (t.scope === 'global') {
+    if (t.env.GIT_CONFIG_GLOBAL) return path.resolve(t.env.GIT_CONFIG_GLOBAL);
+    const home = t.env.HOME || os.homedir();
+    const dotfile = path.join(home, '.gitconfig');
+    const xdg = path.join(t.env.XDG_CONFIG_HOME || path.join(home, '.config'), 'git', 'config');
+    return fs.existsSync(dotfile) || !fs.existsSync(xdg) ? dotfile : xdg;
+  }
+  if (t.scope === 'system') return t.env.GIT_CONFIG_SYSTEM || '/etc/gitconfig';
+  const r = await execa('git', ['rev-parse', '--git-path', 'config'], { cwd: t.cwd, env: t.env, extendEnv: false, reject: false });
+  if (r.exitCode !== 0) throw new Error('--local needs a git repository: run it inside one');
+  return path.resolve(t.cwd ?? process.cwd(), String(r.stdout).trim());
+}

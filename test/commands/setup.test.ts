@@ -1,0 +1,101 @@
+/** setup/unsetup against real git config files. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe as desc, makeSandbox, parsePairs, ROOT, runBin, runGit, type Sandbox } from '../helpers/sandbox.js';
+
+let sb: Sandbox;
+let gitconfig: string;
+beforeEach(() => {
+  sb = makeSandbox();
+  gitconfig = sb.env.GIT_CONFIG_GLOBAL!;
+});
+afterEach(() => sb.cleanup());
+
+const URL_ = 'https://127.0.0.1:7990/bitbucket';
+const read = () => (fs.existsSync(gitconfig) ? fs.readFileSync(gitconfig, 'utf8') : null);
+
+describe('setup / unsetup', () => {
+  it('writes a host-scoped reset and an absolute, quoted invocation; running it twice changes nothing', async () => {
+    const r = await runBin(sb, ['setup', URL_]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/Updated .*gitconfig \(global\)/);
+    const values = (await runGit(sb, ['config', '--global', '--get-all', `credential.${URL_}.helper`])).stdout.split('\n');
+    expect(values[0]).toBe('');
+    expect(values[1]).toBe(`!'${process.execPath}' '${fs.realpathSync(path.join(ROOT, 'bin/git-credential-bitbucket.js'))}'`);
+    const after = read();
+    const again = await runBin(sb, ['setup', URL_]);
+    expect(again.stderr).toMatch(/nothing changed/);
+    expect(read()).toBe(after);
+  });
+
+  it('round trip leaves git config byte-identical (existing file with other settings)', async () => {
+    fs.writeFileSync(gitconfig, '[user]\n\tname = Alice\n\temail = alice@example.com\n[credential]\n\thelper = store\n');
+    const before = read();
+    expect((await runBin(sb, ['setup', URL_])).exitCode).toBe(0);
+    expect(read()).not.toBe(before);
+    const r = await runBin(sb, ['unsetup', URL_]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/Updated/);
+    expect(read()).toBe(before);
+  });
+
+  it('round trip with no config file before leaves no file behind', async () => {
+    fs.rmSync(gitconfig);
+    expect((await runBin(sb, ['setup', URL_])).exitCode).toBe(0);
+    expect(read()).not.toBeNull();
+    expect((await runBin(sb, ['unsetup', URL_])).exitCode).toBe(0);
+    expect(read()).toBeNull();
+  });
+
+  it('keeps a global store helper and osxkeychain-style helpers for other hosts', async () => {
+    // a fake "osxkeychain" helper on PATH that answers for any host
+    const binDir = path.join(sb.dir, 'fakebin');
+    fs.mkdirSync(binDir);
+    fs.writeFileSync(path.join(binDir, 'git-credential-fakekeychain'), '#!/bin/sh\n[ "$1" = get ] && { echo username=kc-user; echo password=kc-pass; }\nexit 0\n', { mode: 0o755 });
+    sb.env.PATH = `${binDir}${path.delimiter}${sb.env.PATH}`;
+    const storeFile = path.join(sb.dir, 'git-credentials');
+    fs.writeFileSync(storeFile, 'https://st-user:st-pass@other.example.invalid\n');
+    await runGit(sb, ['config', '--global', '--add', 'credential.helper', `store --file=${storeFile}`]);
+    await runGit(sb, ['config', '--global', '--add', 'credential.helper', 'fakekeychain']);
+    expect((await runBin(sb, ['setup', URL_])).exitCode).toBe(0);
+    // another host: the store helper still answers first, then the keychain
+    const other = await runGit(sb, ['credential', 'fill'], desc({ protocol: 'https', host: 'other.example.invalid' }));
+    expect(parsePairs(other.stdout)).toContainEqual(['password', 'st-pass']);
+    const third = await runGit(sb, ['credential', 'fill'], desc({ protocol: 'https', host: 'third.example.invalid' }));
+    expect(parsePairs(third.stdout)).toContainEqual(['password', 'kc-pass']);
+    // our host: only this helper is asked (nothing stored yet: git would prompt, so fill fails)
+    await runBin(sb, ['store'], desc({ protocol: 'https', host: '127.0.0.1:7990', username: 'alice', password: 'bb-token' }));
+    const ours = await runGit(sb, ['credential', 'fill'], desc({ protocol: 'https', host: '127.0.0.1:7990', path: 'bitbucket/scm/prj/app.git' }));
+    expect(parsePairs(ours.stdout)).toContainEqual(['password', 'bb-token']);
+    // and git's store step for our host reaches neither the store nor the keychain helper
+    await runGit(sb, ['credential', 'approve'], desc({ protocol: 'https', host: '127.0.0.1:7990', path: 'bitbucket/scm/prj/app.git', username: 'alice', password: 'bb-token' }));
+    expect(fs.readFileSync(storeFile, 'utf8')).not.toContain('bb-token');
+  });
+
+  it('sets useHttpPath only when path-scoped tokens are stored, and unsetup removes it', async () => {
+    await runBin(sb, ['store'], desc({ protocol: 'https', host: '127.0.0.1:7990', path: 'bitbucket/scm/prj/app.git', username: 'a', password: 'p' }));
+    const r = await runBin(sb, ['setup', URL_]);
+    expect(r.stderr).toMatch(/useHttpPath = true/);
+    expect((await runGit(sb, ['config', '--global', `credential.${URL_}.useHttpPath`])).stdout.trim()).toBe('true');
+    await runBin(sb, ['unsetup', URL_]);
+    expect((await runGit(sb, ['config', '--global', '--list'])).stdout).not.toMatch(/credential/);
+  });
+
+  it('--local writes into the repository config only', async () => {
+    const repo = path.join(sb.dir, 'repo');
+    await runGit(sb, ['init', '-q', repo]);
+    const r = await runBin(sb, ['setup', URL_, '--local'], '', { cwd: repo });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(repo, '.git', 'config'), 'utf8')).toContain(`[credential "${URL_}"]`);
+    expect(read()).toBe('');
+    const outside = await runBin(sb, ['setup', URL_, '--local']);
+    expect(outside.exitCode).not.toBe(0);
+    expect(outside.stderr).toMatch(/needs a git repository/);
+  });
+
+  it('refuses SSH URLs and conflicting scopes', async () => {
+    expect((await runBin(sb, ['setup', 'ssh://git@127.0.0.1:7999/prj/app.git'])).exitCode).toBe(2);
+    expect((await runBin(sb, ['setup', URL_, '--global', '--local'])).exitCode).toBe(2);
+  });
+});
