@@ -1,5 +1,6 @@
 // Bundles src/ into dist/ with esbuild:
 //   dist/helper.cjs  the credential fast path (get/store/erase), CommonJS: starts fastest
+//   dist/hook.cjs    the pre-push hook's fast path (hook pre-push), CommonJS
 //   dist/cli.mjs     every other command (ESM: yargs, execa and conf are ESM-only)
 //   dist/emulator.mjs the Bitbucket Server emulator, for tests, the demo and benchmarks
 import { build } from 'esbuild';
@@ -20,15 +21,18 @@ const common = {
   logLevel: 'warning',
 };
 
-await build({
-  ...common,
-  entryPoints: ['src/helper-main.ts'],
-  outfile: 'dist/helper.cjs',
-  format: 'cjs',
-  // import.meta.url does not exist in CommonJS: give it the bundle's own file URL.
-  define: { ...common.define, 'import.meta.url': '__bundle_url' },
-  banner: { js: "const __bundle_url = require('node:url').pathToFileURL(__filename).href;" },
-});
+// The two hot paths git runs on every HTTPS operation and every push, CommonJS for start-up.
+for (const [entry, out] of [['src/helper-main.ts', 'dist/helper.cjs'], ['src/hook-main.ts', 'dist/hook.cjs']]) {
+  await build({
+    ...common,
+    entryPoints: [entry],
+    outfile: out,
+    format: 'cjs',
+    // import.meta.url does not exist in CommonJS: give it the bundle's own file URL.
+    define: { ...common.define, 'import.meta.url': '__bundle_url' },
+    banner: { js: "const __bundle_url = require('node:url').pathToFileURL(__filename).href;" },
+  });
+}
 
 await build({ ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.mjs', format: 'esm' });
 

@@ -11,12 +11,15 @@ import { logoutCommand } from './logout.js';
 import { statusCommand } from './status.js';
 import { listCommand } from './list.js';
 import { setupCommand, unsetupCommand } from './setup.js';
+import { doctorCommand } from './doctor.js';
+import { hookCommand } from './hook.js';
+import { checkCommand } from './check.js';
 
 const COMMANDS: Array<(ctx: CommandContext) => CommandModule<object, never>> = [
-  loginCommand as never, logoutCommand as never, statusCommand as never, listCommand as never, setupCommand as never, unsetupCommand as never,
+  loginCommand as never, logoutCommand as never, statusCommand as never, listCommand as never, setupCommand as never, unsetupCommand as never, doctorCommand as never, hookCommand as never, checkCommand as never,
 ];
 const HELPER_OPS = ['get', 'store', 'erase'];
-const NAMES = ['login', 'logout', 'status', 'list', 'setup', 'unsetup', 'completion', ...HELPER_OPS];
+const NAMES = ['login', 'logout', 'status', 'list', 'setup', 'unsetup', 'doctor', 'hook', 'check', 'completion', ...HELPER_OPS];
 
 export function isCommand(name: string): boolean {
   return NAMES.includes(name);

@@ -11,7 +11,8 @@ import { readSettings, updateSettings, type SetupRecord } from '../store/setting
 import { listAccounts, storesFor } from './shared/accounts.js';
 import { CommandError, EXIT } from './shared/errors.js';
 import type { CommandContext, CommandIO } from './shared/io.js';
-import { helperInvocation, isOurHelper } from './shared/invocation.js';
+import { helperInvocation } from './shared/invocation.js';
+import { isOurHelper } from '../prepush/remote-config.js';
 import { parseServer } from './shared/server.js';
 
 export interface SetupOptions {
@@ -19,6 +20,7 @@ export interface SetupOptions {
   global?: boolean;
   system?: boolean;
   local?: boolean;
+  hook?: boolean;
 }
 
 /** The desired values of `credential.<url>.helper`: a reset, then us, last. */
@@ -91,7 +93,24 @@ export async function setupRun(o: SetupOptions, io: CommandIO): Promise<number> 
   } else {
     io.stderr(`${file} (${t.scope}) already sends ${server.baseUrl} to this helper; nothing changed.\n`);
   }
-  return EXIT.ok;
+  return o.hook ? installGuard(t.scope, io) : EXIT.ok;
+}
+
+/**
+ * `setup --hook`: the pre-push guard for every repository through a config-based hook where git
+ * has them (2.54+) and the scope is global, else in the current repository.
+ */
+async function installGuard(scope: Scope, io: CommandIO): Promise<number> {
+  const { hookInstallRun } = await import('./hook.js');
+  const { gitVersion } = await import('../git/repo.js');
+  const { supportsConfigHooks } = await import('../git/hooks.js');
+  const version = gitVersion({ env: io.env });
+  if (scope === 'global' && version && supportsConfigHooks(version)) return hookInstallRun({ global: true }, io);
+  const inRepo = (await import('../git/hooks.js')).hooksDir({ env: io.env }) !== undefined;
+  if (!inRepo) {
+    throw new CommandError(`this git (${version?.join('.') ?? 'unknown'}) has no config-based hooks (2.54+), so the guard is installed per repository: run 'git credential-bitbucket hook install' inside each one`, EXIT.usage);
+  }
+  return hookInstallRun({}, io);
 }
 
 export async function unsetupRun(o: SetupOptions, io: CommandIO): Promise<number> {
@@ -141,7 +160,8 @@ export const setupCommand = (ctx: CommandContext): CommandModule<object, SetupOp
     y
       .positional('url', { type: 'string', describe: 'the server (default: the one you logged in to)' })
       .options(scopeOptions)
-      .example('$0 setup https://bitbucket.example.com', '') as never,
+      .option('hook', { type: 'boolean', default: false, describe: 'also install the pre-push guard (every repository with git 2.54+ and --global, else this one)' })
+      .example('$0 setup https://bitbucket.example.com --hook', '') as never,
   handler: async (argv) => {
     ctx.exitCode = await setupRun(argv, ctx.io);
   },

@@ -2,7 +2,7 @@
  * Reading git configuration the way git itself resolves it, through the `git` binary.
  * `--get-urlmatch` applies git's own `http.<url>.*` matching rules (git-config(1), "http.<url>.*").
  */
-import { execa } from 'execa';
+import { execFile } from 'node:child_process';
 import { homedir } from 'node:os';
 
 /** Network settings git would use for one URL. */
@@ -115,18 +115,19 @@ function expandPath(p: string, env: NodeJS.ProcessEnv): string {
   return p;
 }
 
-/** Runs `git config <args>`; undefined on exit code 1 (key not set). */
+/**
+ * Runs `git config <args>`; undefined on exit code 1 (key not set). Plain node:child_process:
+ * this module is on the pre-push hook's path, where loading execa would cost start-up time.
+ */
 async function runGitConfig(args: string[], opts: GitOptions): Promise<string | undefined> {
-  const result = await execa('git', ['config', ...args], {
-    cwd: opts.cwd,
-    env: opts.env,
-    extendEnv: opts.env === undefined,
-    reject: false,
-    stripFinalNewline: false,
-    stdin: 'ignore',
+  const result = await new Promise<{ code: number | null; stdout: string; stderr: string; spawnError?: string }>((resolve) => {
+    execFile('git', ['config', ...args], { cwd: opts.cwd, env: opts.env ?? process.env, maxBuffer: 16 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+      resolve({ code, stdout, stderr, ...(error && typeof error.code === 'string' ? { spawnError: error.code } : {}) });
+    });
   });
-  if ((result as { code?: string }).code === 'ENOENT') throw new GitNotFoundError();
-  if (result.exitCode === 0) return String(result.stdout);
-  if (result.exitCode === 1 && String(result.stderr).trim() === '') return undefined;
-  throw new Error(`git config ${args[args.length - 2] ?? ''} failed: ${String(result.stderr).trim() || `exit code ${result.exitCode}`}`);
+  if (result.spawnError === 'ENOENT') throw new GitNotFoundError();
+  if (result.code === 0) return result.stdout;
+  if (result.code === 1 && result.stderr.trim() === '') return undefined;
+  throw new Error(`git config ${args[args.length - 2] ?? ''} failed: ${result.stderr.trim() || `exit code ${result.code}`}`);
 }

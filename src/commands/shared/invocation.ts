@@ -26,8 +26,3 @@ export function program(): Program {
 export function helperInvocation(p: Program = program()): string {
   return `!${shQuote(p.node)} ${shQuote(p.bin)}`;
 }
-
-/** A helper value that runs this tool, whichever way it was written. */
-export function isOurHelper(value: string): boolean {
-  return /git-credential-bitbucket/.test(value) || value.trim() === 'bitbucket';
-}

@@ -1,0 +1,73 @@
+/**
+ * `check [REMOTE] [--json]`: the pre-push checks on demand, for the current branch and the
+ * remote it pushes to. Also the way to learn why a push just failed: a token without
+ * REPO_WRITE makes Bitbucket refuse the push (HTTP 403, before the hook can run when the
+ * server refuses the receive-pack advertisement), and `check` names the missing permission.
+ * Always asks the server (the cache is refreshed, not trusted). Exit 1 when a check would block.
+ */
+import type { CommandModule } from 'yargs';
+import { parseBitbucketUrl } from '../bitbucket/url.js';
+import { currentBranchTarget, remotePushUrl, resolveRef, type GitRun } from '../git/repo.js';
+import { stripPassword } from '../prepush/credential.js';
+import { gatherFacts } from '../prepush/gather.js';
+import { renderSummary, renderVerdict } from '../prepush/render.js';
+import type { PushUpdate } from '../prepush/stdin.js';
+import { decide } from '../prepush/verdict.js';
+import { EXIT } from './shared/errors.js';
+import type { CommandContext, CommandIO } from './shared/io.js';
+
+export interface CheckOptions {
+  remote?: string;
+  json: boolean;
+  cwd?: string;
+}
+
+export async function checkRun(o: CheckOptions, io: CommandIO): Promise<number> {
+  const run: GitRun = { env: io.env, ...(o.cwd ? { cwd: o.cwd } : {}) };
+  const target = currentBranchTarget(run);
+  const remote = o.remote ?? target.remote ?? 'origin';
+  const url = /^[a-z][a-z0-9+.-]*:\/\//i.test(remote) ? remote : remotePushUrl(remote, run);
+  if (!url) return say(io, o, EXIT.error, `no remote named '${remote}' (name one: check REMOTE)`);
+  const loc = parseBitbucketUrl(url);
+  if (!loc) return say(io, o, EXIT.ok, `${stripPassword(url)} is not a Bitbucket HTTP(S) remote; nothing to check`);
+  if (loc.kind === 'ssh') return say(io, o, EXIT.ok, `${remote} is an SSH remote; the guard checks HTTP(S) tokens only, nothing to check`);
+  const g = await gatherFacts({ remote, url, loc, updates: updatesFor(remote, target, run), env: io.env, run, now: io.now(), force: true, readCache: false });
+  if (g.skip) return say(io, o, EXIT.ok, `the guard is turned off for ${loc.baseUrl} (bitbucket.enabled=false)`);
+  const verdict = decide(g.facts, g.policy);
+  if (o.json) {
+    io.stdout(`${JSON.stringify({ ...g.facts, policy: g.policy, problems: g.problems, findings: verdict.findings, exitCode: verdict.exitCode }, null, 2)}\n`);
+  } else {
+    io.stdout(renderSummary(g.facts));
+    const text = renderVerdict(verdict, g.facts, g.problems);
+    io.stdout(text === '' ? 'No problems found.\n' : text.split('\n').slice(1).join('\n').replace('Push blocked.', 'A push would be blocked.'));
+  }
+  return verdict.exitCode;
+}
+
+/** What a plain `git push` of the current branch would send. */
+function updatesFor(remote: string, t: ReturnType<typeof currentBranchTarget>, run: GitRun): PushUpdate[] {
+  if (!t.head || !t.branch) return [];
+  const remoteBranch = (t.remoteRef ?? `refs/heads/${t.branch}`).replace(/^refs\/heads\//, '');
+  const remoteOid = resolveRef(`refs/remotes/${remote}/${remoteBranch}`, run);
+  return [{ localRef: `refs/heads/${t.branch}`, localOid: t.head, remoteRef: t.remoteRef ?? `refs/heads/${t.branch}`, isDelete: false, ...(remoteOid ? { remoteOid } : {}) }];
+}
+
+function say(io: CommandIO, o: CheckOptions, code: number, message: string): number {
+  if (o.json) io.stdout(`${JSON.stringify({ message, exitCode: code })}\n`);
+  else (code === EXIT.ok ? io.stdout : io.stderr)(`${code === EXIT.ok ? '' : 'git-credential-bitbucket: '}${message}\n`);
+  return code;
+}
+
+export function checkCommand(ctx: CommandContext): CommandModule<object, { remote?: string; json: boolean }> {
+  return {
+    command: 'check [remote]',
+    describe: 'run the pre-push checks now for the current branch (also explains a failed push)',
+    builder: (y) =>
+      y
+        .positional('remote', { type: 'string', describe: 'remote name or URL (default: the branch\'s remote, else origin)' })
+        .option('json', { type: 'boolean', default: false, describe: 'print the facts and findings as JSON' }) as never,
+    handler: async (a) => {
+      ctx.exitCode = await checkRun({ ...(a.remote !== undefined ? { remote: a.remote } : {}), json: a.json }, ctx.io);
+    },
+  };
+}

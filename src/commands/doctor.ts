@@ -1,0 +1,192 @@
+/**
+ * `doctor [URL] [--json]`: from "it prompts me again" to the cause in one command. Each finding
+ * says what is wrong and the command that fixes it; exit 1 when something is broken.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { CommandModule } from 'yargs';
+import { introspectToken } from '../bitbucket/identify.js';
+import { httpSettingsFor } from '../git/config.js';
+import { CHAINED_NAME, CONFIG_HOOK_NAME, hooksDir, isOurHook, supportsConfigHooks } from '../git/hooks.js';
+import { configListing, gitSync, gitVersion } from '../git/repo.js';
+import { parseConfigListing } from '../prepush/urlmatch.js';
+import { isOurHelper, resolveRemoteConfig } from '../prepush/remote-config.js';
+import { probeKeyring } from '../store/keyring.js';
+import { configuredBackend } from '../store/select.js';
+import { readSettings } from '../store/settings.js';
+import { expiryOf, listAccounts, storesFor } from './shared/accounts.js';
+import { CommandError, EXIT } from './shared/errors.js';
+import { paint, type CommandContext, type CommandIO } from './shared/io.js';
+import { clientFor, parseServer } from './shared/server.js';
+
+export type Level = 'ok' | 'info' | 'warn' | 'error';
+export interface Finding {
+  id: string;
+  level: Level;
+  title: string;
+  detail?: string;
+  fix?: string;
+}
+
+/** Helpers that keep what git hands them on `store`, in plain text or elsewhere. */
+const PLAINTEXT_STORING = /^(store|!?\S*git-credential-store)\b/;
+
+/** Pure: what the helper chain for a URL means, in the order git runs it. */
+export function analyseHelpers(helpers: string[], url: string): Finding[] {
+  const ours = helpers.findIndex(isOurHelper);
+  const setupFix = `git credential-bitbucket setup ${url}`;
+  if (helpers.length === 0) return [{ id: 'helper-missing', level: 'error', title: `no credential helper is configured for ${url}: git will prompt`, fix: setupFix }];
+  if (ours < 0) return [{ id: 'helper-missing', level: 'error', title: `this helper is not configured for ${url}; git asks: ${helpers.join(', ')}`, fix: setupFix }];
+  const out: Finding[] = [{ id: 'helper-chain', level: 'ok', title: `helper chain for ${url}: ${helpers.map((h, i) => (i === ours ? `[${h}]` : h)).join(' → ')}` }];
+  for (const h of helpers.slice(0, ours)) {
+    out.push({ id: 'helper-before', level: 'warn', title: `'${h}' is asked before this helper: if it has any credential for this host, git uses that instead`, fix: setupFix });
+  }
+  for (const h of helpers.slice(ours + 1)) {
+    const plain = PLAINTEXT_STORING.test(h.trim());
+    out.push({
+      id: plain ? 'helper-plaintext' : 'helper-after',
+      level: 'warn',
+      title: plain ? `'${h}' runs after this helper and receives every token git confirms: it copies it to a plain-text file` : `'${h}' runs after this helper and also receives the token on 'store'`,
+      fix: `remove it for this host (e.g. git config --unset credential.helper, or in the repository: git config --local --unset credential.helper), then: ${setupFix}`,
+    });
+  }
+  return out;
+}
+
+async function resolveTarget(url: string | undefined, io: CommandIO): Promise<string> {
+  if (url) return parseServer(url, { allowHttp: true }).baseUrl;
+  const origin = gitSync(['remote', 'get-url', 'origin'], { env: io.env });
+  if (origin.status === 0) {
+    try {
+      const parsed = parseServer(origin.stdout.trim(), { allowHttp: true });
+      return parsed.baseUrl;
+    } catch {
+      // not an http Bitbucket remote: fall through to the stored hosts
+    }
+  }
+  const bases = [...new Set((await listAccounts(storesFor(io).stores)).map((a) => a.meta?.baseUrl ?? `${a.protocol}://${a.host}`))];
+  if (bases.length === 1) return bases[0]!;
+  throw new CommandError('name the server: git credential-bitbucket doctor https://bitbucket.example.com', EXIT.usage);
+}
+
+export async function doctorRun(opts: { url?: string; json: boolean; timeout: number }, io: CommandIO): Promise<number> {
+  const url = await resolveTarget(opts.url, io);
+  const run = { env: io.env };
+  const findings: Finding[] = [];
+  const version = gitVersion(run);
+  if (!version) {
+    findings.push({ id: 'git', level: 'error', title: 'git does not run', fix: 'install git 2.39 or newer' });
+  } else {
+    const v = version.join('.');
+    const at = (maj: number, min: number) => version[0] > maj || (version[0] === maj && version[1] >= min);
+    findings.push({ id: 'git', level: at(2, 39) ? 'ok' : 'warn', title: `git ${v}`, detail: [
+      `password_expiry_utc ${at(2, 40) ? 'yes' : 'no (2.40+)'}`, `authtype/Bearer from helpers ${at(2, 46) ? 'yes' : 'no (2.46+; project tokens need http.extraHeader)'}`,
+      `credential.interactive ${at(2, 47) ? 'yes' : 'no (2.47+)'}`, `config-based hooks ${supportsConfigHooks(version) ? 'yes' : 'no (2.54+)'}`,
+    ].join('; ') });
+  }
+  const entries = parseConfigListing(configListing('^(credential|http|hook)\\.', run));
+  findings.push(...analyseHelpers(resolveRemoteConfig(entries, `${url}/`).helpers, url));
+  findings.push(...(await storeFindings(io)));
+  findings.push(...hookFindings(io, entries, version));
+  findings.push(...(await serverFindings(url, io, opts.timeout)));
+  const ok = !findings.some((f) => f.level === 'error');
+  if (opts.json) io.stdout(`${JSON.stringify({ version: 1, url, ok, findings }, null, 2)}\n`);
+  else printFindings(findings, io);
+  return ok ? EXIT.ok : EXIT.error;
+}
+
+async function storeFindings(io: CommandIO): Promise<Finding[]> {
+  const { dir, stores } = storesFor(io);
+  const configured = await configuredBackend(io.env).catch((e: Error) => e);
+  if (configured instanceof Error) return [{ id: 'store', level: 'error', title: configured.message, fix: 'git config --global bitbucket.store auto' }];
+  const probe = configured.choice === 'file' ? undefined : probeKeyring();
+  const out: Finding[] = [];
+  const active = configured.choice === 'file' || !probe?.ok ? 'file' : 'keyring';
+  const why = configured.source === 'default' ? 'auto' : `${configured.choice}, from ${configured.source}`;
+  if (configured.choice === 'keyring' && probe && !probe.ok) {
+    out.push({ id: 'store', level: 'error', title: `the OS keyring is required (${why}) but not usable: ${probe.reason}`, fix: 'git config --global bitbucket.store file' });
+  } else {
+    out.push({ id: 'store', level: 'ok', title: `new tokens go to the ${active === 'keyring' ? 'OS keyring' : `file ${stores.file.location}`} (${why})`, ...(probe && !probe.ok ? { detail: `the keyring is not usable: ${probe.reason}` } : {}) });
+  }
+  try {
+    await listAccounts(stores);
+  } catch (err) {
+    out.push({ id: 'store-corrupt', level: 'error', title: (err as Error).message, fix: `inspect the file; remove it and log in again if it cannot be repaired` });
+  }
+  const fallback = readSettings(dir).fileFallback;
+  if (fallback && active === 'file') out.push({ id: 'store-fallback', level: 'info', title: `tokens went to the file because the keyring was not usable: ${fallback.reason}` });
+  return out;
+}
+
+function hookFindings(io: CommandIO, entries: ReturnType<typeof parseConfigListing>, version: [number, number, number] | undefined): Finding[] {
+  if (entries.some((e) => e.section === 'hook' && e.url === CONFIG_HOOK_NAME && e.name === 'command') && version && supportsConfigHooks(version)) {
+    return [{ id: 'hook', level: 'ok', title: `the pre-push guard runs as a config-based hook (hook.${CONFIG_HOOK_NAME})` }];
+  }
+  const dir = hooksDir({ env: io.env });
+  if (!dir) return [{ id: 'hook', level: 'info', title: 'not in a git repository: pre-push guard not checked' }];
+  const file = path.join(dir, 'pre-push');
+  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
+  if (text === undefined) return [{ id: 'hook', level: 'warn', title: 'the pre-push guard is not installed in this repository', fix: 'git credential-bitbucket hook install' }];
+  if (!isOurHook(text)) return [{ id: 'hook', level: 'warn', title: `${file} is another tool's pre-push hook; the guard is not installed`, fix: 'git credential-bitbucket hook install (it chains the existing hook)' }];
+  const chained = fs.existsSync(path.join(dir, CHAINED_NAME));
+  return [{ id: 'hook', level: 'ok', title: `the pre-push guard is installed in ${dir}${chained ? ` (and runs the previous hook, ${CHAINED_NAME})` : ''}` }];
+}
+
+async function serverFindings(url: string, io: CommandIO, timeout: number): Promise<Finding[]> {
+  const out: Finding[] = [];
+  const settings = await httpSettingsFor(`${url}/`, undefined, io.env);
+  const net = [settings.proxy ? `proxy ${settings.proxy.replace(/\/\/[^@/]*@/, '//***@')}` : 'no proxy', settings.caFile ? `CA file ${settings.caFile}` : 'system CAs', settings.sslVerify ? '' : 'TLS verification OFF'].filter(Boolean).join(', ');
+  const client = await clientFor(url, io, timeout * 1000);
+  const props = await client.applicationProperties();
+  if (props.status !== 'ok') {
+    out.push({ id: 'server', level: 'error', title: `${url} is not reachable as Bitbucket: ${props.message}`, detail: net, fix: 'check the URL, proxy (http.proxy) and CA (http.sslCAInfo) settings' });
+    return out;
+  }
+  out.push({ id: 'server', level: 'ok', title: `${url} answers: Bitbucket ${props.version}`, detail: net });
+  const { stores } = storesFor(io);
+  const host = parseServer(url, { allowHttp: true });
+  const accounts = (await listAccounts(stores).catch(() => [])).filter((a) => a.protocol === host.protocol && a.host === host.host);
+  if (accounts.length === 0) out.push({ id: 'token', level: 'error', title: `no token is stored for ${url}`, fix: `git credential-bitbucket login ${url}` });
+  for (const a of accounts) {
+    const secrets = await a.store.read(a);
+    const token = secrets?.password ?? secrets?.credential;
+    const who = a.username ?? '(no username)';
+    const expires = expiryOf(a);
+    if (!token) {
+      out.push({ id: 'token', level: 'error', title: `${who}: the token is missing from the store`, fix: `git credential-bitbucket login ${url}` });
+      continue;
+    }
+    if (expires !== undefined && expires <= io.now()) {
+      out.push({ id: 'token-expired', level: 'error', title: `${who}: the token expired on ${new Date(expires).toISOString().slice(0, 10)}`, fix: `create a new token, then: git credential-bitbucket login ${url}` });
+      continue;
+    }
+    const r = await introspectToken({ client, token, ...(a.username ? { username: a.username } : {}) });
+    if (r.status !== 'valid') out.push({ id: 'token', level: 'error', title: `${who}: ${r.message}`, fix: `git credential-bitbucket login ${url}` });
+    else if (r.kind === 'project') out.push({ id: 'token-kind', level: 'warn', title: `${who}: a project/repository token (acts as bot '${r.user.name}')`, fix: `log in with a personal token: git credential-bitbucket login ${url}` });
+    else out.push({ id: 'token', level: 'ok', title: `${who}: a personal token the server accepts${a.isDefault ? ' (default)' : ''}` });
+  }
+  return out;
+}
+
+function printFindings(findings: Finding[], io: CommandIO): void {
+  const p = paint(io.stdoutIsTTY, io.env);
+  const mark = { ok: p.green('✓'), info: p.dim('i'), warn: p.yellow('!'), error: p.red('✗') };
+  for (const f of findings) {
+    io.stdout(`${mark[f.level]} ${f.title}\n`);
+    if (f.detail) io.stdout(`    ${p.dim(f.detail)}\n`);
+    if (f.fix && f.level !== 'ok') io.stdout(`    fix: ${f.fix}\n`);
+  }
+}
+
+export const doctorCommand = (ctx: CommandContext): CommandModule<object, { url?: string; json: boolean; timeout: number }> => ({
+  command: 'doctor [url]',
+  describe: 'diagnose why git prompts or pushes fail: git, helper chain, store, hook, server, token',
+  builder: (y) =>
+    y
+      .positional('url', { type: 'string', describe: "the server (default: origin's, or the one stored)" })
+      .option('json', { type: 'boolean', default: false, describe: 'machine-readable findings' })
+      .option('timeout', { type: 'number', default: 8, describe: 'seconds to wait for each request to the server' }) as never,
+  handler: async (argv) => {
+    ctx.exitCode = await doctorRun(argv, ctx.io);
+  },
+});

@@ -1,0 +1,150 @@
+/**
+ * Installing the pre-push guard: as a hook file in the directory git uses (`git rev-parse
+ * --git-path hooks`, which honours core.hooksPath), chaining any existing pre-push hook
+ * instead of replacing it; or, on git 2.54+, as a config-based hook (`hook.<name>.command`
+ * + `hook.<name>.event`), which `--global` turns into one setting for every repository.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gitSync, type GitRun } from './repo.js';
+
+/** The first line after the shebang of every hook we write: how we recognise our own. */
+export const MARKER = '# git-credential-bitbucket pre-push guard';
+export const CHAINED_NAME = 'pre-push.chained-by-bitbucket';
+/** The name of the config-based hook (`hook.<name>.*`). */
+export const CONFIG_HOOK_NAME = 'bitbucket-pre-push';
+/** git 2.54 added config-based hooks (`hook.<name>.command`, `hook.<name>.event`). */
+export const CONFIG_HOOKS_SINCE: [number, number] = [2, 54];
+
+export type InstallPlan = { mode: 'file' } | { mode: 'config'; scope: 'global' | 'local' } | { mode: 'error'; message: string };
+
+/** Pure: how to install, from the git version and the flags. */
+export function planInstall(version: [number, number, number] | undefined, opts: { global?: boolean; config?: boolean }): InstallPlan {
+  const ok = version !== undefined && supportsConfigHooks(version);
+  const have = version ? version.join('.') : 'unknown';
+  if (opts.global) {
+    return ok ? { mode: 'config', scope: 'global' } : { mode: 'error', message: `--global needs config-based hooks (git 2.54 or newer); this git is ${have}. Install per repository instead: run 'hook install' inside each repository` };
+  }
+  if (opts.config) return ok ? { mode: 'config', scope: 'local' } : { mode: 'error', message: `--config needs git 2.54 or newer; this git is ${have}` };
+  return { mode: 'file' };
+}
+
+export function supportsConfigHooks(v: readonly [number, number, number]): boolean {
+  const [major, minor] = CONFIG_HOOKS_SINCE;
+  return v[0] > major || (v[0] === major && v[1] >= minor);
+}
+
+/** The hooks directory git uses for this repository (absolute). */
+export function hooksDir(run: GitRun = {}): string | undefined {
+  const r = gitSync(['rev-parse', '--git-path', 'hooks'], run);
+  if (r.status !== 0) return undefined;
+  return path.resolve(run.cwd ?? process.cwd(), r.stdout.trim());
+}
+
+/** Where the program is, written into the installed hook so that it works without PATH. */
+export interface Program {
+  node: string;
+  bin: string;
+}
+
+/** sh single-quoting. */
+export function shQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Pure: the hook file with the program's absolute paths filled in. */
+export function renderHook(template: string, program: Program): string {
+  return template.replace(/^GCB_NODE=.*$/m, `GCB_NODE=${shQuote(program.node)}`).replace(/^GCB_BIN=.*$/m, `GCB_BIN=${shQuote(program.bin)}`);
+}
+
+export function isOurHook(text: string): boolean {
+  return text.split('\n', 3).includes(MARKER);
+}
+
+/** The shim shipped in the package's `hooks/pre-push`, looked up from this module's place (src/ or dist/). */
+export function readTemplate(from: string = import.meta.url): string {
+  let dir = path.dirname(fileURLToPath(from));
+  for (let i = 0; i < 4; i++) {
+    const file = path.join(dir, 'hooks', 'pre-push');
+    try {
+      const text = fs.readFileSync(file, 'utf8');
+      if (isOurHook(text)) return text;
+    } catch {
+      // keep looking upwards
+    }
+    dir = path.dirname(dir);
+  }
+  throw new Error('the hook template hooks/pre-push is missing from the installation');
+}
+
+export type InstallResult = { status: 'installed' | 'updated' | 'unchanged'; file: string; chained?: string } | { status: 'error'; message: string };
+
+/**
+ * Writes our hook into `dir` (mode 0755). An existing foreign pre-push hook is moved to
+ * `pre-push.chained-by-bitbucket` and run by ours. Running it again only refreshes our file.
+ */
+export function installHookFile(dir: string, content: string): InstallResult {
+  const file = path.join(dir, 'pre-push');
+  const chained = path.join(dir, CHAINED_NAME);
+  fs.mkdirSync(dir, { recursive: true });
+  const existing = readIfExists(file);
+  const hasChained = fs.existsSync(chained);
+  if (existing !== undefined && !isOurHook(existing)) {
+    if (hasChained) return { status: 'error', message: `${file} is not ours and ${chained} already exists: move one of them away first` };
+    fs.renameSync(file, chained);
+  } else if (existing === content) {
+    ensureMode(file);
+    return { status: 'unchanged', file, ...(hasChained ? { chained } : {}) };
+  }
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, content, { mode: 0o755 });
+  fs.chmodSync(tmp, 0o755);
+  fs.renameSync(tmp, file);
+  const nowChained = existing !== undefined && !isOurHook(existing) ? true : hasChained;
+  return { status: existing !== undefined && isOurHook(existing) ? 'updated' : 'installed', file, ...(nowChained ? { chained } : {}) };
+}
+
+export type UninstallResult = { status: 'removed' | 'absent'; file: string; restored?: string } | { status: 'error'; message: string };
+
+/** Removes our hook from `dir` and puts a chained hook back exactly (rename: same bytes, same mode). */
+export function uninstallHookFile(dir: string): UninstallResult {
+  const file = path.join(dir, 'pre-push');
+  const chained = path.join(dir, CHAINED_NAME);
+  const existing = readIfExists(file);
+  if (existing === undefined) return { status: 'absent', file };
+  if (!isOurHook(existing)) return { status: 'error', message: `${file} is not the git-credential-bitbucket hook; left as it is` };
+  fs.rmSync(file);
+  if (fs.existsSync(chained)) {
+    fs.renameSync(chained, file);
+    return { status: 'removed', file, restored: file };
+  }
+  return { status: 'removed', file };
+}
+
+/** `git config [--global] hook.<name>.command|event`: install (command given) or remove (null). */
+export function setConfigHook(scope: 'global' | 'local', command: string | null, run: GitRun = {}): { ok: true } | { ok: false; message: string } {
+  const where = scope === 'global' ? ['--global'] : ['--local'];
+  const key = (k: string) => `hook.${CONFIG_HOOK_NAME}.${k}`;
+  const steps: string[][] = command === null
+    ? [['--unset-all', key('command')], ['--unset-all', key('event')]]
+    : [['--replace-all', key('command'), command], ['--replace-all', key('event'), 'pre-push']];
+  for (const s of steps) {
+    const r = gitSync(['config', ...where, ...s], run);
+    if (r.status !== 0 && !(command === null && r.status === 5)) return { ok: false, message: r.stderr.trim() || `git config exited ${r.status}` };
+  }
+  return { ok: true };
+}
+
+function readIfExists(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+function ensureMode(file: string): void {
+  if (process.platform !== 'win32' && (fs.statSync(file).mode & 0o777) !== 0o755) fs.chmodSync(file, 0o755);
+}

@@ -1,0 +1,103 @@
+/**
+ * The few git calls of the pre-push guard, by name, on node:child_process only (no execa):
+ * the hook's fast path loads nothing else. Secrets never go into argv; a credential request
+ * travels on stdin.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+
+export interface GitRun {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface GitResult {
+  /** Exit code; -1 when git could not be started. */
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs git to completion. Never throws: a missing git is status -1. */
+export function gitSync(args: readonly string[], run: GitRun = {}, input?: string): GitResult {
+  const r = spawnSync('git', args, {
+    cwd: run.cwd,
+    env: run.env ?? process.env,
+    input,
+    encoding: 'utf8',
+    stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    maxBuffer: 64 * 1024 * 1024,
+    windowsHide: true,
+  });
+  if (r.error) return { status: -1, stdout: '', stderr: r.error.message };
+  return { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+/** `git config -z --get-regexp PATTERN`: every matching entry in file order ('' when none). */
+export function configListing(pattern: string, run: GitRun = {}): string {
+  const r = gitSync(['config', '-z', '--get-regexp', pattern], run);
+  return r.status === 0 ? r.stdout : '';
+}
+
+/** The git version as [major, minor, patch], or undefined when git does not answer. */
+export function gitVersion(run: GitRun = {}): [number, number, number] | undefined {
+  return parseGitVersion(gitSync(['--version'], run).stdout);
+}
+
+/** `git version 2.39.5` (and vendor suffixes like `.windows.1`, `(Apple Git-146)`) → [2, 39, 5]. */
+export function parseGitVersion(text: string): [number, number, number] | undefined {
+  const m = /git version (\d+)\.(\d+)(?:\.(\d+))?/.exec(text);
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)] : undefined;
+}
+
+/**
+ * Commits reachable from `include` but not from `exclude` nor any ref under
+ * `refs/remotes/<remote>/`, streamed: `onData` receives stdout in order as it arrives.
+ * Missing excluded objects (a remote oid never fetched) are ignored (`--ignore-missing`).
+ */
+export function streamRevList(
+  opts: { format: string; include: string[]; exclude: string[]; remote?: string },
+  onData: (chunk: string) => void,
+  run: GitRun = {},
+): Promise<{ status: number; stderr: string }> {
+  const args = ['rev-list', '--no-commit-header', `--format=${opts.format}`, '--ignore-missing', ...opts.include, '--not', ...opts.exclude];
+  if (opts.remote !== undefined) args.push(`--remotes=${opts.remote}`);
+  return new Promise((resolve) => {
+    const child = spawn('git', args, { cwd: run.cwd, env: run.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+    let stderr = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', onData);
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (d: string) => {
+      if (stderr.length < 4000) stderr += d;
+    });
+    child.on('error', (e) => resolve({ status: -1, stderr: e.message }));
+    child.on('close', (code) => resolve({ status: code ?? -1, stderr }));
+  });
+}
+
+/** The push URL git uses for a remote (`remote.<name>.pushurl` first), or undefined. */
+export function remotePushUrl(remote: string, run: GitRun = {}): string | undefined {
+  const r = gitSync(['remote', 'get-url', '--push', remote], run);
+  return r.status === 0 ? r.stdout.trim() || undefined : undefined;
+}
+
+/** The current branch and its push target: remote, remote branch, and the remote-tracking oid if known. */
+export function currentBranchTarget(run: GitRun = {}): { branch?: string; remote?: string; remoteRef?: string; head?: string; trackingOid?: string } {
+  const out: ReturnType<typeof currentBranchTarget> = {};
+  const head = gitSync(['rev-parse', '--verify', '-q', 'HEAD'], run);
+  if (head.status === 0) out.head = head.stdout.trim();
+  const branch = gitSync(['symbolic-ref', '-q', '--short', 'HEAD'], run);
+  if (branch.status !== 0) return out;
+  out.branch = branch.stdout.trim();
+  const remote = gitSync(['config', '--get', `branch.${out.branch}.remote`], run).stdout.trim();
+  if (remote) out.remote = remote;
+  const merge = gitSync(['config', '--get', `branch.${out.branch}.merge`], run).stdout.trim();
+  out.remoteRef = merge || `refs/heads/${out.branch}`;
+  return out;
+}
+
+/** The oid of a ref, or undefined. */
+export function resolveRef(ref: string, run: GitRun = {}): string | undefined {
+  const r = gitSync(['rev-parse', '--verify', '-q', ref], run);
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}

@@ -1,0 +1,88 @@
+/**
+ * Finds the credential git uses for a remote, the way git finds it (gitcredentials(7)):
+ * an `Authorization` header from `http.<url>.extraHeader` (git sends it on every request, so
+ * no helper is asked), else the helpers in configured order. When the first helper is this
+ * tool, the answer comes from our own stores in-process (no `git credential fill`, which would
+ * start git and a second node); otherwise `git credential fill` runs with every prompt
+ * disabled. The request travels on stdin; no secret ever goes into argv.
+ */
+import { getCredential } from '../credential/helper.js';
+import { parseCredential, type CredentialRequest } from '../credential/protocol.js';
+import { dataDir } from '../store/paths.js';
+import { allStores, openStores } from '../store/select.js';
+import type { BitbucketLocation } from '../bitbucket/url.js';
+import { gitSync, type GitRun } from '../git/repo.js';
+import type { CredentialSource } from './facts.js';
+import { isOurHelper, type RemoteConfig } from './remote-config.js';
+
+export type TokenAuth = { scheme: 'basic'; username: string; secret: string } | { scheme: 'bearer'; secret: string };
+
+export type CredentialLookup = { found: true; auth: TokenAuth; source: CredentialSource } | { found: false; reason: string };
+
+/** The request git would send helpers for `url`: `credential.username` unless the URL has one; path only with useHttpPath. */
+export function requestFor(url: string, loc: BitbucketLocation, config: RemoteConfig): CredentialRequest {
+  const req: CredentialRequest = { protocol: loc.protocol, host: loc.host, wwwauth: [], capabilities: [], state: [], ephemeral: false, continue: false };
+  const username = loc.username ?? config.username;
+  if (username !== undefined) req.username = username;
+  if (config.useHttpPath) {
+    const p = /^[a-z]+:\/\/[^/]*\/([^?#]*)/i.exec(url)?.[1];
+    if (p) req.path = safeDecode(p);
+  }
+  return req;
+}
+
+/** The credential in an answer (ours or git's), when it is complete. */
+export function authFromAnswer(pairs: CredentialRequest | undefined): TokenAuth | undefined {
+  if (!pairs) return undefined;
+  if (pairs.authtype?.toLowerCase() === 'bearer' && pairs.credential) return { scheme: 'bearer', secret: pairs.credential };
+  if (pairs.username !== undefined && pairs.password) return { scheme: 'basic', username: pairs.username, secret: pairs.password };
+  return undefined;
+}
+
+export async function findCredential(url: string, loc: BitbucketLocation, config: RemoteConfig, env: NodeJS.ProcessEnv, run: GitRun, now: number): Promise<CredentialLookup> {
+  if (config.headerAuth) return { found: true, auth: config.headerAuth, source: 'http.extraHeader' };
+  const inUrl = passwordInUrl(url);
+  if (inUrl) return { found: true, auth: { scheme: 'basic', ...inUrl }, source: 'remote URL' };
+  const req = requestFor(url, loc, config);
+  if (config.helpers[0] !== undefined && isOurHelper(config.helpers[0])) {
+    const answer = await getCredential(req, allStores(openStores(dataDir(env))), now);
+    const parsed = parseCredential(answer.map(([k, v]) => `${k}=${v}\n`).join(''));
+    const auth = authFromAnswer(parsed.ok ? { ...parsed.request, username: parsed.request.username ?? req.username } : undefined);
+    if (auth) return { found: true, auth, source: 'credential store' };
+  }
+  if (config.helpers.length === 0) return { found: false, reason: 'no credential helper is configured for this URL' };
+  return gitCredentialFill(url, env, run);
+}
+
+/** `git credential fill` with prompting disabled: GIT_TERMINAL_PROMPT=0, a failing askpass, credential.interactive=false. */
+function gitCredentialFill(url: string, env: NodeJS.ProcessEnv, run: GitRun): CredentialLookup {
+  const childEnv = { ...env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'false', SSH_ASKPASS: 'false' };
+  const r = gitSync(['-c', 'credential.interactive=false', 'credential', 'fill'], { ...run, env: childEnv }, `url=${stripPassword(url)}\n\n`);
+  if (r.status !== 0) return { found: false, reason: 'no credential helper had a token for this URL (git credential fill found none)' };
+  const parsed = parseCredential(r.stdout);
+  const auth = authFromAnswer(parsed.ok ? parsed.request : undefined);
+  return auth ? { found: true, auth, source: 'git credential fill' } : { found: false, reason: 'git credential fill returned no complete credential' };
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/**
+ * The URL without a password in its user info, safe for a child's stdin and for messages.
+ * The twin of `withoutPassword` in src/git/config.ts, which this fast-path module cannot
+ * import: that file loads execa at start-up.
+ */
+export function stripPassword(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/@?#:]*):[^/@?#]*@/i, '$1$2@');
+}
+
+/** git uses `user:password@` from the URL as it is, without asking any helper. */
+function passwordInUrl(url: string): { username: string; secret: string } | undefined {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/([^/@?#:]*):([^/@?#]*)@/i.exec(url);
+  return m && m[2] ? { username: safeDecode(m[1] ?? ''), secret: safeDecode(m[2]) } : undefined;
+}

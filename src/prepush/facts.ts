@@ -1,0 +1,56 @@
+/**
+ * The facts a pre-push check gathers, as plain data: what the verdict is computed from, what
+ * the cache keeps (server facts only) and what `check --json` prints. Never a secret.
+ */
+
+/** What Bitbucket says about the token, for one repository. */
+export interface ServerFacts {
+  kind: 'personal' | 'project';
+  user: { name: string; slug: string; email?: string; displayName?: string };
+  /** Whether the token may push to the repository; undefined when the server could not tell. */
+  writable?: boolean;
+  permissions?: string[];
+  /** Epoch ms; undefined when unknown or never. */
+  expiresAt?: number;
+  tokenName?: string;
+  /** Epoch ms of the lookup. */
+  fetchedAt: number;
+}
+
+export type ServerOutcome =
+  | { status: 'ok'; facts: ServerFacts; fromCache: boolean }
+  /** No answer in time, or no connection. */
+  | { status: 'unreachable'; message: string }
+  /** The server refused the token (401) or answered something unusable. */
+  | { status: 'rejected' | 'error'; message: string };
+
+/** One commit of the pushed range. */
+export interface CommitInfo {
+  sha: string;
+  author: string;
+  committer: string;
+  subject: string;
+}
+
+/** Commits of the pushed range grouped by (author email, committer email), emails lower-cased. */
+export interface IdentityScan {
+  total: number;
+  groups: Array<{ author: string; committer: string; count: number; samples: CommitInfo[] }>;
+}
+
+export type CredentialSource = 'http.extraHeader' | 'remote URL' | 'credential store' | 'git credential fill';
+
+export interface CheckFacts {
+  remote: { name: string; url: string; baseUrl: string; projectKey?: string; repoSlug?: string };
+  credential: { found: true; source: CredentialSource; scheme: 'basic' | 'bearer'; username?: string } | { found: false; reason: string };
+  server?: ServerOutcome;
+  /** Absent when nothing new is pushed (deletes only) or the identity check is off. */
+  identity?: IdentityScan | { error: string };
+  /** Epoch ms. */
+  now: number;
+}
+
+/** `PRJ/app`, or the URL when the remote names no repository. */
+export function repoLabel(r: CheckFacts['remote']): string {
+  return r.projectKey !== undefined && r.repoSlug !== undefined ? `${r.projectKey}/${r.repoSlug}` : r.url;
+}

@@ -1,0 +1,90 @@
+/**
+ * Gathers the facts for one push (or one `check`): config, credential, server facts (cache
+ * first), and the identity scan, with the network and the scan running side by side.
+ * The network module is imported only on a cache miss.
+ */
+import { tokenFingerprint } from '../bitbucket/token.js';
+import type { BitbucketLocation } from '../bitbucket/url.js';
+import { configListing, type GitRun } from '../git/repo.js';
+import { dataDir } from '../store/paths.js';
+import { allStores, openStores } from '../store/select.js';
+import { cacheDir, dropCache, readCache, writeCache } from './cache.js';
+import { findCredential, stripPassword } from './credential.js';
+import type { CheckFacts, ServerOutcome } from './facts.js';
+import { scanPushedCommits } from './identity.js';
+import { parsePolicy, type Policy } from './policy.js';
+import { CONFIG_PATTERN, isOurHelper, resolveRemoteConfig, type RemoteConfig } from './remote-config.js';
+import type { PushUpdate } from './stdin.js';
+import { parseConfigListing } from './urlmatch.js';
+
+export interface GatherInput {
+  remote: string;
+  url: string;
+  loc: BitbucketLocation;
+  updates: readonly PushUpdate[];
+  env: NodeJS.ProcessEnv;
+  run: GitRun;
+  now: number;
+  /** `check` passes true: run even when the host is not known to be Bitbucket. */
+  force?: boolean;
+  /** `check` passes false: ask the server even when fresh facts are cached (they are still stored). */
+  readCache?: boolean;
+}
+
+export type Gathered = { skip: true } | { skip: false; facts: CheckFacts; policy: Policy; problems: string[] };
+
+export async function gatherFacts(input: GatherInput): Promise<Gathered> {
+  const started = Date.now();
+  const { url, loc, env, run, now } = input;
+  const config = resolveRemoteConfig(parseConfigListing(configListing(CONFIG_PATTERN, run)), url);
+  const { policy, problems } = parsePolicy(config.bitbucket);
+  if (policy.enabled === false || (!input.force && policy.enabled !== true && !(await looksLikeOurs(config, loc, env)))) return { skip: true };
+  const remote: CheckFacts['remote'] = { name: input.remote, url: stripPassword(url), baseUrl: loc.baseUrl };
+  if (loc.projectKey !== undefined) remote.projectKey = loc.projectKey;
+  if (loc.repoSlug !== undefined) remote.repoSlug = loc.repoSlug;
+  const cred = await findCredential(url, loc, config, env, run, now);
+  const facts: CheckFacts = { remote, credential: { found: false, reason: '' }, now };
+  const scan = policy.levels.identity !== 'off' ? scanPushedCommits(input.updates, input.remote, run) : Promise.resolve(undefined);
+  if (!cred.found) {
+    facts.credential = cred;
+  } else {
+    const { auth } = cred;
+    facts.credential = { found: true, source: cred.source, scheme: auth.scheme, ...(auth.scheme === 'basic' ? { username: auth.username } : {}) };
+    const key = { fingerprint: tokenFingerprint(auth.secret), baseUrl: loc.baseUrl, repo: `${loc.projectKey ?? ''}/${loc.repoSlug ?? ''}` };
+    const dir = cacheDir(env);
+    const cached = input.readCache === false ? undefined : readCache(dir, key, now, policy.cacheTtlSec);
+    let server: ServerOutcome;
+    if (cached) server = { status: 'ok', facts: cached, fromCache: true };
+    else {
+      const { fetchServerFacts } = await import('./server.js');
+      const timeoutMs = Math.max(100, policy.timeoutMs - (Date.now() - started));
+      server = await fetchServerFacts({ baseUrl: loc.baseUrl, url, httpConfig: config.http, env, auth, timeoutMs, now, ...pick(loc) });
+      if (server.status === 'ok') writeCache(dir, key, server.facts, now, policy.cacheTtlSec);
+      if (server.status === 'rejected') dropCache(dir, key);
+    }
+    facts.server = server;
+  }
+  const identity = await scan;
+  if (identity) facts.identity = identity;
+  return { skip: false, facts, policy, problems };
+}
+
+function pick(loc: BitbucketLocation): { projectKey?: string; repoSlug?: string } {
+  return { ...(loc.projectKey !== undefined ? { projectKey: loc.projectKey } : {}), ...(loc.repoSlug !== undefined ? { repoSlug: loc.repoSlug } : {}) };
+}
+
+/**
+ * A host is Bitbucket for the hook when this tool is one of its credential helpers or our store
+ * holds a credential for it (`bitbucket.enabled` overrides both). Everything else is left alone.
+ */
+async function looksLikeOurs(config: RemoteConfig, loc: BitbucketLocation, env: NodeJS.ProcessEnv): Promise<boolean> {
+  if (config.helpers.some(isOurHelper)) return true;
+  for (const store of allStores(openStores(dataDir(env)))) {
+    try {
+      if ((await store.list()).some((e) => e.protocol === loc.protocol && e.host.toLowerCase() === loc.host.toLowerCase())) return true;
+    } catch {
+      // an unreadable store says nothing about this host
+    }
+  }
+  return false;
+}

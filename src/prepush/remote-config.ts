@@ -1,0 +1,86 @@
+/**
+ * What git config says about one remote URL, from a single config listing: our policy keys,
+ * the credential helpers git would ask (in order), `credential.username`/`useHttpPath`, an
+ * `Authorization` header set through `http.<url>.extraHeader`, and the `http.*` settings the
+ * REST client needs. Pure.
+ */
+import { lastValues, listWithResets, valuesFor, type ConfigEntry } from './urlmatch.js';
+
+/** The sections the hook reads, as one `git config --get-regexp` pattern. */
+export const CONFIG_PATTERN = '^(bitbucket|credential|http)\\.';
+
+/** A token git sends by itself on every request (http.extraHeader). Never printed. */
+export type HeaderAuth = { scheme: 'bearer'; secret: string } | { scheme: 'basic'; username: string; secret: string };
+
+export interface RemoteConfig {
+  /** Url-matched `bitbucket.*` values (lower-cased keys). */
+  bitbucket: Map<string, string | null>;
+  /** Url-matched `http.*` values (lower-cased keys), single-valued view. */
+  http: Map<string, string | null>;
+  /** `credential.helper` values that apply, in the order git runs them. */
+  helpers: string[];
+  username?: string;
+  useHttpPath: boolean;
+  headerAuth?: HeaderAuth;
+}
+
+export function resolveRemoteConfig(entries: readonly ConfigEntry[], url: string): RemoteConfig {
+  const cred = valuesFor(entries, 'credential', url, 'all');
+  const httpAll = valuesFor(entries, 'http', url, 'best');
+  const credLast = lastValues(cred);
+  const out: RemoteConfig = {
+    bitbucket: lastValues(valuesFor(entries, 'bitbucket', url, 'best')),
+    http: lastValues(httpAll),
+    helpers: listWithResets(cred.get('credential.helper')),
+    useHttpPath: isTrue(credLast.get('credential.usehttppath')),
+  };
+  const username = credLast.get('credential.username');
+  if (username) out.username = username;
+  const auth = authFromHeaders(listWithResets(httpAll.get('http.extraheader')));
+  if (auth) out.headerAuth = auth;
+  return out;
+}
+
+function isTrue(v: string | null | undefined): boolean {
+  if (v === undefined) return false;
+  if (v === null) return true;
+  return ['true', 'yes', 'on', '1'].includes(v.trim().toLowerCase());
+}
+
+/** The last `Authorization: Bearer|Basic …` header among extra headers, as git would send it. */
+export function authFromHeaders(headers: readonly string[]): HeaderAuth | undefined {
+  let found: HeaderAuth | undefined;
+  for (const h of headers) {
+    const m = /^\s*authorization\s*:\s*(bearer|basic)\s+(\S+)\s*$/i.exec(h);
+    if (!m) continue;
+    if (m[1]!.toLowerCase() === 'bearer') found = { scheme: 'bearer', secret: m[2]! };
+    else {
+      const decoded = Buffer.from(m[2]!, 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      if (colon > 0) found = { scheme: 'basic', username: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
+    }
+  }
+  return found;
+}
+
+/**
+ * Whether a `credential.helper` value runs this tool: `bitbucket` (git runs
+ * `git credential-bitbucket`), a path to git-credential-bitbucket (with or without `.js`,
+ * `.cmd`, `.exe`), or a `!` snippet starting with one (`!node /x/git-credential-bitbucket.js`,
+ * `!git credential-bitbucket`). Extra arguments after the program are allowed.
+ */
+export function isOurHelper(value: string): boolean {
+  const v = value.trim();
+  const words = v.replace(/^!\s*/, '').split(/\s+/).map((w) => w.replace(/^["']|["']$/g, ''));
+  if (!v.startsWith('!')) return words[0] === 'bitbucket' || isOurProgram(words[0]);
+  if (words[0] === 'git' && words[1] === 'credential-bitbucket') return true;
+  return isOurProgram(words[0]) || (/^node(\.exe)?$/.test(base(words[0])) && isOurProgram(words[1]));
+}
+
+function base(word: string | undefined): string {
+  return (word ?? '').split(/[\\/]/).pop() ?? '';
+}
+
+function isOurProgram(word: string | undefined): boolean {
+  return /^git-credential-bitbucket(\.js|\.cmd|\.exe)?$/i.test(base(word));
+}

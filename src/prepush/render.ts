@@ -1,0 +1,41 @@
+/**
+ * The verdict as text for stderr: one headline per finding, indented details, and how to
+ * bypass a block. Prints nothing when there is nothing to say. Pure.
+ */
+import { repoLabel, type CheckFacts } from './facts.js';
+import { bypassHint, type Verdict } from './verdict.js';
+
+export const PREFIX = 'git-credential-bitbucket';
+const LABEL = { block: 'blocked', warn: 'warning', note: 'note' } as const;
+
+export function renderVerdict(v: Verdict, facts: CheckFacts, problems: readonly string[] = []): string {
+  if (v.findings.length === 0 && problems.length === 0) return '';
+  const out: string[] = [`${PREFIX}: pre-push check of ${repoLabel(facts.remote)} on ${facts.remote.baseUrl}`];
+  for (const p of problems) out.push(`  config: ${p}`);
+  for (const f of v.findings) {
+    out.push(`  ${LABEL[f.severity]}: ${f.title}`);
+    for (const d of f.details) out.push(`      ${d}`);
+  }
+  if (v.exitCode !== 0) out.push(`Push blocked. ${bypassHint(v.findings)}`);
+  return out.join('\n') + '\n';
+}
+
+/** One paragraph of what was found, for `check`: who the token acts as and what it may do. */
+export function renderSummary(facts: CheckFacts): string {
+  const lines = [`${repoLabel(facts.remote)} on ${facts.remote.baseUrl} (remote ${facts.remote.name})`];
+  const c = facts.credential;
+  lines.push(c.found ? `  token:    from ${c.source}, sent as ${c.scheme === 'basic' ? `Basic for ${c.username ?? '?'}` : 'Bearer'}` : `  token:    none found (${c.reason})`);
+  const s = facts.server;
+  if (s?.status === 'ok') {
+    const f = s.facts;
+    lines.push(`  acts as:  ${f.user.name}${f.user.email ? ` <${f.user.email}>` : ''}, ${f.kind === 'personal' ? 'personal token' : 'project/repository token (bot identity)'}${s.fromCache ? ' (cached)' : ''}`);
+    if (f.permissions) lines.push(`  token:    ${f.tokenName ? `"${f.tokenName}" ` : ''}${f.permissions.join(', ')}`);
+    lines.push(`  push:     ${f.writable === undefined ? 'unknown' : f.writable ? 'allowed (REPO_WRITE)' : 'refused: no REPO_WRITE'}`);
+    lines.push(`  expires:  ${f.expiresAt === undefined ? 'unknown or never' : new Date(f.expiresAt).toISOString().slice(0, 10)}`);
+  } else if (s) {
+    lines.push(`  server:   ${s.status}: ${s.message}`);
+  }
+  const id = facts.identity;
+  if (id && !('error' in id)) lines.push(`  commits:  ${id.total} not yet on the remote`);
+  return lines.join('\n') + '\n';
+}

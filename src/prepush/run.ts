@@ -1,0 +1,47 @@
+/**
+ * `git-credential-bitbucket hook pre-push <remote> <url>` with git's ref list on stdin: the
+ * hook's whole flow, IO injected. Exit 1 only when a check blocks; SSH and other non-http
+ * remotes, and hosts that are not Bitbucket, pass at once and silently. An internal failure
+ * is reported and lets the push go: a broken guard must not stop anyone's work.
+ */
+import { parseBitbucketUrl } from '../bitbucket/url.js';
+import type { GitRun } from '../git/repo.js';
+import { gatherFacts } from './gather.js';
+import { PREFIX, renderVerdict } from './render.js';
+import { parsePushInput } from './stdin.js';
+import { decide } from './verdict.js';
+
+export interface HookIO {
+  env: NodeJS.ProcessEnv;
+  cwd?: string;
+  now(): number;
+  stderr(text: string): void;
+}
+
+export async function runPrePush(args: readonly string[], input: string, io: HookIO): Promise<number> {
+  const [remote, url] = args;
+  if (remote === undefined || url === undefined) {
+    io.stderr(`${PREFIX}: hook pre-push: expected <remote> <url> (git passes them to the pre-push hook)\n`);
+    return 2;
+  }
+  const loc = parseBitbucketUrl(url);
+  if (!loc || loc.kind !== 'http') return 0;
+  const parsed = parsePushInput(input);
+  if (!parsed.ok) {
+    io.stderr(`${PREFIX}: pre-push: ${parsed.error}\n`);
+    return 1;
+  }
+  if (parsed.updates.length === 0) return 0;
+  const run: GitRun = { env: io.env, ...(io.cwd !== undefined ? { cwd: io.cwd } : {}) };
+  try {
+    const g = await gatherFacts({ remote, url, loc, updates: parsed.updates, env: io.env, run, now: io.now() });
+    if (g.skip) return 0;
+    const verdict = decide(g.facts, g.policy);
+    io.stderr(renderVerdict(verdict, g.facts, g.problems));
+    return verdict.exitCode;
+  } catch (err) {
+    const message = err instanceof Error ? err.message.split('\n')[0] : 'unexpected error';
+    io.stderr(`${PREFIX}: pre-push check skipped: ${message}\n`);
+    return 0;
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * Asks Bitbucket about the token for one repository, with every independent request in flight
+ * at once (a cold check costs about one round trip, two for a Bearer token whose user must be
+ * looked up by the name the server reports), all within one deadline. Loaded only on a cache
+ * miss: the hook's warm path never loads HTTP.
+ */
+import { BitbucketClient, type ApiResult, type Auth } from '../bitbucket/client.js';
+import { classifyUser } from '../bitbucket/classify.js';
+import type { AccessTokenInfo, BitbucketUser } from '../bitbucket/model.js';
+import { decodeTokenId } from '../bitbucket/token.js';
+import { resolveHttpSettings } from '../git/config.js';
+import type { ServerFacts, ServerOutcome } from './facts.js';
+import type { TokenAuth } from './credential.js';
+
+export interface ServerQuery {
+  baseUrl: string;
+  /** The remote URL and its url-matched `http.*` config: proxy, CA file, TLS verification. */
+  url: string;
+  httpConfig: ReadonlyMap<string, string | null>;
+  env: NodeJS.ProcessEnv;
+  auth: TokenAuth;
+  projectKey?: string;
+  repoSlug?: string;
+  timeoutMs: number;
+  now: number;
+}
+
+export async function fetchServerFacts(q: ServerQuery): Promise<ServerOutcome> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<ServerOutcome>((resolve) => {
+    timer = setTimeout(() => resolve({ status: 'unreachable', message: `no answer within ${q.timeoutMs} ms (bitbucket.timeout)` }), q.timeoutMs);
+  });
+  try {
+    return await Promise.race([gather(q), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+type Token = ApiResult<{ token: AccessTokenInfo }>;
+const none: Promise<Token> = Promise.resolve({ status: 'not-found', message: 'not looked up' });
+
+async function gather(q: ServerQuery): Promise<ServerOutcome> {
+  const settings = resolveHttpSettings(new Map(q.httpConfig), q.url, q.env);
+  const client = new BitbucketClient({ baseUrl: q.baseUrl, settings, timeoutMs: q.timeoutMs, maxRetries429: 0 });
+  const auth: Auth = q.auth;
+  const id = decodeTokenId(q.auth.secret);
+  const { projectKey: key, repoSlug: slug } = q;
+  const basicUser = q.auth.scheme === 'basic' ? q.auth.username : undefined;
+  // Round one: everything that does not depend on who the token acts as.
+  const [who, write, userByName, ownEntry, repoEntry, projectEntry] = await Promise.all([
+    client.whoAmI(auth),
+    key !== undefined && slug !== undefined ? client.canWrite(auth, key, slug) : Promise.resolve(undefined),
+    basicUser !== undefined ? client.getUser(auth, basicUser) : Promise.resolve(undefined),
+    basicUser !== undefined && id ? client.getAccessToken(auth, { user: basicUser }, id) : none,
+    q.auth.scheme === 'bearer' && id && key !== undefined && slug !== undefined ? client.getAccessToken(auth, { project: key, repo: slug }, id) : none,
+    q.auth.scheme === 'bearer' && id && key !== undefined ? client.getAccessToken(auth, { project: key }, id) : none,
+  ]);
+  if (who.status === 'network') return { status: 'unreachable', message: who.message };
+  if (who.status === 'unauthorized' || who.status === 'captcha') return { status: 'rejected', message: `Bitbucket refused the token: ${who.message}` };
+  if (who.status !== 'ok') return { status: 'error', message: `Bitbucket answered with an error: ${who.message}` };
+  // Round two, only when needed: the user record under the name the server reported.
+  let user = userByName?.status === 'ok' ? userByName.user : undefined;
+  if (!user) user = await lookUpUser(client, auth, who.username);
+  const projectTokenEntry = [repoEntry, projectEntry].find((t) => t.status === 'ok');
+  const classified = classifyUser(user);
+  const kind = projectTokenEntry ? 'project' : classified.kind === 'unknown' ? (q.auth.scheme === 'basic' ? 'personal' : 'project') : classified.kind;
+  let entry = projectTokenEntry ?? ownEntry;
+  if (entry.status !== 'ok' && kind === 'personal' && id && user && user.slug !== basicUser) entry = await client.getAccessToken(auth, { user: user.slug }, id);
+  return { status: 'ok', fromCache: false, facts: toFacts(kind, who.username, user, write, entry, q.now) };
+}
+
+async function lookUpUser(client: BitbucketClient, auth: Auth, name: string): Promise<BitbucketUser | undefined> {
+  const direct = await client.getUser(auth, name);
+  if (direct.status === 'ok') return direct.user;
+  const found = direct.status === 'not-found' ? await client.findUserByName(auth, name) : undefined;
+  return found?.status === 'ok' ? found.user : undefined;
+}
+
+function toFacts(
+  kind: 'personal' | 'project', name: string, user: BitbucketUser | undefined,
+  write: ApiResult<{ writable: boolean }> | undefined, entry: Token, now: number,
+): ServerFacts {
+  const facts: ServerFacts = { kind, user: { name: user?.name ?? name, slug: user?.slug ?? name }, fetchedAt: now };
+  if (user?.email) facts.user.email = user.email;
+  if (user?.displayName) facts.user.displayName = user.displayName;
+  if (write?.status === 'ok') facts.writable = write.writable;
+  if (entry.status === 'ok') {
+    facts.permissions = entry.token.permissions;
+    facts.tokenName = entry.token.name;
+    if (entry.token.expiresAt !== undefined) facts.expiresAt = entry.token.expiresAt;
+  }
+  return facts;
+}

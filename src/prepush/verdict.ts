@@ -1,0 +1,127 @@
+/**
+ * The pre-push verdict: facts and policy in, findings and an exit code out. Pure; every
+ * message is built here so that the hook and `check` say the same thing.
+ */
+import { repoLabel, type CheckFacts, type IdentityScan, type ServerFacts } from './facts.js';
+import { configKey, type CheckName, type Level, type Policy } from './policy.js';
+import { tokenPageUrl } from '../bitbucket/links.js';
+
+export type Severity = 'block' | 'warn' | 'note';
+
+export interface Finding {
+  check: CheckName | 'credential';
+  severity: Severity;
+  title: string;
+  details: string[];
+}
+
+export interface Verdict {
+  findings: Finding[];
+  exitCode: 0 | 1;
+}
+
+/** How many commits an identity finding lists before "… and N more". */
+export const COMMIT_LIST_CAP = 5;
+const DAY_MS = 86_400_000;
+const WRITE_LEVELS = new Set(['REPO_WRITE', 'REPO_ADMIN', 'PROJECT_WRITE', 'PROJECT_ADMIN']);
+
+export function decide(facts: CheckFacts, policy: Policy): Verdict {
+  const findings: Finding[] = [];
+  const add = (check: Finding['check'], level: Level | 'note', title: string, details: string[]) => {
+    if (level !== 'off') findings.push({ check, severity: level, title, details });
+  };
+  const repo = repoLabel(facts.remote);
+  const levels = policy.levels;
+  if (!facts.credential.found) {
+    add('credential', 'note', `no token found for ${facts.remote.url}; nothing checked`, [facts.credential.reason]);
+  } else if (facts.server && facts.server.status !== 'ok') {
+    const what = facts.server.status === 'unreachable' ? `could not reach ${facts.remote.baseUrl} in time` : 'could not verify the token';
+    add('unreachable', levels.unreachable, `${what}; the push was not checked`, [facts.server.message]);
+  } else if (facts.server) {
+    serverFindings(facts.server.facts, facts, policy, repo, add);
+  }
+  findings.sort((a, b) => rank(a.severity) - rank(b.severity));
+  return { findings, exitCode: findings.some((f) => f.severity === 'block') ? 1 : 0 };
+}
+
+type Add = (check: Finding['check'], level: Level | 'note', title: string, details: string[]) => void;
+
+function serverFindings(s: ServerFacts, facts: CheckFacts, policy: Policy, repo: string, add: Add): void {
+  const levels = policy.levels;
+  const who = s.user.displayName ? `${s.user.name} (${s.user.displayName})` : s.user.name;
+  const writable = s.writable === false || (s.permissions !== undefined && !s.permissions.some((p) => WRITE_LEVELS.has(p))) ? false : s.writable;
+  if (writable === false) {
+    const tokenPerms = s.permissions ? `the token has ${s.permissions.join(', ') || 'no permissions'}` : 'the token or its user lacks write access';
+    add('writePermission', levels.writePermission, `${who} cannot push to ${repo}: REPO_WRITE is needed`, [
+      `Bitbucket refuses pushes to ${repo} without REPO_WRITE for ${s.kind === 'project' ? 'this access token' : `user ${s.user.name}`} (${tokenPerms}).`,
+      s.kind === 'personal'
+        ? `Create a token with REPO_WRITE at ${tokenPageUrl(facts.remote.baseUrl, s.user.slug)} (and ask a project admin for write access if you lack it).`
+        : `Use a token with REPO_WRITE on ${repo}.`,
+    ]);
+  }
+  if (s.kind === 'project') {
+    add('projectToken', levels.projectToken, `pushing with a project or repository access token, not a personal one`, [
+      `Bitbucket records this push, and any pull-request activity done with this token, under the generated bot identity "${s.user.name}", separate from your own account.`,
+      `To act as yourself, use a personal access token for ${facts.remote.baseUrl}.`,
+    ]);
+  }
+  expiryFinding(s, facts.now, policy, add);
+  if (s.kind === 'personal' && facts.identity && levels.identity !== 'off') identityFinding(s, facts.identity, levels.identity, add);
+}
+
+function expiryFinding(s: ServerFacts, now: number, policy: Policy, add: Add): void {
+  if (s.expiresAt === undefined) return;
+  const date = new Date(s.expiresAt).toISOString().slice(0, 10);
+  if (s.expiresAt <= now) {
+    add('expiry', policy.levels.expiry, `the token expired on ${date}`, ['Bitbucket will refuse it: create a new token and store it (expiry cannot be extended).']);
+    return;
+  }
+  if (s.expiresAt - now <= policy.expiryDays * DAY_MS) {
+    const days = Math.floor((s.expiresAt - now) / DAY_MS);
+    const when = days === 0 ? 'within a day' : `in ${days} day${days === 1 ? '' : 's'}`;
+    add('expiry', policy.levels.expiry === 'off' ? 'off' : 'warn', `the token expires ${when} (on ${date})`, [
+      'Create a new token before then; an expiry date cannot be extended.',
+    ]);
+  }
+}
+
+function identityFinding(s: ServerFacts, scan: IdentityScan | { error: string }, level: Level, add: Add): void {
+  if ('error' in scan) {
+    add('identity', 'note', 'could not list the commits to push; identity not checked', [scan.error]);
+    return;
+  }
+  const email = s.user.email?.toLowerCase();
+  if (!email) {
+    add('identity', 'note', `Bitbucket did not say the email address of ${s.user.name}; identity not checked`, []);
+    return;
+  }
+  const bad = scan.groups.filter((g) => g.author !== email || g.committer !== email);
+  const count = bad.reduce((n, g) => n + g.count, 0);
+  if (count === 0) return;
+  const lines: string[] = [];
+  for (const g of bad) for (const c of g.samples) if (lines.length < COMMIT_LIST_CAP) lines.push(commitLine(c, email));
+  if (count > lines.length) lines.push(`… and ${count - lines.length} more`);
+  const others = [...new Set(bad.flatMap((g) => [g.author, g.committer]).filter((e) => e !== email))];
+  lines.push(
+    `Fix: git config user.email ${s.user.email} (then amend or rebase these commits), map the other address to it in .mailmap, ` +
+      `or add ${others.join(', ')} to your Bitbucket account.`,
+  );
+  add('identity', level, `${count} commit${count === 1 ? '' : 's'} to push ${count === 1 ? 'is' : 'are'} not authored and committed as ${s.user.email} (${s.user.name})`, lines);
+}
+
+function commitLine(c: { sha: string; author: string; committer: string; subject: string }, email: string): string {
+  const who = c.author === c.committer || c.committer === email ? c.author : c.author === email ? `committer ${c.committer}` : `${c.author}, committer ${c.committer}`;
+  const subject = c.subject.length > 60 ? `${c.subject.slice(0, 59)}…` : c.subject;
+  return `${c.sha.slice(0, 10)}  ${who}  ${subject}`;
+}
+
+function rank(s: Severity): number {
+  return s === 'block' ? 0 : s === 'warn' ? 1 : 2;
+}
+
+/** The bypass advice for a blocked push: `--no-verify`, or the config key of each blocking check. */
+export function bypassHint(findings: readonly Finding[]): string {
+  const keys = [...new Set(findings.filter((f) => f.severity === 'block' && f.check !== 'credential').map((f) => configKey(f.check as CheckName)))];
+  const config = keys.map((k) => `git config ${k} warn`).join(' / ');
+  return `To push anyway: git push --no-verify${config ? `, or lower the check: ${config}` : ''}`;
+}

@@ -1,0 +1,251 @@
+/**
+ * The pre-push guard end to end: real `git push` against the emulator (real git http-backend)
+ * with the hook installed, tokens handed to git by our helper or http.extraHeader.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, describe as desc, expectNoSecrets, makeSandbox, runBin, runGit, type Sandbox } from '../helpers/sandbox.js';
+import { makeToken, startEmulator, type Emulator } from '../emulator/index.js';
+import { hookInstallRun, hookUninstallRun } from '../../src/commands/hook.js';
+import { checkRun } from '../../src/commands/check.js';
+import { recordingIO } from './helpers.js';
+
+const DAY = 86_400_000;
+const T = {
+  write: makeToken('300000000001'),
+  read: makeToken('300000000002'),
+  soon: makeToken('300000000003'),
+  project: makeToken('300000000004'),
+};
+let emu: Emulator;
+let launcher: string;
+const outputs: string[] = [];
+const sandboxes: Sandbox[] = [];
+
+beforeAll(async () => {
+  // the real launcher and dist/ bundles (npm test builds them first)
+  launcher = BIN;
+  emu = await startEmulator({
+    data: {
+      users: [
+        { name: 'alice', displayName: 'Alice Example', email: 'alice@example.com', password: 'alice-pw' },
+        { name: 'bob', displayName: 'Bob Example', email: 'bob@example.com', password: 'bob-pw' },
+      ],
+      projects: [{ key: 'PRJ', name: 'Project' }],
+      repos: [{ project: 'PRJ', slug: 'app', seed: true }],
+      permissions: [{ user: 'alice', project: 'PRJ', permission: 'PROJECT_WRITE' }],
+      tokens: [
+        { owner: { user: 'alice' }, name: 'write', token: T.write, permissions: ['PROJECT_READ', 'REPO_WRITE'] },
+        { owner: { user: 'alice' }, name: 'read', token: T.read, permissions: ['REPO_READ'] },
+        { owner: { user: 'alice' }, name: 'soon', token: T.soon, permissions: ['REPO_WRITE'], expiresAt: new Date(Date.now() + DAY + 3_600_000).toISOString() },
+        { owner: { project: 'PRJ' }, name: 'ci', token: T.project, permissions: ['PROJECT_WRITE', 'REPO_WRITE'] },
+      ],
+    },
+  });
+});
+
+afterAll(async () => {
+  expectNoSecrets(outputs, Object.values(T));
+  await emu?.stop();
+  for (const sb of sandboxes) sb.cleanup();
+});
+
+const repoUrl = () => `${emu.baseUrl}/scm/prj/app.git`;
+const host = () => new URL(emu.baseUrl).host;
+
+/** A sandbox with a clone of PRJ/app, our helper configured, the hook installed, and `token` stored for alice. */
+async function setup(token: string | null, opts: { extraHeader?: string } = {}): Promise<{ sb: Sandbox; work: string }> {
+  const sb = makeSandbox();
+  sandboxes.push(sb);
+  await git(sb, ['config', '--global', 'credential.helper', BIN]);
+  await git(sb, ['config', '--global', 'user.name', 'Alice']);
+  await git(sb, ['config', '--global', 'user.email', 'alice@example.com']);
+  await git(sb, ['config', '--global', 'init.defaultBranch', 'main']);
+  if (token) {
+    const r = await runBin(sb, ['store'], desc({ protocol: 'http', host: host(), username: 'alice', password: token }));
+    expect(r.exitCode, r.stderr).toBe(0);
+  }
+  const header = opts.extraHeader ? ['-c', `http.extraHeader=Authorization: Bearer ${opts.extraHeader}`] : [];
+  await git(sb, [...header, 'clone', '-q', repoUrl(), 'work']);
+  const work = path.join(sb.dir, 'work');
+  if (opts.extraHeader) await git(sb, ['config', `http.${emu.baseUrl}/.extraHeader`, `Authorization: Bearer ${opts.extraHeader}`], work);
+  const io = recordingIO(sb.env);
+  expect(await hookInstallRun({ program: { node: process.execPath, bin: launcher }, cwd: work }, io)).toBe(0);
+  outputs.push(...io.err);
+  return { sb, work };
+}
+
+async function git(sb: Sandbox, args: string[], cwd = sb.dir, input = '') {
+  const r = await runGit(sb, args, input, { cwd });
+  outputs.push(r.stdout, r.stderr);
+  return r;
+}
+
+async function commit(sb: Sandbox, work: string, message: string, email = 'alice@example.com') {
+  fs.appendFileSync(path.join(work, 'file.txt'), `${message}\n`);
+  await git(sb, ['add', 'file.txt'], work);
+  const r = await git(sb, ['-c', `user.email=${email}`, 'commit', '-q', '-m', message], work);
+  expect(r.exitCode, r.stderr).toBe(0);
+}
+
+const bareHead = (ref = 'main') => runGit(makeSandbox(), ['--git-dir', emu.bareRepoPath('PRJ', 'app'), 'rev-parse', '--verify', '-q', ref]).then((r) => r.stdout.trim());
+
+describe('pre-push guard against the emulator', () => {
+  it('personal token with write: push succeeds, no warning', async () => {
+    const { sb, work } = await setup(T.write);
+    await commit(sb, work, 'ok change');
+    const r = await git(sb, ['push', '-q', 'origin', 'HEAD:main'], work);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('git-credential-bitbucket');
+  });
+
+  it('read-only token, refused at upload: the hook blocks first and nothing lands', async () => {
+    emu.setSwitches({ refuseReadOnlyPushAt: 'upload' });
+    const { sb, work } = await setup(T.read);
+    const before = await bareHead();
+    await commit(sb, work, 'should not land');
+    const r = await git(sb, ['push', 'origin', 'HEAD:main'], work);
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stderr).toContain('blocked: alice (Alice Example) cannot push to PRJ/app: REPO_WRITE is needed');
+    expect(r.stderr).toContain('git push --no-verify');
+    expect(await bareHead()).toBe(before);
+  });
+
+  it('read-only token, refused at the advertisement: push fails and check explains', async () => {
+    emu.setSwitches({ refuseReadOnlyPushAt: 'advertisement' });
+    const { sb, work } = await setup(T.read);
+    await commit(sb, work, 'refused');
+    const r = await git(sb, ['push', 'origin', 'HEAD:main'], work);
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stderr).toMatch(/403/);
+    const io = recordingIO(sb.env);
+    const code = await checkRun({ json: false, cwd: work }, io);
+    outputs.push(...io.out, ...io.err);
+    expect(code).toBe(1);
+    expect(io.out.join('')).toContain('cannot push to PRJ/app: REPO_WRITE is needed');
+    const json = recordingIO(sb.env);
+    await checkRun({ json: true, cwd: work }, json);
+    outputs.push(...json.out);
+    const parsed = JSON.parse(json.out.join('')) as { server: { facts: { writable: boolean; permissions: string[] } } };
+    expect(parsed.server.facts).toMatchObject({ writable: false, permissions: ['REPO_READ'] });
+  });
+
+  it('project token via http.extraHeader: warns, and blocks with bitbucket.projectToken=block', async () => {
+    const { sb, work } = await setup(null, { extraHeader: T.project });
+    await commit(sb, work, 'by the bot');
+    const r = await git(sb, ['push', 'origin', 'HEAD:main'], work);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toContain('warning: pushing with a project or repository access token');
+    expect(r.stderr).toContain('generated bot identity');
+    await git(sb, ['config', 'bitbucket.projectToken', 'block'], work);
+    await commit(sb, work, 'blocked now');
+    const b = await git(sb, ['push', 'origin', 'HEAD:main'], work);
+    expect(b.exitCode).not.toBe(0);
+    expect(b.stderr).toContain('blocked: pushing with a project or repository access token');
+    expect(b.stderr).toContain('git config bitbucket.projectToken warn');
+    const n = await git(sb, ['push', '--no-verify', 'origin', 'HEAD:main'], work);
+    expect(n.exitCode, n.stderr).toBe(0);
+    expect(n.stderr).not.toContain('git-credential-bitbucket');
+  });
+
+  it('commits by another email: the warning lists them (new branch: only its own commits)', async () => {
+    const { sb, work } = await setup(T.write);
+    await git(sb, ['checkout', '-q', '-b', 'feature'], work);
+    await commit(sb, work, 'first by bob', 'bob@example.com');
+    await commit(sb, work, 'second by bob', 'Bob@Example.com');
+    await commit(sb, work, 'by alice');
+    const r = await git(sb, ['push', 'origin', 'feature'], work);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toContain('warning: 2 commits to push are not authored and committed as alice@example.com (alice)');
+    expect(r.stderr).toMatch(/[0-9a-f]{10} {2}bob@example\.com {2}second by bob/);
+    expect(r.stderr).toContain('git config user.email alice@example.com');
+    const d = await git(sb, ['push', 'origin', '--delete', 'feature'], work);
+    expect(d.exitCode, d.stderr).toBe(0);
+    expect(d.stderr).not.toContain('git-credential-bitbucket');
+  });
+
+  it('token expiring tomorrow: warning', async () => {
+    const { sb, work } = await setup(T.soon);
+    await commit(sb, work, 'soon');
+    const r = await git(sb, ['push', 'origin', 'HEAD:main'], work);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toContain('warning: the token expires in 1 day (on ');
+  });
+
+  it('REST hanging or failing: the push goes through with a warning, within the bound', async () => {
+    const { sb, work } = await setup(T.write);
+    await git(sb, ['config', 'bitbucket.timeout', '1000'], work);
+    emu.setFaults([{ kind: 'hang', path: '/rest/' }]);
+    try {
+      await commit(sb, work, 'while hanging');
+      const t0 = Date.now();
+      const r = await git(sb, ['push', 'origin', 'HEAD:main'], work);
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(Date.now() - t0).toBeLessThan(8000);
+      expect(r.stderr).toContain('could not reach');
+      emu.setFaults([{ kind: 'status', status: 503, path: '/rest/' }]);
+      await commit(sb, work, 'while failing');
+      const f = await git(sb, ['push', 'origin', 'HEAD:main'], work);
+      expect(f.exitCode, f.stderr).toBe(0);
+      expect(f.stderr).toContain('warning: could not verify the token');
+    } finally {
+      emu.setFaults([]);
+    }
+  });
+
+  it('warm cache: a second push makes no REST call', async () => {
+    const { sb, work } = await setup(T.write);
+    await commit(sb, work, 'cold');
+    expect((await git(sb, ['push', 'origin', 'HEAD:main'], work)).exitCode).toBe(0);
+    emu.clearLog();
+    await commit(sb, work, 'warm');
+    expect((await git(sb, ['push', 'origin', 'HEAD:main'], work)).exitCode).toBe(0);
+    expect(emu.log().filter((e) => e.path.includes('/rest/'))).toEqual([]);
+  });
+
+  it('an existing pre-push hook is chained, still run with the same arguments and stdin, and restored', async () => {
+    const sb = makeSandbox();
+    sandboxes.push(sb);
+    await git(sb, ['config', '--global', 'credential.helper', BIN]);
+    await runBin(sb, ['store'], desc({ protocol: 'http', host: host(), username: 'alice', password: T.write }));
+    await git(sb, ['clone', '-q', repoUrl(), 'work']);
+    const work = path.join(sb.dir, 'work');
+    const hook = path.join(work, '.git', 'hooks', 'pre-push');
+    const log = path.join(sb.dir, 'chained.log');
+    const original = `#!/bin/sh\necho "args: $*" >> ${log}\ncat >> ${log}\nexit \${FAIL_CHAINED:-0}\n`;
+    fs.writeFileSync(hook, original, { mode: 0o750 });
+    const io = recordingIO(sb.env);
+    expect(await hookInstallRun({ program: { node: process.execPath, bin: launcher }, cwd: work }, io)).toBe(0);
+    expect(await hookInstallRun({ program: { node: process.execPath, bin: launcher }, cwd: work }, io)).toBe(0);
+    expect(io.err.join('')).toContain('already installed');
+    await git(sb, ['-c', 'user.email=alice@example.com', 'commit', '-q', '--allow-empty', '-m', 'x'], work);
+    const r = await git(sb, ['push', 'origin', 'HEAD:main'], work);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const logged = fs.readFileSync(log, 'utf8');
+    expect(logged).toContain(`args: origin ${repoUrl()}`);
+    expect(logged).toMatch(/^HEAD [0-9a-f]{40} refs\/heads\/main [0-9a-f]{40}$/m);
+    sb.env.FAIL_CHAINED = '3';
+    await git(sb, ['-c', 'user.email=alice@example.com', 'commit', '-q', '--allow-empty', '-m', 'y'], work);
+    expect((await git(sb, ['push', 'origin', 'HEAD:main'], work)).exitCode).not.toBe(0);
+    delete sb.env.FAIL_CHAINED;
+    expect(await hookUninstallRun({ cwd: work }, io)).toBe(0);
+    expect(fs.readFileSync(hook, 'utf8')).toBe(original);
+    expect(fs.statSync(hook).mode & 0o777).toBe(0o750);
+    outputs.push(...io.err);
+  });
+
+  it('a non-Bitbucket remote is left alone', async () => {
+    const sb = makeSandbox();
+    sandboxes.push(sb);
+    await git(sb, ['init', '-q', '--bare', 'plain.git']);
+    await git(sb, ['init', '-q', 'work']);
+    const work = path.join(sb.dir, 'work');
+    await git(sb, ['remote', 'add', 'origin', path.join(sb.dir, 'plain.git')], work);
+    await hookInstallRun({ program: { node: process.execPath, bin: launcher }, cwd: work }, recordingIO(sb.env));
+    await git(sb, ['-c', 'user.email=x@y', '-c', 'user.name=x', 'commit', '-q', '--allow-empty', '-m', 'x'], work);
+    const r = await git(sb, ['push', 'origin', 'HEAD:refs/heads/main'], work);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('git-credential-bitbucket');
+  });
+});
