@@ -2,14 +2,16 @@
 # Installs git-credential-bitbucket from this checkout: checks Node and git, installs the
 # dependencies, builds, and puts the binary on PATH (default prefix: ~/.local).
 #
-#   ./install.sh [--prefix DIR]            install or update (idempotent)
-#   ./install.sh --uninstall [--prefix DIR] remove what install added
+#   ./install.sh [--prefix DIR]                  install or update (idempotent)
+#   ./install.sh [--prefix DIR] URL              also: setup for URL, then log in (asks for the token)
+#   ./install.sh --uninstall [--prefix DIR] [URL] remove the binary (and, with URL, the git setup and token)
 set -eu
 
 NODE_MIN=20.19.0
 GIT_MIN=2.39.0
 prefix="${PREFIX:-$HOME/.local}"
 action=install
+url=
 
 die() { printf 'install.sh: %s\n' "$*" >&2; exit 1; }
 
@@ -18,9 +20,9 @@ while [ $# -gt 0 ]; do
     --prefix) [ $# -ge 2 ] || die "--prefix needs a directory"; prefix=$2; shift 2 ;;
     --prefix=*) prefix=${1#--prefix=}; shift ;;
     --uninstall) action=uninstall; shift ;;
-    -h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) die "unknown option $1 (see --help)" ;;
-    *) die "unexpected argument $1 (see --help)" ;;
+    *) [ -z "$url" ] || die "unexpected argument $1 (see --help)"; url=$1; shift ;;
   esac
 done
 
@@ -39,23 +41,32 @@ version_ge "${git_version:-0}" "$GIT_MIN" || die "git ${git_version:-unknown} is
 
 mkdir -p "$prefix" || die "cannot create $prefix"
 prefix=$(cd "$prefix" && pwd)
+bin="$prefix/bin/git-credential-bitbucket"
 
 if [ "$action" = uninstall ]; then
-  npm uninstall --global --prefix "$prefix" --no-audit --no-fund git-credential-bitbucket >/dev/null
+  if [ -n "$url" ] && [ -x "$bin" ]; then
+    "$bin" unsetup "$url" || true
+    "$bin" logout "$url" 2>/dev/null || echo "No token for $url was stored (or several are: remove them with '$bin logout $url --username NAME')."
+  fi
+  npm uninstall --global --prefix "$prefix" --no-audit --no-fund --loglevel=error git-credential-bitbucket >/dev/null
+  [ ! -e "$bin" ] || die "could not remove $bin"
   echo "Removed git-credential-bitbucket from $prefix"
   exit 0
 fi
 
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$here"
-echo "Installing dependencies and building in $here"
-npm ci --no-audit --no-fund --loglevel=error >/dev/null
+# npm ci replaces node_modules; skip it when they already match package-lock.json.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "Installing dependencies in $here"
+  npm ci --no-audit --no-fund --loglevel=error >/dev/null
+fi
+echo "Building"
 npm run --silent build
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 tarball=$(npm pack --silent --pack-destination "$tmp" | tail -n1)
 npm install --global --prefix "$prefix" --no-audit --no-fund --loglevel=error "$tmp/$tarball" >/dev/null
-bin="$prefix/bin/git-credential-bitbucket"
 [ -x "$bin" ] || die "the install did not produce $bin"
 "$bin" --version >/dev/null || die "$bin does not run"
 echo "Installed git-credential-bitbucket $("$bin" --version) at $bin"
@@ -63,3 +74,13 @@ case ":$PATH:" in
   *":$prefix/bin:"*) ;;
   *) echo "Note: $prefix/bin is not on your PATH; add it, e.g.: export PATH=\"$prefix/bin:\$PATH\"" ;;
 esac
+
+if [ -n "$url" ]; then
+  "$bin" setup "$url"
+  if [ -t 0 ]; then
+    "$bin" login "$url"
+  else
+    "$bin" login "$url" --token-stdin
+  fi
+  echo "Next, in each repository you push from: git credential-bitbucket hook install"
+fi
