@@ -7,7 +7,8 @@
  */
 import type { CommandModule } from 'yargs';
 import { parseBitbucketUrl } from '../bitbucket/url.js';
-import { currentBranchTarget, remotePushUrl, resolveRef, type GitRun } from '../git/repo.js';
+import type { GitRun } from '../git/repo.js';
+import { currentBranchTarget, remotePushUrl, resolveRef, type BranchTarget } from '../git/repository.js';
 import { stripPassword } from '../prepush/credential.js';
 import { gatherFacts } from '../prepush/gather.js';
 import { renderSummary, renderVerdict } from '../prepush/render.js';
@@ -24,14 +25,14 @@ export interface CheckOptions {
 
 export async function checkRun(o: CheckOptions, io: CommandIO): Promise<number> {
   const run: GitRun = { env: io.env, ...(o.cwd ? { cwd: o.cwd } : {}) };
-  const target = currentBranchTarget(run);
+  const target = await currentBranchTarget(o.cwd, io.env);
   const remote = o.remote ?? target.remote ?? 'origin';
-  const url = /^[a-z][a-z0-9+.-]*:\/\//i.test(remote) ? remote : remotePushUrl(remote, run);
+  const url = /^[a-z][a-z0-9+.-]*:\/\//i.test(remote) ? remote : await remotePushUrl(remote, o.cwd, io.env);
   if (!url) return say(io, o, EXIT.error, `no remote named '${remote}' (name one: check REMOTE)`);
   const loc = parseBitbucketUrl(url);
   if (!loc) return say(io, o, EXIT.ok, `${stripPassword(url)} is not a Bitbucket HTTP(S) remote; nothing to check`);
   if (loc.kind === 'ssh') return say(io, o, EXIT.ok, `${remote} is an SSH remote; the guard checks HTTP(S) tokens only, nothing to check`);
-  const g = await gatherFacts({ remote, url, loc, updates: updatesFor(remote, target, run), env: io.env, run, now: io.now(), force: true, readCache: false });
+  const g = await gatherFacts({ remote, url, loc, updates: await updatesFor(remote, target, o.cwd, io.env), env: io.env, run, now: io.now(), force: true, readCache: false });
   if (g.skip) return say(io, o, EXIT.ok, `the guard is turned off for ${loc.baseUrl} (bitbucket.enabled=false)`);
   const verdict = decide(g.facts, g.policy);
   if (o.json) {
@@ -45,10 +46,10 @@ export async function checkRun(o: CheckOptions, io: CommandIO): Promise<number> 
 }
 
 /** What a plain `git push` of the current branch would send. */
-function updatesFor(remote: string, t: ReturnType<typeof currentBranchTarget>, run: GitRun): PushUpdate[] {
+async function updatesFor(remote: string, t: BranchTarget, cwd: string | undefined, env: NodeJS.ProcessEnv): Promise<PushUpdate[]> {
   if (!t.head || !t.branch) return [];
   const remoteBranch = (t.remoteRef ?? `refs/heads/${t.branch}`).replace(/^refs\/heads\//, '');
-  const remoteOid = resolveRef(`refs/remotes/${remote}/${remoteBranch}`, run);
+  const remoteOid = await resolveRef(`refs/remotes/${remote}/${remoteBranch}`, cwd, env);
   return [{ localRef: `refs/heads/${t.branch}`, localOid: t.head, remoteRef: t.remoteRef ?? `refs/heads/${t.branch}`, isDelete: false, ...(remoteOid ? { remoteOid } : {}) }];
 }
 

@@ -8,7 +8,8 @@ import type { CommandModule } from 'yargs';
 import { introspectToken } from '../bitbucket/identify.js';
 import { httpSettingsFor } from '../git/config.js';
 import { CHAINED_NAME, CONFIG_HOOK_NAME, hooksDir, isOurHook, supportsConfigHooks } from '../git/hooks.js';
-import { configListing, gitSync, gitVersion } from '../git/repo.js';
+import { configListing, gitVersion } from '../git/repo.js';
+import { remotePushUrl } from '../git/repository.js';
 import { parseConfigListing } from '../prepush/urlmatch.js';
 import { isOurHelper, resolveRemoteConfig } from '../prepush/remote-config.js';
 import { probeKeyring } from '../store/keyring.js';
@@ -55,10 +56,10 @@ export function analyseHelpers(helpers: string[], url: string): Finding[] {
 
 async function resolveTarget(url: string | undefined, io: CommandIO): Promise<string> {
   if (url) return parseServer(url, { allowHttp: true }).baseUrl;
-  const origin = gitSync(['remote', 'get-url', 'origin'], { env: io.env });
-  if (origin.status === 0) {
+  const origin = await remotePushUrl('origin', undefined, io.env);
+  if (origin) {
     try {
-      const parsed = parseServer(origin.stdout.trim(), { allowHttp: true });
+      const parsed = parseServer(origin, { allowHttp: true });
       return parsed.baseUrl;
     } catch {
       // not an http Bitbucket remote: fall through to the stored hosts
