@@ -4,16 +4,16 @@
  * `$XDG_CACHE_HOME/git-credential-bitbucket/prepush/`, else `<data dir>/cache/prepush/`.
  * Files hold a fingerprint of the token (a truncated SHA-256), never the token.
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { dataDir } from '../store/paths.js';
 import type { ServerFacts } from './facts.js';
+import { sha256Hex } from './sha256.js';
 
 const VERSION = 1;
 
 export interface CacheKey {
-  /** `tokenFingerprint(token)`: never the token itself. */
+  /** `fingerprint(token)` (= `tokenFingerprint(token)`): never the token itself. */
   fingerprint: string;
   baseUrl: string;
   repo: string;
@@ -36,7 +36,7 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
 
 /** The file name for a key: a hash of the whole key, so no name or URL appears on disk. */
 export function cacheFileName(key: CacheKey): string {
-  return createHash('sha256').update(`${key.fingerprint}\n${key.baseUrl}\n${key.repo}`).digest('hex').slice(0, 32) + '.json';
+  return sha256Hex(`${key.fingerprint}\n${key.baseUrl}\n${key.repo}`).slice(0, 32) + '.json';
 }
 
 /** Pure: whether an entry stored at `storedAt` is still usable at `now`. */

@@ -1,11 +1,11 @@
 /**
  * Gathers the facts for one push (or one `check`): config, credential, server facts (cache
- * first), and the identity scan, with the network and the scan running side by side.
- * The network module is imported only on a cache miss.
+ * first), and the identity scan. The two git calls (config listing, identity scan) start
+ * together, and the network runs alongside the scan. The network module (and `node:crypto`)
+ * is imported only on a cache miss.
  */
-import { tokenFingerprint } from '../bitbucket/token.js';
 import type { BitbucketLocation } from '../bitbucket/url.js';
-import { configListing, type GitRun } from '../git/repo.js';
+import { configListingAsync, type GitRun } from '../git/repo.js';
 import { dataDir } from '../store/paths.js';
 import { allStores, openStores } from '../store/select.js';
 import { cacheDir, dropCache, readCache, writeCache } from './cache.js';
@@ -15,6 +15,7 @@ import { scanPushedCommits } from './identity.js';
 import { parsePolicy, type Policy } from './policy.js';
 import { CONFIG_PATTERN, isOurHelper, resolveRemoteConfig, type RemoteConfig } from './remote-config.js';
 import type { PushUpdate } from './stdin.js';
+import { fingerprint } from './sha256.js';
 import { parseConfigListing } from './urlmatch.js';
 
 export interface GatherInput {
@@ -36,21 +37,29 @@ export type Gathered = { skip: true } | { skip: false; facts: CheckFacts; policy
 export async function gatherFacts(input: GatherInput): Promise<Gathered> {
   const started = Date.now();
   const { url, loc, env, run, now } = input;
-  const config = resolveRemoteConfig(parseConfigListing(configListing(CONFIG_PATTERN, run)), url);
+  // The scan starts before the config says whether it is wanted, so that both git processes run
+  // at once (one process start of latency instead of two); it is stopped when not wanted.
+  const listing = configListingAsync(CONFIG_PATTERN, run);
+  const stopScan = new AbortController();
+  const early = scanPushedCommits(input.updates, input.remote, run, stopScan.signal);
+  const config = resolveRemoteConfig(parseConfigListing(await listing), url);
   const { policy, problems } = parsePolicy(config.bitbucket);
-  if (policy.enabled === false || (!input.force && policy.enabled !== true && !(await looksLikeOurs(config, loc, env)))) return { skip: true };
+  if (policy.enabled === false || (!input.force && policy.enabled !== true && !(await looksLikeOurs(config, loc, env)))) {
+    stopScan.abort();
+    return { skip: true };
+  }
+  const scan = policy.levels.identity !== 'off' ? early : (stopScan.abort(), Promise.resolve(undefined));
   const remote: CheckFacts['remote'] = { name: input.remote, url: stripPassword(url), baseUrl: loc.baseUrl };
   if (loc.projectKey !== undefined) remote.projectKey = loc.projectKey;
   if (loc.repoSlug !== undefined) remote.repoSlug = loc.repoSlug;
   const cred = await findCredential(url, loc, config, env, run, now);
   const facts: CheckFacts = { remote, credential: { found: false, reason: '' }, now };
-  const scan = policy.levels.identity !== 'off' ? scanPushedCommits(input.updates, input.remote, run) : Promise.resolve(undefined);
   if (!cred.found) {
     facts.credential = cred;
   } else {
     const { auth } = cred;
     facts.credential = { found: true, source: cred.source, scheme: auth.scheme, ...(auth.scheme === 'basic' ? { username: auth.username } : {}) };
-    const key = { fingerprint: tokenFingerprint(auth.secret), baseUrl: loc.baseUrl, repo: `${loc.projectKey ?? ''}/${loc.repoSlug ?? ''}` };
+    const key = { fingerprint: fingerprint(auth.secret), baseUrl: loc.baseUrl, repo: `${loc.projectKey ?? ''}/${loc.repoSlug ?? ''}` };
     const dir = cacheDir(env);
     const cached = input.readCache === false ? undefined : readCache(dir, key, now, policy.cacheTtlSec);
     let server: ServerOutcome;

@@ -64,13 +64,18 @@ export function pushRange(updates: readonly PushUpdate[]): { include: string[]; 
   return { include, exclude };
 }
 
-/** Runs the scan; undefined when nothing new is pushed. `remote` is a remote name (not a URL). */
-export async function scanPushedCommits(updates: readonly PushUpdate[], remote: string, run: GitRun = {}): Promise<IdentityScan | { error: string } | undefined> {
+/**
+ * Runs the scan; undefined when nothing new is pushed. `remote` is a remote name (not a URL).
+ * Aborting `signal` stops git; the result is then an error nobody should read.
+ */
+export async function scanPushedCommits(
+  updates: readonly PushUpdate[], remote: string, run: GitRun = {}, signal?: AbortSignal,
+): Promise<IdentityScan | { error: string } | undefined> {
   const range = pushRange(updates);
   if (range.include.length === 0) return undefined;
   const collector = new IdentityCollector();
   const named = /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(remote) ? remote : undefined;
-  const r = await streamRevList({ format: REV_LIST_FORMAT, ...range, ...(named ? { remote: named } : {}) }, (d) => collector.push(d), run);
+  const r = await streamRevList({ format: REV_LIST_FORMAT, ...range, ...(named ? { remote: named } : {}) }, (d) => collector.push(d), run, signal);
   if (r.status !== 0) return { error: `git rev-list failed: ${r.stderr.trim().split('\n')[0] ?? `exit ${r.status}`}` };
   return collector.end();
 }

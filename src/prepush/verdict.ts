@@ -70,7 +70,7 @@ function serverFindings(s: ServerFacts, facts: CheckFacts, policy: Policy, repo:
 }
 
 function expiryFinding(s: ServerFacts, now: number, policy: Policy, add: Add): void {
-  if (s.expiresAt === undefined) return;
+  if (s.expiresAt === undefined || s.expiresAt - now > policy.expiryDays * DAY_MS) return;
   const date = new Date(s.expiresAt).toISOString().slice(0, 10);
   if (s.expiresAt <= now) {
     add('expiry', policy.levels.expiry, `the token expired on ${date}`, ['Bitbucket will refuse it: create a new token and store it (expiry cannot be extended).']);
