@@ -254,50 +254,56 @@ describe('status, list, logout', () => {
   });
 });
 
-describe('the hidden prompt on a terminal', () => {
-  it('does not echo the token', async () => {
+describe('the prompts on a terminal', () => {
+  it('asks for the server URL, then reads the token without echoing it', async () => {
     const token = tok('alice-write');
-    // python's pty gives the binary a real terminal; we type the token when asked
+    // python's pty gives the binary a real terminal; we answer each prompt when it appears
     const script = `
 import os, pty, sys, time, select
 pid, fd = pty.fork()
 if pid == 0:
     os.execvp(sys.argv[1], sys.argv[1:])
 out = b''
-def read_until(marker, timeout=15):
+def pump(until=None, timeout=15):
     global out
     end = time.time() + timeout
-    while marker not in out and time.time() < end:
+    while time.time() < end and (until is None or until not in out):
         r, _, _ = select.select([fd], [], [], 0.2)
         if r:
-            try: out += os.read(fd, 4096)
-            except OSError: return
-read_until(b'input is hidden')
-os.write(fd, sys.stdin.readline().strip().encode() + b'\\r')
-read_until(b'__never__', 15) if False else None
-end = time.time() + 15
-while time.time() < end:
-    r, _, _ = select.select([fd], [], [], 0.2)
-    if r:
-        try:
-            chunk = os.read(fd, 4096)
-        except OSError:
-            break
-        if not chunk: break
-        out += chunk
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                return
+            if not chunk:
+                return
+            out += chunk
+url, token = sys.stdin.readline().strip(), sys.stdin.readline().strip()
+pump(b'Bitbucket Server URL')
+os.write(fd, url.encode() + b'\\r')
+pump(b'input is hidden')
+os.write(fd, token.encode() + b'\\r')
+pump()
 _, status = os.waitpid(pid, 0)
 sys.stdout.write(out.decode('utf8', 'replace'))
 sys.exit(os.waitstatus_to_exitcode(status))
 `;
     const { execa } = await import('execa');
-    const r = await execa('python3', ['-c', script, process.execPath, path.join(ROOT, 'bin/git-credential-bitbucket.js'), 'login', emu.baseUrl], {
-      env: sb.env, extendEnv: false, input: `${token}\n`, reject: false,
+    const r = await execa('python3', ['-c', script, process.execPath, path.join(ROOT, 'bin/git-credential-bitbucket.js'), 'login'], {
+      env: sb.env, extendEnv: false, input: `${emu.baseUrl}\n${token}\n`, reject: false,
     });
     outputs.push(String(r.stdout), String(r.stderr));
     expect(r.exitCode, String(r.stdout)).toBe(0);
+    expect(String(r.stdout)).toContain('Bitbucket Server URL');
+    expect(String(r.stdout)).toContain(emu.baseUrl); // the URL is echoed as typed
     expect(String(r.stdout)).toContain('Paste the token (input is hidden)');
     expect(String(r.stdout)).toContain('Logged in to');
     expect(String(r.stdout)).not.toContain(token.slice(5, 20));
     expect(stored()).toHaveLength(1);
+  });
+
+  it('without a terminal, asks for --token-stdin instead of hanging', async () => {
+    const r = await bin(['login', emu.baseUrl]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/no terminal to read the token from; pipe it with --token-stdin/);
   });
 });

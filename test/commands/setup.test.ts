@@ -94,6 +94,19 @@ describe('setup / unsetup', () => {
     expect(outside.stderr).toMatch(/needs a git repository/);
   });
 
+  it('--hook installs the guard in the current repository (git < 2.54 has no config-based hooks)', async () => {
+    const repo = path.join(sb.dir, 'repo');
+    await runGit(sb, ['init', '-q', repo]);
+    const r = await runBin(sb, ['setup', URL_, '--hook'], '', { cwd: repo });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const hook = fs.readFileSync(path.join(repo, '.git', 'hooks', 'pre-push'), 'utf8');
+    expect(hook).toContain('# git-credential-bitbucket pre-push guard');
+    expect(fs.statSync(path.join(repo, '.git', 'hooks', 'pre-push')).mode & 0o777).toBe(0o755);
+    const outside = await runBin(sb, ['setup', URL_, '--hook']);
+    expect(outside.exitCode).toBe(2);
+    expect(outside.stderr).toMatch(/installed per repository/);
+  });
+
   it('refuses SSH URLs and conflicting scopes', async () => {
     expect((await runBin(sb, ['setup', 'ssh://git@127.0.0.1:7999/prj/app.git'])).exitCode).toBe(2);
     expect((await runBin(sb, ['setup', URL_, '--global', '--local'])).exitCode).toBe(2);
