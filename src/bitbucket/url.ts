@@ -125,7 +125,8 @@ function splitUserInfo(authority: string): { host: string; username?: string } |
   const info = authority.slice(0, at);
   const colon = info.indexOf(':');
   const user = safeDecode(colon < 0 ? info : info.slice(0, colon));
-  if (user === null) return null;
+  // A decoded control character (`%0d`, `%0a`, `%00`, ESC) would reach messages and prompts.
+  if (user === null || /[\u0000-\u001f\u007f]/.test(user)) return null;
   const host = authority.slice(at + 1);
   return user === '' ? { host } : { host, username: user };
 }

@@ -17,7 +17,10 @@ export abstract class IndexedStore implements TokenStore {
   protected abstract readSecrets(entry: DiskEntry): Secrets | undefined;
   /** Called under the lock before the index gains `entry`; returns what the index keeps. */
   protected abstract storeSecrets(entry: StoredEntry, secrets: Secrets): DiskEntry;
-  /** Called under the lock after the index lost `entry`. */
+  /**
+   * Called under the lock before the index loses `entry`; throws (a StoreError) when the
+   * secret could not be removed, in which case the index is left as it was.
+   */
   protected abstract dropSecrets(entry: DiskEntry): void;
 
   async list(): Promise<StoredEntry[]> {
@@ -30,12 +33,22 @@ export abstract class IndexedStore implements TokenStore {
   }
 
   async put(entry: StoredEntry, secrets: Secrets): Promise<void> {
-    await this.mutate((data) => {
-      const kept = this.storeSecrets(entry, secrets);
-      data.entries = data.entries.filter((e) => !sameKey(e, entry));
-      data.entries.push(kept);
-      return [];
-    });
+    let added: DiskEntry | undefined;
+    try {
+      await this.mutate((data) => {
+        const existed = data.entries.some((e) => sameKey(e, entry));
+        const kept = this.storeSecrets(entry, secrets);
+        if (!existed) added = kept;
+        data.entries = data.entries.filter((e) => !sameKey(e, entry));
+        data.entries.push(kept);
+        return [];
+      });
+    } catch (err) {
+      // The index could not be written: a secret stored for a new key would be left where no
+      // list, logout or erase can see it, so take it back (best effort; the error stands).
+      if (added) this.rollBack(added);
+      throw err;
+    }
   }
 
   async erase(key: CredentialKey): Promise<boolean> {
@@ -59,10 +72,24 @@ export abstract class IndexedStore implements TokenStore {
     });
   }
 
+  /** Undoes `storeSecrets` for an entry the index never gained; must not throw. */
+  protected rollBack(entry: DiskEntry): void {
+    try {
+      this.dropSecrets(entry);
+    } catch {
+      // nothing more can be done; the caller reports the original failure
+    }
+  }
+
   /**
    * Read-modify-write under the lock. `fn` edits `data` in place and returns the entries it
-   * removed (their secrets are dropped only after the new index is safely on disk), or null
-   * when it changed nothing, in which case nothing is written.
+   * removed, or null when it changed nothing, in which case nothing is written.
+   *
+   * The secrets of removed entries are dropped *before* the new index is written: if dropping
+   * fails (keyring locked or gone), nothing is written and the entry stays listed, instead of
+   * leaving a secret behind that no index points at any more (invisible to list, logout and
+   * erase). If the index write fails after that, the entry is merely listed without a secret,
+   * which `get` skips and `status` reports.
    */
   private async mutate(fn: (data: StoreFileData) => DiskEntry[] | null): Promise<DiskEntry[] | null> {
     ensurePrivateDir(path.dirname(this.file));
@@ -70,8 +97,8 @@ export abstract class IndexedStore implements TokenStore {
       const data = readStoreFile(this.file);
       const removed = fn(data);
       if (removed === null) return null;
-      await writeStoreFile(this.file, data);
       for (const e of removed) this.dropSecrets(e);
+      await writeStoreFile(this.file, data);
       return removed;
     });
   }

@@ -4,6 +4,7 @@
  * the service `git-credential-bitbucket`; the non-secret metadata lives in an index file
  * beside the file store, so that listing and matching never unlock anything.
  */
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { IndexedStore } from './indexed.js';
 import type { DiskEntry } from './storefile.js';
@@ -47,11 +48,52 @@ function describe(err: unknown): string {
  * without a session bus there is no Secret Service to ask, so we do not try.
  */
 export function probeKeyring(service = KEYRING_SERVICE): { ok: true } | { ok: false; reason: string } {
-  if (process.platform === 'linux' && !process.env.DBUS_SESSION_BUS_ADDRESS) {
-    return { ok: false, reason: 'no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set), so no Secret Service' };
+  if (process.platform === 'linux') {
+    const address = process.env.DBUS_SESSION_BUS_ADDRESS;
+    if (!address) return { ok: false, reason: 'no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set), so no Secret Service' };
+    // A stale address (an old SSH or tmux session) makes lookups answer "no such item" rather
+    // than fail, so the lookup below would call such a keyring usable; writes then fail.
+    const dead = deadBusSocket(address);
+    if (dead) return { ok: false, reason: `the D-Bus session bus socket ${dead} does not exist (stale DBUS_SESSION_BUS_ADDRESS), so no Secret Service` };
   }
   try {
     entryFor(service, '__probe__').getPassword();
+    return { ok: true };
+  } catch (err) {
+    return { ok: false, reason: describe(err) };
+  }
+}
+
+/**
+ * The socket path when every address in a D-Bus address list is a `unix:path=` socket that does
+ * not exist; undefined when some address may work (or is of a kind we cannot check cheaply).
+ */
+function deadBusSocket(address: string): string | undefined {
+  const paths: string[] = [];
+  for (const one of address.split(';').filter((a) => a !== '')) {
+    if (!one.startsWith('unix:')) return undefined;
+    const p = one.slice(5).split(',').find((kv) => kv.startsWith('path='))?.slice(5);
+    if (p === undefined) return undefined;
+    let decoded = p;
+    try {
+      decoded = decodeURIComponent(p);
+    } catch {
+      // D-Bus escapes like URIs; keep the raw text if it is not such an escape
+    }
+    paths.push(decoded);
+  }
+  if (paths.length === 0 || paths.some((p) => fs.existsSync(p))) return undefined;
+  return paths[0];
+}
+
+/** Whether an item can really be written (a locked keyring still answers lookups, with nothing). */
+function probeWritable(service: string): { ok: true } | { ok: false; reason: string } {
+  const p = probeKeyring(service);
+  if (!p.ok) return p;
+  try {
+    const probe = entryFor(service, '__probe__');
+    probe.setPassword('probe');
+    probe.deletePassword();
     return { ok: true };
   } catch (err) {
     return { ok: false, reason: describe(err) };
@@ -96,10 +138,19 @@ export class KeyringStore extends IndexedStore {
   }
 
   protected dropSecrets(entry: DiskEntry): void {
+    const label = keyLabel(entry);
+    let deleted: unknown;
     try {
-      entryFor(this.service, keyLabel(entry)).deletePassword();
-    } catch {
-      // already gone from the keyring: the index no longer points at it either way
+      deleted = entryFor(this.service, label).deletePassword();
+    } catch (err) {
+      throw new StoreError(`cannot remove "${label}" from the OS keyring: ${describe(err)}; the entry was kept`);
+    }
+    if (deleted !== false) return;
+    // "No such item" is also what a locked or unreachable keyring answers: removing the entry
+    // from the index then would leave the token in the keyring with nothing pointing at it.
+    const usable = probeWritable(this.service);
+    if (!usable.ok) {
+      throw new StoreError(`cannot remove "${label}" from the OS keyring (${usable.reason}); the entry was kept: unlock the keyring and try again`);
     }
   }
 }

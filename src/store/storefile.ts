@@ -96,18 +96,24 @@ function validateEntry(e: unknown): string | undefined {
 export async function writeStoreFile(file: string, data: StoreFileData): Promise<void> {
   const { default: Conf } = await import('conf');
   const dir = path.dirname(file);
-  ensurePrivateDir(dir);
-  const ext = path.extname(file);
-  const conf = new Conf<StoreFileData>({
-    cwd: dir,
-    configName: path.basename(file, ext),
-    fileExtension: ext.replace(/^\./, ''),
-    projectName: 'git-credential-bitbucket',
-    configFileMode: 0o600,
-    clearInvalidConfig: false,
-    accessPropertiesByDotNotation: false,
-    watch: false,
-  });
-  conf.store = data;
-  if (process.platform !== 'win32') fs.chmodSync(file, 0o600);
+  try {
+    ensurePrivateDir(dir);
+    const ext = path.extname(file);
+    const conf = new Conf<StoreFileData>({
+      cwd: dir,
+      configName: path.basename(file, ext),
+      fileExtension: ext.replace(/^\./, ''),
+      projectName: 'git-credential-bitbucket',
+      configFileMode: 0o600,
+      clearInvalidConfig: false,
+      accessPropertiesByDotNotation: false,
+      watch: false,
+    });
+    conf.store = data;
+    if (process.platform !== 'win32') fs.chmodSync(file, 0o600);
+  } catch (err) {
+    // Only the error code: a JSON parser's message can quote the file, and the file holds secrets.
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).name ?? 'error';
+    throw new StoreError(`cannot write credential store ${file} (${code}); it was left unchanged`);
+  }
 }
