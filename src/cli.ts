@@ -10,7 +10,7 @@ declare const __VERSION__: string;
 async function main(argv: string[]): Promise<number> {
   const op = argv[0];
   const { runCommand, isCommand } = await import('./commands/index.js');
-  if (op !== undefined && /^[a-z][a-z0-9-]*$/.test(op) && !isCommand(op) && !process.stdin.isTTY) return 0;
+  if (op !== undefined && /^[a-z][a-z0-9-]*$/i.test(op) && !isCommand(op) && !process.stdin.isTTY) return 0;
   return runCommand(argv, typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0');
 }
 

@@ -56,6 +56,7 @@ export async function loginRun(opts: LoginOptions, io: CommandIO): Promise<numbe
   const selection = selectBackend(stores, await configuredBackend(io.env));
   if (selection.configured.choice === 'auto') await recordFileFallback(dir, selection.fallbackReason, io.now());
   const { entry, secrets } = toEntry(server, report, token, io.now());
+  if (opts.allowHttp && server.protocol === 'http') entry.meta = { ...entry.meta, allowHttp: true };
   await putReplacing(await listAccounts(stores), selection.store, entry, secrets);
   await makeDefault(stores, entry);
 

@@ -6,9 +6,14 @@ import type { CredentialRequest } from './protocol.js';
 import { answerFor, candidatesFor, entryMatches, entryToStore, keyOf, sameCredential, shouldErase } from './matching.js';
 import { sameKey, type Secrets, type StoredEntry, type TokenStore } from '../store/types.js';
 
-/** `get`: the attributes to answer with, or none. An entry whose secret is gone is skipped. */
-export async function getCredential(req: CredentialRequest, stores: readonly TokenStore[], nowMs: number): Promise<Array<[string, string]>> {
-  for (const entry of candidatesFor(req, await listTagged(stores), nowMs)) {
+/** `get`: the attributes to answer with, or none. An entry whose secret is gone, or that `accept` refuses, is skipped. */
+export async function getCredential(
+  req: CredentialRequest,
+  stores: readonly TokenStore[],
+  nowMs: number,
+  accept: (e: StoredEntry) => boolean = () => true,
+): Promise<Array<[string, string]>> {
+  for (const entry of candidatesFor(req, (await listTagged(stores)).filter(accept), nowMs)) {
     const secrets = await entry.store.read(entry);
     if (!secrets) continue;
     const answer = answerFor(req, entry, secrets);

@@ -29,6 +29,8 @@ export interface TokenMeta {
   expiresAt?: number;
   /** Epoch milliseconds of the last successful validation against the server. */
   verifiedAt?: number;
+  /** `login --allow-http`: the user accepted sending this token over plain http://. */
+  allowHttp?: boolean;
 }
 
 /** A stored entry without its secrets: safe to list, print and keep in an index file. */

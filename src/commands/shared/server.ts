@@ -7,6 +7,7 @@ import { BitbucketClient } from '../../bitbucket/client.js';
 import { parseBitbucketUrl, type BitbucketLocation } from '../../bitbucket/url.js';
 import { httpSettingsFor } from '../../git/config.js';
 import { CommandError, EXIT } from './errors.js';
+import { isLoopbackHost } from '../../credential/transport.js';
 import type { CommandIO } from './io.js';
 
 /** Parses a server, clone or browse URL; a bare host name means https. */
@@ -15,22 +16,18 @@ export function parseServer(input: string, opts: { allowHttp?: boolean } = {}): 
   const parsed = parseBitbucketUrl(withScheme);
   if (parsed === null) throw new CommandError(`'${input}' is not a Bitbucket http(s) URL`, EXIT.usage);
   if (parsed.kind === 'ssh') throw new CommandError(`'${input}' is an SSH address; tokens are for HTTPS: use the server's https:// URL`, EXIT.usage);
-  if (parsed.protocol === 'http' && !isLoopback(parsed.host) && !opts.allowHttp) {
+  if (parsed.protocol === 'http' && !isLoopbackHost(parsed.host) && !opts.allowHttp) {
     throw new CommandError(`refusing to send a token over plain http:// to ${parsed.host}; use https:// (or --allow-http if you must)`, EXIT.usage);
   }
   return parsed;
 }
 
-/** 127.0.0.0/8, ::1 and localhost: traffic that never leaves the machine. */
-export function isLoopback(host: string): boolean {
-  const name = host.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1').toLowerCase();
-  return name === 'localhost' || name === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
-}
 
 /** A client for `baseUrl` with the HTTP settings git would use for it. */
 export async function clientFor(baseUrl: string, io: CommandIO, timeoutMs = 10_000): Promise<BitbucketClient> {
   const settings = await httpSettingsFor(`${baseUrl}/`, undefined, io.env);
-  return new BitbucketClient({ baseUrl, settings, timeoutMs });
+  // A Retry-After longer than the per-request timeout is reported, not waited for.
+  return new BitbucketClient({ baseUrl, settings, timeoutMs, maxRetryWaitMs: Math.min(30_000, timeoutMs) });
 }
 
 /** `protocol://host` for a stored entry without the base URL login would have recorded. */

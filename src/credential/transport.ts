@@ -1,0 +1,37 @@
+/**
+ * Plain http:// to a host that is not this machine sends the token unencrypted. The helper
+ * neither hands a token out nor keeps one for such a request unless the user allowed it:
+ * `bitbucket.allowHttp` (git config, per URL like http.<url>.* keys), the environment variable
+ * GIT_CREDENTIAL_BITBUCKET_ALLOW_HTTP=1, or `login --allow-http` for that token.
+ */
+import type { CredentialRequest } from './protocol.js';
+
+export const ALLOW_HTTP_ENV = 'GIT_CREDENTIAL_BITBUCKET_ALLOW_HTTP';
+export const ALLOW_HTTP_KEY = 'bitbucket.allowHttp';
+
+/** 127.0.0.0/8, ::1 and localhost (with or without a port): traffic that never leaves the machine. */
+export function isLoopbackHost(host: string): boolean {
+  const name = host.replace(/^\[(.*)\](:\d+)?$/, '$1').replace(/^([^:]*):\d+$/, '$1').toLowerCase();
+  return name === 'localhost' || name === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
+}
+
+/** True when the request would carry a token in clear text over the network. */
+export function isCleartextRemote(req: CredentialRequest): boolean {
+  return req.protocol === 'http' && req.host !== undefined && !isLoopbackHost(req.host);
+}
+
+/**
+ * Whether the user allowed plain http for this request, from the environment or git config.
+ * git is asked only here, for the rare http request, never on the ordinary https fast path.
+ */
+export async function httpAllowed(req: CredentialRequest, env: NodeJS.ProcessEnv): Promise<boolean> {
+  if (env[ALLOW_HTTP_ENV] === '1' || env[ALLOW_HTTP_ENV] === 'true') return true;
+  const { execFileSync } = await import('node:child_process');
+  try {
+    const url = `http://${req.host}/${req.path ?? ''}`;
+    const v = execFileSync('git', ['config', '--type=bool', '--get-urlmatch', ALLOW_HTTP_KEY, url], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env });
+    return v.trim() === 'true';
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,55 @@
+/** Plain http:// to another machine: no token handed out or kept unless the user allowed it. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FileStore } from '../../src/store/file.js';
+import { isLoopbackHost } from '../../src/credential/transport.js';
+import { describe as desc, makeSandbox, parsePairs, runBin, runGit, type Sandbox } from '../helpers/sandbox.js';
+
+let sb: Sandbox;
+beforeEach(() => {
+  sb = makeSandbox();
+});
+afterEach(() => sb.cleanup());
+
+const HOST = 'bb.example.invalid';
+const get = (extra: NodeJS.ProcessEnv = {}) => runBin(sb, ['get'], desc({ protocol: 'http', host: HOST }), { env: { ...sb.env, ...extra } });
+const seed = () => runBin(sb, ['store'], desc({ protocol: 'http', host: HOST, username: 'u', password: 'clear-secret' }), { env: { ...sb.env, GIT_CREDENTIAL_BITBUCKET_ALLOW_HTTP: '1' } });
+
+describe('plain http to a non-loopback host', () => {
+  it('is not stored', async () => {
+    const r = await runBin(sb, ['store'], desc({ protocol: 'http', host: HOST, username: 'u', password: 'clear-secret' }));
+    expect(r).toMatchObject({ exitCode: 0, stdout: '' });
+    expect(fs.existsSync(path.join(sb.dataDir, 'credentials.json'))).toBe(false);
+  });
+
+  it('is not answered, with one line saying why and how to allow it', async () => {
+    await seed();
+    const r = await get();
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim()).toBe(`git-credential-bitbucket: not sending a token over plain http:// to ${HOST}; use https://, or allow it: git config bitbucket.allowHttp true`);
+  });
+
+  it('is answered when allowed by the environment, git config, or per URL', async () => {
+    await seed();
+    expect(parsePairs((await get({ GIT_CREDENTIAL_BITBUCKET_ALLOW_HTTP: '1' })).stdout)).toContainEqual(['password', 'clear-secret']);
+    await runGit(sb, ['config', '--global', `bitbucket.http://${HOST}.allowHttp`, 'true']);
+    expect(parsePairs((await get()).stdout)).toContainEqual(['password', 'clear-secret']);
+    await runGit(sb, ['config', '--global', '--remove-section', `bitbucket.http://${HOST}`]);
+    await runGit(sb, ['config', '--global', 'bitbucket.allowHttp', 'true']);
+    expect(parsePairs((await get()).stdout)).toContainEqual(['password', 'clear-secret']);
+  });
+
+  it('is answered for a token logged in with --allow-http', async () => {
+    await new FileStore(path.join(sb.dataDir, 'credentials.json')).put(
+      { protocol: 'http', host: HOST, username: 'u', hasPassword: true, hasCredential: false, storedAt: 1, meta: { allowHttp: true } },
+      { password: 'clear-secret' },
+    );
+    expect(parsePairs((await get()).stdout)).toContainEqual(['password', 'clear-secret']);
+  });
+
+  it('loopback addresses are not cleartext to the network', () => {
+    for (const h of ['127.0.0.1', '127.0.0.1:7990', 'localhost:80', '[::1]:7990', '::1', '127.200.3.4']) expect(isLoopbackHost(h)).toBe(true);
+    for (const h of ['128.0.0.1', 'bb.example.invalid', '[2001:db8::1]:80', '127.0.0.1.example.invalid']) expect(isLoopbackHost(h)).toBe(false);
+  });
+});
