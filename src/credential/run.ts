@@ -6,7 +6,7 @@
 import { formatCredential, parseCredential } from './protocol.js';
 import { eraseCredential, getCredential, storeCredential } from './helper.js';
 import { dataDir } from '../store/paths.js';
-import { ALLOW_HTTP_KEY, httpAllowed, isCleartextRemote } from './transport.js';
+import { ALLOW_HTTP_KEY, cleartextFilter, httpAllowed, isCleartextRemote } from './transport.js';
 import { allStores, configuredBackend, openStores, selectBackend } from '../store/select.js';
 import { recordFileFallback } from '../store/settings.js';
 
@@ -36,9 +36,9 @@ export async function runHelperOperation(op: HelperOperation, io: HelperIO): Pro
     switch (op) {
       case 'get': {
         // Over plain http to another machine, only tokens the user allowed that for.
-        const cleartext = isCleartextRemote(req) && !(await httpAllowed(req, io.env));
-        const answer = await getCredential(req, allStores(stores), io.now(), cleartext ? (e) => e.meta?.allowHttp === true : undefined);
-        if (answer.length === 0 && cleartext && (await getCredential(req, allStores(stores), io.now())).length > 0) {
+        const onlyAllowed = await cleartextFilter(req, io.env);
+        const answer = await getCredential(req, allStores(stores), io.now(), onlyAllowed);
+        if (answer.length === 0 && onlyAllowed && (await getCredential(req, allStores(stores), io.now())).length > 0) {
           io.stderr(`${PREFIX}: not sending a token over plain http:// to ${req.host}; use https://, or allow it: git config ${ALLOW_HTTP_KEY} true\n`);
         }
         // Format fully before writing anything: an unsafe value means no answer at all.

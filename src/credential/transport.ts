@@ -5,6 +5,7 @@
  * GIT_CREDENTIAL_BITBUCKET_ALLOW_HTTP=1, or `login --allow-http` for that token.
  */
 import type { CredentialRequest } from './protocol.js';
+import type { StoredEntry } from '../store/types.js';
 
 export const ALLOW_HTTP_ENV = 'GIT_CREDENTIAL_BITBUCKET_ALLOW_HTTP';
 export const ALLOW_HTTP_KEY = 'bitbucket.allowHttp';
@@ -34,4 +35,13 @@ export async function httpAllowed(req: CredentialRequest, env: NodeJS.ProcessEnv
   } catch {
     return false;
   }
+}
+
+/**
+ * For `get`-like lookups: undefined when any stored entry may answer; for a cleartext request
+ * the user has not allowed, a filter that keeps only tokens logged in with --allow-http.
+ */
+export async function cleartextFilter(req: CredentialRequest, env: NodeJS.ProcessEnv): Promise<((e: StoredEntry) => boolean) | undefined> {
+  if (!isCleartextRemote(req) || (await httpAllowed(req, env))) return undefined;
+  return (e) => e.meta?.allowHttp === true;
 }

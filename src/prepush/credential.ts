@@ -7,6 +7,7 @@
  * disabled. The request travels on stdin; no secret ever goes into argv.
  */
 import { getCredential } from '../credential/helper.js';
+import { cleartextFilter } from '../credential/transport.js';
 import { parseCredential, type CredentialRequest } from '../credential/protocol.js';
 import { dataDir } from '../store/paths.js';
 import { allStores, openStores } from '../store/select.js';
@@ -45,7 +46,8 @@ export async function findCredential(url: string, loc: BitbucketLocation, config
   if (inUrl) return { found: true, auth: { scheme: 'basic', ...inUrl }, source: 'remote URL' };
   const req = requestFor(url, loc, config);
   if (config.helpers[0] !== undefined && isOurHelper(config.helpers[0])) {
-    const answer = await getCredential(req, allStores(openStores(dataDir(env))), now);
+    // the same rule as `get`: no token over plain http to another machine unless allowed
+    const answer = await getCredential(req, allStores(openStores(dataDir(env))), now, await cleartextFilter(req, env));
     const parsed = parseCredential(answer.map(([k, v]) => `${k}=${v}\n`).join(''));
     const auth = authFromAnswer(parsed.ok ? { ...parsed.request, username: parsed.request.username ?? req.username } : undefined);
     if (auth) return { found: true, auth, source: 'credential store' };
