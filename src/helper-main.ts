@@ -5,13 +5,14 @@
  */
 import { runHelperOperation, type HelperOperation } from './credential/run.js';
 import { readDescription } from './credential/input.js';
+import { writeFd } from './fdwrite.js';
 
 const op = process.argv[2] as HelperOperation;
 
 runHelperOperation(op, {
   readInput: () => readDescription(0),
-  stdout: (t) => process.stdout.write(t),
-  stderr: (t) => process.stderr.write(t),
+  stdout: (t) => writeFd(1, t),
+  stderr: (t) => writeFd(2, t),
   env: process.env,
   now: () => Date.now(),
 }).then(
@@ -19,7 +20,7 @@ runHelperOperation(op, {
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`git-credential-bitbucket: ${op}: ${err instanceof Error ? err.message.split('\n')[0] : 'unexpected error'}\n`);
+    writeFd(2, `git-credential-bitbucket: ${op}: ${err instanceof Error ? err.message.split('\n')[0] : 'unexpected error'}\n`);
     process.exitCode = 1;
   },
 );

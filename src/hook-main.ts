@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import { runPrePush } from './prepush/run.js';
+import { writeFd } from './fdwrite.js';
 
 let input = '';
 try {
@@ -17,7 +18,7 @@ try {
 runPrePush(process.argv.slice(4), input, {
   env: process.env,
   now: () => Date.now(),
-  stderr: (t) => void process.stderr.write(t),
+  stderr: (t) => writeFd(2, t),
 }).then(
   (code) => process.exit(code),
   () => process.exit(0),

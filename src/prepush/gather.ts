@@ -1,11 +1,10 @@
 /**
  * Gathers the facts for one push (or one `check`): config, credential, server facts (cache
- * first), and the identity scan. The two git calls (config listing, identity scan) start
- * together, and the network runs alongside the scan. The network module (and `node:crypto`)
- * is imported only on a cache miss.
+ * first), and the identity scan. The network module (and `node:crypto`) is imported only on a
+ * cache miss.
  */
 import type { BitbucketLocation } from '../bitbucket/url.js';
-import { configListingAsync, type GitRun } from '../git/repo.js';
+import { configListing, type GitRun } from '../git/repo.js';
 import { dataDir } from '../store/paths.js';
 import { allStores, openStores } from '../store/select.js';
 import { cacheDir, dropCache, readCache, writeCache } from './cache.js';
@@ -37,18 +36,14 @@ export type Gathered = { skip: true } | { skip: false; facts: CheckFacts; policy
 export async function gatherFacts(input: GatherInput): Promise<Gathered> {
   const started = Date.now();
   const { url, loc, env, run, now } = input;
-  // The scan starts before the config says whether it is wanted, so that both git processes run
-  // at once (one process start of latency instead of two); it is stopped when not wanted.
-  const listing = configListingAsync(CONFIG_PATTERN, run);
-  const stopScan = new AbortController();
-  const early = scanPushedCommits(input.updates, input.remote, run, stopScan.signal);
-  const config = resolveRemoteConfig(parseConfigListing(await listing), url);
+  // Both git calls are synchronous: spawnSync needs no stream objects, so the warm path never
+  // loads Node's stream and net modules, which cost more than overlapping the two processes saves.
+  const config = resolveRemoteConfig(parseConfigListing(configListing(CONFIG_PATTERN, run)), url);
   const { policy, problems } = parsePolicy(config.bitbucket);
   if (policy.enabled === false || (!input.force && policy.enabled !== true && !(await looksLikeOurs(config, loc, env)))) {
-    stopScan.abort();
     return { skip: true };
   }
-  const scan = policy.levels.identity !== 'off' ? early : (stopScan.abort(), Promise.resolve(undefined));
+  const scan = Promise.resolve(policy.levels.identity !== 'off' ? scanPushedCommits(input.updates, input.remote, run) : undefined);
   const remote: CheckFacts['remote'] = { name: input.remote, url: stripPassword(url), baseUrl: loc.baseUrl };
   if (loc.projectKey !== undefined) remote.projectKey = loc.projectKey;
   if (loc.repoSlug !== undefined) remote.repoSlug = loc.repoSlug;

@@ -1,9 +1,9 @@
 /**
- * The identity scan: the pushed commits' author and committer emails, grouped, from a stream
+ * The identity scan: the pushed commits' author and committer emails, grouped, from
  * of `git rev-list --format=` output. The collector is pure (feed it chunks); `scanPushedCommits`
  * runs git. Only commits new to the remote are listed.
  */
-import { streamRevList, type GitRun } from '../git/repo.js';
+import { revListSync, type GitRun } from '../git/repo.js';
 import type { CommitInfo, IdentityScan } from './facts.js';
 import type { PushUpdate } from './stdin.js';
 
@@ -66,16 +66,16 @@ export function pushRange(updates: readonly PushUpdate[]): { include: string[]; 
 
 /**
  * Runs the scan; undefined when nothing new is pushed. `remote` is a remote name (not a URL).
- * Aborting `signal` stops git; the result is then an error nobody should read.
+ * One synchronous git run: spawnSync needs no stream objects, so the hook never loads Node's
+ * stream and net modules for it.
  */
-export async function scanPushedCommits(
-  updates: readonly PushUpdate[], remote: string, run: GitRun = {}, signal?: AbortSignal,
-): Promise<IdentityScan | { error: string } | undefined> {
+export function scanPushedCommits(updates: readonly PushUpdate[], remote: string, run: GitRun = {}): IdentityScan | { error: string } | undefined {
   const range = pushRange(updates);
   if (range.include.length === 0) return undefined;
-  const collector = new IdentityCollector();
   const named = /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(remote) ? remote : undefined;
-  const r = await streamRevList({ format: REV_LIST_FORMAT, ...range, ...(named ? { remote: named } : {}) }, (d) => collector.push(d), run, signal);
+  const r = revListSync({ format: REV_LIST_FORMAT, ...range, ...(named ? { remote: named } : {}) }, run);
   if (r.status !== 0) return { error: `git rev-list failed: ${r.stderr.trim().split('\n')[0] ?? `exit ${r.status}`}` };
+  const collector = new IdentityCollector();
+  collector.push(r.stdout);
   return collector.end();
 }
