@@ -46,13 +46,15 @@ export async function httpRequest(req: HttpRequest): Promise<HttpResult> {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return fail('unreachable', `unsupported scheme ${url.protocol}`);
   const proxy = proxyFor(url, req.settings);
   if (proxy && 'error' in proxy) return fail('proxy', proxy.error);
-  let ca: Buffer | undefined;
+  let ca: Array<string | Buffer> | undefined;
   if (url.protocol === 'https:' && req.settings.caFile) {
     try {
-      ca = await readFile(req.settings.caFile);
+      ca = [await readFile(req.settings.caFile)];
     } catch (e) {
       return fail('tls', `cannot read CA file ${req.settings.caFile} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
     }
+  } else if (url.protocol === 'https:') {
+    ca = await systemTrust();
   }
   if (req.signal?.aborted) return fail('aborted', 'request aborted');
   return new Promise((resolve) => new Exchange(req, url, proxy, ca, resolve).start());
@@ -69,7 +71,7 @@ class Exchange {
     private readonly req: HttpRequest,
     private readonly url: URL,
     private readonly proxy: ProxyTarget | null,
-    private readonly ca: Buffer | undefined,
+    private readonly ca: Array<string | Buffer> | undefined,
     private readonly resolve: (r: HttpResult) => void,
   ) {
     this.where = url.host;
@@ -206,4 +208,29 @@ function stripBrackets(h: string): string {
 
 function isIp(h: string): boolean {
   return /^[\d.]+$/.test(h) || h.includes(':');
+}
+
+/**
+ * Without http.sslCAInfo, git (through curl and OpenSSL) trusts the system's CA bundle, which is
+ * where a company's internal CA usually lives; Node trusts only its own bundled list. So, like
+ * git, also trust the system bundle when there is one (Node's list stays in). Undefined: Node's
+ * defaults only.
+ */
+async function systemTrust(): Promise<Array<string | Buffer> | undefined> {
+  const candidates = [
+    process.env.SSL_CERT_FILE,
+    '/etc/ssl/certs/ca-certificates.crt', // Debian, Ubuntu, Alpine
+    '/etc/pki/tls/certs/ca-bundle.crt', // Fedora, RHEL
+    '/etc/ssl/ca-bundle.pem', // openSUSE
+    '/etc/ssl/cert.pem', // macOS, BSDs
+  ];
+  for (const file of candidates) {
+    if (!file) continue;
+    try {
+      return [...tls.rootCertificates, await readFile(file)];
+    } catch {
+      // not on this system: try the next place
+    }
+  }
+  return undefined;
 }

@@ -188,6 +188,12 @@ describe('login over HTTPS', () => {
     expect(r.exitCode, r.stderr).toBe(0);
     expect(stored()[0]).toMatchObject({ protocol: 'https' });
   });
+
+  it('trusts the system CA bundle as git does (here: SSL_CERT_FILE naming the test CA)', async () => {
+    const r = await runBin(sb, ['login', tls.baseUrl, '--token-stdin'], `${tok('alice-write')}\n`, { env: { ...sb.env, SSL_CERT_FILE: tls.caFile! } });
+    outputs.push(r.stdout, r.stderr);
+    expect(r.exitCode, r.stderr).toBe(0);
+  });
 });
 
 describe('status, list, logout', () => {

@@ -45,13 +45,19 @@ describe.concurrent('bounded waits', () => {
     const emu = await startEmulator({ data: fixture, context: '/bitbucket', faults: [{ kind: 'rateLimit', path: '/rest/api/1.0/users' }] });
     const sb = makeSandbox();
     try {
-      const { ms, value: r } = await timed(() => runBin(sb, ['login', emu.baseUrl, '--token-stdin', '--timeout', '1'], `${TOKEN}\n`));
+      const { ms, value: r } = await timed(() => runBin(sb, ['login', emu.baseUrl, '--token-stdin', '--timeout', '6'], `${TOKEN}\n`));
       expectOneLineFailure(r, /rate limited by Bitbucket \(HTTP 429\); nothing was stored/);
       expect(ms).toBeGreaterThan(9_000);
       expect(ms).toBeLessThan(16_000);
       expect(emu.log().filter((l) => l.status === 429)).toHaveLength(3);
       expect(r.stderr + r.stdout).not.toContain(TOKEN);
       expect(filesUnder(sb.dataDir)).toEqual([]);
+      // a wait longer than the per-request timeout is not waited for: reported at once
+      emu.clearLog();
+      const quick = await timed(() => runBin(sb, ['login', emu.baseUrl, '--token-stdin', '--timeout', '1'], `${TOKEN}\n`));
+      expectOneLineFailure(quick.value, /rate limited by Bitbucket \(HTTP 429\); nothing was stored/);
+      expect(quick.ms).toBeLessThan(4_000);
+      expect(emu.log().filter((l) => l.status === 429)).toHaveLength(1);
     } finally {
       sb.cleanup();
       await emu.stop();
