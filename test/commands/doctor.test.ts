@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator, type Fixture } from '../emulator/index.js';
 import { analyseHelpers } from '../../src/commands/doctor.js';
+import { FileStore } from '../../src/store/file.js';
 import { expectNoSecrets, makeSandbox, ROOT, runBin, runGit, type Sandbox } from '../helpers/sandbox.js';
 
 const fixture = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/emulator/fixtures/demo.json'), 'utf8')) as Fixture;
@@ -74,8 +75,11 @@ describe('doctor', () => {
 
   it('detects an expired token', async () => {
     await runBin(sb, ['setup', emu.baseUrl]);
-    await runBin(sb, ['store'], `protocol=http\nhost=${new URL(emu.baseUrl).host}\nusername=alice\npassword=${tok('alice-write')}\npassword_expiry_utc=${Math.floor(Date.now() / 1000) + 1}\n\n`);
-    await new Promise((r) => setTimeout(r, 1200));
+    // a token whose expiry (as login learnt it) has passed
+    await new FileStore(path.join(sb.dataDir, 'credentials.json')).put(
+      { protocol: 'http', host: new URL(emu.baseUrl).host, username: 'alice', hasPassword: true, hasCredential: false, storedAt: 1, meta: { baseUrl: emu.baseUrl, expiresAt: Date.now() - 60_000 } },
+      { password: tok('alice-write') },
+    );
     const { code, findings } = await doctor();
     expect(code).toBe(1);
     expect(findings.find((f) => f.id === 'token-expired')?.title).toMatch(/expired/);

@@ -151,9 +151,11 @@ describe('newer protocol features, fed to the helper directly', () => {
 
   it('never returns an expired password and never stores one', async () => {
     const now = Math.floor(Date.now() / 1000);
-    await runBin(sb, ['store'], desc({ protocol: 'https', host: 'old.tld', username: 'u', password: 'p', password_expiry_utc: now + 2 }));
+    // valid for a few seconds (slow machines take a while to start two processes), then expired
+    const expiry = now + 4;
+    await runBin(sb, ['store'], desc({ protocol: 'https', host: 'old.tld', username: 'u', password: 'p', password_expiry_utc: expiry }));
     expect((await runBin(sb, ['get'], desc({ protocol: 'https', host: 'old.tld' }))).stdout).toContain('password=p');
-    await new Promise((r) => setTimeout(r, 2500));
+    await new Promise((r) => setTimeout(r, Math.max(0, expiry * 1000 - Date.now()) + 200));
     const r = await runBin(sb, ['get'], desc({ protocol: 'https', host: 'old.tld' }));
     expect(r.stdout).toBe('');
     await runBin(sb, ['store'], desc({ protocol: 'https', host: 'past.tld', username: 'u', password: 'p', password_expiry_utc: now - 10 }));
