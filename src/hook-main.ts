@@ -8,6 +8,8 @@ import fs from 'node:fs';
 import { runPrePush } from './prepush/run.js';
 import { writeFd } from './fdwrite.js';
 
+const BLOCKED_EXIT = 10;
+
 let input = '';
 try {
   input = fs.readFileSync(0, 'utf8');
@@ -20,6 +22,8 @@ runPrePush(process.argv.slice(4), input, {
   now: () => Date.now(),
   stderr: (t) => writeFd(2, t),
 }).then(
-  (code) => process.exit(code),
+  // The installed shim tells "blocked" (this exit code) from a guard that failed to run
+  // (anything else non-zero, e.g. Node missing or a broken install), which must not block.
+  (code) => process.exit(code === 1 ? BLOCKED_EXIT : code),
   () => process.exit(0),
 );

@@ -135,7 +135,7 @@ export class BitbucketClient {
       if (!res.ok || res.status !== 200) return this.failure(res, auth);
       const page = parsePage(res.json);
       if (!page) return this.badBody(res);
-      const hit = page.values.map(parseRepo).some((r) => r?.slug === slug && r.projectKey.toUpperCase() === key.toUpperCase());
+      const hit = page.values.map(parseRepo).some((r) => r?.slug.toLowerCase() === slug.toLowerCase() && r.projectKey.toUpperCase() === key.toUpperCase());
       if (hit) return { status: 'ok', writable: true };
       if (page.isLastPage || page.nextPageStart === undefined) break;
       start = page.nextPageStart;
@@ -172,7 +172,7 @@ export class BitbucketClient {
 
   private failure(res: HttpResult, auth: Auth): ApiFailure {
     const secret = auth.scheme === 'none' ? undefined : auth.secret;
-    return redactFailure(toFailure(res), secret);
+    return redactFailure(toFailure(res), secret, auth.scheme === 'basic' ? auth.username : undefined);
   }
 
   private badBody(res: Ok): ApiFailure {

@@ -42,8 +42,15 @@ export function toFailure(res: HttpResult): ApiFailure {
   return { ...base, status: 'error', message: `${text}${message ? ` (HTTP ${res.status})` : ''}` };
 }
 
-/** Removes a secret (and its Basic/Bearer forms) from a failure's message. */
-export function redactFailure(f: ApiFailure, secret: string | undefined): ApiFailure {
+/**
+ * Removes a secret from a failure's message: as it is, and in the base64 forms a Basic header
+ * carries (`user:secret`, or the secret's own base64 when a server echoes part of one).
+ */
+export function redactFailure(f: ApiFailure, secret: string | undefined, username?: string): ApiFailure {
   if (!secret) return f;
-  return { ...f, message: f.message.split(secret).join('[redacted]') };
+  const forms = [secret, Buffer.from(secret).toString('base64')];
+  if (username !== undefined) forms.push(Buffer.from(`${username}:${secret}`).toString('base64'));
+  let message = f.message;
+  for (const form of forms) message = message.split(form).join('[redacted]');
+  return { ...f, message };
 }

@@ -136,7 +136,7 @@ function hookFindings(io: CommandIO, entries: ReturnType<typeof parseConfigListi
 async function serverFindings(url: string, io: CommandIO, timeout: number): Promise<Finding[]> {
   const out: Finding[] = [];
   const settings = await httpSettingsFor(`${url}/`, undefined, io.env);
-  const net = [settings.proxy ? `proxy ${settings.proxy.replace(/\/\/[^@/]*@/, '//***@')}` : 'no proxy', settings.caFile ? `CA file ${settings.caFile}` : 'system CAs', settings.sslVerify ? '' : 'TLS verification OFF'].filter(Boolean).join(', ');
+  const net = [settings.proxy ? `proxy ${settings.proxy.replace(/^((?:[a-z][a-z0-9+.-]*:\/\/)?)[^@/]*@/i, '$1***@')}` : 'no proxy', settings.caFile ? `CA file ${settings.caFile}` : 'system CAs', settings.sslVerify ? '' : 'TLS verification OFF'].filter(Boolean).join(', ');
   const client = await clientFor(url, io, timeout * 1000);
   const props = await client.applicationProperties();
   if (props.status !== 'ok') {

@@ -3,7 +3,7 @@
  * `store`, `erase`. They see a parsed request and the stores, never stdin or stdout.
  */
 import type { CredentialRequest } from './protocol.js';
-import { answerFor, candidatesFor, entryMatches, entryToStore, keyOf, sameCredential, shouldErase } from './matching.js';
+import { answerFor, candidatesFor, entryMatches, entryToStore, keyOf, sameCredential, sameSecrets, shouldErase } from './matching.js';
 import { sameKey, type Secrets, type StoredEntry, type TokenStore } from '../store/types.js';
 
 /** `get`: the attributes to answer with, or none. An entry whose secret is gone, or that `accept` refuses, is skipped. */
@@ -41,8 +41,16 @@ export async function storeCredential(
 ): Promise<StoreOutcome> {
   const next = entryToStore(req, nowMs);
   if (!next) return { result: 'ignored' };
+  const all = await listTagged(stores);
+  // git echoes back what `get` answered, which may lack the username (a Bearer answer has
+  // none): an entry this request matches that already holds exactly these secrets is it.
+  for (const t of all) {
+    if (sameKey(t, next.entry) || !entryMatches(req, t)) continue;
+    const s = await t.store.read(t);
+    if (s && sameSecrets(s, next.secrets)) return { result: 'unchanged', store: t.store };
+  }
   let previous: { entry: StoredEntry; secrets: Secrets | undefined; store: TokenStore } | undefined;
-  const holding = (await listTagged(stores)).filter((t) => sameKey(t, next.entry));
+  const holding = all.filter((t) => sameKey(t, next.entry));
   const found = holding[0];
   if (found) previous = { entry: found, secrets: await found.store.read(found), store: found.store };
   if (previous?.secrets && sameCredential(previous.entry, previous.secrets, next.entry, next.secrets)) {

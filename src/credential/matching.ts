@@ -80,7 +80,8 @@ export function entryToStore(req: CredentialRequest, nowMs: number): { entry: St
   const key = keyOf(req);
   if (!key) return undefined;
   const withAuthtype = wantsAuthtype(req) && req.authtype !== undefined && req.credential !== undefined;
-  if (withAuthtype && req.ephemeral) return undefined;
+  // git-credential(1): an ephemeral credential must never be persisted.
+  if (req.ephemeral) return undefined;
   const withPassword = req.username !== undefined && req.password !== undefined;
   if (!withPassword && !withAuthtype) return undefined;
   if (req.passwordExpiryUtc !== undefined && req.passwordExpiryUtc * 1000 <= nowMs) return undefined;
@@ -96,6 +97,13 @@ export function entryToStore(req: CredentialRequest, nowMs: number): { entry: St
     secrets.credential = req.credential;
   }
   return { entry, secrets };
+}
+
+/** The same secret material (the non-empty fields of `next` equal those of `prev`). */
+export function sameSecrets(prev: Secrets, next: Secrets): boolean {
+  return (next.password === undefined || next.password === prev.password) &&
+    (next.credential === undefined || next.credential === prev.credential) &&
+    (next.password !== undefined || next.credential !== undefined);
 }
 
 /** True when storing `next` over `prev` changes nothing but the time stamp. */

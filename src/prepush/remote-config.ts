@@ -71,10 +71,43 @@ export function authFromHeaders(headers: readonly string[]): HeaderAuth | undefi
  */
 export function isOurHelper(value: string): boolean {
   const v = value.trim();
-  const words = v.replace(/^!\s*/, '').split(/\s+/).map((w) => w.replace(/^["']|["']$/g, ''));
+  const words = shellWords(v.replace(/^!\s*/, ''));
   if (!v.startsWith('!')) return words[0] === 'bitbucket' || isOurProgram(words[0]);
   if (words[0] === 'git' && words[1] === 'credential-bitbucket') return true;
   return isOurProgram(words[0]) || (/^node(\.exe)?$/.test(base(words[0])) && isOurProgram(words[1]));
+}
+
+/**
+ * Splits a command line into words, honouring '…' and "…" quoting. A backslash outside quotes
+ * stays as it is: helper values hold Windows paths (C:\\tools\\…) more often than sh escapes.
+ */
+export function shellWords(text: string): string[] {
+  const words: string[] = [];
+  let current = '';
+  let inWord = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (ch === "'") {
+      const end = text.indexOf("'", i + 1);
+      current += text.slice(i + 1, end < 0 ? text.length : end);
+      i = end < 0 ? text.length : end;
+      inWord = true;
+    } else if (ch === '"') {
+      let j = i + 1;
+      for (; j < text.length && text[j] !== '"'; j++) current += text[j] === '\\' && (text[j + 1] === '"' || text[j + 1] === '\\') ? text[++j] : text[j];
+      i = j;
+      inWord = true;
+    } else if (/\s/.test(ch)) {
+      if (inWord) words.push(current);
+      current = '';
+      inWord = false;
+    } else {
+      current += ch;
+      inWord = true;
+    }
+  }
+  if (inWord) words.push(current);
+  return words;
 }
 
 function base(word: string | undefined): string {

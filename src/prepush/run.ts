@@ -1,8 +1,9 @@
 /**
  * `git-credential-bitbucket hook pre-push <remote> <url>` with git's ref list on stdin: the
- * hook's whole flow, IO injected. Exit 1 only when a check blocks; SSH and other non-http
- * remotes, and hosts that are not Bitbucket, pass at once and silently. An internal failure
- * is reported and lets the push go: a broken guard must not stop anyone's work.
+ * hook's whole flow, IO injected. Exit 1 only when a check blocks; 2 when the hook's own input
+ * is unusable (the shim reports that and lets the push go); SSH and other non-http remotes,
+ * and hosts that are not Bitbucket, pass at once and silently. An internal failure is reported
+ * and lets the push go: a broken guard must not stop anyone's work.
  */
 import { parseBitbucketUrl } from '../bitbucket/url.js';
 import type { GitRun } from '../git/repo.js';
@@ -29,7 +30,7 @@ export async function runPrePush(args: readonly string[], input: string, io: Hoo
   const parsed = parsePushInput(input);
   if (!parsed.ok) {
     io.stderr(`${PREFIX}: pre-push: ${parsed.error}\n`);
-    return 1;
+    return 2;
   }
   if (parsed.updates.length === 0) return 0;
   const run: GitRun = { env: io.env, ...(io.cwd !== undefined ? { cwd: io.cwd } : {}) };

@@ -2,8 +2,11 @@
  * A cross-process lock file beside the store, so that parallel git processes running
  * `store`/`erase` at once never lose an entry.
  *
- * The lock is a file created with O_EXCL holding `pid timestamp`. A lock whose process is gone,
- * or which is older than `staleMs`, is taken over (a crashed writer must not block forever).
+ * The lock is a file created with O_EXCL holding `pid timestamp nonce`. A lock whose process is
+ * gone is taken over at once (a crashed writer must not block anyone); one whose process lives
+ * only once it is older than `staleMs` (10 minutes: a writer may wait on a keyring unlock
+ * prompt). Releasing removes the file only while it still holds our nonce, so a lock that was
+ * taken over is never deleted from under its new holder.
  */
 import fs from 'node:fs';
 import { StoreError } from './types.js';
@@ -11,7 +14,7 @@ import { StoreError } from './types.js';
 export interface LockOptions {
   /** How long to wait for another writer, in milliseconds. */
   timeoutMs?: number;
-  /** A lock older than this is considered abandoned. */
+  /** A lock held by a live process older than this is considered abandoned. */
   staleMs?: number;
 }
 
@@ -20,11 +23,13 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 /** Runs `fn` while holding `lockPath`; always releases it. */
 export async function withLock<T>(lockPath: string, fn: () => Promise<T> | T, opts: LockOptions = {}): Promise<T> {
   const timeoutMs = opts.timeoutMs ?? 10_000;
-  const staleMs = opts.staleMs ?? 30_000;
+  const staleMs = opts.staleMs ?? 600_000;
   const deadline = Date.now() + timeoutMs;
   let delay = 2;
+  let mine: string | undefined;
   for (;;) {
-    if (tryAcquire(lockPath)) break;
+    mine = tryAcquire(lockPath);
+    if (mine !== undefined) break;
     const stale = staleSnapshot(lockPath, staleMs);
     if (stale !== undefined) {
       breakStaleLock(lockPath, stale);
@@ -39,32 +44,38 @@ export async function withLock<T>(lockPath: string, fn: () => Promise<T> | T, op
   try {
     return await fn();
   } finally {
-    try {
-      fs.unlinkSync(lockPath);
-    } catch {
-      // already gone (taken over as stale): nothing to release
-    }
+    release(lockPath, mine);
   }
 }
 
-function tryAcquire(lockPath: string): boolean {
+function release(lockPath: string, mine: string): void {
+  try {
+    if (fs.readFileSync(lockPath, 'utf8') === mine) fs.unlinkSync(lockPath);
+  } catch {
+    // already gone: nothing to release
+  }
+}
+
+/** Creates the lock; its content (with a random nonce) when we got it, undefined when taken. */
+function tryAcquire(lockPath: string): string | undefined {
+  const content = `${process.pid} ${Date.now()} ${Math.random().toString(36).slice(2)}\n`;
   try {
     const fd = fs.openSync(lockPath, 'wx', 0o600);
     try {
-      fs.writeSync(fd, `${process.pid} ${Date.now()}\n`);
+      fs.writeSync(fd, content);
     } finally {
       fs.closeSync(fd);
     }
-    return true;
+    return content;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
     throw new StoreError(`cannot create lock file ${lockPath}: ${(err as Error).message}`);
   }
 }
 
 function readHolder(lockPath: string): { pid: number; at: number } | undefined {
   try {
-    const [pid, at] = fs.readFileSync(lockPath, 'utf8').trim().split(' ').map(Number);
+    const [pid, at] = fs.readFileSync(lockPath, 'utf8').trim().split(' ').slice(0, 2).map(Number);
     if (pid === undefined || at === undefined || !Number.isInteger(pid) || !Number.isFinite(at)) return undefined;
     return { pid, at };
   } catch {

@@ -59,7 +59,7 @@ describe('a SHA-256 repository (non-network parts)', () => {
     expect(await runPrePush(['origin', 'ssh://git@bb.example.com:7999/prj/app.git'], stdin, io)).toBe(0);
     expect(await runPrePush(['origin', 'git@bb.example.com:prj/app.git'], 'garbage', io)).toBe(0);
     expect(err).toEqual([]);
-    expect(await runPrePush(['origin', 'https://bb.example.com/scm/prj/app.git'], 'garbage line', io)).toBe(1);
+    expect(await runPrePush(['origin', 'https://bb.example.com/scm/prj/app.git'], 'garbage line', io)).toBe(2);
     expect(err.join('')).toContain('pre-push input line 1');
   });
 });

@@ -5,7 +5,7 @@
  */
 import { BitbucketClient } from '../../bitbucket/client.js';
 import { parseBitbucketUrl, type BitbucketLocation } from '../../bitbucket/url.js';
-import { httpSettingsFor } from '../../git/config.js';
+import { httpSettingsFor, withoutPassword } from '../../git/config.js';
 import { CommandError, EXIT } from './errors.js';
 import { isLoopbackHost } from '../../credential/transport.js';
 import type { CommandIO } from './io.js';
@@ -14,8 +14,10 @@ import type { CommandIO } from './io.js';
 export function parseServer(input: string, opts: { allowHttp?: boolean } = {}): BitbucketLocation {
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(input) || /^[^/]*@[^/]*:/.test(input) ? input : `https://${input}`;
   const parsed = parseBitbucketUrl(withScheme);
-  if (parsed === null) throw new CommandError(`'${input}' is not a Bitbucket http(s) URL`, EXIT.usage);
-  if (parsed.kind === 'ssh') throw new CommandError(`'${input}' is an SSH address; tokens are for HTTPS: use the server's https:// URL`, EXIT.usage);
+  // the input may carry user:token@: never echo that part
+  const shown = withoutPassword(input);
+  if (parsed === null) throw new CommandError(`'${shown}' is not a Bitbucket http(s) URL`, EXIT.usage);
+  if (parsed.kind === 'ssh') throw new CommandError(`'${shown}' is an SSH address; tokens are for HTTPS: use the server's https:// URL`, EXIT.usage);
   if (parsed.protocol === 'http' && !isLoopbackHost(parsed.host) && !opts.allowHttp) {
     throw new CommandError(`refusing to send a token over plain http:// to ${parsed.host}; use https:// (or --allow-http if you must)`, EXIT.usage);
   }

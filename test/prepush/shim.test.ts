@@ -1,0 +1,57 @@
+/**
+ * The installed sh shim: "blocked" (exit 10 from the program) stops the push; a guard that
+ * cannot run (Node gone, a broken install, any other exit) is reported and never blocks.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeSandbox, runBin, runGit, type Sandbox } from '../helpers/sandbox.js';
+
+let sb: Sandbox;
+let work: string;
+let hook: string;
+
+beforeEach(async () => {
+  sb = makeSandbox();
+  const bare = path.join(sb.dir, 'remote.git');
+  work = path.join(sb.dir, 'work');
+  await runGit(sb, ['init', '-q', '--bare', bare]);
+  await runGit(sb, ['init', '-q', '-b', 'main', work]);
+  await runGit(sb, ['-c', 'user.email=a@example.com', '-c', 'user.name=A', 'commit', '-q', '--allow-empty', '-m', 'x'], '', { cwd: work });
+  await runGit(sb, ['remote', 'add', 'origin', bare], '', { cwd: work });
+  expect((await runBin(sb, ['hook', 'install'], '', { cwd: work })).exitCode).toBe(0);
+  hook = path.join(work, '.git', 'hooks', 'pre-push');
+});
+afterEach(() => sb.cleanup());
+
+/** Points the installed hook at a fake program that exits with `code`. */
+function fakeProgram(code: number | null): void {
+  const fake = path.join(sb.dir, 'fake.sh');
+  fs.writeFileSync(fake, `#!/bin/sh\ncat >/dev/null\n${code === null ? '' : `exit ${code}`}\n`, { mode: 0o755 });
+  const text = fs.readFileSync(hook, 'utf8').replace(/^GCB_NODE=.*$/m, "GCB_NODE='/nonexistent/node'").replace(/^GCB_BIN=.*$/m, `GCB_BIN='${fake}'`);
+  fs.writeFileSync(hook, text);
+}
+
+describe('the pre-push shim', () => {
+  it('blocks on exit 10', async () => {
+    fakeProgram(10);
+    const r = await runGit(sb, ['push', 'origin', 'main'], '', { cwd: work });
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stderr).toMatch(/failed to push|hook declined/);
+  });
+
+  it.each([1, 2, 127])('lets the push through with a note when the guard exits %i', async (code) => {
+    fakeProgram(code);
+    const r = await runGit(sb, ['push', 'origin', 'main'], '', { cwd: work });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`the pre-push check could not run (exit ${code}); push not checked`);
+  });
+
+  it('lets the push through when the program is gone entirely', async () => {
+    const text = fs.readFileSync(hook, 'utf8').replace(/^GCB_NODE=.*$/m, "GCB_NODE='/nonexistent/node'").replace(/^GCB_BIN=.*$/m, "GCB_BIN='/nonexistent/bin.js'");
+    fs.writeFileSync(hook, text);
+    const r = await runGit(sb, ['push', 'origin', 'main'], '', { cwd: work, env: { ...sb.env, PATH: '/usr/bin:/bin' } });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toContain('git-credential-bitbucket: not found, pre-push check skipped');
+  });
+});
