@@ -8,6 +8,8 @@ import { spawnSync } from 'node:child_process';
 export interface GitRun {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
+  /** Kill git after this long (milliseconds). */
+  timeoutMs?: number;
 }
 
 export interface GitResult {
@@ -15,6 +17,8 @@ export interface GitResult {
   status: number;
   stdout: string;
   stderr: string;
+  /** Set when git was killed for running past `timeoutMs`. */
+  timedOut?: boolean;
 }
 
 /** Runs git to completion. Never throws: a missing git is status -1. */
@@ -27,8 +31,9 @@ export function gitSync(args: readonly string[], run: GitRun = {}, input?: strin
     stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     maxBuffer: 64 * 1024 * 1024,
     windowsHide: true,
+    ...(run.timeoutMs !== undefined ? { timeout: run.timeoutMs, killSignal: 'SIGKILL' as const } : {}),
   });
-  if (r.error) return { status: -1, stdout: '', stderr: r.error.message };
+  if (r.error) return { status: -1, stdout: '', stderr: r.error.message, ...((r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT' ? { timedOut: true } : {}) };
   return { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
 
@@ -51,7 +56,7 @@ export function parseGitVersion(text: string): [number, number, number] | undefi
 
 /**
  * Commits reachable from `include` but not from `exclude` nor any ref under
- * `refs/remotes/<remote>/`, the whole output at once. Missing excluded objects (a remote oid
+ * `refs/remotes/<remote>/` (every remote's, when pushing to a URL), the whole output at once. Missing excluded objects (a remote oid
  * never fetched) are ignored (`--ignore-missing`). `GIT_FLUSH=0`: without it git flushes after
  * every commit when writing to a pipe, about a third slower. spawnSync needs no stream objects,
  * so the hook never loads Node's stream and net modules (measured: a few milliseconds of a
@@ -62,7 +67,8 @@ export function revListSync(
   run: GitRun = {},
 ): { status: number; stdout: string; stderr: string } {
   const args = ['rev-list', '--no-commit-header', `--format=${opts.format}`, '--ignore-missing', ...opts.include, '--not', ...opts.exclude];
-  if (opts.remote !== undefined) args.push(`--remotes=${opts.remote}`);
+  // A push to a URL has no remote-tracking refs of its own: what any remote has is not new.
+  args.push(opts.remote !== undefined ? `--remotes=${opts.remote}` : '--remotes');
   const r = spawnSync('git', args, {
     cwd: run.cwd,
     env: { ...(run.env ?? process.env), GIT_FLUSH: '0' },

@@ -22,7 +22,9 @@ export type CredentialLookup = { found: true; auth: TokenAuth; source: Credentia
 
 /** The request git would send helpers for `url`: `credential.username` unless the URL has one; path only with useHttpPath. */
 export function requestFor(url: string, loc: BitbucketLocation, config: RemoteConfig): CredentialRequest {
-  const req: CredentialRequest = { protocol: loc.protocol, host: loc.host, wwwauth: [], capabilities: [], state: [], ephemeral: false, continue: false };
+  // capability authtype: git 2.46+ pushes with a stored Bearer credential (a project token), so
+  // the guard must see those too.
+  const req: CredentialRequest = { protocol: loc.protocol, host: loc.host, wwwauth: [], capabilities: ['authtype'], state: [], ephemeral: false, continue: false };
   const username = loc.username ?? config.username;
   if (username !== undefined) req.username = username;
   if (config.useHttpPath) {
@@ -56,10 +58,16 @@ export async function findCredential(url: string, loc: BitbucketLocation, config
   return gitCredentialFill(url, env, run);
 }
 
-/** `git credential fill` with prompting disabled: GIT_TERMINAL_PROMPT=0, a failing askpass, credential.interactive=false. */
+/**
+ * `git credential fill` with prompting disabled: GIT_TERMINAL_PROMPT=0, a failing askpass,
+ * credential.interactive=false, and bounded by the check's time budget (another helper may
+ * open a window or wait). `capability[]=authtype` lets git 2.46+ return a Bearer credential;
+ * older git ignores the line.
+ */
 function gitCredentialFill(url: string, env: NodeJS.ProcessEnv, run: GitRun): CredentialLookup {
   const childEnv = { ...env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'false', SSH_ASKPASS: 'false' };
-  const r = gitSync(['-c', 'credential.interactive=false', 'credential', 'fill'], { ...run, env: childEnv }, `url=${stripPassword(url)}\n\n`);
+  const r = gitSync(['-c', 'credential.interactive=false', 'credential', 'fill'], { ...run, env: childEnv }, `capability[]=authtype\nurl=${stripPassword(url)}\n\n`);
+  if (r.timedOut) return { found: false, reason: 'the credential helpers did not answer in time (git credential fill timed out)' };
   if (r.status !== 0) return { found: false, reason: 'no credential helper had a token for this URL (git credential fill found none)' };
   const parsed = parseCredential(r.stdout);
   const auth = authFromAnswer(parsed.ok ? parsed.request : undefined);

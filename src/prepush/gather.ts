@@ -47,7 +47,7 @@ export async function gatherFacts(input: GatherInput): Promise<Gathered> {
   const remote: CheckFacts['remote'] = { name: input.remote, url: stripPassword(url), baseUrl: loc.baseUrl };
   if (loc.projectKey !== undefined) remote.projectKey = loc.projectKey;
   if (loc.repoSlug !== undefined) remote.repoSlug = loc.repoSlug;
-  const cred = await findCredential(url, loc, config, env, run, now);
+  const cred = await findCredential(url, loc, config, env, { ...run, timeoutMs: Math.max(100, policy.timeoutMs - (Date.now() - started)) }, now);
   const facts: CheckFacts = { remote, credential: { found: false, reason: '' }, now };
   if (!cred.found) {
     facts.credential = cred;

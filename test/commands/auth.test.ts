@@ -98,6 +98,11 @@ describe('login', () => {
     expect(parsePairs(withCap.stdout)).toEqual([['capability[]', 'authtype'], ['authtype', 'Bearer'], ['credential', tok('prj-ci')]]);
     // git without the capability gets nothing: Basic with a project token would fail anyway
     expect((await bin(['get'], desc({ protocol: 'http', host: host() }))).stdout).toBe('');
+    // git stores back what get answered (no username): that is the same entry, not a new one
+    await bin(['store'], desc([['capability[]', 'authtype'], ['protocol', 'http'], ['host', host()], ['authtype', 'Bearer'], ['credential', tok('prj-ci')]]));
+    expect(stored()).toHaveLength(1);
+    expect((await bin(['logout', emu.baseUrl])).exitCode).toBe(0);
+    expect((await bin(['get'], desc([['capability[]', 'authtype'], ['protocol', 'http'], ['host', host()]]))).stdout).toBe('');
   });
 
   it.each([

@@ -131,6 +131,22 @@ describe('pre-push guard against the emulator', () => {
     expect(parsed.server.facts).toMatchObject({ writable: false, permissions: ['REPO_READ'] });
   });
 
+  it('project token stored as a Bearer credential (git 2.46+ pushes with it): check sees it', async () => {
+    const { sb, work } = await setup(T.write);
+    // replace alice's token with the project token, stored the way login --allow-project-token does
+    await runBin(sb, ['erase'], desc({ protocol: 'http', host: host() }));
+    const stored = await runBin(sb, ['store'], desc([['capability[]', 'authtype'], ['protocol', 'http'], ['host', host()], ['authtype', 'Bearer'], ['credential', T.project]]));
+    expect(stored.exitCode, stored.stderr).toBe(0);
+    await commit(sb, work, 'by the bot, stored');
+    const io = recordingIO(sb.env);
+    const code = await checkRun({ json: true, cwd: work }, io);
+    outputs.push(...io.out, ...io.err);
+    const parsed = JSON.parse(io.out.join('')) as { credential: { found: boolean; scheme?: string }; findings: Array<{ check: string; level: string }> };
+    expect(parsed.credential).toMatchObject({ found: true, scheme: 'bearer' });
+    expect(parsed.findings.map((f) => f.check)).toContain('projectToken');
+    expect(code).toBe(0);
+  });
+
   it('project token via http.extraHeader: warns, and blocks with bitbucket.projectToken=block', async () => {
     const { sb, work } = await setup(null, { extraHeader: T.project });
     await commit(sb, work, 'by the bot');
