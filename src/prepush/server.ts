@@ -43,7 +43,23 @@ const none: Promise<Token> = Promise.resolve({ status: 'not-found', message: 'no
 async function gather(q: ServerQuery): Promise<ServerOutcome> {
   const settings = resolveHttpSettings(new Map(q.httpConfig), q.url, q.env);
   const client = new BitbucketClient({ baseUrl: q.baseUrl, settings, timeoutMs: q.timeoutMs, maxRetries429: 0 });
-  const auth: Auth = q.auth;
+  // Every request of a round is in flight at once. With Basic, each failure would count towards
+  // the user's CAPTCHA lock (bitbucket-server.md section 2), so the round goes out as Bearer
+  // (a personal token works as both). Only if Bearer is refused, one Basic request tells a real
+  // password apart from a bad token, and the round is repeated with Basic if it works.
+  if (q.auth.scheme === 'basic') {
+    const bearer = await round(q, client, { scheme: 'bearer', secret: q.auth.secret });
+    if (bearer.status === 'ok' && bearer.facts.user.name.toLowerCase() !== q.auth.username.toLowerCase() && bearer.facts.kind === 'personal') {
+      return { status: 'rejected', message: `the token belongs to '${bearer.facts.user.name}', but git sends it with the username '${q.auth.username}'` };
+    }
+    if (bearer.status !== 'rejected') return bearer;
+    const basic = await client.whoAmI(q.auth);
+    if (basic.status !== 'ok') return basic.status === 'network' ? { status: 'unreachable', message: basic.message } : { status: 'rejected', message: `Bitbucket refused the token: ${basic.message}` };
+  }
+  return round(q, client, q.auth);
+}
+
+async function round(q: ServerQuery, client: BitbucketClient, auth: Auth & { secret: string }): Promise<ServerOutcome> {
   const id = decodeTokenId(q.auth.secret);
   const { projectKey: key, repoSlug: slug } = q;
   const basicUser = q.auth.scheme === 'basic' ? q.auth.username : undefined;

@@ -131,6 +131,26 @@ describe('pre-push guard against the emulator', () => {
     expect(parsed.server.facts).toMatchObject({ writable: false, permissions: ['REPO_READ'] });
   });
 
+  it('never spends the user\'s Basic attempts on REST: Bearer first, one Basic probe only if Bearer is refused', async () => {
+    const { sb, work } = await setup(T.write);
+    await commit(sb, work, 'checked with bearer');
+    emu.clearLog();
+    const io = recordingIO(sb.env);
+    await checkRun({ json: true, cwd: work }, io);
+    outputs.push(...io.out, ...io.err);
+    const rest = emu.log().filter((l) => l.path.includes('/rest/'));
+    expect(rest.length).toBeGreaterThan(0);
+    expect(rest.filter((l) => l.auth === 'basic')).toEqual([]);
+    // a token the server does not know: Bearer fails (no CAPTCHA count), then one Basic probe
+    await runBin(sb, ['store'], desc({ protocol: 'http', host: host(), username: 'alice', password: 'BBDC-bm90LWEtcmVhbC10b2tlbi1mb3ItdGhlLWd1YXJk' }));
+    emu.clearLog();
+    const bad = recordingIO(sb.env);
+    await checkRun({ json: true, cwd: work }, bad);
+    outputs.push(...bad.out, ...bad.err);
+    expect(emu.log().filter((l) => l.path.includes('/rest/') && l.auth === 'basic')).toHaveLength(1);
+    expect(JSON.parse(bad.out.join('')).server.status).toBe('rejected');
+  });
+
   it('project token stored as a Bearer credential (git 2.46+ pushes with it): check sees it', async () => {
     const { sb, work } = await setup(T.write);
     // replace alice's token with the project token, stored the way login --allow-project-token does
