@@ -5,7 +5,7 @@
  * leaves out matches anything.
  */
 import type { CredentialRequest } from './protocol.js';
-import type { CredentialKey, Secrets, StoredEntry } from '../store/types.js';
+import type { CredentialKey, Secrets, StoredEntry, TokenMeta } from '../store/types.js';
 
 /** gitcredentials(7): `protocol` and `host` are what every lookup needs. */
 export function keyOf(req: CredentialRequest): CredentialKey | undefined {
@@ -16,13 +16,23 @@ export function keyOf(req: CredentialRequest): CredentialKey | undefined {
   return key;
 }
 
-/** git credential.c `credential_match()`: protocol, host, path, username. */
-export function entryMatches(req: CredentialRequest, e: CredentialKey): boolean {
+/**
+ * git credential.c `credential_match()`: protocol, host, path, username. One addition: a token
+ * stored by `login` is for a whole server, so with `credential.useHttpPath` it matches any path
+ * under the server's context path (git's own path-scoped entries still need the exact path).
+ */
+export function entryMatches(req: CredentialRequest, e: CredentialKey & { meta?: TokenMeta }): boolean {
   if (!req.protocol || !req.host) return false;
   if (e.protocol !== req.protocol || e.host !== req.host) return false;
-  if (req.path !== undefined && req.path !== '' && (e.path ?? '') !== req.path) return false;
+  if (req.path !== undefined && req.path !== '' && (e.path ?? '') !== req.path && !serverWide(e, req.path)) return false;
   if (req.username !== undefined && e.username !== req.username) return false;
   return true;
+}
+
+function serverWide(e: CredentialKey & { meta?: TokenMeta }, path: string): boolean {
+  if (e.path !== undefined || e.meta?.baseUrl === undefined) return false;
+  const context = e.meta.baseUrl.replace(/^[a-z]+:\/\/[^/]*/i, '').replace(/^\/+|\/+$/g, '');
+  return context === '' || path === context || path.startsWith(`${context}/`);
 }
 
 /** True when git may not be handed this entry any more (git 2.40 `password_expiry_utc`, or the token's own expiry). */

@@ -110,6 +110,10 @@ function applyUrl(r: CredentialRequest, value: string): string | undefined {
   const m = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/(?:([^@/]*)@)?([^/]*)(?:\/(.*))?$/.exec(value);
   if (!m) return undefined;
   const [, protocol, userinfo, host, path] = m;
+  // git's credential_from_url() starts from a clean credential and drops trailing slashes
+  delete r.username;
+  delete r.password;
+  delete r.path;
   r.protocol = protocol;
   r.host = decodeComponent(host ?? '');
   if (userinfo !== undefined) {
@@ -117,7 +121,8 @@ function applyUrl(r: CredentialRequest, value: string): string | undefined {
     r.username = decodeComponent(colon >= 0 ? userinfo.slice(0, colon) : userinfo);
     if (colon >= 0) r.password = decodeComponent(userinfo.slice(colon + 1));
   }
-  if (path) r.path = decodeComponent(path);
+  const trimmed = path?.replace(/\/+$/, '');
+  if (trimmed) r.path = decodeComponent(trimmed);
   for (const v of [r.host, r.username, r.password, r.path]) {
     if (v !== undefined && /[\r\n\0]/.test(v)) return 'url contains an encoded newline, carriage return or NUL';
   }

@@ -49,7 +49,8 @@ export async function runHelperOperation(op: HelperOperation, io: HelperIO): Pro
         if (isCleartextRemote(req) && !(await httpAllowed(req, io.env))) return 0;
         await storeCredential(req, allStores(stores), async () => {
           const selection = selectBackend(stores, await configuredBackend(io.env));
-          if (selection.configured.choice === 'auto') await recordFileFallback(dir, selection.fallbackReason, io.now());
+          // the notice is for login/status; failing to record it must not lose the credential
+          if (selection.configured.choice === 'auto') await recordFileFallback(dir, selection.fallbackReason, io.now()).catch(() => undefined);
           return selection.store;
         }, io.now());
         return 0;

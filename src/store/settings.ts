@@ -50,7 +50,7 @@ export async function updateSettings(dir: string, fn: (s: Settings) => void): Pr
     projectName: 'git-credential-bitbucket',
     configFileMode: 0o600,
     accessPropertiesByDotNotation: false,
-    clearInvalidConfig: true,
+    clearInvalidConfig: false,
   });
   await withLock(`${storePaths(dir).settings}.lock`, () => {
     const next = { ...conf.store };

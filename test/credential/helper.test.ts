@@ -44,6 +44,15 @@ describe('get', () => {
     expect(await get('protocol=https\n')).toEqual([]);
   });
 
+  it('with useHttpPath, a token from login serves every path under its server; git\'s own path entries need the exact path', async () => {
+    const { a, get } = await setup();
+    await a.put({ protocol: 'https', host: 'h', username: 'u', hasPassword: true, hasCredential: false, storedAt: 1, meta: { baseUrl: 'https://h/bitbucket' } }, { password: 'server-wide' });
+    await a.put({ protocol: 'https', host: 'g', username: 'u', hasPassword: true, hasCredential: false, storedAt: 1 }, { password: 'git-host-level' });
+    expect(await get('protocol=https\nhost=h\npath=bitbucket/scm/p/r.git\n')).toContainEqual(['password', 'server-wide']);
+    expect(await get('protocol=https\nhost=h\npath=other/scm/p/r.git\n')).toEqual([]);
+    expect(await get('protocol=https\nhost=g\npath=scm/p/r.git\n')).toEqual([]);
+  });
+
   it('looks in every store', async () => {
     const { b, store, get } = await setup();
     await store('protocol=https\nhost=h2\nusername=u\npassword=in-b\n', b);

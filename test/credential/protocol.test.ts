@@ -61,6 +61,13 @@ describe('parseCredential', () => {
     expect(parseCredential('url=https://h/%0ahost=victim\n').ok).toBe(false);
   });
 
+  it('url= starts from a clean credential and drops trailing slashes, as git does', () => {
+    const r = parse('username=old\npassword=old\npath=old\nurl=https://bb.example.com/scm/p/r.git/\n');
+    expect(r).toMatchObject({ protocol: 'https', host: 'bb.example.com', path: 'scm/p/r.git' });
+    expect(r.username).toBeUndefined();
+    expect(r.password).toBeUndefined();
+  });
+
   it('refuses NUL and oversized input', () => {
     expect(parseCredential('protocol=https\nhost=h\0\n').ok).toBe(false);
     const big = 'x=' + 'a'.repeat(MAX_INPUT_BYTES) + '\n';
