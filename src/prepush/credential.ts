@@ -13,6 +13,7 @@ import { dataDir } from '../store/paths.js';
 import { allStores, openStores } from '../store/select.js';
 import type { BitbucketLocation } from '../bitbucket/url.js';
 import { gitSync, type GitRun } from '../git/repo.js';
+import { withoutPassword } from '../git/config.js';
 import type { CredentialSource } from './facts.js';
 import { isOurHelper, type RemoteConfig } from './remote-config.js';
 
@@ -82,14 +83,8 @@ function safeDecode(s: string): string {
   }
 }
 
-/**
- * The URL without a password in its user info, safe for a child's stdin and for messages.
- * The twin of `withoutPassword` in src/git/config.ts, which this fast-path module cannot
- * import: that file loads execa at start-up.
- */
-export function stripPassword(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/@?#:]*):[^/@?#]*@/i, '$1$2@');
-}
+/** The URL without a password in its user info, for messages and for git's stdin. */
+export const stripPassword = withoutPassword;
 
 /** git uses `user:password@` from the URL as it is, without asking any helper. */
 function passwordInUrl(url: string): { username: string; secret: string } | undefined {

@@ -5,6 +5,8 @@
  * any problems found (a bad value falls back to the default and is reported, never fatal).
  */
 
+import { parseGitBool } from '../git/config.js';
+
 export type Level = 'off' | 'warn' | 'block';
 
 /** Check names as they appear in git config (`bitbucket.<name>`). */
@@ -67,15 +69,3 @@ export function configKey(check: CheckName): string {
   return `bitbucket.${check}`;
 }
 
-/**
- * git's boolean syntax (a key without `=` is true, an empty value false); undefined if invalid.
- * The same rule as `parseGitBool` in src/git/config.ts, which cannot be imported here: that
- * module loads execa at start-up, and this file is on the hook's fast path.
- */
-function parseGitBool(value: string | null): boolean | undefined {
-  if (value === null) return true;
-  const v = value.trim().toLowerCase();
-  if (['true', 'yes', 'on'].includes(v)) return true;
-  if (['false', 'no', 'off', ''].includes(v)) return false;
-  return /^-?\d+$/.test(v) ? Number(v) !== 0 : undefined;
-}

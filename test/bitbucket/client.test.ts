@@ -171,7 +171,7 @@ describe('users and repositories', () => {
   it('canWrite pages through results', async () => {
     const pages = [
       { isLastPage: false, nextPageStart: 2, values: [{ slug: 'app-1', project: { key: 'PRJ' } }, { slug: 'app-2', project: { key: 'PRJ' } }] },
-      { isLastPage: false, nextPageStart: 4, values: [{ slug: 'app-3', project: { key: 'PRJ' } }, { slug: 'APP', project: { key: 'PRJ' } }] },
+      { isLastPage: false, nextPageStart: 4, values: [{ slug: 'app-3', project: { key: 'PRJ' } }, { slug: 'app-4', project: { key: 'PRJ' } }] },
       { isLastPage: true, values: [{ slug: 'app', project: { key: 'PRJ' } }] },
     ];
     stub.handler = (req, res) => {
@@ -182,6 +182,8 @@ describe('users and repositories', () => {
     expect(await other.canWrite(bearer('t'), 'PRJ', 'app')).toEqual({ status: 'ok', writable: true });
     expect(stub.requests.map((r) => new URL(r.url, 'http://x').searchParams.get('start'))).toEqual(['0', '2', '4']);
     expect(stub.requests[0]?.url).toContain('permission=REPO_WRITE');
+    // slugs are lowercase on the server; a remote URL may spell them otherwise
+    expect(await other.canWrite(bearer('t'), 'PRJ', 'App')).toEqual({ status: 'ok', writable: true });
   });
 });
 
