@@ -47,12 +47,16 @@ async function resolveUrl(o: SetupOptions, io: CommandIO): Promise<ReturnType<ty
   throw new CommandError(bases.length === 0 ? 'name the server: setup https://bitbucket.example.com' : `several servers are stored (${bases.join(', ')}); name one`, EXIT.usage);
 }
 
-export async function setupRun(o: SetupOptions, io: CommandIO): Promise<number> {
+/** The server, the config file of the chosen scope, and the keys setup owns there. */
+async function target(o: SetupOptions, io: CommandIO) {
   const server = await resolveUrl(o, io);
   const t: ConfigTarget = { scope: scopeOf(o), env: io.env, cwd: process.cwd() };
-  const file = await configFile(t);
   const section = `credential.${server.baseUrl}`;
-  const key = `${section}.helper`;
+  return { server, t, file: await configFile(t), section, key: `${section}.helper` };
+}
+
+export async function setupRun(o: SetupOptions, io: CommandIO): Promise<number> {
+  const { server, t, file, section, key } = await target(o, io);
   const ours = helperInvocation();
   const fileExisted = fs.existsSync(file);
   const current = await getAll(t, key);
@@ -114,11 +118,7 @@ async function installGuard(scope: Scope, io: CommandIO): Promise<number> {
 }
 
 export async function unsetupRun(o: SetupOptions, io: CommandIO): Promise<number> {
-  const server = await resolveUrl(o, io);
-  const t: ConfigTarget = { scope: scopeOf(o), env: io.env, cwd: process.cwd() };
-  const file = await configFile(t);
-  const section = `credential.${server.baseUrl}`;
-  const key = `${section}.helper`;
+  const { server, t, file, section, key } = await target(o, io);
   const recordKey = `${file}|${server.baseUrl}`;
   const { dir } = storesFor(io);
   const record: SetupRecord | undefined = readSettings(dir).setups?.[recordKey];
