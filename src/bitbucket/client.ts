@@ -12,6 +12,7 @@ import {
   type AccessTokenInfo, type BitbucketRepo, type BitbucketUser,
 } from './model.js';
 import { retryDelayMs } from './retry.js';
+import { decodeOrKeep } from '../decode.js';
 
 export type { ApiFailure, FailureStatus } from './failure.js';
 
@@ -80,7 +81,7 @@ export class BitbucketClient {
     if (!res.ok || res.status !== 200) return this.failure(res, auth);
     const raw = res.headers['x-ausername'];
     if (!raw) return { status: 'unauthorized', httpStatus: 200, message: 'the server treated the credentials as anonymous' };
-    const out: { status: 'ok'; username: string; userId?: number } = { status: 'ok', username: safeDecode(raw) };
+    const out: { status: 'ok'; username: string; userId?: number } = { status: 'ok', username: decodeOrKeep(raw) };
     const id = Number(res.headers['x-auserid']);
     if (res.headers['x-auserid'] && Number.isInteger(id)) out.userId = id;
     return out;
@@ -177,13 +178,5 @@ export class BitbucketClient {
 
   private badBody(res: Ok): ApiFailure {
     return { status: 'error', httpStatus: res.status, message: `unexpected response body from ${this.baseUrl} (HTTP ${res.status})` };
-  }
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
   }
 }

@@ -3,6 +3,7 @@
  * NO_PROXY rules as git uses them (CURLOPT_NOPROXY).
  */
 import type { HttpSettings } from '../git/config.js';
+import { decodeOrKeep } from '../decode.js';
 
 /** A parsed proxy: where to connect, and the Proxy-Authorization value if the URL carried credentials. */
 export interface ProxyTarget {
@@ -59,16 +60,8 @@ function parseProxy(proxy: string): ProxyTarget | { error: string } {
   const port = url.port === '' ? 1080 : Number(url.port);
   const target: ProxyTarget = { host, port, display: `${url.hostname}:${port}` };
   if (url.username !== '') {
-    const creds = `${safeDecode(url.username)}:${safeDecode(url.password)}`;
+    const creds = `${decodeOrKeep(url.username)}:${decodeOrKeep(url.password)}`;
     target.authorization = 'Basic ' + Buffer.from(creds, 'utf8').toString('base64');
   }
   return target;
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
 }

@@ -5,6 +5,7 @@
  * line or EOF. Input is split on LF only and one trailing CR is stripped: splitting on a bare
  * CR as well (as Node's readline does) is the injection class of CVE-2024-52006.
  */
+import { decodeOrKeep } from '../decode.js';
 
 /** A parsed credential description, as git sends it to a helper. */
 export interface CredentialRequest {
@@ -115,26 +116,18 @@ function applyUrl(r: CredentialRequest, value: string): string | undefined {
   delete r.password;
   delete r.path;
   r.protocol = protocol;
-  r.host = decodeComponent(host ?? '');
+  r.host = decodeOrKeep(host ?? '');
   if (userinfo !== undefined) {
     const colon = userinfo.indexOf(':');
-    r.username = decodeComponent(colon >= 0 ? userinfo.slice(0, colon) : userinfo);
-    if (colon >= 0) r.password = decodeComponent(userinfo.slice(colon + 1));
+    r.username = decodeOrKeep(colon >= 0 ? userinfo.slice(0, colon) : userinfo);
+    if (colon >= 0) r.password = decodeOrKeep(userinfo.slice(colon + 1));
   }
   const trimmed = path?.replace(/\/+$/, '');
-  if (trimmed) r.path = decodeComponent(trimmed);
+  if (trimmed) r.path = decodeOrKeep(trimmed);
   for (const v of [r.host, r.username, r.password, r.path]) {
     if (v !== undefined && /[\r\n\0]/.test(v)) return 'url contains an encoded newline, carriage return or NUL';
   }
   return undefined;
-}
-
-function decodeComponent(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
 }
 
 /** Raised when an attribute cannot be written without corrupting the stream. */

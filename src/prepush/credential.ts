@@ -16,6 +16,7 @@ import { gitSync, type GitRun } from '../git/repo.js';
 import { withoutPassword } from '../git/config.js';
 import type { CredentialSource } from './facts.js';
 import { isOurHelper, type RemoteConfig } from './remote-config.js';
+import { decodeOrKeep } from '../decode.js';
 
 export type TokenAuth = { scheme: 'basic'; username: string; secret: string } | { scheme: 'bearer'; secret: string };
 
@@ -30,7 +31,7 @@ export function requestFor(url: string, loc: BitbucketLocation, config: RemoteCo
   if (username !== undefined) req.username = username;
   if (config.useHttpPath) {
     const p = /^[a-z]+:\/\/[^/]*\/([^?#]*)/i.exec(url)?.[1];
-    if (p) req.path = safeDecode(p);
+    if (p) req.path = decodeOrKeep(p);
   }
   return req;
 }
@@ -75,19 +76,11 @@ function gitCredentialFill(url: string, env: NodeJS.ProcessEnv, run: GitRun): Cr
   return auth ? { found: true, auth, source: 'git credential fill' } : { found: false, reason: 'git credential fill returned no complete credential' };
 }
 
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-}
-
 /** The URL without a password in its user info, for messages and for git's stdin. */
 export const stripPassword = withoutPassword;
 
 /** git uses `user:password@` from the URL as it is, without asking any helper. */
 function passwordInUrl(url: string): { username: string; secret: string } | undefined {
   const m = /^[a-z][a-z0-9+.-]*:\/\/([^/@?#:]*):([^/@?#]*)@/i.exec(url);
-  return m && m[2] ? { username: safeDecode(m[1] ?? ''), secret: safeDecode(m[2]) } : undefined;
+  return m && m[2] ? { username: decodeOrKeep(m[1] ?? ''), secret: decodeOrKeep(m[2]) } : undefined;
 }

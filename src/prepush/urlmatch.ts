@@ -9,6 +9,7 @@
  * - `all`: every matching entry applies in file order (credential.c `select_all`), for
  *   `credential.*`.
  */
+import { decodeOrKeep } from '../decode.js';
 
 /** One raw config entry, in file order. `url` is the subsection, when the key has one. */
 export interface ConfigEntry {
@@ -61,16 +62,8 @@ export function normaliseUrl(url: string): Parts | undefined {
   let port = m[4] ?? '';
   if (port === DEFAULT_PORTS[scheme]) port = '';
   const parts: Parts = { scheme, host: (m[3] ?? '').toLowerCase(), port, path: dotSegments(m[5] || '/') };
-  if (info !== undefined) parts.user = decode(info.split(':')[0] ?? '');
+  if (info !== undefined) parts.user = decodeOrKeep(info.split(':')[0] ?? '');
   return parts;
-}
-
-function decode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
 }
 
 function dotSegments(path: string): string {
