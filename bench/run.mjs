@@ -98,7 +98,8 @@ async function benchGet() {
 /** git's pre-push stdin for one branch update. */
 const pushLine = (localOid, remoteRef, remoteOid) => `refs/heads/main ${localOid} ${remoteRef} ${remoteOid}\n`;
 const ZERO = '0'.repeat(40);
-const hookCase = (u, input, check) => ({ cmd: NODE, args: [BIN, 'hook', 'pre-push', 'origin', u.url], input, env: u.env, cwd: u.work, check });
+// The hook as git runs it: the installed script (which starts the git queries and Node at once).
+const hookCase = (u, input, check) => ({ cmd: path.join(u.work, '.git', 'hooks', 'pre-push'), args: ['origin', u.url], input, env: u.env, cwd: u.work, check });
 const silent = (_out, err) => { if (err.trim()) throw new Error(`the hook printed: ${redact(err).trim()}`); };
 const cacheDir = (u) => path.join(u.env.XDG_CACHE_HOME, 'git-credential-bitbucket', 'prepush');
 

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import { runPrePush } from './prepush/run.js';
 import { writeFd } from './fdwrite.js';
+import { Prefetched } from './git/prefetched.js';
 
 const BLOCKED_EXIT = 10;
 
@@ -17,8 +18,18 @@ try {
   // no stdin (run by hand): nothing to push
 }
 
-runPrePush(process.argv.slice(4), input, {
+// `hook pre-push --prefetched -- <remote> <url>`: the installed hook script ran the config
+// listing and the commit scan while Node started and passes their output on fds 3 and 4.
+let args = process.argv.slice(4);
+let prefetched: Prefetched | undefined;
+if (args[0] === '--prefetched' && args[1] === '--') {
+  args = args.slice(2);
+  prefetched = new Prefetched([3, 4]);
+}
+
+runPrePush(args, input, {
   env: process.env,
+  ...(prefetched ? { prefetched } : {}),
   now: () => Date.now(),
   stderr: (t) => writeFd(2, t),
 }).then(

@@ -36,14 +36,16 @@ export type Gathered = { skip: true } | { skip: false; facts: CheckFacts; policy
 export async function gatherFacts(input: GatherInput): Promise<Gathered> {
   const started = Date.now();
   const { url, loc, env, run, now } = input;
-  // Both git calls are synchronous: spawnSync needs no stream objects, so the warm path never
-  // loads Node's stream and net modules, which cost more than overlapping the two processes saves.
+  // The two git runs (config listing, commit scan) come from the installed hook script, which
+  // started them alongside Node (run.prefetched); otherwise they run here, synchronously:
+  // spawnSync needs no stream objects, so the warm path never loads Node's stream and net modules.
   const config = resolveRemoteConfig(parseConfigListing(configListing(CONFIG_PATTERN, run)), url);
   const { policy, problems } = parsePolicy(config.bitbucket);
   if (policy.enabled === false || (!input.force && policy.enabled !== true && !(await looksLikeOurs(config, loc, env)))) {
     return { skip: true };
   }
   const scan = Promise.resolve(policy.levels.identity !== 'off' ? scanPushedCommits(input.updates, input.remote, run) : undefined);
+  run.prefetched?.close(); // every prefetched answer is used by now
   const remote: CheckFacts['remote'] = { name: input.remote, url: stripPassword(url), baseUrl: loc.baseUrl };
   if (loc.projectKey !== undefined) remote.projectKey = loc.projectKey;
   if (loc.repoSlug !== undefined) remote.repoSlug = loc.repoSlug;

@@ -6,6 +6,7 @@
  * and lets the push go: a broken guard must not stop anyone's work.
  */
 import { parseBitbucketUrl } from '../bitbucket/url.js';
+import type { Prefetched } from '../git/prefetched.js';
 import type { GitRun } from '../git/repo.js';
 import { gatherFacts } from './gather.js';
 import { PREFIX, renderVerdict } from './render.js';
@@ -17,6 +18,8 @@ export interface HookIO {
   cwd?: string;
   now(): number;
   stderr(text: string): void;
+  /** git answers the hook script collected (see git/prefetched.ts). */
+  prefetched?: Prefetched;
 }
 
 export async function runPrePush(args: readonly string[], input: string, io: HookIO): Promise<number> {
@@ -33,7 +36,7 @@ export async function runPrePush(args: readonly string[], input: string, io: Hoo
     return 2;
   }
   if (parsed.updates.length === 0) return 0;
-  const run: GitRun = { env: io.env, ...(io.cwd !== undefined ? { cwd: io.cwd } : {}) };
+  const run: GitRun = { env: io.env, ...(io.cwd !== undefined ? { cwd: io.cwd } : {}), ...(io.prefetched ? { prefetched: io.prefetched } : {}) };
   try {
     const g = await gatherFacts({ remote, url, loc, updates: parsed.updates, env: io.env, run, now: io.now() });
     if (g.skip) return 0;

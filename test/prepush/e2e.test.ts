@@ -285,3 +285,107 @@ describe('pre-push guard against the emulator', () => {
     expect(r.stderr).not.toContain('git-credential-bitbucket');
   });
 });
+
+/**
+ * The installed hook script reads git's ref list itself and runs the config listing and the
+ * rev-list while Node starts (see hooks/pre-push and src/git/prefetched.ts). A `git` wrapper
+ * on PATH records which process started each git: the script, or Node.
+ */
+describe('the hook script runs the guard\'s git queries itself', () => {
+  const REAL_GIT = '/usr/bin/git';
+
+  async function withGitLog(): Promise<{ sb: Sandbox; work: string; log: string; url: string }> {
+    const { sb, work } = await setup(T.write);
+    const bin = path.join(sb.dir, 'gitlog-bin');
+    const log = path.join(sb.dir, 'git.log');
+    fs.mkdirSync(bin);
+    fs.writeFileSync(path.join(bin, 'git'), `#!/bin/sh\necho "$(cat /proc/$PPID/comm) $1" >> '${log}'\nexec ${REAL_GIT} "$@"\n`, { mode: 0o755 });
+    sb.env.PATH = `${bin}:${sb.env.PATH}`;
+    return { sb, work, log, url: repoUrl() };
+  }
+
+  /** git's pre-push stdin for pushing HEAD to main. */
+  async function pushLine(sb: Sandbox, work: string): Promise<string> {
+    const head = (await git(sb, ['rev-parse', 'HEAD'], work)).stdout.trim();
+    const remote = (await git(sb, ['rev-parse', 'origin/main'], work)).stdout.trim();
+    return `HEAD ${head} refs/heads/main ${remote}\n`;
+  }
+
+  async function runHookScript(sb: Sandbox, work: string, input: string) {
+    const script = path.join(work, '.git', 'hooks', 'pre-push');
+    const { execa } = await import('execa');
+    const out = await execa(script, ['origin', repoUrl()], { cwd: work, env: sb.env, extendEnv: false, input, reject: false });
+    outputs.push(String(out.stdout), String(out.stderr));
+    return { exitCode: out.exitCode ?? -1, stderr: String(out.stderr) };
+  }
+
+  /** git runs started by Node (the test's own git calls go before the log is cleared). */
+  const byNode = (log: string) => fs.readFileSync(log, 'utf8').split('\n').filter((l) => l.startsWith('node '));
+
+  it('on a warm cache Node starts no git at all, and finds what it finds on its own', async () => {
+    const { sb, work, log } = await withGitLog();
+    await commit(sb, work, 'by bob', 'bob@example.com');
+    const input = await pushLine(sb, work);
+    await runHookScript(sb, work, input); // fills the cache
+    fs.writeFileSync(log, '');
+    const viaScript = await runHookScript(sb, work, input);
+    const lines = fs.readFileSync(log, 'utf8').split('\n').filter(Boolean);
+    expect(lines).toEqual(expect.arrayContaining([expect.stringMatching(/ rev-list$/), expect.stringMatching(/ config$/)]));
+    expect(byNode(log)).toEqual([]);
+    expect(viaScript.stderr).toContain('warning: 1 commit to push is not authored and committed as alice@example.com');
+
+    fs.writeFileSync(log, '');
+    const direct = await runBin(sb, ['hook', 'pre-push', 'origin', repoUrl()], input, { cwd: work });
+    outputs.push(direct.stdout, direct.stderr);
+    expect(byNode(log).map((l) => l.split(' ')[1])).toEqual(['config', 'rev-list']);
+    expect(direct.stderr).toBe(viaScript.stderr);
+    expect(direct.exitCode).toBe(viaScript.exitCode);
+  });
+
+  it('answers for other arguments are not used: Node runs git itself and the verdict is the same', async () => {
+    const { sb, work, log } = await withGitLog();
+    await commit(sb, work, 'by bob again', 'bob@example.com');
+    const input = await pushLine(sb, work);
+    const direct = await runBin(sb, ['hook', 'pre-push', 'origin', repoUrl()], input, { cwd: work });
+    // an installed script from another version, whose rev-list differs from what Node would run
+    const script = path.join(work, '.git', 'hooks', 'pre-push');
+    fs.writeFileSync(script, fs.readFileSync(script, 'utf8').replace("'--format=%H%x00%ae%x00%ce%x00%s'", "'--format=%H%x00%ae%x00%ce%x00%s%x00'"));
+    fs.writeFileSync(log, '');
+    const r = await runHookScript(sb, work, input);
+    expect(byNode(log).map((l) => l.split(' ')[1])).toEqual(['rev-list']);
+    expect(r.stderr).toBe(direct.stderr);
+  });
+
+  it('unusual input goes to the guard whole: many refs, or a line that is not four fields', async () => {
+    const { sb, work } = await withGitLog();
+    await commit(sb, work, 'many refs', 'bob@example.com');
+    const line = await pushLine(sb, work);
+    const many = Array.from({ length: 70 }, (_, i) => line.replace('refs/heads/main', `refs/heads/b${i}`)).join('');
+    const direct = await runBin(sb, ['hook', 'pre-push', 'origin', repoUrl()], many, { cwd: work });
+    const r = await runHookScript(sb, work, many);
+    expect(r.stderr).toBe(direct.stderr);
+    expect(r.stderr).toContain('1 commit to push');
+    const bad = await runHookScript(sb, work, `${line}three fields only\n`);
+    expect(bad.exitCode).toBe(0);
+    expect(bad.stderr).toContain('pre-push input line 2: expected "<local-ref> <local-oid> <remote-ref> <remote-oid>"');
+    expect(bad.stderr).toContain('push not checked');
+  });
+
+  it('another credential helper asked through git credential fill inherits none of the script\'s pipes', async () => {
+    const { sb, work } = await withGitLog();
+    const fds = path.join(sb.dir, 'helper-fds');
+    const helper = path.join(sb.dir, 'other-helper.sh');
+    fs.writeFileSync(helper, `#!/bin/sh\nls -l /proc/$$/fd > '${fds}'\ncat >/dev/null\n[ "$1" = get ] && printf 'username=alice\\npassword=%s\\n' "$OTHER_TOKEN"\nexit 0\n`, { mode: 0o755 });
+    await git(sb, ['config', 'credential.helper', ''], work);
+    await git(sb, ['config', '--add', 'credential.helper', helper], work);
+    sb.env.OTHER_TOKEN = T.write;
+    // with the identity check off, the commit list is never read: it must be closed all the same
+    await git(sb, ['config', 'bitbucket.identity', 'off'], work);
+    await commit(sb, work, 'through another helper');
+    const r = await runHookScript(sb, work, await pushLine(sb, work));
+    expect(r.exitCode, r.stderr).toBe(0);
+    const seen = fs.readFileSync(fds, 'utf8');
+    expect(seen).toMatch(/ 0 -> pipe:/); // the listing works: git talks to the helper on a pipe
+    expect(seen).not.toMatch(/ [34] -> pipe:/);
+  });
+});

@@ -1,0 +1,84 @@
+/**
+ * git output collected for the pre-push guard by the installed hook script (hooks/pre-push)
+ * while Node was starting: the script reads git's ref list itself, starts the config listing
+ * and the `rev-list` of pushed commits at once, and hands each over on a pipe (fds 3 and 4).
+ *
+ * One pipe carries one git run: the arguments joined by spaces, a newline; git's stdout; a
+ * newline, the exit status, a newline. An answer is used only for a request with exactly the
+ * same arguments, and only when git succeeded (0, or 1: `git config` found nothing); anything
+ * else (another git version's argument list, an error whose message the guard wants, a pipe
+ * that is not a pipe) makes the guard run git itself. So the script saves time and never
+ * changes a result.
+ */
+import fs from 'node:fs';
+import type { GitResult } from './repo.js';
+
+export class Prefetched {
+  private readonly pending: number[];
+  private readonly answers = new Map<string, GitResult>();
+
+  /** `fds`: the pipes to read, in order; each is read to its end (only when needed) and closed. */
+  constructor(fds: readonly number[]) {
+    this.pending = fds.filter(isPipe);
+  }
+
+  /** The prefetched result of `git <args>`, once; undefined when there is none to use. */
+  take(args: readonly string[]): GitResult | undefined {
+    if (args.some((a) => a.includes(' ') || a.includes('\n'))) return undefined;
+    const key = args.join(' ');
+    while (!this.answers.has(key) && this.pending.length > 0) this.readNext();
+    const answer = this.answers.get(key);
+    this.answers.delete(key);
+    return answer && (answer.status === 0 || answer.status === 1) ? answer : undefined;
+  }
+
+  /**
+   * Closes the pipes not read yet (the commit list when the identity check is off): git
+   * writing into one stops at once instead of when Node exits, and no process started later
+   * can hold one open, which would keep the hook script waiting for its git.
+   */
+  close(): void {
+    for (const fd of this.pending.splice(0)) closeQuietly(fd);
+  }
+
+  private readNext(): void {
+    const fd = this.pending.shift() as number;
+    let text: string;
+    try {
+      text = fs.readFileSync(fd, 'utf8');
+    } catch {
+      return;
+    } finally {
+      closeQuietly(fd);
+    }
+    const parsed = parsePrefetched(text);
+    if (parsed) this.answers.set(parsed.key, parsed.result);
+  }
+}
+
+/** Pure: one pipe's text as (arguments key, result); undefined when it is not in the format. */
+export function parsePrefetched(text: string): { key: string; result: GitResult } | undefined {
+  const headerEnd = text.indexOf('\n');
+  if (headerEnd < 0 || !text.endsWith('\n')) return undefined;
+  const statusStart = text.lastIndexOf('\n', text.length - 2);
+  if (statusStart <= headerEnd) return undefined;
+  const status = text.slice(statusStart + 1, -1);
+  if (!/^\d{1,3}$/.test(status)) return undefined;
+  return { key: text.slice(0, headerEnd), result: { status: Number(status), stdout: text.slice(headerEnd + 1, statusStart), stderr: '' } };
+}
+
+function isPipe(fd: number): boolean {
+  try {
+    return fs.fstatSync(fd).isFIFO();
+  } catch {
+    return false;
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    // already closed
+  }
+}
