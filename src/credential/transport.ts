@@ -27,7 +27,7 @@ export function isCleartextRemote(req: CredentialRequest): boolean {
  */
 export async function httpAllowed(req: CredentialRequest, env: NodeJS.ProcessEnv): Promise<boolean> {
   if (env[ALLOW_HTTP_ENV] === '1' || env[ALLOW_HTTP_ENV] === 'true') return true;
-  const { execFileSync } = await import('node:child_process');
+  const { execFileSync } = process.getBuiltinModule('node:child_process');
   try {
     const url = `http://${req.host}/${req.path ?? ''}`;
     const v = execFileSync('git', ['config', '--type=bool', '--get-urlmatch', ALLOW_HTTP_KEY, url], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env });

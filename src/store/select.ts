@@ -57,7 +57,7 @@ function parseChoice(value: string, where: string): BackendChoice {
  * loaded here, on first use, so that `get` never loads it.
  */
 export async function readGitConfig(key: string): Promise<string | undefined> {
-  const { execFileSync } = await import('node:child_process');
+  const { execFileSync } = process.getBuiltinModule('node:child_process');
   try {
     return execFileSync('git', ['config', '--get', key], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || undefined;
   } catch {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { ensurePrivateDir } from './storefile.js';
 import { withLock } from './lock.js';
 import { storePaths } from './paths.js';
+import { loadEsm } from '../load-esm.js';
 
 export interface Settings {
   fileFallback?: { reason: string; at: number };
@@ -42,7 +43,7 @@ export async function recordFileFallback(dir: string, reason: string | undefined
 
 /** Read-modify-write of the settings file through conf (atomic replace, mode 0600). */
 export async function updateSettings(dir: string, fn: (s: Settings) => void): Promise<void> {
-  const { default: Conf } = await import('conf');
+  const { default: Conf } = await loadEsm<typeof import('conf')>('conf');
   ensurePrivateDir(dir);
   const conf = new Conf<Settings>({
     cwd: dir,

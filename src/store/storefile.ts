@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { StoreError, type Secrets, type StoredEntry } from './types.js';
+import { loadEsm } from '../load-esm.js';
 
 /** One entry as kept on disk; `secrets` only in the file store, never in the keyring index. */
 export type DiskEntry = StoredEntry & { secrets?: Secrets };
@@ -94,7 +95,7 @@ function validateEntry(e: unknown): string | undefined {
  * conf is loaded only here, so that `get` never pays for it.
  */
 export async function writeStoreFile(file: string, data: StoreFileData): Promise<void> {
-  const { default: Conf } = await import('conf');
+  const { default: Conf } = await loadEsm<typeof import('conf')>('conf');
   const dir = path.dirname(file);
   try {
     ensurePrivateDir(dir);
