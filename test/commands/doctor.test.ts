@@ -48,6 +48,20 @@ describe('doctor', () => {
     expect(findings.map((f) => f.id)).toEqual(expect.arrayContaining(['git', 'helper-chain', 'store', 'hook', 'server', 'token']));
   });
 
+  it('notes a hook script installed by another version, and hook install brings it up to date', async () => {
+    const repo = path.join(sb.dir, 'repo');
+    await runGit(sb, ['init', '-q', repo]);
+    expect((await runBin(sb, ['hook', 'install'], '', { cwd: repo })).exitCode).toBe(0);
+    const hook = path.join(repo, '.git', 'hooks', 'pre-push');
+    const current = fs.readFileSync(hook, 'utf8');
+    fs.writeFileSync(hook, current.replace(/^guard "\$@"$/m, 'guard "$@" # as an older version wrote it'));
+    const outdated = async () => (JSON.parse((await runBin(sb, ['doctor', emu.baseUrl, '--json'], '', { cwd: repo })).stdout).findings as Finding[]).find((f) => f.id === 'hook-outdated');
+    expect(await outdated()).toMatchObject({ level: 'info', fix: 'git credential-bitbucket hook install' });
+    expect((await runBin(sb, ['hook', 'install'], '', { cwd: repo })).stderr).toContain('Pre-push guard updated');
+    expect(fs.readFileSync(hook, 'utf8')).toBe(current);
+    expect(await outdated()).toBeUndefined();
+  });
+
   it('detects a later plaintext store helper (e.g. repo-local credential.helper=store)', async () => {
     await runBin(sb, ['setup', emu.baseUrl]);
     await runBin(sb, ['login', emu.baseUrl, '--token-stdin'], `${tok('alice-write')}\n`);
