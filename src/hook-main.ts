@@ -18,14 +18,13 @@ try {
   // no stdin (run by hand): nothing to push
 }
 
-// `hook pre-push --prefetched -- <remote> <url>`: the installed hook script ran the config
-// listing and the commit scan while Node started and passes their output on fds 3 and 4.
-let args = process.argv.slice(4);
-let prefetched: Prefetched | undefined;
-if (args[0] === '--prefetched' && args[1] === '--') {
-  args = args.slice(2);
-  prefetched = new Prefetched([3, 4]);
-}
+// The installed hook script ran the config listing and the commit scan while Node started and
+// passes their output on fds 3 and 4, saying so in the environment (not in the arguments: a
+// version of this program that does not know it must still check the push, the slow way).
+const PREFETCHED_ENV = 'GIT_CREDENTIAL_BITBUCKET_PREFETCHED';
+const prefetched = process.env[PREFETCHED_ENV] === '3,4' ? new Prefetched([3, 4]) : undefined;
+delete process.env[PREFETCHED_ENV];
+const args = process.argv.slice(4);
 
 runPrePush(args, input, {
   env: process.env,

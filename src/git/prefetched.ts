@@ -5,7 +5,7 @@
  *
  * One pipe carries one git run: the arguments joined by spaces, a newline; git's stdout; a
  * newline, the exit status, a newline. An answer is used only for a request with exactly the
- * same arguments, and only when git succeeded (0, or 1: `git config` found nothing); anything
+ * same arguments, and only when git succeeded (0, or 1 from `git config`: nothing found); anything
  * else (another git version's argument list, an error whose message the guard wants, a pipe
  * that is not a pipe) makes the guard run git itself. So the script saves time and never
  * changes a result.
@@ -29,13 +29,14 @@ export class Prefetched {
     while (!this.answers.has(key) && this.pending.length > 0) this.readNext();
     const answer = this.answers.get(key);
     this.answers.delete(key);
-    return answer && (answer.status === 0 || answer.status === 1) ? answer : undefined;
+    // 1 is success for `git config --get-regexp` only (nothing matched)
+    return answer && (answer.status === 0 || (answer.status === 1 && args[0] === 'config')) ? answer : undefined;
   }
 
   /**
-   * Closes the pipes not read yet (the commit list when the identity check is off): git
-   * writing into one stops at once instead of when Node exits, and no process started later
-   * can hold one open, which would keep the hook script waiting for its git.
+   * Closes the pipes not read yet (the commit list when the identity check is off), so that no
+   * process started later holds one open. (The hook script does not wait for a git whose answer
+   * goes unread: it stops at its next write once the guard is done.)
    */
   close(): void {
     for (const fd of this.pending.splice(0)) closeQuietly(fd);

@@ -371,6 +371,24 @@ describe('the hook script runs the guard\'s git queries itself', () => {
     expect(bad.stderr).toContain('push not checked');
   });
 
+  it('does not wait for a commit list the guard has no use for (identity check off)', async () => {
+    const { sb, work } = await withGitLog();
+    // a rev-list that never ends until the test ends it
+    const bin = path.join(sb.dir, 'slow-bin');
+    const pidFile = path.join(sb.dir, 'rev-list.pid');
+    fs.mkdirSync(bin);
+    fs.writeFileSync(path.join(bin, 'git'), `#!/bin/sh\nif [ "$1" = rev-list ]; then echo $$ > '${pidFile}'; exec sleep 600; fi\nexec ${REAL_GIT} "$@"\n`, { mode: 0o755 });
+    await git(sb, ['config', 'bitbucket.identity', 'off'], work);
+    await commit(sb, work, 'identity not checked');
+    const input = await pushLine(sb, work);
+    sb.env.PATH = `${bin}:${sb.env.PATH}`;
+    const r = await runHookScript(sb, work, input);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+    expect(() => process.kill(pid, 0)).not.toThrow(); // still "walking": the script did not wait for it
+    process.kill(pid, 'SIGTERM');
+  });
+
   it('another credential helper asked through git credential fill inherits none of the script\'s pipes', async () => {
     const { sb, work } = await withGitLog();
     const fds = path.join(sb.dir, 'helper-fds');

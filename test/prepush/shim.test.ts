@@ -47,6 +47,20 @@ describe('the pre-push shim', () => {
     expect(r.stderr).toContain(`the pre-push check could not run (exit ${code}); push not checked`);
   });
 
+  it('calls the program with git\'s arguments only; the head start is announced in the environment', async () => {
+    // a program that does not know about the head start must still get a plain `hook pre-push <remote> <url>`
+    const seen = path.join(sb.dir, 'seen');
+    const fake = path.join(sb.dir, 'fake-program.sh');
+    fs.writeFileSync(fake, `#!/bin/sh\n{ echo "args: $*"; echo "env: $GIT_CREDENTIAL_BITBUCKET_PREFETCHED"; head -n 1 <&3; } > '${seen}'\ncat >/dev/null\n`, { mode: 0o755 });
+    fs.writeFileSync(hook, fs.readFileSync(hook, 'utf8').replace(/^GCB_NODE=.*$/m, "GCB_NODE='/bin/sh'").replace(/^GCB_BIN=.*$/m, `GCB_BIN='${fake}'`));
+    const url = 'https://bitbucket.invalid/scm/prj/app.git';
+    const line = `refs/heads/main ${'1'.repeat(40)} refs/heads/main ${'0'.repeat(40)}\n`;
+    const { execa } = await import('execa');
+    const r = await execa(hook, ['origin', url], { cwd: work, env: sb.env, extendEnv: false, input: line, reject: false });
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    expect(fs.readFileSync(seen, 'utf8')).toBe(`args: hook pre-push origin ${url}\nenv: 3,4\nconfig -z --get-regexp ^(bitbucket|credential|http)\\.\n`);
+  });
+
   it('lets the push through when the program is gone entirely', async () => {
     const text = fs.readFileSync(hook, 'utf8').replace(/^GCB_NODE=.*$/m, "GCB_NODE='/nonexistent/node'").replace(/^GCB_BIN=.*$/m, "GCB_BIN='/nonexistent/bin.js'");
     fs.writeFileSync(hook, text);
