@@ -9,29 +9,58 @@ const nodeModule = require('node:module');
 
 const [op, sub] = process.argv.slice(2);
 const cache = codeCacheDir(process.env);
-// Node 22.1+ keeps compiled code itself; point it at our private directory, not the shared tmp.
-if (nodeModule.enableCompileCache) nodeModule.enableCompileCache(...(cache ? [cache] : []));
+// Node 22.1+ keeps compiled code itself: in our private directory, never the shared tmp.
+if (nodeModule.enableCompileCache && cache && ensurePrivateDir(cache)) nodeModule.enableCompileCache(cache);
 if (op === 'get' || op === 'store' || op === 'erase') runHot('helper.cjs');
 else if (op === 'hook' && sub === 'pre-push') runHot('hook.cjs');
 else import('../dist/cli.mjs');
 
 /**
- * `$XDG_CACHE_HOME/git-credential-bitbucket/code` (else under $GIT_CREDENTIAL_BITBUCKET_DIR,
- * else ~/.cache): the user's own directory, 0700, never a shared one. Compiled code read from
- * a place another user can write would run as this user.
+ * `$XDG_CACHE_HOME/git-credential-bitbucket/code`, else `cache/code` under
+ * $GIT_CREDENTIAL_BITBUCKET_DIR, else `~/.cache/git-credential-bitbucket/code`; relative paths
+ * are ignored (the XDG spec says so, and the hook runs in many working directories).
  */
 function codeCacheDir(env) {
-  const base = env.XDG_CACHE_HOME || (env.GIT_CREDENTIAL_BITBUCKET_DIR ? path.join(env.GIT_CREDENTIAL_BITBUCKET_DIR, 'cache') : env.HOME && path.join(env.HOME, '.cache'));
-  return base && path.isAbsolute(base) ? path.join(base, 'git-credential-bitbucket', 'code') : undefined;
+  const abs = (p) => (p && path.isAbsolute(p) ? p : undefined);
+  if (abs(env.XDG_CACHE_HOME)) return path.join(env.XDG_CACHE_HOME, 'git-credential-bitbucket', 'code');
+  if (abs(env.GIT_CREDENTIAL_BITBUCKET_DIR)) return path.join(env.GIT_CREDENTIAL_BITBUCKET_DIR, 'cache', 'code');
+  if (abs(env.HOME)) return path.join(env.HOME, '.cache', 'git-credential-bitbucket', 'code');
+  return undefined;
+}
+
+/**
+ * True when `dir` is a directory of this user that nobody else can write to. Compiled code read
+ * from (or written to) a place another user controls would run as this user.
+ */
+function isPrivateDir(dir) {
+  try {
+    const st = fs.lstatSync(dir);
+    return st.isDirectory() && (!process.getuid || st.uid === process.getuid()) && (st.mode & 0o022) === 0;
+  } catch {
+    return false;
+  }
+}
+
+function ensurePrivateDir(dir) {
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch {
+    return false;
+  }
+  return isPrivateDir(dir);
 }
 
 /**
  * Runs a CommonJS bundle. On Node 20 (no module.enableCompileCache) it is compiled through
  * vm.Script with V8's code cache: the first run writes, at exit, the code compiled while it
- * ran; later runs skip most parsing and compiling (about half of the hook's own time). The
- * cache file is named after the bundle's size, mtime and inode and the Node version, so a
- * rebuilt bundle or another Node never gets stale code (V8 itself checks only the source
- * length). The build makes sure such a bundle has no import() of its own (see below).
+ * ran; later runs skip most parsing and compiling (about half of the hook's own time).
+ * - The file name carries the bundle's size, mtime, ctime and inode and the Node version: a
+ *   rebuilt or reinstalled bundle never gets code compiled for another one (V8 itself checks
+ *   only the source length, and would run the stale code).
+ * - The data is stored behind a checksum: V8 checks only the cache's header, and damaged
+ *   code crashes Node, on every run, before a new cache could be written.
+ * - Only a directory of this user that no one else can write is used (see isPrivateDir).
+ * The build makes sure such a bundle has no import() of its own (see below).
  */
 function runHot(name) {
   const file = path.join(__dirname, '..', 'dist', name);
@@ -39,28 +68,18 @@ function runHot(name) {
     require(file);
     return;
   }
-  const vm = require('node:vm');
   let fn;
-  let cacheFile;
   try {
+    const vm = require('node:vm');
     const st = fs.statSync(file);
-    cacheFile = path.join(cache, `${name}-${st.size}-${Math.trunc(st.mtimeMs)}-${st.ino}-${process.version}-${process.arch}.v8`);
-    let cachedData;
-    try {
-      const fd = fs.openSync(cacheFile, 'r');
-      try {
-        if (!process.getuid || fs.fstatSync(fd).uid === process.getuid()) cachedData = fs.readFileSync(fd);
-      } finally {
-        fs.closeSync(fd);
-      }
-    } catch {
-      // no cache yet
-    }
+    const suffix = `-${process.version}-${process.arch}.v8`;
+    const cacheFile = path.join(cache, `${name}-${st.size}-${Math.trunc(st.mtimeMs)}-${Math.trunc(st.ctimeMs)}-${st.ino}${suffix}`);
+    const cachedData = isPrivateDir(cache) ? readCache(cacheFile) : undefined;
     const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${fs.readFileSync(file, 'utf8')}\n})`, {
       filename: file,
       cachedData,
     });
-    if (cachedData === undefined || script.cachedDataRejected) process.once('exit', () => writeCache(cacheFile, script));
+    if (cachedData === undefined || script.cachedDataRejected) process.once('exit', () => writeCache(cacheFile, `${name}-`, suffix, script));
     fn = script.runInThisContext();
   } catch {
     require(file);
@@ -72,17 +91,58 @@ function runHot(name) {
   fn.call(mod.exports, mod.exports, nodeModule.createRequire(file), mod, file, path.dirname(file));
 }
 
-/** Writes the cache (atomically) and drops those of older builds of the same bundle. */
-function writeCache(file, script) {
+/** FNV-1a over 32-bit words: enough to tell a damaged file (not meant against tampering). */
+function checksum(buf) {
+  const aligned = buf.byteOffset % 4 === 0 ? buf : Buffer.from(buf);
+  const words = new Int32Array(aligned.buffer, aligned.byteOffset, aligned.length >> 2);
+  let h = -2128831035;
+  for (let i = 0; i < words.length; i++) h = Math.imul(h ^ words[i], 16777619);
+  for (let i = words.length * 4; i < aligned.length; i++) h = Math.imul(h ^ aligned[i], 16777619);
+  return h >>> 0;
+}
+
+/** The cached data when the file is ours and intact (4-byte checksum, then V8's data). */
+function readCache(file) {
+  let buf;
   try {
-    const dir = path.dirname(file);
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
-    fs.renameSync(tmp, file);
-    const prefix = `${path.basename(file).split('-')[0]}-`;
-    for (const old of fs.readdirSync(dir)) if (old.startsWith(prefix) && old.endsWith('.v8') && old !== path.basename(file)) fs.rmSync(path.join(dir, old), { force: true });
+    const fd = fs.openSync(file, 'r');
+    try {
+      if (process.getuid && fs.fstatSync(fd).uid !== process.getuid()) return undefined;
+      buf = fs.readFileSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
   } catch {
-    // a cache that cannot be written only costs time
+    return undefined; // no cache yet
+  }
+  if (buf.length < 8) return undefined;
+  const data = buf.subarray(4);
+  return buf.readUInt32LE(0) === checksum(data) ? data : undefined;
+}
+
+/**
+ * Writes the cache through a new temporary file (O_EXCL: never through a link someone placed
+ * there) renamed over the old one, and drops older builds' caches of the same bundle for this
+ * Node (other Node versions in use keep theirs) and temporary files left by killed runs.
+ */
+function writeCache(file, prefix, suffix, script) {
+  const dir = path.dirname(file);
+  if (!ensurePrivateDir(dir)) return;
+  const tmp = `${file}.${process.pid}.${process.hrtime.bigint()}.tmp`;
+  try {
+    const data = script.createCachedData();
+    const head = Buffer.alloc(4);
+    head.writeUInt32LE(checksum(data));
+    fs.writeFileSync(tmp, Buffer.concat([head, data]), { mode: 0o600, flag: 'wx' });
+    fs.renameSync(tmp, file);
+    const now = Date.now();
+    for (const old of fs.readdirSync(dir)) {
+      const p = path.join(dir, old);
+      const stale = old !== path.basename(file) && old.startsWith(prefix) && old.endsWith(suffix);
+      const leftover = old.endsWith('.tmp') && now - fs.statSync(p).mtimeMs > 60_000;
+      if (stale || leftover) fs.rmSync(p, { force: true });
+    }
+  } catch {
+    fs.rmSync(tmp, { force: true }); // a cache that cannot be written only costs time
   }
 }

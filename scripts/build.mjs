@@ -96,8 +96,11 @@ await build({ ...hot, entryPoints: ['src/prepush/server.ts'], outfile: 'dist/hoo
 // The launcher compiles hot bundles through vm.Script, where import() does not work on Node 20:
 // the only one allowed is loadEsm's (src/load-esm.ts), which the launcher serves.
 for (const name of ['helper.cjs', 'hook.cjs', 'hook-net.cjs']) {
-  const n = (await readFile(new URL(`../dist/${name}`, import.meta.url), 'utf8')).match(/\bimport\(/g)?.length ?? 0;
-  if (n > 1) throw new Error(`dist/${name}: ${n} import() calls; hot bundles may only import through src/load-esm.ts`);
+  const text = await readFile(new URL(`../dist/${name}`, import.meta.url), 'utf8');
+  const n = text.match(/\bimport\(/g)?.length ?? 0;
+  if (n > 1 || (n === 1 && !text.includes('Symbol.for("git-credential-bitbucket.import")'))) {
+    throw new Error(`dist/${name}: ${n} import() call(s); hot bundles may only import through src/load-esm.ts`);
+  }
 }
 
 await build({ ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.mjs', format: 'esm' });

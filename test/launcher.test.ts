@@ -34,7 +34,7 @@ describe.runIf(vmCache)('the code cache (Node 20: vm.Script cachedData)', () => 
   it('is written on the first run, 0600 in a 0700 directory, and then reused as it is', async () => {
     expect((await answer()).password).toBe(SECRET);
     const [name] = helperCaches();
-    expect(name).toMatch(new RegExp(`^helper\\.cjs-\\d+-\\d+-\\d+-${process.version.replace(/\./g, '\\.')}-${process.arch}\\.v8$`));
+    expect(name).toMatch(new RegExp(`^helper\\.cjs-\\d+-\\d+-\\d+-\\d+-${process.version.replace(/\./g, '\\.')}-${process.arch}\\.v8$`));
     const file = path.join(codeDir, name!);
     expect(fs.statSync(codeDir).mode & 0o777).toBe(0o700);
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
@@ -45,12 +45,46 @@ describe.runIf(vmCache)('the code cache (Node 20: vm.Script cachedData)', () => 
     expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
   });
 
-  it('a damaged cache is rejected by V8 and written again; the answer is unchanged', async () => {
+  it('a damaged cache is not used and is written again; the answer is unchanged', async () => {
     await answer();
     const file = path.join(codeDir, helperCaches()[0]!);
     fs.writeFileSync(file, Buffer.alloc(4096, 0x5a));
     expect((await answer()).password).toBe(SECRET);
     expect(fs.readFileSync(file).equals(Buffer.alloc(4096, 0x5a))).toBe(false);
+  });
+
+  it('damage inside the compiled code (V8 checks only its header) is caught by the checksum, not by a crash', async () => {
+    await answer();
+    const file = path.join(codeDir, helperCaches()[0]!);
+    const good = fs.readFileSync(file);
+    for (const at of [200, 2000, Math.floor(good.length / 2), good.length - 100]) {
+      const bad = Buffer.from(good);
+      for (let i = 0; i < 16; i++) bad[at + i] = bad[at + i]! ^ 0xa5;
+      fs.writeFileSync(file, bad);
+      expect((await answer()).password, `bytes flipped at ${at}`).toBe(SECRET);
+      expect(fs.readFileSync(file).equals(bad)).toBe(false);
+    }
+  });
+
+  it('a directory others can write to is not used at all', async () => {
+    fs.rmSync(codeDir, { recursive: true, force: true });
+    fs.mkdirSync(codeDir, { recursive: true, mode: 0o700 });
+    fs.chmodSync(codeDir, 0o777);
+    expect((await answer()).password).toBe(SECRET);
+    expect(helperCaches()).toEqual([]);
+  });
+
+  it('keeps the caches of other Node versions; drops temporary files left by killed runs', async () => {
+    fs.rmSync(codeDir, { recursive: true, force: true });
+    fs.mkdirSync(codeDir, { recursive: true, mode: 0o700 });
+    const other = path.join(codeDir, 'helper.cjs-1-1-1-1-v0.0.0-x64.v8');
+    const leftover = path.join(codeDir, 'helper.cjs-1-1-1-1-v0.0.0-x64.v8.123.456.tmp');
+    fs.writeFileSync(other, 'other node');
+    fs.writeFileSync(leftover, 'killed');
+    fs.utimesSync(leftover, new Date(Date.now() - 3_600_000), new Date(Date.now() - 3_600_000));
+    await answer();
+    expect(fs.existsSync(other)).toBe(true);
+    expect(fs.existsSync(leftover)).toBe(false);
   });
 
   it.runIf(process.getuid?.() === 0)('a cache owned by another user is not read, and is replaced by one of our own', async () => {
@@ -64,7 +98,7 @@ describe.runIf(vmCache)('the code cache (Node 20: vm.Script cachedData)', () => 
   it('a cache of an older build is dropped when the new one is written', async () => {
     fs.rmSync(codeDir, { recursive: true, force: true });
     fs.mkdirSync(codeDir, { recursive: true, mode: 0o700 });
-    const stale = path.join(codeDir, 'helper.cjs-1-1-1-v0.0.0-x64.v8');
+    const stale = path.join(codeDir, `helper.cjs-1-1-1-1-${process.version}-${process.arch}.v8`);
     fs.writeFileSync(stale, 'old');
     await answer();
     expect(fs.existsSync(stale)).toBe(false);
