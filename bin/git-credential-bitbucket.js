@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 'use strict';
 // Launcher: loads a built bundle, nothing else. git runs get/store/erase on every HTTPS
-// operation and the pre-push hook on every push, so those go to small CommonJS bundles, run
-// with their compiled code kept between runs; every other command goes to the full CLI.
+// operation and the pre-push hook on every push, so those go to small CommonJS bundles (the
+// hook's with its compiled code kept between runs); every other command goes to the full CLI.
 const fs = require('node:fs');
 const path = require('node:path');
 const nodeModule = require('node:module');
@@ -11,7 +11,8 @@ const [op, sub] = process.argv.slice(2);
 const cache = codeCacheDir(process.env);
 // Node 22.1+ keeps compiled code itself: in our private directory, never the shared tmp.
 if (nodeModule.enableCompileCache && cache && ensurePrivateDir(cache)) nodeModule.enableCompileCache(cache);
-if (op === 'get' || op === 'store' || op === 'erase') runHot('helper.cjs');
+// The helper's bundle is small enough that the cache's own reading costs more than it saves.
+if (op === 'get' || op === 'store' || op === 'erase') require('../dist/helper.cjs');
 else if (op === 'hook' && sub === 'pre-push') runHot('hook.cjs');
 else import('../dist/cli.mjs');
 
@@ -53,12 +54,15 @@ function ensurePrivateDir(dir) {
 /**
  * Runs a CommonJS bundle. On Node 20 (no module.enableCompileCache) it is compiled through
  * vm.Script with V8's code cache: the first run writes, at exit, the code compiled while it
- * ran; later runs skip most parsing and compiling (about half of the hook's own time).
+ * ran; later runs skip most parsing and compiling (2-4 ms of the hook's ~9 ms of own work).
  * - The file name carries the bundle's size, mtime, ctime and inode and the Node version: a
  *   rebuilt or reinstalled bundle never gets code compiled for another one (V8 itself checks
  *   only the source length, and would run the stale code).
- * - The data is stored behind a checksum: V8 checks only the cache's header, and damaged
- *   code crashes Node, on every run, before a new cache could be written.
+ * - A cache in use is moved aside and put back only by a run that exits normally. V8 checks
+ *   only a cache's header, and damaged code crashes Node; such a cache is then gone, and the
+ *   next run compiles afresh and writes a new one, instead of crashing on every run. (Files
+ *   are written whole under a new name and renamed into place, so a half-written one is
+ *   never read.)
  * - Only a directory of this user that no one else can write is used (see isPrivateDir).
  * The build makes sure such a bundle has no import() of its own (see below).
  */
@@ -74,12 +78,25 @@ function runHot(name) {
     const st = fs.statSync(file);
     const suffix = `-${process.version}-${process.arch}.v8`;
     const cacheFile = path.join(cache, `${name}-${st.size}-${Math.trunc(st.mtimeMs)}-${Math.trunc(st.ctimeMs)}-${st.ino}${suffix}`);
-    const cachedData = isPrivateDir(cache) ? readCache(cacheFile) : undefined;
+    const taken = isPrivateDir(cache) ? takeCache(cacheFile) : undefined;
     const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${fs.readFileSync(file, 'utf8')}\n})`, {
       filename: file,
-      cachedData,
+      cachedData: taken?.data,
     });
-    if (cachedData === undefined || script.cachedDataRejected) process.once('exit', () => writeCache(cacheFile, `${name}-`, suffix, script));
+    if (taken && !script.cachedDataRejected) {
+      process.once('exit', () => {
+        try {
+          fs.renameSync(taken.aside, cacheFile);
+        } catch {
+          // cleaned up by a concurrent run: the next run writes a new one
+        }
+      });
+    } else {
+      process.once('exit', () => {
+        if (taken) fs.rmSync(taken.aside, { force: true });
+        writeCache(cacheFile, `${name}-`, suffix, script);
+      });
+    }
     fn = script.runInThisContext();
   } catch {
     require(file);
@@ -91,56 +108,54 @@ function runHot(name) {
   fn.call(mod.exports, mod.exports, nodeModule.createRequire(file), mod, file, path.dirname(file));
 }
 
-/** FNV-1a over 32-bit words: enough to tell a damaged file (not meant against tampering). */
-function checksum(buf) {
-  const aligned = buf.byteOffset % 4 === 0 ? buf : Buffer.from(buf);
-  const words = new Int32Array(aligned.buffer, aligned.byteOffset, aligned.length >> 2);
-  let h = -2128831035;
-  for (let i = 0; i < words.length; i++) h = Math.imul(h ^ words[i], 16777619);
-  for (let i = words.length * 4; i < aligned.length; i++) h = Math.imul(h ^ aligned[i], 16777619);
-  return h >>> 0;
-}
-
-/** The cached data when the file is ours and intact (4-byte checksum, then V8's data). */
-function readCache(file) {
-  let buf;
+/** Moves the cache aside for this run and reads it; undefined when there is none of ours. */
+function takeCache(file) {
+  const aside = `${file}.${process.pid}.inuse`;
   try {
-    const fd = fs.openSync(file, 'r');
+    fs.renameSync(file, aside);
+  } catch {
+    return undefined; // no cache yet (or another run has it right now)
+  }
+  try {
+    const fd = fs.openSync(aside, 'r');
     try {
-      if (process.getuid && fs.fstatSync(fd).uid !== process.getuid()) return undefined;
-      buf = fs.readFileSync(fd);
+      if (!process.getuid || fs.fstatSync(fd).uid === process.getuid()) return { data: fs.readFileSync(fd), aside };
     } finally {
       fs.closeSync(fd);
     }
   } catch {
-    return undefined; // no cache yet
+    // unreadable: written anew at exit
   }
-  if (buf.length < 8) return undefined;
-  const data = buf.subarray(4);
-  return buf.readUInt32LE(0) === checksum(data) ? data : undefined;
+  fs.rmSync(aside, { force: true });
+  return undefined;
+}
+
+function isRunning(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === 'EPERM';
+  }
 }
 
 /**
  * Writes the cache through a new temporary file (O_EXCL: never through a link someone placed
  * there) renamed over the old one, and drops older builds' caches of the same bundle for this
- * Node (other Node versions in use keep theirs) and temporary files left by killed runs.
+ * Node (other Node versions in use keep theirs) and files left by runs that were killed or
+ * crashed.
  */
 function writeCache(file, prefix, suffix, script) {
   const dir = path.dirname(file);
   if (!ensurePrivateDir(dir)) return;
   const tmp = `${file}.${process.pid}.${process.hrtime.bigint()}.tmp`;
   try {
-    const data = script.createCachedData();
-    const head = Buffer.alloc(4);
-    head.writeUInt32LE(checksum(data));
-    fs.writeFileSync(tmp, Buffer.concat([head, data]), { mode: 0o600, flag: 'wx' });
+    fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o600, flag: 'wx' });
     fs.renameSync(tmp, file);
-    const now = Date.now();
     for (const old of fs.readdirSync(dir)) {
-      const p = path.join(dir, old);
       const stale = old !== path.basename(file) && old.startsWith(prefix) && old.endsWith(suffix);
-      const leftover = old.endsWith('.tmp') && now - fs.statSync(p).mtimeMs > 60_000;
-      if (stale || leftover) fs.rmSync(p, { force: true });
+      const owner = /\.v8\.(\d+)\.(?:\d+\.tmp|inuse)$/.exec(old)?.[1];
+      if (stale || (owner !== undefined && !isRunning(Number(owner)))) fs.rmSync(path.join(dir, old), { force: true });
     }
   } catch {
     fs.rmSync(tmp, { force: true }); // a cache that cannot be written only costs time
