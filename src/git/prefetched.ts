@@ -22,15 +22,19 @@ export class Prefetched {
     this.pending = fds.filter(isPipe);
   }
 
-  /** The prefetched result of `git <args>`, once; undefined when there is none to use. */
+  /**
+   * The prefetched result of `git <args>`, once. Undefined when there is none to use: the
+   * caller runs git itself then, so the pipes not read yet are closed first.
+   */
   take(args: readonly string[]): GitResult | undefined {
-    if (args.some((a) => a.includes(' ') || a.includes('\n'))) return undefined;
-    const key = args.join(' ');
-    while (!this.answers.has(key) && this.pending.length > 0) this.readNext();
-    const answer = this.answers.get(key);
-    this.answers.delete(key);
+    const key = args.some((a) => a.includes(' ') || a.includes('\n')) ? undefined : args.join(' ');
+    while (key !== undefined && !this.answers.has(key) && this.pending.length > 0) this.readNext();
+    const answer = key === undefined ? undefined : this.answers.get(key);
+    if (key !== undefined) this.answers.delete(key);
     // 1 is success for `git config --get-regexp` only (nothing matched)
-    return answer && (answer.status === 0 || (answer.status === 1 && args[0] === 'config')) ? answer : undefined;
+    if (answer && (answer.status === 0 || (answer.status === 1 && args[0] === 'config'))) return answer;
+    this.close();
+    return undefined;
   }
 
   /**

@@ -31,7 +31,6 @@ export interface GitResult {
 export function gitSync(args: readonly string[], run: GitRun = {}, input?: string): GitResult {
   const early = input === undefined ? run.prefetched?.take(args) : undefined;
   if (early) return early;
-  run.prefetched?.close();
   const r = childProcess().spawnSync('git', args, {
     cwd: run.cwd,
     env: run.env ?? process.env,
@@ -80,7 +79,6 @@ export function revListSync(
   args.push(opts.remote !== undefined ? `--remotes=${opts.remote}` : '--remotes');
   const early = run.prefetched?.take(args);
   if (early) return early;
-  run.prefetched?.close();
   const r = childProcess().spawnSync('git', args, {
     cwd: run.cwd,
     env: { ...(run.env ?? process.env), GIT_FLUSH: '0' },

@@ -65,9 +65,12 @@ describe('Prefetched', () => {
     expect(p.take(['rev-list', '--not', '--remotes'])).toEqual({ status: 0, stdout: 'sha\0a\0c\0s\n', stderr: '' });
   });
 
-  it('does not use a failed run: the caller runs git itself and gets its error message', () => {
-    const p = new Prefetched([pipeOf('rev-list x\n\n128\n')]);
-    expect(p.take(['rev-list', 'x'])).toBeUndefined();
+  it('does not use a failed run: the caller runs git itself (and gets its error message); unread pipes are closed first', () => {
+    const unread = pipeOf('rev-list x\n\n0\n');
+    const p = new Prefetched([pipeOf('config y\n\n128\n'), unread]);
+    expect(p.take(['config', 'y'])).toBeUndefined();
+    expect(isOpen(unread)).toBe(false);
+    expect(new Prefetched([pipeOf('rev-list x\n\n1\n')]).take(['rev-list', 'x'])).toBeUndefined(); // 1 is success for config only
   });
 
   it('reads a pipe only when asked, and close() closes the unread ones', () => {
