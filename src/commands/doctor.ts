@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { introspectToken } from '../bitbucket/identify.js';
 import { httpSettingsFor } from '../git/config.js';
-import { CHAINED_NAME, CONFIG_HOOK_NAME, hooksDir, isOurHook, readTemplate, supportsConfigHooks } from '../git/hooks.js';
+import { CHAINED_NAME, CONFIG_HOOK_NAME, hooksDir, isOurHook, readTemplate, renderHook, supportsConfigHooks } from '../git/hooks.js';
 import { configListing, gitVersion } from '../git/repo.js';
 import { remotePushUrl } from '../git/repository.js';
 import { parseConfigListing } from '../prepush/urlmatch.js';
@@ -131,16 +131,12 @@ function hookFindings(io: CommandIO, entries: ReturnType<typeof parseConfigListi
   if (!isOurHook(text)) return [{ id: 'hook', level: 'warn', title: `${file} is another tool's pre-push hook; the guard is not installed`, fix: 'git credential-bitbucket hook install (it chains the existing hook)' }];
   const chained = fs.existsSync(path.join(dir, CHAINED_NAME));
   const out: Finding[] = [{ id: 'hook', level: 'ok', title: `the pre-push guard is installed in ${dir}${chained ? ` (and runs the previous hook, ${CHAINED_NAME})` : ''}` }];
-  if (!sameScript(text, readTemplate())) {
+  // the same script apart from the program paths hook install fills in
+  const unfilled = { node: '', bin: '' };
+  if (renderHook(text, unfilled) !== renderHook(readTemplate(), unfilled)) {
     out.push({ id: 'hook-outdated', level: 'info', title: 'the installed hook script is from another version of this tool (it works, but may be slower)', fix: 'git credential-bitbucket hook install' });
   }
   return out;
-}
-
-/** The same hook script apart from the program paths filled in at install. */
-function sameScript(a: string, b: string): boolean {
-  const body = (t: string) => t.replace(/^GCB_(NODE|BIN)=.*$/gm, '');
-  return body(a) === body(b);
 }
 
 async function serverFindings(url: string, io: CommandIO, timeout: number): Promise<Finding[]> {
