@@ -29,7 +29,11 @@ export function cleanupAll() {
   }
 }
 process.on('exit', cleanupAll);
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => { cleanupAll(); process.exit(130); });
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'])
+  process.on(sig, () => {
+    cleanupAll();
+    process.exit(130);
+  });
 
 /** A temp directory removed at the end of the bench. */
 export function tempDir(prefix) {
@@ -52,7 +56,8 @@ export function useCleanEnv(on) {
  */
 export function baseEnv() {
   if (cleanEnv) return { PATH: process.env.PATH };
-  const drop = /^(GIT_|XDG_|DBUS_|GNOME_KEYRING|SSH_AUTH_SOCK$|HOME$|NODE_OPTIONS$|NODE_DEBUG$|NODE_V8_COVERAGE$|http_proxy$|https_proxy$|HTTP_PROXY$|HTTPS_PROXY$|ALL_PROXY$|all_proxy$)/;
+  const drop =
+    /^(GIT_|XDG_|DBUS_|GNOME_KEYRING|SSH_AUTH_SOCK$|HOME$|NODE_OPTIONS$|NODE_DEBUG$|NODE_V8_COVERAGE$|http_proxy$|https_proxy$|HTTP_PROXY$|HTTPS_PROXY$|ALL_PROXY$|all_proxy$)/;
   return Object.fromEntries(Object.entries(process.env).filter(([k]) => !drop.test(k)));
 }
 
@@ -77,16 +82,29 @@ export function makeHome(prefix = 'gcb-bench-', extra = {}) {
     NO_COLOR: '1',
     ...extra,
   };
-  fs.writeFileSync(env.GIT_CONFIG_GLOBAL, '[init]\n\tdefaultBranch = main\n[user]\n\tname = Alice Example\n\temail = alice@example.com\n[advice]\n\tdetachedHead = false\n');
+  fs.writeFileSync(
+    env.GIT_CONFIG_GLOBAL,
+    '[init]\n\tdefaultBranch = main\n[user]\n\tname = Alice Example\n\temail = alice@example.com\n[advice]\n\tdetachedHead = false\n',
+  );
   return { dir, env };
 }
 
 /** Runs a command to completion; throws (with redacted output) unless it exits 0. */
 export function run(cmd, args, { env, cwd, input, timeout = 120_000 } = {}) {
-  const r = spawnSync(cmd, args, { env, cwd, input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], timeout, maxBuffer: 256 * 1024 * 1024 });
+  const r = spawnSync(cmd, args, {
+    env,
+    cwd,
+    input,
+    encoding: 'utf8',
+    stdio: ['pipe', 'pipe', 'pipe'],
+    timeout,
+    maxBuffer: 256 * 1024 * 1024,
+  });
   if (r.status !== 0) {
     const why = r.error ? r.error.message : `exit ${r.status}${r.signal ? ` (${r.signal})` : ''}`;
-    throw new Error(`${path.basename(cmd)} ${args.map((a) => redact(a)).join(' ')} failed: ${why}\n${redact(`${r.stdout}${r.stderr}`).trim().split('\n').slice(-6).join('\n')}`);
+    throw new Error(
+      `${path.basename(cmd)} ${args.map((a) => redact(a)).join(' ')} failed: ${why}\n${redact(`${r.stdout}${r.stderr}`).trim().split('\n').slice(-6).join('\n')}`,
+    );
   }
   return r;
 }
@@ -97,9 +115,19 @@ export const tool = (args, opts) => run(process.execPath, [BIN, ...args], opts);
 /** Wall time of one run of a command, in ms; throws unless it exits 0. */
 export function timeOnce({ cmd, args, env, cwd, input = '', check }) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { env, cwd, input, stdio: ['pipe', 'pipe', 'pipe'], timeout: 60_000, maxBuffer: 256 * 1024 * 1024 });
+  const r = spawnSync(cmd, args, {
+    env,
+    cwd,
+    input,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    timeout: 60_000,
+    maxBuffer: 256 * 1024 * 1024,
+  });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.status !== 0) throw new Error(`${path.basename(cmd)} ${args.map((a) => redact(a)).join(' ')} failed (${r.error?.message ?? `exit ${r.status}`}): ${redact(`${r.stdout}${r.stderr}`).trim()}`);
+  if (r.status !== 0)
+    throw new Error(
+      `${path.basename(cmd)} ${args.map((a) => redact(a)).join(' ')} failed (${r.error?.message ?? `exit ${r.status}`}): ${redact(`${r.stdout}${r.stderr}`).trim()}`,
+    );
   check?.(String(r.stdout), String(r.stderr));
   return ms;
 }
@@ -129,12 +157,21 @@ function quantile(sorted, q) {
 
 export function stats(xs) {
   const s = [...xs].sort((a, b) => a - b);
-  return { n: s.length, median: quantile(s, 0.5), p25: quantile(s, 0.25), p75: quantile(s, 0.75), min: s[0], max: s[s.length - 1], samples: xs };
+  return {
+    n: s.length,
+    median: quantile(s, 0.5),
+    p25: quantile(s, 0.25),
+    p75: quantile(s, 0.75),
+    min: s[0],
+    max: s[s.length - 1],
+    samples: xs,
+  };
 }
 
 export const ms = (x) => `${x.toFixed(1)} ms`;
 /** `median ms (IQR p25–p75, n)`: the spread shown next to every figure. */
-export const spread = (st) => `${ms(st.median)}  (IQR ${st.p25.toFixed(1)}–${st.p75.toFixed(1)}, min ${st.min.toFixed(1)}, n=${st.n})`;
+export const spread = (st) =>
+  `${ms(st.median)}  (IQR ${st.p25.toFixed(1)}–${st.p75.toFixed(1)}, min ${st.min.toFixed(1)}, n=${st.n})`;
 
 /**
  * Starts the Bitbucket emulator CLI (dist/emulator.mjs) on 127.0.0.1 with the demo fixture;
@@ -146,7 +183,9 @@ export async function startEmulator({ latency } = {}) {
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (d) => { if (stderr.length < 4000) stderr += d; });
+  child.stderr.on('data', (d) => {
+    if (stderr.length < 4000) stderr += d;
+  });
   let stopped = false;
   const stop = () => {
     if (stopped) return;
@@ -156,8 +195,14 @@ export async function startEmulator({ latency } = {}) {
   cleanups.push(stop);
   const line = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the emulator did not start within 20 s')), 20_000);
-    readline.createInterface({ input: child.stdout }).once('line', (l) => { clearTimeout(timer); resolve(l); });
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`the emulator exited (${code}): ${redact(stderr).trim()}`)); });
+    readline.createInterface({ input: child.stdout }).once('line', (l) => {
+      clearTimeout(timer);
+      resolve(l);
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the emulator exited (${code}): ${redact(stderr).trim()}`));
+    });
   });
   const { baseUrl } = JSON.parse(line);
   if (!/^http:\/\/127\.0\.0\.1:\d+\//.test(baseUrl)) throw new Error(`unexpected emulator address ${baseUrl}`);
@@ -209,7 +254,9 @@ function admin(method, url) {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (d) => (body += d));
-      res.on('end', () => (res.statusCode < 300 ? resolve(body) : reject(new Error(`${method} ${url}: HTTP ${res.statusCode}`))));
+      res.on('end', () =>
+        res.statusCode < 300 ? resolve(body) : reject(new Error(`${method} ${url}: HTTP ${res.statusCode}`)),
+      );
     });
     req.on('timeout', () => req.destroy(new Error(`${method} ${url}: no answer`)));
     req.on('error', reject);

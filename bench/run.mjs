@@ -16,10 +16,31 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import {
-  BIN, baseEnv, cleanupAll, commit, git, interleave, makeHome, ms, redact, root, run, spread, startEmulator, tempDir, timeOnce, token, tool, useCleanEnv, userWithGuard,
+  BIN,
+  baseEnv,
+  cleanupAll,
+  commit,
+  git,
+  interleave,
+  makeHome,
+  ms,
+  redact,
+  root,
+  run,
+  spread,
+  startEmulator,
+  tempDir,
+  timeOnce,
+  token,
+  tool,
+  useCleanEnv,
+  userWithGuard,
 } from './lib.mjs';
 
-const argValue = (name) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : undefined; };
+const argValue = (name) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
 const RUNS = Number(argValue('--runs') ?? 30);
 const ONLY = new Set((argValue('--only') ?? 'get,hook,cold,scan,push').split(','));
 const CLEAN = process.argv.includes('--clean-env');
@@ -36,17 +57,23 @@ const STORE = 'protocol=https\nhost=bench.invalid\nusername=bench\npassword=benc
 /** Phase 1 in a child: a private D-Bus session with its own unlocked GNOME keyring. */
 if (process.argv.includes('--keyring-phase')) {
   const { env } = makeHome('gcb-bench-kr-home-', {
-    DBUS_SESSION_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR, GIT_CREDENTIAL_BITBUCKET_STORE: 'keyring',
+    DBUS_SESSION_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS,
+    XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR,
+    GIT_CREDENTIAL_BITBUCKET_STORE: 'keyring',
   });
   prepareGet(env);
-  const m = await interleave({ keyring: { cmd: NODE, args: [BIN, 'get'], input: REQUEST, env }, bare: { ...BARE, env } }, RUNS);
+  const m = await interleave(
+    { keyring: { cmd: NODE, args: [BIN, 'get'], input: REQUEST, env }, bare: { ...BARE, env } },
+    RUNS,
+  );
   process.stdout.write(JSON.stringify(m));
   process.exit(0);
 }
 
 function prepareGet(env) {
   tool(['store'], { env, input: STORE });
-  if (!tool(['get'], { env, input: REQUEST }).stdout.includes('password=')) throw new Error(`the ${env.GIT_CREDENTIAL_BITBUCKET_STORE} store did not answer`);
+  if (!tool(['get'], { env, input: REQUEST }).stdout.includes('password='))
+    throw new Error(`the ${env.GIT_CREDENTIAL_BITBUCKET_STORE} store did not answer`);
 }
 
 const table = []; // [what, median, ratio, target, met]
@@ -59,20 +86,37 @@ async function benchGet() {
   prepareGet(env);
   const credFile = path.join(dir, 'git-credentials');
   run('git', ['credential-store', '--file', credFile, 'store'], { env, input: STORE });
-  const m = await interleave({
-    bare: { ...BARE, env },
-    file: { cmd: NODE, args: [BIN, 'get'], input: REQUEST, env },
-    gitStore: { cmd: 'git', args: ['credential-store', '--file', credFile, 'get'], input: REQUEST, env },
-  }, RUNS);
+  const m = await interleave(
+    {
+      bare: { ...BARE, env },
+      file: { cmd: NODE, args: [BIN, 'get'], input: REQUEST, env },
+      gitStore: { cmd: 'git', args: ['credential-store', '--file', credFile, 'get'], input: REQUEST, env },
+    },
+    RUNS,
+  );
   say(`   bare node -e ''            ${spread(m.bare)}`);
   say(`   git credential-store get   ${spread(m.gitStore)}`);
   say(`   get, file backend          ${spread(m.file)}`);
   const rFile = m.file.median / m.bare.median;
-  table.push(['bare node -e \'\'', ms(m.bare.median), '1.00x', '', '']);
-  table.push(['get, file backend', ms(m.file.median), `${rFile.toFixed(2)}x node start (+${(m.file.median - m.bare.median).toFixed(1)} ms)`, '<= 1.10x', yes(rFile <= 1.10)]);
-  table.push(['  (git credential-store get)', ms(m.gitStore.median), `${(m.gitStore.median / m.bare.median).toFixed(2)}x node start`, '', '']);
+  table.push(["bare node -e ''", ms(m.bare.median), '1.00x', '', '']);
+  table.push([
+    'get, file backend',
+    ms(m.file.median),
+    `${rFile.toFixed(2)}x node start (+${(m.file.median - m.bare.median).toFixed(1)} ms)`,
+    '<= 1.10x',
+    yes(rFile <= 1.1),
+  ]);
+  table.push([
+    '  (git credential-store get)',
+    ms(m.gitStore.median),
+    `${(m.gitStore.median / m.bare.median).toFixed(2)}x node start`,
+    '',
+    '',
+  ]);
 
-  const haveKeyring = spawnSync('sh', ['-c', 'command -v dbus-run-session && command -v gnome-keyring-daemon'], { stdio: 'ignore' }).status === 0;
+  const haveKeyring =
+    spawnSync('sh', ['-c', 'command -v dbus-run-session && command -v gnome-keyring-daemon'], { stdio: 'ignore' })
+      .status === 0;
   if (!haveKeyring) {
     say('   get, OS keyring            skipped: dbus-run-session or gnome-keyring-daemon not installed');
     table.push(['get, OS keyring', 'skipped', '', '<= 1.25x', 'n/a']);
@@ -80,9 +124,19 @@ async function benchGet() {
   }
   const kdir = tempDir('gcb-bench-kr-');
   fs.mkdirSync(path.join(kdir, 'run'), { mode: 0o700 });
-  const kenv = { ...baseEnv(), HOME: kdir, XDG_DATA_HOME: path.join(kdir, 'data'), XDG_RUNTIME_DIR: path.join(kdir, 'run'), LANG: 'C' };
+  const kenv = {
+    ...baseEnv(),
+    HOME: kdir,
+    XDG_DATA_HOME: path.join(kdir, 'data'),
+    XDG_RUNTIME_DIR: path.join(kdir, 'run'),
+    LANG: 'C',
+  };
   const script = `printf 'bench' | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec "${NODE}" "${fileURLToPath(import.meta.url)}" --keyring-phase --runs ${RUNS}${CLEAN ? ' --clean-env' : ''}`;
-  const r = spawnSync('dbus-run-session', ['--', 'sh', '-c', script], { env: kenv, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync('dbus-run-session', ['--', 'sh', '-c', script], {
+    env: kenv,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   if (r.status !== 0) {
     say(`   get, OS keyring            failed: ${redact(r.stderr).trim().split('\n').pop()}`);
     table.push(['get, OS keyring', 'failed', '', '<= 1.25x', 'n/a']);
@@ -92,15 +146,30 @@ async function benchGet() {
   say(`   bare node (keyring session) ${spread(k.bare)}`);
   say(`   get, OS keyring            ${spread(k.keyring)}`);
   const rKey = k.keyring.median / k.bare.median;
-  table.push(['get, OS keyring', ms(k.keyring.median), `${rKey.toFixed(2)}x node start (+${(k.keyring.median - k.bare.median).toFixed(1)} ms)`, '<= 1.25x', yes(rKey <= 1.25)]);
+  table.push([
+    'get, OS keyring',
+    ms(k.keyring.median),
+    `${rKey.toFixed(2)}x node start (+${(k.keyring.median - k.bare.median).toFixed(1)} ms)`,
+    '<= 1.25x',
+    yes(rKey <= 1.25),
+  ]);
 }
 
 /** git's pre-push stdin for one branch update. */
 const pushLine = (localOid, remoteRef, remoteOid) => `refs/heads/main ${localOid} ${remoteRef} ${remoteOid}\n`;
 const ZERO = '0'.repeat(40);
 // The hook as git runs it: the installed script (which starts the git queries and Node at once).
-const hookCase = (u, input, check) => ({ cmd: path.join(u.work, '.git', 'hooks', 'pre-push'), args: ['origin', u.url], input, env: u.env, cwd: u.work, check });
-const silent = (_out, err) => { if (err.trim()) throw new Error(`the hook printed: ${redact(err).trim()}`); };
+const hookCase = (u, input, check) => ({
+  cmd: path.join(u.work, '.git', 'hooks', 'pre-push'),
+  args: ['origin', u.url],
+  input,
+  env: u.env,
+  cwd: u.work,
+  check,
+});
+const silent = (_out, err) => {
+  if (err.trim()) throw new Error(`the hook printed: ${redact(err).trim()}`);
+};
 const cacheDir = (u) => path.join(u.env.XDG_CACHE_HOME, 'git-credential-bitbucket', 'prepush');
 
 async function benchWarmHook(emu, u) {
@@ -110,7 +179,8 @@ async function benchWarmHook(emu, u) {
   await emu.takeLog();
   timeOnce(hookCase(u, input, silent)); // the cold run that fills the cache
   const cold = (await emu.takeLog()).filter((e) => e.path.includes('/rest/')).length;
-  if (!fs.readdirSync(cacheDir(u)).some((f) => f.endsWith('.json'))) throw new Error('the cold hook run left no cache entry');
+  if (!fs.readdirSync(cacheDir(u)).some((f) => f.endsWith('.json')))
+    throw new Error('the cold hook run left no cache entry');
   const m = await interleave({ bare: { ...BARE, env: u.env }, hook: hookCase(u, input, silent) }, RUNS);
   const warmRequests = (await emu.takeLog()).length;
   say(`   bare node -e ''            ${spread(m.bare)}`);
@@ -119,7 +189,13 @@ async function benchWarmHook(emu, u) {
   say(`   requests to the server: cold run ${cold}, all ${RUNS + 1} warm runs ${warmRequests}`);
   if (warmRequests !== 0) throw new Error('the warm hook runs asked the server: the cache was not used');
   const r = m.hook.median / m.bare.median;
-  table.push(['hook pre-push, warm cache', ms(m.hook.median), `${r.toFixed(2)}x node start (+${(m.hook.median - m.bare.median).toFixed(1)} ms)`, '<= 1.15x', yes(r <= 1.15)]);
+  table.push([
+    'hook pre-push, warm cache',
+    ms(m.hook.median),
+    `${r.toFixed(2)}x node start (+${(m.hook.median - m.bare.median).toFixed(1)} ms)`,
+    '<= 1.15x',
+    yes(r <= 1.15),
+  ]);
   return m.bare;
 }
 
@@ -140,10 +216,18 @@ async function benchColdHook() {
   await emu.takeLog();
   const perRun = [];
   const runs = Math.max(5, Math.round(RUNS / 2));
-  const m = await interleave({
-    cold: { ...hookCase(u, input, silent), prep: () => fs.rmSync(cacheDir(u), { recursive: true, force: true }) },
-    warm: { ...hookCase(u, input, silent), prep: async () => { perRun.push(await emu.takeLog()); } },
-  }, runs);
+  const m = await interleave(
+    {
+      cold: { ...hookCase(u, input, silent), prep: () => fs.rmSync(cacheDir(u), { recursive: true, force: true }) },
+      warm: {
+        ...hookCase(u, input, silent),
+        prep: async () => {
+          perRun.push(await emu.takeLog());
+        },
+      },
+    },
+    runs,
+  );
   emu.stop();
   const rest = perRun.map((l) => l.filter((e) => e.path.includes('/rest/')));
   const requests = Math.max(...rest.map((l) => l.length));
@@ -152,9 +236,17 @@ async function benchColdHook() {
   say(`   hook pre-push (warm)       ${spread(m.warm)}`);
   say(`   hook pre-push (cold)       ${spread(m.cold)}`);
   say(`   cold - warm                ${ms(diff)} = ${(diff / LATENCY).toFixed(2)} round trips of ${LATENCY} ms`);
-  say(`   requests per cold run: ${requests}, issued in ${wavesMax} wave(s) (requests less than ${LATENCY / 2} ms apart share a round trip)`);
+  say(
+    `   requests per cold run: ${requests}, issued in ${wavesMax} wave(s) (requests less than ${LATENCY / 2} ms apart share a round trip)`,
+  );
   const rt = diff / LATENCY;
-  table.push([`hook, cold cache (+${LATENCY} ms/request): cold - warm`, ms(diff), `${rt.toFixed(2)} round trips, ${wavesMax} wave(s)`, '1 round trip', yes(wavesMax <= 1 && rt < 2)]);
+  table.push([
+    `hook, cold cache (+${LATENCY} ms/request): cold - warm`,
+    ms(diff),
+    `${rt.toFixed(2)} round trips, ${wavesMax} wave(s)`,
+    '1 round trip',
+    yes(wavesMax <= 1 && rt < 2),
+  ]);
 }
 
 /** A git fast-import stream of `n` linear commits by a few authors (empty trees: rev-list never reads them). */
@@ -165,7 +257,9 @@ function fastImportStream(n) {
     const a = emails[i % 4];
     const c = emails[(i >> 3) % 4];
     const msg = `Change number ${i}\n`;
-    out.push(`commit refs/heads/main\nmark :${i}\nauthor Dev ${i % 4} <${a}> ${1_700_000_000 + i} +0000\ncommitter Dev ${(i >> 3) % 4} <${c}> ${1_700_000_000 + i} +0000\ndata ${msg.length}\n${msg}${i > 1 ? `from :${i - 1}\n` : ''}\n`);
+    out.push(
+      `commit refs/heads/main\nmark :${i}\nauthor Dev ${i % 4} <${a}> ${1_700_000_000 + i} +0000\ncommitter Dev ${(i >> 3) % 4} <${c}> ${1_700_000_000 + i} +0000\ndata ${msg.length}\n${msg}${i > 1 ? `from :${i - 1}\n` : ''}\n`,
+    );
   }
   return out.join('');
 }
@@ -179,7 +273,11 @@ function timeGitStream(args, cwd, env) {
     child.stdout.on('data', () => {});
     child.stderr.on('data', () => {});
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(Number(process.hrtime.bigint() - t0) / 1e6) : reject(new Error(`git ${args[0]} exit ${code}`))));
+    child.on('close', (code) =>
+      code === 0
+        ? resolve(Number(process.hrtime.bigint() - t0) / 1e6)
+        : reject(new Error(`git ${args[0]} exit ${code}`)),
+    );
   });
 }
 
@@ -192,36 +290,84 @@ async function benchScan(u) {
   git(['remote', 'add', 'origin', u.url], { env: u.env, cwd: big });
   tool(['hook', 'install'], { env: u.env, cwd: big });
   const tip = git(['rev-parse', 'refs/heads/main'], { env: u.env, cwd: big });
-  say(`   repository built with git fast-import in ${((Date.now() - t0) / 1000).toFixed(1)} s (4 author/committer addresses, no commit-graph)`);
+  say(
+    `   repository built with git fast-import in ${((Date.now() - t0) / 1000).toFixed(1)} s (4 author/committer addresses, no commit-graph)`,
+  );
 
   // The scan the hook runs, from src/prepush/identity.ts bundled on its own (same code as in dist/hook.cjs).
   const { build } = await import('esbuild');
   const out = path.join(tempDir('gcb-bench-scan-'), 'identity.cjs');
-  await build({ entryPoints: [path.join(root, 'src/prepush/identity.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20.19', outfile: out, logLevel: 'warning' });
+  await build({
+    entryPoints: [path.join(root, 'src/prepush/identity.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20.19',
+    outfile: out,
+    logLevel: 'warning',
+  });
   const { scanPushedCommits } = createRequire(import.meta.url)(out);
   const updates = [{ localRef: 'refs/heads/main', localOid: tip, remoteRef: 'refs/heads/big', isDelete: false }];
   const opts = { cwd: big, env: u.env };
   const probe = await scanPushedCommits(updates, 'origin', opts);
-  if (probe?.total !== SCAN_COMMITS) throw new Error(`the scan counted ${probe?.total ?? JSON.stringify(probe)} commits, not ${SCAN_COMMITS}`);
+  if (probe?.total !== SCAN_COMMITS)
+    throw new Error(`the scan counted ${probe?.total ?? JSON.stringify(probe)} commits, not ${SCAN_COMMITS}`);
   const range = ['--ignore-missing', tip, '--not', '--remotes=origin'];
   const runs = Math.max(5, Math.round(RUNS / 4));
-  const m = await interleave({
-    scan: { fn: async () => { const t = process.hrtime.bigint(); await scanPushedCommits(updates, 'origin', opts); return Number(process.hrtime.bigint() - t) / 1e6; } },
-    revList: { fn: () => timeGitStream(['rev-list', ...range], big, u.env) },
-    count: { fn: () => timeGitStream(['rev-list', '--count', ...range], big, u.env) },
-  }, runs);
+  const m = await interleave(
+    {
+      scan: {
+        fn: async () => {
+          const t = process.hrtime.bigint();
+          await scanPushedCommits(updates, 'origin', opts);
+          return Number(process.hrtime.bigint() - t) / 1e6;
+        },
+      },
+      revList: { fn: () => timeGitStream(['rev-list', ...range], big, u.env) },
+      count: { fn: () => timeGitStream(['rev-list', '--count', ...range], big, u.env) },
+    },
+    runs,
+  );
   // And the whole hook on that push as git runs it (the installed script: its rev-list feeds the
   // same collector through a pipe; node start, config, store, cache, verdict), for scale.
   const input = pushLine(tip, 'refs/heads/big', ZERO);
-  const hook = await interleave({ hook: { ...hookCase({ ...u, work: big }, input, (_o, err) => { if (!/\d+ commits to push/.test(err)) throw new Error(`unexpected hook output: ${redact(err)}`); }) } }, Math.max(3, Math.round(RUNS / 10)), { warmup: 0 });
+  const hook = await interleave(
+    {
+      hook: {
+        ...hookCase({ ...u, work: big }, input, (_o, err) => {
+          if (!/\d+ commits to push/.test(err)) throw new Error(`unexpected hook output: ${redact(err)}`);
+        }),
+      },
+    },
+    Math.max(3, Math.round(RUNS / 10)),
+    { warmup: 0 },
+  );
   say(`   git rev-list --count       ${spread(m.count)}`);
   say(`   git rev-list               ${spread(m.revList)}`);
   say(`   identity scan (in-process) ${spread(m.scan)}`);
   say(`   whole hook on this push    ${spread(hook.hook)}`);
   const r = m.scan.median / m.revList.median;
-  table.push([`identity scan, ${SCAN_COMMITS / 1000}k commits`, ms(m.scan.median), `${r.toFixed(2)}x git rev-list`, '<= 1.5x', yes(r <= 1.5)]);
-  table.push(['  (git rev-list --count, same range)', ms(m.count.median), `${(m.count.median / m.revList.median).toFixed(2)}x git rev-list`, '', '']);
-  table.push(['  (whole hook, same push)', ms(hook.hook.median), `${(hook.hook.median / m.revList.median).toFixed(2)}x git rev-list`, '', '']);
+  table.push([
+    `identity scan, ${SCAN_COMMITS / 1000}k commits`,
+    ms(m.scan.median),
+    `${r.toFixed(2)}x git rev-list`,
+    '<= 1.5x',
+    yes(r <= 1.5),
+  ]);
+  table.push([
+    '  (git rev-list --count, same range)',
+    ms(m.count.median),
+    `${(m.count.median / m.revList.median).toFixed(2)}x git rev-list`,
+    '',
+    '',
+  ]);
+  table.push([
+    '  (whole hook, same push)',
+    ms(hook.hook.median),
+    `${(hook.hook.median / m.revList.median).toFixed(2)}x git rev-list`,
+    '',
+    '',
+  ]);
 }
 
 async function benchPush(emu, u) {
@@ -231,53 +377,95 @@ async function benchPush(emu, u) {
   const credFile = path.join(s.dir, 'git-credentials');
   git(['config', '--global', 'credential.helper', `store --file=${credFile}`], { env: s.env });
   const host = new URL(emu.baseUrl).host;
-  run('git', ['credential-store', '--file', credFile, 'store'], { env: s.env, input: `protocol=http\nhost=${host}\nusername=alice\npassword=${token('alice-write')}\n\n` });
+  run('git', ['credential-store', '--file', credFile, 'store'], {
+    env: s.env,
+    input: `protocol=http\nhost=${host}\nusername=alice\npassword=${token('alice-write')}\n\n`,
+  });
   s.work = path.join(s.dir, 'work');
   git(['clone', '-q', u.url, s.work], { env: s.env, cwd: s.dir });
-  if (fs.existsSync(path.join(s.work, '.git', 'hooks', 'pre-push'))) throw new Error('the credential-store clone has a pre-push hook');
-  if (!fs.existsSync(path.join(u.work, '.git', 'hooks', 'pre-push'))) throw new Error('the guarded clone has no pre-push hook');
-  const quiet = (_o, err) => { if (/git-credential-bitbucket|blocked/.test(err)) throw new Error(`the push printed: ${redact(err).trim()}`); };
+  if (fs.existsSync(path.join(s.work, '.git', 'hooks', 'pre-push')))
+    throw new Error('the credential-store clone has a pre-push hook');
+  if (!fs.existsSync(path.join(u.work, '.git', 'hooks', 'pre-push')))
+    throw new Error('the guarded clone has no pre-push hook');
+  const quiet = (_o, err) => {
+    if (/git-credential-bitbucket|blocked/.test(err)) throw new Error(`the push printed: ${redact(err).trim()}`);
+  };
   const pushCase = (who, branch, n) => ({
-    cmd: 'git', args: ['push', '-q', 'origin', `HEAD:refs/heads/${branch}`], env: who.env, cwd: who.work, check: quiet,
+    cmd: 'git',
+    args: ['push', '-q', 'origin', `HEAD:refs/heads/${branch}`],
+    env: who.env,
+    cwd: who.work,
+    check: quiet,
     prep: (i) => commit(who.work, who.env, `${branch} ${n}${i}`),
   });
   await emu.takeLog();
   const runs = Math.max(5, Math.round(RUNS / 2));
-  const m = await interleave({
-    bare: { ...BARE, env: u.env },
-    ours: pushCase(u, 'bench-guarded', 'a'),
-    store: pushCase(s, 'bench-store', 'b'),
-  }, runs);
+  const m = await interleave(
+    {
+      bare: { ...BARE, env: u.env },
+      ours: pushCase(u, 'bench-guarded', 'a'),
+      store: pushCase(s, 'bench-store', 'b'),
+    },
+    runs,
+  );
   const log = await emu.takeLog();
   const rest = log.filter((e) => e.path.includes('/rest/')).length;
   const unauthorized = log.filter((e) => e.status === 401).length;
   say(`   bare node -e ''            ${spread(m.bare)}`);
   say(`   push, credential-store     ${spread(m.store)}`);
   say(`   push, helper + guard       ${spread(m.ours)}`);
-  say(`   REST requests during the ${2 * (runs + 1)} pushes: ${rest} (the guard answered from its cache); 401 challenges: ${unauthorized} (one per push, both kinds)`);
+  say(
+    `   REST requests during the ${2 * (runs + 1)} pushes: ${rest} (the guard answered from its cache); 401 challenges: ${unauthorized} (one per push, both kinds)`,
+  );
   const diff = m.ours.median - m.store.median;
   const r = diff / m.bare.median;
-  say(`   overhead                   ${ms(diff)} = ${r.toFixed(2)} node starts (git runs the helper twice, get and store, plus the hook)`);
-  table.push(['whole push: helper + guard - credential-store', ms(diff), `${r.toFixed(2)}x node start`, '<= 3.3x', yes(r <= 3.3)]);
+  say(
+    `   overhead                   ${ms(diff)} = ${r.toFixed(2)} node starts (git runs the helper twice, get and store, plus the hook)`,
+  );
+  table.push([
+    'whole push: helper + guard - credential-store',
+    ms(diff),
+    `${r.toFixed(2)}x node start`,
+    '<= 3.3x',
+    yes(r <= 3.3),
+  ]);
 }
 
 let failed = false;
 try {
-  say(`Benchmarks: node ${process.version}, ${spawnSync('git', ['--version'], { encoding: 'utf8' }).stdout.trim()}, ${os.cpus().length} CPUs, ${RUNS} runs per figure unless noted; medians, interleaved runs.`);
-  const startUp = ['NODE_EXTRA_CA_CERTS', 'NODE_OPTIONS', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'OPENSSL_CONF'].filter((k) => baseEnv()[k] !== undefined);
-  say(CLEAN
-    ? 'Environment: --clean-env, children get PATH only (plus the throwaway HOME).'
-    : `Environment: the caller's, minus git/XDG/D-Bus/proxy variables${startUp.length ? `; kept, and slowing every node start alike: ${startUp.join(', ')} (compare --clean-env)` : ''}.`);
+  say(
+    `Benchmarks: node ${process.version}, ${spawnSync('git', ['--version'], { encoding: 'utf8' }).stdout.trim()}, ${os.cpus().length} CPUs, ${RUNS} runs per figure unless noted; medians, interleaved runs.`,
+  );
+  const startUp = ['NODE_EXTRA_CA_CERTS', 'NODE_OPTIONS', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'OPENSSL_CONF'].filter(
+    (k) => baseEnv()[k] !== undefined,
+  );
+  say(
+    CLEAN
+      ? 'Environment: --clean-env, children get PATH only (plus the throwaway HOME).'
+      : `Environment: the caller's, minus git/XDG/D-Bus/proxy variables${startUp.length ? `; kept, and slowing every node start alike: ${startUp.join(', ')} (compare --clean-env)` : ''}.`,
+  );
   say();
-  if (ONLY.has('get')) { await benchGet(); say(); }
+  if (ONLY.has('get')) {
+    await benchGet();
+    say();
+  }
   if (ONLY.has('hook') || ONLY.has('scan') || ONLY.has('push')) {
     const emu = await startEmulator();
     const u = userWithGuard(emu.baseUrl, 'gcb-bench-user-');
     await benchWarmHook(emu, u);
     say();
-    if (ONLY.has('cold')) { await benchColdHook(); say(); }
-    if (ONLY.has('scan')) { await benchScan(u); say(); }
-    if (ONLY.has('push')) { await benchPush(emu, u); say(); }
+    if (ONLY.has('cold')) {
+      await benchColdHook();
+      say();
+    }
+    if (ONLY.has('scan')) {
+      await benchScan(u);
+      say();
+    }
+    if (ONLY.has('push')) {
+      await benchPush(emu, u);
+      say();
+    }
     emu.stop();
   } else if (ONLY.has('cold')) {
     await benchColdHook();
@@ -290,8 +478,14 @@ try {
   cleanupAll();
 }
 
-const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...[['what', 'median', 'ratio', 'target', 'met?'], ...table].map((r) => String(r[i]).length)));
-const line = (r) => r.map((c, i) => String(c).padEnd(widths[i])).join(' | ').trimEnd();
+const widths = [0, 1, 2, 3, 4].map((i) =>
+  Math.max(...[['what', 'median', 'ratio', 'target', 'met?'], ...table].map((r) => String(r[i]).length)),
+);
+const line = (r) =>
+  r
+    .map((c, i) => String(c).padEnd(widths[i]))
+    .join(' | ')
+    .trimEnd();
 say(line(['what', 'median', 'ratio', 'target', 'met?']));
 say(widths.map((w) => '-'.repeat(w)).join('-|-'));
 for (const r of table) say(line(r));

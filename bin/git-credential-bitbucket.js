@@ -77,12 +77,18 @@ function runHot(name) {
     const vm = require('node:vm');
     const st = fs.statSync(file);
     const suffix = `-${process.version}-${process.arch}.v8`;
-    const cacheFile = path.join(cache, `${name}-${st.size}-${Math.trunc(st.mtimeMs)}-${Math.trunc(st.ctimeMs)}-${st.ino}${suffix}`);
+    const cacheFile = path.join(
+      cache,
+      `${name}-${st.size}-${Math.trunc(st.mtimeMs)}-${Math.trunc(st.ctimeMs)}-${st.ino}${suffix}`,
+    );
     const taken = isPrivateDir(cache) ? takeCache(cacheFile) : undefined;
-    const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${fs.readFileSync(file, 'utf8')}\n})`, {
-      filename: file,
-      cachedData: taken?.data,
-    });
+    const script = new vm.Script(
+      `(function (exports, require, module, __filename, __dirname) {${fs.readFileSync(file, 'utf8')}\n})`,
+      {
+        filename: file,
+        cachedData: taken?.data,
+      },
+    );
     if (taken && !script.cachedDataRejected) {
       process.once('exit', () => {
         try {

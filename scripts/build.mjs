@@ -52,13 +52,25 @@ function builtinsWithoutInterop() {
         if (args.kind !== 'import-statement') return undefined;
         const names = importedNames(await readFile(args.importer, 'utf8'), args.path);
         if (!names) return undefined; // a namespace import: esbuild's own interop
-        return { path: `${args.path}?${names.join(',')}`, namespace: 'builtin', sideEffects: false, pluginData: { id: args.path, names } };
+        return {
+          path: `${args.path}?${names.join(',')}`,
+          namespace: 'builtin',
+          sideEffects: false,
+          pluginData: { id: args.path, names },
+        };
       });
       b.onLoad({ filter: /.*/, namespace: 'builtin' }, ({ pluginData: { id, names } }) => {
         const m = load(id);
         const missing = names.filter((n) => m[n] === undefined);
         if (missing.length) return { errors: [{ text: `${id} has no export ${missing.join(', ')}` }] };
-        return { contents: [`const m = require(${JSON.stringify(id)});`, 'export default m;', ...names.map((n) => `export const ${n} = m.${n};`)].join('\n'), loader: 'js' };
+        return {
+          contents: [
+            `const m = require(${JSON.stringify(id)});`,
+            'export default m;',
+            ...names.map((n) => `export const ${n} = m.${n};`),
+          ].join('\n'),
+          loader: 'js',
+        };
       });
     },
   };
@@ -73,7 +85,10 @@ function importedNames(source, id) {
     if (m[2].includes('*')) return undefined;
     const braces = /\{([^}]*)\}/.exec(m[2]);
     for (const spec of braces ? braces[1].split(',') : []) {
-      const name = spec.trim().split(/\s+as\s+/)[0].trim();
+      const name = spec
+        .trim()
+        .split(/\s+as\s+/)[0]
+        .trim();
       if (name && !name.startsWith('type ')) names.add(name);
     }
   }
@@ -85,13 +100,22 @@ const hookNetwork = {
   name: 'hook-network-apart',
   setup(b) {
     b.onResolve({ filter: /^\.\/server\.js$/ }, (args) =>
-      args.importer.endsWith(`prepush${path.sep}gather.ts`) ? { path: 'hook-net', namespace: 'hook-net' } : undefined);
-    b.onLoad({ filter: /.*/, namespace: 'hook-net' }, () => ({ contents: "module.exports = require('./hook-net.cjs');", loader: 'js' }));
+      args.importer.endsWith(`prepush${path.sep}gather.ts`) ? { path: 'hook-net', namespace: 'hook-net' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'hook-net' }, () => ({
+      contents: "module.exports = require('./hook-net.cjs');",
+      loader: 'js',
+    }));
     b.onResolve({ filter: /^\.\/hook-net\.cjs$/ }, (args) => ({ path: args.path, external: true }));
   },
 };
 await build({ ...hot, entryPoints: ['src/helper-main.ts'], outfile: 'dist/helper.cjs' });
-await build({ ...hot, entryPoints: ['src/hook-main.ts'], outfile: 'dist/hook.cjs', plugins: [hookNetwork, ...hot.plugins] });
+await build({
+  ...hot,
+  entryPoints: ['src/hook-main.ts'],
+  outfile: 'dist/hook.cjs',
+  plugins: [hookNetwork, ...hot.plugins],
+});
 await build({ ...hot, entryPoints: ['src/prepush/server.ts'], outfile: 'dist/hook-net.cjs' });
 // The launcher compiles hot bundles through vm.Script, where import() does not work on Node 20:
 // the only one allowed is loadEsm's (src/load-esm.ts), which the launcher serves.

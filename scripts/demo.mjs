@@ -51,7 +51,21 @@ const tool = (args, opts) => run(process.execPath, [BIN, ...args], opts);
 const git = (args, opts) => run('git', args, opts);
 
 async function startEmulator() {
-  const child = spawn(process.execPath, [path.join(root, 'dist/emulator.mjs'), '--data', path.join(root, 'test/emulator/fixtures/demo.json'), '--port', '0', '--context', '/bitbucket', '--switch', 'refuseReadOnlyPushAt=upload'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(root, 'dist/emulator.mjs'),
+      '--data',
+      path.join(root, 'test/emulator/fixtures/demo.json'),
+      '--port',
+      '0',
+      '--context',
+      '/bitbucket',
+      '--switch',
+      'refuseReadOnlyPushAt=upload',
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const line = await new Promise((resolve, reject) => {
     readline.createInterface({ input: child.stdout }).once('line', resolve);
     child.once('exit', (code) => reject(new Error(`the emulator exited (${code})`)));
@@ -71,7 +85,10 @@ try {
   check(tool(['setup', baseUrl]).code === 0, 'git credential-bitbucket setup');
 
   say("2. Log in with Alice's personal access token (read from stdin here; a terminal gets a hidden prompt):");
-  check(tool(['login', baseUrl, '--token-stdin'], { input: `${token('alice-write')}\n` }).code === 0, 'the server accepts the token; it is stored');
+  check(
+    tool(['login', baseUrl, '--token-stdin'], { input: `${token('alice-write')}\n` }).code === 0,
+    'the server accepts the token; it is stored',
+  );
 
   say('3. Clone over smart HTTP: git asks the helper, nobody is prompted');
   const work = path.join(dir, 'app');
@@ -95,18 +112,34 @@ try {
   fs.appendFileSync(path.join(work, 'hello.txt'), 'from my other address\n');
   git(['commit', '-qam', 'Commit with a personal address'], { cwd: work });
   r = git(['push', 'origin', 'main'], { cwd: work });
-  check(r.code === 0 && /alice@personal\.example/.test(r.out), 'the push goes through, with the commit and the fix listed');
+  check(
+    r.code === 0 && /alice@personal\.example/.test(r.out),
+    'the push goes through, with the commit and the fix listed',
+  );
   git(['config', 'user.email', 'alice@example.com'], { cwd: work });
 
-  say('7. The same push with a project access token (sent by git as an extra header): the guard warns about the bot identity');
+  say(
+    '7. The same push with a project access token (sent by git as an extra header): the guard warns about the bot identity',
+  );
   fs.appendFileSync(path.join(work, 'hello.txt'), 'pushed with a project token\n');
   git(['commit', '-qam', 'Push with a project token'], { cwd: work });
   // The token travels in the environment (GIT_CONFIG_*), never in a command line.
-  const bearer = { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: `http.${baseUrl}/.extraHeader`, GIT_CONFIG_VALUE_0: `Authorization: Bearer ${token('prj-ci')}` };
-  r = git(['-c', 'bitbucket.projectToken=block', 'push', 'origin', 'main'], { cwd: work, extraEnv: bearer, show: false });
+  const bearer = {
+    GIT_CONFIG_COUNT: '1',
+    GIT_CONFIG_KEY_0: `http.${baseUrl}/.extraHeader`,
+    GIT_CONFIG_VALUE_0: `Authorization: Bearer ${token('prj-ci')}`,
+  };
+  r = git(['-c', 'bitbucket.projectToken=block', 'push', 'origin', 'main'], {
+    cwd: work,
+    extraEnv: bearer,
+    show: false,
+  });
   check(r.code !== 0 && /blocked/i.test(r.out), 'with bitbucket.projectToken=block the guard stops the push');
   r = git(['push', 'origin', 'main'], { cwd: work, extraEnv: bearer });
-  check(r.code === 0 && /project or repository/i.test(r.out) && /bot identity/i.test(r.out), 'by default: pushed, with a warning that Bitbucket records it under a generated bot user');
+  check(
+    r.code === 0 && /project or repository/i.test(r.out) && /bot identity/i.test(r.out),
+    'by default: pushed, with a warning that Bitbucket records it under a generated bot user',
+  );
 
   say("8. Switch to Alice's read-only token: the guard blocks the push before anything is uploaded");
   tool(['logout', baseUrl, '--username', 'alice']);

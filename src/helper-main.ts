@@ -20,7 +20,10 @@ runHelperOperation(op, {
     process.exitCode = code;
   },
   (err: unknown) => {
-    writeFd(2, `git-credential-bitbucket: ${op}: ${err instanceof Error ? err.message.split('\n')[0] : 'unexpected error'}\n`);
+    writeFd(
+      2,
+      `git-credential-bitbucket: ${op}: ${err instanceof Error ? err.message.split('\n')[0] : 'unexpected error'}\n`,
+    );
     process.exitCode = 1;
   },
 );

@@ -9,5 +9,7 @@ export const IMPORT_SYMBOL = Symbol.for('git-credential-bitbucket.import');
 
 export function loadEsm<T>(specifier: string): Promise<T> {
   const lent = (globalThis as Record<symbol, unknown>)[IMPORT_SYMBOL];
-  return typeof lent === 'function' ? (lent as (s: string) => Promise<T>)(specifier) : (import(specifier) as Promise<T>);
+  return typeof lent === 'function'
+    ? (lent as (s: string) => Promise<T>)(specifier)
+    : (import(specifier) as Promise<T>);
 }

@@ -8,7 +8,15 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator, type Fixture } from './emulator/index.js';
-import { describe as desc, expectNoSecrets, makeSandbox, parsePairs, ROOT, runGit, type Sandbox } from './helpers/sandbox.js';
+import {
+  describe as desc,
+  expectNoSecrets,
+  makeSandbox,
+  parsePairs,
+  ROOT,
+  runGit,
+  type Sandbox,
+} from './helpers/sandbox.js';
 
 let sb: Sandbox;
 let copy: string;
@@ -21,7 +29,9 @@ beforeAll(async () => {
   sb = makeSandbox();
   copy = path.join(sb.dir, 'checkout');
   prefix = path.join(sb.dir, 'prefix');
-  const files = (await execa('git', ['ls-files', '-co', '--exclude-standard'], { cwd: ROOT })).stdout.split('\n').filter(Boolean);
+  const files = (await execa('git', ['ls-files', '-co', '--exclude-standard'], { cwd: ROOT })).stdout
+    .split('\n')
+    .filter(Boolean);
   for (const f of files) {
     if (!fs.existsSync(path.join(ROOT, f))) continue;
     fs.mkdirSync(path.dirname(path.join(copy, f)), { recursive: true });
@@ -40,24 +50,43 @@ afterAll(async () => {
 });
 
 const install = (args: string[], input = '', env: NodeJS.ProcessEnv = sb.env) =>
-  execa('sh', [path.join(copy, 'install.sh'), ...args], { env, extendEnv: false, input, reject: false, cwd: sb.dir, timeout: 240_000 });
+  execa('sh', [path.join(copy, 'install.sh'), ...args], {
+    env,
+    extendEnv: false,
+    input,
+    reject: false,
+    cwd: sb.dir,
+    timeout: 240_000,
+  });
 
 describe('install.sh', () => {
   it('puts a working binary on PATH in a clean prefix, and is idempotent', async () => {
     const r = await install(['--prefix', prefix]);
     expect(r.exitCode, String(r.stderr)).toBe(0);
-    expect(String(r.stdout)).toContain(`Installed git-credential-bitbucket 0.1.0 at ${prefix}/bin/git-credential-bitbucket`);
+    expect(String(r.stdout)).toContain(
+      `Installed git-credential-bitbucket 0.1.0 at ${prefix}/bin/git-credential-bitbucket`,
+    );
     expect(String(r.stdout)).toMatch(/is not on your PATH/);
     const env = { ...sb.env, PATH: `${prefix}/bin${path.delimiter}${sb.env.PATH}` };
     const version = await execa('git', ['credential-bitbucket', '--version'], { env, extendEnv: false });
     expect(version.stdout.trim()).toBe('0.1.0');
-    await execa('git', ['credential-bitbucket', 'store'], { env, extendEnv: false, input: desc({ protocol: 'https', host: 'inst.invalid', username: 'u', password: 'installed-secret' }) });
-    const get = await execa('git', ['credential-bitbucket', 'get'], { env, extendEnv: false, input: desc({ protocol: 'https', host: 'inst.invalid' }) });
+    await execa('git', ['credential-bitbucket', 'store'], {
+      env,
+      extendEnv: false,
+      input: desc({ protocol: 'https', host: 'inst.invalid', username: 'u', password: 'installed-secret' }),
+    });
+    const get = await execa('git', ['credential-bitbucket', 'get'], {
+      env,
+      extendEnv: false,
+      input: desc({ protocol: 'https', host: 'inst.invalid' }),
+    });
     expect(parsePairs(get.stdout)).toContainEqual(['password', 'installed-secret']);
     const again = await install(['--prefix', prefix]);
     expect(again.exitCode, String(again.stderr)).toBe(0);
     expect(String(again.stdout)).not.toContain('Installing dependencies');
-    expect((await execa('git', ['credential-bitbucket', '--version'], { env, extendEnv: false })).stdout.trim()).toBe('0.1.0');
+    expect((await execa('git', ['credential-bitbucket', '--version'], { env, extendEnv: false })).stdout.trim()).toBe(
+      '0.1.0',
+    );
   }, 240_000);
 
   it('with a URL also sets git up and logs in; --uninstall URL removes all of it', async () => {
@@ -72,7 +101,9 @@ describe('install.sh', () => {
     expect(String(u.stdout)).toContain(`Removed git-credential-bitbucket from ${prefix}`);
     expect(fs.existsSync(path.join(prefix, 'bin', 'git-credential-bitbucket'))).toBe(false);
     expect((await runGit(sb, ['config', '--global', '--list'])).stdout).not.toMatch(/credential/);
-    const stored = JSON.parse(fs.readFileSync(path.join(sb.dataDir, 'credentials.json'), 'utf8')) as { entries: Array<{ host: string }> };
+    const stored = JSON.parse(fs.readFileSync(path.join(sb.dataDir, 'credentials.json'), 'utf8')) as {
+      entries: Array<{ host: string }>;
+    };
     expect(stored.entries.map((e) => e.host)).toEqual(['inst.invalid']);
   }, 240_000);
 

@@ -24,12 +24,19 @@ beforeEach(async () => {
   codeDir = path.join(sb.env.XDG_CACHE_HOME!, 'git-credential-bitbucket', 'code');
   work = path.join(sb.dir, 'work');
   await runGit(sb, ['init', '-q', '-b', 'main', work]);
-  await runGit(sb, ['-c', 'user.email=u@example.com', '-c', 'user.name=U', 'commit', '-q', '--allow-empty', '-m', 'x'], '', { cwd: work });
+  await runGit(
+    sb,
+    ['-c', 'user.email=u@example.com', '-c', 'user.name=U', 'commit', '-q', '--allow-empty', '-m', 'x'],
+    '',
+    { cwd: work },
+  );
   await runGit(sb, ['config', 'bitbucket.timeout', '500'], '', { cwd: work });
   await runGit(sb, ['config', 'credential.helper', BIN], '', { cwd: work });
   const head = (await runGit(sb, ['rev-parse', 'HEAD'], '', { cwd: work })).stdout.trim();
   input = `refs/heads/main ${head} refs/heads/main ${'0'.repeat(40)}\n`;
-  expect((await runBin(sb, ['store'], desc({ protocol: 'http', host: HOST, username: 'u', password: SECRET }))).exitCode).toBe(0);
+  expect(
+    (await runBin(sb, ['store'], desc({ protocol: 'http', host: HOST, username: 'u', password: SECRET }))).exitCode,
+  ).toBe(0);
 });
 afterEach(() => sb.cleanup());
 
@@ -41,14 +48,21 @@ const check = async () => {
   expect(r.stderr).not.toContain(SECRET);
   return r.stderr;
 };
-const hookCaches = () => (fs.existsSync(codeDir) ? fs.readdirSync(codeDir).filter((f) => f.startsWith('hook.cjs-')) : []);
-const cacheFile = () => path.join(codeDir, hookCaches().find((f) => f.endsWith('.v8'))!);
+const hookCaches = () =>
+  fs.existsSync(codeDir) ? fs.readdirSync(codeDir).filter((f) => f.startsWith('hook.cjs-')) : [];
+const cacheFile = () =>
+  path.join(
+    codeDir,
+    hookCaches().find((f) => f.endsWith('.v8'))!,
+  );
 
 describe.runIf(vmCache)('the code cache (Node 20: vm.Script cachedData)', () => {
   it('is written on the first run, 0600 in a 0700 directory, and then reused as it is', async () => {
     const first = await check();
     const [name] = hookCaches();
-    expect(name).toMatch(new RegExp(`^hook\\.cjs-\\d+-\\d+-\\d+-\\d+-${process.version.replace(/\./g, '\\.')}-${process.arch}\\.v8$`));
+    expect(name).toMatch(
+      new RegExp(`^hook\\.cjs-\\d+-\\d+-\\d+-\\d+-${process.version.replace(/\./g, '\\.')}-${process.arch}\\.v8$`),
+    );
     expect(fs.statSync(codeDir).mode & 0o777).toBe(0o700);
     expect(fs.statSync(cacheFile()).mode & 0o777).toBe(0o600);
     expect(fs.readFileSync(cacheFile()).includes(SECRET)).toBe(false);
@@ -88,12 +102,15 @@ describe.runIf(vmCache)('the code cache (Node 20: vm.Script cachedData)', () => 
     expect(crashes).toBeGreaterThan(0);
   });
 
-  it.runIf(process.getuid?.() === 0)('a cache owned by another user is not read, and is replaced by one of our own', async () => {
-    await check();
-    fs.chownSync(cacheFile(), 65534, 65534);
-    await check();
-    expect(fs.statSync(cacheFile()).uid).toBe(0);
-  });
+  it.runIf(process.getuid?.() === 0)(
+    'a cache owned by another user is not read, and is replaced by one of our own',
+    async () => {
+      await check();
+      fs.chownSync(cacheFile(), 65534, 65534);
+      await check();
+      expect(fs.statSync(cacheFile()).uid).toBe(0);
+    },
+  );
 
   it('a directory others can write to is not used at all', async () => {
     fs.mkdirSync(codeDir, { recursive: true, mode: 0o700 });
@@ -102,7 +119,7 @@ describe.runIf(vmCache)('the code cache (Node 20: vm.Script cachedData)', () => 
     expect(hookCaches()).toEqual([]);
   });
 
-  it('drops the cache of an older build and temporary files left by killed runs; keeps other Node versions\' caches', async () => {
+  it("drops the cache of an older build and temporary files left by killed runs; keeps other Node versions' caches", async () => {
     fs.mkdirSync(codeDir, { recursive: true, mode: 0o700 });
     const older = path.join(codeDir, `hook.cjs-1-1-1-1-${process.version}-${process.arch}.v8`);
     const otherNode = path.join(codeDir, 'hook.cjs-1-1-1-1-v0.0.0-x64.v8');
@@ -118,7 +135,9 @@ describe.runIf(vmCache)('the code cache (Node 20: vm.Script cachedData)', () => 
     expect(fs.existsSync(otherNode)).toBe(true);
     const left = hookCaches();
     expect(left).toHaveLength(2);
-    expect(left.filter((f) => f !== path.basename(otherNode))).toEqual([expect.stringContaining(`-${process.version}-`)]);
+    expect(left.filter((f) => f !== path.basename(otherNode))).toEqual([
+      expect.stringContaining(`-${process.version}-`),
+    ]);
   });
 });
 

@@ -21,7 +21,8 @@ export function classifyUser(user: BitbucketUser | undefined): Classification {
   if (user.type === 'SERVICE') evidence.push('user type SERVICE');
   if (user.selfUrl !== undefined && /\/bots\//.test(user.selfUrl)) evidence.push('self link under /bots/');
   if (evidence.length > 0) return { kind: 'project', evidence };
-  if (user.type === 'NORMAL' && user.email) return { kind: 'personal', evidence: ['user type NORMAL with an email address'] };
+  if (user.type === 'NORMAL' && user.email)
+    return { kind: 'personal', evidence: ['user type NORMAL with an email address'] };
   if (!user.email) evidence.push('user has no email address');
   if (user.type === undefined) evidence.push('user type not reported');
   return { kind: 'unknown', evidence };

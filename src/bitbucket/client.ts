@@ -8,8 +8,13 @@ import type { HttpSettings } from '../git/config.js';
 import { httpRequest, type HttpResult } from './http.js';
 import { redactFailure, toFailure, type ApiFailure } from './failure.js';
 import {
-  parseAccessToken, parsePage, parseRepo, parseUser,
-  type AccessTokenInfo, type BitbucketRepo, type BitbucketUser,
+  parseAccessToken,
+  parsePage,
+  parseRepo,
+  parseUser,
+  type AccessTokenInfo,
+  type BitbucketRepo,
+  type BitbucketUser,
 } from './model.js';
 import { retryDelayMs } from './retry.js';
 import { decodeOrKeep } from '../decode.js';
@@ -18,9 +23,7 @@ export type { ApiFailure, FailureStatus } from './failure.js';
 
 /** Credentials for one call. Personal tokens work as Basic (with the right username) or Bearer. */
 export type Auth =
-  | { scheme: 'basic'; username: string; secret: string }
-  | { scheme: 'bearer'; secret: string }
-  | { scheme: 'none' };
+  { scheme: 'basic'; username: string; secret: string } | { scheme: 'bearer'; secret: string } | { scheme: 'none' };
 
 /** Client configuration. */
 export interface ClientOptions {
@@ -60,16 +63,23 @@ export class BitbucketClient {
 
   /** Recognises Bitbucket (properties shape + `X-AREQUESTID`) without credentials. */
   async applicationProperties(): Promise<
-    ApiResult<{ version: string; buildNumber?: string; displayName?: string }> | { status: 'not-bitbucket'; message: string }
+    | ApiResult<{ version: string; buildNumber?: string; displayName?: string }>
+    | { status: 'not-bitbucket'; message: string }
   > {
     const res = await this.get({ scheme: 'none' }, '/rest/api/1.0/application-properties');
-    const notBb = { status: 'not-bitbucket' as const, message: `${this.baseUrl} does not look like Bitbucket Server / Data Center` };
+    const notBb = {
+      status: 'not-bitbucket' as const,
+      message: `${this.baseUrl} does not look like Bitbucket Server / Data Center`,
+    };
     if (!res.ok) return this.failure(res, { scheme: 'none' });
     if (res.status === 404) return notBb;
     if (res.status !== 200) return this.failure(res, { scheme: 'none' });
     const o = res.json as Record<string, unknown> | undefined;
     if (typeof o?.version !== 'string' || res.headers['x-arequestid'] === undefined) return notBb;
-    const out: { status: 'ok'; version: string; buildNumber?: string; displayName?: string } = { status: 'ok', version: o.version };
+    const out: { status: 'ok'; version: string; buildNumber?: string; displayName?: string } = {
+      status: 'ok',
+      version: o.version,
+    };
     if (typeof o.buildNumber === 'string') out.buildNumber = o.buildNumber;
     if (typeof o.displayName === 'string') out.displayName = o.displayName;
     return out;
@@ -80,7 +90,8 @@ export class BitbucketClient {
     const res = await this.get(auth, '/rest/api/1.0/users', { limit: '1' });
     if (!res.ok || res.status !== 200) return this.failure(res, auth);
     const raw = res.headers['x-ausername'];
-    if (!raw) return { status: 'unauthorized', httpStatus: 200, message: 'the server treated the credentials as anonymous' };
+    if (!raw)
+      return { status: 'unauthorized', httpStatus: 200, message: 'the server treated the credentials as anonymous' };
     const out: { status: 'ok'; username: string; userId?: number } = { status: 'ok', username: decodeOrKeep(raw) };
     const id = Number(res.headers['x-auserid']);
     if (res.headers['x-auserid'] && Number.isInteger(id)) out.userId = id;
@@ -128,15 +139,28 @@ export class BitbucketClient {
     return this.writableWithName(auth, projectKey, slug, repo.repo.name);
   }
 
-  private async writableWithName(auth: Auth, key: string, slug: string, name: string): Promise<ApiResult<{ writable: boolean }>> {
+  private async writableWithName(
+    auth: Auth,
+    key: string,
+    slug: string,
+    name: string,
+  ): Promise<ApiResult<{ writable: boolean }>> {
     let start = 0;
     for (let i = 0; i < MAX_PAGES; i++) {
-      const query = { projectkey: key, name, permission: 'REPO_WRITE', start: String(start), limit: String(PAGE_LIMIT) };
+      const query = {
+        projectkey: key,
+        name,
+        permission: 'REPO_WRITE',
+        start: String(start),
+        limit: String(PAGE_LIMIT),
+      };
       const res = await this.get(auth, '/rest/api/1.0/repos', query);
       if (!res.ok || res.status !== 200) return this.failure(res, auth);
       const page = parsePage(res.json);
       if (!page) return this.badBody(res);
-      const hit = page.values.map(parseRepo).some((r) => r?.slug.toLowerCase() === slug.toLowerCase() && r.projectKey.toUpperCase() === key.toUpperCase());
+      const hit = page.values
+        .map(parseRepo)
+        .some((r) => r?.slug.toLowerCase() === slug.toLowerCase() && r.projectKey.toUpperCase() === key.toUpperCase());
       if (hit) return { status: 'ok', writable: true };
       if (page.isLastPage || page.nextPageStart === undefined) break;
       start = page.nextPageStart;
@@ -146,9 +170,12 @@ export class BitbucketClient {
 
   /** Best-effort `GET /rest/access-tokens/1.0/{owner}/{id}`: name, permissions, expiry. */
   async getAccessToken(auth: Auth, owner: TokenOwner, id: string): Promise<ApiResult<{ token: AccessTokenInfo }>> {
-    const base = 'user' in owner
-      ? `users/${enc(owner.user)}`
-      : 'repo' in owner ? `projects/${enc(owner.project)}/repos/${enc(owner.repo)}` : `projects/${enc(owner.project)}`;
+    const base =
+      'user' in owner
+        ? `users/${enc(owner.user)}`
+        : 'repo' in owner
+          ? `projects/${enc(owner.project)}/repos/${enc(owner.repo)}`
+          : `projects/${enc(owner.project)}`;
     const res = await this.get(auth, `/rest/access-tokens/1.0/${base}/${enc(id)}`);
     if (!res.ok || res.status !== 200) return this.failure(res, auth);
     const token = parseAccessToken(res.json);
@@ -158,12 +185,21 @@ export class BitbucketClient {
   /** One GET with the 429 policy: wait Retry-After (5 s fallback, capped), at most maxRetries429 times. */
   private async get(auth: Auth, path: string, query?: Record<string, string>): Promise<HttpResult> {
     const url = this.baseUrl + path + (query ? '?' + new URLSearchParams(query).toString() : '');
-    const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': this.opts.userAgent ?? 'git-credential-bitbucket' };
-    if (auth.scheme === 'basic') headers.Authorization = 'Basic ' + Buffer.from(`${auth.username}:${auth.secret}`, 'utf8').toString('base64');
+    const headers: Record<string, string> = {
+      Accept: 'application/json',
+      'User-Agent': this.opts.userAgent ?? 'git-credential-bitbucket',
+    };
+    if (auth.scheme === 'basic')
+      headers.Authorization = 'Basic ' + Buffer.from(`${auth.username}:${auth.secret}`, 'utf8').toString('base64');
     if (auth.scheme === 'bearer') headers.Authorization = `Bearer ${auth.secret}`;
     const sleep = this.opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     for (let attempt = 0; ; attempt++) {
-      const res = await httpRequest({ url, headers, timeoutMs: this.opts.timeoutMs ?? 10_000, settings: this.opts.settings });
+      const res = await httpRequest({
+        url,
+        headers,
+        timeoutMs: this.opts.timeoutMs ?? 10_000,
+        settings: this.opts.settings,
+      });
       if (!res.ok || res.status !== 429 || attempt >= (this.opts.maxRetries429 ?? 2)) return res;
       const wait = retryDelayMs(res.headers['retry-after'], Date.now());
       if (wait > (this.opts.maxRetryWaitMs ?? 30_000)) return res;
@@ -177,6 +213,10 @@ export class BitbucketClient {
   }
 
   private badBody(res: Ok): ApiFailure {
-    return { status: 'error', httpStatus: res.status, message: `unexpected response body from ${this.baseUrl} (HTTP ${res.status})` };
+    return {
+      status: 'error',
+      httpStatus: res.status,
+      message: `unexpected response body from ${this.baseUrl} (HTTP ${res.status})`,
+    };
   }
 }

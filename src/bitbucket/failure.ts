@@ -7,7 +7,8 @@ import { parseErrors } from './model.js';
 import { retryDelayMs } from './retry.js';
 
 /** Kinds of failure. `unauthorized` is Bitbucket's 401: bad credentials *or* insufficient permission. */
-export type FailureStatus = 'unauthorized' | 'captcha' | 'forbidden' | 'not-found' | 'rate-limited' | 'network' | 'error';
+export type FailureStatus =
+  'unauthorized' | 'captcha' | 'forbidden' | 'not-found' | 'rate-limited' | 'network' | 'error';
 
 /** An expected failure. `message` never contains credentials. */
 export interface ApiFailure {
@@ -27,9 +28,15 @@ export function toFailure(res: HttpResult): ApiFailure {
   const { message, exceptionName } = parseErrors(res.json);
   const base = { httpStatus: res.status, ...(exceptionName ? { exception: exceptionName } : {}) };
   const text = message ?? `HTTP ${res.status}`;
-  const captcha = /CaptchaRequired/i.test(exceptionName ?? '') || /CAPTCHA/i.test(res.headers['x-authentication-denied-reason'] ?? '');
+  const captcha =
+    /CaptchaRequired/i.test(exceptionName ?? '') ||
+    /CAPTCHA/i.test(res.headers['x-authentication-denied-reason'] ?? '');
   if ((res.status === 401 || res.status === 403) && captcha) {
-    return { ...base, status: 'captcha', message: 'Bitbucket requires a CAPTCHA for this user: log in once in the browser (or ask an admin) to clear it' };
+    return {
+      ...base,
+      status: 'captcha',
+      message: 'Bitbucket requires a CAPTCHA for this user: log in once in the browser (or ask an admin) to clear it',
+    };
   }
   if (res.status === 401) return { ...base, status: 'unauthorized', message: text };
   if (res.status === 403) return { ...base, status: 'forbidden', message: text };
@@ -38,7 +45,8 @@ export function toFailure(res: HttpResult): ApiFailure {
     const retryAfterMs = retryDelayMs(res.headers['retry-after'], Date.now());
     return { ...base, status: 'rate-limited', retryAfterMs, message: 'rate limited by Bitbucket (HTTP 429)' };
   }
-  if (res.status >= 300 && res.status < 400) return { ...base, status: 'error', message: `unexpected redirect (HTTP ${res.status}), possibly to a login page` };
+  if (res.status >= 300 && res.status < 400)
+    return { ...base, status: 'error', message: `unexpected redirect (HTTP ${res.status}), possibly to a login page` };
   return { ...base, status: 'error', message: `${text}${message ? ` (HTTP ${res.status})` : ''}` };
 }
 

@@ -3,7 +3,14 @@ import type http from 'node:http';
 import type { HttpErrorKind, HttpResult } from './http.js';
 
 type Failure = Extract<HttpResult, { ok: false }>;
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'EADDRNOTAVAIL']);
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'EADDRNOTAVAIL',
+]);
 
 /** A transport failure value. */
 export function fail(error: HttpErrorKind, message: string): Failure {

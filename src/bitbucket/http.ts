@@ -43,7 +43,8 @@ export async function httpRequest(req: HttpRequest): Promise<HttpResult> {
   } catch {
     return fail('unreachable', 'invalid URL');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return fail('unreachable', `unsupported scheme ${url.protocol}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return fail('unreachable', `unsupported scheme ${url.protocol}`);
   const proxy = proxyFor(url, req.settings);
   if (proxy && 'error' in proxy) return fail('proxy', proxy.error);
   let ca: Array<string | Buffer> | undefined;
@@ -51,7 +52,10 @@ export async function httpRequest(req: HttpRequest): Promise<HttpResult> {
     try {
       ca = [await readFile(req.settings.caFile)];
     } catch (e) {
-      return fail('tls', `cannot read CA file ${req.settings.caFile} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+      return fail(
+        'tls',
+        `cannot read CA file ${req.settings.caFile} (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
+      );
     }
   } else if (url.protocol === 'https:') {
     ca = await systemTrust();
@@ -59,7 +63,6 @@ export async function httpRequest(req: HttpRequest): Promise<HttpResult> {
   if (req.signal?.aborted) return fail('aborted', 'request aborted');
   return new Promise((resolve) => new Exchange(req, url, proxy, ca, resolve).start());
 }
-
 
 class Exchange {
   private done = false;
@@ -78,7 +81,10 @@ class Exchange {
   }
 
   start(): void {
-    this.timer = setTimeout(() => this.finish(fail('timeout', `no complete response from ${this.where} within ${this.req.timeoutMs} ms`)), this.req.timeoutMs);
+    this.timer = setTimeout(
+      () => this.finish(fail('timeout', `no complete response from ${this.where} within ${this.req.timeoutMs} ms`)),
+      this.req.timeoutMs,
+    );
     this.req.signal?.addEventListener('abort', this.onAbort, { once: true });
     try {
       if (!this.proxy) this.direct();
@@ -114,8 +120,12 @@ class Exchange {
   private direct(): void {
     const secure = this.url.protocol === 'https:';
     const options: https.RequestOptions = {
-      host: stripBrackets(this.url.hostname), port: this.url.port || (secure ? 443 : 80),
-      method: this.req.method ?? 'GET', path: this.path(), headers: this.headers(), agent: false,
+      host: stripBrackets(this.url.hostname),
+      port: this.url.port || (secure ? 443 : 80),
+      method: this.req.method ?? 'GET',
+      path: this.path(),
+      headers: this.headers(),
+      agent: false,
     };
     if (secure) Object.assign(options, { ca: this.ca, rejectUnauthorized: this.req.settings.sslVerify });
     this.send((secure ? https : http).request(options), false);
@@ -126,8 +136,12 @@ class Exchange {
     const absolute = `${this.url.protocol}//${this.url.host}${this.path()}`;
     const extra: Record<string, string> = proxy.authorization ? { 'Proxy-Authorization': proxy.authorization } : {};
     const r = http.request({
-      host: proxy.host, port: proxy.port, method: this.req.method ?? 'GET', path: absolute,
-      headers: this.headers(extra), agent: false,
+      host: proxy.host,
+      port: proxy.port,
+      method: this.req.method ?? 'GET',
+      path: absolute,
+      headers: this.headers(extra),
+      agent: false,
     });
     this.send(r, true);
   }
@@ -137,24 +151,38 @@ class Exchange {
     const authority = `${this.url.hostname}:${this.url.port || 443}`;
     const headers: Record<string, string> = { Host: authority };
     if (proxy.authorization) headers['Proxy-Authorization'] = proxy.authorization;
-    const connect = http.request({ host: proxy.host, port: proxy.port, method: 'CONNECT', path: authority, headers, agent: false });
+    const connect = http.request({
+      host: proxy.host,
+      port: proxy.port,
+      method: 'CONNECT',
+      path: authority,
+      headers,
+      agent: false,
+    });
     this.destroyers.push(() => connect.destroy());
     connect.on('error', (e) => this.finish(classifyError(e, `${proxy.display} (CONNECT)`, true)));
     connect.on('connect', (res: http.IncomingMessage, socket: Duplex) => {
       this.destroyers.push(() => socket.destroy());
       if (res.statusCode !== 200) {
-        this.finish(fail('proxy', `proxy ${proxy.display} refused the tunnel to ${this.where} (HTTP ${res.statusCode})`));
+        this.finish(
+          fail('proxy', `proxy ${proxy.display} refused the tunnel to ${this.where} (HTTP ${res.statusCode})`),
+        );
         return;
       }
       const hostname = stripBrackets(this.url.hostname);
       const secure = tls.connect({
-        socket, ca: this.ca, rejectUnauthorized: this.req.settings.sslVerify,
+        socket,
+        ca: this.ca,
+        rejectUnauthorized: this.req.settings.sslVerify,
         ...(isIp(hostname) ? {} : { servername: hostname }),
       });
       this.destroyers.push(() => secure.destroy());
       secure.on('error', (e) => this.finish(classifyError(e, this.where, false)));
       const r = http.request({
-        host: hostname, method: this.req.method ?? 'GET', path: this.path(), headers: this.headers(),
+        host: hostname,
+        method: this.req.method ?? 'GET',
+        path: this.path(),
+        headers: this.headers(),
         createConnection: () => secure,
       });
       this.send(r, false);
@@ -166,11 +194,15 @@ class Exchange {
     this.destroyers.push(() => r.destroy());
     let handshakeDone = this.url.protocol !== 'https:';
     r.on('socket', (sock) => {
-      if (sock instanceof tls.TLSSocket) sock.once('secureConnect', () => { handshakeDone = true; });
+      if (sock instanceof tls.TLSSocket)
+        sock.once('secureConnect', () => {
+          handshakeDone = true;
+        });
     });
     r.on('error', (e: NodeJS.ErrnoException) => {
       // A reset before the TLS handshake completed is a TLS problem (wrong port, interception).
-      if (!handshakeDone && e.code === 'ECONNRESET') this.finish(fail('tls', `TLS handshake with ${this.where} failed (${e.code})`));
+      if (!handshakeDone && e.code === 'ECONNRESET')
+        this.finish(fail('tls', `TLS handshake with ${this.where} failed (${e.code})`));
       else this.finish(classifyError(e, viaProxy ? `for ${this.where}` : this.where, viaProxy));
     });
     r.on('response', (res) => this.receive(res, viaProxy));

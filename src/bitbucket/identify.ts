@@ -41,8 +41,7 @@ export interface ValidTokenReport {
 
 /** Result of {@link introspectToken}; messages never contain the token. */
 export type TokenReport =
-  | ValidTokenReport
-  | { status: 'invalid' | 'captcha' | 'unreachable' | 'not-bitbucket' | 'error'; message: string };
+  ValidTokenReport | { status: 'invalid' | 'captcha' | 'unreachable' | 'not-bitbucket' | 'error'; message: string };
 
 /**
  * Learns the acting user with Bearer first (a failed Bearer never counts towards a person's CAPTCHA
@@ -52,7 +51,8 @@ export type TokenReport =
  */
 export async function introspectToken(opts: IntrospectOptions): Promise<TokenReport> {
   const { client, token } = opts;
-  if (token === '' || /[\r\n\0]/.test(token)) return { status: 'invalid', message: 'the token is empty or contains control characters' };
+  if (token === '' || /[\r\n\0]/.test(token))
+    return { status: 'invalid', message: 'the token is empty or contains control characters' };
   const props = await client.applicationProperties();
   if (props.status === 'not-bitbucket') return { status: 'not-bitbucket', message: props.message };
   if (props.status === 'network') return { status: 'unreachable', message: props.message };
@@ -60,7 +60,8 @@ export async function introspectToken(opts: IntrospectOptions): Promise<TokenRep
 
   const bearer: Auth = { scheme: 'bearer', secret: token };
   const who = await client.whoAmI(bearer);
-  if (who.status === 'unauthorized') return { status: 'invalid', message: `Bitbucket rejected the token (${who.message})` };
+  if (who.status === 'unauthorized')
+    return { status: 'invalid', message: `Bitbucket rejected the token (${who.message})` };
   if (who.status === 'captcha') return { status: 'captcha', message: who.message };
   if (who.status === 'network') return { status: 'unreachable', message: who.message };
   if (who.status !== 'ok') return { status: 'error', message: `could not validate the token: ${who.message}` };
@@ -70,8 +71,12 @@ export async function introspectToken(opts: IntrospectOptions): Promise<TokenRep
   if (verdict.status !== 'decided') return verdict;
 
   const report: ValidTokenReport = {
-    status: 'valid', kind: verdict.kind, authScheme: verdict.kind === 'personal' ? 'basic' : 'bearer',
-    user: describeUser(who.username, user), server, evidence: verdict.evidence,
+    status: 'valid',
+    kind: verdict.kind,
+    authScheme: verdict.kind === 'personal' ? 'basic' : 'bearer',
+    user: describeUser(who.username, user),
+    server,
+    evidence: verdict.evidence,
   };
   if (opts.username !== undefined && opts.username.toLowerCase() !== who.username.toLowerCase()) {
     report.usernameMismatch = { expected: opts.username, actual: who.username };
@@ -93,19 +98,33 @@ type Decision =
   | { status: 'decided'; kind: 'personal' | 'project'; evidence: string[] }
   | { status: 'unreachable' | 'captcha'; message: string };
 
-async function decide(client: BitbucketClient, token: string, name: string, user: BitbucketUser | undefined): Promise<Decision> {
+async function decide(
+  client: BitbucketClient,
+  token: string,
+  name: string,
+  user: BitbucketUser | undefined,
+): Promise<Decision> {
   const c: Classification = classifyUser(user);
   if (c.kind !== 'unknown') return { status: 'decided', kind: c.kind, evidence: c.evidence };
   // Inconclusive: Basic with the server-reported name. Project tokens fail Basic; a person's token passes.
   const basic = await client.whoAmI({ scheme: 'basic', username: name, secret: token });
-  if (basic.status === 'ok') return { status: 'decided', kind: 'personal', evidence: [...c.evidence, 'Basic with the reported username works'] };
+  if (basic.status === 'ok')
+    return { status: 'decided', kind: 'personal', evidence: [...c.evidence, 'Basic with the reported username works'] };
   if (basic.status === 'network') return { status: 'unreachable', message: basic.message };
   // A person's account under CAPTCHA cannot tell us anything; a refused (likely bot) record can.
   if (basic.status === 'captcha' && user !== undefined) return { status: 'captcha', message: basic.message };
   if (basic.status === 'forbidden' && user?.type === 'NORMAL') {
-    return { status: 'decided', kind: 'personal', evidence: [...c.evidence, 'user type NORMAL; Basic is disabled on REST (403)'] };
+    return {
+      status: 'decided',
+      kind: 'personal',
+      evidence: [...c.evidence, 'user type NORMAL; Basic is disabled on REST (403)'],
+    };
   }
-  return { status: 'decided', kind: 'project', evidence: [...c.evidence, `Basic with the reported username fails (${basic.status}) while Bearer works`] };
+  return {
+    status: 'decided',
+    kind: 'project',
+    evidence: [...c.evidence, `Basic with the reported username fails (${basic.status}) while Bearer works`],
+  };
 }
 
 function describeUser(name: string, user: BitbucketUser | undefined): ValidTokenReport['user'] {
@@ -121,10 +140,15 @@ async function addTokenEntry(report: ValidTokenReport, opts: IntrospectOptions, 
   const id = decodeTokenId(opts.token);
   if (id === null) return;
   report.tokenId = id;
-  const owners = report.kind === 'personal'
-    ? [{ user: report.user.slug }]
-    : opts.projectKey === undefined ? []
-      : [...(opts.repoSlug !== undefined ? [{ project: opts.projectKey, repo: opts.repoSlug }] : []), { project: opts.projectKey }];
+  const owners =
+    report.kind === 'personal'
+      ? [{ user: report.user.slug }]
+      : opts.projectKey === undefined
+        ? []
+        : [
+            ...(opts.repoSlug !== undefined ? [{ project: opts.projectKey, repo: opts.repoSlug }] : []),
+            { project: opts.projectKey },
+          ];
   for (const owner of owners) {
     const res = await opts.client.getAccessToken(auth, owner, id);
     if (res.status === 'ok') {

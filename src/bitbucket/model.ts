@@ -72,10 +72,17 @@ export function parseUser(json: unknown): BitbucketUser | undefined {
   if (!o || name === undefined) return undefined;
   const selfLinks = obj(o.links)?.self;
   const firstSelf = Array.isArray(selfLinks) ? obj(selfLinks[0]) : undefined;
-  return assignDefined<BitbucketUser>({ name, slug: str(o.slug) ?? name }, {
-    id: num(o.id), displayName: str(o.displayName), email: str(o.emailAddress) || undefined,
-    type: str(o.type), active: typeof o.active === 'boolean' ? o.active : undefined, selfUrl: str(firstSelf?.href),
-  });
+  return assignDefined<BitbucketUser>(
+    { name, slug: str(o.slug) ?? name },
+    {
+      id: num(o.id),
+      displayName: str(o.displayName),
+      email: str(o.emailAddress) || undefined,
+      type: str(o.type),
+      active: typeof o.active === 'boolean' ? o.active : undefined,
+      selfUrl: str(firstSelf?.href),
+    },
+  );
 }
 
 /** Reads a repository object; undefined without slug and project key. */
@@ -88,9 +95,13 @@ export function parseRepo(json: unknown): BitbucketRepo | undefined {
   const cloneUrls = (Array.isArray(clone) ? clone : [])
     .map((c) => ({ name: str(obj(c)?.name) ?? '', href: str(obj(c)?.href) ?? '' }))
     .filter((c) => c.href !== '');
-  return assignDefined<BitbucketRepo>({ slug, name: str(o.name) ?? slug, projectKey, cloneUrls }, {
-    id: num(o.id), public: typeof o.public === 'boolean' ? o.public : undefined,
-  });
+  return assignDefined<BitbucketRepo>(
+    { slug, name: str(o.name) ?? slug, projectKey, cloneUrls },
+    {
+      id: num(o.id),
+      public: typeof o.public === 'boolean' ? o.public : undefined,
+    },
+  );
 }
 
 /** Reads an access-token entry and computes `expiresAt`. Drops any raw `token` field. */
@@ -98,18 +109,27 @@ export function parseAccessToken(json: unknown): AccessTokenInfo | undefined {
   const o = obj(json);
   const id = typeof o?.id === 'number' ? String(o.id).padStart(12, '0') : str(o?.id);
   if (!o || id === undefined) return undefined;
-  const permissions = Array.isArray(o.permissions) ? o.permissions.filter((p): p is string => typeof p === 'string') : [];
-  const info = assignDefined<AccessTokenInfo>({ id, name: str(o.name) ?? '', permissions }, {
-    createdDate: num(o.createdDate), expiryDays: num(o.expiryDays), expiryDate: num(o.expiryDate),
-    lastAuthenticated: num(o.lastAuthenticated),
-  });
+  const permissions = Array.isArray(o.permissions)
+    ? o.permissions.filter((p): p is string => typeof p === 'string')
+    : [];
+  const info = assignDefined<AccessTokenInfo>(
+    { id, name: str(o.name) ?? '', permissions },
+    {
+      createdDate: num(o.createdDate),
+      expiryDays: num(o.expiryDays),
+      expiryDate: num(o.expiryDate),
+      lastAuthenticated: num(o.lastAuthenticated),
+    },
+  );
   const expiresAt = computeExpiry(info);
   if (expiresAt !== undefined) info.expiresAt = expiresAt;
   return info;
 }
 
 /** `expiryDate` if present, else `createdDate + expiryDays * 86400000`. */
-export function computeExpiry(t: Pick<AccessTokenInfo, 'createdDate' | 'expiryDays' | 'expiryDate'>): number | undefined {
+export function computeExpiry(
+  t: Pick<AccessTokenInfo, 'createdDate' | 'expiryDays' | 'expiryDate'>,
+): number | undefined {
   if (t.expiryDate !== undefined) return t.expiryDate;
   if (t.createdDate !== undefined && t.expiryDays !== undefined) return t.createdDate + t.expiryDays * DAY_MS;
   return undefined;
@@ -128,7 +148,11 @@ export function parsePage(json: unknown): Page | undefined {
 /** First entry of Bitbucket's `{"errors":[{message, exceptionName}]}`; empty when absent. */
 export function parseErrors(json: unknown): { message?: string; exceptionName?: string } {
   const first = obj(Array.isArray(obj(json)?.errors) ? (obj(json)!.errors as unknown[])[0] : undefined);
-  return assignDefined<{ message?: string; exceptionName?: string }>({}, {
-    message: str(first?.message), exceptionName: str(first?.exceptionName),
-  });
+  return assignDefined<{ message?: string; exceptionName?: string }>(
+    {},
+    {
+      message: str(first?.message),
+      exceptionName: str(first?.exceptionName),
+    },
+  );
 }

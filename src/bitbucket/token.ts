@@ -20,7 +20,10 @@ export function decodeTokenId(token: string): string | null {
   const payload = token.startsWith(BBDC_PREFIX) ? token.slice(BBDC_PREFIX.length) : token;
   const run = BASE64_RUN.exec(payload)?.[0] ?? '';
   if (run.length < 20) return null;
-  const usable = run.slice(0, run.length - (run.length % 4)).replace(/-/g, '+').replace(/_/g, '/');
+  const usable = run
+    .slice(0, run.length - (run.length % 4))
+    .replace(/-/g, '+')
+    .replace(/_/g, '/');
   const bytes = Buffer.from(usable, 'base64');
   const colon = bytes.indexOf(0x3a);
   if (colon < 1 || colon > 19 || bytes.length - colon - 1 < 4) return null;

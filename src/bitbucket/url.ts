@@ -34,7 +34,17 @@ export type ParsedRemote = BitbucketLocation | SshRemote;
 
 /** Path segments that start Bitbucket's own routes; what comes before them is the context path. */
 const ROUTE_ROOTS = new Set([
-  'rest', 'plugins', 'dashboard', 'login', 'account', 'admin', 'profile', 'bots', 'mvc', 'git', 'status',
+  'rest',
+  'plugins',
+  'dashboard',
+  'login',
+  'account',
+  'admin',
+  'profile',
+  'bots',
+  'mvc',
+  'git',
+  'status',
 ]);
 const FORBIDDEN_IN_SEGMENT = /[\u0000-\u001f\u007f/\\?#]/;
 const PROJECT_KEY = /^~?[A-Za-z0-9_][A-Za-z0-9_.@-]*$/;
@@ -67,9 +77,16 @@ function parseHttp(protocol: 'http' | 'https', rest: string): BitbucketLocation 
   if (!decoded) return null;
   const route = findRoute(decoded);
   if (route === null) return null;
-  const contextPath = raw.slice(0, route.at).map((s) => '/' + s).join('');
+  const contextPath = raw
+    .slice(0, route.at)
+    .map((s) => '/' + s)
+    .join('');
   const location: BitbucketLocation = {
-    kind: 'http', protocol, host, contextPath, baseUrl: `${protocol}://${host}${contextPath}`,
+    kind: 'http',
+    protocol,
+    host,
+    contextPath,
+    baseUrl: `${protocol}://${host}${contextPath}`,
   };
   if (route.projectKey !== undefined) location.projectKey = route.projectKey;
   if (route.repoSlug !== undefined) location.repoSlug = route.repoSlug;
@@ -77,7 +94,11 @@ function parseHttp(protocol: 'http' | 'https', rest: string): BitbucketLocation 
   return location;
 }
 
-interface Route { at: number; projectKey?: string; repoSlug?: string }
+interface Route {
+  at: number;
+  projectKey?: string;
+  repoSlug?: string;
+}
 
 /** Finds where Bitbucket's routes start; `undefined` fields mean "not in this URL"; null = invalid. */
 function findRoute(seg: string[]): Route | null {

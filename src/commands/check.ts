@@ -31,31 +31,62 @@ export async function checkRun(o: CheckOptions, io: CommandIO): Promise<number> 
   if (!url) return say(io, o, EXIT.error, `no remote named '${remote}' (name one: check REMOTE)`);
   const loc = parseBitbucketUrl(url);
   if (!loc) return say(io, o, EXIT.ok, `${stripPassword(url)} is not a Bitbucket HTTP(S) remote; nothing to check`);
-  if (loc.kind === 'ssh') return say(io, o, EXIT.ok, `${remote} is an SSH remote; the guard checks HTTP(S) tokens only, nothing to check`);
-  const g = await gatherFacts({ remote, url, loc, updates: await updatesFor(remote, target, o.cwd, io.env), env: io.env, run, now: io.now(), force: true, readCache: false });
+  if (loc.kind === 'ssh')
+    return say(io, o, EXIT.ok, `${remote} is an SSH remote; the guard checks HTTP(S) tokens only, nothing to check`);
+  const g = await gatherFacts({
+    remote,
+    url,
+    loc,
+    updates: await updatesFor(remote, target, o.cwd, io.env),
+    env: io.env,
+    run,
+    now: io.now(),
+    force: true,
+    readCache: false,
+  });
   if (g.skip) return say(io, o, EXIT.ok, `the guard is turned off for ${loc.baseUrl} (bitbucket.enabled=false)`);
   const verdict = decide(g.facts, g.policy);
   if (o.json) {
-    io.stdout(`${JSON.stringify({ ...g.facts, policy: g.policy, problems: g.problems, findings: verdict.findings, exitCode: verdict.exitCode }, null, 2)}\n`);
+    io.stdout(
+      `${JSON.stringify({ ...g.facts, policy: g.policy, problems: g.problems, findings: verdict.findings, exitCode: verdict.exitCode }, null, 2)}\n`,
+    );
   } else {
     io.stdout(renderSummary(g.facts));
     const text = renderVerdict(verdict, g.facts, g.problems);
-    io.stdout(text === '' ? 'No problems found.\n' : text.split('\n').slice(1).join('\n').replace('Push blocked.', 'A push would be blocked.'));
+    io.stdout(
+      text === ''
+        ? 'No problems found.\n'
+        : text.split('\n').slice(1).join('\n').replace('Push blocked.', 'A push would be blocked.'),
+    );
   }
   return verdict.exitCode;
 }
 
 /** What a plain `git push` of the current branch would send. */
-async function updatesFor(remote: string, t: BranchTarget, cwd: string | undefined, env: NodeJS.ProcessEnv): Promise<PushUpdate[]> {
+async function updatesFor(
+  remote: string,
+  t: BranchTarget,
+  cwd: string | undefined,
+  env: NodeJS.ProcessEnv,
+): Promise<PushUpdate[]> {
   if (!t.head || !t.branch) return [];
   const remoteBranch = (t.remoteRef ?? `refs/heads/${t.branch}`).replace(/^refs\/heads\//, '');
   const remoteOid = await resolveRef(`refs/remotes/${remote}/${remoteBranch}`, cwd, env);
-  return [{ localRef: `refs/heads/${t.branch}`, localOid: t.head, remoteRef: t.remoteRef ?? `refs/heads/${t.branch}`, isDelete: false, ...(remoteOid ? { remoteOid } : {}) }];
+  return [
+    {
+      localRef: `refs/heads/${t.branch}`,
+      localOid: t.head,
+      remoteRef: t.remoteRef ?? `refs/heads/${t.branch}`,
+      isDelete: false,
+      ...(remoteOid ? { remoteOid } : {}),
+    },
+  ];
 }
 
 function say(io: CommandIO, o: CheckOptions, code: number, message: string): number {
   if (o.json) io.stdout(`${JSON.stringify({ message, exitCode: code })}\n`);
-  else (code === EXIT.ok ? io.stdout : io.stderr)(`${code === EXIT.ok ? '' : 'git-credential-bitbucket: '}${message}\n`);
+  else
+    (code === EXIT.ok ? io.stdout : io.stderr)(`${code === EXIT.ok ? '' : 'git-credential-bitbucket: '}${message}\n`);
   return code;
 }
 
@@ -65,7 +96,10 @@ export function checkCommand(ctx: CommandContext): CommandModule<object, { remot
     describe: 'run the pre-push checks now for the current branch (also explains a failed push)',
     builder: (y) =>
       y
-        .positional('remote', { type: 'string', describe: 'remote name or URL (default: the branch\'s remote, else origin)' })
+        .positional('remote', {
+          type: 'string',
+          describe: "remote name or URL (default: the branch's remote, else origin)",
+        })
         .option('json', { type: 'boolean', default: false, describe: 'print the facts and findings as JSON' }) as never,
     handler: async (a) => {
       ctx.exitCode = await checkRun({ ...(a.remote !== undefined ? { remote: a.remote } : {}), json: a.json }, ctx.io);

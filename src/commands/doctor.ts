@@ -7,7 +7,15 @@ import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { introspectToken } from '../bitbucket/identify.js';
 import { httpSettingsFor } from '../git/config.js';
-import { CHAINED_NAME, CONFIG_HOOK_NAME, hooksDir, isOurHook, readTemplate, renderHook, supportsConfigHooks } from '../git/hooks.js';
+import {
+  CHAINED_NAME,
+  CONFIG_HOOK_NAME,
+  hooksDir,
+  isOurHook,
+  readTemplate,
+  renderHook,
+  supportsConfigHooks,
+} from '../git/hooks.js';
 import { configListing, gitVersion } from '../git/repo.js';
 import { remotePushUrl } from '../git/repository.js';
 import { parseConfigListing } from '../prepush/urlmatch.js';
@@ -36,18 +44,47 @@ const PLAINTEXT_STORING = /^(store|!?\S*git-credential-store)\b/;
 export function analyseHelpers(helpers: string[], url: string): Finding[] {
   const ours = helpers.findIndex(isOurHelper);
   const setupFix = `git credential-bitbucket setup ${url}`;
-  if (helpers.length === 0) return [{ id: 'helper-missing', level: 'error', title: `no credential helper is configured for ${url}: git will prompt`, fix: setupFix }];
-  if (ours < 0) return [{ id: 'helper-missing', level: 'error', title: `this helper is not configured for ${url}; git asks: ${helpers.join(', ')}`, fix: setupFix }];
-  const out: Finding[] = [{ id: 'helper-chain', level: 'ok', title: `helper chain for ${url}: ${helpers.map((h, i) => (i === ours ? `[${h}]` : h)).join(' → ')}` }];
+  if (helpers.length === 0)
+    return [
+      {
+        id: 'helper-missing',
+        level: 'error',
+        title: `no credential helper is configured for ${url}: git will prompt`,
+        fix: setupFix,
+      },
+    ];
+  if (ours < 0)
+    return [
+      {
+        id: 'helper-missing',
+        level: 'error',
+        title: `this helper is not configured for ${url}; git asks: ${helpers.join(', ')}`,
+        fix: setupFix,
+      },
+    ];
+  const out: Finding[] = [
+    {
+      id: 'helper-chain',
+      level: 'ok',
+      title: `helper chain for ${url}: ${helpers.map((h, i) => (i === ours ? `[${h}]` : h)).join(' → ')}`,
+    },
+  ];
   for (const h of helpers.slice(0, ours)) {
-    out.push({ id: 'helper-before', level: 'warn', title: `'${h}' is asked before this helper: if it has any credential for this host, git uses that instead`, fix: setupFix });
+    out.push({
+      id: 'helper-before',
+      level: 'warn',
+      title: `'${h}' is asked before this helper: if it has any credential for this host, git uses that instead`,
+      fix: setupFix,
+    });
   }
   for (const h of helpers.slice(ours + 1)) {
     const plain = PLAINTEXT_STORING.test(h.trim());
     out.push({
       id: plain ? 'helper-plaintext' : 'helper-after',
       level: 'warn',
-      title: plain ? `'${h}' runs after this helper and receives every token git confirms: it copies it to a plain-text file` : `'${h}' runs after this helper and also receives the token on 'store'`,
+      title: plain
+        ? `'${h}' runs after this helper and receives every token git confirms: it copies it to a plain-text file`
+        : `'${h}' runs after this helper and also receives the token on 'store'`,
       fix: `remove it for this host (e.g. git config --unset credential.helper, or in the repository: git config --local --unset credential.helper), then: ${setupFix}`,
     });
   }
@@ -65,12 +102,17 @@ async function resolveTarget(url: string | undefined, io: CommandIO): Promise<st
       // not an http Bitbucket remote: fall through to the stored hosts
     }
   }
-  const bases = [...new Set((await listAccounts(storesFor(io).stores)).map((a) => a.meta?.baseUrl ?? `${a.protocol}://${a.host}`))];
+  const bases = [
+    ...new Set((await listAccounts(storesFor(io).stores)).map((a) => a.meta?.baseUrl ?? `${a.protocol}://${a.host}`)),
+  ];
   if (bases.length === 1) return bases[0]!;
   throw new CommandError('name the server: git credential-bitbucket doctor https://bitbucket.example.com', EXIT.usage);
 }
 
-export async function doctorRun(opts: { url?: string; json: boolean; timeout: number }, io: CommandIO): Promise<number> {
+export async function doctorRun(
+  opts: { url?: string; json: boolean; timeout: number },
+  io: CommandIO,
+): Promise<number> {
   const url = await resolveTarget(opts.url, io);
   const run = { env: io.env };
   const findings: Finding[] = [];
@@ -80,10 +122,17 @@ export async function doctorRun(opts: { url?: string; json: boolean; timeout: nu
   } else {
     const v = version.join('.');
     const at = (maj: number, min: number) => version[0] > maj || (version[0] === maj && version[1] >= min);
-    findings.push({ id: 'git', level: at(2, 39) ? 'ok' : 'warn', title: `git ${v}`, detail: [
-      `password_expiry_utc ${at(2, 40) ? 'yes' : 'no (2.40+)'}`, `authtype/Bearer from helpers ${at(2, 46) ? 'yes' : 'no (2.46+; project tokens need http.extraHeader)'}`,
-      `credential.interactive ${at(2, 47) ? 'yes' : 'no (2.47+)'}`, `config-based hooks ${supportsConfigHooks(version) ? 'yes' : 'no (2.54+)'}`,
-    ].join('; ') });
+    findings.push({
+      id: 'git',
+      level: at(2, 39) ? 'ok' : 'warn',
+      title: `git ${v}`,
+      detail: [
+        `password_expiry_utc ${at(2, 40) ? 'yes' : 'no (2.40+)'}`,
+        `authtype/Bearer from helpers ${at(2, 46) ? 'yes' : 'no (2.46+; project tokens need http.extraHeader)'}`,
+        `credential.interactive ${at(2, 47) ? 'yes' : 'no (2.47+)'}`,
+        `config-based hooks ${supportsConfigHooks(version) ? 'yes' : 'no (2.54+)'}`,
+      ].join('; '),
+    });
   }
   const entries = parseConfigListing(configListing('^(credential|http|hook)\\.', run));
   findings.push(...analyseHelpers(resolveRemoteConfig(entries, `${url}/`).helpers, url));
@@ -99,42 +148,102 @@ export async function doctorRun(opts: { url?: string; json: boolean; timeout: nu
 async function storeFindings(io: CommandIO): Promise<Finding[]> {
   const { dir, stores } = storesFor(io);
   const configured = await configuredBackend(io.env).catch((e: Error) => e);
-  if (configured instanceof Error) return [{ id: 'store', level: 'error', title: configured.message, fix: 'git config --global bitbucket.store auto' }];
+  if (configured instanceof Error)
+    return [
+      { id: 'store', level: 'error', title: configured.message, fix: 'git config --global bitbucket.store auto' },
+    ];
   const probe = configured.choice === 'file' ? undefined : probeKeyring();
   const out: Finding[] = [];
   const active = configured.choice === 'file' || !probe?.ok ? 'file' : 'keyring';
   const why = configured.source === 'default' ? 'auto' : `${configured.choice}, from ${configured.source}`;
   if (configured.choice === 'keyring' && probe && !probe.ok) {
-    out.push({ id: 'store', level: 'error', title: `the OS keyring is required (${why}) but not usable: ${probe.reason}`, fix: 'git config --global bitbucket.store file' });
+    out.push({
+      id: 'store',
+      level: 'error',
+      title: `the OS keyring is required (${why}) but not usable: ${probe.reason}`,
+      fix: 'git config --global bitbucket.store file',
+    });
   } else {
-    out.push({ id: 'store', level: 'ok', title: `new tokens go to the ${active === 'keyring' ? 'OS keyring' : `file ${stores.file.location}`} (${why})`, ...(probe && !probe.ok ? { detail: `the keyring is not usable: ${probe.reason}` } : {}) });
+    out.push({
+      id: 'store',
+      level: 'ok',
+      title: `new tokens go to the ${active === 'keyring' ? 'OS keyring' : `file ${stores.file.location}`} (${why})`,
+      ...(probe && !probe.ok ? { detail: `the keyring is not usable: ${probe.reason}` } : {}),
+    });
   }
   try {
     await listAccounts(stores);
   } catch (err) {
-    out.push({ id: 'store-corrupt', level: 'error', title: (err as Error).message, fix: `inspect the file; remove it and log in again if it cannot be repaired` });
+    out.push({
+      id: 'store-corrupt',
+      level: 'error',
+      title: (err as Error).message,
+      fix: `inspect the file; remove it and log in again if it cannot be repaired`,
+    });
   }
   const fallback = readSettings(dir).fileFallback;
-  if (fallback && active === 'file') out.push({ id: 'store-fallback', level: 'info', title: `tokens went to the file because the keyring was not usable: ${fallback.reason}` });
+  if (fallback && active === 'file')
+    out.push({
+      id: 'store-fallback',
+      level: 'info',
+      title: `tokens went to the file because the keyring was not usable: ${fallback.reason}`,
+    });
   return out;
 }
 
-function hookFindings(io: CommandIO, entries: ReturnType<typeof parseConfigListing>, version: [number, number, number] | undefined): Finding[] {
-  if (entries.some((e) => e.section === 'hook' && e.url === CONFIG_HOOK_NAME && e.name === 'command') && version && supportsConfigHooks(version)) {
-    return [{ id: 'hook', level: 'ok', title: `the pre-push guard runs as a config-based hook (hook.${CONFIG_HOOK_NAME})` }];
+function hookFindings(
+  io: CommandIO,
+  entries: ReturnType<typeof parseConfigListing>,
+  version: [number, number, number] | undefined,
+): Finding[] {
+  if (
+    entries.some((e) => e.section === 'hook' && e.url === CONFIG_HOOK_NAME && e.name === 'command') &&
+    version &&
+    supportsConfigHooks(version)
+  ) {
+    return [
+      { id: 'hook', level: 'ok', title: `the pre-push guard runs as a config-based hook (hook.${CONFIG_HOOK_NAME})` },
+    ];
   }
   const dir = hooksDir({ env: io.env });
   if (!dir) return [{ id: 'hook', level: 'info', title: 'not in a git repository: pre-push guard not checked' }];
   const file = path.join(dir, 'pre-push');
   const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
-  if (text === undefined) return [{ id: 'hook', level: 'warn', title: 'the pre-push guard is not installed in this repository', fix: 'git credential-bitbucket hook install' }];
-  if (!isOurHook(text)) return [{ id: 'hook', level: 'warn', title: `${file} is another tool's pre-push hook; the guard is not installed`, fix: 'git credential-bitbucket hook install (it chains the existing hook)' }];
+  if (text === undefined)
+    return [
+      {
+        id: 'hook',
+        level: 'warn',
+        title: 'the pre-push guard is not installed in this repository',
+        fix: 'git credential-bitbucket hook install',
+      },
+    ];
+  if (!isOurHook(text))
+    return [
+      {
+        id: 'hook',
+        level: 'warn',
+        title: `${file} is another tool's pre-push hook; the guard is not installed`,
+        fix: 'git credential-bitbucket hook install (it chains the existing hook)',
+      },
+    ];
   const chained = fs.existsSync(path.join(dir, CHAINED_NAME));
-  const out: Finding[] = [{ id: 'hook', level: 'ok', title: `the pre-push guard is installed in ${dir}${chained ? ` (and runs the previous hook, ${CHAINED_NAME})` : ''}` }];
+  const out: Finding[] = [
+    {
+      id: 'hook',
+      level: 'ok',
+      title: `the pre-push guard is installed in ${dir}${chained ? ` (and runs the previous hook, ${CHAINED_NAME})` : ''}`,
+    },
+  ];
   // the same script apart from the program paths hook install fills in
   const unfilled = { node: '', bin: '' };
   if (renderHook(text, unfilled) !== renderHook(readTemplate(), unfilled)) {
-    out.push({ id: 'hook-outdated', level: 'info', title: 'the installed hook script is from another version of this tool (it works, but may be slower)', fix: 'git credential-bitbucket hook install' });
+    out.push({
+      id: 'hook-outdated',
+      level: 'info',
+      title: 'the installed hook script is from another version of this tool (it works, but may be slower)',
+      fix: 'git credential-bitbucket hook install',
+    });
   }
   return out;
 }
@@ -142,35 +251,82 @@ function hookFindings(io: CommandIO, entries: ReturnType<typeof parseConfigListi
 async function serverFindings(url: string, io: CommandIO, timeout: number): Promise<Finding[]> {
   const out: Finding[] = [];
   const settings = await httpSettingsFor(`${url}/`, undefined, io.env);
-  const net = [settings.proxy ? `proxy ${settings.proxy.replace(/^((?:[a-z][a-z0-9+.-]*:\/\/)?)[^@/]*@/i, '$1***@')}` : 'no proxy', settings.caFile ? `CA file ${settings.caFile}` : 'system CAs', settings.sslVerify ? '' : 'TLS verification OFF'].filter(Boolean).join(', ');
+  const net = [
+    settings.proxy ? `proxy ${settings.proxy.replace(/^((?:[a-z][a-z0-9+.-]*:\/\/)?)[^@/]*@/i, '$1***@')}` : 'no proxy',
+    settings.caFile ? `CA file ${settings.caFile}` : 'system CAs',
+    settings.sslVerify ? '' : 'TLS verification OFF',
+  ]
+    .filter(Boolean)
+    .join(', ');
   const client = await clientFor(url, io, timeout * 1000);
   const props = await client.applicationProperties();
   if (props.status !== 'ok') {
-    out.push({ id: 'server', level: 'error', title: `${url} is not reachable as Bitbucket: ${props.message}`, detail: net, fix: 'check the URL, proxy (http.proxy) and CA (http.sslCAInfo) settings' });
+    out.push({
+      id: 'server',
+      level: 'error',
+      title: `${url} is not reachable as Bitbucket: ${props.message}`,
+      detail: net,
+      fix: 'check the URL, proxy (http.proxy) and CA (http.sslCAInfo) settings',
+    });
     return out;
   }
   out.push({ id: 'server', level: 'ok', title: `${url} answers: Bitbucket ${props.version}`, detail: net });
   const { stores } = storesFor(io);
   const host = parseServer(url, { allowHttp: true });
-  const accounts = (await listAccounts(stores).catch(() => [])).filter((a) => a.protocol === host.protocol && a.host === host.host);
-  if (accounts.length === 0) out.push({ id: 'token', level: 'error', title: `no token is stored for ${url}`, fix: `git credential-bitbucket login ${url}` });
+  const accounts = (await listAccounts(stores).catch(() => [])).filter(
+    (a) => a.protocol === host.protocol && a.host === host.host,
+  );
+  if (accounts.length === 0)
+    out.push({
+      id: 'token',
+      level: 'error',
+      title: `no token is stored for ${url}`,
+      fix: `git credential-bitbucket login ${url}`,
+    });
   for (const a of accounts) {
     const secrets = await a.store.read(a);
     const token = secrets?.password ?? secrets?.credential;
     const who = a.username ?? '(no username)';
     const expires = expiryOf(a);
     if (!token) {
-      out.push({ id: 'token', level: 'error', title: `${who}: the token is missing from the store`, fix: `git credential-bitbucket login ${url}` });
+      out.push({
+        id: 'token',
+        level: 'error',
+        title: `${who}: the token is missing from the store`,
+        fix: `git credential-bitbucket login ${url}`,
+      });
       continue;
     }
     if (expires !== undefined && expires <= io.now()) {
-      out.push({ id: 'token-expired', level: 'error', title: `${who}: the token expired on ${new Date(expires).toISOString().slice(0, 10)}`, fix: `create a new token, then: git credential-bitbucket login ${url}` });
+      out.push({
+        id: 'token-expired',
+        level: 'error',
+        title: `${who}: the token expired on ${new Date(expires).toISOString().slice(0, 10)}`,
+        fix: `create a new token, then: git credential-bitbucket login ${url}`,
+      });
       continue;
     }
     const r = await introspectToken({ client, token, ...(a.username ? { username: a.username } : {}) });
-    if (r.status !== 'valid') out.push({ id: 'token', level: 'error', title: `${who}: ${r.message}`, fix: `git credential-bitbucket login ${url}` });
-    else if (r.kind === 'project') out.push({ id: 'token-kind', level: 'warn', title: `${who}: a project/repository token (acts as bot '${r.user.name}')`, fix: `log in with a personal token: git credential-bitbucket login ${url}` });
-    else out.push({ id: 'token', level: 'ok', title: `${who}: a personal token the server accepts${a.isDefault ? ' (default)' : ''}` });
+    if (r.status !== 'valid')
+      out.push({
+        id: 'token',
+        level: 'error',
+        title: `${who}: ${r.message}`,
+        fix: `git credential-bitbucket login ${url}`,
+      });
+    else if (r.kind === 'project')
+      out.push({
+        id: 'token-kind',
+        level: 'warn',
+        title: `${who}: a project/repository token (acts as bot '${r.user.name}')`,
+        fix: `log in with a personal token: git credential-bitbucket login ${url}`,
+      });
+    else
+      out.push({
+        id: 'token',
+        level: 'ok',
+        title: `${who}: a personal token the server accepts${a.isDefault ? ' (default)' : ''}`,
+      });
   }
   return out;
 }
@@ -185,14 +341,20 @@ function printFindings(findings: Finding[], io: CommandIO): void {
   }
 }
 
-export const doctorCommand = (ctx: CommandContext): CommandModule<object, { url?: string; json: boolean; timeout: number }> => ({
+export const doctorCommand = (
+  ctx: CommandContext,
+): CommandModule<object, { url?: string; json: boolean; timeout: number }> => ({
   command: 'doctor [url]',
   describe: 'diagnose why git prompts or pushes fail: git, helper chain, store, hook, server, token',
   builder: (y) =>
     y
       .positional('url', { type: 'string', describe: "the server (default: origin's, or the one stored)" })
       .option('json', { type: 'boolean', default: false, describe: 'machine-readable findings' })
-      .option('timeout', { type: 'number', default: 8, describe: 'seconds to wait for each request to the server' }) as never,
+      .option('timeout', {
+        type: 'number',
+        default: 8,
+        describe: 'seconds to wait for each request to the server',
+      }) as never,
   handler: async (argv) => {
     ctx.exitCode = await doctorRun(argv, ctx.io);
   },

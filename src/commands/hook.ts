@@ -6,7 +6,15 @@
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import {
-  hooksDir, installHookFile, planInstall, readTemplate, renderHook, setConfigHook, shQuote, uninstallHookFile, supportsConfigHooks,
+  hooksDir,
+  installHookFile,
+  planInstall,
+  readTemplate,
+  renderHook,
+  setConfigHook,
+  shQuote,
+  uninstallHookFile,
+  supportsConfigHooks,
   type Program,
 } from '../git/hooks.js';
 import { gitVersion, type GitRun } from '../git/repo.js';
@@ -45,20 +53,31 @@ export async function hookInstallRun(o: HookInstallOptions, io: CommandIO): Prom
     if (shim.status === 'error') return fail(io, shim.message);
     const set = setConfigHook(plan.scope, shQuote(shim.file), run);
     if (!set.ok) return fail(io, set.message);
-    io.stderr(`Installed the pre-push guard as config-based hook "hook.bitbucket-pre-push" (${plan.scope}), running ${shim.file}.\n`);
+    io.stderr(
+      `Installed the pre-push guard as config-based hook "hook.bitbucket-pre-push" (${plan.scope}), running ${shim.file}.\n`,
+    );
     return EXIT.ok;
   }
   const dir = hooksDir(run);
-  if (!dir) return fail(io, 'not inside a git repository: run this in the repository to guard, or use --global (git 2.54+)');
+  if (!dir)
+    return fail(io, 'not inside a git repository: run this in the repository to guard, or use --global (git 2.54+)');
   const r = installHookFile(dir, content);
   if (r.status === 'error') return fail(io, r.message);
   const verb = r.status === 'unchanged' ? 'is already installed' : r.status === 'updated' ? 'updated' : 'installed';
-  io.stderr(`Pre-push guard ${verb}: ${r.file}${r.chained ? ` (it also runs your previous hook, kept as ${r.chained})` : ''}.\n`);
-  if (version && supportsConfigHooks(version)) io.stderr('Tip: this git supports config-based hooks; `hook install --global` guards every repository with one setting.\n');
+  io.stderr(
+    `Pre-push guard ${verb}: ${r.file}${r.chained ? ` (it also runs your previous hook, kept as ${r.chained})` : ''}.\n`,
+  );
+  if (version && supportsConfigHooks(version))
+    io.stderr(
+      'Tip: this git supports config-based hooks; `hook install --global` guards every repository with one setting.\n',
+    );
   return EXIT.ok;
 }
 
-export async function hookUninstallRun(o: { global?: boolean; config?: boolean; cwd?: string }, io: CommandIO): Promise<number> {
+export async function hookUninstallRun(
+  o: { global?: boolean; config?: boolean; cwd?: string },
+  io: CommandIO,
+): Promise<number> {
   const run: GitRun = { env: io.env, ...(o.cwd ? { cwd: o.cwd } : {}) };
   if (o.global || o.config) {
     const set = setConfigHook(o.global ? 'global' : 'local', null, run);
@@ -70,7 +89,11 @@ export async function hookUninstallRun(o: { global?: boolean; config?: boolean; 
   if (!dir) return fail(io, 'not inside a git repository');
   const r = uninstallHookFile(dir);
   if (r.status === 'error') return fail(io, r.message);
-  io.stderr(r.status === 'absent' ? `No pre-push hook in ${dir}; nothing to do.\n` : `Removed ${r.file}${r.restored ? '; your previous pre-push hook is back in place' : ''}.\n`);
+  io.stderr(
+    r.status === 'absent'
+      ? `No pre-push hook in ${dir}; nothing to do.\n`
+      : `Removed ${r.file}${r.restored ? '; your previous pre-push hook is back in place' : ''}.\n`,
+  );
   return EXIT.ok;
 }
 
@@ -93,25 +116,42 @@ interface HookArgs {
 }
 
 export function hookCommand(ctx: CommandContext): CommandModule<object, HookArgs> {
-  const scope = { global: { type: 'boolean', describe: 'every repository, through a global config-based hook (git 2.54+)' }, config: { type: 'boolean', describe: 'this repository, through a config-based hook (git 2.54+)' } } as const;
+  const scope = {
+    global: { type: 'boolean', describe: 'every repository, through a global config-based hook (git 2.54+)' },
+    config: { type: 'boolean', describe: 'this repository, through a config-based hook (git 2.54+)' },
+  } as const;
   return {
     command: 'hook',
     describe: 'install or remove the pre-push guard',
     builder: (y) =>
       y
-        .command('install', 'install the pre-push guard (chains an existing pre-push hook)', (b) => b.options(scope), async (a) => {
-          ctx.exitCode = await hookInstallRun({ global: a.global, config: a.config }, ctx.io);
-        })
-        .command('uninstall', 'remove the pre-push guard (restores a chained hook)', (b) => b.options(scope), async (a) => {
-          ctx.exitCode = await hookUninstallRun({ global: a.global, config: a.config }, ctx.io);
-        })
+        .command(
+          'install',
+          'install the pre-push guard (chains an existing pre-push hook)',
+          (b) => b.options(scope),
+          async (a) => {
+            ctx.exitCode = await hookInstallRun({ global: a.global, config: a.config }, ctx.io);
+          },
+        )
+        .command(
+          'uninstall',
+          'remove the pre-push guard (restores a chained hook)',
+          (b) => b.options(scope),
+          async (a) => {
+            ctx.exitCode = await hookUninstallRun({ global: a.global, config: a.config }, ctx.io);
+          },
+        )
         .command({
           command: 'pre-push <remote> <url>',
           describe: false,
           handler: async (argv) => {
             const a = argv as HookArgs;
             const input = ctx.io.stdinIsTTY ? '' : await readAll(ctx.io.stdin);
-            ctx.exitCode = await runPrePush([a.remote ?? '', a.url ?? ''], input, { env: ctx.io.env, now: ctx.io.now, stderr: ctx.io.stderr });
+            ctx.exitCode = await runPrePush([a.remote ?? '', a.url ?? ''], input, {
+              env: ctx.io.env,
+              now: ctx.io.now,
+              stderr: ctx.io.stderr,
+            });
           },
         })
         .demandCommand(1, 'name an action: install or uninstall') as never,

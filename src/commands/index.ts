@@ -16,20 +16,46 @@ import { hookCommand } from './hook.js';
 import { checkCommand } from './check.js';
 
 const COMMANDS: Array<(ctx: CommandContext) => CommandModule<object, never>> = [
-  loginCommand as never, logoutCommand as never, statusCommand as never, listCommand as never, setupCommand as never, unsetupCommand as never, doctorCommand as never, hookCommand as never, checkCommand as never,
+  loginCommand as never,
+  logoutCommand as never,
+  statusCommand as never,
+  listCommand as never,
+  setupCommand as never,
+  unsetupCommand as never,
+  doctorCommand as never,
+  hookCommand as never,
+  checkCommand as never,
 ];
 const HELPER_OPS = ['get', 'store', 'erase'];
-const NAMES = ['login', 'logout', 'status', 'list', 'setup', 'unsetup', 'doctor', 'hook', 'check', 'completion', ...HELPER_OPS];
+const NAMES = [
+  'login',
+  'logout',
+  'status',
+  'list',
+  'setup',
+  'unsetup',
+  'doctor',
+  'hook',
+  'check',
+  'completion',
+  ...HELPER_OPS,
+];
 
 export function isCommand(name: string): boolean {
   return NAMES.includes(name);
 }
 
-export async function runCommand(argv: string[], version: string, ctx: CommandContext = { io: processIO(), exitCode: EXIT.ok }): Promise<number> {
+export async function runCommand(
+  argv: string[],
+  version: string,
+  ctx: CommandContext = { io: processIO(), exitCode: EXIT.ok },
+): Promise<number> {
   let usageError: string | undefined;
   const parser = yargs(argv)
     .scriptName('git-credential-bitbucket')
-    .usage('$0 <command> [options]\n\nGit credential helper and pre-push identity guard for Bitbucket Server / Data Center.')
+    .usage(
+      '$0 <command> [options]\n\nGit credential helper and pre-push identity guard for Bitbucket Server / Data Center.',
+    )
     .command('get', 'credential helper: answer git with a stored token (git runs this)')
     .command('store', 'credential helper: keep a credential git confirmed (git runs this)')
     .command('erase', 'credential helper: forget a credential git saw rejected (git runs this)');

@@ -9,14 +9,26 @@ export async function listRun(opts: { json: boolean }, io: CommandIO): Promise<n
   const { stores } = storesFor(io);
   const accounts = await listAccounts(stores);
   if (opts.json) {
-    io.stdout(`${JSON.stringify({
-      version: 1,
-      accounts: accounts.map((a) => ({
-        protocol: a.protocol, host: a.host, path: a.path ?? null, baseUrl: a.meta?.baseUrl ?? null, username: a.username ?? null,
-        default: Boolean(a.isDefault), kind: a.meta?.kind ?? null, backend: a.store.kind,
-        expiresAt: expiryOf(a) === undefined ? null : new Date(expiryOf(a)!).toISOString(),
-      })),
-    }, null, 2)}\n`);
+    io.stdout(
+      `${JSON.stringify(
+        {
+          version: 1,
+          accounts: accounts.map((a) => ({
+            protocol: a.protocol,
+            host: a.host,
+            path: a.path ?? null,
+            baseUrl: a.meta?.baseUrl ?? null,
+            username: a.username ?? null,
+            default: Boolean(a.isDefault),
+            kind: a.meta?.kind ?? null,
+            backend: a.store.kind,
+            expiresAt: expiryOf(a) === undefined ? null : new Date(expiryOf(a)!).toISOString(),
+          })),
+        },
+        null,
+        2,
+      )}\n`,
+    );
     return EXIT.ok;
   }
   if (accounts.length === 0) {
@@ -27,8 +39,14 @@ export async function listRun(opts: { json: boolean }, io: CommandIO): Promise<n
   for (const [host, list] of byHost(accounts)) {
     io.stdout(`${p.bold(list[0]?.meta?.baseUrl ?? host)}\n`);
     for (const a of list) {
-      const bits = [a.meta?.kind ?? 'stored by git', a.store.kind === 'keyring' ? 'keyring' : 'file', `expires: ${describeExpiry(expiryOf(a), io.now())}`];
-      io.stdout(`  ${a.username ?? '(no username)'}${a.path ? ` /${a.path}` : ''}${a.isDefault ? p.green(' (default)') : ''}  ${p.dim(bits.join(', '))}\n`);
+      const bits = [
+        a.meta?.kind ?? 'stored by git',
+        a.store.kind === 'keyring' ? 'keyring' : 'file',
+        `expires: ${describeExpiry(expiryOf(a), io.now())}`,
+      ];
+      io.stdout(
+        `  ${a.username ?? '(no username)'}${a.path ? ` /${a.path}` : ''}${a.isDefault ? p.green(' (default)') : ''}  ${p.dim(bits.join(', '))}\n`,
+      );
     }
   }
   return EXIT.ok;

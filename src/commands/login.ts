@@ -13,7 +13,13 @@ import { recordFileFallback } from '../store/settings.js';
 import type { Secrets, StoredEntry, TokenMeta } from '../store/types.js';
 import { listAccounts, storesFor } from './shared/accounts.js';
 import { CommandError, EXIT } from './shared/errors.js';
-import { describeExpiry, describeToken, fallbackNotice, PROJECT_TOKEN_EXPLANATION, WRITE_PERMISSIONS } from './shared/describe.js';
+import {
+  describeExpiry,
+  describeToken,
+  fallbackNotice,
+  PROJECT_TOKEN_EXPLANATION,
+  WRITE_PERMISSIONS,
+} from './shared/describe.js';
 import { paint, type CommandContext, type CommandIO } from './shared/io.js';
 import { promptHidden, promptLine, readAllStdin } from './shared/prompt.js';
 import { clientFor, parseServer } from './shared/server.js';
@@ -30,11 +36,18 @@ export interface LoginOptions {
 
 export async function loginRun(opts: LoginOptions, io: CommandIO): Promise<number> {
   const p = paint(io.stderrIsTTY, io.env);
-  const server = parseServer(opts.url ?? (await promptLine(io, 'Bitbucket Server URL (e.g. https://bitbucket.example.com): ')), { allowHttp: opts.allowHttp });
+  const server = parseServer(
+    opts.url ?? (await promptLine(io, 'Bitbucket Server URL (e.g. https://bitbucket.example.com): ')),
+    { allowHttp: opts.allowHttp },
+  );
   if (!opts.tokenStdin) {
-    io.stderr(`Create a personal access token with repository write permission at:\n  ${tokenPageUrl(server.baseUrl, opts.username ?? server.username)}\n`);
+    io.stderr(
+      `Create a personal access token with repository write permission at:\n  ${tokenPageUrl(server.baseUrl, opts.username ?? server.username)}\n`,
+    );
   }
-  const token = opts.tokenStdin ? await readAllStdin(io) : await promptHidden(io, 'Paste the token (input is hidden): ');
+  const token = opts.tokenStdin
+    ? await readAllStdin(io)
+    : await promptHidden(io, 'Paste the token (input is hidden): ');
   if (token.trim() === '') throw new CommandError('no token given', EXIT.usage);
 
   const client = await clientFor(server.baseUrl, io, opts.timeout * 1000);
@@ -45,10 +58,16 @@ export async function loginRun(opts: LoginOptions, io: CommandIO): Promise<numbe
     throw new CommandError(`${server.baseUrl}: ${report.message}; nothing was stored`, code);
   }
   if (report.usernameMismatch) {
-    throw new CommandError(`the token belongs to '${report.usernameMismatch.actual}', not '${report.usernameMismatch.expected}'; nothing was stored`, EXIT.auth);
+    throw new CommandError(
+      `the token belongs to '${report.usernameMismatch.actual}', not '${report.usernameMismatch.expected}'; nothing was stored`,
+      EXIT.auth,
+    );
   }
   if (report.kind === 'project' && !opts.allowProjectToken) {
-    throw new CommandError(`this is a project or repository access token (acting as '${report.user.name}'), not a personal one. ${PROJECT_TOKEN_EXPLANATION} Create a personal token at ${tokenPageUrl(server.baseUrl)}, or pass --allow-project-token to store it anyway; nothing was stored`, EXIT.auth);
+    throw new CommandError(
+      `this is a project or repository access token (acting as '${report.user.name}'), not a personal one. ${PROJECT_TOKEN_EXPLANATION} Create a personal token at ${tokenPageUrl(server.baseUrl)}, or pass --allow-project-token to store it anyway; nothing was stored`,
+      EXIT.auth,
+    );
   }
   const writable = await checkWrite(client, token, report, server);
 
@@ -60,28 +79,46 @@ export async function loginRun(opts: LoginOptions, io: CommandIO): Promise<numbe
   await putReplacing(await listAccounts(stores), selection.store, entry, secrets);
   await makeDefault(stores, entry);
 
-  io.stderr(`${p.green('✓')} Logged in to ${server.baseUrl} as ${p.bold(report.user.name)}${report.user.displayName ? ` (${report.user.displayName})` : ''}\n`);
+  io.stderr(
+    `${p.green('✓')} Logged in to ${server.baseUrl} as ${p.bold(report.user.name)}${report.user.displayName ? ` (${report.user.displayName})` : ''}\n`,
+  );
   io.stderr(`  token: ${describeToken(maskToken(token), report.kind, report.tokenName, report.permissions)}\n`);
   io.stderr(`  expiry: ${describeExpiry(report.expiresAt, io.now())}\n`);
   io.stderr(`  stored in: ${selection.store.location}\n`);
-  if (selection.fallbackReason) io.stderr(`${p.yellow('!')} ${fallbackNotice(selection.fallbackReason, selection.store.location)}\n`);
+  if (selection.fallbackReason)
+    io.stderr(`${p.yellow('!')} ${fallbackNotice(selection.fallbackReason, selection.store.location)}\n`);
   if (report.kind === 'project') {
-    io.stderr(`${p.yellow('!')} Stored as a Bearer credential: project and repository tokens do not work with a username. git 2.46+ uses it through this helper; older git needs http.extraHeader. ${PROJECT_TOKEN_EXPLANATION}\n`);
+    io.stderr(
+      `${p.yellow('!')} Stored as a Bearer credential: project and repository tokens do not work with a username. git 2.46+ uses it through this helper; older git needs http.extraHeader. ${PROJECT_TOKEN_EXPLANATION}\n`,
+    );
   }
   if (writable === false) {
-    io.stderr(`${p.yellow('!')} This token cannot push: it lacks repository write permission (REPO_WRITE)${server.repoSlug ? ` on ${server.projectKey}/${server.repoSlug}` : ''}. Pushes will be refused; create a token with write permission at ${tokenPageUrl(server.baseUrl, report.user.slug)}\n`);
+    io.stderr(
+      `${p.yellow('!')} This token cannot push: it lacks repository write permission (REPO_WRITE)${server.repoSlug ? ` on ${server.projectKey}/${server.repoSlug}` : ''}. Pushes will be refused; create a token with write permission at ${tokenPageUrl(server.baseUrl, report.user.slug)}\n`,
+    );
   }
   return EXIT.ok;
 }
 
 function projectHints(server: BitbucketLocation): { projectKey?: string; repoSlug?: string } {
-  return { ...(server.projectKey ? { projectKey: server.projectKey } : {}), ...(server.repoSlug ? { repoSlug: server.repoSlug } : {}) };
+  return {
+    ...(server.projectKey ? { projectKey: server.projectKey } : {}),
+    ...(server.repoSlug ? { repoSlug: server.repoSlug } : {}),
+  };
 }
 
 /** Write permission: on the repository when the URL names one, else from the token's own permissions. */
-async function checkWrite(client: Awaited<ReturnType<typeof clientFor>>, token: string, report: ValidTokenReport, server: BitbucketLocation): Promise<boolean | undefined> {
+async function checkWrite(
+  client: Awaited<ReturnType<typeof clientFor>>,
+  token: string,
+  report: ValidTokenReport,
+  server: BitbucketLocation,
+): Promise<boolean | undefined> {
   if (server.projectKey && server.repoSlug) {
-    const auth = report.authScheme === 'basic' ? { scheme: 'basic' as const, username: report.user.name, secret: token } : { scheme: 'bearer' as const, secret: token };
+    const auth =
+      report.authScheme === 'basic'
+        ? { scheme: 'basic' as const, username: report.user.name, secret: token }
+        : { scheme: 'bearer' as const, secret: token };
     const r = await client.canWrite(auth, server.projectKey, server.repoSlug);
     if (r.status === 'ok') return r.writable;
   }
@@ -89,8 +126,19 @@ async function checkWrite(client: Awaited<ReturnType<typeof clientFor>>, token: 
   return undefined;
 }
 
-function toEntry(server: BitbucketLocation, r: ValidTokenReport, token: string, now: number): { entry: StoredEntry; secrets: Secrets } {
-  const meta: TokenMeta = { baseUrl: server.baseUrl, userSlug: r.user.slug, kind: r.kind, authScheme: r.authScheme, verifiedAt: now };
+function toEntry(
+  server: BitbucketLocation,
+  r: ValidTokenReport,
+  token: string,
+  now: number,
+): { entry: StoredEntry; secrets: Secrets } {
+  const meta: TokenMeta = {
+    baseUrl: server.baseUrl,
+    userSlug: r.user.slug,
+    kind: r.kind,
+    authScheme: r.authScheme,
+    verifiedAt: now,
+  };
   if (r.user.displayName) meta.displayName = r.user.displayName;
   if (r.user.email) meta.email = r.user.email;
   if (r.tokenId) meta.tokenId = r.tokenId;
@@ -101,8 +149,14 @@ function toEntry(server: BitbucketLocation, r: ValidTokenReport, token: string, 
   // git sends from `authtype`/`credential` (git 2.46+, capability authtype).
   const personal = r.kind === 'personal';
   const entry: StoredEntry = {
-    protocol: server.protocol, host: server.host, username: r.user.name,
-    hasPassword: personal, hasCredential: !personal, storedAt: now, isDefault: true, meta,
+    protocol: server.protocol,
+    host: server.host,
+    username: r.user.name,
+    hasPassword: personal,
+    hasCredential: !personal,
+    storedAt: now,
+    isDefault: true,
+    meta,
     ...(personal ? {} : { authtype: 'Bearer' }),
   };
   return { entry, secrets: personal ? { password: token } : { credential: token } };
@@ -112,8 +166,19 @@ function toEntry(server: BitbucketLocation, r: ValidTokenReport, token: string, 
 async function makeDefault(stores: ReturnType<typeof storesFor>['stores'], entry: StoredEntry): Promise<void> {
   for (const store of [stores.keyring, stores.file]) {
     const entries = await store.list();
-    if (!entries.some((e) => e.protocol === entry.protocol && e.host === entry.host && e.username !== entry.username && e.isDefault)) continue;
-    await store.updateEntries((es) => es.map((e) => (e.protocol === entry.protocol && e.host === entry.host && e.username !== entry.username ? { ...e, isDefault: false } : e)));
+    if (
+      !entries.some(
+        (e) => e.protocol === entry.protocol && e.host === entry.host && e.username !== entry.username && e.isDefault,
+      )
+    )
+      continue;
+    await store.updateEntries((es) =>
+      es.map((e) =>
+        e.protocol === entry.protocol && e.host === entry.host && e.username !== entry.username
+          ? { ...e, isDefault: false }
+          : e,
+      ),
+    );
   }
 }
 
@@ -124,10 +189,22 @@ export const loginCommand = (ctx: CommandContext): CommandModule<object, LoginOp
     y
       .positional('url', { type: 'string', describe: 'server, clone or browse URL (asked for when missing)' })
       .option('username', { type: 'string', describe: 'the account the token belongs to (checked against the server)' })
-      .option('token-stdin', { type: 'boolean', default: false, describe: 'read the token from standard input (for scripts)' })
-      .option('allow-project-token', { type: 'boolean', default: false, describe: 'store a project/repository token even though it acts as a bot identity' })
+      .option('token-stdin', {
+        type: 'boolean',
+        default: false,
+        describe: 'read the token from standard input (for scripts)',
+      })
+      .option('allow-project-token', {
+        type: 'boolean',
+        default: false,
+        describe: 'store a project/repository token even though it acts as a bot identity',
+      })
       .option('timeout', { type: 'number', default: 10, describe: 'seconds to wait for each request to the server' })
-      .option('allow-http', { type: 'boolean', default: false, describe: 'allow plain http:// to a non-loopback host (sends the token unencrypted)' })
+      .option('allow-http', {
+        type: 'boolean',
+        default: false,
+        describe: 'allow plain http:// to a non-loopback host (sends the token unencrypted)',
+      })
       .example('$0 login https://bitbucket.example.com', 'asks for the token with hidden input')
       .example('echo "$TOKEN" | $0 login https://bitbucket.example.com --token-stdin', 'for scripts') as never,
   handler: async (argv) => {

@@ -22,7 +22,9 @@ export async function logoutRun(opts: LogoutOptions, io: CommandIO): Promise<num
     const next = [...rest].sort((a, b) => b.storedAt - a.storedAt)[0]!;
     await next.store.updateEntries((es) => es.map((e) => (sameKey(e, next) ? { ...e, isDefault: true } : e)));
   }
-  io.stderr(`Removed the token for ${target.username ?? '(no username)'} on ${target.meta?.baseUrl ?? hostKey(target)} from ${target.store.kind === 'keyring' ? 'the OS keyring' : target.store.location}\n`);
+  io.stderr(
+    `Removed the token for ${target.username ?? '(no username)'} on ${target.meta?.baseUrl ?? hostKey(target)} from ${target.store.kind === 'keyring' ? 'the OS keyring' : target.store.location}\n`,
+  );
   return EXIT.ok;
 }
 
@@ -30,12 +32,15 @@ function pickAccount(accounts: Account[], opts: LogoutOptions): Account {
   let candidates = accounts;
   if (opts.url !== undefined) {
     const server = parseServer(opts.url, { allowHttp: true });
-    candidates = candidates.filter((a) => a.protocol === server.protocol && a.host.toLowerCase() === server.host.toLowerCase());
+    candidates = candidates.filter(
+      (a) => a.protocol === server.protocol && a.host.toLowerCase() === server.host.toLowerCase(),
+    );
     if (candidates.length === 0) throw new CommandError(`no token is stored for ${server.baseUrl}`);
   }
   if (opts.username !== undefined) {
     candidates = candidates.filter((a) => a.username === opts.username);
-    if (candidates.length === 0) throw new CommandError(`no token is stored for user '${opts.username}'${opts.url ? ` on ${opts.url}` : ''}`);
+    if (candidates.length === 0)
+      throw new CommandError(`no token is stored for user '${opts.username}'${opts.url ? ` on ${opts.url}` : ''}`);
   }
   if (candidates.length === 0) throw new CommandError('no token is stored');
   if (candidates.length > 1) {

@@ -6,7 +6,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
-import { addValue, configFile, getAll, keysWithPrefix, removeSectionIfEmpty, setValue, unsetAll, type ConfigTarget, type Scope } from '../git/credential-config.js';
+import {
+  addValue,
+  configFile,
+  getAll,
+  keysWithPrefix,
+  removeSectionIfEmpty,
+  setValue,
+  unsetAll,
+  type ConfigTarget,
+  type Scope,
+} from '../git/credential-config.js';
 import { readSettings, updateSettings, type SetupRecord } from '../store/settings.js';
 import { listAccounts, storesFor } from './shared/accounts.js';
 import { CommandError, EXIT } from './shared/errors.js';
@@ -24,7 +34,10 @@ export interface SetupOptions {
 }
 
 /** The desired values of `credential.<url>.helper`: a reset, then us, last. */
-export function setupPlan(current: string[], ours: string): { removeOurs: boolean; addReset: boolean; addOurs: boolean } {
+export function setupPlan(
+  current: string[],
+  ours: string,
+): { removeOurs: boolean; addReset: boolean; addOurs: boolean } {
   const n = current.length;
   if (n >= 2 && current[n - 1] === ours && current[n - 2] === '' && current.filter(isOurHelper).length === 1) {
     return { removeOurs: false, addReset: false, addOurs: false };
@@ -44,7 +57,12 @@ async function resolveUrl(o: SetupOptions, io: CommandIO): Promise<ReturnType<ty
   const accounts = await listAccounts(storesFor(io).stores);
   const bases = [...new Set(accounts.map((a) => a.meta?.baseUrl ?? `${a.protocol}://${a.host}`))];
   if (bases.length === 1) return parseServer(bases[0]!);
-  throw new CommandError(bases.length === 0 ? 'name the server: setup https://bitbucket.example.com' : `several servers are stored (${bases.join(', ')}); name one`, EXIT.usage);
+  throw new CommandError(
+    bases.length === 0
+      ? 'name the server: setup https://bitbucket.example.com'
+      : `several servers are stored (${bases.join(', ')}); name one`,
+    EXIT.usage,
+  );
 }
 
 /** The server, the config file of the chosen scope, and the keys setup owns there. */
@@ -77,7 +95,9 @@ export async function setupRun(o: SetupOptions, io: CommandIO): Promise<number> 
     changes.push(`+ ${key} = ${ours}`);
   }
   let addedUseHttpPath = false;
-  const pathScoped = (await listAccounts(storesFor(io).stores)).some((a) => a.host === server.host && a.path !== undefined);
+  const pathScoped = (await listAccounts(storesFor(io).stores)).some(
+    (a) => a.host === server.host && a.path !== undefined,
+  );
   if (pathScoped && (await getAll(t, `${section}.useHttpPath`)).length === 0) {
     await setValue(t, `${section}.useHttpPath`, 'true');
     addedUseHttpPath = true;
@@ -87,11 +107,14 @@ export async function setupRun(o: SetupOptions, io: CommandIO): Promise<number> 
     const record = `${file}|${server.baseUrl}`;
     const previous = readSettings(storesFor(io).dir).setups?.[record];
     await updateSettings(storesFor(io).dir, (s) => {
-      s.setups = { ...s.setups, [record]: {
-        addedReset: plan.addReset || Boolean(previous?.addedReset),
-        addedUseHttpPath: addedUseHttpPath || Boolean(previous?.addedUseHttpPath),
-        createdFile: previous?.createdFile ?? !fileExisted,
-      } };
+      s.setups = {
+        ...s.setups,
+        [record]: {
+          addedReset: plan.addReset || Boolean(previous?.addedReset),
+          addedUseHttpPath: addedUseHttpPath || Boolean(previous?.addedUseHttpPath),
+          createdFile: previous?.createdFile ?? !fileExisted,
+        },
+      };
     });
     io.stderr(`Updated ${file} (${t.scope}):\n${changes.map((c) => `  ${c}\n`).join('')}`);
   } else {
@@ -112,7 +135,10 @@ async function installGuard(scope: Scope, io: CommandIO): Promise<number> {
   if (scope === 'global' && version && supportsConfigHooks(version)) return hookInstallRun({ global: true }, io);
   const inRepo = (await import('../git/hooks.js')).hooksDir({ env: io.env }) !== undefined;
   if (!inRepo) {
-    throw new CommandError(`this git (${version?.join('.') ?? 'unknown'}) has no config-based hooks (2.54+), so the guard is installed per repository: run 'git credential-bitbucket hook install' inside each one`, EXIT.usage);
+    throw new CommandError(
+      `this git (${version?.join('.') ?? 'unknown'}) has no config-based hooks (2.54+), so the guard is installed per repository: run 'git credential-bitbucket hook install' inside each one`,
+      EXIT.usage,
+    );
   }
   return hookInstallRun({}, io);
 }
@@ -138,12 +164,21 @@ export async function unsetupRun(o: SetupOptions, io: CommandIO): Promise<number
     changes.push(`- ${section}.useHttpPath`);
   }
   if (changes.length > 0) await removeSectionIfEmpty(t, section);
-  if (record?.createdFile && fs.existsSync(file) && fs.readFileSync(file, 'utf8').trim() === '' && (await keysWithPrefix(t, '')).length === 0) {
+  if (
+    record?.createdFile &&
+    fs.existsSync(file) &&
+    fs.readFileSync(file, 'utf8').trim() === '' &&
+    (await keysWithPrefix(t, '')).length === 0
+  ) {
     fs.rmSync(file);
     changes.push(`- ${path.basename(file)} (created by setup, now empty)`);
   }
   if (record) await updateSettings(dir, (s) => void delete s.setups?.[recordKey]);
-  io.stderr(changes.length > 0 ? `Updated ${file} (${t.scope}):\n${changes.map((c) => `  ${c}\n`).join('')}` : `${file} (${t.scope}) has no setup for ${server.baseUrl}; nothing changed.\n`);
+  io.stderr(
+    changes.length > 0
+      ? `Updated ${file} (${t.scope}):\n${changes.map((c) => `  ${c}\n`).join('')}`
+      : `${file} (${t.scope}) has no setup for ${server.baseUrl}; nothing changed.\n`,
+  );
   return EXIT.ok;
 }
 
@@ -160,7 +195,11 @@ export const setupCommand = (ctx: CommandContext): CommandModule<object, SetupOp
     y
       .positional('url', { type: 'string', describe: 'the server (default: the one you logged in to)' })
       .options(scopeOptions)
-      .option('hook', { type: 'boolean', default: false, describe: 'also install the pre-push guard (every repository with git 2.54+ and --global, else this one)' })
+      .option('hook', {
+        type: 'boolean',
+        default: false,
+        describe: 'also install the pre-push guard (every repository with git 2.54+ and --global, else this one)',
+      })
       .example('$0 setup https://bitbucket.example.com --hook', '') as never,
   handler: async (argv) => {
     ctx.exitCode = await setupRun(argv, ctx.io);

@@ -38,22 +38,39 @@ export async function statusRun(opts: StatusOptions, io: CommandIO): Promise<num
   let accounts = await listAccounts(stores);
   if (opts.url !== undefined) {
     const server = parseServer(opts.url, { allowHttp: true });
-    accounts = accounts.filter((a) => a.protocol === server.protocol && a.host.toLowerCase() === server.host.toLowerCase());
+    accounts = accounts.filter(
+      (a) => a.protocol === server.protocol && a.host.toLowerCase() === server.host.toLowerCase(),
+    );
   }
   const results = await Promise.all(accounts.map((a) => checkAccount(a, io, opts)));
   const fallback = readSettings(dir).fileFallback;
   const ok = results.every((r) => !r.problems.some((p) => FATAL.includes(p)));
-  if (opts.json) io.stdout(`${JSON.stringify(toJson(results, fallback, stores.file.location, io.now(), ok), null, 2)}\n`);
+  if (opts.json)
+    io.stdout(`${JSON.stringify(toJson(results, fallback, stores.file.location, io.now(), ok), null, 2)}\n`);
   else printHuman(results, io, fallback, stores.file.location, opts.url);
   return ok ? EXIT.ok : EXIT.error;
 }
 
-async function checkAccount(account: Account, io: CommandIO, { expiryDays, timeout }: StatusOptions): Promise<AccountStatus> {
+async function checkAccount(
+  account: Account,
+  io: CommandIO,
+  { expiryDays, timeout }: StatusOptions,
+): Promise<AccountStatus> {
   const secrets = await account.store.read(account);
-  const token = account.meta?.kind === 'project' || (!secrets?.password && secrets?.credential) ? secrets?.credential : secrets?.password;
+  const token =
+    account.meta?.kind === 'project' || (!secrets?.password && secrets?.credential)
+      ? secrets?.credential
+      : secrets?.password;
   const problems: Problem[] = [];
   let expiresAt = expiryOf(account);
-  if (!token) return { account, masked: null, report: null, problems: ['no-secret'], ...(expiresAt !== undefined ? { expiresAt } : {}) };
+  if (!token)
+    return {
+      account,
+      masked: null,
+      report: null,
+      problems: ['no-secret'],
+      ...(expiresAt !== undefined ? { expiresAt } : {}),
+    };
   const client = await clientFor(entryBaseUrl(account), io, timeout * 1000);
   const report = await introspectToken({ client, token, ...(account.username ? { username: account.username } : {}) });
   if (report.status === 'valid') {
@@ -69,7 +86,13 @@ async function checkAccount(account: Account, io: CommandIO, { expiryDays, timeo
   return { account, masked: maskToken(token), report, problems, ...(expiresAt !== undefined ? { expiresAt } : {}) };
 }
 
-function printHuman(results: AccountStatus[], io: CommandIO, fallback: { reason: string } | undefined, fileLocation: string, url?: string): void {
+function printHuman(
+  results: AccountStatus[],
+  io: CommandIO,
+  fallback: { reason: string } | undefined,
+  fileLocation: string,
+  url?: string,
+): void {
   const p = paint(io.stdoutIsTTY, io.env);
   if (results.length === 0) {
     io.stdout(`No tokens stored${url ? ` for ${url}` : ''}. Add one with: git credential-bitbucket login <URL>\n`);
@@ -81,13 +104,20 @@ function printHuman(results: AccountStatus[], io: CommandIO, fallback: { reason:
       const a = r.account;
       const bad = r.problems.some((x) => FATAL.includes(x));
       const v = r.report?.status === 'valid' ? r.report : undefined;
-      const who = v ? `${v.user.name}${v.user.displayName ? ` (${v.user.displayName}${v.user.email ? `, ${v.user.email}` : ''})` : ''}` : (a.username ?? '(no username)');
-      io.stdout(`  ${bad ? p.red('✗') : r.problems.length ? p.yellow('!') : p.green('✓')} ${who}${a.isDefault ? p.dim(' — default') : ''}\n`);
-      io.stdout(`    token: ${r.masked ? describeToken(r.masked, v?.kind ?? a.meta?.kind, v?.tokenName ?? a.meta?.tokenName, v?.permissions ?? a.meta?.permissions) : 'missing from the store'}\n`);
+      const who = v
+        ? `${v.user.name}${v.user.displayName ? ` (${v.user.displayName}${v.user.email ? `, ${v.user.email}` : ''})` : ''}`
+        : (a.username ?? '(no username)');
+      io.stdout(
+        `  ${bad ? p.red('✗') : r.problems.length ? p.yellow('!') : p.green('✓')} ${who}${a.isDefault ? p.dim(' — default') : ''}\n`,
+      );
+      io.stdout(
+        `    token: ${r.masked ? describeToken(r.masked, v?.kind ?? a.meta?.kind, v?.tokenName ?? a.meta?.tokenName, v?.permissions ?? a.meta?.permissions) : 'missing from the store'}\n`,
+      );
       io.stdout(`    expires: ${describeExpiry(r.expiresAt, io.now())}\n`);
       io.stdout(`    stored in: ${a.store.kind === 'keyring' ? 'OS keyring' : a.store.location}\n`);
       io.stdout(`    server: ${serverLine(r)}\n`);
-      for (const prob of r.problems) io.stdout(`    ${FATAL.includes(prob) ? p.red('✗') : p.yellow('!')} ${problemText(prob, r)}\n`);
+      for (const prob of r.problems)
+        io.stdout(`    ${FATAL.includes(prob) ? p.red('✗') : p.yellow('!')} ${problemText(prob, r)}\n`);
     }
   }
   if (fallback) io.stdout(`\n${p.yellow('!')} ${fallbackNotice(fallback.reason, fileLocation)}\n`);
@@ -95,22 +125,35 @@ function printHuman(results: AccountStatus[], io: CommandIO, fallback: { reason:
 
 function serverLine(r: AccountStatus): string {
   if (!r.report) return 'not asked (no token in the store)';
-  if (r.report.status === 'valid') return `accepts the token${r.report.server.version ? ` (Bitbucket ${r.report.server.version})` : ''}`;
+  if (r.report.status === 'valid')
+    return `accepts the token${r.report.server.version ? ` (Bitbucket ${r.report.server.version})` : ''}`;
   return `${r.report.status}: ${r.report.message}`;
 }
 
 function problemText(p: Problem, r: AccountStatus): string {
   switch (p) {
-    case 'invalid': return 'the server rejects this token: log in again with a new one (git credential-bitbucket login)';
-    case 'expired': return 'the token has expired: create a new one and log in again';
-    case 'project-token': return 'a project/repository token: pushes are recorded under a bot identity, not your account';
-    case 'unreachable': return `could not check the token with the server${r.report && r.report.status !== 'valid' ? ` (${r.report.message})` : ''}`;
-    case 'no-secret': return 'the secret is missing from the store: log in again';
-    case 'expiring-soon': return 'the token expires soon: create a new one before it does';
+    case 'invalid':
+      return 'the server rejects this token: log in again with a new one (git credential-bitbucket login)';
+    case 'expired':
+      return 'the token has expired: create a new one and log in again';
+    case 'project-token':
+      return 'a project/repository token: pushes are recorded under a bot identity, not your account';
+    case 'unreachable':
+      return `could not check the token with the server${r.report && r.report.status !== 'valid' ? ` (${r.report.message})` : ''}`;
+    case 'no-secret':
+      return 'the secret is missing from the store: log in again';
+    case 'expiring-soon':
+      return 'the token expires soon: create a new one before it does';
   }
 }
 
-function toJson(results: AccountStatus[], fallback: { reason: string } | undefined, fileLocation: string, now: number, ok: boolean) {
+function toJson(
+  results: AccountStatus[],
+  fallback: { reason: string } | undefined,
+  fileLocation: string,
+  now: number,
+  ok: boolean,
+) {
   return {
     version: 1,
     ok,
@@ -124,7 +167,14 @@ function toJson(results: AccountStatus[], fallback: { reason: string } | undefin
         baseUrl: entryBaseUrl(a),
         username: a.username ?? null,
         default: Boolean(a.isDefault),
-        user: v ? { name: v.user.name, slug: v.user.slug, displayName: v.user.displayName ?? null, email: v.user.email ?? null } : null,
+        user: v
+          ? {
+              name: v.user.name,
+              slug: v.user.slug,
+              displayName: v.user.displayName ?? null,
+              email: v.user.email ?? null,
+            }
+          : null,
         kind: v?.kind ?? a.meta?.kind ?? null,
         tokenName: v?.tokenName ?? a.meta?.tokenName ?? null,
         permissions: v?.permissions ?? a.meta?.permissions ?? null,
@@ -132,7 +182,14 @@ function toJson(results: AccountStatus[], fallback: { reason: string } | undefin
         daysLeft: r.expiresAt === undefined ? null : daysLeft(r.expiresAt, now),
         backend: a.store.kind,
         token: r.masked,
-        server: r.report ? { status: r.report.status, accepted: r.report.status === 'valid', version: v?.server.version ?? null, message: v ? null : (r.report as { message: string }).message } : null,
+        server: r.report
+          ? {
+              status: r.report.status,
+              accepted: r.report.status === 'valid',
+              version: v?.server.version ?? null,
+              message: v ? null : (r.report as { message: string }).message,
+            }
+          : null,
         problems: r.problems,
         ok: !r.problems.some((p) => FATAL.includes(p)),
       };
@@ -142,13 +199,18 @@ function toJson(results: AccountStatus[], fallback: { reason: string } | undefin
 
 export const statusCommand = (ctx: CommandContext): CommandModule<object, StatusOptions> => ({
   command: 'status [url]',
-  describe: 'show each stored token: who it acts as, kind, permissions, expiry, store, and whether the server accepts it',
+  describe:
+    'show each stored token: who it acts as, kind, permissions, expiry, store, and whether the server accepts it',
   builder: (y) =>
     y
       .positional('url', { type: 'string', describe: 'only this server' })
       .option('json', { type: 'boolean', default: false, describe: 'machine-readable output (shape in the README)' })
       .option('timeout', { type: 'number', default: 8, describe: 'seconds to wait for each request to the server' })
-      .option('expiry-days', { type: 'number', default: 7, describe: 'warn when a token expires within this many days' }) as never,
+      .option('expiry-days', {
+        type: 'number',
+        default: 7,
+        describe: 'warn when a token expires within this many days',
+      }) as never,
   handler: async (argv) => {
     ctx.exitCode = await statusRun(argv, ctx.io);
   },

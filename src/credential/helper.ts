@@ -3,7 +3,16 @@
  * `store`, `erase`. They see a parsed request and the stores, never stdin or stdout.
  */
 import type { CredentialRequest } from './protocol.js';
-import { answerFor, candidatesFor, entryMatches, entryToStore, keyOf, sameCredential, sameSecrets, shouldErase } from './matching.js';
+import {
+  answerFor,
+  candidatesFor,
+  entryMatches,
+  entryToStore,
+  keyOf,
+  sameCredential,
+  sameSecrets,
+  shouldErase,
+} from './matching.js';
 import { sameKey, type Secrets, type StoredEntry, type TokenStore } from '../store/types.js';
 
 /** `get`: the attributes to answer with, or none. An entry whose secret is gone, or that `accept` refuses, is skipped. */
@@ -66,7 +75,12 @@ export async function storeCredential(
  * Writes `entry` to `target` and removes the same key from any other store that holds it
  * (`existing` lists entries with their stores), so that one key lives in one place.
  */
-export async function putReplacing(existing: readonly Tagged[], target: TokenStore, entry: StoredEntry, secrets: Secrets): Promise<void> {
+export async function putReplacing(
+  existing: readonly Tagged[],
+  target: TokenStore,
+  entry: StoredEntry,
+  secrets: Secrets,
+): Promise<void> {
   await target.put(entry, secrets);
   for (const t of existing) if (t.store !== target && sameKey(t, entry)) await t.store.erase(entry);
 }
@@ -77,7 +91,8 @@ export async function eraseCredential(req: CredentialRequest, stores: readonly T
   let erased = 0;
   for (const entry of await listTagged(stores)) {
     if (!entryMatches(req, entry)) continue;
-    const secrets = req.password !== undefined || req.credential !== undefined ? await entry.store.read(entry) : undefined;
+    const secrets =
+      req.password !== undefined || req.credential !== undefined ? await entry.store.read(entry) : undefined;
     if (shouldErase(req, entry, secrets) && (await entry.store.erase(entry))) erased++;
   }
   return erased;

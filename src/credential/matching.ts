@@ -24,7 +24,8 @@ export function keyOf(req: CredentialRequest): CredentialKey | undefined {
 export function entryMatches(req: CredentialRequest, e: CredentialKey & { meta?: TokenMeta }): boolean {
   if (!req.protocol || !req.host) return false;
   if (e.protocol !== req.protocol || e.host !== req.host) return false;
-  if (req.path !== undefined && req.path !== '' && (e.path ?? '') !== req.path && !serverWide(e, req.path)) return false;
+  if (req.path !== undefined && req.path !== '' && (e.path ?? '') !== req.path && !serverWide(e, req.path))
+    return false;
   if (req.username !== undefined && e.username !== req.username) return false;
   return true;
 }
@@ -51,7 +52,11 @@ export function wantsAuthtype(req: CredentialRequest): boolean {
  * authtype-only entry needs `capability[]=authtype`), the host's default account first,
  * then entries without a path, then the most recently stored.
  */
-export function candidatesFor<E extends StoredEntry>(req: CredentialRequest, entries: readonly E[], nowMs: number): E[] {
+export function candidatesFor<E extends StoredEntry>(
+  req: CredentialRequest,
+  entries: readonly E[],
+  nowMs: number,
+): E[] {
   const authtype = wantsAuthtype(req);
   return entries
     .filter((e) => entryMatches(req, e) && !isExpired(e, nowMs) && (e.hasPassword || (authtype && e.hasCredential)))
@@ -86,7 +91,10 @@ export function answerFor(req: CredentialRequest, e: StoredEntry, s: Secrets): A
  * host, an `ephemeral` credential (git-credential(1): "must never be persisted"), or one with
  * neither a username+password pair nor (with capability authtype) an authtype+credential pair.
  */
-export function entryToStore(req: CredentialRequest, nowMs: number): { entry: StoredEntry; secrets: Secrets } | undefined {
+export function entryToStore(
+  req: CredentialRequest,
+  nowMs: number,
+): { entry: StoredEntry; secrets: Secrets } | undefined {
   const key = keyOf(req);
   if (!key) return undefined;
   const withAuthtype = wantsAuthtype(req) && req.authtype !== undefined && req.credential !== undefined;
@@ -111,13 +119,20 @@ export function entryToStore(req: CredentialRequest, nowMs: number): { entry: St
 
 /** The same secret material (the non-empty fields of `next` equal those of `prev`). */
 export function sameSecrets(prev: Secrets, next: Secrets): boolean {
-  return (next.password === undefined || next.password === prev.password) &&
+  return (
+    (next.password === undefined || next.password === prev.password) &&
     (next.credential === undefined || next.credential === prev.credential) &&
-    (next.password !== undefined || next.credential !== undefined);
+    (next.password !== undefined || next.credential !== undefined)
+  );
 }
 
 /** True when storing `next` over `prev` changes nothing but the time stamp. */
-export function sameCredential(prev: StoredEntry, prevSecrets: Secrets, next: StoredEntry, nextSecrets: Secrets): boolean {
+export function sameCredential(
+  prev: StoredEntry,
+  prevSecrets: Secrets,
+  next: StoredEntry,
+  nextSecrets: Secrets,
+): boolean {
   return (
     prev.passwordExpiryUtc === next.passwordExpiryUtc &&
     prev.authtype === next.authtype &&

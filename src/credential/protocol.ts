@@ -64,18 +64,43 @@ function isKnownKey(key: string): boolean {
 }
 
 const KNOWN_KEYS = new Set([
-  'protocol', 'host', 'path', 'username', 'password', 'password_expiry_utc', 'oauth_refresh_token', 'url',
-  'wwwauth[]', 'capability[]', 'authtype', 'credential', 'ephemeral', 'state[]', 'continue',
+  'protocol',
+  'host',
+  'path',
+  'username',
+  'password',
+  'password_expiry_utc',
+  'oauth_refresh_token',
+  'url',
+  'wwwauth[]',
+  'capability[]',
+  'authtype',
+  'credential',
+  'ephemeral',
+  'state[]',
+  'continue',
 ]);
 
 function applyAttribute(r: CredentialRequest, key: string, value: string): string | undefined {
   switch (key) {
-    case 'protocol': r.protocol = value; break;
-    case 'host': r.host = value; break;
-    case 'path': r.path = value; break;
-    case 'username': r.username = value; break;
-    case 'password': r.password = value; break;
-    case 'oauth_refresh_token': r.oauthRefreshToken = value; break;
+    case 'protocol':
+      r.protocol = value;
+      break;
+    case 'host':
+      r.host = value;
+      break;
+    case 'path':
+      r.path = value;
+      break;
+    case 'username':
+      r.username = value;
+      break;
+    case 'password':
+      r.password = value;
+      break;
+    case 'oauth_refresh_token':
+      r.oauthRefreshToken = value;
+      break;
     case 'password_expiry_utc': {
       // git-credential(1): Unix seconds; a value we cannot read is treated as absent.
       const n = /^\d{1,15}$/.test(value) ? Number(value) : NaN;
@@ -83,15 +108,31 @@ function applyAttribute(r: CredentialRequest, key: string, value: string): strin
       else delete r.passwordExpiryUtc;
       break;
     }
-    case 'url': return applyUrl(r, value);
-    case 'wwwauth[]': pushOrReset(r.wwwauth, value); break;
-    case 'capability[]': pushOrReset(r.capabilities, value); break;
-    case 'state[]': pushOrReset(r.state, value); break;
-    case 'authtype': r.authtype = value; break;
-    case 'credential': r.credential = value; break;
-    case 'ephemeral': r.ephemeral = isTrue(value); break;
-    case 'continue': r.continue = isTrue(value); break;
-    default: break; // gitcredentials(7): unknown attributes are ignored
+    case 'url':
+      return applyUrl(r, value);
+    case 'wwwauth[]':
+      pushOrReset(r.wwwauth, value);
+      break;
+    case 'capability[]':
+      pushOrReset(r.capabilities, value);
+      break;
+    case 'state[]':
+      pushOrReset(r.state, value);
+      break;
+    case 'authtype':
+      r.authtype = value;
+      break;
+    case 'credential':
+      r.credential = value;
+      break;
+    case 'ephemeral':
+      r.ephemeral = isTrue(value);
+      break;
+    case 'continue':
+      r.continue = isTrue(value);
+      break;
+    default:
+      break; // gitcredentials(7): unknown attributes are ignored
   }
   return undefined;
 }

@@ -26,7 +26,9 @@ export const PREFIX = 'git-credential-bitbucket';
 export async function runHelperOperation(op: HelperOperation, io: HelperIO): Promise<number> {
   const parsed = parseCredential(io.readInput());
   if (!parsed.ok) {
-    io.stderr(`${PREFIX}: ${op}: ${parsed.error}; nothing was ${op === 'get' ? 'returned' : op === 'store' ? 'stored' : 'erased'}\n`);
+    io.stderr(
+      `${PREFIX}: ${op}: ${parsed.error}; nothing was ${op === 'get' ? 'returned' : op === 'store' ? 'stored' : 'erased'}\n`,
+    );
     return 1;
   }
   const req = parsed.request;
@@ -39,7 +41,9 @@ export async function runHelperOperation(op: HelperOperation, io: HelperIO): Pro
         const onlyAllowed = await cleartextFilter(req, io.env);
         const answer = await getCredential(req, allStores(stores), io.now(), onlyAllowed);
         if (answer.length === 0 && onlyAllowed && (await getCredential(req, allStores(stores), io.now())).length > 0) {
-          io.stderr(`${PREFIX}: not sending a token over plain http:// to ${req.host}; use https://, or allow it: git config ${ALLOW_HTTP_KEY} true\n`);
+          io.stderr(
+            `${PREFIX}: not sending a token over plain http:// to ${req.host}; use https://, or allow it: git config ${ALLOW_HTTP_KEY} true\n`,
+          );
         }
         // Format fully before writing anything: an unsafe value means no answer at all.
         if (answer.length > 0) io.stdout(formatCredential(answer));
@@ -47,12 +51,18 @@ export async function runHelperOperation(op: HelperOperation, io: HelperIO): Pro
       }
       case 'store': {
         if (isCleartextRemote(req) && !(await httpAllowed(req, io.env))) return 0;
-        await storeCredential(req, allStores(stores), async () => {
-          const selection = selectBackend(stores, await configuredBackend(io.env));
-          // the notice is for login/status; failing to record it must not lose the credential
-          if (selection.configured.choice === 'auto') await recordFileFallback(dir, selection.fallbackReason, io.now()).catch(() => undefined);
-          return selection.store;
-        }, io.now());
+        await storeCredential(
+          req,
+          allStores(stores),
+          async () => {
+            const selection = selectBackend(stores, await configuredBackend(io.env));
+            // the notice is for login/status; failing to record it must not lose the credential
+            if (selection.configured.choice === 'auto')
+              await recordFileFallback(dir, selection.fallbackReason, io.now()).catch(() => undefined);
+            return selection.store;
+          },
+          io.now(),
+        );
         return 0;
       }
       case 'erase':

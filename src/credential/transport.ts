@@ -12,7 +12,10 @@ export const ALLOW_HTTP_KEY = 'bitbucket.allowHttp';
 
 /** 127.0.0.0/8, ::1 and localhost (with or without a port): traffic that never leaves the machine. */
 export function isLoopbackHost(host: string): boolean {
-  const name = host.replace(/^\[(.*)\](:\d+)?$/, '$1').replace(/^([^:]*):\d+$/, '$1').toLowerCase();
+  const name = host
+    .replace(/^\[(.*)\](:\d+)?$/, '$1')
+    .replace(/^([^:]*):\d+$/, '$1')
+    .toLowerCase();
   return name === 'localhost' || name === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
 }
 
@@ -30,7 +33,11 @@ export async function httpAllowed(req: CredentialRequest, env: NodeJS.ProcessEnv
   const { execFileSync } = process.getBuiltinModule('node:child_process');
   try {
     const url = `http://${req.host}/${req.path ?? ''}`;
-    const v = execFileSync('git', ['config', '--type=bool', '--get-urlmatch', ALLOW_HTTP_KEY, url], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env });
+    const v = execFileSync('git', ['config', '--type=bool', '--get-urlmatch', ALLOW_HTTP_KEY, url], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      env,
+    });
     return v.trim() === 'true';
   } catch {
     return false;
@@ -41,7 +48,10 @@ export async function httpAllowed(req: CredentialRequest, env: NodeJS.ProcessEnv
  * For `get`-like lookups: undefined when any stored entry may answer; for a cleartext request
  * the user has not allowed, a filter that keeps only tokens logged in with --allow-http.
  */
-export async function cleartextFilter(req: CredentialRequest, env: NodeJS.ProcessEnv): Promise<((e: StoredEntry) => boolean) | undefined> {
+export async function cleartextFilter(
+  req: CredentialRequest,
+  env: NodeJS.ProcessEnv,
+): Promise<((e: StoredEntry) => boolean) | undefined> {
   if (!isCleartextRemote(req) || (await httpAllowed(req, env))) return undefined;
   return (e) => e.meta?.allowHttp === true;
 }

@@ -38,7 +38,10 @@ export class GitNotFoundError extends Error {
  * with git's message when the configuration cannot be read.
  */
 export async function gitConfigGetUrlmatch(
-  key: string, url: string, cwd?: string, env?: NodeJS.ProcessEnv,
+  key: string,
+  url: string,
+  cwd?: string,
+  env?: NodeJS.ProcessEnv,
 ): Promise<string | undefined> {
   const out = await runGitConfig(['--get-urlmatch', key, withoutPassword(url)], { cwd, env });
   return out === undefined ? undefined : out.replace(/\n$/, '');
@@ -57,7 +60,9 @@ export async function httpSettingsFor(url: string, cwd?: string, env?: NodeJS.Pr
 
 /** Pure part of {@link httpSettingsFor}: config entries (lower-cased keys) + env → settings. */
 export function resolveHttpSettings(
-  config: Map<string, string | null>, url: string, env: NodeJS.ProcessEnv,
+  config: Map<string, string | null>,
+  url: string,
+  env: NodeJS.ProcessEnv,
 ): HttpSettings {
   const verify = config.has('http.sslverify') ? parseGitBool(config.get('http.sslverify') ?? null) : true;
   const settings: HttpSettings = { sslVerify: verify ?? true };
@@ -120,14 +125,28 @@ function expandPath(p: string, env: NodeJS.ProcessEnv): string {
  * this module is on the pre-push hook's path, where loading execa would cost start-up time.
  */
 async function runGitConfig(args: string[], opts: GitOptions): Promise<string | undefined> {
-  const result = await new Promise<{ code: number | null; stdout: string; stderr: string; spawnError?: string }>((resolve) => {
-    execFile('git', ['config', ...args], { cwd: opts.cwd, env: opts.env ?? process.env, maxBuffer: 16 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-      resolve({ code, stdout, stderr, ...(error && typeof error.code === 'string' ? { spawnError: error.code } : {}) });
-    });
-  });
+  const result = await new Promise<{ code: number | null; stdout: string; stderr: string; spawnError?: string }>(
+    (resolve) => {
+      execFile(
+        'git',
+        ['config', ...args],
+        { cwd: opts.cwd, env: opts.env ?? process.env, maxBuffer: 16 * 1024 * 1024, encoding: 'utf8' },
+        (error, stdout, stderr) => {
+          const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+          resolve({
+            code,
+            stdout,
+            stderr,
+            ...(error && typeof error.code === 'string' ? { spawnError: error.code } : {}),
+          });
+        },
+      );
+    },
+  );
   if (result.spawnError === 'ENOENT') throw new GitNotFoundError();
   if (result.code === 0) return result.stdout;
   if (result.code === 1 && result.stderr.trim() === '') return undefined;
-  throw new Error(`git config ${args[args.length - 2] ?? ''} failed: ${result.stderr.trim() || `exit code ${result.code}`}`);
+  throw new Error(
+    `git config ${args[args.length - 2] ?? ''} failed: ${result.stderr.trim() || `exit code ${result.code}`}`,
+  );
 }

@@ -18,7 +18,14 @@ export interface ConfigTarget {
 }
 
 async function git(t: ConfigTarget, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const r = await execa('git', ['config', `--${t.scope}`, ...args], { cwd: t.cwd, env: t.env, extendEnv: false, reject: false, stdin: 'ignore', stripFinalNewline: false });
+  const r = await execa('git', ['config', `--${t.scope}`, ...args], {
+    cwd: t.cwd,
+    env: t.env,
+    extendEnv: false,
+    reject: false,
+    stdin: 'ignore',
+    stripFinalNewline: false,
+  });
   if ((r as { code?: string }).code === 'ENOENT') throw new GitNotFoundError();
   return { code: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr).trim() };
 }
@@ -77,7 +84,12 @@ export async function configFile(t: ConfigTarget): Promise<string> {
     return fs.existsSync(dotfile) || !fs.existsSync(xdg) ? dotfile : xdg;
   }
   if (t.scope === 'system') return t.env.GIT_CONFIG_SYSTEM || '/etc/gitconfig';
-  const r = await execa('git', ['rev-parse', '--git-path', 'config'], { cwd: t.cwd, env: t.env, extendEnv: false, reject: false });
+  const r = await execa('git', ['rev-parse', '--git-path', 'config'], {
+    cwd: t.cwd,
+    env: t.env,
+    extendEnv: false,
+    reject: false,
+  });
   if (r.exitCode !== 0) throw new Error('--local needs a git repository: run it inside one');
   return path.resolve(t.cwd ?? process.cwd(), String(r.stdout).trim());
 }

@@ -17,16 +17,28 @@ export const CONFIG_HOOK_NAME = 'bitbucket-pre-push';
 /** git 2.54 added config-based hooks (`hook.<name>.command`, `hook.<name>.event`). */
 export const CONFIG_HOOKS_SINCE: [number, number] = [2, 54];
 
-export type InstallPlan = { mode: 'file' } | { mode: 'config'; scope: 'global' | 'local' } | { mode: 'error'; message: string };
+export type InstallPlan =
+  { mode: 'file' } | { mode: 'config'; scope: 'global' | 'local' } | { mode: 'error'; message: string };
 
 /** Pure: how to install, from the git version and the flags. */
-export function planInstall(version: [number, number, number] | undefined, opts: { global?: boolean; config?: boolean }): InstallPlan {
+export function planInstall(
+  version: [number, number, number] | undefined,
+  opts: { global?: boolean; config?: boolean },
+): InstallPlan {
   const ok = version !== undefined && supportsConfigHooks(version);
   const have = version ? version.join('.') : 'unknown';
   if (opts.global) {
-    return ok ? { mode: 'config', scope: 'global' } : { mode: 'error', message: `--global needs config-based hooks (git 2.54 or newer); this git is ${have}. Install per repository instead: run 'hook install' inside each repository` };
+    return ok
+      ? { mode: 'config', scope: 'global' }
+      : {
+          mode: 'error',
+          message: `--global needs config-based hooks (git 2.54 or newer); this git is ${have}. Install per repository instead: run 'hook install' inside each repository`,
+        };
   }
-  if (opts.config) return ok ? { mode: 'config', scope: 'local' } : { mode: 'error', message: `--config needs git 2.54 or newer; this git is ${have}` };
+  if (opts.config)
+    return ok
+      ? { mode: 'config', scope: 'local' }
+      : { mode: 'error', message: `--config needs git 2.54 or newer; this git is ${have}` };
   return { mode: 'file' };
 }
 
@@ -55,7 +67,9 @@ export function shQuote(s: string): string {
 
 /** Pure: the hook file with the program's absolute paths filled in. */
 export function renderHook(template: string, program: Program): string {
-  return template.replace(/^GCB_NODE=.*$/m, `GCB_NODE=${shQuote(program.node)}`).replace(/^GCB_BIN=.*$/m, `GCB_BIN=${shQuote(program.bin)}`);
+  return template
+    .replace(/^GCB_NODE=.*$/m, `GCB_NODE=${shQuote(program.node)}`)
+    .replace(/^GCB_BIN=.*$/m, `GCB_BIN=${shQuote(program.bin)}`);
 }
 
 export function isOurHook(text: string): boolean {
@@ -78,7 +92,9 @@ export function readTemplate(from: string = import.meta.url): string {
   throw new Error('the hook template hooks/pre-push is missing from the installation');
 }
 
-export type InstallResult = { status: 'installed' | 'updated' | 'unchanged'; file: string; chained?: string } | { status: 'error'; message: string };
+export type InstallResult =
+  | { status: 'installed' | 'updated' | 'unchanged'; file: string; chained?: string }
+  | { status: 'error'; message: string };
 
 /**
  * Writes our hook into `dir` (mode 0755). An existing foreign pre-push hook is moved to
@@ -91,7 +107,11 @@ export function installHookFile(dir: string, content: string): InstallResult {
   const existing = readIfExists(file);
   const hasChained = fs.existsSync(chained);
   if (existing !== undefined && !isOurHook(existing)) {
-    if (hasChained) return { status: 'error', message: `${file} is not ours and ${chained} already exists: move one of them away first` };
+    if (hasChained)
+      return {
+        status: 'error',
+        message: `${file} is not ours and ${chained} already exists: move one of them away first`,
+      };
     fs.renameSync(file, chained);
   } else if (existing === content) {
     ensureMode(file);
@@ -102,10 +122,15 @@ export function installHookFile(dir: string, content: string): InstallResult {
   fs.chmodSync(tmp, 0o755);
   fs.renameSync(tmp, file);
   const nowChained = existing !== undefined && !isOurHook(existing) ? true : hasChained;
-  return { status: existing !== undefined && isOurHook(existing) ? 'updated' : 'installed', file, ...(nowChained ? { chained } : {}) };
+  return {
+    status: existing !== undefined && isOurHook(existing) ? 'updated' : 'installed',
+    file,
+    ...(nowChained ? { chained } : {}),
+  };
 }
 
-export type UninstallResult = { status: 'removed' | 'absent'; file: string; restored?: string } | { status: 'error'; message: string };
+export type UninstallResult =
+  { status: 'removed' | 'absent'; file: string; restored?: string } | { status: 'error'; message: string };
 
 /** Removes our hook from `dir` and puts a chained hook back exactly (rename: same bytes, same mode). */
 export function uninstallHookFile(dir: string): UninstallResult {
@@ -113,7 +138,8 @@ export function uninstallHookFile(dir: string): UninstallResult {
   const chained = path.join(dir, CHAINED_NAME);
   const existing = readIfExists(file);
   if (existing === undefined) return { status: 'absent', file };
-  if (!isOurHook(existing)) return { status: 'error', message: `${file} is not the git-credential-bitbucket hook; left as it is` };
+  if (!isOurHook(existing))
+    return { status: 'error', message: `${file} is not the git-credential-bitbucket hook; left as it is` };
   fs.rmSync(file);
   if (fs.existsSync(chained)) {
     fs.renameSync(chained, file);
@@ -123,15 +149,27 @@ export function uninstallHookFile(dir: string): UninstallResult {
 }
 
 /** `git config [--global] hook.<name>.command|event`: install (command given) or remove (null). */
-export function setConfigHook(scope: 'global' | 'local', command: string | null, run: GitRun = {}): { ok: true } | { ok: false; message: string } {
+export function setConfigHook(
+  scope: 'global' | 'local',
+  command: string | null,
+  run: GitRun = {},
+): { ok: true } | { ok: false; message: string } {
   const where = scope === 'global' ? ['--global'] : ['--local'];
   const key = (k: string) => `hook.${CONFIG_HOOK_NAME}.${k}`;
-  const steps: string[][] = command === null
-    ? [['--unset-all', key('command')], ['--unset-all', key('event')]]
-    : [['--replace-all', key('command'), command], ['--replace-all', key('event'), 'pre-push']];
+  const steps: string[][] =
+    command === null
+      ? [
+          ['--unset-all', key('command')],
+          ['--unset-all', key('event')],
+        ]
+      : [
+          ['--replace-all', key('command'), command],
+          ['--replace-all', key('event'), 'pre-push'],
+        ];
   for (const s of steps) {
     const r = gitSync(['config', ...where, ...s], run);
-    if (r.status !== 0 && !(command === null && r.status === 5)) return { ok: false, message: r.stderr.trim() || `git config exited ${r.status}` };
+    if (r.status !== 0 && !(command === null && r.status === 5))
+      return { ok: false, message: r.stderr.trim() || `git config exited ${r.status}` };
   }
   return { ok: true };
 }

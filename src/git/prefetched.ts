@@ -69,7 +69,10 @@ export function parsePrefetched(text: string): { key: string; result: GitResult 
   if (statusStart <= headerEnd) return undefined;
   const status = text.slice(statusStart + 1, -1);
   if (!/^\d{1,3}$/.test(status)) return undefined;
-  return { key: text.slice(0, headerEnd), result: { status: Number(status), stdout: text.slice(headerEnd + 1, statusStart), stderr: '' } };
+  return {
+    key: text.slice(0, headerEnd),
+    result: { status: Number(status), stdout: text.slice(headerEnd + 1, statusStart), stderr: '' },
+  };
 }
 
 function isPipe(fd: number): boolean {

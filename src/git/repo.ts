@@ -41,7 +41,13 @@ export function gitSync(args: readonly string[], run: GitRun = {}, input?: strin
     windowsHide: true,
     ...(run.timeoutMs !== undefined ? { timeout: run.timeoutMs, killSignal: 'SIGKILL' as const } : {}),
   });
-  if (r.error) return { status: -1, stdout: '', stderr: r.error.message, ...((r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT' ? { timedOut: true } : {}) };
+  if (r.error)
+    return {
+      status: -1,
+      stdout: '',
+      stderr: r.error.message,
+      ...((r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT' ? { timedOut: true } : {}),
+    };
   return { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
 
@@ -74,7 +80,15 @@ export function revListSync(
   opts: { format: string; include: string[]; exclude: string[]; remote?: string },
   run: GitRun = {},
 ): { status: number; stdout: string; stderr: string } {
-  const args = ['rev-list', '--no-commit-header', `--format=${opts.format}`, '--ignore-missing', ...opts.include, '--not', ...opts.exclude];
+  const args = [
+    'rev-list',
+    '--no-commit-header',
+    `--format=${opts.format}`,
+    '--ignore-missing',
+    ...opts.include,
+    '--not',
+    ...opts.exclude,
+  ];
   // A push to a URL has no remote-tracking refs of its own: what any remote has is not new.
   args.push(opts.remote !== undefined ? `--remotes=${opts.remote}` : '--remotes');
   const early = run.prefetched?.take(args);

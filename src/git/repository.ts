@@ -33,7 +33,12 @@ const USER_ENVIRONMENT = {
 } as const;
 
 function git(cwd: string | undefined, env: NodeJS.ProcessEnv): SimpleGit {
-  return simpleGit({ baseDir: cwd ?? process.cwd(), binary: 'git', maxConcurrentProcesses: 4, unsafe: USER_ENVIRONMENT }).env(env as Record<string, string>);
+  return simpleGit({
+    baseDir: cwd ?? process.cwd(),
+    binary: 'git',
+    maxConcurrentProcesses: 4,
+    unsafe: USER_ENVIRONMENT,
+  }).env(env as Record<string, string>);
 }
 
 /** git's "no such thing" (a non-zero exit) as undefined; simple-git's own refusals still throw. */
@@ -63,13 +68,21 @@ export async function currentBranchTarget(cwd: string | undefined, env: NodeJS.P
 }
 
 /** The URL git pushes to for `remote`, or undefined when there is no such remote. */
-export async function remotePushUrl(remote: string, cwd: string | undefined, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+export async function remotePushUrl(
+  remote: string,
+  cwd: string | undefined,
+  env: NodeJS.ProcessEnv,
+): Promise<string | undefined> {
   const url = await optional(git(cwd, env).remote(['get-url', '--push', remote]));
   return typeof url === 'string' && url.trim() !== '' ? url.trim() : undefined;
 }
 
 /** The oid of a ref, or undefined. */
-export async function resolveRef(ref: string, cwd: string | undefined, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+export async function resolveRef(
+  ref: string,
+  cwd: string | undefined,
+  env: NodeJS.ProcessEnv,
+): Promise<string | undefined> {
   const oid = await optional(git(cwd, env).revparse(['--verify', '-q', ref]));
   return oid?.trim() || undefined;
 }

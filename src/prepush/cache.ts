@@ -58,8 +58,15 @@ export function readCache(dir: string, key: CacheKey, now: number, ttlSec: numbe
   } catch {
     return undefined;
   }
-  if (data?.version !== VERSION || data.fingerprint !== key.fingerprint || data.baseUrl !== key.baseUrl || data.repo !== key.repo) return undefined;
-  if (typeof data.storedAt !== 'number' || !isFresh(data.storedAt, now, ttlSec) || typeof data.facts !== 'object') return undefined;
+  if (
+    data?.version !== VERSION ||
+    data.fingerprint !== key.fingerprint ||
+    data.baseUrl !== key.baseUrl ||
+    data.repo !== key.repo
+  )
+    return undefined;
+  if (typeof data.storedAt !== 'number' || !isFresh(data.storedAt, now, ttlSec) || typeof data.facts !== 'object')
+    return undefined;
   return data.facts;
 }
 

@@ -20,13 +20,22 @@ import { decodeOrKeep } from '../decode.js';
 
 export type TokenAuth = { scheme: 'basic'; username: string; secret: string } | { scheme: 'bearer'; secret: string };
 
-export type CredentialLookup = { found: true; auth: TokenAuth; source: CredentialSource } | { found: false; reason: string };
+export type CredentialLookup =
+  { found: true; auth: TokenAuth; source: CredentialSource } | { found: false; reason: string };
 
 /** The request git would send helpers for `url`: `credential.username` unless the URL has one; path only with useHttpPath. */
 export function requestFor(url: string, loc: BitbucketLocation, config: RemoteConfig): CredentialRequest {
   // capability authtype: git 2.46+ pushes with a stored Bearer credential (a project token), so
   // the guard must see those too.
-  const req: CredentialRequest = { protocol: loc.protocol, host: loc.host, wwwauth: [], capabilities: ['authtype'], state: [], ephemeral: false, continue: false };
+  const req: CredentialRequest = {
+    protocol: loc.protocol,
+    host: loc.host,
+    wwwauth: [],
+    capabilities: ['authtype'],
+    state: [],
+    ephemeral: false,
+    continue: false,
+  };
   const username = loc.username ?? config.username;
   if (username !== undefined) req.username = username;
   if (config.useHttpPath) {
@@ -39,12 +48,21 @@ export function requestFor(url: string, loc: BitbucketLocation, config: RemoteCo
 /** The credential in an answer (ours or git's), when it is complete. */
 export function authFromAnswer(pairs: CredentialRequest | undefined): TokenAuth | undefined {
   if (!pairs) return undefined;
-  if (pairs.authtype?.toLowerCase() === 'bearer' && pairs.credential) return { scheme: 'bearer', secret: pairs.credential };
-  if (pairs.username !== undefined && pairs.password) return { scheme: 'basic', username: pairs.username, secret: pairs.password };
+  if (pairs.authtype?.toLowerCase() === 'bearer' && pairs.credential)
+    return { scheme: 'bearer', secret: pairs.credential };
+  if (pairs.username !== undefined && pairs.password)
+    return { scheme: 'basic', username: pairs.username, secret: pairs.password };
   return undefined;
 }
 
-export async function findCredential(url: string, loc: BitbucketLocation, config: RemoteConfig, env: NodeJS.ProcessEnv, run: GitRun, now: number): Promise<CredentialLookup> {
+export async function findCredential(
+  url: string,
+  loc: BitbucketLocation,
+  config: RemoteConfig,
+  env: NodeJS.ProcessEnv,
+  run: GitRun,
+  now: number,
+): Promise<CredentialLookup> {
   if (config.headerAuth) return { found: true, auth: config.headerAuth, source: 'http.extraHeader' };
   const inUrl = passwordInUrl(url);
   if (inUrl) return { found: true, auth: { scheme: 'basic', ...inUrl }, source: 'remote URL' };
@@ -53,7 +71,9 @@ export async function findCredential(url: string, loc: BitbucketLocation, config
     // the same rule as `get`: no token over plain http to another machine unless allowed
     const answer = await getCredential(req, allStores(openStores(dataDir(env))), now, await cleartextFilter(req, env));
     const parsed = parseCredential(answer.map(([k, v]) => `${k}=${v}\n`).join(''));
-    const auth = authFromAnswer(parsed.ok ? { ...parsed.request, username: parsed.request.username ?? req.username } : undefined);
+    const auth = authFromAnswer(
+      parsed.ok ? { ...parsed.request, username: parsed.request.username ?? req.username } : undefined,
+    );
     if (auth) return { found: true, auth, source: 'credential store' };
   }
   if (config.helpers.length === 0) return { found: false, reason: 'no credential helper is configured for this URL' };
@@ -68,12 +88,20 @@ export async function findCredential(url: string, loc: BitbucketLocation, config
  */
 function gitCredentialFill(url: string, env: NodeJS.ProcessEnv, run: GitRun): CredentialLookup {
   const childEnv = { ...env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'false', SSH_ASKPASS: 'false' };
-  const r = gitSync(['-c', 'credential.interactive=false', 'credential', 'fill'], { ...run, env: childEnv }, `capability[]=authtype\nurl=${stripPassword(url)}\n\n`);
-  if (r.timedOut) return { found: false, reason: 'the credential helpers did not answer in time (git credential fill timed out)' };
-  if (r.status !== 0) return { found: false, reason: 'no credential helper had a token for this URL (git credential fill found none)' };
+  const r = gitSync(
+    ['-c', 'credential.interactive=false', 'credential', 'fill'],
+    { ...run, env: childEnv },
+    `capability[]=authtype\nurl=${stripPassword(url)}\n\n`,
+  );
+  if (r.timedOut)
+    return { found: false, reason: 'the credential helpers did not answer in time (git credential fill timed out)' };
+  if (r.status !== 0)
+    return { found: false, reason: 'no credential helper had a token for this URL (git credential fill found none)' };
   const parsed = parseCredential(r.stdout);
   const auth = authFromAnswer(parsed.ok ? parsed.request : undefined);
-  return auth ? { found: true, auth, source: 'git credential fill' } : { found: false, reason: 'git credential fill returned no complete credential' };
+  return auth
+    ? { found: true, auth, source: 'git credential fill' }
+    : { found: false, reason: 'git credential fill returned no complete credential' };
 }
 
 /** The URL without a password in its user info, for messages and for git's stdin. */

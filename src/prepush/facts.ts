@@ -42,7 +42,9 @@ export type CredentialSource = 'http.extraHeader' | 'remote URL' | 'credential s
 
 export interface CheckFacts {
   remote: { name: string; url: string; baseUrl: string; projectKey?: string; repoSlug?: string };
-  credential: { found: true; source: CredentialSource; scheme: 'basic' | 'bearer'; username?: string } | { found: false; reason: string };
+  credential:
+    | { found: true; source: CredentialSource; scheme: 'basic' | 'bearer'; username?: string }
+    | { found: false; reason: string };
   server?: ServerOutcome;
   /** Absent when nothing new is pushed (deletes only) or the identity check is off. */
   identity?: IdentityScan | { error: string };

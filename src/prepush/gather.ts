@@ -41,22 +41,43 @@ export async function gatherFacts(input: GatherInput): Promise<Gathered> {
   // spawnSync needs no stream objects, so the warm path never loads Node's stream and net modules.
   const config = resolveRemoteConfig(parseConfigListing(configListing(CONFIG_PATTERN, run)), url);
   const { policy, problems } = parsePolicy(config.bitbucket);
-  if (policy.enabled === false || (!input.force && policy.enabled !== true && !(await looksLikeOurs(config, loc, env)))) {
+  if (
+    policy.enabled === false ||
+    (!input.force && policy.enabled !== true && !(await looksLikeOurs(config, loc, env)))
+  ) {
     return { skip: true };
   }
-  const scan = Promise.resolve(policy.levels.identity !== 'off' ? scanPushedCommits(input.updates, input.remote, run) : undefined);
+  const scan = Promise.resolve(
+    policy.levels.identity !== 'off' ? scanPushedCommits(input.updates, input.remote, run) : undefined,
+  );
   run.prefetched?.close(); // every prefetched answer is used by now
   const remote: CheckFacts['remote'] = { name: input.remote, url: stripPassword(url), baseUrl: loc.baseUrl };
   if (loc.projectKey !== undefined) remote.projectKey = loc.projectKey;
   if (loc.repoSlug !== undefined) remote.repoSlug = loc.repoSlug;
-  const cred = await findCredential(url, loc, config, env, { ...run, timeoutMs: Math.max(100, policy.timeoutMs - (Date.now() - started)) }, now);
+  const cred = await findCredential(
+    url,
+    loc,
+    config,
+    env,
+    { ...run, timeoutMs: Math.max(100, policy.timeoutMs - (Date.now() - started)) },
+    now,
+  );
   const facts: CheckFacts = { remote, credential: { found: false, reason: '' }, now };
   if (!cred.found) {
     facts.credential = cred;
   } else {
     const { auth } = cred;
-    facts.credential = { found: true, source: cred.source, scheme: auth.scheme, ...(auth.scheme === 'basic' ? { username: auth.username } : {}) };
-    const key = { fingerprint: fingerprint(auth.secret), baseUrl: loc.baseUrl, repo: `${loc.projectKey ?? ''}/${loc.repoSlug ?? ''}` };
+    facts.credential = {
+      found: true,
+      source: cred.source,
+      scheme: auth.scheme,
+      ...(auth.scheme === 'basic' ? { username: auth.username } : {}),
+    };
+    const key = {
+      fingerprint: fingerprint(auth.secret),
+      baseUrl: loc.baseUrl,
+      repo: `${loc.projectKey ?? ''}/${loc.repoSlug ?? ''}`,
+    };
     const dir = cacheDir(env);
     const cached = input.readCache === false ? undefined : readCache(dir, key, now, policy.cacheTtlSec);
     let server: ServerOutcome;
@@ -64,7 +85,16 @@ export async function gatherFacts(input: GatherInput): Promise<Gathered> {
     else {
       const { fetchServerFacts } = await import('./server.js');
       const timeoutMs = Math.max(100, policy.timeoutMs - (Date.now() - started));
-      server = await fetchServerFacts({ baseUrl: loc.baseUrl, url, httpConfig: config.http, env, auth, timeoutMs, now, ...pick(loc) });
+      server = await fetchServerFacts({
+        baseUrl: loc.baseUrl,
+        url,
+        httpConfig: config.http,
+        env,
+        auth,
+        timeoutMs,
+        now,
+        ...pick(loc),
+      });
       if (server.status === 'ok') writeCache(dir, key, server.facts, now, policy.cacheTtlSec);
       if (server.status === 'rejected') dropCache(dir, key);
     }
@@ -76,7 +106,10 @@ export async function gatherFacts(input: GatherInput): Promise<Gathered> {
 }
 
 function pick(loc: BitbucketLocation): { projectKey?: string; repoSlug?: string } {
-  return { ...(loc.projectKey !== undefined ? { projectKey: loc.projectKey } : {}), ...(loc.repoSlug !== undefined ? { repoSlug: loc.repoSlug } : {}) };
+  return {
+    ...(loc.projectKey !== undefined ? { projectKey: loc.projectKey } : {}),
+    ...(loc.repoSlug !== undefined ? { repoSlug: loc.repoSlug } : {}),
+  };
 }
 
 /**
@@ -87,7 +120,10 @@ async function looksLikeOurs(config: RemoteConfig, loc: BitbucketLocation, env: 
   if (config.helpers.some(isOurHelper)) return true;
   for (const store of allStores(openStores(dataDir(env)))) {
     try {
-      if ((await store.list()).some((e) => e.protocol === loc.protocol && e.host.toLowerCase() === loc.host.toLowerCase())) return true;
+      if (
+        (await store.list()).some((e) => e.protocol === loc.protocol && e.host.toLowerCase() === loc.host.toLowerCase())
+      )
+        return true;
     } catch {
       // an unreadable store says nothing about this host
     }

@@ -53,7 +53,8 @@ export class IdentityCollector {
     let g = this.groups.get(key);
     if (!g) this.groups.set(key, (g = { author, committer, count: 0, samples: [] }));
     g.count++;
-    if (g.samples.length < SAMPLES) g.samples.push({ sha: line.slice(0, a), author, committer, subject: line.slice(c + 1) });
+    if (g.samples.length < SAMPLES)
+      g.samples.push({ sha: line.slice(0, a), author, committer, subject: line.slice(c + 1) });
   }
 }
 
@@ -69,7 +70,11 @@ export function pushRange(updates: readonly PushUpdate[]): { include: string[]; 
  * One synchronous git run: spawnSync needs no stream objects, so the hook never loads Node's
  * stream and net modules for it.
  */
-export function scanPushedCommits(updates: readonly PushUpdate[], remote: string, run: GitRun = {}): IdentityScan | { error: string } | undefined {
+export function scanPushedCommits(
+  updates: readonly PushUpdate[],
+  remote: string,
+  run: GitRun = {},
+): IdentityScan | { error: string } | undefined {
   const range = pushRange(updates);
   if (range.include.length === 0) return undefined;
   const named = /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(remote) ? remote : undefined;

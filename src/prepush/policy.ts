@@ -49,16 +49,22 @@ export function parsePolicy(config: ReadonlyMap<string, string | null>): { polic
     if (raw === 'off' || raw === 'warn' || raw === 'block') policy.levels[check] = raw;
     else problems.push(`bitbucket.${check} is '${raw}': expected off, warn or block; using ${policy.levels[check]}`);
   }
-  for (const [field, spec] of Object.entries(NUMBERS) as Array<[keyof typeof NUMBERS, (typeof NUMBERS)[keyof typeof NUMBERS]]>) {
+  for (const [field, spec] of Object.entries(NUMBERS) as Array<
+    [keyof typeof NUMBERS, (typeof NUMBERS)[keyof typeof NUMBERS]]
+  >) {
     if (!config.has(spec.key)) continue;
     const raw = (config.get(spec.key) ?? '').trim();
     const n = /^\d{1,9}$/.test(raw) ? Number(raw) : NaN;
     if (n >= spec.min && n <= spec.max) policy[field] = n;
-    else problems.push(`${spec.key} is '${raw}': expected a whole number from ${spec.min} to ${spec.max}; using ${policy[field]}`);
+    else
+      problems.push(
+        `${spec.key} is '${raw}': expected a whole number from ${spec.min} to ${spec.max}; using ${policy[field]}`,
+      );
   }
   if (config.has('bitbucket.enabled')) {
     const b = parseGitBool(config.get('bitbucket.enabled') ?? null);
-    if (b === undefined) problems.push(`bitbucket.enabled is '${config.get('bitbucket.enabled')}': expected true or false`);
+    if (b === undefined)
+      problems.push(`bitbucket.enabled is '${config.get('bitbucket.enabled')}': expected true or false`);
     else policy.enabled = b;
   }
   return { policy, problems };
@@ -68,4 +74,3 @@ export function parsePolicy(config: ReadonlyMap<string, string | null>): { polic
 export function configKey(check: CheckName): string {
   return `bitbucket.${check}`;
 }
-

@@ -94,7 +94,8 @@ export function shellWords(text: string): string[] {
       inWord = true;
     } else if (ch === '"') {
       let j = i + 1;
-      for (; j < text.length && text[j] !== '"'; j++) current += text[j] === '\\' && (text[j + 1] === '"' || text[j + 1] === '\\') ? text[++j] : text[j];
+      for (; j < text.length && text[j] !== '"'; j++)
+        current += text[j] === '\\' && (text[j + 1] === '"' || text[j + 1] === '\\') ? text[++j] : text[j];
       i = j;
       inWord = true;
     } else if (/\s/.test(ch)) {

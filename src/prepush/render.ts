@@ -24,14 +24,24 @@ export function renderVerdict(v: Verdict, facts: CheckFacts, problems: readonly 
 export function renderSummary(facts: CheckFacts): string {
   const lines = [`${repoLabel(facts.remote)} on ${facts.remote.baseUrl} (remote ${facts.remote.name})`];
   const c = facts.credential;
-  lines.push(c.found ? `  token:    from ${c.source}, sent as ${c.scheme === 'basic' ? `Basic for ${c.username ?? '?'}` : 'Bearer'}` : `  token:    none found (${c.reason})`);
+  lines.push(
+    c.found
+      ? `  token:    from ${c.source}, sent as ${c.scheme === 'basic' ? `Basic for ${c.username ?? '?'}` : 'Bearer'}`
+      : `  token:    none found (${c.reason})`,
+  );
   const s = facts.server;
   if (s?.status === 'ok') {
     const f = s.facts;
-    lines.push(`  acts as:  ${f.user.name}${f.user.email ? ` <${f.user.email}>` : ''}, ${f.kind === 'personal' ? 'personal token' : 'project/repository token (bot identity)'}${s.fromCache ? ' (cached)' : ''}`);
+    lines.push(
+      `  acts as:  ${f.user.name}${f.user.email ? ` <${f.user.email}>` : ''}, ${f.kind === 'personal' ? 'personal token' : 'project/repository token (bot identity)'}${s.fromCache ? ' (cached)' : ''}`,
+    );
     if (f.permissions) lines.push(`  token:    ${f.tokenName ? `"${f.tokenName}" ` : ''}${f.permissions.join(', ')}`);
-    lines.push(`  push:     ${f.writable === undefined ? 'unknown' : f.writable ? 'allowed (REPO_WRITE)' : 'refused: no REPO_WRITE'}`);
-    lines.push(`  expires:  ${f.expiresAt === undefined ? 'unknown or never' : new Date(f.expiresAt).toISOString().slice(0, 10)}`);
+    lines.push(
+      `  push:     ${f.writable === undefined ? 'unknown' : f.writable ? 'allowed (REPO_WRITE)' : 'refused: no REPO_WRITE'}`,
+    );
+    lines.push(
+      `  expires:  ${f.expiresAt === undefined ? 'unknown or never' : new Date(f.expiresAt).toISOString().slice(0, 10)}`,
+    );
   } else if (s) {
     lines.push(`  server:   ${s.status}: ${s.message}`);
   }

@@ -36,7 +36,11 @@ export async function runPrePush(args: readonly string[], input: string, io: Hoo
     return 2;
   }
   if (parsed.updates.length === 0) return 0;
-  const run: GitRun = { env: io.env, ...(io.cwd !== undefined ? { cwd: io.cwd } : {}), ...(io.prefetched ? { prefetched: io.prefetched } : {}) };
+  const run: GitRun = {
+    env: io.env,
+    ...(io.cwd !== undefined ? { cwd: io.cwd } : {}),
+    ...(io.prefetched ? { prefetched: io.prefetched } : {}),
+  };
   try {
     const g = await gatherFacts({ remote, url, loc, updates: parsed.updates, env: io.env, run, now: io.now() });
     if (g.skip) return 0;

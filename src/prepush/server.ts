@@ -28,7 +28,10 @@ export interface ServerQuery {
 export async function fetchServerFacts(q: ServerQuery): Promise<ServerOutcome> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<ServerOutcome>((resolve) => {
-    timer = setTimeout(() => resolve({ status: 'unreachable', message: `no answer within ${q.timeoutMs} ms (bitbucket.timeout)` }), q.timeoutMs);
+    timer = setTimeout(
+      () => resolve({ status: 'unreachable', message: `no answer within ${q.timeoutMs} ms (bitbucket.timeout)` }),
+      q.timeoutMs,
+    );
   });
   try {
     return await Promise.race([gather(q), deadline]);
@@ -49,12 +52,22 @@ async function gather(q: ServerQuery): Promise<ServerOutcome> {
   // password apart from a bad token, and the round is repeated with Basic if it works.
   if (q.auth.scheme === 'basic') {
     const bearer = await round(q, client, { scheme: 'bearer', secret: q.auth.secret });
-    if (bearer.status === 'ok' && bearer.facts.user.name.toLowerCase() !== q.auth.username.toLowerCase() && bearer.facts.kind === 'personal') {
-      return { status: 'rejected', message: `the token belongs to '${bearer.facts.user.name}', but git sends it with the username '${q.auth.username}'` };
+    if (
+      bearer.status === 'ok' &&
+      bearer.facts.user.name.toLowerCase() !== q.auth.username.toLowerCase() &&
+      bearer.facts.kind === 'personal'
+    ) {
+      return {
+        status: 'rejected',
+        message: `the token belongs to '${bearer.facts.user.name}', but git sends it with the username '${q.auth.username}'`,
+      };
     }
     if (bearer.status !== 'rejected') return bearer;
     const basic = await client.whoAmI(q.auth);
-    if (basic.status !== 'ok') return basic.status === 'network' ? { status: 'unreachable', message: basic.message } : { status: 'rejected', message: `Bitbucket refused the token: ${basic.message}` };
+    if (basic.status !== 'ok')
+      return basic.status === 'network'
+        ? { status: 'unreachable', message: basic.message }
+        : { status: 'rejected', message: `Bitbucket refused the token: ${basic.message}` };
   }
   return round(q, client, q.auth);
 }
@@ -69,20 +82,30 @@ async function round(q: ServerQuery, client: BitbucketClient, auth: Auth & { sec
     key !== undefined && slug !== undefined ? client.canWrite(auth, key, slug) : Promise.resolve(undefined),
     basicUser !== undefined ? client.getUser(auth, basicUser) : Promise.resolve(undefined),
     basicUser !== undefined && id ? client.getAccessToken(auth, { user: basicUser }, id) : none,
-    q.auth.scheme === 'bearer' && id && key !== undefined && slug !== undefined ? client.getAccessToken(auth, { project: key, repo: slug }, id) : none,
+    q.auth.scheme === 'bearer' && id && key !== undefined && slug !== undefined
+      ? client.getAccessToken(auth, { project: key, repo: slug }, id)
+      : none,
     q.auth.scheme === 'bearer' && id && key !== undefined ? client.getAccessToken(auth, { project: key }, id) : none,
   ]);
   if (who.status === 'network') return { status: 'unreachable', message: who.message };
-  if (who.status === 'unauthorized' || who.status === 'captcha') return { status: 'rejected', message: `Bitbucket refused the token: ${who.message}` };
+  if (who.status === 'unauthorized' || who.status === 'captcha')
+    return { status: 'rejected', message: `Bitbucket refused the token: ${who.message}` };
   if (who.status !== 'ok') return { status: 'error', message: `Bitbucket answered with an error: ${who.message}` };
   // Round two, only when needed: the user record under the name the server reported.
   let user = userByName?.status === 'ok' ? userByName.user : undefined;
   if (!user) user = await lookUpUser(client, auth, who.username);
   const projectTokenEntry = [repoEntry, projectEntry].find((t) => t.status === 'ok');
   const classified = classifyUser(user);
-  const kind = projectTokenEntry ? 'project' : classified.kind === 'unknown' ? (q.auth.scheme === 'basic' ? 'personal' : 'project') : classified.kind;
+  const kind = projectTokenEntry
+    ? 'project'
+    : classified.kind === 'unknown'
+      ? q.auth.scheme === 'basic'
+        ? 'personal'
+        : 'project'
+      : classified.kind;
   let entry = projectTokenEntry ?? ownEntry;
-  if (entry.status !== 'ok' && kind === 'personal' && id && user && user.slug !== basicUser) entry = await client.getAccessToken(auth, { user: user.slug }, id);
+  if (entry.status !== 'ok' && kind === 'personal' && id && user && user.slug !== basicUser)
+    entry = await client.getAccessToken(auth, { user: user.slug }, id);
   return { status: 'ok', fromCache: false, facts: toFacts(kind, who.username, user, write, entry, q.now) };
 }
 
@@ -94,8 +117,12 @@ async function lookUpUser(client: BitbucketClient, auth: Auth, name: string): Pr
 }
 
 function toFacts(
-  kind: 'personal' | 'project', name: string, user: BitbucketUser | undefined,
-  write: ApiResult<{ writable: boolean }> | undefined, entry: Token, now: number,
+  kind: 'personal' | 'project',
+  name: string,
+  user: BitbucketUser | undefined,
+  write: ApiResult<{ writable: boolean }> | undefined,
+  entry: Token,
+  now: number,
 ): ServerFacts {
   const facts: ServerFacts = { kind, user: { name: user?.name ?? name, slug: user?.slug ?? name }, fetchedAt: now };
   if (user?.email) facts.user.email = user.email;

@@ -17,7 +17,8 @@ export interface PushUpdate {
   isDelete: boolean;
 }
 
-export type ParsedPush = { ok: true; updates: PushUpdate[]; objectFormat?: 'sha1' | 'sha256' } | { ok: false; error: string };
+export type ParsedPush =
+  { ok: true; updates: PushUpdate[]; objectFormat?: 'sha1' | 'sha256' } | { ok: false; error: string };
 
 const OID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 const ZERO = /^0+$/;
@@ -32,17 +33,29 @@ export function parsePushInput(text: string): ParsedPush {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     const parts = line.split(' ');
     const where = `pre-push input line ${i + 1}`;
-    if (parts.length !== 4) return { ok: false, error: `${where}: expected "<local-ref> <local-oid> <remote-ref> <remote-oid>", got ${parts.length} field(s)` };
+    if (parts.length !== 4)
+      return {
+        ok: false,
+        error: `${where}: expected "<local-ref> <local-oid> <remote-ref> <remote-oid>", got ${parts.length} field(s)`,
+      };
     const [localRef, localOid, remoteRef, remoteOid] = parts as [string, string, string, string];
     for (const oid of [localOid, remoteOid]) {
-      if (!OID.test(oid)) return { ok: false, error: `${where}: "${oid.slice(0, 70)}" is not a 40- or 64-digit lower-case hex object id` };
-      if (width !== undefined && oid.length !== width) return { ok: false, error: `${where}: object ids of different lengths (SHA-1 and SHA-256) in one push` };
+      if (!OID.test(oid))
+        return {
+          ok: false,
+          error: `${where}: "${oid.slice(0, 70)}" is not a 40- or 64-digit lower-case hex object id`,
+        };
+      if (width !== undefined && oid.length !== width)
+        return { ok: false, error: `${where}: object ids of different lengths (SHA-1 and SHA-256) in one push` };
       width = oid.length;
     }
     if (localRef === '' || remoteRef === '') return { ok: false, error: `${where}: empty ref name` };
     const isDelete = localRef === '(delete)';
     if (isDelete !== ZERO.test(localOid)) {
-      return { ok: false, error: `${where}: ${isDelete ? '(delete) with a non-zero local object id' : 'all-zero local object id without (delete)'}` };
+      return {
+        ok: false,
+        error: `${where}: ${isDelete ? '(delete) with a non-zero local object id' : 'all-zero local object id without (delete)'}`,
+      };
     }
     const u: PushUpdate = { localRef, remoteRef, isDelete };
     if (!isDelete) u.localOid = localOid;

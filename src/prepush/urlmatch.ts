@@ -44,14 +44,25 @@ export function parseConfigListing(out: string): ConfigEntry[] {
     const first = key.indexOf('.');
     const last = key.lastIndexOf('.');
     if (first < 0) continue;
-    const e: ConfigEntry = { section: key.slice(0, first).toLowerCase(), name: key.slice(last + 1).toLowerCase(), value: nl < 0 ? null : item.slice(nl + 1) };
+    const e: ConfigEntry = {
+      section: key.slice(0, first).toLowerCase(),
+      name: key.slice(last + 1).toLowerCase(),
+      value: nl < 0 ? null : item.slice(nl + 1),
+    };
     if (last > first) e.url = key.slice(first + 1, last);
     entries.push(e);
   }
   return entries;
 }
 
-const DEFAULT_PORTS: Record<string, string> = { http: '80', https: '443', ftp: '21', ftps: '990', ssh: '22', git: '9418' };
+const DEFAULT_PORTS: Record<string, string> = {
+  http: '80',
+  https: '443',
+  ftp: '21',
+  ftps: '990',
+  ssh: '22',
+  git: '9418',
+};
 
 /** git's url_normalize, reduced to what matching compares. undefined when not a URL. */
 export function normaliseUrl(url: string): Parts | undefined {
@@ -117,7 +128,12 @@ const NONE: Match = { host: 0, path: 0, user: false };
  * The values of `section.*` keys that apply to `url`, per key (lower-cased `section.name`), in the
  * order git applies them. For `best`, a value is dropped when a better-matching one came before.
  */
-export function valuesFor(entries: readonly ConfigEntry[], section: string, url: string, mode: 'best' | 'all'): Map<string, Array<string | null>> {
+export function valuesFor(
+  entries: readonly ConfigEntry[],
+  section: string,
+  url: string,
+  mode: 'best' | 'all',
+): Map<string, Array<string | null>> {
   const target = normaliseUrl(url);
   const out = new Map<string, Array<string | null>>();
   const best = new Map<string, Match>();

@@ -35,7 +35,10 @@ export function decide(facts: CheckFacts, policy: Policy): Verdict {
   if (!facts.credential.found) {
     add('credential', 'note', `no token found for ${facts.remote.url}; nothing checked`, [facts.credential.reason]);
   } else if (facts.server && facts.server.status !== 'ok') {
-    const what = facts.server.status === 'unreachable' ? `could not reach ${facts.remote.baseUrl} in time` : 'could not verify the token';
+    const what =
+      facts.server.status === 'unreachable'
+        ? `could not reach ${facts.remote.baseUrl} in time`
+        : 'could not verify the token';
     add('unreachable', levels.unreachable, `${what}; the push was not checked`, [facts.server.message]);
   } else if (facts.server) {
     serverFindings(facts.server.facts, facts, policy, repo, add);
@@ -49,9 +52,14 @@ type Add = (check: Finding['check'], level: Level | 'note', title: string, detai
 function serverFindings(s: ServerFacts, facts: CheckFacts, policy: Policy, repo: string, add: Add): void {
   const levels = policy.levels;
   const who = s.user.displayName ? `${s.user.name} (${s.user.displayName})` : s.user.name;
-  const writable = s.writable === false || (s.permissions !== undefined && !s.permissions.some((p) => WRITE_LEVELS.has(p))) ? false : s.writable;
+  const writable =
+    s.writable === false || (s.permissions !== undefined && !s.permissions.some((p) => WRITE_LEVELS.has(p)))
+      ? false
+      : s.writable;
   if (writable === false) {
-    const tokenPerms = s.permissions ? `the token has ${s.permissions.join(', ') || 'no permissions'}` : 'the token or its user lacks write access';
+    const tokenPerms = s.permissions
+      ? `the token has ${s.permissions.join(', ') || 'no permissions'}`
+      : 'the token or its user lacks write access';
     add('writePermission', levels.writePermission, `${who} cannot push to ${repo}: REPO_WRITE is needed`, [
       `Bitbucket refuses pushes to ${repo} without REPO_WRITE for ${s.kind === 'project' ? 'this access token' : `user ${s.user.name}`} (${tokenPerms}).`,
       s.kind === 'personal'
@@ -66,14 +74,17 @@ function serverFindings(s: ServerFacts, facts: CheckFacts, policy: Policy, repo:
     ]);
   }
   expiryFinding(s, facts.now, policy, add);
-  if (s.kind === 'personal' && facts.identity && levels.identity !== 'off') identityFinding(s, facts.identity, levels.identity, add);
+  if (s.kind === 'personal' && facts.identity && levels.identity !== 'off')
+    identityFinding(s, facts.identity, levels.identity, add);
 }
 
 function expiryFinding(s: ServerFacts, now: number, policy: Policy, add: Add): void {
   if (s.expiresAt === undefined || s.expiresAt - now > policy.expiryDays * DAY_MS) return;
   const date = new Date(s.expiresAt).toISOString().slice(0, 10);
   if (s.expiresAt <= now) {
-    add('expiry', policy.levels.expiry, `the token expired on ${date}`, ['Bitbucket will refuse it: create a new token and store it (expiry cannot be extended).']);
+    add('expiry', policy.levels.expiry, `the token expired on ${date}`, [
+      'Bitbucket will refuse it: create a new token and store it (expiry cannot be extended).',
+    ]);
     return;
   }
   if (s.expiresAt - now <= policy.expiryDays * DAY_MS) {
@@ -106,11 +117,21 @@ function identityFinding(s: ServerFacts, scan: IdentityScan | { error: string },
     `Fix: git config user.email ${s.user.email} (then amend or rebase these commits), map the other address to it in .mailmap, ` +
       `or add ${others.join(', ')} to your Bitbucket account.`,
   );
-  add('identity', level, `${count} commit${count === 1 ? '' : 's'} to push ${count === 1 ? 'is' : 'are'} not authored and committed as ${s.user.email} (${s.user.name})`, lines);
+  add(
+    'identity',
+    level,
+    `${count} commit${count === 1 ? '' : 's'} to push ${count === 1 ? 'is' : 'are'} not authored and committed as ${s.user.email} (${s.user.name})`,
+    lines,
+  );
 }
 
 function commitLine(c: { sha: string; author: string; committer: string; subject: string }, email: string): string {
-  const who = c.author === c.committer || c.committer === email ? c.author : c.author === email ? `committer ${c.committer}` : `${c.author}, committer ${c.committer}`;
+  const who =
+    c.author === c.committer || c.committer === email
+      ? c.author
+      : c.author === email
+        ? `committer ${c.committer}`
+        : `${c.author}, committer ${c.committer}`;
   const subject = c.subject.length > 60 ? `${c.subject.slice(0, 59)}…` : c.subject;
   return `${c.sha.slice(0, 10)}  ${who}  ${subject}`;
 }
@@ -121,7 +142,13 @@ function rank(s: Severity): number {
 
 /** The bypass advice for a blocked push: `--no-verify`, or the config key of each blocking check. */
 export function bypassHint(findings: readonly Finding[]): string {
-  const keys = [...new Set(findings.filter((f) => f.severity === 'block' && f.check !== 'credential').map((f) => configKey(f.check as CheckName)))];
+  const keys = [
+    ...new Set(
+      findings
+        .filter((f) => f.severity === 'block' && f.check !== 'credential')
+        .map((f) => configKey(f.check as CheckName)),
+    ),
+  ];
   const config = keys.map((k) => `git config ${k} warn`).join(' / ');
   return `To push anyway: git push --no-verify${config ? `, or lower the check: ${config}` : ''}`;
 }

@@ -5,7 +5,14 @@
 import path from 'node:path';
 import { withLock } from './lock.js';
 import { ensurePrivateDir, readStoreFile, writeStoreFile, type DiskEntry, type StoreFileData } from './storefile.js';
-import { sameKey, type BackendKind, type CredentialKey, type Secrets, type StoredEntry, type TokenStore } from './types.js';
+import {
+  sameKey,
+  type BackendKind,
+  type CredentialKey,
+  type Secrets,
+  type StoredEntry,
+  type TokenStore,
+} from './types.js';
 
 export abstract class IndexedStore implements TokenStore {
   abstract readonly kind: BackendKind;
@@ -66,7 +73,14 @@ export abstract class IndexedStore implements TokenStore {
       const updated = fn(data.entries.map(withoutSecrets));
       data.entries = data.entries.map((old) => {
         const next = updated.find((u) => sameKey(u, old));
-        return next ? { ...next, hasPassword: old.hasPassword, hasCredential: old.hasCredential, ...(old.secrets ? { secrets: old.secrets } : {}) } : old;
+        return next
+          ? {
+              ...next,
+              hasPassword: old.hasPassword,
+              hasCredential: old.hasCredential,
+              ...(old.secrets ? { secrets: old.secrets } : {}),
+            }
+          : old;
       });
       return [];
     });

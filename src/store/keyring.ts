@@ -50,11 +50,16 @@ function describe(err: unknown): string {
 export function probeKeyring(service = KEYRING_SERVICE): { ok: true } | { ok: false; reason: string } {
   if (process.platform === 'linux') {
     const address = process.env.DBUS_SESSION_BUS_ADDRESS;
-    if (!address) return { ok: false, reason: 'no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set), so no Secret Service' };
+    if (!address)
+      return { ok: false, reason: 'no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set), so no Secret Service' };
     // A stale address (an old SSH or tmux session) makes lookups answer "no such item" rather
     // than fail, so the lookup below would call such a keyring usable; writes then fail.
     const dead = deadBusSocket(address);
-    if (dead) return { ok: false, reason: `the D-Bus session bus socket ${dead} does not exist (stale DBUS_SESSION_BUS_ADDRESS), so no Secret Service` };
+    if (dead)
+      return {
+        ok: false,
+        reason: `the D-Bus session bus socket ${dead} does not exist (stale DBUS_SESSION_BUS_ADDRESS), so no Secret Service`,
+      };
   }
   try {
     entryFor(service, '__probe__').getPassword();
@@ -72,7 +77,11 @@ function deadBusSocket(address: string): string | undefined {
   const paths: string[] = [];
   for (const one of address.split(';').filter((a) => a !== '')) {
     if (!one.startsWith('unix:')) return undefined;
-    const p = one.slice(5).split(',').find((kv) => kv.startsWith('path='))?.slice(5);
+    const p = one
+      .slice(5)
+      .split(',')
+      .find((kv) => kv.startsWith('path='))
+      ?.slice(5);
     if (p === undefined) return undefined;
     let decoded = p;
     try {
@@ -103,7 +112,10 @@ function probeWritable(service: string): { ok: true } | { ok: false; reason: str
 export class KeyringStore extends IndexedStore {
   readonly kind = 'keyring' as const;
 
-  constructor(indexFile: string, private readonly service = KEYRING_SERVICE) {
+  constructor(
+    indexFile: string,
+    private readonly service = KEYRING_SERVICE,
+  ) {
     super(indexFile);
   }
 
@@ -125,7 +137,9 @@ export class KeyringStore extends IndexedStore {
     } catch {
       // fall through
     }
-    throw new StoreError(`the OS keyring item "${keyLabel(entry)}" is not in our format; remove it with your keyring manager`);
+    throw new StoreError(
+      `the OS keyring item "${keyLabel(entry)}" is not in our format; remove it with your keyring manager`,
+    );
   }
 
   protected storeSecrets(entry: StoredEntry, secrets: Secrets): DiskEntry {
@@ -150,7 +164,9 @@ export class KeyringStore extends IndexedStore {
     // from the index then would leave the token in the keyring with nothing pointing at it.
     const usable = probeWritable(this.service);
     if (!usable.ok) {
-      throw new StoreError(`cannot remove "${label}" from the OS keyring (${usable.reason}); the entry was kept: unlock the keyring and try again`);
+      throw new StoreError(
+        `cannot remove "${label}" from the OS keyring (${usable.reason}); the entry was kept: unlock the keyring and try again`,
+      );
     }
   }
 }

@@ -36,7 +36,9 @@ export async function withLock<T>(lockPath: string, fn: () => Promise<T> | T, op
       continue;
     }
     if (Date.now() >= deadline) {
-      throw new StoreError(`could not lock ${lockPath} within ${timeoutMs} ms: ${describeHolder(lockPath)}; remove the file if no other git-credential-bitbucket is running`);
+      throw new StoreError(
+        `could not lock ${lockPath} within ${timeoutMs} ms: ${describeHolder(lockPath)}; remove the file if no other git-credential-bitbucket is running`,
+      );
     }
     await sleep(delay + Math.floor(Math.random() * delay));
     delay = Math.min(delay * 2, 50);

@@ -30,7 +30,8 @@ export class MemoryStore implements TokenStore {
     const updated = fn(await this.list());
     for (const e of this.entries) {
       const next = updated.find((u) => sameKey(u, e.entry));
-      if (next) e.entry = { ...structuredClone(next), hasPassword: e.entry.hasPassword, hasCredential: e.entry.hasCredential };
+      if (next)
+        e.entry = { ...structuredClone(next), hasPassword: e.entry.hasPassword, hasCredential: e.entry.hasCredential };
     }
   }
 }

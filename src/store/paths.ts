@@ -12,8 +12,10 @@ export const DIR_ENV = 'GIT_CREDENTIAL_BITBUCKET_DIR';
 export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env[DIR_ENV]) return path.resolve(env[DIR_ENV]);
   const home = env.HOME || os.homedir();
-  if (process.platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'git-credential-bitbucket');
-  if (process.platform === 'win32') return path.join(env.APPDATA || path.join(home, 'AppData', 'Roaming'), 'git-credential-bitbucket');
+  if (process.platform === 'darwin')
+    return path.join(home, 'Library', 'Application Support', 'git-credential-bitbucket');
+  if (process.platform === 'win32')
+    return path.join(env.APPDATA || path.join(home, 'AppData', 'Roaming'), 'git-credential-bitbucket');
   return path.join(env.XDG_DATA_HOME || path.join(home, '.local', 'share'), 'git-credential-bitbucket');
 }
 

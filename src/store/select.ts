@@ -59,7 +59,10 @@ function parseChoice(value: string, where: string): BackendChoice {
 export async function readGitConfig(key: string): Promise<string | undefined> {
   const { execFileSync } = process.getBuiltinModule('node:child_process');
   try {
-    return execFileSync('git', ['config', '--get', key], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || undefined;
+    return (
+      execFileSync('git', ['config', '--get', key], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() ||
+      undefined
+    );
   } catch {
     return undefined;
   }
@@ -78,7 +81,9 @@ export function selectBackend(stores: Stores, configured: Configured, probe = pr
   const p = probe();
   if (p.ok) return { store: stores.keyring, configured };
   if (configured.choice === 'keyring') {
-    throw new StoreError(`the OS keyring is not usable (${p.reason}); set ${STORE_ENV}=file or git config ${STORE_CONFIG_KEY} file to use the file store`);
+    throw new StoreError(
+      `the OS keyring is not usable (${p.reason}); set ${STORE_ENV}=file or git config ${STORE_CONFIG_KEY} file to use the file store`,
+    );
   }
   return { store: stores.file, configured, fallbackReason: p.reason };
 }

@@ -76,16 +76,20 @@ function validateEntry(e: unknown): string | undefined {
   if (typeof e !== 'object' || e === null) return 'not an object';
   const r = e as Record<string, unknown>;
   if (!isStr(r.protocol) || r.protocol === '' || !isStr(r.host) || r.host === '') return 'protocol or host missing';
-  if (!isOptStr(r.path) || !isOptStr(r.username) || !isOptStr(r.authtype)) return 'path, username or authtype is not text';
+  if (!isOptStr(r.path) || !isOptStr(r.username) || !isOptStr(r.authtype))
+    return 'path, username or authtype is not text';
   if ([r.protocol, r.host, r.path, r.username, r.authtype].some(unsafe)) return 'a field contains a line break or NUL';
-  if (typeof r.hasPassword !== 'boolean' || typeof r.hasCredential !== 'boolean') return 'hasPassword/hasCredential missing';
+  if (typeof r.hasPassword !== 'boolean' || typeof r.hasCredential !== 'boolean')
+    return 'hasPassword/hasCredential missing';
   if (typeof r.storedAt !== 'number') return 'storedAt missing';
-  if (r.passwordExpiryUtc !== undefined && typeof r.passwordExpiryUtc !== 'number') return 'passwordExpiryUtc is not a number';
+  if (r.passwordExpiryUtc !== undefined && typeof r.passwordExpiryUtc !== 'number')
+    return 'passwordExpiryUtc is not a number';
   if (r.meta !== undefined && (typeof r.meta !== 'object' || r.meta === null)) return 'meta is not an object';
   if (r.secrets !== undefined) {
     if (typeof r.secrets !== 'object' || r.secrets === null) return 'secrets is not an object';
     const s = r.secrets as Record<string, unknown>;
-    if (!isOptStr(s.password) || !isOptStr(s.oauthRefreshToken) || !isOptStr(s.credential)) return 'a secret is not text';
+    if (!isOptStr(s.password) || !isOptStr(s.oauthRefreshToken) || !isOptStr(s.credential))
+      return 'a secret is not text';
   }
   return undefined;
 }

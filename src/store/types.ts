@@ -90,7 +90,9 @@ export class StoreError extends Error {
 
 /** Two keys are the same entry. */
 export function sameKey(a: CredentialKey, b: CredentialKey): boolean {
-  return a.protocol === b.protocol && a.host === b.host && (a.path ?? '') === (b.path ?? '') && a.username === b.username;
+  return (
+    a.protocol === b.protocol && a.host === b.host && (a.path ?? '') === (b.path ?? '') && a.username === b.username
+  );
 }
 
 /** A stable, readable label for a key: `https://alice@host/path` (username percent-encoded). */

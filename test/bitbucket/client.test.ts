@@ -9,7 +9,9 @@ let emu: Emulator;
 let stub: TestServer;
 const waits: number[] = [];
 const settings = { sslVerify: true };
-const sleep = async (ms: number): Promise<void> => { waits.push(ms); };
+const sleep = async (ms: number): Promise<void> => {
+  waits.push(ms);
+};
 const bearer = (secret: string): Auth => ({ scheme: 'bearer', secret });
 const basic = (username: string, secret: string): Auth => ({ scheme: 'basic', username, secret });
 let client: BitbucketClient;
@@ -39,14 +41,19 @@ const restLog = () => emu.log().map((e) => `${e.auth} ${e.path}${e.query ? '?' +
 
 describe('applicationProperties', () => {
   it('recognises Bitbucket and reads its version', async () => {
-    expect(await client.applicationProperties()).toMatchObject({ status: 'ok', version: '9.4.22', displayName: 'Bitbucket' });
+    expect(await client.applicationProperties()).toMatchObject({
+      status: 'ok',
+      version: '9.4.22',
+      displayName: 'Bitbucket',
+    });
     expect(emu.log()[0]).toMatchObject({ auth: 'none', path: '/rest/api/1.0/application-properties' });
   });
   it('says not-bitbucket without X-AREQUESTID or the right shape', async () => {
     const other = new BitbucketClient({ baseUrl: stub.url, settings, sleep });
     stub.handler = (_req, res) => res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"version":"1.0"}');
     expect((await other.applicationProperties()).status).toBe('not-bitbucket');
-    stub.handler = (_req, res) => res.writeHead(200, { 'Content-Type': 'text/html', 'X-AREQUESTID': 'x' }).end('<html>');
+    stub.handler = (_req, res) =>
+      res.writeHead(200, { 'Content-Type': 'text/html', 'X-AREQUESTID': 'x' }).end('<html>');
     expect((await other.applicationProperties()).status).toBe('not-bitbucket');
     stub.handler = (_req, res) => res.writeHead(404).end();
     expect((await other.applicationProperties()).status).toBe('not-bitbucket');
@@ -113,7 +120,10 @@ describe('429 handling', () => {
   });
   it('does not wait beyond the cap', async () => {
     emu.setFaults([{ kind: 'rateLimit', retryAfter: 3600 }]);
-    expect(await client.whoAmI(bearer(TOK.aliceWrite))).toMatchObject({ status: 'rate-limited', retryAfterMs: 3_600_000 });
+    expect(await client.whoAmI(bearer(TOK.aliceWrite))).toMatchObject({
+      status: 'rate-limited',
+      retryAfterMs: 3_600_000,
+    });
     expect(waits).toEqual([]);
     expect(emu.log()).toHaveLength(1);
   });
@@ -132,7 +142,10 @@ describe('faults', () => {
     emu.setFaults([{ kind: 'reset', times: 1 }]);
     expect(await quick.getUser(bearer(TOK.aliceWrite), 'alice')).toMatchObject({ status: 'network', network: 'reset' });
     emu.setFaults([{ kind: 'hang', times: 1 }]);
-    expect(await quick.getUser(bearer(TOK.aliceWrite), 'alice')).toMatchObject({ status: 'network', network: 'timeout' });
+    expect(await quick.getUser(bearer(TOK.aliceWrite), 'alice')).toMatchObject({
+      status: 'network',
+      network: 'timeout',
+    });
     emu.setFaults([{ kind: 'invalidJson', times: 1 }]);
     expect(await quick.getUser(bearer(TOK.aliceWrite), 'alice')).toMatchObject({ status: 'error' });
     emu.setFaults([{ kind: 'latency', ms: 50, times: 1 }]);
@@ -143,13 +156,22 @@ describe('faults', () => {
 describe('users and repositories', () => {
   it('reads users; SERVICE lookups follow the server', async () => {
     const r = await client.getUser(bearer(TOK.aliceWrite), 'alice');
-    expect(r).toMatchObject({ status: 'ok', user: { name: 'alice', slug: 'alice', email: 'alice@example.com', type: 'NORMAL' } });
+    expect(r).toMatchObject({
+      status: 'ok',
+      user: { name: 'alice', slug: 'alice', email: 'alice@example.com', type: 'NORMAL' },
+    });
     expect((await client.getUser(bearer(TOK.aliceWrite), 'nobody')).status).toBe('not-found');
-    expect(await client.findUserByName(bearer(TOK.aliceWrite), 'carol@example.com')).toMatchObject({ status: 'ok', user: { slug: 'carol_example.com' } });
+    expect(await client.findUserByName(bearer(TOK.aliceWrite), 'carol@example.com')).toMatchObject({
+      status: 'ok',
+      user: { slug: 'carol_example.com' },
+    });
     expect((await client.findUserByName(bearer(TOK.aliceWrite), 'carol')).status).toBe('not-found');
   });
   it('reads repositories; 404 missing, 401 invisible', async () => {
-    expect(await client.getRepo(bearer(TOK.aliceWrite), 'PRJ', 'app')).toMatchObject({ status: 'ok', repo: { slug: 'app', name: 'Application Server', projectKey: 'PRJ' } });
+    expect(await client.getRepo(bearer(TOK.aliceWrite), 'PRJ', 'app')).toMatchObject({
+      status: 'ok',
+      repo: { slug: 'app', name: 'Application Server', projectKey: 'PRJ' },
+    });
     expect((await client.getRepo(bearer(TOK.aliceWrite), 'PRJ', 'nope')).status).toBe('not-found');
     expect((await client.getRepo(bearer(TOK.aliceWrite), 'OTHER', 'app')).status).toBe('unauthorized');
   });
@@ -170,8 +192,22 @@ describe('users and repositories', () => {
   });
   it('canWrite pages through results', async () => {
     const pages = [
-      { isLastPage: false, nextPageStart: 2, values: [{ slug: 'app-1', project: { key: 'PRJ' } }, { slug: 'app-2', project: { key: 'PRJ' } }] },
-      { isLastPage: false, nextPageStart: 4, values: [{ slug: 'app-3', project: { key: 'PRJ' } }, { slug: 'app-4', project: { key: 'PRJ' } }] },
+      {
+        isLastPage: false,
+        nextPageStart: 2,
+        values: [
+          { slug: 'app-1', project: { key: 'PRJ' } },
+          { slug: 'app-2', project: { key: 'PRJ' } },
+        ],
+      },
+      {
+        isLastPage: false,
+        nextPageStart: 4,
+        values: [
+          { slug: 'app-3', project: { key: 'PRJ' } },
+          { slug: 'app-4', project: { key: 'PRJ' } },
+        ],
+      },
       { isLastPage: true, values: [{ slug: 'app', project: { key: 'PRJ' } }] },
     ];
     stub.handler = (req, res) => {
@@ -190,18 +226,30 @@ describe('users and repositories', () => {
 describe('access tokens', () => {
   it('reads a token entry and computes expiresAt', async () => {
     const r = await client.getAccessToken(bearer(TOK.aliceWrite), { user: 'alice' }, '000000000101');
-    expect(r).toMatchObject({ status: 'ok', token: { id: '000000000101', name: 'alice-write', permissions: ['PROJECT_READ', 'REPO_WRITE'] } });
+    expect(r).toMatchObject({
+      status: 'ok',
+      token: { id: '000000000101', name: 'alice-write', permissions: ['PROJECT_READ', 'REPO_WRITE'] },
+    });
     clean(r);
   });
   it('reads project and repository token entries', async () => {
-    expect(await client.getAccessToken(bearer(TOK.prj), { project: 'PRJ' }, '000000000201')).toMatchObject({ status: 'ok', token: { name: 'prj-ci' } });
-    expect(await client.getAccessToken(bearer(TOK.repo), { project: 'PRJ', repo: 'app' }, '000000000202')).toMatchObject({ status: 'ok', token: { name: 'app-deploy' } });
+    expect(await client.getAccessToken(bearer(TOK.prj), { project: 'PRJ' }, '000000000201')).toMatchObject({
+      status: 'ok',
+      token: { name: 'prj-ci' },
+    });
+    expect(
+      await client.getAccessToken(bearer(TOK.repo), { project: 'PRJ', repo: 'app' }, '000000000202'),
+    ).toMatchObject({ status: 'ok', token: { name: 'app-deploy' } });
   });
   it('is refused for other tokens, and when the server does not allow self-reads', async () => {
-    expect((await client.getAccessToken(bearer(TOK.aliceRead), { user: 'alice' }, '000000000101')).status).toBe('unauthorized');
+    expect((await client.getAccessToken(bearer(TOK.aliceRead), { user: 'alice' }, '000000000101')).status).toBe(
+      'unauthorized',
+    );
     emu.setSwitches({ tokenCanReadOwnEntry: false });
     try {
-      expect((await client.getAccessToken(bearer(TOK.aliceWrite), { user: 'alice' }, '000000000101')).status).toBe('unauthorized');
+      expect((await client.getAccessToken(bearer(TOK.aliceWrite), { user: 'alice' }, '000000000101')).status).toBe(
+        'unauthorized',
+      );
     } finally {
       emu.setSwitches({ tokenCanReadOwnEntry: true });
     }

@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  GitNotFoundError, gitConfigGetUrlmatch, httpSettingsFor, parseGitBool, parseNullConfig, resolveHttpSettings, withoutPassword,
+  GitNotFoundError,
+  gitConfigGetUrlmatch,
+  httpSettingsFor,
+  parseGitBool,
+  parseNullConfig,
+  resolveHttpSettings,
+  withoutPassword,
 } from '../../src/git/config.js';
 
 let dir: string;
@@ -13,19 +19,22 @@ let env: NodeJS.ProcessEnv;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gcb-config-'));
   const global = join(dir, 'gitconfig');
-  await writeFile(global, [
-    '[http]',
-    '\tproxy = http://global-proxy:3128',
-    '\tsslVerify = true',
-    '[http "https://bb.example.com"]',
-    '\tproxy = http://host-proxy:3128',
-    '\tsslCAInfo = ~/corp-ca.pem',
-    '[http "https://bb.example.com/bitbucket/scm/secret"]',
-    '\tsslVerify = false',
-    '[http "https://direct.example.com"]',
-    '\tproxy =',
-    '',
-  ].join('\n'));
+  await writeFile(
+    global,
+    [
+      '[http]',
+      '\tproxy = http://global-proxy:3128',
+      '\tsslVerify = true',
+      '[http "https://bb.example.com"]',
+      '\tproxy = http://host-proxy:3128',
+      '\tsslCAInfo = ~/corp-ca.pem',
+      '[http "https://bb.example.com/bitbucket/scm/secret"]',
+      '\tsslVerify = false',
+      '[http "https://direct.example.com"]',
+      '\tproxy =',
+      '',
+    ].join('\n'),
+  );
   env = { PATH: process.env.PATH, HOME: dir, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: global };
 });
 afterAll(async () => {
@@ -34,20 +43,31 @@ afterAll(async () => {
 
 describe('gitConfigGetUrlmatch', () => {
   it('lets the most specific http.<url>.* win exactly as git decides', async () => {
-    expect(await gitConfigGetUrlmatch('http.proxy', 'https://bb.example.com/bitbucket/scm/p/r.git', dir, env)).toBe('http://host-proxy:3128');
-    expect(await gitConfigGetUrlmatch('http.proxy', 'https://other.example.com/', dir, env)).toBe('http://global-proxy:3128');
-    expect(await gitConfigGetUrlmatch('http.sslVerify', 'https://bb.example.com/bitbucket/scm/secret/r.git', dir, env)).toBe('false');
-    expect(await gitConfigGetUrlmatch('http.sslVerify', 'https://bb.example.com/bitbucket/scm/public/r.git', dir, env)).toBe('true');
+    expect(await gitConfigGetUrlmatch('http.proxy', 'https://bb.example.com/bitbucket/scm/p/r.git', dir, env)).toBe(
+      'http://host-proxy:3128',
+    );
+    expect(await gitConfigGetUrlmatch('http.proxy', 'https://other.example.com/', dir, env)).toBe(
+      'http://global-proxy:3128',
+    );
+    expect(
+      await gitConfigGetUrlmatch('http.sslVerify', 'https://bb.example.com/bitbucket/scm/secret/r.git', dir, env),
+    ).toBe('false');
+    expect(
+      await gitConfigGetUrlmatch('http.sslVerify', 'https://bb.example.com/bitbucket/scm/public/r.git', dir, env),
+    ).toBe('true');
   });
   it('matches a URL carrying credentials the same way', async () => {
-    expect(await gitConfigGetUrlmatch('http.proxy', 'https://alice:SECRET@bb.example.com/x', dir, env)).toBe('http://host-proxy:3128');
+    expect(await gitConfigGetUrlmatch('http.proxy', 'https://alice:SECRET@bb.example.com/x', dir, env)).toBe(
+      'http://host-proxy:3128',
+    );
   });
   it('returns undefined for an unset key', async () => {
     expect(await gitConfigGetUrlmatch('http.sslCAInfo', 'https://other.example.com/', dir, env)).toBeUndefined();
   });
   it('throws a clear error when git is missing', async () => {
-    await expect(gitConfigGetUrlmatch('http.proxy', 'https://x/', dir, { ...env, PATH: join(dir, 'empty-bin') }))
-      .rejects.toBeInstanceOf(GitNotFoundError);
+    await expect(
+      gitConfigGetUrlmatch('http.proxy', 'https://x/', dir, { ...env, PATH: join(dir, 'empty-bin') }),
+    ).rejects.toBeInstanceOf(GitNotFoundError);
     await expect(httpSettingsFor('https://x/', dir, { ...env, PATH: '' })).rejects.toThrow(/git was not found on PATH/);
   });
 });
@@ -55,34 +75,69 @@ describe('gitConfigGetUrlmatch', () => {
 describe('httpSettingsFor', () => {
   it('reads url-matched proxy, CA file (with ~ expanded) and sslVerify', async () => {
     expect(await httpSettingsFor('https://bb.example.com/bitbucket/scm/secret/r.git', dir, env)).toEqual({
-      proxy: 'http://host-proxy:3128', caFile: join(dir, 'corp-ca.pem'), sslVerify: false,
+      proxy: 'http://host-proxy:3128',
+      caFile: join(dir, 'corp-ca.pem'),
+      sslVerify: false,
     });
-    expect(await httpSettingsFor('https://other.example.com/', dir, env)).toEqual({ proxy: 'http://global-proxy:3128', sslVerify: true });
+    expect(await httpSettingsFor('https://other.example.com/', dir, env)).toEqual({
+      proxy: 'http://global-proxy:3128',
+      sslVerify: true,
+    });
   });
   it('treats an empty http.proxy as "no proxy", even with proxy env vars', async () => {
-    expect(await httpSettingsFor('https://direct.example.com/', dir, { ...env, https_proxy: 'http://env:1' })).toEqual({ sslVerify: true });
+    expect(await httpSettingsFor('https://direct.example.com/', dir, { ...env, https_proxy: 'http://env:1' })).toEqual({
+      sslVerify: true,
+    });
   });
   it('lets GIT_SSL_NO_VERIFY, GIT_SSL_CAINFO and NO_PROXY apply on top of config', async () => {
-    const s = await httpSettingsFor('https://bb.example.com/', dir, { ...env, GIT_SSL_NO_VERIFY: '', GIT_SSL_CAINFO: '/etc/ca.pem', NO_PROXY: 'example.com' });
-    expect(s).toEqual({ proxy: 'http://host-proxy:3128', caFile: '/etc/ca.pem', sslVerify: false, noProxy: 'example.com' });
+    const s = await httpSettingsFor('https://bb.example.com/', dir, {
+      ...env,
+      GIT_SSL_NO_VERIFY: '',
+      GIT_SSL_CAINFO: '/etc/ca.pem',
+      NO_PROXY: 'example.com',
+    });
+    expect(s).toEqual({
+      proxy: 'http://host-proxy:3128',
+      caFile: '/etc/ca.pem',
+      sslVerify: false,
+      noProxy: 'example.com',
+    });
   });
   it('falls back to proxy environment variables only without any config', async () => {
     const bare = { PATH: process.env.PATH, HOME: dir, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: join(dir, 'none') };
-    expect(await httpSettingsFor('https://h/', dir, { ...bare, HTTPS_PROXY: 'http://upper:1', https_proxy: 'http://lower:1' })).toMatchObject({ proxy: 'http://lower:1' });
-    expect(await httpSettingsFor('https://h/', dir, { ...bare, HTTPS_PROXY: 'http://upper:1' })).toMatchObject({ proxy: 'http://upper:1' });
-    expect(await httpSettingsFor('https://h/', dir, { ...bare, ALL_PROXY: 'http://all:1' })).toMatchObject({ proxy: 'http://all:1' });
-    expect(await httpSettingsFor('http://h/', dir, { ...bare, http_proxy: 'http://plain:1' })).toMatchObject({ proxy: 'http://plain:1' });
+    expect(
+      await httpSettingsFor('https://h/', dir, {
+        ...bare,
+        HTTPS_PROXY: 'http://upper:1',
+        https_proxy: 'http://lower:1',
+      }),
+    ).toMatchObject({ proxy: 'http://lower:1' });
+    expect(await httpSettingsFor('https://h/', dir, { ...bare, HTTPS_PROXY: 'http://upper:1' })).toMatchObject({
+      proxy: 'http://upper:1',
+    });
+    expect(await httpSettingsFor('https://h/', dir, { ...bare, ALL_PROXY: 'http://all:1' })).toMatchObject({
+      proxy: 'http://all:1',
+    });
+    expect(await httpSettingsFor('http://h/', dir, { ...bare, http_proxy: 'http://plain:1' })).toMatchObject({
+      proxy: 'http://plain:1',
+    });
     // Like git (and curl), upper-case HTTP_PROXY is ignored for http:// targets (httpoxy).
-    expect(await httpSettingsFor('http://h/', dir, { ...bare, HTTP_PROXY: 'http://upper:1' })).toEqual({ sslVerify: true });
+    expect(await httpSettingsFor('http://h/', dir, { ...bare, HTTP_PROXY: 'http://upper:1' })).toEqual({
+      sslVerify: true,
+    });
     expect(await httpSettingsFor('https://h/', dir, bare)).toEqual({ sslVerify: true });
   });
 });
 
 describe('pure config helpers', () => {
   it('parses git config --null output', () => {
-    expect(parseNullConfig('http.novalue\0http.proxy\nhttp://p:1\0http.sslverify\nfalse\0')).toEqual(new Map<string, string | null>([
-      ['http.novalue', null], ['http.proxy', 'http://p:1'], ['http.sslverify', 'false'],
-    ]));
+    expect(parseNullConfig('http.novalue\0http.proxy\nhttp://p:1\0http.sslverify\nfalse\0')).toEqual(
+      new Map<string, string | null>([
+        ['http.novalue', null],
+        ['http.proxy', 'http://p:1'],
+        ['http.sslverify', 'false'],
+      ]),
+    );
   });
   it('keeps passwords out of git argv but keeps the user name for matching', () => {
     expect(withoutPassword('https://alice:SECRET@h/scm/p/r.git')).toBe('https://alice@h/scm/p/r.git');

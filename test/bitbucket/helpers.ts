@@ -26,14 +26,55 @@ export async function makePki(): Promise<TestPki> {
   const dir = await mkdtemp(join(tmpdir(), 'gcb-pki-'));
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   const caExt = ['-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'];
-  openssl(['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=gcb test CA', ...caExt], dir);
-  openssl(['req', '-x509', ...ec, '-keyout', 'other.key', '-out', 'other.pem', '-days', '2', '-subj', '/CN=gcb other CA', ...caExt], dir);
+  openssl(
+    ['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=gcb test CA', ...caExt],
+    dir,
+  );
+  openssl(
+    [
+      'req',
+      '-x509',
+      ...ec,
+      '-keyout',
+      'other.key',
+      '-out',
+      'other.pem',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=gcb other CA',
+      ...caExt,
+    ],
+    dir,
+  );
   openssl(['req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost'], dir);
   await writeFile(join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n');
-  openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'ext.cnf'], dir);
+  openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      'server.csr',
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      'server.pem',
+      '-days',
+      '2',
+      '-extfile',
+      'ext.cnf',
+    ],
+    dir,
+  );
   return {
-    dir, caFile: join(dir, 'ca.pem'), otherCaFile: join(dir, 'other.pem'),
-    key: await readFile(join(dir, 'server.key')), cert: await readFile(join(dir, 'server.pem')),
+    dir,
+    caFile: join(dir, 'ca.pem'),
+    otherCaFile: join(dir, 'other.pem'),
+    key: await readFile(join(dir, 'server.key')),
+    cert: await readFile(join(dir, 'server.pem')),
   };
 }
 
@@ -52,7 +93,9 @@ export interface TestServer {
 export async function startServer(tls?: { key: Buffer; cert: Buffer }): Promise<TestServer> {
   const sockets = new Set<net.Socket>();
   const state: TestServer = {
-    url: '', port: 0, requests: [],
+    url: '',
+    port: 0,
+    requests: [],
     handler: (_req, res) => res.end('ok'),
     close: async () => {
       for (const s of sockets) s.destroy();
@@ -60,12 +103,22 @@ export async function startServer(tls?: { key: Buffer; cert: Buffer }): Promise<
     },
   };
   const listener: Handler = (req, res) => {
-    state.requests.push({ method: req.method ?? '', url: req.url ?? '', ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) });
+    state.requests.push({
+      method: req.method ?? '',
+      url: req.url ?? '',
+      ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+    });
     state.handler(req, res);
   };
   const server = tls ? https.createServer({ key: tls.key, cert: tls.cert }, listener) : http.createServer(listener);
-  server.on('connection', (s: net.Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
-  server.on('secureConnection', (s: net.Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  server.on('connection', (s: net.Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  server.on('secureConnection', (s: net.Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   state.port = (server.address() as net.AddressInfo).port;
   state.url = `${tls ? 'https' : 'http'}://127.0.0.1:${state.port}`;
@@ -90,9 +143,13 @@ export interface TestProxy {
 
 export async function startProxy(): Promise<TestProxy> {
   const sockets = new Set<net.Socket>();
-  const track = (s: net.Socket): void => { sockets.add(s); s.on('close', () => sockets.delete(s)); };
+  const track = (s: net.Socket): void => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  };
   const proxy: TestProxy = {
-    url: '', log: [],
+    url: '',
+    log: [],
     close: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => server.close(() => r()));
@@ -108,10 +165,13 @@ export async function startProxy(): Promise<TestProxy> {
     const target = new URL(req.url ?? '');
     const headers = { ...req.headers };
     delete headers['proxy-authorization'];
-    const up = http.request({ host: target.hostname, port: target.port, path: target.pathname + target.search, method: req.method, headers }, (ur) => {
-      res.writeHead(ur.statusCode ?? 502, ur.headers);
-      ur.pipe(res);
-    });
+    const up = http.request(
+      { host: target.hostname, port: target.port, path: target.pathname + target.search, method: req.method, headers },
+      (ur) => {
+        res.writeHead(ur.statusCode ?? 502, ur.headers);
+        ur.pipe(res);
+      },
+    );
     up.on('error', () => res.destroy());
     req.pipe(up);
   });
@@ -121,7 +181,9 @@ export async function startProxy(): Promise<TestProxy> {
     const auth = req.headers['proxy-authorization'];
     proxy.log.push({ method: 'CONNECT', target: req.url ?? '', ...(auth ? { proxyAuthorization: auth } : {}) });
     if (proxy.requireAuth !== undefined && auth !== proxy.requireAuth) {
-      client.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="proxy"\r\nContent-Length: 0\r\n\r\n');
+      client.end(
+        'HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="proxy"\r\nContent-Length: 0\r\n\r\n',
+      );
       return;
     }
     const [host, port] = (req.url ?? '').split(':');

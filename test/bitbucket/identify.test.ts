@@ -22,7 +22,12 @@ afterAll(async () => {
 });
 afterEach(() => {
   emu.setFaults([]);
-  emu.setSwitches({ serviceUserLookup: '404', tokenCanReadOwnEntry: true, exposeExpiryDate: false, unknownBearerAsAnonymous: false });
+  emu.setSwitches({
+    serviceUserLookup: '404',
+    tokenCanReadOwnEntry: true,
+    exposeExpiryDate: false,
+    unknownBearerAsAnonymous: false,
+  });
   emu.clearLog();
 });
 
@@ -41,14 +46,21 @@ describe('personal tokens', () => {
   it('alice: personal, Basic for git, entry with name, permissions and expiry; no Basic probe needed', async () => {
     const r = valid(await introspectToken({ client, token: TOK.aliceWrite }));
     expect(r).toMatchObject({
-      kind: 'personal', authScheme: 'basic', tokenId: '000000000101', tokenName: 'alice-write',
-      permissions: ['PROJECT_READ', 'REPO_WRITE'], expiresAt: ALICE_WRITE_EXPIRES, server: { version: '9.4.22' },
+      kind: 'personal',
+      authScheme: 'basic',
+      tokenId: '000000000101',
+      tokenName: 'alice-write',
+      permissions: ['PROJECT_READ', 'REPO_WRITE'],
+      expiresAt: ALICE_WRITE_EXPIRES,
+      server: { version: '9.4.22' },
       user: { name: 'alice', slug: 'alice', email: 'alice@example.com', type: 'NORMAL', displayName: 'Alice' },
     });
     expect(r.usernameMismatch).toBeUndefined();
     expect(basicCalls()).toHaveLength(0);
     // ...and Basic with the reported username does work, as the report promises.
-    expect(await client.whoAmI({ scheme: 'basic', username: r.user.name, secret: TOK.aliceWrite })).toMatchObject({ status: 'ok' });
+    expect(await client.whoAmI({ scheme: 'basic', username: r.user.name, secret: TOK.aliceWrite })).toMatchObject({
+      status: 'ok',
+    });
   });
   it('takes expiry from expiryDate when the server sends it', async () => {
     emu.setSwitches({ exposeExpiryDate: true });
@@ -68,14 +80,24 @@ describe('personal tokens', () => {
   it('reports a username that differs from the acting user', async () => {
     const r = valid(await introspectToken({ client, token: TOK.aliceWrite, username: 'bob' }));
     expect(r.usernameMismatch).toEqual({ expected: 'bob', actual: 'alice' });
-    expect(valid(await introspectToken({ client, token: TOK.aliceWrite, username: 'ALICE' })).usernameMismatch).toBeUndefined();
+    expect(
+      valid(await introspectToken({ client, token: TOK.aliceWrite, username: 'ALICE' })).usernameMismatch,
+    ).toBeUndefined();
   });
   it('legacy (non-BBDC) tokens decode too', async () => {
-    expect(valid(await introspectToken({ client, token: TOK.bobLegacy }))).toMatchObject({ kind: 'personal', tokenId: '000000000105', tokenName: 'bob-legacy' });
+    expect(valid(await introspectToken({ client, token: TOK.bobLegacy }))).toMatchObject({
+      kind: 'personal',
+      tokenId: '000000000105',
+      tokenName: 'bob-legacy',
+    });
   });
   it('finds users whose slug differs from their name', async () => {
     const r = valid(await introspectToken({ client, token: TOK.carol }));
-    expect(r).toMatchObject({ kind: 'personal', user: { name: 'carol@example.com', slug: 'carol_example.com' }, tokenName: 'carol' });
+    expect(r).toMatchObject({
+      kind: 'personal',
+      user: { name: 'carol@example.com', slug: 'carol_example.com' },
+      tokenName: 'carol',
+    });
   });
   it('a NORMAL user without email is confirmed with Basic, using the server-reported name', async () => {
     const r = valid(await introspectToken({ client, token: TOK.dave }));
@@ -89,7 +111,10 @@ describe('personal tokens', () => {
     try {
       expect(valid(await introspectToken({ client, token: TOK.dave }))).toMatchObject({ kind: 'personal' });
       emu.setSwitches({ serviceUserLookup: '401' });
-      expect(valid(await introspectToken({ client, token: TOK.prj }))).toMatchObject({ kind: 'project', authScheme: 'bearer' });
+      expect(valid(await introspectToken({ client, token: TOK.prj }))).toMatchObject({
+        kind: 'project',
+        authScheme: 'bearer',
+      });
     } finally {
       emu.setSwitches({ basicAuthDisabled: false });
     }
@@ -100,7 +125,10 @@ describe('project and repository tokens', () => {
   for (const lookup of ['object', '404', '401'] as const) {
     it(`are classified project when the service user lookup answers ${lookup}`, async () => {
       emu.setSwitches({ serviceUserLookup: lookup });
-      for (const [token, name] of [[TOK.prj, 'prj-ci'], [TOK.repo, 'app-deploy']] as const) {
+      for (const [token, name] of [
+        [TOK.prj, 'prj-ci'],
+        [TOK.repo, 'app-deploy'],
+      ] as const) {
         emu.clearLog();
         const r = valid(await introspectToken({ client, token, projectKey: 'PRJ', repoSlug: 'app' }));
         expect(r).toMatchObject({ kind: 'project', authScheme: 'bearer', tokenName: name });
@@ -123,7 +151,12 @@ describe('project and repository tokens', () => {
 });
 
 describe('invalid tokens', () => {
-  for (const [label, token] of [['revoked', TOK.aliceRevoked], ['expired', TOK.aliceExpired], ['unknown', TOK.unknown], ['garbage', 'not-a-token']] as const) {
+  for (const [label, token] of [
+    ['revoked', TOK.aliceRevoked],
+    ['expired', TOK.aliceExpired],
+    ['unknown', TOK.unknown],
+    ['garbage', 'not-a-token'],
+  ] as const) {
     it(`${label}: invalid, one Bearer probe, no retry, no Basic`, async () => {
       const r = await introspectToken({ client, token, username: 'alice' });
       noSecrets(r);
@@ -179,7 +212,10 @@ describe('CAPTCHA', () => {
       noSecrets(r);
       expect(r.status).toBe('captcha');
       // Bearer is unaffected by the lock: tokens still identify their user.
-      expect(await client.whoAmI({ scheme: 'bearer', secret: TOK.dave })).toMatchObject({ status: 'ok', username: 'dave' });
+      expect(await client.whoAmI({ scheme: 'bearer', secret: TOK.dave })).toMatchObject({
+        status: 'ok',
+        username: 'dave',
+      });
     } finally {
       emu.clearCaptcha('dave');
     }
@@ -194,10 +230,16 @@ describe('context path and HTTPS', () => {
       const loc = parseBitbucketUrl(`https://alice@127.0.0.1:${port}/bitbucket/scm/prj/app.git`);
       if (loc?.kind !== 'http') throw new Error('parse failed');
       expect(loc.baseUrl).toBe(secure.baseUrl);
-      const c = new BitbucketClient({ baseUrl: loc.baseUrl, settings: { sslVerify: true, caFile: secure.caFile }, sleep });
+      const c = new BitbucketClient({
+        baseUrl: loc.baseUrl,
+        settings: { sslVerify: true, caFile: secure.caFile },
+        sleep,
+      });
       const r = valid(await introspectToken({ client: c, token: TOK.aliceWrite, username: loc.username }));
       expect(r).toMatchObject({ kind: 'personal', tokenName: 'alice-write' });
-      expect(await c.canWrite({ scheme: 'bearer', secret: TOK.aliceWrite }, loc.projectKey ?? '', loc.repoSlug ?? '')).toEqual({ status: 'ok', writable: true });
+      expect(
+        await c.canWrite({ scheme: 'bearer', secret: TOK.aliceWrite }, loc.projectKey ?? '', loc.repoSlug ?? ''),
+      ).toEqual({ status: 'ok', writable: true });
       expect(secure.log().every((e) => e.path.startsWith('/bitbucket/rest/'))).toBe(true);
       const untrusted = new BitbucketClient({ baseUrl: loc.baseUrl, settings: { sslVerify: true }, sleep });
       expect((await introspectToken({ client: untrusted, token: TOK.aliceWrite })).status).toBe('unreachable');

@@ -4,7 +4,14 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { noProxyMatches, proxyFor } from '../../src/bitbucket/proxy.js';
 import { DEFAULT_RETRY_AFTER_MS, retryDelayMs } from '../../src/bitbucket/retry.js';
-import { computeExpiry, parseAccessToken, parseErrors, parsePage, parseRepo, parseUser } from '../../src/bitbucket/model.js';
+import {
+  computeExpiry,
+  parseAccessToken,
+  parseErrors,
+  parsePage,
+  parseRepo,
+  parseUser,
+} from '../../src/bitbucket/model.js';
 import { classifyUser } from '../../src/bitbucket/classify.js';
 import { projectTokenPageUrl, tokenPageUrl } from '../../src/bitbucket/links.js';
 import { redactFailure, toFailure } from '../../src/bitbucket/failure.js';
@@ -43,8 +50,13 @@ describe('proxyFor', () => {
     expect(p && 'authorization' in p && p.authorization).toBe('Basic ' + Buffer.from('us@er:p:ss').toString('base64'));
   });
   it('defaults to http:// and port 1080 like curl; refuses other schemes', () => {
-    expect(proxyFor(target, { sslVerify: true, proxy: 'proxy.local' })).toMatchObject({ host: 'proxy.local', port: 1080 });
-    expect(proxyFor(target, { sslVerify: true, proxy: 'socks5://proxy.local:1080' })).toMatchObject({ error: expect.stringMatching(/socks5/) });
+    expect(proxyFor(target, { sslVerify: true, proxy: 'proxy.local' })).toMatchObject({
+      host: 'proxy.local',
+      port: 1080,
+    });
+    expect(proxyFor(target, { sslVerify: true, proxy: 'socks5://proxy.local:1080' })).toMatchObject({
+      error: expect.stringMatching(/socks5/),
+    });
   });
 });
 
@@ -60,23 +72,45 @@ describe('retryDelayMs', () => {
     expect(retryDelayMs('Wed, 21 Oct 2015 07:27:00 GMT', now)).toBe(0);
   });
   it('property: never negative', () => {
-    fc.assert(fc.property(fc.string(), fc.nat(), (h, now) => {
-      expect(retryDelayMs(h, now)).toBeGreaterThanOrEqual(0);
-    }));
+    fc.assert(
+      fc.property(fc.string(), fc.nat(), (h, now) => {
+        expect(retryDelayMs(h, now)).toBeGreaterThanOrEqual(0);
+      }),
+    );
   });
 });
 
 describe('REST body readers', () => {
   const alice = {
-    name: 'alice@example.com', emailAddress: 'alice@example.com', id: 3, displayName: 'Alice', active: true,
-    slug: 'alice_example.com', type: 'NORMAL', links: { self: [{ href: 'https://h/users/alice_example.com' }] },
+    name: 'alice@example.com',
+    emailAddress: 'alice@example.com',
+    id: 3,
+    displayName: 'Alice',
+    active: true,
+    slug: 'alice_example.com',
+    type: 'NORMAL',
+    links: { self: [{ href: 'https://h/users/alice_example.com' }] },
   };
   it('reads users, including service users without email', () => {
     expect(parseUser(alice)).toEqual({
-      name: 'alice@example.com', slug: 'alice_example.com', id: 3, displayName: 'Alice', email: 'alice@example.com',
-      type: 'NORMAL', active: true, selfUrl: 'https://h/users/alice_example.com',
+      name: 'alice@example.com',
+      slug: 'alice_example.com',
+      id: 3,
+      displayName: 'Alice',
+      email: 'alice@example.com',
+      type: 'NORMAL',
+      active: true,
+      selfUrl: 'https://h/users/alice_example.com',
     });
-    const bot = { name: 'bitbucket.system-user', displayName: 'Bitbucket', id: 1, slug: 'bitbucket.system-user', type: 'SERVICE', active: true, links: { self: [{ href: 'https://h/bots/bitbucket.system-user' }] } };
+    const bot = {
+      name: 'bitbucket.system-user',
+      displayName: 'Bitbucket',
+      id: 1,
+      slug: 'bitbucket.system-user',
+      type: 'SERVICE',
+      active: true,
+      links: { self: [{ href: 'https://h/bots/bitbucket.system-user' }] },
+    };
     expect(parseUser(bot)).toMatchObject({ type: 'SERVICE', selfUrl: 'https://h/bots/bitbucket.system-user' });
     expect(parseUser(bot)?.email).toBeUndefined();
     expect(parseUser({ ...alice, emailAddress: '' })?.email).toBeUndefined();
@@ -84,13 +118,48 @@ describe('REST body readers', () => {
     expect(parseUser({ slug: 'x' })).toBeUndefined();
   });
   it('reads repositories', () => {
-    const repo = { slug: 'app', id: 7, name: 'App', project: { key: 'PRJ' }, public: false, links: { clone: [{ href: 'https://h/scm/prj/app.git', name: 'http' }, { href: 'ssh://git@h:7999/prj/app.git', name: 'ssh' }] } };
-    expect(parseRepo(repo)).toEqual({ slug: 'app', id: 7, name: 'App', projectKey: 'PRJ', public: false, cloneUrls: repo.links.clone });
+    const repo = {
+      slug: 'app',
+      id: 7,
+      name: 'App',
+      project: { key: 'PRJ' },
+      public: false,
+      links: {
+        clone: [
+          { href: 'https://h/scm/prj/app.git', name: 'http' },
+          { href: 'ssh://git@h:7999/prj/app.git', name: 'ssh' },
+        ],
+      },
+    };
+    expect(parseRepo(repo)).toEqual({
+      slug: 'app',
+      id: 7,
+      name: 'App',
+      projectKey: 'PRJ',
+      public: false,
+      cloneUrls: repo.links.clone,
+    });
     expect(parseRepo({ slug: 'x' })).toBeUndefined();
   });
   it('reads token entries, computes expiry, drops the raw token', () => {
-    const t = parseAccessToken({ id: '075905477751', createdDate: 1_610_525_968_583, name: 'ci', permissions: ['REPO_ADMIN', 'PROJECT_READ'], expiryDays: 90, lastAuthenticated: 1_610_600_000_000, token: 'SECRET' });
-    expect(t).toEqual({ id: '075905477751', name: 'ci', permissions: ['REPO_ADMIN', 'PROJECT_READ'], createdDate: 1_610_525_968_583, expiryDays: 90, lastAuthenticated: 1_610_600_000_000, expiresAt: 1_610_525_968_583 + 90 * 86_400_000 });
+    const t = parseAccessToken({
+      id: '075905477751',
+      createdDate: 1_610_525_968_583,
+      name: 'ci',
+      permissions: ['REPO_ADMIN', 'PROJECT_READ'],
+      expiryDays: 90,
+      lastAuthenticated: 1_610_600_000_000,
+      token: 'SECRET',
+    });
+    expect(t).toEqual({
+      id: '075905477751',
+      name: 'ci',
+      permissions: ['REPO_ADMIN', 'PROJECT_READ'],
+      createdDate: 1_610_525_968_583,
+      expiryDays: 90,
+      lastAuthenticated: 1_610_600_000_000,
+      expiresAt: 1_610_525_968_583 + 90 * 86_400_000,
+    });
     expect(JSON.stringify(t)).not.toContain('SECRET');
     expect(parseAccessToken({ id: 42, name: 'x', permissions: [] })?.id).toBe('000000000042');
     expect(parseAccessToken({ name: 'x' })).toBeUndefined();
@@ -101,9 +170,16 @@ describe('REST body readers', () => {
     expect(computeExpiry({ createdDate: 1000 })).toBeUndefined();
   });
   it('reads pages and error lists', () => {
-    expect(parsePage({ size: 1, limit: 25, isLastPage: false, start: 0, values: [1], nextPageStart: 1 })).toEqual({ values: [1], isLastPage: false, nextPageStart: 1 });
+    expect(parsePage({ size: 1, limit: 25, isLastPage: false, start: 0, values: [1], nextPageStart: 1 })).toEqual({
+      values: [1],
+      isLastPage: false,
+      nextPageStart: 1,
+    });
     expect(parsePage({})).toBeUndefined();
-    expect(parseErrors({ errors: [{ context: null, message: 'm', exceptionName: 'e.X' }] })).toEqual({ message: 'm', exceptionName: 'e.X' });
+    expect(parseErrors({ errors: [{ context: null, message: 'm', exceptionName: 'e.X' }] })).toEqual({
+      message: 'm',
+      exceptionName: 'e.X',
+    });
     expect(parseErrors('nope')).toEqual({});
   });
 });
@@ -115,8 +191,13 @@ describe('classifyUser', () => {
     expect(classifyUser({ ...base, name: 'alice', type: 'SERVICE' }).kind).toBe('project');
   });
   it('uses type, bots link, email, and a refused lookup', () => {
-    expect(classifyUser({ ...base, type: 'NORMAL', email: 'x@e.com', selfUrl: 'https://h/bots/x' }).kind).toBe('project');
-    expect(classifyUser({ ...base, type: 'NORMAL' })).toEqual({ kind: 'unknown', evidence: ['user has no email address'] });
+    expect(classifyUser({ ...base, type: 'NORMAL', email: 'x@e.com', selfUrl: 'https://h/bots/x' }).kind).toBe(
+      'project',
+    );
+    expect(classifyUser({ ...base, type: 'NORMAL' })).toEqual({
+      kind: 'unknown',
+      evidence: ['user has no email address'],
+    });
     expect(classifyUser({ ...base, email: 'x@e.com' }).kind).toBe('unknown');
     expect(classifyUser(undefined)).toEqual({ kind: 'unknown', evidence: ['user lookup refused'] });
   });
@@ -124,29 +205,70 @@ describe('classifyUser', () => {
 
 describe('links', () => {
   it('builds the token pages', () => {
-    expect(tokenPageUrl('https://h/bb/', 'alice_example.com')).toBe('https://h/bb/plugins/servlet/access-tokens/users/alice_example.com/manage');
+    expect(tokenPageUrl('https://h/bb/', 'alice_example.com')).toBe(
+      'https://h/bb/plugins/servlet/access-tokens/users/alice_example.com/manage',
+    );
     expect(tokenPageUrl('https://h/bb')).toBe('https://h/bb/plugins/servlet/access-tokens/manage');
     expect(tokenPageUrl('https://h', 'a b')).toBe('https://h/plugins/servlet/access-tokens/users/a%20b/manage');
     expect(projectTokenPageUrl('https://h', 'PRJ')).toBe('https://h/plugins/servlet/access-tokens/projects/PRJ/manage');
-    expect(projectTokenPageUrl('https://h', 'PRJ', 'app')).toBe('https://h/plugins/servlet/access-tokens/projects/PRJ/repos/app/manage');
+    expect(projectTokenPageUrl('https://h', 'PRJ', 'app')).toBe(
+      'https://h/plugins/servlet/access-tokens/projects/PRJ/repos/app/manage',
+    );
   });
 });
 
 describe('toFailure / redactFailure', () => {
-  const res = (status: number, json?: unknown, headers: Record<string, string> = {}) => ({ ok: true as const, status, headers, body: '', json });
+  const res = (status: number, json?: unknown, headers: Record<string, string> = {}) => ({
+    ok: true as const,
+    status,
+    headers,
+    body: '',
+    json,
+  });
   it('maps statuses, CAPTCHA and network errors', () => {
-    const bad = { errors: [{ message: 'Authentication failed.', exceptionName: 'com.atlassian.bitbucket.auth.IncorrectPasswordAuthenticationException' }] };
-    expect(toFailure(res(401, bad))).toMatchObject({ status: 'unauthorized', httpStatus: 401, exception: bad.errors[0]!.exceptionName });
-    expect(toFailure(res(401, { errors: [{ message: 'x', exceptionName: 'com.atlassian.bitbucket.auth.CaptchaRequiredAuthenticationException' }] })).status).toBe('captcha');
-    expect(toFailure(res(403, undefined, { 'x-authentication-denied-reason': 'CAPTCHA_CHALLENGE; login-url=/login' })).status).toBe('captcha');
+    const bad = {
+      errors: [
+        {
+          message: 'Authentication failed.',
+          exceptionName: 'com.atlassian.bitbucket.auth.IncorrectPasswordAuthenticationException',
+        },
+      ],
+    };
+    expect(toFailure(res(401, bad))).toMatchObject({
+      status: 'unauthorized',
+      httpStatus: 401,
+      exception: bad.errors[0]!.exceptionName,
+    });
+    expect(
+      toFailure(
+        res(401, {
+          errors: [
+            { message: 'x', exceptionName: 'com.atlassian.bitbucket.auth.CaptchaRequiredAuthenticationException' },
+          ],
+        }),
+      ).status,
+    ).toBe('captcha');
+    expect(
+      toFailure(res(403, undefined, { 'x-authentication-denied-reason': 'CAPTCHA_CHALLENGE; login-url=/login' }))
+        .status,
+    ).toBe('captcha');
     expect(toFailure(res(403)).status).toBe('forbidden');
     expect(toFailure(res(404)).status).toBe('not-found');
-    expect(toFailure(res(429, undefined, { 'retry-after': '3' }))).toMatchObject({ status: 'rate-limited', retryAfterMs: 3000 });
+    expect(toFailure(res(429, undefined, { 'retry-after': '3' }))).toMatchObject({
+      status: 'rate-limited',
+      retryAfterMs: 3000,
+    });
     expect(toFailure(res(302)).status).toBe('error');
     expect(toFailure(res(503)).status).toBe('error');
-    expect(toFailure({ ok: false, error: 'timeout', message: 'slow' })).toEqual({ status: 'network', network: 'timeout', message: 'slow' });
+    expect(toFailure({ ok: false, error: 'timeout', message: 'slow' })).toEqual({
+      status: 'network',
+      network: 'timeout',
+      message: 'slow',
+    });
   });
   it('removes the secret from messages', () => {
-    expect(redactFailure({ status: 'error', message: 'echo SECRET and SECRET' }, 'SECRET').message).toBe('echo [redacted] and [redacted]');
+    expect(redactFailure({ status: 'error', message: 'echo SECRET and SECRET' }, 'SECRET').message).toBe(
+      'echo [redacted] and [redacted]',
+    );
   });
 });

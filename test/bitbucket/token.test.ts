@@ -30,7 +30,12 @@ describe('decodeTokenId', () => {
   });
 
   it.each([
-    '', 'BBDC-', 'short', 'BBDC-short', 'password123', 'ghp_abcdefghijklmnopqrstuvwxyz0123456789',
+    '',
+    'BBDC-',
+    'short',
+    'BBDC-short',
+    'password123',
+    'ghp_abcdefghijklmnopqrstuvwxyz0123456789',
     Buffer.from('abc:' + 'x'.repeat(20)).toString('base64'),
     Buffer.from(':' + 'x'.repeat(20)).toString('base64'),
     Buffer.from('123456789012' + 'x'.repeat(20)).toString('base64'),
@@ -41,17 +46,26 @@ describe('decodeTokenId', () => {
   });
 
   it('property: any 12-digit id round-trips in both styles', () => {
-    fc.assert(fc.property(fc.stringMatching(/^\d{12}$/), fc.uint8Array({ minLength: 20, maxLength: 20 }), fc.constantFrom('bbdc', 'legacy'),
-      (id, random, style) => {
-        expect(decodeTokenId(make(id, style as 'bbdc' | 'legacy', Buffer.from(random)))).toBe(id);
-      }));
+    fc.assert(
+      fc.property(
+        fc.stringMatching(/^\d{12}$/),
+        fc.uint8Array({ minLength: 20, maxLength: 20 }),
+        fc.constantFrom('bbdc', 'legacy'),
+        (id, random, style) => {
+          expect(decodeTokenId(make(id, style as 'bbdc' | 'legacy', Buffer.from(random)))).toBe(id);
+        },
+      ),
+    );
   });
 
   it('property: never throws, and only returns 12+ digit strings', () => {
-    fc.assert(fc.property(fc.string({ maxLength: 80 }), (s) => {
-      const id = decodeTokenId(s);
-      if (id !== null) expect(id).toMatch(/^\d{12,}$/);
-    }), { numRuns: 1000 });
+    fc.assert(
+      fc.property(fc.string({ maxLength: 80 }), (s) => {
+        const id = decodeTokenId(s);
+        if (id !== null) expect(id).toMatch(/^\d{12,}$/);
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
 
@@ -69,13 +83,15 @@ describe('maskToken', () => {
   });
 
   it('property: reveals at most 4 characters and at most a quarter of the token', () => {
-    fc.assert(fc.property(fc.string({ maxLength: 100 }), (t) => {
-      const m = maskToken(t);
-      expect(m.endsWith('…')).toBe(true);
-      const shown = m.slice(0, -1);
-      expect(t.startsWith(shown)).toBe(true);
-      expect(shown.length).toBeLessThanOrEqual(Math.min(4, t.length / 4));
-    }));
+    fc.assert(
+      fc.property(fc.string({ maxLength: 100 }), (t) => {
+        const m = maskToken(t);
+        expect(m.endsWith('…')).toBe(true);
+        const shown = m.slice(0, -1);
+        expect(t.startsWith(shown)).toBe(true);
+        expect(shown.length).toBeLessThanOrEqual(Math.min(4, t.length / 4));
+      }),
+    );
   });
 });
 
@@ -89,9 +105,11 @@ describe('tokenFingerprint', () => {
   });
 
   it('property: different tokens give different fingerprints', () => {
-    fc.assert(fc.property(fc.string(), fc.string(), (a, b) => {
-      fc.pre(a !== b);
-      expect(tokenFingerprint(a)).not.toBe(tokenFingerprint(b));
-    }));
+    fc.assert(
+      fc.property(fc.string(), fc.string(), (a, b) => {
+        fc.pre(a !== b);
+        expect(tokenFingerprint(a)).not.toBe(tokenFingerprint(b));
+      }),
+    );
   });
 });

@@ -7,7 +7,16 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeToken, startEmulator, type Emulator, type Fixture } from '../emulator/index.js';
 import { startProxy } from '../bitbucket/helpers.js';
-import { describe as desc, expectNoSecrets, makeSandbox, parsePairs, ROOT, runBin, runGit, type Sandbox } from '../helpers/sandbox.js';
+import {
+  describe as desc,
+  expectNoSecrets,
+  makeSandbox,
+  parsePairs,
+  ROOT,
+  runBin,
+  runGit,
+  type Sandbox,
+} from '../helpers/sandbox.js';
 
 const fixture = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/emulator/fixtures/demo.json'), 'utf8')) as Fixture;
 const tok = (name: string): string => {
@@ -43,23 +52,41 @@ async function bin(args: string[], input = '') {
 }
 const login = (token: string, ...args: string[]) => bin(['login', emu.baseUrl, '--token-stdin', ...args], `${token}\n`);
 const storeFile = () => path.join(sb.dataDir, 'credentials.json');
-const stored = () => (fs.existsSync(storeFile()) ? (JSON.parse(fs.readFileSync(storeFile(), 'utf8')) as { entries: Array<Record<string, unknown>> }).entries : []);
+const stored = () =>
+  fs.existsSync(storeFile())
+    ? (JSON.parse(fs.readFileSync(storeFile(), 'utf8')) as { entries: Array<Record<string, unknown>> }).entries
+    : [];
 const host = () => new URL(emu.baseUrl).host;
 
 describe('login', () => {
-  it('stores a personal token so that git\'s host-level request gets it (context path or not)', async () => {
+  it("stores a personal token so that git's host-level request gets it (context path or not)", async () => {
     const r = await login(tok('alice-write'));
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toContain('Logged in to');
     expect(r.stderr).toMatch(/personal token "alice-write" \[PROJECT_READ, REPO_WRITE\]/);
     expect(r.stderr).toContain('2099-01-01');
     expect(stored()).toHaveLength(1);
-    expect(stored()[0]).toMatchObject({ protocol: 'http', host: host(), username: 'alice', isDefault: true, meta: { kind: 'personal', email: 'alice@example.com', baseUrl: emu.baseUrl } });
+    expect(stored()[0]).toMatchObject({
+      protocol: 'http',
+      host: host(),
+      username: 'alice',
+      isDefault: true,
+      meta: { kind: 'personal', email: 'alice@example.com', baseUrl: emu.baseUrl },
+    });
     expect(stored()[0]).not.toHaveProperty('path');
-    const fill = await runGit(sb, ['-c', `credential.helper=${path.join(ROOT, 'bin/git-credential-bitbucket.js')}`, 'credential', 'fill'], desc({ protocol: 'http', host: host() }));
+    const fill = await runGit(
+      sb,
+      ['-c', `credential.helper=${path.join(ROOT, 'bin/git-credential-bitbucket.js')}`, 'credential', 'fill'],
+      desc({ protocol: 'http', host: host() }),
+    );
     expect(parsePairs(fill.stdout)).toContainEqual(['password', tok('alice-write')]);
     // Bearer first: the person's Basic counter is never touched by a probe
-    expect(emu.log().filter((l) => l.path.includes('/rest/')).every((l) => l.auth !== 'basic')).toBe(true);
+    expect(
+      emu
+        .log()
+        .filter((l) => l.path.includes('/rest/'))
+        .every((l) => l.auth !== 'basic'),
+    ).toBe(true);
   });
 
   it('confirms with Basic when the user record is inconclusive (no email address)', async () => {
@@ -93,16 +120,52 @@ describe('login', () => {
     const accepted = await login(tok('prj-ci'), '--allow-project-token');
     expect(accepted.exitCode, accepted.stderr).toBe(0);
     expect(accepted.stderr).toMatch(/Bearer/);
-    expect(stored()[0]).toMatchObject({ authtype: 'Bearer', hasPassword: false, hasCredential: true, meta: { kind: 'project' } });
-    const withCap = await bin(['get'], desc([['capability[]', 'authtype'], ['protocol', 'http'], ['host', host()]]));
-    expect(parsePairs(withCap.stdout)).toEqual([['capability[]', 'authtype'], ['authtype', 'Bearer'], ['credential', tok('prj-ci')]]);
+    expect(stored()[0]).toMatchObject({
+      authtype: 'Bearer',
+      hasPassword: false,
+      hasCredential: true,
+      meta: { kind: 'project' },
+    });
+    const withCap = await bin(
+      ['get'],
+      desc([
+        ['capability[]', 'authtype'],
+        ['protocol', 'http'],
+        ['host', host()],
+      ]),
+    );
+    expect(parsePairs(withCap.stdout)).toEqual([
+      ['capability[]', 'authtype'],
+      ['authtype', 'Bearer'],
+      ['credential', tok('prj-ci')],
+    ]);
     // git without the capability gets nothing: Basic with a project token would fail anyway
     expect((await bin(['get'], desc({ protocol: 'http', host: host() }))).stdout).toBe('');
     // git stores back what get answered (no username): that is the same entry, not a new one
-    await bin(['store'], desc([['capability[]', 'authtype'], ['protocol', 'http'], ['host', host()], ['authtype', 'Bearer'], ['credential', tok('prj-ci')]]));
+    await bin(
+      ['store'],
+      desc([
+        ['capability[]', 'authtype'],
+        ['protocol', 'http'],
+        ['host', host()],
+        ['authtype', 'Bearer'],
+        ['credential', tok('prj-ci')],
+      ]),
+    );
     expect(stored()).toHaveLength(1);
     expect((await bin(['logout', emu.baseUrl])).exitCode).toBe(0);
-    expect((await bin(['get'], desc([['capability[]', 'authtype'], ['protocol', 'http'], ['host', host()]]))).stdout).toBe('');
+    expect(
+      (
+        await bin(
+          ['get'],
+          desc([
+            ['capability[]', 'authtype'],
+            ['protocol', 'http'],
+            ['host', host()],
+          ]),
+        )
+      ).stdout,
+    ).toBe('');
   });
 
   it.each([
@@ -128,7 +191,7 @@ describe('login', () => {
     expect(stored()).toHaveLength(1);
   });
 
-  it('refuses a username that is not the token\'s owner', async () => {
+  it("refuses a username that is not the token's owner", async () => {
     const r = await login(tok('alice-write'), '--username', 'bob');
     expect(r.exitCode).toBe(4);
     expect(r.stderr).toMatch(/belongs to 'alice', not 'bob'/);
@@ -195,7 +258,9 @@ describe('login over HTTPS', () => {
   });
 
   it('trusts the system CA bundle as git does (here: SSL_CERT_FILE naming the test CA)', async () => {
-    const r = await runBin(sb, ['login', tls.baseUrl, '--token-stdin'], `${tok('alice-write')}\n`, { env: { ...sb.env, SSL_CERT_FILE: tls.caFile! } });
+    const r = await runBin(sb, ['login', tls.baseUrl, '--token-stdin'], `${tok('alice-write')}\n`, {
+      env: { ...sb.env, SSL_CERT_FILE: tls.caFile! },
+    });
     outputs.push(r.stdout, r.stderr);
     expect(r.exitCode, r.stderr).toBe(0);
   });
@@ -210,11 +275,22 @@ describe('status, list, logout', () => {
     expect(s).toMatchObject({ version: 1, ok: true, fileFallback: null });
     expect(s.accounts).toHaveLength(1);
     expect(s.accounts[0]).toEqual({
-      protocol: 'http', host: host(), baseUrl: emu.baseUrl, username: 'alice', default: true,
+      protocol: 'http',
+      host: host(),
+      baseUrl: emu.baseUrl,
+      username: 'alice',
+      default: true,
       user: { name: 'alice', slug: 'alice', displayName: 'Alice Example', email: 'alice@example.com' },
-      kind: 'personal', tokenName: 'alice-write', permissions: ['PROJECT_READ', 'REPO_WRITE'],
-      expiresAt: '2099-01-01T00:00:00.000Z', daysLeft: expect.any(Number), backend: 'file', token: 'BBDC…',
-      server: { status: 'valid', accepted: true, version: '9.4.22', message: null }, problems: [], ok: true,
+      kind: 'personal',
+      tokenName: 'alice-write',
+      permissions: ['PROJECT_READ', 'REPO_WRITE'],
+      expiresAt: '2099-01-01T00:00:00.000Z',
+      daysLeft: expect.any(Number),
+      backend: 'file',
+      token: 'BBDC…',
+      server: { status: 'valid', accepted: true, version: '9.4.22', message: null },
+      problems: [],
+      ok: true,
     });
   });
 
@@ -226,12 +302,19 @@ describe('status, list, logout', () => {
     await bin(['logout', emu.baseUrl]);
     // a token that worked at login, then revoked on the server (by its owner, with her password)
     const created = await fetch(`${emu.baseUrl}/rest/access-tokens/1.0/users/alice`, {
-      method: 'PUT', headers: { authorization: `Basic ${Buffer.from('alice:alice-password').toString('base64')}`, 'content-type': 'application/json' },
+      method: 'PUT',
+      headers: {
+        authorization: `Basic ${Buffer.from('alice:alice-password').toString('base64')}`,
+        'content-type': 'application/json',
+      },
       body: JSON.stringify({ name: 'short-lived', permissions: ['REPO_WRITE'] }),
     }).then((res) => res.json() as Promise<{ id: string; token: string }>);
     ALL_TOKENS.push(created.token);
     expect((await login(created.token)).exitCode).toBe(0);
-    await fetch(`${emu.baseUrl}/rest/access-tokens/1.0/users/alice/${created.id}`, { method: 'DELETE', headers: { authorization: `Basic ${Buffer.from('alice:alice-password').toString('base64')}` } });
+    await fetch(`${emu.baseUrl}/rest/access-tokens/1.0/users/alice/${created.id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Basic ${Buffer.from('alice:alice-password').toString('base64')}` },
+    });
     r = await bin(['status', emu.baseUrl, '--json']);
     expect(r.exitCode).toBe(1);
     expect(JSON.parse(r.stdout).accounts[0].problems).toContain('invalid');
@@ -254,7 +337,10 @@ describe('status, list, logout', () => {
     const list = await bin(['list', '--json']);
     expect(list.exitCode).toBe(0);
     const accounts = JSON.parse(list.stdout).accounts as Array<{ username: string; default: boolean }>;
-    expect(accounts.map((a) => [a.username, a.default])).toEqual([['alice', false], ['bob', true]]);
+    expect(accounts.map((a) => [a.username, a.default])).toEqual([
+      ['alice', false],
+      ['bob', true],
+    ]);
     emu.setFaults([]);
     const ambiguous = await bin(['logout', emu.baseUrl]);
     expect(ambiguous.exitCode).toBe(2);
@@ -299,9 +385,16 @@ sys.stdout.write(out.decode('utf8', 'replace'))
 sys.exit(os.waitstatus_to_exitcode(status))
 `;
     const { execa } = await import('execa');
-    const r = await execa('python3', ['-c', script, process.execPath, path.join(ROOT, 'bin/git-credential-bitbucket.js'), 'login'], {
-      env: sb.env, extendEnv: false, input: `${emu.baseUrl}\n${token}\n`, reject: false,
-    });
+    const r = await execa(
+      'python3',
+      ['-c', script, process.execPath, path.join(ROOT, 'bin/git-credential-bitbucket.js'), 'login'],
+      {
+        env: sb.env,
+        extendEnv: false,
+        input: `${emu.baseUrl}\n${token}\n`,
+        reject: false,
+      },
+    );
     outputs.push(String(r.stdout), String(r.stderr));
     expect(r.exitCode, String(r.stdout)).toBe(0);
     expect(String(r.stdout)).toContain('Bitbucket Server URL');

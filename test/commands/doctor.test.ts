@@ -23,7 +23,12 @@ beforeEach(() => {
 });
 afterEach(() => sb.cleanup());
 
-interface Finding { id: string; level: string; title: string; fix?: string }
+interface Finding {
+  id: string;
+  level: string;
+  title: string;
+  fix?: string;
+}
 async function doctor(...args: string[]): Promise<{ code: number; findings: Finding[] }> {
   const r = await runBin(sb, ['doctor', emu.baseUrl, '--json', '--timeout', '2', ...args]);
   expectNoSecrets([r.stdout, r.stderr], ALL);
@@ -45,7 +50,9 @@ describe('doctor', () => {
     expect(r.exitCode, r.stdout).toBe(0);
     expect(ids(findings, 'error')).toEqual([]);
     expect(ids(findings, 'warn')).toEqual([]);
-    expect(findings.map((f) => f.id)).toEqual(expect.arrayContaining(['git', 'helper-chain', 'store', 'hook', 'server', 'token']));
+    expect(findings.map((f) => f.id)).toEqual(
+      expect.arrayContaining(['git', 'helper-chain', 'store', 'hook', 'server', 'token']),
+    );
   });
 
   it('notes a hook script installed by another version, and hook install brings it up to date', async () => {
@@ -55,7 +62,11 @@ describe('doctor', () => {
     const hook = path.join(repo, '.git', 'hooks', 'pre-push');
     const current = fs.readFileSync(hook, 'utf8');
     fs.writeFileSync(hook, current.replace(/^guard "\$@"$/m, 'guard "$@" # as an older version wrote it'));
-    const outdated = async () => (JSON.parse((await runBin(sb, ['doctor', emu.baseUrl, '--json'], '', { cwd: repo })).stdout).findings as Finding[]).find((f) => f.id === 'hook-outdated');
+    const outdated = async () =>
+      (
+        JSON.parse((await runBin(sb, ['doctor', emu.baseUrl, '--json'], '', { cwd: repo })).stdout)
+          .findings as Finding[]
+      ).find((f) => f.id === 'hook-outdated');
     expect(await outdated()).toMatchObject({ level: 'info', fix: 'git credential-bitbucket hook install' });
     expect((await runBin(sb, ['hook', 'install'], '', { cwd: repo })).stderr).toContain('Pre-push guard updated');
     expect(fs.readFileSync(hook, 'utf8')).toBe(current);
@@ -83,15 +94,29 @@ describe('doctor', () => {
     expect(r.exitCode).toBe(1);
     const findings = JSON.parse(r.stdout).findings as Finding[];
     expect(findings.find((f) => f.id === 'helper-missing')?.fix).toBe(`git credential-bitbucket setup ${emu.baseUrl}`);
-    expect(findings.find((f) => f.id === 'hook')).toMatchObject({ level: 'warn', fix: 'git credential-bitbucket hook install' });
-    expect(findings.find((f) => f.id === 'token')).toMatchObject({ level: 'error', fix: `git credential-bitbucket login ${emu.baseUrl}` });
+    expect(findings.find((f) => f.id === 'hook')).toMatchObject({
+      level: 'warn',
+      fix: 'git credential-bitbucket hook install',
+    });
+    expect(findings.find((f) => f.id === 'token')).toMatchObject({
+      level: 'error',
+      fix: `git credential-bitbucket login ${emu.baseUrl}`,
+    });
   });
 
   it('detects an expired token', async () => {
     await runBin(sb, ['setup', emu.baseUrl]);
     // a token whose expiry (as login learnt it) has passed
     await new FileStore(path.join(sb.dataDir, 'credentials.json')).put(
-      { protocol: 'http', host: new URL(emu.baseUrl).host, username: 'alice', hasPassword: true, hasCredential: false, storedAt: 1, meta: { baseUrl: emu.baseUrl, expiresAt: Date.now() - 60_000 } },
+      {
+        protocol: 'http',
+        host: new URL(emu.baseUrl).host,
+        username: 'alice',
+        hasPassword: true,
+        hasCredential: false,
+        storedAt: 1,
+        meta: { baseUrl: emu.baseUrl, expiresAt: Date.now() - 60_000 },
+      },
       { password: tok('alice-write') },
     );
     const { code, findings } = await doctor();

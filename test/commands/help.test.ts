@@ -9,7 +9,19 @@ beforeAll(() => {
 afterAll(() => sb.cleanup());
 
 describe('the command line', () => {
-  it.each(['login', 'logout', 'status', 'list', 'setup', 'unsetup', 'doctor', 'check', 'hook', 'hook install', 'hook uninstall'])('%s --help', async (cmd) => {
+  it.each([
+    'login',
+    'logout',
+    'status',
+    'list',
+    'setup',
+    'unsetup',
+    'doctor',
+    'check',
+    'hook',
+    'hook install',
+    'hook uninstall',
+  ])('%s --help', async (cmd) => {
     const r = await runBin(sb, [...cmd.split(' '), '--help']);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toContain(`git-credential-bitbucket ${cmd}`);
@@ -18,7 +30,8 @@ describe('the command line', () => {
 
   it('lists the commands in the top-level help', async () => {
     const r = await runBin(sb, ['--help']);
-    for (const c of ['login', 'logout', 'status', 'list', 'setup', 'unsetup', 'doctor', 'check', 'hook', 'completion']) expect(r.stdout).toContain(` ${c}`);
+    for (const c of ['login', 'logout', 'status', 'list', 'setup', 'unsetup', 'doctor', 'check', 'hook', 'completion'])
+      expect(r.stdout).toContain(` ${c}`);
   });
 
   it('prints a shell completion script', async () => {

@@ -20,9 +20,13 @@ describe('setup / unsetup', () => {
     const r = await runBin(sb, ['setup', URL_]);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/Updated .*gitconfig \(global\)/);
-    const values = (await runGit(sb, ['config', '--global', '--get-all', `credential.${URL_}.helper`])).stdout.split('\n');
+    const values = (await runGit(sb, ['config', '--global', '--get-all', `credential.${URL_}.helper`])).stdout.split(
+      '\n',
+    );
     expect(values[0]).toBe('');
-    expect(values[1]).toBe(`!'${process.execPath}' '${fs.realpathSync(path.join(ROOT, 'bin/git-credential-bitbucket.js'))}'`);
+    expect(values[1]).toBe(
+      `!'${process.execPath}' '${fs.realpathSync(path.join(ROOT, 'bin/git-credential-bitbucket.js'))}'`,
+    );
     const after = read();
     const again = await runBin(sb, ['setup', URL_]);
     expect(again.stderr).toMatch(/nothing changed/);
@@ -30,7 +34,10 @@ describe('setup / unsetup', () => {
   });
 
   it('round trip leaves git config byte-identical (existing file with other settings)', async () => {
-    fs.writeFileSync(gitconfig, '[user]\n\tname = Alice\n\temail = alice@example.com\n[credential]\n\thelper = store\n');
+    fs.writeFileSync(
+      gitconfig,
+      '[user]\n\tname = Alice\n\temail = alice@example.com\n[credential]\n\thelper = store\n',
+    );
     const before = read();
     expect((await runBin(sb, ['setup', URL_])).exitCode).toBe(0);
     expect(read()).not.toBe(before);
@@ -52,7 +59,11 @@ describe('setup / unsetup', () => {
     // a fake "osxkeychain" helper on PATH that answers for any host
     const binDir = path.join(sb.dir, 'fakebin');
     fs.mkdirSync(binDir);
-    fs.writeFileSync(path.join(binDir, 'git-credential-fakekeychain'), '#!/bin/sh\n[ "$1" = get ] && { echo username=kc-user; echo password=kc-pass; }\nexit 0\n', { mode: 0o755 });
+    fs.writeFileSync(
+      path.join(binDir, 'git-credential-fakekeychain'),
+      '#!/bin/sh\n[ "$1" = get ] && { echo username=kc-user; echo password=kc-pass; }\nexit 0\n',
+      { mode: 0o755 },
+    );
     sb.env.PATH = `${binDir}${path.delimiter}${sb.env.PATH}`;
     const storeFile = path.join(sb.dir, 'git-credentials');
     fs.writeFileSync(storeFile, 'https://st-user:st-pass@other.example.invalid\n');
@@ -65,16 +76,44 @@ describe('setup / unsetup', () => {
     const third = await runGit(sb, ['credential', 'fill'], desc({ protocol: 'https', host: 'third.example.invalid' }));
     expect(parsePairs(third.stdout)).toContainEqual(['password', 'kc-pass']);
     // our host: only this helper is asked (nothing stored yet: git would prompt, so fill fails)
-    await runBin(sb, ['store'], desc({ protocol: 'https', host: '127.0.0.1:7990', username: 'alice', password: 'bb-token' }));
-    const ours = await runGit(sb, ['credential', 'fill'], desc({ protocol: 'https', host: '127.0.0.1:7990', path: 'bitbucket/scm/prj/app.git' }));
+    await runBin(
+      sb,
+      ['store'],
+      desc({ protocol: 'https', host: '127.0.0.1:7990', username: 'alice', password: 'bb-token' }),
+    );
+    const ours = await runGit(
+      sb,
+      ['credential', 'fill'],
+      desc({ protocol: 'https', host: '127.0.0.1:7990', path: 'bitbucket/scm/prj/app.git' }),
+    );
     expect(parsePairs(ours.stdout)).toContainEqual(['password', 'bb-token']);
     // and git's store step for our host reaches neither the store nor the keychain helper
-    await runGit(sb, ['credential', 'approve'], desc({ protocol: 'https', host: '127.0.0.1:7990', path: 'bitbucket/scm/prj/app.git', username: 'alice', password: 'bb-token' }));
+    await runGit(
+      sb,
+      ['credential', 'approve'],
+      desc({
+        protocol: 'https',
+        host: '127.0.0.1:7990',
+        path: 'bitbucket/scm/prj/app.git',
+        username: 'alice',
+        password: 'bb-token',
+      }),
+    );
     expect(fs.readFileSync(storeFile, 'utf8')).not.toContain('bb-token');
   });
 
   it('sets useHttpPath only when path-scoped tokens are stored, and unsetup removes it', async () => {
-    await runBin(sb, ['store'], desc({ protocol: 'https', host: '127.0.0.1:7990', path: 'bitbucket/scm/prj/app.git', username: 'a', password: 'p' }));
+    await runBin(
+      sb,
+      ['store'],
+      desc({
+        protocol: 'https',
+        host: '127.0.0.1:7990',
+        path: 'bitbucket/scm/prj/app.git',
+        username: 'a',
+        password: 'p',
+      }),
+    );
     const r = await runBin(sb, ['setup', URL_]);
     expect(r.stderr).toMatch(/useHttpPath = true/);
     expect((await runGit(sb, ['config', '--global', `credential.${URL_}.useHttpPath`])).stdout.trim()).toBe('true');

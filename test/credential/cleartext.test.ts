@@ -13,12 +13,20 @@ beforeEach(() => {
 afterEach(() => sb.cleanup());
 
 const HOST = 'bb.example.invalid';
-const get = (extra: NodeJS.ProcessEnv = {}) => runBin(sb, ['get'], desc({ protocol: 'http', host: HOST }), { env: { ...sb.env, ...extra } });
-const seed = () => runBin(sb, ['store'], desc({ protocol: 'http', host: HOST, username: 'u', password: 'clear-secret' }), { env: { ...sb.env, GIT_CREDENTIAL_BITBUCKET_ALLOW_HTTP: '1' } });
+const get = (extra: NodeJS.ProcessEnv = {}) =>
+  runBin(sb, ['get'], desc({ protocol: 'http', host: HOST }), { env: { ...sb.env, ...extra } });
+const seed = () =>
+  runBin(sb, ['store'], desc({ protocol: 'http', host: HOST, username: 'u', password: 'clear-secret' }), {
+    env: { ...sb.env, GIT_CREDENTIAL_BITBUCKET_ALLOW_HTTP: '1' },
+  });
 
 describe('plain http to a non-loopback host', () => {
   it('is not stored', async () => {
-    const r = await runBin(sb, ['store'], desc({ protocol: 'http', host: HOST, username: 'u', password: 'clear-secret' }));
+    const r = await runBin(
+      sb,
+      ['store'],
+      desc({ protocol: 'http', host: HOST, username: 'u', password: 'clear-secret' }),
+    );
     expect(r).toMatchObject({ exitCode: 0, stdout: '' });
     expect(fs.existsSync(path.join(sb.dataDir, 'credentials.json'))).toBe(false);
   });
@@ -27,12 +35,17 @@ describe('plain http to a non-loopback host', () => {
     await seed();
     const r = await get();
     expect(r.stdout).toBe('');
-    expect(r.stderr.trim()).toBe(`git-credential-bitbucket: not sending a token over plain http:// to ${HOST}; use https://, or allow it: git config bitbucket.allowHttp true`);
+    expect(r.stderr.trim()).toBe(
+      `git-credential-bitbucket: not sending a token over plain http:// to ${HOST}; use https://, or allow it: git config bitbucket.allowHttp true`,
+    );
   });
 
   it('is answered when allowed by the environment, git config, or per URL', async () => {
     await seed();
-    expect(parsePairs((await get({ GIT_CREDENTIAL_BITBUCKET_ALLOW_HTTP: '1' })).stdout)).toContainEqual(['password', 'clear-secret']);
+    expect(parsePairs((await get({ GIT_CREDENTIAL_BITBUCKET_ALLOW_HTTP: '1' })).stdout)).toContainEqual([
+      'password',
+      'clear-secret',
+    ]);
     await runGit(sb, ['config', '--global', `bitbucket.http://${HOST}.allowHttp`, 'true']);
     expect(parsePairs((await get()).stdout)).toContainEqual(['password', 'clear-secret']);
     await runGit(sb, ['config', '--global', '--remove-section', `bitbucket.http://${HOST}`]);
@@ -42,14 +55,24 @@ describe('plain http to a non-loopback host', () => {
 
   it('is answered for a token logged in with --allow-http', async () => {
     await new FileStore(path.join(sb.dataDir, 'credentials.json')).put(
-      { protocol: 'http', host: HOST, username: 'u', hasPassword: true, hasCredential: false, storedAt: 1, meta: { allowHttp: true } },
+      {
+        protocol: 'http',
+        host: HOST,
+        username: 'u',
+        hasPassword: true,
+        hasCredential: false,
+        storedAt: 1,
+        meta: { allowHttp: true },
+      },
       { password: 'clear-secret' },
     );
     expect(parsePairs((await get()).stdout)).toContainEqual(['password', 'clear-secret']);
   });
 
   it('loopback addresses are not cleartext to the network', () => {
-    for (const h of ['127.0.0.1', '127.0.0.1:7990', 'localhost:80', '[::1]:7990', '::1', '127.200.3.4']) expect(isLoopbackHost(h)).toBe(true);
-    for (const h of ['128.0.0.1', 'bb.example.invalid', '[2001:db8::1]:80', '127.0.0.1.example.invalid']) expect(isLoopbackHost(h)).toBe(false);
+    for (const h of ['127.0.0.1', '127.0.0.1:7990', 'localhost:80', '[::1]:7990', '::1', '127.200.3.4'])
+      expect(isLoopbackHost(h)).toBe(true);
+    for (const h of ['128.0.0.1', 'bb.example.invalid', '[2001:db8::1]:80', '127.0.0.1.example.invalid'])
+      expect(isLoopbackHost(h)).toBe(false);
   });
 });

@@ -6,7 +6,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, describe as desc, expectNoSecrets, makeSandbox, parsePairs, runBin, runGit, type Sandbox } from '../helpers/sandbox.js';
+import {
+  BIN,
+  describe as desc,
+  expectNoSecrets,
+  makeSandbox,
+  parsePairs,
+  runBin,
+  runGit,
+  type Sandbox,
+} from '../helpers/sandbox.js';
 
 let sb: Sandbox;
 const outputs: string[] = [];
@@ -16,7 +25,11 @@ beforeAll(() => {
   sb = makeSandbox();
   // git's askpass double: says what it was asked on stderr, answers "askpass-<what>"
   const askpass = path.join(sb.dir, 'askpass');
-  fs.writeFileSync(askpass, '#!/bin/sh\necho >&2 askpass: $*\nwhat=$(echo $1 | cut -d" " -f1 | tr A-Z a-z | tr -cd a-z)\necho "askpass-$what"\n', { mode: 0o755 });
+  fs.writeFileSync(
+    askpass,
+    '#!/bin/sh\necho >&2 askpass: $*\nwhat=$(echo $1 | cut -d" " -f1 | tr A-Z a-z | tr -cd a-z)\necho "askpass-$what"\n',
+    { mode: 0o755 },
+  );
   // `git credential-bitbucket` must resolve through PATH
   const binDir = path.join(sb.dir, 'bin');
   fs.mkdirSync(binDir);
@@ -29,7 +42,10 @@ beforeAll(() => {
 });
 
 afterAll(() => {
-  expectNoSecrets(outputs.filter((o) => !o.startsWith('FILL:')), SECRETS);
+  expectNoSecrets(
+    outputs.filter((o) => !o.startsWith('FILL:')),
+    SECRETS,
+  );
   sb.cleanup();
 });
 
@@ -42,19 +58,33 @@ async function git(cmd: 'fill' | 'approve' | 'reject', input: string, extra: str
 }
 
 const askpassFor = (url: string, user?: string) =>
-  (user ? '' : `askpass: Username for '${url}':\n`) + `askpass: Password for '${url.replace('://', `://${user ?? 'askpass-username'}@`)}':`;
+  (user ? '' : `askpass: Username for '${url}':\n`) +
+  `askpass: Password for '${url.replace('://', `://${user ?? 'askpass-username'}@`)}':`;
 
 describe('git credential with the bitbucket helper (git t/lib-credential.sh battery)', () => {
   it('has no existing data: git falls through to askpass', async () => {
     const r = await git('fill', desc({ protocol: 'https', host: 'example.com' }));
-    expect(parsePairs(r.stdout)).toEqual([['protocol', 'https'], ['host', 'example.com'], ['username', 'askpass-username'], ['password', 'askpass-password']]);
+    expect(parsePairs(r.stdout)).toEqual([
+      ['protocol', 'https'],
+      ['host', 'example.com'],
+      ['username', 'askpass-username'],
+      ['password', 'askpass-password'],
+    ]);
     expect(r.stderr).toBe(askpassFor('https://example.com'));
   });
 
   it('stores a password and retrieves it', async () => {
-    await git('approve', desc({ protocol: 'https', host: 'example.com', username: 'store-user', password: 'store-pass' }));
+    await git(
+      'approve',
+      desc({ protocol: 'https', host: 'example.com', username: 'store-user', password: 'store-pass' }),
+    );
     const r = await git('fill', desc({ protocol: 'https', host: 'example.com' }));
-    expect(parsePairs(r.stdout)).toEqual([['protocol', 'https'], ['host', 'example.com'], ['username', 'store-user'], ['password', 'store-pass']]);
+    expect(parsePairs(r.stdout)).toEqual([
+      ['protocol', 'https'],
+      ['host', 'example.com'],
+      ['username', 'store-user'],
+      ['password', 'store-pass'],
+    ]);
     expect(r.stderr).toBe('');
   });
 
@@ -76,7 +106,11 @@ describe('git credential with the bitbucket helper (git t/lib-credential.sh batt
 
   it('requires a matching path with credential.useHttpPath', async () => {
     const opts = ['-c', 'credential.useHttpPath=true'];
-    await git('approve', desc({ protocol: 'http', host: 'path.tld', path: 'foo.git', username: 'user', password: 'pass' }), opts);
+    await git(
+      'approve',
+      desc({ protocol: 'http', host: 'path.tld', path: 'foo.git', username: 'user', password: 'pass' }),
+      opts,
+    );
     const other = await git('fill', desc({ protocol: 'http', host: 'path.tld', path: 'bar.git' }), opts);
     expect(other.stdout).toContain('password=askpass-password');
     const same = await git('fill', desc({ protocol: 'http', host: 'path.tld', path: 'foo.git' }), opts);
@@ -92,8 +126,12 @@ describe('git credential with the bitbucket helper (git t/lib-credential.sh batt
   it('stores multiple users and tells them apart', async () => {
     await git('approve', desc({ protocol: 'https', host: 'example.com', username: 'user1', password: 'pass1' }));
     await git('approve', desc({ protocol: 'https', host: 'example.com', username: 'user2', password: 'pass2' }));
-    expect(parsePairs((await git('fill', desc({ protocol: 'https', host: 'example.com', username: 'user1' }))).stdout)).toContainEqual(['password', 'pass1']);
-    expect(parsePairs((await git('fill', desc({ protocol: 'https', host: 'example.com', username: 'user2' }))).stdout)).toContainEqual(['password', 'pass2']);
+    expect(
+      parsePairs((await git('fill', desc({ protocol: 'https', host: 'example.com', username: 'user1' }))).stdout),
+    ).toContainEqual(['password', 'pass1']);
+    expect(
+      parsePairs((await git('fill', desc({ protocol: 'https', host: 'example.com', username: 'user2' }))).stdout),
+    ).toContainEqual(['password', 'pass2']);
   });
 
   it('forgets one user and remembers the other', async () => {
@@ -101,19 +139,27 @@ describe('git credential with the bitbucket helper (git t/lib-credential.sh batt
     const gone = await git('fill', desc({ protocol: 'https', host: 'example.com', username: 'user1' }));
     expect(gone.stdout).toContain('password=askpass-password');
     expect(gone.stderr).toContain("Password for 'https://user1@example.com'");
-    expect(parsePairs((await git('fill', desc({ protocol: 'https', host: 'example.com', username: 'user2' }))).stdout)).toContainEqual(['password', 'pass2']);
+    expect(
+      parsePairs((await git('fill', desc({ protocol: 'https', host: 'example.com', username: 'user2' }))).stdout),
+    ).toContainEqual(['password', 'pass2']);
   });
 
   it('overwrites a password on a new store', async () => {
     await git('approve', desc({ protocol: 'https', host: 'over.tld', username: 'u', password: 'first' }));
     await git('approve', desc({ protocol: 'https', host: 'over.tld', username: 'u', password: 'second' }));
-    expect(parsePairs((await git('fill', desc({ protocol: 'https', host: 'over.tld' }))).stdout)).toContainEqual(['password', 'second']);
+    expect(parsePairs((await git('fill', desc({ protocol: 'https', host: 'over.tld' }))).stdout)).toContainEqual([
+      'password',
+      'second',
+    ]);
   });
 
   it('keeps an entry when erase names a different password (git 2.42 semantics)', async () => {
     await git('approve', desc({ protocol: 'https', host: 'keep.tld', username: 'u', password: 'right' }));
     await git('reject', desc({ protocol: 'https', host: 'keep.tld', username: 'u', password: 'wrong' }));
-    expect(parsePairs((await git('fill', desc({ protocol: 'https', host: 'keep.tld' }))).stdout)).toContainEqual(['password', 'right']);
+    expect(parsePairs((await git('fill', desc({ protocol: 'https', host: 'keep.tld' }))).stdout)).toContainEqual([
+      'password',
+      'right',
+    ]);
     await git('reject', desc({ protocol: 'https', host: 'keep.tld', username: 'u', password: 'right' }));
     expect((await git('fill', desc({ protocol: 'https', host: 'keep.tld' }))).stdout).toContain('askpass-password');
   });
@@ -121,18 +167,35 @@ describe('git credential with the bitbucket helper (git t/lib-credential.sh batt
   it('stores and returns an empty username', async () => {
     await git('approve', desc({ protocol: 'https', host: 'sso.tld', username: '', password: '' }));
     const r = await git('fill', desc({ protocol: 'https', host: 'sso.tld' }));
-    expect(parsePairs(r.stdout)).toEqual([['protocol', 'https'], ['host', 'sso.tld'], ['username', ''], ['password', '']]);
+    expect(parsePairs(r.stdout)).toEqual([
+      ['protocol', 'https'],
+      ['host', 'sso.tld'],
+      ['username', ''],
+      ['password', ''],
+    ]);
   });
 
   it('treats a long wwwauth[] value containing host=victim as just a value', async () => {
     await git('approve', desc({ protocol: 'https', host: 'victim.tld', username: 'v', password: 'victim-pass' }));
-    const r = await runBin(sb, ['get'], desc([['protocol', 'https'], ['host', 'attacker.tld'], ['wwwauth[]', `Basic realm="${'x'.repeat(5000)}\\nhost=victim.tld"`]]));
+    const r = await runBin(
+      sb,
+      ['get'],
+      desc([
+        ['protocol', 'https'],
+        ['host', 'attacker.tld'],
+        ['wwwauth[]', `Basic realm="${'x'.repeat(5000)}\\nhost=victim.tld"`],
+      ]),
+    );
     expect(r.stdout).toBe('');
     expect(r.exitCode).toBe(0);
   });
 
   it('works when git finds the helper as `git credential-bitbucket` on PATH', async () => {
-    const r = await runGit(sb, ['credential-bitbucket', 'get'], desc({ protocol: 'https', host: 'example.com', username: 'user2' }));
+    const r = await runGit(
+      sb,
+      ['credential-bitbucket', 'get'],
+      desc({ protocol: 'https', host: 'example.com', username: 'user2' }),
+    );
     expect(parsePairs(r.stdout)).toContainEqual(['password', 'pass2']);
   });
 });
@@ -141,46 +204,147 @@ describe('newer protocol features, fed to the helper directly', () => {
   const now = Math.floor(Date.now() / 1000);
 
   it('round-trips password_expiry_utc and oauth_refresh_token, overwritten by a new store', async () => {
-    await runBin(sb, ['store'], desc({ protocol: 'https', host: 'exp.tld', username: 'u', password: 'p1', password_expiry_utc: now + 3600, oauth_refresh_token: 'rt1' }));
+    await runBin(
+      sb,
+      ['store'],
+      desc({
+        protocol: 'https',
+        host: 'exp.tld',
+        username: 'u',
+        password: 'p1',
+        password_expiry_utc: now + 3600,
+        oauth_refresh_token: 'rt1',
+      }),
+    );
     let r = await runBin(sb, ['get'], desc({ protocol: 'https', host: 'exp.tld' }));
-    expect(parsePairs(r.stdout)).toEqual([['username', 'u'], ['password', 'p1'], ['password_expiry_utc', String(now + 3600)], ['oauth_refresh_token', 'rt1']]);
+    expect(parsePairs(r.stdout)).toEqual([
+      ['username', 'u'],
+      ['password', 'p1'],
+      ['password_expiry_utc', String(now + 3600)],
+      ['oauth_refresh_token', 'rt1'],
+    ]);
     await runBin(sb, ['store'], desc({ protocol: 'https', host: 'exp.tld', username: 'u', password: 'p2' }));
     r = await runBin(sb, ['get'], desc({ protocol: 'https', host: 'exp.tld' }));
-    expect(parsePairs(r.stdout)).toEqual([['username', 'u'], ['password', 'p2']]);
+    expect(parsePairs(r.stdout)).toEqual([
+      ['username', 'u'],
+      ['password', 'p2'],
+    ]);
   });
 
   it('never returns an expired password and never stores one', async () => {
     const now = Math.floor(Date.now() / 1000);
     // valid for a few seconds (slow machines take a while to start two processes), then expired
     const expiry = now + 4;
-    await runBin(sb, ['store'], desc({ protocol: 'https', host: 'old.tld', username: 'u', password: 'p', password_expiry_utc: expiry }));
+    await runBin(
+      sb,
+      ['store'],
+      desc({ protocol: 'https', host: 'old.tld', username: 'u', password: 'p', password_expiry_utc: expiry }),
+    );
     expect((await runBin(sb, ['get'], desc({ protocol: 'https', host: 'old.tld' }))).stdout).toContain('password=p');
     await new Promise((r) => setTimeout(r, Math.max(0, expiry * 1000 - Date.now()) + 200));
     const r = await runBin(sb, ['get'], desc({ protocol: 'https', host: 'old.tld' }));
     expect(r.stdout).toBe('');
-    await runBin(sb, ['store'], desc({ protocol: 'https', host: 'past.tld', username: 'u', password: 'p', password_expiry_utc: now - 10 }));
+    await runBin(
+      sb,
+      ['store'],
+      desc({ protocol: 'https', host: 'past.tld', username: 'u', password: 'p', password_expiry_utc: now - 10 }),
+    );
     expect((await runBin(sb, ['get'], desc({ protocol: 'https', host: 'past.tld' }))).stdout).toBe('');
   });
 
   it('round-trips authtype+credential only for requests with capability[]=authtype', async () => {
-    const store = desc([['capability[]', 'authtype'], ['protocol', 'https'], ['host', 'auth.tld'], ['authtype', 'Bearer'], ['credential', 'tok-e2e-authtype']]);
+    const store = desc([
+      ['capability[]', 'authtype'],
+      ['protocol', 'https'],
+      ['host', 'auth.tld'],
+      ['authtype', 'Bearer'],
+      ['credential', 'tok-e2e-authtype'],
+    ]);
     expect((await runBin(sb, ['store'], store)).exitCode).toBe(0);
-    const withCap = await runBin(sb, ['get'], desc([['capability[]', 'authtype'], ['protocol', 'https'], ['host', 'auth.tld']]));
-    expect(parsePairs(withCap.stdout)).toEqual([['capability[]', 'authtype'], ['authtype', 'Bearer'], ['credential', 'tok-e2e-authtype']]);
+    const withCap = await runBin(
+      sb,
+      ['get'],
+      desc([
+        ['capability[]', 'authtype'],
+        ['protocol', 'https'],
+        ['host', 'auth.tld'],
+      ]),
+    );
+    expect(parsePairs(withCap.stdout)).toEqual([
+      ['capability[]', 'authtype'],
+      ['authtype', 'Bearer'],
+      ['credential', 'tok-e2e-authtype'],
+    ]);
     const without = await runBin(sb, ['get'], desc({ protocol: 'https', host: 'auth.tld' }));
     expect(without.stdout).toBe('');
     // erase with the credential named removes it
-    await runBin(sb, ['erase'], desc([['capability[]', 'authtype'], ['protocol', 'https'], ['host', 'auth.tld'], ['authtype', 'Bearer'], ['credential', 'tok-e2e-authtype']]));
-    expect((await runBin(sb, ['get'], desc([['capability[]', 'authtype'], ['protocol', 'https'], ['host', 'auth.tld']]))).stdout).toBe('');
+    await runBin(
+      sb,
+      ['erase'],
+      desc([
+        ['capability[]', 'authtype'],
+        ['protocol', 'https'],
+        ['host', 'auth.tld'],
+        ['authtype', 'Bearer'],
+        ['credential', 'tok-e2e-authtype'],
+      ]),
+    );
+    expect(
+      (
+        await runBin(
+          sb,
+          ['get'],
+          desc([
+            ['capability[]', 'authtype'],
+            ['protocol', 'https'],
+            ['host', 'auth.tld'],
+          ]),
+        )
+      ).stdout,
+    ).toBe('');
   });
 
   it('never stores an ephemeral credential', async () => {
-    await runBin(sb, ['store'], desc([['capability[]', 'authtype'], ['protocol', 'https'], ['host', 'eph.tld'], ['authtype', 'Bearer'], ['credential', 'c'], ['ephemeral', '1']]));
-    expect((await runBin(sb, ['get'], desc([['capability[]', 'authtype'], ['protocol', 'https'], ['host', 'eph.tld']]))).stdout).toBe('');
+    await runBin(
+      sb,
+      ['store'],
+      desc([
+        ['capability[]', 'authtype'],
+        ['protocol', 'https'],
+        ['host', 'eph.tld'],
+        ['authtype', 'Bearer'],
+        ['credential', 'c'],
+        ['ephemeral', '1'],
+      ]),
+    );
+    expect(
+      (
+        await runBin(
+          sb,
+          ['get'],
+          desc([
+            ['capability[]', 'authtype'],
+            ['protocol', 'https'],
+            ['host', 'eph.tld'],
+          ]),
+        )
+      ).stdout,
+    ).toBe('');
   });
 
   it('accepts state[] and wwwauth[] and ignores unknown attributes and operations', async () => {
-    const r = await runBin(sb, ['get'], desc([['capability[]', 'state'], ['state[]', 'other:x'], ['protocol', 'https'], ['host', 'example.com'], ['username', 'user2'], ['future', 'x']]));
+    const r = await runBin(
+      sb,
+      ['get'],
+      desc([
+        ['capability[]', 'state'],
+        ['state[]', 'other:x'],
+        ['protocol', 'https'],
+        ['host', 'example.com'],
+        ['username', 'user2'],
+        ['future', 'x'],
+      ]),
+    );
     expect(parsePairs(r.stdout)).toContainEqual(['password', 'pass2']);
     const unknown = await runBin(sb, ['frobnicate'], desc({ protocol: 'https', host: 'example.com' }));
     expect(unknown).toMatchObject({ exitCode: 0, stdout: '', stderr: '' });
@@ -189,7 +353,11 @@ describe('newer protocol features, fed to the helper directly', () => {
 
 describe('bad input', () => {
   it('ignores a line without = and still answers', async () => {
-    const r = await runBin(sb, ['get'], 'protocol=https\nthis line has no equals sign\nhost=example.com\nusername=user2\n\n');
+    const r = await runBin(
+      sb,
+      ['get'],
+      'protocol=https\nthis line has no equals sign\nhost=example.com\nusername=user2\n\n',
+    );
     expect(parsePairs(r.stdout)).toContainEqual(['password', 'pass2']);
   });
 
@@ -198,13 +366,17 @@ describe('bad input', () => {
     ['over 1 MiB', `protocol=https\nhost=big.tld\nusername=u\npassword=${'x'.repeat(1024 * 1024 + 10)}\n\n`],
     ['CR inside a value', 'protocol=https\nhost=cr.tld\rhost=victim\nusername=u\npassword=p\n\n'],
   ])('refuses %s with a one-line error, a non-zero exit and nothing stored', async (_what, input) => {
-    const before = fs.existsSync(path.join(sb.dataDir, 'credentials.json')) ? fs.readFileSync(path.join(sb.dataDir, 'credentials.json'), 'utf8') : '';
+    const before = fs.existsSync(path.join(sb.dataDir, 'credentials.json'))
+      ? fs.readFileSync(path.join(sb.dataDir, 'credentials.json'), 'utf8')
+      : '';
     const r = await runBin(sb, ['store'], input);
     expect(r.exitCode).not.toBe(0);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/^git-credential-bitbucket: store: .*nothing was stored/);
     expect(r.stderr).not.toMatch(/\bat .*\.(c?js|ts):\d+/);
-    const after = fs.existsSync(path.join(sb.dataDir, 'credentials.json')) ? fs.readFileSync(path.join(sb.dataDir, 'credentials.json'), 'utf8') : '';
+    const after = fs.existsSync(path.join(sb.dataDir, 'credentials.json'))
+      ? fs.readFileSync(path.join(sb.dataDir, 'credentials.json'), 'utf8')
+      : '';
     expect(after).toBe(before);
   });
 
@@ -219,7 +391,11 @@ describe('bad input', () => {
       expect(get.exitCode).not.toBe(0);
       expect(get.stderr).toContain(file);
       expect(get.stderr.trim().split('\n')).toHaveLength(1);
-      const store = await runBin(other, ['store'], desc({ protocol: 'https', host: 'h', username: 'u', password: 'p' }));
+      const store = await runBin(
+        other,
+        ['store'],
+        desc({ protocol: 'https', host: 'h', username: 'u', password: 'p' }),
+      );
       expect(store.exitCode).not.toBe(0);
       expect(store.stderr).toContain(file);
       expect(fs.readFileSync(file, 'utf8')).toBe('{"version":1,"entries":[{"protocol":"https","host":"h"');
@@ -234,14 +410,24 @@ describe('concurrency', () => {
     const other = makeSandbox();
     try {
       const runs = Array.from({ length: 50 }, (_, i) =>
-        runBin(other, ['store'], desc({ protocol: 'https', host: `host${i % 7}.tld`, username: `user${i}`, password: `pw-${i}` })),
+        runBin(
+          other,
+          ['store'],
+          desc({ protocol: 'https', host: `host${i % 7}.tld`, username: `user${i}`, password: `pw-${i}` }),
+        ),
       );
       const results = await Promise.all(runs);
       for (const r of results) expect(r.exitCode, r.stderr).toBe(0);
-      const data = JSON.parse(fs.readFileSync(path.join(other.dataDir, 'credentials.json'), 'utf8')) as { entries: unknown[] };
+      const data = JSON.parse(fs.readFileSync(path.join(other.dataDir, 'credentials.json'), 'utf8')) as {
+        entries: unknown[];
+      };
       expect(data.entries).toHaveLength(50);
       for (let i = 0; i < 50; i++) {
-        const r = await runBin(other, ['get'], desc({ protocol: 'https', host: `host${i % 7}.tld`, username: `user${i}` }));
+        const r = await runBin(
+          other,
+          ['get'],
+          desc({ protocol: 'https', host: `host${i % 7}.tld`, username: `user${i}` }),
+        );
         expect(parsePairs(r.stdout)).toContainEqual(['password', `pw-${i}`]);
       }
       expect(fs.readdirSync(other.dataDir).filter((f) => f.includes('lock'))).toEqual([]);

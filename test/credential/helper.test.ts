@@ -24,8 +24,14 @@ async function setup() {
 describe('get', () => {
   it('prefers the default account, then an entry without path, then the newest', async () => {
     const { a, get } = await setup();
-    await a.put({ protocol: 'https', host: 'h', username: 'old', hasPassword: true, hasCredential: false, storedAt: 1 }, { password: 'old' });
-    await a.put({ protocol: 'https', host: 'h', username: 'new', hasPassword: true, hasCredential: false, storedAt: 2 }, { password: 'new' });
+    await a.put(
+      { protocol: 'https', host: 'h', username: 'old', hasPassword: true, hasCredential: false, storedAt: 1 },
+      { password: 'old' },
+    );
+    await a.put(
+      { protocol: 'https', host: 'h', username: 'new', hasPassword: true, hasCredential: false, storedAt: 2 },
+      { password: 'new' },
+    );
     expect(await get('protocol=https\nhost=h\n')).toContainEqual(['password', 'new']);
     await a.updateEntries((es) => es.map((e) => ({ ...e, isDefault: e.username === 'old' })));
     expect(await get('protocol=https\nhost=h\n')).toContainEqual(['password', 'old']);
@@ -33,7 +39,18 @@ describe('get', () => {
 
   it('skips tokens whose own expiry (from login) has passed', async () => {
     const { a, get } = await setup();
-    await a.put({ protocol: 'https', host: 'h', username: 'u', hasPassword: true, hasCredential: false, storedAt: 1, meta: { expiresAt: NOW - 1 } }, { password: 'p' });
+    await a.put(
+      {
+        protocol: 'https',
+        host: 'h',
+        username: 'u',
+        hasPassword: true,
+        hasCredential: false,
+        storedAt: 1,
+        meta: { expiresAt: NOW - 1 },
+      },
+      { password: 'p' },
+    );
     expect(await get('protocol=https\nhost=h\n')).toEqual([]);
   });
 
@@ -44,11 +61,28 @@ describe('get', () => {
     expect(await get('protocol=https\n')).toEqual([]);
   });
 
-  it('with useHttpPath, a token from login serves every path under its server; git\'s own path entries need the exact path', async () => {
+  it("with useHttpPath, a token from login serves every path under its server; git's own path entries need the exact path", async () => {
     const { a, get } = await setup();
-    await a.put({ protocol: 'https', host: 'h', username: 'u', hasPassword: true, hasCredential: false, storedAt: 1, meta: { baseUrl: 'https://h/bitbucket' } }, { password: 'server-wide' });
-    await a.put({ protocol: 'https', host: 'g', username: 'u', hasPassword: true, hasCredential: false, storedAt: 1 }, { password: 'git-host-level' });
-    expect(await get('protocol=https\nhost=h\npath=bitbucket/scm/p/r.git\n')).toContainEqual(['password', 'server-wide']);
+    await a.put(
+      {
+        protocol: 'https',
+        host: 'h',
+        username: 'u',
+        hasPassword: true,
+        hasCredential: false,
+        storedAt: 1,
+        meta: { baseUrl: 'https://h/bitbucket' },
+      },
+      { password: 'server-wide' },
+    );
+    await a.put(
+      { protocol: 'https', host: 'g', username: 'u', hasPassword: true, hasCredential: false, storedAt: 1 },
+      { password: 'git-host-level' },
+    );
+    expect(await get('protocol=https\nhost=h\npath=bitbucket/scm/p/r.git\n')).toContainEqual([
+      'password',
+      'server-wide',
+    ]);
     expect(await get('protocol=https\nhost=h\npath=other/scm/p/r.git\n')).toEqual([]);
     expect(await get('protocol=https\nhost=g\npath=scm/p/r.git\n')).toEqual([]);
   });
@@ -63,7 +97,19 @@ describe('get', () => {
 describe('store', () => {
   it('writes nothing when the same credential is stored again, and keeps login metadata', async () => {
     const { a, store } = await setup();
-    await a.put({ protocol: 'https', host: 'h', username: 'u', hasPassword: true, hasCredential: false, storedAt: 1, meta: { kind: 'personal' }, isDefault: true }, { password: 'p' });
+    await a.put(
+      {
+        protocol: 'https',
+        host: 'h',
+        username: 'u',
+        hasPassword: true,
+        hasCredential: false,
+        storedAt: 1,
+        meta: { kind: 'personal' },
+        isDefault: true,
+      },
+      { password: 'p' },
+    );
     expect((await store('protocol=https\nhost=h\nusername=u\npassword=p\n')).result).toBe('unchanged');
     expect((await a.list())[0]?.meta).toEqual({ kind: 'personal' });
   });

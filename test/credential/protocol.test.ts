@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { formatCredential, MAX_INPUT_BYTES, parseCredential, UnsafeAttributeError } from '../../src/credential/protocol.js';
+import {
+  formatCredential,
+  MAX_INPUT_BYTES,
+  parseCredential,
+  UnsafeAttributeError,
+} from '../../src/credential/protocol.js';
 
 function parse(text: string) {
   const r = parseCredential(text);
@@ -11,7 +16,13 @@ function parse(text: string) {
 describe('parseCredential', () => {
   it('reads the standard attributes', () => {
     const r = parse('protocol=https\nhost=bb.example.com:8443\npath=scm/p/r.git\nusername=alice\npassword=s=cret\n\n');
-    expect(r).toMatchObject({ protocol: 'https', host: 'bb.example.com:8443', path: 'scm/p/r.git', username: 'alice', password: 's=cret' });
+    expect(r).toMatchObject({
+      protocol: 'https',
+      host: 'bb.example.com:8443',
+      path: 'scm/p/r.git',
+      username: 'alice',
+      password: 's=cret',
+    });
   });
 
   it('splits on LF only and strips exactly one trailing CR', () => {
@@ -42,7 +53,9 @@ describe('parseCredential', () => {
   });
 
   it('collects key[] lists in order and resets them on an empty value', () => {
-    const r = parse('wwwauth[]=Basic realm="Atlassian Bitbucket"\nwwwauth[]=Bearer host=victim\ncapability[]=authtype\ncapability[]=state\ncapability[]=\ncapability[]=authtype\nstate[]=bitbucket:x\n');
+    const r = parse(
+      'wwwauth[]=Basic realm="Atlassian Bitbucket"\nwwwauth[]=Bearer host=victim\ncapability[]=authtype\ncapability[]=state\ncapability[]=\ncapability[]=authtype\nstate[]=bitbucket:x\n',
+    );
     expect(r.wwwauth).toEqual(['Basic realm="Atlassian Bitbucket"', 'Bearer host=victim']);
     expect(r.capabilities).toEqual(['authtype']);
     expect(r.state).toEqual(['bitbucket:x']);
@@ -50,14 +63,29 @@ describe('parseCredential', () => {
   });
 
   it('reads newer attributes: expiry, refresh token, authtype, credential, ephemeral, continue', () => {
-    const r = parse('password_expiry_utc=1700000000\noauth_refresh_token=rt\nauthtype=Bearer\ncredential=tok\nephemeral=1\ncontinue=true\n');
-    expect(r).toMatchObject({ passwordExpiryUtc: 1700000000, oauthRefreshToken: 'rt', authtype: 'Bearer', credential: 'tok', ephemeral: true, continue: true });
+    const r = parse(
+      'password_expiry_utc=1700000000\noauth_refresh_token=rt\nauthtype=Bearer\ncredential=tok\nephemeral=1\ncontinue=true\n',
+    );
+    expect(r).toMatchObject({
+      passwordExpiryUtc: 1700000000,
+      oauthRefreshToken: 'rt',
+      authtype: 'Bearer',
+      credential: 'tok',
+      ephemeral: true,
+      continue: true,
+    });
     expect(parse('password_expiry_utc=soon\n').passwordExpiryUtc).toBeUndefined();
   });
 
   it('splits url= into its parts', () => {
     const r = parse('url=https://al%40ice:p%3Aw@bb.example.com:7990/bitbucket/scm/p/r.git\n');
-    expect(r).toMatchObject({ protocol: 'https', host: 'bb.example.com:7990', username: 'al@ice', password: 'p:w', path: 'bitbucket/scm/p/r.git' });
+    expect(r).toMatchObject({
+      protocol: 'https',
+      host: 'bb.example.com:7990',
+      username: 'al@ice',
+      password: 'p:w',
+      path: 'bitbucket/scm/p/r.git',
+    });
     expect(parseCredential('url=https://h/%0ahost=victim\n').ok).toBe(false);
   });
 
@@ -79,7 +107,12 @@ describe('parseCredential', () => {
 
 describe('formatCredential', () => {
   it('writes key=value lines', () => {
-    expect(formatCredential([['username', 'a'], ['password', 'b=c']])).toBe('username=a\npassword=b=c\n');
+    expect(
+      formatCredential([
+        ['username', 'a'],
+        ['password', 'b=c'],
+      ]),
+    ).toBe('username=a\npassword=b=c\n');
   });
 
   it.each([
@@ -101,7 +134,10 @@ describe('formatCredential', () => {
   });
 
   it('property: output is exactly one well-formed line per attribute, or nothing at all', () => {
-    const text = fc.string({ unit: fc.constantFrom('a', '=', '\n', '\r', '\0', 'u', 'r', 'l', ' ', 'é') , maxLength: 12 });
+    const text = fc.string({
+      unit: fc.constantFrom('a', '=', '\n', '\r', '\0', 'u', 'r', 'l', ' ', 'é'),
+      maxLength: 12,
+    });
     fc.assert(
       fc.property(fc.array(fc.tuple(text, text), { maxLength: 6 }), (attrs) => {
         let out: string;
@@ -143,13 +179,25 @@ describe('formatCredential', () => {
   });
 
   it('property: no input to the parser yields a request whose fields contain CR, LF or NUL', () => {
-    const bytes = fc.string({ unit: fc.constantFrom('p', 'h', '=', '\n', '\r', '\0', 'a', 'host', 'password', 'url=https://x/%0a', 'username'), maxLength: 40 });
+    const bytes = fc.string({
+      unit: fc.constantFrom('p', 'h', '=', '\n', '\r', '\0', 'a', 'host', 'password', 'url=https://x/%0a', 'username'),
+      maxLength: 40,
+    });
     fc.assert(
       fc.property(bytes, (input) => {
         const r = parseCredential(input);
         if (!r.ok) return;
         const q = r.request;
-        for (const v of [q.protocol, q.host, q.path, q.username, q.password, q.authtype, q.credential, q.oauthRefreshToken]) {
+        for (const v of [
+          q.protocol,
+          q.host,
+          q.path,
+          q.username,
+          q.password,
+          q.authtype,
+          q.credential,
+          q.oauthRefreshToken,
+        ]) {
           if (v !== undefined) expect(v).not.toMatch(/[\r\n\0]/);
         }
       }),

@@ -16,8 +16,9 @@ export interface CliOptions {
 }
 
 /** Usage line shown with argument errors. */
-export const USAGE = 'usage: emulator --data FIXTURE.json [--port N] [--context /path] [--https] [--repos DIR] '
-  + '[--latency MS] [--switch name=value ...] [--fault JSON ...]';
+export const USAGE =
+  'usage: emulator --data FIXTURE.json [--port N] [--context /path] [--https] [--repos DIR] ' +
+  '[--latency MS] [--switch name=value ...] [--fault JSON ...]';
 
 /** Parses argv (without node and script); returns options or a one-line error. */
 export function parseCli(argv: string[]): { ok: true; options: CliOptions } | { ok: false; error: string } {
@@ -27,20 +28,27 @@ export function parseCli(argv: string[]): { ok: true; options: CliOptions } | { 
       strict: true,
       allowPositionals: false,
       options: {
-        data: { type: 'string' }, port: { type: 'string' }, context: { type: 'string' }, https: { type: 'boolean' },
-        repos: { type: 'string' }, latency: { type: 'string' }, switch: { type: 'string', multiple: true },
+        data: { type: 'string' },
+        port: { type: 'string' },
+        context: { type: 'string' },
+        https: { type: 'boolean' },
+        repos: { type: 'string' },
+        latency: { type: 'string' },
+        switch: { type: 'string', multiple: true },
         fault: { type: 'string', multiple: true },
       },
     });
     if (!values.data) return { ok: false, error: `--data is required; ${USAGE}` };
     const port = values.port === undefined ? 0 : Number(values.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) return { ok: false, error: `--port ${values.port}: not a port number` };
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      return { ok: false, error: `--port ${values.port}: not a port number` };
     const switches: Partial<Switches> = {};
     for (const s of values.switch ?? []) Object.assign(switches, parseSwitchArg(s));
     const faults: Fault[] = [];
     if (values.latency !== undefined) {
       const ms = Number(values.latency);
-      if (!Number.isInteger(ms) || ms < 0) return { ok: false, error: `--latency ${values.latency}: not a number of milliseconds` };
+      if (!Number.isInteger(ms) || ms < 0)
+        return { ok: false, error: `--latency ${values.latency}: not a number of milliseconds` };
       faults.push({ kind: 'latency', ms });
     }
     for (const f of values.fault ?? []) {
@@ -54,7 +62,15 @@ export function parseCli(argv: string[]): { ok: true; options: CliOptions } | { 
     }
     return {
       ok: true,
-      options: { data: values.data, port, context: values.context, https: values.https ?? false, reposDir: values.repos, switches, faults },
+      options: {
+        data: values.data,
+        port,
+        context: values.context,
+        https: values.https ?? false,
+        reposDir: values.repos,
+        switches,
+        faults,
+      },
     };
   } catch (err) {
     return { ok: false, error: (err as Error).message.split('\n')[0] ?? 'bad arguments' };

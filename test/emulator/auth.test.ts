@@ -6,11 +6,13 @@ import { DEFAULT_SWITCHES } from './types.js';
 import { T, basic, bearer, call, testFixture } from './test-helpers.js';
 
 const BAD_CREDENTIALS = {
-  errors: [{
-    context: null,
-    message: 'Authentication failed. Please check your credentials and try again.',
-    exceptionName: 'com.atlassian.bitbucket.auth.IncorrectPasswordAuthenticationException',
-  }],
+  errors: [
+    {
+      context: null,
+      message: 'Authentication failed. Please check your credentials and try again.',
+      exceptionName: 'com.atlassian.bitbucket.auth.IncorrectPasswordAuthenticationException',
+    },
+  ],
 };
 
 let emu: Emulator;
@@ -49,7 +51,7 @@ describe('accepted credentials', () => {
 describe('refused credentials get the IncorrectPassword 401', () => {
   it.each([
     ['wrong password', basic('alice', 'nope')],
-    ['token with another user\'s name', basic('bob', T.aliceWrite)],
+    ["token with another user's name", basic('bob', T.aliceWrite)],
     ['project token with Basic', basic('alice', T.prjWrite)],
     ['expired token (Basic)', basic('alice', T.aliceExpired)],
     ['expired token (Bearer)', bearer(T.aliceExpired)],
@@ -126,7 +128,9 @@ describe('CAPTCHA', () => {
     for (let i = 0; i < 5; i++) expect((await call(users, basic('alice', 'wrong'))).body).toEqual(BAD_CREDENTIALS);
     const locked = await call(users, basic('alice', 'alice-pw'));
     expect(locked.status).toBe(401);
-    expect(locked.body.errors[0].exceptionName).toBe('com.atlassian.bitbucket.auth.CaptchaRequiredAuthenticationException');
+    expect(locked.body.errors[0].exceptionName).toBe(
+      'com.atlassian.bitbucket.auth.CaptchaRequiredAuthenticationException',
+    );
     expect((await call(users, basic('ALICE', T.aliceWrite))).status).toBe(401);
     expect((await call(users, bearer(T.aliceWrite))).status).toBe(200); // Bearer has no username to lock
     emu.clearCaptcha('alice');
@@ -135,7 +139,9 @@ describe('CAPTCHA', () => {
   it('is cleared by the admin endpoint', async () => {
     for (let i = 0; i < 5; i++) await call(users, basic('carol@example.com', 'wrong'));
     expect((await call(users, basic('carol@example.com', 'carol-pw'))).status).toBe(401);
-    const del = await fetch(`${emu.baseUrl}/__emulator/captcha/${encodeURIComponent('carol@example.com')}`, { method: 'DELETE' });
+    const del = await fetch(`${emu.baseUrl}/__emulator/captcha/${encodeURIComponent('carol@example.com')}`, {
+      method: 'DELETE',
+    });
     expect(del.status).toBe(204);
     expect((await call(users, basic('carol@example.com', 'carol-pw'))).status).toBe(200);
   });

@@ -45,9 +45,7 @@ export class CaptchaTracker {
 }
 
 /** Outcome of authentication: a principal (undefined = anonymous) or a refusal. */
-export type AuthOutcome =
-  | { ok: true; principal?: Principal }
-  | { ok: false; reason: 'bad-credentials' | 'captcha' };
+export type AuthOutcome = { ok: true; principal?: Principal } | { ok: false; reason: 'bad-credentials' | 'captcha' };
 
 /** Inputs of `authenticate`. `tokensAllowed` is false outside `/rest` and `/scm`. */
 export interface AuthInput {
@@ -82,7 +80,14 @@ export function authenticate({ model, captcha, switches, creds, now, tokensAllow
       }
       // Only personal tokens work with Basic, and only with their owner's name.
       const token = model.tokenByRaw(creds.secret);
-      if (user && token && tokensAllowed && token.scope.kind === 'user' && token.user === user && tokenUsable(token, now)) {
+      if (
+        user &&
+        token &&
+        tokensAllowed &&
+        token.scope.kind === 'user' &&
+        token.user === user &&
+        tokenUsable(token, now)
+      ) {
         captcha.succeed(creds.username);
         token.lastAuthenticated = now;
         return { ok: true, principal: { user, via: 'token', token } };

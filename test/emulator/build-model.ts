@@ -16,28 +16,45 @@ export function buildModel(raw: unknown, now: number): Model {
   const model = new Model();
   for (const [i, u] of (fixture.users ?? []).entries()) {
     const slug = (u.slug ?? slugify(u.name)).toLowerCase();
-    if (model.userByName(u.name) || model.userBySlug(slug)) throw new FixtureError(`users[${i}]: duplicate user "${u.name}"`);
+    if (model.userByName(u.name) || model.userBySlug(slug))
+      throw new FixtureError(`users[${i}]: duplicate user "${u.name}"`);
     const type = u.type ?? 'NORMAL';
-    if (type === 'SERVICE' && u.email !== undefined) throw new FixtureError(`users[${i}].email: SERVICE users have no email`);
+    if (type === 'SERVICE' && u.email !== undefined)
+      throw new FixtureError(`users[${i}].email: SERVICE users have no email`);
     const user = model.addUser({
-      name: u.name, slug, displayName: u.displayName ?? u.name, email: type === 'SERVICE' ? undefined : u.email,
-      password: u.password, admin: u.admin ?? false, type,
+      name: u.name,
+      slug,
+      displayName: u.displayName ?? u.name,
+      email: type === 'SERVICE' ? undefined : u.email,
+      password: u.password,
+      admin: u.admin ?? false,
+      type,
     });
     if (type === 'NORMAL') {
-      model.addProject({ key: `~${slug.toUpperCase()}`, name: user.displayName, type: 'PERSONAL', owner: user, public: false });
+      model.addProject({
+        key: `~${slug.toUpperCase()}`,
+        name: user.displayName,
+        type: 'PERSONAL',
+        owner: user,
+        public: false,
+      });
     }
   }
   for (const [i, p] of (fixture.projects ?? []).entries()) {
-    if (p.key.startsWith('~')) throw new FixtureError(`projects[${i}].key: personal projects (~SLUG) exist for each user already`);
-    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(p.key)) throw new FixtureError(`projects[${i}].key: must be letters, digits or _ and start with a letter`);
+    if (p.key.startsWith('~'))
+      throw new FixtureError(`projects[${i}].key: personal projects (~SLUG) exist for each user already`);
+    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(p.key))
+      throw new FixtureError(`projects[${i}].key: must be letters, digits or _ and start with a letter`);
     if (model.project(p.key)) throw new FixtureError(`projects[${i}]: duplicate project "${p.key}"`);
     model.addProject({ key: p.key.toUpperCase(), name: p.name ?? p.key, type: 'NORMAL', public: p.public ?? false });
   }
   for (const [i, r] of (fixture.repos ?? []).entries()) {
     const project = model.project(r.project);
     if (!project) throw new FixtureError(`repos[${i}].project: unknown project "${r.project}"`);
-    if (!/^[a-z0-9][a-z0-9._-]*$/.test(r.slug)) throw new FixtureError(`repos[${i}].slug: must be lowercase letters, digits, . _ -`);
-    if (model.repo(project.key, r.slug)) throw new FixtureError(`repos[${i}]: duplicate repository "${r.project}/${r.slug}"`);
+    if (!/^[a-z0-9][a-z0-9._-]*$/.test(r.slug))
+      throw new FixtureError(`repos[${i}].slug: must be lowercase letters, digits, . _ -`);
+    if (model.repo(project.key, r.slug))
+      throw new FixtureError(`repos[${i}]: duplicate repository "${r.project}/${r.slug}"`);
     model.addRepo({ slug: r.slug, name: r.name ?? r.slug, project, public: r.public ?? false, seed: r.seed ?? false });
   }
   for (const [i, g] of (fixture.permissions ?? []).entries()) {
@@ -49,7 +66,8 @@ export function buildModel(raw: unknown, now: number): Model {
     const perm = parsePermission(g.permission);
     if (!perm) throw new FixtureError(`${where}.permission: unknown permission`);
     if (g.repo === undefined) {
-      if (perm.scope !== 'PROJECT') throw new FixtureError(`${where}.permission: a project grant needs PROJECT_x (or give "repo")`);
+      if (perm.scope !== 'PROJECT')
+        throw new FixtureError(`${where}.permission: a project grant needs PROJECT_x (or give "repo")`);
       model.grant(user, project, perm.level);
     } else {
       const repo = model.repo(project.key, g.repo);

@@ -17,13 +17,26 @@ let bundle: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'bb-emu-cli-'));
   bundle = join(dir, 'emulator.js');
-  await build({ entryPoints: [join(here, 'cli.ts')], bundle: true, platform: 'node', format: 'esm', outfile: bundle, logLevel: 'error' });
+  await build({
+    entryPoints: [join(here, 'cli.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile: bundle,
+    logLevel: 'error',
+  });
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 /** Starts the CLI and resolves with its ready line (and the first stdout chunk, to check nothing else was printed). */
-async function startCli(args: string[]): Promise<{ child: ResultPromise; ready: { baseUrl: string; pid: number; caFile?: string }; firstChunk: string }> {
-  const child = execa('node', [bundle, ...args], { reject: false, env: { PATH: process.env.PATH ?? '' }, extendEnv: false });
+async function startCli(
+  args: string[],
+): Promise<{ child: ResultPromise; ready: { baseUrl: string; pid: number; caFile?: string }; firstChunk: string }> {
+  const child = execa('node', [bundle, ...args], {
+    reject: false,
+    env: { PATH: process.env.PATH ?? '' },
+    extendEnv: false,
+  });
   const firstChunk = await new Promise<string>((resolve, reject) => {
     child.stdout?.once('data', (c: Buffer) => resolve(c.toString()));
     child.once('exit', () => reject(new Error('emulator exited before it was ready')));
@@ -33,7 +46,16 @@ async function startCli(args: string[]): Promise<{ child: ResultPromise; ready: 
 
 describe('cli', () => {
   it('prints one JSON line, serves, and stops cleanly on SIGTERM', async () => {
-    const { child, ready, firstChunk } = await startCli(['--data', demo, '--port', '0', '--context', '/bitbucket', '--switch', 'version=8.19.12']);
+    const { child, ready, firstChunk } = await startCli([
+      '--data',
+      demo,
+      '--port',
+      '0',
+      '--context',
+      '/bitbucket',
+      '--switch',
+      'version=8.19.12',
+    ]);
     expect(firstChunk).toMatch(/^\{[^\n]*\}\n$/);
     expect(Object.keys(ready).sort()).toEqual(['baseUrl', 'pid']);
     expect(ready.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/bitbucket$/);
@@ -51,12 +73,22 @@ describe('cli', () => {
     await expect(fetch(`${ready.baseUrl}/rest/api/1.0/application-properties`)).rejects.toThrow();
   });
   it('in HTTPS mode reports caFile, applies --fault, and removes its temp dir on SIGINT', async () => {
-    const { child, ready } = await startCli(['--data', demo, '--https', '--fault', '{"kind":"status","status":503,"times":1}']);
+    const { child, ready } = await startCli([
+      '--data',
+      demo,
+      '--https',
+      '--fault',
+      '{"kind":"status","status":503,"times":1}',
+    ]);
     expect(ready.baseUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     const ca = await readFile(ready.caFile ?? '', 'utf8');
-    const status = () => new Promise<number>((resolve, reject) => {
-      get(`${ready.baseUrl}/rest/api/1.0/application-properties`, { ca }, (r) => { r.resume(); resolve(r.statusCode ?? 0); }).on('error', reject);
-    });
+    const status = () =>
+      new Promise<number>((resolve, reject) => {
+        get(`${ready.baseUrl}/rest/api/1.0/application-properties`, { ca }, (r) => {
+          r.resume();
+          resolve(r.statusCode ?? 0);
+        }).on('error', reject);
+      });
     expect(await status()).toBe(503);
     expect(await status()).toBe(200);
     child.kill('SIGINT');

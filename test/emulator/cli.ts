@@ -23,7 +23,13 @@ async function main(): Promise<void> {
   let emulator: Emulator;
   try {
     emulator = await startEmulator({
-      data: data as never, port: o.port, context: o.context, https: o.https, reposDir: o.reposDir, switches: o.switches, faults: o.faults,
+      data: data as never,
+      port: o.port,
+      context: o.context,
+      https: o.https,
+      reposDir: o.reposDir,
+      switches: o.switches,
+      faults: o.faults,
     });
   } catch (err) {
     fail((err as Error).message);
@@ -32,7 +38,10 @@ async function main(): Promise<void> {
   const stop = (): void => {
     if (stopping) return;
     stopping = true;
-    emulator.stop().then(() => process.exit(0), () => process.exit(1));
+    emulator.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

@@ -41,7 +41,10 @@ describe('faults', () => {
     expect((await call(users, basic('alice', 'alice-pw'))).status).toBe(200);
   });
   it('answers 429 with Retry-After in seconds, or without the header', async () => {
-    emu.setFaults([{ kind: 'rateLimit', retryAfter: 7, times: 1 }, { kind: 'rateLimit', times: 1 }]);
+    emu.setFaults([
+      { kind: 'rateLimit', retryAfter: 7, times: 1 },
+      { kind: 'rateLimit', times: 1 },
+    ]);
     const first = await call(users, bearer(T.aliceRead));
     expect(first.status).toBe(429);
     expect(first.headers.get('retry-after')).toBe('7');
@@ -102,8 +105,17 @@ describe('request log', () => {
     await call(users);
     await call(users, basic('alice', 'wrong'));
     const log = emu.log();
-    expect(log.map(({ method, path, query, auth, user, status }) => ({ method, path, query, auth, user, status }))).toEqual([
-      { method: 'GET', path: '/bb/rest/api/1.0/users', query: 'filter=bo&limit=2', auth: 'basic', user: 'alice', status: 200 },
+    expect(
+      log.map(({ method, path, query, auth, user, status }) => ({ method, path, query, auth, user, status })),
+    ).toEqual([
+      {
+        method: 'GET',
+        path: '/bb/rest/api/1.0/users',
+        query: 'filter=bo&limit=2',
+        auth: 'basic',
+        user: 'alice',
+        status: 200,
+      },
       { method: 'GET', path: '/bb/rest/api/1.0/users', query: '', auth: 'bearer', user: 'alice', status: 200 },
       { method: 'GET', path: '/bb/rest/api/1.0/users', query: '', auth: 'none', user: undefined, status: 401 },
       { method: 'GET', path: '/bb/rest/api/1.0/users', query: '', auth: 'basic', user: undefined, status: 401 },
@@ -116,7 +128,10 @@ describe('request log', () => {
 describe('admin endpoints', () => {
   const admin = (p: string) => `${emu.baseUrl}/__emulator${p}`;
   it('PUT/DELETE faults', async () => {
-    const put = await fetch(admin('/faults'), { method: 'PUT', body: JSON.stringify([{ kind: 'status', status: 502 }]) });
+    const put = await fetch(admin('/faults'), {
+      method: 'PUT',
+      body: JSON.stringify([{ kind: 'status', status: 502 }]),
+    });
     expect(put.status).toBe(204);
     expect((await call(props)).status).toBe(502);
     expect((await fetch(admin('/faults'), { method: 'DELETE' })).status).toBe(204);
@@ -132,15 +147,25 @@ describe('admin endpoints', () => {
     expect(log).toEqual([expect.objectContaining({ path: '/bb/rest/api/1.0/application-properties', status: 500 })]);
   });
   it('PATCH switches, validated', async () => {
-    const res = await fetch(admin('/switches'), { method: 'PATCH', body: JSON.stringify({ version: '8.9.22', basicAuthDisabled: true }) });
+    const res = await fetch(admin('/switches'), {
+      method: 'PATCH',
+      body: JSON.stringify({ version: '8.9.22', basicAuthDisabled: true }),
+    });
     expect(res.status).toBe(200);
     expect((await call(props)).body.version).toBe('8.9.22');
     expect((await call(users, basic('alice', 'alice-pw'))).status).toBe(403);
-    expect((await fetch(admin('/switches'), { method: 'PATCH', body: '{"basicAuthDisabled":"yes"}' })).status).toBe(400);
+    expect((await fetch(admin('/switches'), { method: 'PATCH', body: '{"basicAuthDisabled":"yes"}' })).status).toBe(
+      400,
+    );
   });
   it('is only reachable under the context path', async () => {
     const outside = await new Promise<number>((resolve, reject) => {
-      request(`http://127.0.0.1:${emu.port}/__emulator/log`, (res) => { res.resume(); resolve(res.statusCode ?? 0); }).on('error', reject).end();
+      request(`http://127.0.0.1:${emu.port}/__emulator/log`, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      })
+        .on('error', reject)
+        .end();
     });
     expect(outside).toBe(404);
   });

@@ -16,14 +16,19 @@ export function validateFaults(raw: unknown): Fault[] {
     if (!KINDS.includes(o.kind as FaultKind)) throw new Error(`${where}.kind: must be one of ${KINDS.join(', ')}`);
     if (o.path !== undefined) {
       if (typeof o.path !== 'string') throw new Error(`${where}.path: must be a regular expression string`);
-      try { new RegExp(o.path); } catch { throw new Error(`${where}.path: invalid regular expression`); }
+      try {
+        new RegExp(o.path);
+      } catch {
+        throw new Error(`${where}.path: invalid regular expression`);
+      }
     }
     for (const k of ['times', 'ms', 'status', 'retryAfter'] as const) {
       if (o[k] !== undefined && (typeof o[k] !== 'number' || !Number.isInteger(o[k]) || (o[k] as number) < 0)) {
         throw new Error(`${where}.${k}: must be a non-negative integer`);
       }
     }
-    if (o.status !== undefined && ((o.status as number) < 100 || (o.status as number) > 599)) throw new Error(`${where}.status: must be an HTTP status`);
+    if (o.status !== undefined && ((o.status as number) < 100 || (o.status as number) > 599))
+      throw new Error(`${where}.status: must be an HTTP status`);
     if (o.method !== undefined && typeof o.method !== 'string') throw new Error(`${where}.method: must be a string`);
     return { ...o } as unknown as Fault;
   });
@@ -35,7 +40,9 @@ export class FaultBook {
 
   set(faults: Fault[]): void {
     this.entries = validateFaults(faults).map((fault) => ({
-      fault, re: fault.path === undefined ? undefined : new RegExp(fault.path), left: fault.times ?? Infinity,
+      fault,
+      re: fault.path === undefined ? undefined : new RegExp(fault.path),
+      left: fault.times ?? Infinity,
     }));
   }
 
@@ -78,13 +85,21 @@ export function actOut(fault: Fault, res: ServerResponse, base: string): number 
     case 'status': {
       const status = fault.status ?? 500;
       const text = JSON.stringify(errorBody(`Emulated failure (HTTP ${status})`, null));
-      res.writeHead(status, { 'Content-Type': 'application/json;charset=UTF-8', 'Content-Length': Buffer.byteLength(text) });
+      res.writeHead(status, {
+        'Content-Type': 'application/json;charset=UTF-8',
+        'Content-Length': Buffer.byteLength(text),
+      });
       res.end(text);
       return status;
     }
     case 'rateLimit': {
-      const text = JSON.stringify(errorBody('Too many requests: the rate limit for this user has been exceeded.', null));
-      const headers: Record<string, string | number> = { 'Content-Type': 'application/json;charset=UTF-8', 'Content-Length': Buffer.byteLength(text) };
+      const text = JSON.stringify(
+        errorBody('Too many requests: the rate limit for this user has been exceeded.', null),
+      );
+      const headers: Record<string, string | number> = {
+        'Content-Type': 'application/json;charset=UTF-8',
+        'Content-Length': Buffer.byteLength(text),
+      };
       if (typeof fault.retryAfter === 'number') headers['Retry-After'] = String(fault.retryAfter);
       res.writeHead(429, headers);
       res.end(text);
@@ -92,7 +107,10 @@ export function actOut(fault: Fault, res: ServerResponse, base: string): number 
     }
     case 'invalidJson': {
       const text = '{"size":1,"limit":25,"values":[{"slug":';
-      res.writeHead(200, { 'Content-Type': 'application/json;charset=UTF-8', 'Content-Length': Buffer.byteLength(text) });
+      res.writeHead(200, {
+        'Content-Type': 'application/json;charset=UTF-8',
+        'Content-Length': Buffer.byteLength(text),
+      });
       res.end(text);
       return 200;
     }

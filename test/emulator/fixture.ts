@@ -16,9 +16,12 @@ const bool: Check = (v) => (typeof v === 'boolean' ? undefined : 'must be true o
 const isoDate: Check = (v) =>
   typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? undefined : 'must be an ISO date string';
 const id12: Check = (v) => (typeof v === 'string' && /^\d{12}$/.test(v) ? undefined : 'must be a 12-digit string');
-const oneOf = (...values: string[]): Check => (v) =>
-  typeof v === 'string' && values.includes(v) ? undefined : `must be one of ${values.join(', ')}`;
-const permission: Check = (v) => (isPermission(v) ? undefined : 'must be PROJECT_READ|WRITE|ADMIN or REPO_READ|WRITE|ADMIN');
+const oneOf =
+  (...values: string[]): Check =>
+  (v) =>
+    typeof v === 'string' && values.includes(v) ? undefined : `must be one of ${values.join(', ')}`;
+const permission: Check = (v) =>
+  isPermission(v) ? undefined : 'must be PROJECT_READ|WRITE|ADMIN or REPO_READ|WRITE|ADMIN';
 const permissionList: Check = (v) =>
   Array.isArray(v) && v.length > 0 && v.every(isPermission) ? undefined : 'must be a non-empty list of permissions';
 const owner: Check = (v) => {
@@ -35,27 +38,43 @@ type Schema = Record<string, { check: Check; required?: boolean }>;
 
 const SCHEMAS: Record<keyof Fixture, Schema> = {
   users: {
-    name: { check: str, required: true }, slug: { check: str }, displayName: { check: str },
-    email: { check: str }, password: { check: str }, admin: { check: bool }, type: { check: oneOf('NORMAL', 'SERVICE') },
+    name: { check: str, required: true },
+    slug: { check: str },
+    displayName: { check: str },
+    email: { check: str },
+    password: { check: str },
+    admin: { check: bool },
+    type: { check: oneOf('NORMAL', 'SERVICE') },
   },
   projects: { key: { check: str, required: true }, name: { check: str }, public: { check: bool } },
   repos: {
-    project: { check: str, required: true }, slug: { check: str, required: true }, name: { check: str },
-    public: { check: bool }, seed: { check: bool },
+    project: { check: str, required: true },
+    slug: { check: str, required: true },
+    name: { check: str },
+    public: { check: bool },
+    seed: { check: bool },
   },
   permissions: {
-    user: { check: str, required: true }, project: { check: str, required: true }, repo: { check: str },
+    user: { check: str, required: true },
+    project: { check: str, required: true },
+    repo: { check: str },
     permission: { check: permission, required: true },
   },
   tokens: {
-    owner: { check: owner, required: true }, name: { check: str, required: true }, token: { check: str },
-    permissions: { check: permissionList, required: true }, id: { check: id12 }, expiresAt: { check: isoDate },
-    createdAt: { check: isoDate }, revoked: { check: bool },
+    owner: { check: owner, required: true },
+    name: { check: str, required: true },
+    token: { check: str },
+    permissions: { check: permissionList, required: true },
+    id: { check: id12 },
+    expiresAt: { check: isoDate },
+    createdAt: { check: isoDate },
+    revoked: { check: bool },
   },
 };
 
 function checkItem(item: unknown, schema: Schema, where: string): void {
-  if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new FixtureError(`${where}: must be an object`);
+  if (typeof item !== 'object' || item === null || Array.isArray(item))
+    throw new FixtureError(`${where}: must be an object`);
   const o = item as Obj;
   for (const key of Object.keys(o)) {
     if (!(key in schema)) throw new FixtureError(`${where}.${key}: unknown field`);
@@ -72,10 +91,12 @@ function checkItem(item: unknown, schema: Schema, where: string): void {
 
 /** Validates the shape of a parsed fixture; returns it typed or throws FixtureError. */
 export function validateFixture(raw: unknown): Fixture {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new FixtureError('fixture: must be a JSON object');
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new FixtureError('fixture: must be a JSON object');
   const o = raw as Obj;
   for (const key of Object.keys(o)) {
-    if (!(key in SCHEMAS)) throw new FixtureError(`fixture.${key}: unknown section (expected ${Object.keys(SCHEMAS).join(', ')})`);
+    if (!(key in SCHEMAS))
+      throw new FixtureError(`fixture.${key}: unknown section (expected ${Object.keys(SCHEMAS).join(', ')})`);
   }
   for (const [section, schema] of Object.entries(SCHEMAS)) {
     const list = o[section];

@@ -9,7 +9,12 @@ import { BACKEND_CONFIG_ENV, bareRepoRelPath } from './repos.js';
 export const CHALLENGE = { 'WWW-Authenticate': 'Basic realm="Atlassian Bitbucket"' };
 
 /** Level a git request needs: 2 for pushes (see the refuseReadOnlyPushAt switch), else 1. */
-export function neededLevel(rest: string, query: URLSearchParams, method: string, pushAt: 'advertisement' | 'upload'): 1 | 2 {
+export function neededLevel(
+  rest: string,
+  query: URLSearchParams,
+  method: string,
+  pushAt: 'advertisement' | 'upload',
+): 1 | 2 {
   const isPushPost = method === 'POST' && rest === '/git-receive-pack';
   const isPushAd = rest === '/info/refs' && query.get('service') === 'git-receive-pack';
   if (isPushPost) return 2;
@@ -21,16 +26,22 @@ export function neededLevel(rest: string, query: URLSearchParams, method: string
 export function handleGit(ctx: Ctx): void {
   const m = /^\/scm\/([^/]+)\/([^/]+?)(?:\.git)?(\/.*)$/.exec(ctx.path);
   const repo = m && ctx.state.model.repo(decodeURIComponent(m[1] as string), decodeURIComponent(m[2] as string));
-  if (!m || !repo) return sendJson(ctx.res, 404, errorBody('Repository not found', 'com.atlassian.bitbucket.repository.NoSuchRepositoryException'));
+  if (!m || !repo)
+    return sendJson(
+      ctx.res,
+      404,
+      errorBody('Repository not found', 'com.atlassian.bitbucket.repository.NoSuchRepositoryException'),
+    );
   const rest = m[3] as string;
   const method = ctx.req.method ?? 'GET';
   const needed = neededLevel(rest, ctx.query, method, ctx.state.switches.refuseReadOnlyPushAt);
   const level = ctx.state.model.repoLevel(ctx.principal, repo);
   if (level < needed) {
     if (!ctx.principal) return sendJson(ctx.res, 401, ERRORS.authRequired(), CHALLENGE);
-    const message = needed === 2
-      ? `You are not permitted to push to ${repo.project.key}/${repo.slug}: it needs write permission.`
-      : `You are not permitted to read ${repo.project.key}/${repo.slug}.`;
+    const message =
+      needed === 2
+        ? `You are not permitted to push to ${repo.project.key}/${repo.slug}: it needs write permission.`
+        : `You are not permitted to read ${repo.project.key}/${repo.slug}.`;
     return sendJson(ctx.res, 403, errorBody(message, 'com.atlassian.bitbucket.AuthorisationException'));
   }
   runBackend(ctx, `/${bareRepoRelPath(repo.project.key, repo.slug)}${rest}`);
@@ -82,7 +93,9 @@ function runBackend(ctx: Ctx, pathInfo: string): void {
 }
 
 /** Splits CGI output into status, headers and the start of the body; undefined until complete. */
-export function parseCgiHead(buf: Buffer): { status: number; headers: Record<string, string>; body: Buffer } | undefined {
+export function parseCgiHead(
+  buf: Buffer,
+): { status: number; headers: Record<string, string>; body: Buffer } | undefined {
   const crlf = buf.indexOf('\r\n\r\n');
   const lf = buf.indexOf('\n\n');
   const end = crlf >= 0 && (lf < 0 || crlf < lf) ? crlf : lf;

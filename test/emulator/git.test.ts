@@ -47,7 +47,11 @@ describe('clone and push', () => {
   it.each([
     ['Basic with a password', () => repoUrl('prj', 'app', 'alice', 'alice-pw'), []],
     ['Basic with a personal token', () => repoUrl('prj', 'app', 'alice', T.aliceWrite), []],
-    ['Bearer with a personal token', () => repoUrl('prj', 'app'), ['-c', `http.extraHeader=Authorization: Bearer ${T.aliceWrite}`]],
+    [
+      'Bearer with a personal token',
+      () => repoUrl('prj', 'app'),
+      ['-c', `http.extraHeader=Authorization: Bearer ${T.aliceWrite}`],
+    ],
   ])('%s: the commit lands in the bare repository', async (_label, url, extra) => {
     const r = await cloneCommitPush(url(), extra);
     expect(r.clone.exitCode, r.clone.stderr).toBe(0);
@@ -59,21 +63,29 @@ describe('clone and push', () => {
     expect(new Set(scm.filter((e) => e.auth !== 'none').map((e) => e.user))).toEqual(new Set(['alice']));
   });
   it('a project token pushes as Bearer under its own identity', async () => {
-    const r = await cloneCommitPush(repoUrl('PRJ', 'lib'), ['-c', `http.extraHeader=Authorization: Bearer ${T.prjWrite}`]);
+    const r = await cloneCommitPush(repoUrl('PRJ', 'lib'), [
+      '-c',
+      `http.extraHeader=Authorization: Bearer ${T.prjWrite}`,
+    ]);
     expect(r.push?.exitCode, r.push?.stderr).toBe(0);
     expect(headOf('PRJ', 'lib')).toBe(r.commit);
     const pushLog = emu.log().find((e) => e.method === 'POST' && e.path.endsWith('/git-receive-pack'));
     expect(pushLog).toMatchObject({ auth: 'bearer', status: 200, via: 'token' });
     expect(pushLog?.user).not.toBe('alice');
   });
-  it('clones a personal repository with the owner\'s password', async () => {
-    const r = await box.git(['clone', '--quiet', repoUrl('~alice', 'scratch', 'alice', 'alice-pw'), join(box.dir, 'scratch')]);
+  it("clones a personal repository with the owner's password", async () => {
+    const r = await box.git([
+      'clone',
+      '--quiet',
+      repoUrl('~alice', 'scratch', 'alice', 'alice-pw'),
+      join(box.dir, 'scratch'),
+    ]);
     expect(r.exitCode, r.stderr).toBe(0);
   });
 });
 
 describe('refusals', () => {
-  it('refuses a read-only token\'s push at the receive-pack advertisement by default', async () => {
+  it("refuses a read-only token's push at the receive-pack advertisement by default", async () => {
     const before = headOf('PRJ', 'app');
     const r = await cloneCommitPush(repoUrl('prj', 'app', 'alice', T.aliceRead));
     expect(r.clone.exitCode, r.clone.stderr).toBe(0);
@@ -87,12 +99,17 @@ describe('refusals', () => {
   it('with refuseReadOnlyPushAt=upload, refuses the POST instead', async () => {
     emu.setSwitches({ refuseReadOnlyPushAt: 'upload' });
     const before = headOf('PRJ', 'app');
-    const r = await cloneCommitPush(repoUrl('prj', 'app'), ['-c', `http.extraHeader=Authorization: Bearer ${T.appRead}`]);
+    const r = await cloneCommitPush(repoUrl('prj', 'app'), [
+      '-c',
+      `http.extraHeader=Authorization: Bearer ${T.appRead}`,
+    ]);
     expect(r.clone.exitCode, r.clone.stderr).toBe(0);
     expect(r.push?.exitCode).not.toBe(0);
     expect(headOf('PRJ', 'app')).toBe(before);
     expect(emu.log().find((e) => e.query === 'service=git-receive-pack')).toMatchObject({ status: 200 });
-    expect(emu.log().find((e) => e.method === 'POST' && e.path.endsWith('/git-receive-pack'))).toMatchObject({ status: 403 });
+    expect(emu.log().find((e) => e.method === 'POST' && e.path.endsWith('/git-receive-pack'))).toMatchObject({
+      status: 403,
+    });
   });
   it('anonymous: public repositories clone, private ones get a 401 Basic challenge', async () => {
     expect((await box.git(['clone', '--quiet', repoUrl('pub', 'docs'), join(box.dir, 'docs')])).exitCode).toBe(0);
@@ -109,7 +126,12 @@ describe('refusals', () => {
     });
     expect(bad.status).toBe(401);
     expect(bad.headers.get('www-authenticate')).toBe('Basic realm="Atlassian Bitbucket"');
-    const r = await box.git(['clone', '--quiet', repoUrl('prj', 'app', 'carol@example.com', 'carol-pw'), join(box.dir, 'carol')]);
+    const r = await box.git([
+      'clone',
+      '--quiet',
+      repoUrl('prj', 'app', 'carol@example.com', 'carol-pw'),
+      join(box.dir, 'carol'),
+    ]);
     expect(r.exitCode).not.toBe(0);
     expect(r.stderr).toMatch(/403/);
   });
@@ -120,7 +142,9 @@ describe('refusals', () => {
 
 describe('CGI details', () => {
   it('passes Git-Protocol through (protocol v2 advertisement)', async () => {
-    const res = await fetch(`${repoUrl('pub', 'docs')}/info/refs?service=git-upload-pack`, { headers: { 'Git-Protocol': 'version=2' } });
+    const res = await fetch(`${repoUrl('pub', 'docs')}/info/refs?service=git-upload-pack`, {
+      headers: { 'Git-Protocol': 'version=2' },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/x-git-upload-pack-advertisement');
     expect(await res.text()).toContain('version 2');
@@ -131,7 +155,9 @@ describe('CGI details', () => {
     const pkt = (s: string) => `${(s.length + 4).toString(16).padStart(4, '0')}${s}`;
     const body = gzipSync(Buffer.from(`${pkt(`want ${want}\n`)}0000${pkt('done\n')}`));
     const res = await fetch(`${repoUrl('pub', 'docs')}/git-upload-pack`, {
-      method: 'POST', body, headers: { 'Content-Type': 'application/x-git-upload-pack-request', 'Content-Encoding': 'gzip' },
+      method: 'POST',
+      body,
+      headers: { 'Content-Type': 'application/x-git-upload-pack-request', 'Content-Encoding': 'gzip' },
     });
     expect(res.status).toBe(200);
     const out = Buffer.from(await res.arrayBuffer()).toString('latin1');

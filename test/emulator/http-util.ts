@@ -35,10 +35,17 @@ export interface Ctx {
 }
 
 /** Sends a JSON body with the given status. */
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
-    'Content-Type': 'application/json;charset=UTF-8', 'Content-Length': Buffer.byteLength(text), ...headers,
+    'Content-Type': 'application/json;charset=UTF-8',
+    'Content-Length': Buffer.byteLength(text),
+    ...headers,
   });
   res.end(text);
 }
@@ -79,6 +86,7 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
 }
 
 /** The HTML login page Bitbucket redirects browsers (and refused Bearer tokens) to. */
-export const LOGIN_PAGE = '<!DOCTYPE html><html><head><title>Log in - Bitbucket</title></head>'
-  + '<body><form id="form-login" method="post"><input name="j_username"><input name="j_password" type="password">'
-  + '<button type="submit">Log in</button></form></body></html>';
+export const LOGIN_PAGE =
+  '<!DOCTYPE html><html><head><title>Log in - Bitbucket</title></head>' +
+  '<body><form id="form-login" method="post"><input name="j_username"><input name="j_password" type="password">' +
+  '<button type="submit">Log in</button></form></body></html>';

@@ -22,7 +22,9 @@ function httpsGet(url: string, ca?: string): Promise<{ status: number; body: str
   return new Promise((resolve, reject) => {
     get(url, { ca }, (res) => {
       let body = '';
-      res.on('data', (c: Buffer) => { body += c.toString(); });
+      res.on('data', (c: Buffer) => {
+        body += c.toString();
+      });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
     }).on('error', reject);
   });
@@ -43,7 +45,14 @@ describe('https', () => {
   });
   it('git clones over https with http.sslCAInfo, and refuses without it', async () => {
     const url = `${withCreds(emu.baseUrl, 'alice', 'alice-pw')}/scm/prj/app.git`;
-    const ok = await box.git(['-c', `http.sslCAInfo=${emu.caFile ?? ''}`, 'clone', '--quiet', url, join(box.dir, 'ok')]);
+    const ok = await box.git([
+      '-c',
+      `http.sslCAInfo=${emu.caFile ?? ''}`,
+      'clone',
+      '--quiet',
+      url,
+      join(box.dir, 'ok'),
+    ]);
     expect(ok.exitCode, ok.stderr).toBe(0);
     const bad = await box.git(['clone', '--quiet', url, join(box.dir, 'bad')]);
     expect(bad.exitCode).not.toBe(0);

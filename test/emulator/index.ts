@@ -16,14 +16,29 @@ import { validateSwitches } from './switches.js';
 import { makeTls } from './tls.js';
 import { makeToken } from './token-format.js';
 import { addFixtureToken } from './tokens.js';
-import { DEFAULT_SWITCHES, type Fault, type Fixture, type FixtureToken, type LogEntry, type Switches } from './types.js';
+import {
+  DEFAULT_SWITCHES,
+  type Fault,
+  type Fixture,
+  type FixtureToken,
+  type LogEntry,
+  type Switches,
+} from './types.js';
 
 export { makeToken };
 export { decodeTokenId } from './token-format.js';
 export { FixtureError } from './fixture.js';
 export { DEFAULT_SWITCHES } from './types.js';
 export type { Fixture, Fault, Switches, LogEntry };
-export type { FixtureToken, FixtureUser, FixtureProject, FixtureRepo, FixturePermission, Permission, TokenOwner } from './types.js';
+export type {
+  FixtureToken,
+  FixtureUser,
+  FixtureProject,
+  FixtureRepo,
+  FixturePermission,
+  Permission,
+  TokenOwner,
+} from './types.js';
 
 /** Options of `startEmulator`. */
 export interface EmulatorOptions {
@@ -85,12 +100,21 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
     await Promise.all(model.repos.map((r) => createBareRepo(reposDir, r.project.key, r.slug, r.seed, gitEnv)));
     const tls = opts.https ? await makeTls(tmp) : undefined;
     const state: State = {
-      model, switches, captcha: new CaptchaTracker(() => switches.captchaThreshold), faults, log: [], reposDir,
-      children: new Set(), gitEnv, now: () => Date.now(),
+      model,
+      switches,
+      captcha: new CaptchaTracker(() => switches.captchaThreshold),
+      faults,
+      log: [],
+      reposDir,
+      children: new Set(),
+      gitEnv,
+      now: () => Date.now(),
     };
     let baseUrl = '';
     const handler = makeHandler(state, context, () => baseUrl);
-    const server: Server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, handler) : createHttpServer(handler);
+    const server: Server = tls
+      ? createHttpsServer({ cert: tls.cert, key: tls.key }, handler)
+      : createHttpServer(handler);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
@@ -98,11 +122,17 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
     const port = (server.address() as AddressInfo).port;
     baseUrl = `${tls ? 'https' : 'http'}://127.0.0.1:${port}${context}`;
     return {
-      baseUrl, port, caFile: tls?.caFile,
+      baseUrl,
+      port,
+      caFile: tls?.caFile,
       log: () => state.log.map((e) => ({ ...e })),
-      clearLog: () => { state.log.length = 0; },
+      clearLog: () => {
+        state.log.length = 0;
+      },
       setFaults: (f) => faults.set(f),
-      setSwitches: (s) => { Object.assign(switches, validateSwitches(s)); },
+      setSwitches: (s) => {
+        Object.assign(switches, validateSwitches(s));
+      },
       clearCaptcha: (u) => state.captcha.clear(u),
       bareRepoPath: (key, slug) => join(reposDir, bareRepoRelPath(key, slug)),
       addToken: (t) => {

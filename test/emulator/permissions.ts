@@ -7,7 +7,12 @@ export type Level = 0 | 1 | 2 | 3;
 
 /** Every permission name a grant or token may carry. */
 export const PERMISSIONS: readonly Permission[] = [
-  'PROJECT_READ', 'PROJECT_WRITE', 'PROJECT_ADMIN', 'REPO_READ', 'REPO_WRITE', 'REPO_ADMIN',
+  'PROJECT_READ',
+  'PROJECT_WRITE',
+  'PROJECT_ADMIN',
+  'REPO_READ',
+  'REPO_WRITE',
+  'REPO_ADMIN',
 ];
 
 const SUFFIX_LEVEL: Record<string, Level> = { READ: 1, WRITE: 2, ADMIN: 3 };

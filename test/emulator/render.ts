@@ -9,31 +9,44 @@ export function errorBody(message: string, exceptionName: string | null, context
 
 /** Standard error bodies. */
 export const ERRORS = {
-  badCredentials: () => errorBody(
-    'Authentication failed. Please check your credentials and try again.',
-    'com.atlassian.bitbucket.auth.IncorrectPasswordAuthenticationException',
-  ),
-  authRequired: () => errorBody(
-    'You are not permitted to access this resource',
-    'com.atlassian.bitbucket.auth.AuthenticationRequiredException',
-  ),
-  captcha: () => errorBody(
-    'CAPTCHA required. Your Bitbucket account has been locked after too many failed login attempts; log in through the web interface to unlock it.',
-    'com.atlassian.bitbucket.auth.CaptchaRequiredAuthenticationException',
-  ),
-  notPermitted: () => errorBody('You are not permitted to access this resource', 'com.atlassian.bitbucket.AuthorisationException'),
-  basicDisabled: () => errorBody(
-    'Basic authentication is not permitted for REST API requests on this server.',
-    'com.atlassian.bitbucket.AuthorisationException',
-  ),
-  noRepo: () => errorBody('The specified repository does not exist', 'com.atlassian.bitbucket.repository.NoSuchRepositoryException'),
-  repoForbidden: () => errorBody(
-    'The currently authenticated user has insufficient permissions to see the specified repository',
-    'com.atlassian.bitbucket.AuthorisationException',
-  ),
-  noUser: (slug: string) => errorBody(`User ${slug} does not exist.`, 'com.atlassian.bitbucket.user.NoSuchUserException'),
-  noProject: (key: string) => errorBody(`Project ${key} does not exist.`, 'com.atlassian.bitbucket.project.NoSuchProjectException'),
-  noToken: (id: string) => errorBody(`No access token exists with ID ${id}.`, 'com.atlassian.bitbucket.NoSuchEntityException'),
+  badCredentials: () =>
+    errorBody(
+      'Authentication failed. Please check your credentials and try again.',
+      'com.atlassian.bitbucket.auth.IncorrectPasswordAuthenticationException',
+    ),
+  authRequired: () =>
+    errorBody(
+      'You are not permitted to access this resource',
+      'com.atlassian.bitbucket.auth.AuthenticationRequiredException',
+    ),
+  captcha: () =>
+    errorBody(
+      'CAPTCHA required. Your Bitbucket account has been locked after too many failed login attempts; log in through the web interface to unlock it.',
+      'com.atlassian.bitbucket.auth.CaptchaRequiredAuthenticationException',
+    ),
+  notPermitted: () =>
+    errorBody('You are not permitted to access this resource', 'com.atlassian.bitbucket.AuthorisationException'),
+  basicDisabled: () =>
+    errorBody(
+      'Basic authentication is not permitted for REST API requests on this server.',
+      'com.atlassian.bitbucket.AuthorisationException',
+    ),
+  noRepo: () =>
+    errorBody(
+      'The specified repository does not exist',
+      'com.atlassian.bitbucket.repository.NoSuchRepositoryException',
+    ),
+  repoForbidden: () =>
+    errorBody(
+      'The currently authenticated user has insufficient permissions to see the specified repository',
+      'com.atlassian.bitbucket.AuthorisationException',
+    ),
+  noUser: (slug: string) =>
+    errorBody(`User ${slug} does not exist.`, 'com.atlassian.bitbucket.user.NoSuchUserException'),
+  noProject: (key: string) =>
+    errorBody(`Project ${key} does not exist.`, 'com.atlassian.bitbucket.project.NoSuchProjectException'),
+  noToken: (id: string) =>
+    errorBody(`No access token exists with ID ${id}.`, 'com.atlassian.bitbucket.NoSuchEntityException'),
   notFound: () => errorBody('The requested resource does not exist.', 'com.atlassian.bitbucket.NoSuchEntityException'),
   invalid: (context: string | null, message: string) => errorBody(message, null, context),
 } as const;
@@ -43,7 +56,13 @@ export function renderUser(u: User, base: string): object {
   const common = { name: u.name, id: u.id, displayName: u.displayName, active: true, slug: u.slug, type: u.type };
   if (u.type === 'SERVICE') return { ...common, links: { self: [{ href: `${base}/bots/${u.slug}` }] } };
   return {
-    name: u.name, emailAddress: u.email, id: u.id, displayName: u.displayName, active: true, slug: u.slug, type: u.type,
+    name: u.name,
+    emailAddress: u.email,
+    id: u.id,
+    displayName: u.displayName,
+    active: true,
+    slug: u.slug,
+    type: u.type,
     links: { self: [{ href: `${base}/users/${u.slug}` }] },
   };
 }
@@ -65,10 +84,21 @@ export function renderRepo(r: Repo, base: string, principal: Principal | undefin
   if (principal && principal.user.type === 'NORMAL') url.username = encodeURIComponent(principal.user.slug);
   const http = `${url.href.replace(/\/$/, '')}/scm/${path}`;
   return {
-    slug: r.slug, id: r.id, name: r.name, hierarchyId: `${r.id.toString(16).padStart(20, '0')}`, scmId: 'git',
-    state: 'AVAILABLE', statusMessage: 'Available', forkable: true, project: renderProject(r.project, base), public: r.public,
+    slug: r.slug,
+    id: r.id,
+    name: r.name,
+    hierarchyId: `${r.id.toString(16).padStart(20, '0')}`,
+    scmId: 'git',
+    state: 'AVAILABLE',
+    statusMessage: 'Available',
+    forkable: true,
+    project: renderProject(r.project, base),
+    public: r.public,
     links: {
-      clone: [{ href: http, name: 'http' }, { href: ssh, name: 'ssh' }],
+      clone: [
+        { href: http, name: 'http' },
+        { href: ssh, name: 'ssh' },
+      ],
       self: [{ href: `${base}/projects/${r.project.key}/repos/${r.slug}/browse` }],
     },
   };

@@ -31,7 +31,13 @@ function git(args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<st
 }
 
 /** Creates a bare repository (and, with `seed`, one commit on main); returns its path. */
-export async function createBareRepo(reposDir: string, projectKey: string, slug: string, seed: boolean, env: NodeJS.ProcessEnv): Promise<string> {
+export async function createBareRepo(
+  reposDir: string,
+  projectKey: string,
+  slug: string,
+  seed: boolean,
+  env: NodeJS.ProcessEnv,
+): Promise<string> {
   const dir = join(reposDir, bareRepoRelPath(projectKey, slug));
   await mkdir(dir, { recursive: true });
   await git(['init', '--quiet', '--bare', '--initial-branch=main', dir], env);
@@ -41,9 +47,20 @@ export async function createBareRepo(reposDir: string, projectKey: string, slug:
   const message = 'Initial commit\n';
   const who = 'Emulator <emulator@example.com> 1704067200 +0000';
   const stream = [
-    'blob', 'mark :1', `data ${Buffer.byteLength(readme)}`, readme,
-    'commit refs/heads/main', 'mark :2', `author ${who}`, `committer ${who}`, `data ${Buffer.byteLength(message)}`, message,
-    'M 100644 :1 README.md', '', 'done', '',
+    'blob',
+    'mark :1',
+    `data ${Buffer.byteLength(readme)}`,
+    readme,
+    'commit refs/heads/main',
+    'mark :2',
+    `author ${who}`,
+    `committer ${who}`,
+    `data ${Buffer.byteLength(message)}`,
+    message,
+    'M 100644 :1 README.md',
+    '',
+    'done',
+    '',
   ].join('\n');
   await git(['--git-dir', dir, 'fast-import', '--quiet', '--done'], env, stream);
   return dir;
@@ -51,5 +68,7 @@ export async function createBareRepo(reposDir: string, projectKey: string, slug:
 
 /** Config given to every `git http-backend`: pushes are authorised by the emulator itself. */
 export const BACKEND_CONFIG_ENV: NodeJS.ProcessEnv = {
-  GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'http.receivepack', GIT_CONFIG_VALUE_0: 'true',
+  GIT_CONFIG_COUNT: '1',
+  GIT_CONFIG_KEY_0: 'http.receivepack',
+  GIT_CONFIG_VALUE_0: 'true',
 };

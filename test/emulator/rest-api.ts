@@ -14,10 +14,16 @@ export function buildNumber(version: string): string {
 /** Handles a REST API request; `sub` is the path after `/rest/api/1.0`. */
 export function handleRestApi(ctx: Ctx, sub: string): void {
   const { res, req } = ctx;
-  if (req.method !== 'GET') return sendJson(res, 405, ERRORS.invalid(null, `Method ${req.method} is not supported here.`));
+  if (req.method !== 'GET')
+    return sendJson(res, 405, ERRORS.invalid(null, `Method ${req.method} is not supported here.`));
   if (sub === '/application-properties') {
     const version = ctx.state.switches.version;
-    return sendJson(res, 200, { version, buildNumber: buildNumber(version), buildDate: '1783935727556', displayName: 'Bitbucket' });
+    return sendJson(res, 200, {
+      version,
+      buildNumber: buildNumber(version),
+      buildDate: '1783935727556',
+      displayName: 'Bitbucket',
+    });
   }
   if (!ctx.principal && sub !== '/repos' && !/^\/projects\/[^/]+\/repos\/[^/]+$/.test(sub)) {
     return sendJson(res, 401, ERRORS.authRequired());
@@ -33,10 +39,19 @@ export function handleRestApi(ctx: Ctx, sub: string): void {
 
 function listUsers(ctx: Ctx): void {
   const filter = (ctx.query.get('filter') ?? '').toLowerCase();
-  const users = ctx.state.model.users.filter((u) => u.type === 'NORMAL'
-    && [u.name, u.displayName, u.email ?? ''].some((s) => s.toLowerCase().includes(filter)));
+  const users = ctx.state.model.users.filter(
+    (u) => u.type === 'NORMAL' && [u.name, u.displayName, u.email ?? ''].some((s) => s.toLowerCase().includes(filter)),
+  );
   const { start, limit } = pageParams(ctx.query);
-  sendJson(ctx.res, 200, page(users.map((u) => renderUser(u, ctx.base)), start, limit));
+  sendJson(
+    ctx.res,
+    200,
+    page(
+      users.map((u) => renderUser(u, ctx.base)),
+      start,
+      limit,
+    ),
+  );
 }
 
 function getUser(ctx: Ctx, slug: string): void {
@@ -75,9 +90,20 @@ function listRepos(ctx: Ctx): void {
   const key = q.get('projectkey')?.toUpperCase();
   const name = q.get('name')?.trim().toLowerCase();
   const { model, switches } = ctx.state;
-  const repos = model.repos.filter((r) => (key === undefined || r.project.key === key)
-    && (name === undefined || r.name.toLowerCase().includes(name))
-    && filterLevel(model, ctx.principal, r, switches.tokenCeilingNarrowsRepoFilter) >= parsed.level);
+  const repos = model.repos.filter(
+    (r) =>
+      (key === undefined || r.project.key === key) &&
+      (name === undefined || r.name.toLowerCase().includes(name)) &&
+      filterLevel(model, ctx.principal, r, switches.tokenCeilingNarrowsRepoFilter) >= parsed.level,
+  );
   const { start, limit } = pageParams(q);
-  sendJson(ctx.res, 200, page(repos.map((r) => renderRepo(r, ctx.base, ctx.principal)), start, limit));
+  sendJson(
+    ctx.res,
+    200,
+    page(
+      repos.map((r) => renderRepo(r, ctx.base, ctx.principal)),
+      start,
+      limit,
+    ),
+  );
 }

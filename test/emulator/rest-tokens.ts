@@ -8,9 +8,17 @@ import { storeToken } from './tokens.js';
 import type { Permission } from './types.js';
 
 type Op = 'list' | 'create' | 'read' | 'update' | 'delete';
-interface Target { scope: TokenScope; owner?: User }
+interface Target {
+  scope: TokenScope;
+  owner?: User;
+}
 
-const OPS: Record<string, [Op, Op]> = { GET: ['list', 'read'], PUT: ['create', 'create'], POST: ['update', 'update'], DELETE: ['delete', 'delete'] };
+const OPS: Record<string, [Op, Op]> = {
+  GET: ['list', 'read'],
+  PUT: ['create', 'create'],
+  POST: ['update', 'update'],
+  DELETE: ['delete', 'delete'],
+};
 
 /** Handles an access-token API request; `sub` is the path after `/rest/access-tokens/1.0`. */
 export async function handleAccessTokens(ctx: Ctx, sub: string): Promise<void> {
@@ -23,7 +31,9 @@ export async function handleAccessTokens(ctx: Ctx, sub: string): Promise<void> {
   }
   const op = tokenId === undefined ? ops[0] : ops[1];
   if (!ctx.principal) return sendJson(ctx.res, 401, ERRORS.authRequired());
-  const [userSlug, projectKey, repoSlug] = [m[1], m[2], m[3]].map((s) => (s === undefined ? undefined : decodeURIComponent(s)));
+  const [userSlug, projectKey, repoSlug] = [m[1], m[2], m[3]].map((s) =>
+    s === undefined ? undefined : decodeURIComponent(s),
+  );
   const target = resolveTarget(ctx, userSlug, projectKey, repoSlug);
   if (!target) return;
   if (!permitted(ctx, target, op, tokenId)) return sendJson(ctx.res, 401, ERRORS.notPermitted());
@@ -104,13 +114,22 @@ async function createToken(ctx: Ctx, target: Target): Promise<void> {
   }
   const problem = checkTokenPermissions(body.permissions, kindOf(target.scope));
   if (problem) return sendJson(ctx.res, 400, ERRORS.invalid('permissions', problem));
-  if (badExpiry(body.expiryDays)) return sendJson(ctx.res, 400, ERRORS.invalid('expiryDays', 'expiryDays must be a positive whole number of days.'));
+  if (badExpiry(body.expiryDays))
+    return sendJson(ctx.res, 400, ERRORS.invalid('expiryDays', 'expiryDays must be a positive whole number of days.'));
   if (model.tokensOf(target.scope, target.owner).length >= switches.maxTokensPerOwner) {
-    return sendJson(ctx.res, 400, ERRORS.invalid(null, `The maximum number of access tokens (${switches.maxTokensPerOwner}) has been reached.`));
+    return sendJson(
+      ctx.res,
+      400,
+      ERRORS.invalid(null, `The maximum number of access tokens (${switches.maxTokensPerOwner}) has been reached.`),
+    );
   }
   const token = storeToken(model, {
-    scope: target.scope, owner: target.owner, name: body.name, permissions: body.permissions as Permission[],
-    createdDate: ctx.state.now(), expiryDays: typeof body.expiryDays === 'number' ? body.expiryDays : undefined,
+    scope: target.scope,
+    owner: target.owner,
+    name: body.name,
+    permissions: body.permissions as Permission[],
+    createdDate: ctx.state.now(),
+    expiryDays: typeof body.expiryDays === 'number' ? body.expiryDays : undefined,
   });
   sendJson(ctx.res, 200, renderToken(token, ctx.base, switches, true));
 }

@@ -20,7 +20,12 @@ describe('application-properties', () => {
   it('answers anonymous callers, with X-AREQUESTID and no user headers', async () => {
     const r = await call(`${api}/application-properties`);
     expect(r.status).toBe(200);
-    expect(r.body).toEqual({ version: '9.4.22', buildNumber: '9004022', buildDate: expect.stringMatching(/^\d+$/), displayName: 'Bitbucket' });
+    expect(r.body).toEqual({
+      version: '9.4.22',
+      buildNumber: '9004022',
+      buildDate: expect.stringMatching(/^\d+$/),
+      displayName: 'Bitbucket',
+    });
     expect(r.headers.get('x-arequestid')).toBeTruthy();
     expect(r.headers.get('x-ausername')).toBeNull();
   });
@@ -35,7 +40,15 @@ describe('users', () => {
   it('refuses anonymous listing with AuthenticationRequiredException', async () => {
     const r = await call(`${api}/users?limit=1`);
     expect(r.status).toBe(401);
-    expect(r.body).toEqual({ errors: [{ context: null, message: 'You are not permitted to access this resource', exceptionName: expect.stringMatching(/AuthenticationRequiredException$/) }] });
+    expect(r.body).toEqual({
+      errors: [
+        {
+          context: null,
+          message: 'You are not permitted to access this resource',
+          exceptionName: expect.stringMatching(/AuthenticationRequiredException$/),
+        },
+      ],
+    });
     expect(r.headers.get('x-arequestid')).toBeTruthy();
   });
   it('filters on name, display name and email, and pages', async () => {
@@ -58,8 +71,14 @@ describe('users', () => {
     const r = await call(`${api}/users/carol_example.com`, ALICE);
     expect(r.status).toBe(200);
     expect(r.body).toEqual({
-      name: 'carol@example.com', emailAddress: 'carol@example.com', id: expect.any(Number), displayName: 'Carol', active: true,
-      slug: 'carol_example.com', type: 'NORMAL', links: { self: [{ href: `${emu.baseUrl}/users/carol_example.com` }] },
+      name: 'carol@example.com',
+      emailAddress: 'carol@example.com',
+      id: expect.any(Number),
+      displayName: 'Carol',
+      active: true,
+      slug: 'carol_example.com',
+      type: 'NORMAL',
+      links: { self: [{ href: `${emu.baseUrl}/users/carol_example.com` }] },
     });
     expect((await call(`${api}/users/nobody`, ALICE)).status).toBe(404);
   });
@@ -70,7 +89,12 @@ describe('users', () => {
     emu.setSwitches({ serviceUserLookup: 'object' });
     const r = await call(`${api}/users/ci-service`, ALICE);
     expect(r.body).toEqual({
-      name: 'ci-service', id: expect.any(Number), displayName: 'CI', active: true, slug: 'ci-service', type: 'SERVICE',
+      name: 'ci-service',
+      id: expect.any(Number),
+      displayName: 'CI',
+      active: true,
+      slug: 'ci-service',
+      type: 'SERVICE',
       links: { self: [{ href: `${emu.baseUrl}/bots/ci-service` }] },
     });
   });
@@ -92,7 +116,10 @@ describe('repositories', () => {
     const r = await call(`${api}/projects/prj/repos/APP`, ALICE);
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({
-      slug: 'app', id: expect.any(Number), name: 'app', public: false,
+      slug: 'app',
+      id: expect.any(Number),
+      name: 'app',
+      public: false,
       project: { key: 'PRJ', id: expect.any(Number), name: 'Project', type: 'NORMAL' },
     });
     const url = new URL(emu.baseUrl);

@@ -30,7 +30,13 @@ export function makeHandler(state: State, context: string, base: () => string) {
   };
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, state: State, context: string, base: string): Promise<void> {
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  state: State,
+  context: string,
+  base: string,
+): Promise<void> {
   res.setHeader('X-AREQUESTID', requestId());
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   const fullPath = url.pathname;
@@ -42,9 +48,16 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: State, c
 
   const creds = parseAuthorization(req.headers.authorization);
   const entry: LogEntry = {
-    time: state.now(), method: req.method ?? 'GET', path: fullPath, query: url.search.replace(/^\?/, ''),
-    auth: creds.kind === 'basic' || (creds.kind === 'malformed' && creds.scheme === 'basic') ? 'basic'
-      : creds.kind === 'bearer' || (creds.kind === 'malformed' && creds.scheme === 'bearer') ? 'bearer' : 'none',
+    time: state.now(),
+    method: req.method ?? 'GET',
+    path: fullPath,
+    query: url.search.replace(/^\?/, ''),
+    auth:
+      creds.kind === 'basic' || (creds.kind === 'malformed' && creds.scheme === 'basic')
+        ? 'basic'
+        : creds.kind === 'bearer' || (creds.kind === 'malformed' && creds.scheme === 'bearer')
+          ? 'bearer'
+          : 'none',
     status: 0,
   };
   state.log.push(entry);
@@ -76,7 +89,12 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: State, c
     return sendJson(res, 403, ERRORS.basicDisabled());
   }
   const outcome = authenticate({
-    model: state.model, captcha: state.captcha, switches: state.switches, creds, now: state.now(), tokensAllowed: area !== 'other',
+    model: state.model,
+    captcha: state.captcha,
+    switches: state.switches,
+    creds,
+    now: state.now(),
+    tokensAllowed: area !== 'other',
   });
   if (!outcome.ok) {
     const body = outcome.reason === 'captcha' ? ERRORS.captcha() : ERRORS.badCredentials();

@@ -10,7 +10,8 @@ const ENUMS: Partial<Record<keyof Switches, readonly string[]>> = {
 export function validateSwitches(raw: unknown): Partial<Switches> {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error('switches: must be a JSON object');
   for (const [name, value] of Object.entries(raw)) {
-    if (!(name in DEFAULT_SWITCHES)) throw new Error(`switch ${name}: unknown (known: ${Object.keys(DEFAULT_SWITCHES).join(', ')})`);
+    if (!(name in DEFAULT_SWITCHES))
+      throw new Error(`switch ${name}: unknown (known: ${Object.keys(DEFAULT_SWITCHES).join(', ')})`);
     const key = name as keyof Switches;
     const allowed = ENUMS[key];
     const expected = typeof DEFAULT_SWITCHES[key];

@@ -23,17 +23,59 @@ function openssl(args: string[], cwd: string): Promise<void> {
 /** Generates `ca.pem` and a leaf certificate signed by it into `dir`. */
 export async function makeTls(dir: string): Promise<TlsMaterial> {
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  await openssl(['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '7',
-    '-subj', '/CN=Bitbucket Emulator Test CA', '-addext', 'basicConstraints=critical,CA:TRUE',
-    '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir);
+  await openssl(
+    [
+      'req',
+      '-x509',
+      ...ec,
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.pem',
+      '-days',
+      '7',
+      '-subj',
+      '/CN=Bitbucket Emulator Test CA',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    ],
+    dir,
+  );
   await openssl(['req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1'], dir);
-  await writeFile(join(dir, 'server.ext'), [
-    'subjectAltName=IP:127.0.0.1,DNS:localhost', 'basicConstraints=CA:FALSE',
-    'keyUsage=critical,digitalSignature,keyEncipherment', 'extendedKeyUsage=serverAuth', '',
-  ].join('\n'));
+  await writeFile(
+    join(dir, 'server.ext'),
+    [
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      'basicConstraints=CA:FALSE',
+      'keyUsage=critical,digitalSignature,keyEncipherment',
+      'extendedKeyUsage=serverAuth',
+      '',
+    ].join('\n'),
+  );
   const serial = `0x${Date.now().toString(16)}${Math.floor(Math.random() * 0xffff).toString(16)}`;
-  await openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-set_serial', serial,
-    '-days', '7', '-out', 'server.pem', '-extfile', 'server.ext'], dir);
+  await openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      'server.csr',
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-set_serial',
+      serial,
+      '-days',
+      '7',
+      '-out',
+      'server.pem',
+      '-extfile',
+      'server.ext',
+    ],
+    dir,
+  );
   return {
     caFile: join(dir, 'ca.pem'),
     cert: await readFile(join(dir, 'server.pem'), 'utf8'),

@@ -9,7 +9,9 @@ let at: string;
 const ALICE = basic('alice', 'alice-pw');
 const ROOT = basic('root', 'root-pw');
 const json = (method: string, body: unknown): RequestInit => ({
-  method, body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' },
+  method,
+  body: JSON.stringify(body),
+  headers: { 'Content-Type': 'application/json' },
 });
 
 beforeEach(async () => {
@@ -20,11 +22,19 @@ afterEach(() => emu.stop());
 
 describe('personal tokens', () => {
   it('creates (200, raw token included), then the token works', async () => {
-    const r = await call(`${at}/users/alice`, ALICE, json('PUT', { name: 'ci', permissions: ['PROJECT_READ', 'REPO_WRITE'], expiryDays: 90 }));
+    const r = await call(
+      `${at}/users/alice`,
+      ALICE,
+      json('PUT', { name: 'ci', permissions: ['PROJECT_READ', 'REPO_WRITE'], expiryDays: 90 }),
+    );
     expect(r.status).toBe(200);
     expect(r.body).toEqual({
-      id: expect.stringMatching(/^\d{12}$/), createdDate: expect.any(Number), expiryDays: 90, name: 'ci',
-      permissions: ['PROJECT_READ', 'REPO_WRITE'], user: expect.objectContaining({ name: 'alice', slug: 'alice', type: 'NORMAL' }),
+      id: expect.stringMatching(/^\d{12}$/),
+      createdDate: expect.any(Number),
+      expiryDays: 90,
+      name: 'ci',
+      permissions: ['PROJECT_READ', 'REPO_WRITE'],
+      user: expect.objectContaining({ name: 'alice', slug: 'alice', type: 'NORMAL' }),
       token: expect.stringMatching(/^BBDC-[A-Za-z0-9+/@_=-]{40,50}$/),
     });
     expect(Math.abs(r.body.createdDate - Date.now())).toBeLessThan(60_000);
@@ -43,10 +53,16 @@ describe('personal tokens', () => {
   });
   it('shows expiry as createdDate + expiryDays, expiryDate only when switched on', async () => {
     const r = await call(`${at}/users/alice/100000000003`, ALICE);
-    expect(r.body).toMatchObject({ id: '100000000003', createdDate: Date.parse('2024-01-01T00:00:00Z'), expiryDays: 30 });
+    expect(r.body).toMatchObject({
+      id: '100000000003',
+      createdDate: Date.parse('2024-01-01T00:00:00Z'),
+      expiryDays: 30,
+    });
     expect(r.body).not.toHaveProperty('expiryDate');
     emu.setSwitches({ exposeExpiryDate: true });
-    expect((await call(`${at}/users/alice/100000000003`, ALICE)).body.expiryDate).toBe(Date.parse('2024-01-31T00:00:00Z'));
+    expect((await call(`${at}/users/alice/100000000003`, ALICE)).body.expiryDate).toBe(
+      Date.parse('2024-01-31T00:00:00Z'),
+    );
   });
   it('updates name and permissions, keeps the rest; expiry cannot change', async () => {
     const r = await call(`${at}/users/alice/100000000002`, ALICE, json('POST', { name: 'renamed' }));
@@ -80,7 +96,9 @@ describe('personal tokens', () => {
   });
   it('refuses to exceed the maximum number of tokens', async () => {
     emu.setSwitches({ maxTokensPerOwner: 4 });
-    expect((await call(`${at}/users/alice`, ALICE, json('PUT', { name: 'a', permissions: ['REPO_READ'] }))).status).toBe(200);
+    expect(
+      (await call(`${at}/users/alice`, ALICE, json('PUT', { name: 'a', permissions: ['REPO_READ'] }))).status,
+    ).toBe(200);
     const r = await call(`${at}/users/alice`, ALICE, json('PUT', { name: 'b', permissions: ['REPO_READ'] }));
     expect(r.status).toBe(400);
     expect(r.body.errors[0].message).toMatch(/maximum number of access tokens/);
@@ -93,7 +111,9 @@ describe('personal tokens', () => {
     expect((await call(`${at}/users/alice`, undefined, body)).status).toBe(401);
   });
   it('lets a token read its own entry only, unless switched off', async () => {
-    expect((await call(`${at}/users/alice/100000000001`, bearer(T.aliceWrite))).body).toMatchObject({ name: 'alice-write' });
+    expect((await call(`${at}/users/alice/100000000001`, bearer(T.aliceWrite))).body).toMatchObject({
+      name: 'alice-write',
+    });
     expect((await call(`${at}/users/alice/100000000002`, bearer(T.aliceWrite))).status).toBe(401);
     emu.setSwitches({ tokenCanReadOwnEntry: false });
     expect((await call(`${at}/users/alice/100000000001`, bearer(T.aliceWrite))).status).toBe(401);
@@ -101,7 +121,9 @@ describe('personal tokens', () => {
   it('lets admins read, edit and revoke, but not create, tokens of others; others get 401', async () => {
     expect((await call(`${at}/users/alice`, ROOT)).body.size).toBe(3);
     expect((await call(`${at}/users/alice/100000000002`, ROOT, json('POST', { name: 'by-admin' }))).status).toBe(200);
-    expect((await call(`${at}/users/alice`, ROOT, json('PUT', { name: 'x', permissions: ['REPO_READ'] }))).status).toBe(401);
+    expect((await call(`${at}/users/alice`, ROOT, json('PUT', { name: 'x', permissions: ['REPO_READ'] }))).status).toBe(
+      401,
+    );
     expect((await call(`${at}/users/alice/100000000002`, ROOT, { method: 'DELETE' })).status).toBe(204);
     const bob = await call(`${at}/users/alice`, basic('bob', 'bob-pw'));
     expect(bob.status).toBe(401);
@@ -116,14 +138,20 @@ describe('personal tokens', () => {
 
 describe('project and repository tokens', () => {
   it('creates a project token for a project admin; it works as Bearer only', async () => {
-    const r = await call(`${at}/projects/PRJ`, ROOT, json('PUT', { name: 'deploy', permissions: ['PROJECT_READ', 'REPO_WRITE'] }));
+    const r = await call(
+      `${at}/projects/PRJ`,
+      ROOT,
+      json('PUT', { name: 'deploy', permissions: ['PROJECT_READ', 'REPO_WRITE'] }),
+    );
     expect(r.status).toBe(200);
     expect(r.body.user).toMatchObject({ type: 'SERVICE' });
     expect(r.body.user).not.toHaveProperty('emailAddress');
     const repo = `${emu.baseUrl}/rest/api/1.0/projects/PRJ/repos/app`;
     expect((await call(repo, bearer(r.body.token))).status).toBe(200);
     expect((await call(repo, basic(r.body.user.name, r.body.token))).status).toBe(401);
-    expect((await call(`${emu.baseUrl}/rest/api/1.0/projects/~alice/repos/scratch`, bearer(r.body.token))).status).toBe(401);
+    expect((await call(`${emu.baseUrl}/rest/api/1.0/projects/~alice/repos/scratch`, bearer(r.body.token))).status).toBe(
+      401,
+    );
   });
   it('needs PROJECT_ADMIN for project tokens and REPO_ADMIN for repository tokens', async () => {
     const body = json('PUT', { name: 'x', permissions: ['REPO_READ'] });
@@ -137,19 +165,28 @@ describe('project and repository tokens', () => {
     expect(list.body.values.map((t: { name: string }) => t.name)).toEqual(['prj-ci']);
     const repoList = await call(`${at}/projects/PRJ/repos/app`, ROOT);
     expect(repoList.body.values.map((t: { id: string }) => t.id)).toEqual(['200000000002']);
-    expect((await call(`${at}/projects/PRJ/repos/app/200000000002`, ROOT, json('POST', { permissions: ['REPO_WRITE'] }))).body.permissions)
-      .toEqual(['REPO_WRITE']);
+    expect(
+      (await call(`${at}/projects/PRJ/repos/app/200000000002`, ROOT, json('POST', { permissions: ['REPO_WRITE'] })))
+        .body.permissions,
+    ).toEqual(['REPO_WRITE']);
     expect((await call(`${at}/projects/PRJ/200000000001`, ROOT, { method: 'DELETE' })).status).toBe(204);
     expect((await call(`${emu.baseUrl}/rest/api/1.0/users`, bearer(T.prjWrite))).status).toBe(401);
   });
   it('refuses PROJECT_x on repository tokens, and 404s for missing projects/repos', async () => {
-    const r = await call(`${at}/projects/PRJ/repos/app`, ROOT, json('PUT', { name: 'x', permissions: ['PROJECT_READ'] }));
+    const r = await call(
+      `${at}/projects/PRJ/repos/app`,
+      ROOT,
+      json('PUT', { name: 'x', permissions: ['PROJECT_READ'] }),
+    );
     expect(r.status).toBe(400);
     expect((await call(`${at}/projects/NOPE`, ROOT)).status).toBe(404);
     expect((await call(`${at}/projects/PRJ/repos/nope`, ROOT)).status).toBe(404);
   });
   it('lets a project token read its own entry', async () => {
-    expect((await call(`${at}/projects/PRJ/200000000001`, bearer(T.prjWrite))).body).toMatchObject({ name: 'prj-ci', permissions: ['PROJECT_WRITE', 'REPO_WRITE'] });
+    expect((await call(`${at}/projects/PRJ/200000000001`, bearer(T.prjWrite))).body).toMatchObject({
+      name: 'prj-ci',
+      permissions: ['PROJECT_WRITE', 'REPO_WRITE'],
+    });
     expect((await call(`${at}/projects/PRJ`, bearer(T.prjWrite))).status).toBe(401);
   });
 });

@@ -37,7 +37,13 @@ export function storeToken(model: Model, t: NewToken): Token {
   if (t.scope.kind === 'project') model.grant(user, t.scope.project, 3);
   if (t.scope.kind === 'repo') model.grant(user, t.scope.repo, 3);
   const token: Token = {
-    id, name: t.name, raw, permissions: [...t.permissions], scope: t.scope, user, createdDate: t.createdDate,
+    id,
+    name: t.name,
+    raw,
+    permissions: [...t.permissions],
+    scope: t.scope,
+    user,
+    createdDate: t.createdDate,
     revoked: t.revoked ?? false,
   };
   if (t.expiryDays !== undefined) {
@@ -78,14 +84,23 @@ export function addFixtureToken(model: Model, t: FixtureToken, now: number): Tok
   }
   const { createdDate, expiryDays } = tokenDates(t, now, where);
   return storeToken(model, {
-    scope, owner, name: t.name, permissions: t.permissions, raw: t.token, id: t.id, createdDate, expiryDays,
+    scope,
+    owner,
+    name: t.name,
+    permissions: t.permissions,
+    raw: t.token,
+    id: t.id,
+    createdDate,
+    expiryDays,
     revoked: t.revoked,
   });
 }
 
 /** createdDate and expiryDays such that createdDate + expiryDays * 1 day == expiresAt. */
 export function tokenDates(
-  t: Pick<FixtureToken, 'createdAt' | 'expiresAt'>, now: number, where = 'token',
+  t: Pick<FixtureToken, 'createdAt' | 'expiresAt'>,
+  now: number,
+  where = 'token',
 ): { createdDate: number; expiryDays?: number } {
   const created = t.createdAt === undefined ? undefined : Date.parse(t.createdAt);
   if (t.expiresAt === undefined) return { createdDate: created ?? now };

@@ -53,12 +53,24 @@ describe('fixture validation', () => {
     [{ users: [{}] }, /users\[0\].name: is required/],
     [{ users: [{ name: 'a', nick: 'b' }] }, /users\[0\].nick: unknown field/],
     [{ repos: [{ project: 'NOPE', slug: 'x' }] }, /repos\[0\].project: unknown project "NOPE"/],
-    [{ users: [{ name: 'a' }], projects: [{ key: 'P' }], permissions: [{ user: 'a', project: 'P', permission: 'REPO_READ' }] },
-      /permissions\[0\].permission: a project grant needs PROJECT_x/],
-    [{ tokens: [{ owner: { user: 'ghost' }, name: 'x', token: 't', permissions: ['REPO_READ'] }] }, /unknown user "ghost"/],
+    [
+      {
+        users: [{ name: 'a' }],
+        projects: [{ key: 'P' }],
+        permissions: [{ user: 'a', project: 'P', permission: 'REPO_READ' }],
+      },
+      /permissions\[0\].permission: a project grant needs PROJECT_x/,
+    ],
+    [
+      { tokens: [{ owner: { user: 'ghost' }, name: 'x', token: 't', permissions: ['REPO_READ'] }] },
+      /unknown user "ghost"/,
+    ],
     [{ tokens: [{ owner: { team: 'x' }, name: 'x', permissions: ['REPO_READ'] }] }, /tokens\[0\].owner: must be/],
     [{ tokens: [{ owner: { project: 'P' }, name: 'x', permissions: ['READ'] }] }, /tokens\[0\].permissions/],
-    [{ users: [{ name: 'a' }], tokens: [{ owner: { user: 'a' }, name: 'x', id: '12', permissions: ['REPO_READ'] }] }, /12-digit/],
+    [
+      { users: [{ name: 'a' }], tokens: [{ owner: { user: 'a' }, name: 'x', id: '12', permissions: ['REPO_READ'] }] },
+      /12-digit/,
+    ],
   ];
   it.each(cases)('rejects %j', (raw, message) => {
     expect(() => buildModel(raw, NOW)).toThrow(FixtureError);
@@ -66,23 +78,30 @@ describe('fixture validation', () => {
   });
 
   it('presents expiresAt as createdDate + expiryDays', () => {
-    expect(tokenDates({ createdAt: '2024-01-01T00:00:00Z', expiresAt: '2024-01-31T00:00:00Z' }, NOW))
-      .toEqual({ createdDate: Date.parse('2024-01-01T00:00:00Z'), expiryDays: 30 });
+    expect(tokenDates({ createdAt: '2024-01-01T00:00:00Z', expiresAt: '2024-01-31T00:00:00Z' }, NOW)).toEqual({
+      createdDate: Date.parse('2024-01-01T00:00:00Z'),
+      expiryDays: 30,
+    });
     const future = tokenDates({ expiresAt: '2025-06-10T12:00:00Z' }, NOW);
     expect(future.createdDate + (future.expiryDays ?? 0) * 86_400_000).toBe(Date.parse('2025-06-10T12:00:00Z'));
     expect(future.createdDate).toBeLessThanOrEqual(NOW);
-    expect(() => tokenDates({ createdAt: '2024-01-01T00:00:00Z', expiresAt: '2024-01-01T05:00:00Z' }, NOW)).toThrow(/whole number/);
+    expect(() => tokenDates({ createdAt: '2024-01-01T00:00:00Z', expiresAt: '2024-01-01T05:00:00Z' }, NOW)).toThrow(
+      /whole number/,
+    );
   });
 
   it('takes token ids from the fixture, else from the token, else generates them', () => {
-    const model = buildModel({
-      users: [{ name: 'a' }],
-      tokens: [
-        { owner: { user: 'a' }, name: 'given', token: 'x1', id: '000000000007', permissions: ['REPO_READ'] },
-        { owner: { user: 'a' }, name: 'decoded', token: makeToken('123456789012'), permissions: ['REPO_READ'] },
-        { owner: { user: 'a' }, name: 'random', token: 'opaque', permissions: ['REPO_READ'] },
-      ],
-    }, NOW);
+    const model = buildModel(
+      {
+        users: [{ name: 'a' }],
+        tokens: [
+          { owner: { user: 'a' }, name: 'given', token: 'x1', id: '000000000007', permissions: ['REPO_READ'] },
+          { owner: { user: 'a' }, name: 'decoded', token: makeToken('123456789012'), permissions: ['REPO_READ'] },
+          { owner: { user: 'a' }, name: 'random', token: 'opaque', permissions: ['REPO_READ'] },
+        ],
+      },
+      NOW,
+    );
     const ids = model.tokens.map((t) => t.id);
     expect(ids.slice(0, 2)).toEqual(['000000000007', '123456789012']);
     expect(ids[2]).toMatch(/^\d{12}$/);
@@ -134,7 +153,14 @@ describe('model permissions', () => {
 
 describe('small pure helpers', () => {
   it('pages with nextPageStart only before the last page', () => {
-    expect(page([1, 2, 3], 0, 2)).toEqual({ size: 2, limit: 2, isLastPage: false, start: 0, values: [1, 2], nextPageStart: 2 });
+    expect(page([1, 2, 3], 0, 2)).toEqual({
+      size: 2,
+      limit: 2,
+      isLastPage: false,
+      start: 0,
+      values: [1, 2],
+      nextPageStart: 2,
+    });
     expect(page([1, 2, 3], 2, 2)).toEqual({ size: 1, limit: 2, isLastPage: true, start: 2, values: [3] });
   });
   it('derives build numbers', () => {
@@ -157,11 +183,33 @@ describe('small pure helpers', () => {
     expect(neededLevel('/git-upload-pack', new URLSearchParams(), 'POST', 'advertisement')).toBe(1);
   });
   it('parses CLI arguments and switches', () => {
-    const ok = parseCli(['--data', 'f.json', '--port', '0', '--switch', 'exposeExpiryDate=true', '--switch', 'maxTokensPerOwner=3', '--latency', '50']);
-    expect(ok).toMatchObject({ ok: true, options: { data: 'f.json', port: 0, switches: { exposeExpiryDate: true, maxTokensPerOwner: 3 }, faults: [{ kind: 'latency', ms: 50 }] } });
+    const ok = parseCli([
+      '--data',
+      'f.json',
+      '--port',
+      '0',
+      '--switch',
+      'exposeExpiryDate=true',
+      '--switch',
+      'maxTokensPerOwner=3',
+      '--latency',
+      '50',
+    ]);
+    expect(ok).toMatchObject({
+      ok: true,
+      options: {
+        data: 'f.json',
+        port: 0,
+        switches: { exposeExpiryDate: true, maxTokensPerOwner: 3 },
+        faults: [{ kind: 'latency', ms: 50 }],
+      },
+    });
     expect(parseCli([])).toMatchObject({ ok: false, error: expect.stringMatching(/--data is required/) });
     expect(parseCli(['--data', 'f', '--bogus'])).toMatchObject({ ok: false });
-    expect(parseCli(['--data', 'f', '--fault', '{"kind":"explode"}'])).toMatchObject({ ok: false, error: expect.stringMatching(/kind/) });
+    expect(parseCli(['--data', 'f', '--fault', '{"kind":"explode"}'])).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/kind/),
+    });
     expect(() => parseSwitchArg('serviceUserLookup=maybe')).toThrow(/object \| 404 \| 401/);
     expect(() => parseSwitchArg('nope=1')).toThrow(/unknown/);
   });

@@ -22,7 +22,11 @@ let writeSb: Sandbox;
 
 async function seed(sb: Sandbox): Promise<void> {
   for (const [host, password] of Object.entries(TOKENS)) {
-    const r = await runBin(sb, ['store'], desc({ protocol: 'https', host, username: host === 'a.example' ? 'alice' : 'vic', password }));
+    const r = await runBin(
+      sb,
+      ['store'],
+      desc({ protocol: 'https', host, username: host === 'a.example' ? 'alice' : 'vic', password }),
+    );
     expect(r.exitCode, r.stderr).toBe(0);
   }
 }
@@ -53,7 +57,10 @@ function checkSecrets(r: RunResult, op: string, input: string | Buffer): void {
       const lines = r.stdout.split('\n').filter((l) => l.includes(token));
       for (const l of lines) expect(l).toBe(`password=${token}`);
     } else {
-      expect(r.stdout, `${op}: token of another host printed for ${JSON.stringify(String(input).slice(0, 120))}`).not.toContain(token);
+      expect(
+        r.stdout,
+        `${op}: token of another host printed for ${JSON.stringify(String(input).slice(0, 120))}`,
+      ).not.toContain(token);
     }
   }
 }
@@ -70,7 +77,7 @@ const victimLine = 'host=victim.example';
 const HOSTILE_GET: Array<[string, string | Buffer]> = [
   ['CR in a wwwauth[] value', `protocol=https\nhost=a.example\nwwwauth[]=Basic realm=x\r${victimLine}\n\n`],
   ['CR at the end of a wwwauth[] value', `protocol=https\nhost=a.example\nwwwauth[]=Basic\r\r\n${victimLine}\r\r\n\n`],
-  ['CR in an unknown key\'s value', `protocol=https\nhost=a.example\nx-note=hi\r${victimLine}\n\n`],
+  ["CR in an unknown key's value", `protocol=https\nhost=a.example\nx-note=hi\r${victimLine}\n\n`],
   ['CR inside a key', `protocol=https\nhost=a.example\nho\rst=victim.example\n\n`],
   ['CR in the host value', `protocol=https\nhost=a.example\r${victimLine}\n\n`],
   ['NUL in the host value', `protocol=https\nhost=a.example\0\n${victimLine}\n\n`],
@@ -78,7 +85,10 @@ const HOSTILE_GET: Array<[string, string | Buffer]> = [
   ['url= with encoded CR', `protocol=https\nhost=a.example\nurl=https://victim.example%0d/\n\n`],
   ['url= with encoded LF in user', `url=https://x%0a${victimLine}@a.example/\n\n`],
   ['url= with encoded NUL in path', `url=https://a.example/p%00${victimLine}\n\n`],
-  ['long wwwauth[] naming the victim', `protocol=https\nhost=a.example\nwwwauth[]=Basic realm="${'r'.repeat(65_000)}" ${victimLine}\n\n`],
+  [
+    'long wwwauth[] naming the victim',
+    `protocol=https\nhost=a.example\nwwwauth[]=Basic realm="${'r'.repeat(65_000)}" ${victimLine}\n\n`,
+  ],
   ['repeated host, last wins', `protocol=https\n${victimLine}\nhost=a.example\n\n`],
   ['missing terminator', `protocol=https\nhost=a.example`],
   ['missing terminator after CRLF lines', `protocol=https\r\nhost=a.example\r\n`],
@@ -90,9 +100,19 @@ const HOSTILE_GET: Array<[string, string | Buffer]> = [
   ['empty input', ''],
   ['path traversal', `protocol=https\nhost=a.example\npath=../../victim.example\n\n`],
   ['unknown username', `protocol=https\nhost=a.example\nusername=nobody\n\n`],
-  ['authtype capability with garbage', `capability[]=authtype\ncapability[]=\r\nprotocol=https\nhost=a.example\nauthtype=\0\n\n`],
+  [
+    'authtype capability with garbage',
+    `capability[]=authtype\ncapability[]=\r\nprotocol=https\nhost=a.example\nauthtype=\0\n\n`,
+  ],
   ['expiry garbage', `protocol=https\nhost=a.example\npassword_expiry_utc=-1e999\n\n`],
-  ['invalid UTF-8', Buffer.concat([Buffer.from('protocol=https\nhost=a.example\nwwwauth[]='), Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0xed, 0xa0, 0x80]), Buffer.from('\n\n')])],
+  [
+    'invalid UTF-8',
+    Buffer.concat([
+      Buffer.from('protocol=https\nhost=a.example\nwwwauth[]='),
+      Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0xed, 0xa0, 0x80]),
+      Buffer.from('\n\n'),
+    ]),
+  ],
 ];
 
 describe('get with hostile input', () => {
@@ -102,22 +122,66 @@ describe('get with hostile input', () => {
     const random = fc.sample(
       fc.oneof(
         fc.uint8Array({ maxLength: 400 }).map((b) => Buffer.from(b)),
-        fc.array(fc.constantFrom('protocol=https\n', 'host=a.example\n', `${victimLine}\n`, '\r', '\n', '\0', '=', 'url=https://', '%0d', 'wwwauth[]=', 'x'), { maxLength: 30 }).map((a) => a.join('')),
+        fc
+          .array(
+            fc.constantFrom(
+              'protocol=https\n',
+              'host=a.example\n',
+              `${victimLine}\n`,
+              '\r',
+              '\n',
+              '\0',
+              '=',
+              'url=https://',
+              '%0d',
+              'wwwauth[]=',
+              'x',
+            ),
+            { maxLength: 30 },
+          )
+          .map((a) => a.join('')),
       ),
       { numRuns: 16, seed: 20240601 },
     );
-    const cases: Array<[string, string | Buffer]> = [...HOSTILE_GET, ...random.map((r, i): [string, string | Buffer] => [`random ${i}`, r])];
-    const results = await bounded(8, cases.map(([, input]) => () => run(getSb, 'get', input)));
+    const cases: Array<[string, string | Buffer]> = [
+      ...HOSTILE_GET,
+      ...random.map((r, i): [string, string | Buffer] => [`random ${i}`, r]),
+    ];
+    const results = await bounded(
+      8,
+      cases.map(
+        ([, input]) =>
+          () =>
+            run(getSb, 'get', input),
+      ),
+    );
     expect(bytesOf(credentialsFile(getSb))).toEqual(before);
 
     const byName = new Map(cases.map(([name], i) => [name, results[i]!]));
     const answered = (name: string) => byName.get(name)!.stdout;
     // The clean parts of these must still work: the answer is a.example's, nothing else.
-    for (const name of ['long wwwauth[] naming the victim', 'repeated host, last wins', 'missing terminator', 'missing terminator after CRLF lines', '1 MiB line, under the limit', 'CR inside a key', 'CR in an unknown key\'s value']) {
+    for (const name of [
+      'long wwwauth[] naming the victim',
+      'repeated host, last wins',
+      'missing terminator',
+      'missing terminator after CRLF lines',
+      '1 MiB line, under the limit',
+      'CR inside a key',
+      "CR in an unknown key's value",
+    ]) {
       expect(answered(name), name).toBe(`username=alice\npassword=${TOKENS['a.example']}\n`);
     }
     // The injections themselves are refused with one line on stderr.
-    for (const name of ['CR in a wwwauth[] value', 'CR in the host value', 'NUL in the host value', 'url= with encoded CR', 'url= with encoded LF in user', 'url= with encoded NUL in path', 'just over 1 MiB', 'just over 1 MiB, no terminator, no LF']) {
+    for (const name of [
+      'CR in a wwwauth[] value',
+      'CR in the host value',
+      'NUL in the host value',
+      'url= with encoded CR',
+      'url= with encoded LF in user',
+      'url= with encoded NUL in path',
+      'just over 1 MiB',
+      'just over 1 MiB, no terminator, no LF',
+    ]) {
       const r = byName.get(name)!;
       expect(r.exitCode, name).toBe(1);
       expect(r.stdout, name).toBe('');
@@ -127,7 +191,7 @@ describe('get with hostile input', () => {
 });
 
 describe('store and erase with hostile input', () => {
-  it('never touch another host\'s entry and never write an unsafe value', async () => {
+  it("never touch another host's entry and never write an unsafe value", async () => {
     const victimBefore = victimEntry();
     const cases: Array<[string, string]> = [
       ['store', `protocol=https\nhost=victim.example\r\r\nusername=vic\npassword=evil\n\n`],
@@ -138,7 +202,10 @@ describe('store and erase with hostile input', () => {
       ['store', `protocol=https\nhost=a.example\nusername=bob\npassword=${'p'.repeat(MiB)}\n\n`],
       ['store', `protocol=https\nhost=a.example\nusername=bob\npassword=pw`],
       ['store', `protocol=https\nhost=\nusername=bob\npassword=pw\n\n`],
-      ['store', `capability[]=authtype\nprotocol=https\nhost=a.example\nauthtype=Bearer\ncredential=c\nephemeral=1\n\n`],
+      [
+        'store',
+        `capability[]=authtype\nprotocol=https\nhost=a.example\nauthtype=Bearer\ncredential=c\nephemeral=1\n\n`,
+      ],
       ['erase', `protocol=https\nhost=victim.example\rx\n\n`],
       ['erase', `protocol=https\nhost=victim.example\npassword=wrong\n\n`],
       ['erase', `protocol=https\nhost=victim.example\nusername=other\n\n`],
@@ -148,10 +215,19 @@ describe('store and erase with hostile input', () => {
       ['erase', `host=victim.example\n\n`],
       ['erase', `protocol=https\nhost=a.example\nusername=carol\nwwwauth[]=${victimLine}\n\n`],
     ];
-    await bounded(6, cases.map(([op, input]) => () => run(writeSb, op, input)));
+    await bounded(
+      6,
+      cases.map(
+        ([op, input]) =>
+          () =>
+            run(writeSb, op, input),
+      ),
+    );
     expect(victimEntry()).toBe(victimBefore);
     const text = fs.readFileSync(credentialsFile(writeSb), 'utf8');
-    const data = JSON.parse(text) as { entries: Array<{ host: string; username?: string; secrets?: Record<string, string> }> };
+    const data = JSON.parse(text) as {
+      entries: Array<{ host: string; username?: string; secrets?: Record<string, string> }>;
+    };
     for (const e of data.entries) expect(JSON.stringify(e)).not.toMatch(/\\[rn]|\\u0000/);
     expect(text).not.toContain('evil');
     // the ephemeral Bearer credential was not kept; bob (terminated by EOF) was
@@ -168,7 +244,9 @@ describe('store and erase with hostile input', () => {
 describe('operations the helper does not know', () => {
   it.each(['approve', 'reject', 'capability', 'list-all', 'x'])('%s: exit 0, silent, nothing changed', async (op) => {
     const before = bytesOf(credentialsFile(getSb));
-    const r = await runBin(getSb, [op], `protocol=https\nhost=a.example\n${victimLine}\r\n\n`, { stripFinalNewline: false });
+    const r = await runBin(getSb, [op], `protocol=https\nhost=a.example\n${victimLine}\r\n\n`, {
+      stripFinalNewline: false,
+    });
     expect(r).toMatchObject({ exitCode: 0, stdout: '', stderr: '' });
     expect(bytesOf(credentialsFile(getSb))).toEqual(before);
   });

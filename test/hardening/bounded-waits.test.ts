@@ -19,21 +19,36 @@ describe.concurrent('bounded waits', () => {
   it('a lock held by a live process: bounded wait, then one line naming the lock file and holder', async () => {
     const sb = makeSandbox();
     try {
-      expect((await runBin(sb, ['store'], desc({ protocol: 'https', host: 'bb.example.com', username: 'a', password: 'p1' }))).exitCode).toBe(0);
+      expect(
+        (
+          await runBin(
+            sb,
+            ['store'],
+            desc({ protocol: 'https', host: 'bb.example.com', username: 'a', password: 'p1' }),
+          )
+        ).exitCode,
+      ).toBe(0);
       const lock = `${credentialsFile(sb)}.lock`;
       // this test process stays alive for the whole wait, and its lock is fresh
       const held = `${process.pid} ${Date.now()}\n`;
       fs.writeFileSync(lock, held);
       const before = bytesOf(credentialsFile(sb));
-      const { ms, value: r } = await timed(() => runBin(sb, ['store'], desc({ protocol: 'https', host: 'bb.example.com', username: 'b', password: 'p2' })));
-      expectOneLineFailure(r, new RegExp(`could not lock ${escape(lock)} within 10000 ms: held by process ${process.pid}; remove the file`));
+      const { ms, value: r } = await timed(() =>
+        runBin(sb, ['store'], desc({ protocol: 'https', host: 'bb.example.com', username: 'b', password: 'p2' })),
+      );
+      expectOneLineFailure(
+        r,
+        new RegExp(`could not lock ${escape(lock)} within 10000 ms: held by process ${process.pid}; remove the file`),
+      );
       expect(ms).toBeGreaterThan(9_000);
       expect(ms).toBeLessThan(16_000);
       expect(bytesOf(credentialsFile(sb))).toEqual(before);
       // the live holder's lock was neither broken nor replaced
       expect(fs.readFileSync(lock, 'utf8')).toBe(held);
       // get never takes the lock: it answers at once while the lock is held
-      const { ms: getMs, value: get } = await timed(() => runBin(sb, ['get'], desc({ protocol: 'https', host: 'bb.example.com' })));
+      const { ms: getMs, value: get } = await timed(() =>
+        runBin(sb, ['get'], desc({ protocol: 'https', host: 'bb.example.com' })),
+      );
       expect(get.stdout).toContain('password=p1');
       expect(getMs).toBeLessThan(5_000);
     } finally {
@@ -42,10 +57,16 @@ describe.concurrent('bounded waits', () => {
   }, 30_000);
 
   it('login against 429 without Retry-After: the 5 s fallback at most twice, then one line; nothing stored', async () => {
-    const emu = await startEmulator({ data: fixture, context: '/bitbucket', faults: [{ kind: 'rateLimit', path: '/rest/api/1.0/users' }] });
+    const emu = await startEmulator({
+      data: fixture,
+      context: '/bitbucket',
+      faults: [{ kind: 'rateLimit', path: '/rest/api/1.0/users' }],
+    });
     const sb = makeSandbox();
     try {
-      const { ms, value: r } = await timed(() => runBin(sb, ['login', emu.baseUrl, '--token-stdin', '--timeout', '6'], `${TOKEN}\n`));
+      const { ms, value: r } = await timed(() =>
+        runBin(sb, ['login', emu.baseUrl, '--token-stdin', '--timeout', '6'], `${TOKEN}\n`),
+      );
       expectOneLineFailure(r, /rate limited by Bitbucket \(HTTP 429\); nothing was stored/);
       expect(ms).toBeGreaterThan(9_000);
       expect(ms).toBeLessThan(16_000);
@@ -54,7 +75,9 @@ describe.concurrent('bounded waits', () => {
       expect(filesUnder(sb.dataDir)).toEqual([]);
       // a wait longer than the per-request timeout is not waited for: reported at once
       emu.clearLog();
-      const quick = await timed(() => runBin(sb, ['login', emu.baseUrl, '--token-stdin', '--timeout', '1'], `${TOKEN}\n`));
+      const quick = await timed(() =>
+        runBin(sb, ['login', emu.baseUrl, '--token-stdin', '--timeout', '1'], `${TOKEN}\n`),
+      );
       expectOneLineFailure(quick.value, /rate limited by Bitbucket \(HTTP 429\); nothing was stored/);
       expect(quick.ms).toBeLessThan(4_000);
       expect(emu.log().filter((l) => l.status === 429)).toHaveLength(1);

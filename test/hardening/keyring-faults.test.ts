@@ -14,7 +14,8 @@ import { bytesOf, expectOneLineFailure, timed } from './util.js';
 const TOKEN = 'BBDC-keyringFAULTtoken0123456789abcdefghijklmnop';
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 const canRunKeyring = ['dbus-run-session', 'gnome-keyring-daemon', 'dbus-send'].every(has);
-if (process.env.CI && !canRunKeyring) throw new Error('CI must run the keyring fault tests: install dbus and gnome-keyring');
+if (process.env.CI && !canRunKeyring)
+  throw new Error('CI must run the keyring fault tests: install dbus and gnome-keyring');
 
 let sb: Sandbox;
 beforeEach(() => {
@@ -25,7 +26,8 @@ afterEach(() => sb.cleanup());
 const indexFile = () => path.join(sb.dataDir, 'keyring-index.json');
 const fileStore = () => path.join(sb.dataDir, 'credentials.json');
 const ask = (host: string) => desc({ protocol: 'https', host });
-const cred = (host: string, username = 'alice', password = TOKEN) => desc({ protocol: 'https', host, username, password });
+const cred = (host: string, username = 'alice', password = TOKEN) =>
+  desc({ protocol: 'https', host, username, password });
 
 /** An index entry as the keyring backend writes it (no secret in the file). */
 function writeIndex(host: string): void {
@@ -35,7 +37,10 @@ function writeIndex(host: string): void {
 }
 
 describe('no keyring daemon reachable', () => {
-  for (const [name, address] of [['DBUS_SESSION_BUS_ADDRESS unset', undefined], ['a stale bus address (dead socket)', 'unix:path=/nonexistent/gcb-dead-bus-socket,guid=0']] as const) {
+  for (const [name, address] of [
+    ['DBUS_SESSION_BUS_ADDRESS unset', undefined],
+    ['a stale bus address (dead socket)', 'unix:path=/nonexistent/gcb-dead-bus-socket,guid=0'],
+  ] as const) {
     describe(name, () => {
       beforeEach(() => {
         if (address === undefined) delete sb.env.DBUS_SESSION_BUS_ADDRESS;
@@ -54,8 +59,12 @@ describe('no keyring daemon reachable', () => {
         const r = await runBin(sb, ['store'], cred('bb.example.com'));
         expect(r).toMatchObject({ exitCode: 0, stdout: '', stderr: '' });
         expect(fs.readFileSync(fileStore(), 'utf8')).toContain(TOKEN);
-        const settings = JSON.parse(fs.readFileSync(path.join(sb.dataDir, 'settings.json'), 'utf8')) as { fileFallback: { reason: string } };
-        expect(settings.fileFallback.reason).toMatch(address ? /socket .*does not exist \(stale DBUS_SESSION_BUS_ADDRESS\)/ : /not set/);
+        const settings = JSON.parse(fs.readFileSync(path.join(sb.dataDir, 'settings.json'), 'utf8')) as {
+          fileFallback: { reason: string };
+        };
+        expect(settings.fileFallback.reason).toMatch(
+          address ? /socket .*does not exist \(stale DBUS_SESSION_BUS_ADDRESS\)/ : /not set/,
+        );
         expect((await runBin(sb, ['get'], ask('bb.example.com'))).stdout).toContain(`password=${TOKEN}`);
       });
 
@@ -73,7 +82,10 @@ describe('no keyring daemon reachable', () => {
         writeIndex('kr.example.com');
         const before = bytesOf(indexFile());
         const r = await runBin(sb, ['erase'], ask('kr.example.com'));
-        expectOneLineFailure(r, /cannot remove "https:\/\/alice@kr\.example\.com\/" from the OS keyring \(.*D-Bus.*\); the entry was kept/);
+        expectOneLineFailure(
+          r,
+          /cannot remove "https:\/\/alice@kr\.example\.com\/" from the OS keyring \(.*D-Bus.*\); the entry was kept/,
+        );
         expect(bytesOf(indexFile())).toEqual(before);
       });
     });
@@ -101,11 +113,30 @@ function inPrivateKeyring(steps: Step[]): StepResult[] {
   fs.writeFileSync(stepsFile, JSON.stringify(steps.map((s) => ({ ...s, env: sb.env }))));
   const script = `printf '%s' test-only-keyring-password | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec "$0" "$@"`;
   const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH, HOME: home, XDG_DATA_HOME: path.join(home, 'data'), XDG_CONFIG_HOME: path.join(home, 'config'), XDG_RUNTIME_DIR: path.join(home, 'run'),
+    PATH: process.env.PATH,
+    HOME: home,
+    XDG_DATA_HOME: path.join(home, 'data'),
+    XDG_CONFIG_HOME: path.join(home, 'config'),
+    XDG_RUNTIME_DIR: path.join(home, 'run'),
   };
   const outFile = path.join(sb.dir, 'results.json');
-  const r = spawnSync('dbus-run-session', ['--', 'sh', '-c', script, process.execPath, path.join(ROOT, 'test/hardening/keyring-session.mjs'), stepsFile, ROOT, outFile], { env, encoding: 'utf8', timeout: 60_000 });
-  if (r.status !== 0 || !fs.existsSync(outFile)) throw new Error(`private keyring session failed (${r.status}): ${r.stderr.slice(-500)}`);
+  const r = spawnSync(
+    'dbus-run-session',
+    [
+      '--',
+      'sh',
+      '-c',
+      script,
+      process.execPath,
+      path.join(ROOT, 'test/hardening/keyring-session.mjs'),
+      stepsFile,
+      ROOT,
+      outFile,
+    ],
+    { env, encoding: 'utf8', timeout: 60_000 },
+  );
+  if (r.status !== 0 || !fs.existsSync(outFile))
+    throw new Error(`private keyring session failed (${r.status}): ${r.stderr.slice(-500)}`);
   return JSON.parse(fs.readFileSync(outFile, 'utf8')) as StepResult[];
 }
 
@@ -130,7 +161,11 @@ describe.runIf(canRunKeyring)('a locked keyring (private session)', () => {
     expect(get, ctx).toMatchObject({ exitCode: 0, stdout: '' });
     expect(get!.ms, ctx).toBeLessThan(10_000);
     expectOneLineFailure(store!, /cannot write to the OS keyring: .*(locked|unlock|dismissed)/i, 'store');
-    expectOneLineFailure(erase!, /cannot remove "https:\/\/alice@bb\.example\.com\/" from the OS keyring .*the entry was kept: unlock the keyring/, 'erase');
+    expectOneLineFailure(
+      erase!,
+      /cannot remove "https:\/\/alice@bb\.example\.com\/" from the OS keyring .*the entry was kept: unlock the keyring/,
+      'erase',
+    );
     for (const r of [store!, erase!]) expect(r.ms, ctx).toBeLessThan(10_000);
     expect(unlock!.locked, ctx).toBe(false);
     expect(getAgain!.stdout, ctx).toBe(`username=alice\npassword=${TOKEN}\n`);
@@ -154,7 +189,11 @@ describe.runIf(canRunKeyring)('a locked keyring (private session)', () => {
     const immutable = chattr && results[1]!.status === 0;
     if (!immutable) return; // chattr +i not permitted here (not root, or the filesystem refuses): nothing to test
     const [, , store, , orphan, kept] = results;
-    expectOneLineFailure(store!, /cannot write credential store .*keyring-index\.json \(EPERM\); it was left unchanged/, 'store');
+    expectOneLineFailure(
+      store!,
+      /cannot write credential store .*keyring-index\.json \(EPERM\); it was left unchanged/,
+      'store',
+    );
     expect(orphan!.value).toBeNull();
     expect(kept!.value).toContain(TOKEN);
   });

@@ -15,14 +15,29 @@ const PASSWORD = 'test-only-keyring-password';
 const COLLECTION = '/org/freedesktop/secrets/collection/login';
 
 function dbus(...args) {
-  return execFileSync('dbus-send', ['--session', '--print-reply', '--dest=org.freedesktop.secrets', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  return execFileSync('dbus-send', ['--session', '--print-reply', '--dest=org.freedesktop.secrets', ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
 }
-const locked = () => /boolean true/.test(dbus(COLLECTION, 'org.freedesktop.DBus.Properties.Get', 'string:org.freedesktop.Secret.Collection', 'string:Locked'));
+const locked = () =>
+  /boolean true/.test(
+    dbus(
+      COLLECTION,
+      'org.freedesktop.DBus.Properties.Get',
+      'string:org.freedesktop.Secret.Collection',
+      'string:Locked',
+    ),
+  );
 
 function unlock() {
   // A new daemon on this private bus reads the login keyring from disk, unlocked by the password.
-  spawnSync('gnome-keyring-daemon', ['--replace', '--unlock', '--components=secrets'], { input: PASSWORD, stdio: ['pipe', 'ignore', 'ignore'] });
-  for (let i = 0; i < 100 && safeLocked() !== false; i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+  spawnSync('gnome-keyring-daemon', ['--replace', '--unlock', '--components=secrets'], {
+    input: PASSWORD,
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
+  for (let i = 0; i < 100 && safeLocked() !== false; i++)
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
   return { locked: safeLocked() };
 }
 function safeLocked() {
@@ -52,7 +67,12 @@ for (const step of steps) {
       else env[k] = v;
     }
     const t0 = performance.now();
-    const r = spawnSync(process.execPath, [path.join(root, 'bin/git-credential-bitbucket.js'), ...step.args], { input: step.input ?? '', env, encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(process.execPath, [path.join(root, 'bin/git-credential-bitbucket.js'), ...step.args], {
+      input: step.input ?? '',
+      env,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     out.push({ exitCode: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, ms: performance.now() - t0 });
   }
 }

@@ -16,7 +16,10 @@ const fixture = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/emulator/fixtur
 const TOKEN = fixture.tokens!.find((t) => t.name === 'alice-write')!.token!;
 const ALL_TOKENS = fixture.tokens!.map((t) => t.token).filter((t): t is string => Boolean(t));
 
-async function withEmulator<T>(opts: { https?: boolean; faults?: Fault[] }, fn: (emu: Emulator, sb: Sandbox) => Promise<T>): Promise<T> {
+async function withEmulator<T>(
+  opts: { https?: boolean; faults?: Fault[] },
+  fn: (emu: Emulator, sb: Sandbox) => Promise<T>,
+): Promise<T> {
   const emu = await startEmulator({ data: fixture, context: '/bitbucket', ...opts });
   const sb = makeSandbox();
   try {
@@ -49,7 +52,11 @@ describe.concurrent('login under network faults', () => {
     ['connection resets', [{ kind: 'reset' }], /connection to 127\.0\.0\.1:\d+ was closed/],
     ['hangs (with --timeout 1)', [{ kind: 'hang' }], /no complete response from 127\.0\.0\.1:\d+ within 1000 ms/],
     ['invalid JSON', [{ kind: 'invalidJson' }], /does not look like Bitbucket/],
-    ['302 to the HTML login page', [{ kind: 'loginRedirect' }], /unexpected redirect \(HTTP 302\), possibly to a login page/],
+    [
+      '302 to the HTML login page',
+      [{ kind: 'loginRedirect' }],
+      /unexpected redirect \(HTTP 302\), possibly to a login page/,
+    ],
     ['hang after the server was recognised', [{ kind: 'hang', path: '/rest/api/1.0/users' }], /within 1000 ms/],
   ])('%s: one line, non-zero, bounded, nothing stored', async (_name, faults, pattern) => {
     await withEmulator({ faults }, async (emu, sb) => {

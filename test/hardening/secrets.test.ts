@@ -39,9 +39,24 @@ const mode = (p: string) => fs.statSync(p).mode & 0o777;
 
 /** Runs the binary under `umask`, so that a permissive umask cannot widen what it creates. */
 async function run(args: string[], input = '', umask = '022'): Promise<RunResult> {
-  const r = await execa('sh', ['-c', `umask ${umask}; exec "$0" "$@"`, process.execPath, path.join(ROOT, 'bin/git-credential-bitbucket.js'), ...args], {
-    env: sb.env, extendEnv: false, input, reject: false, cwd: sb.dir, stripFinalNewline: false,
-  });
+  const r = await execa(
+    'sh',
+    [
+      '-c',
+      `umask ${umask}; exec "$0" "$@"`,
+      process.execPath,
+      path.join(ROOT, 'bin/git-credential-bitbucket.js'),
+      ...args,
+    ],
+    {
+      env: sb.env,
+      extendEnv: false,
+      input,
+      reject: false,
+      cwd: sb.dir,
+      stripFinalNewline: false,
+    },
+  );
   return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
@@ -60,16 +75,26 @@ describe('no token outside the get answer and the store file', () => {
       const r = await run(args, input, umask);
       said.push(r.stderr);
       if (args[0] !== 'get') said.push(r.stdout);
-      if (['store', 'erase', 'login', 'logout'].includes(args[0]!) && fs.existsSync(storeFile())) expectPrivate(args.join(' '));
+      if (['store', 'erase', 'login', 'logout'].includes(args[0]!) && fs.existsSync(storeFile()))
+        expectPrivate(args.join(' '));
       return r;
     };
     expect((await step(['login', emu.baseUrl, '--token-stdin'], `${tok('alice-write')}\n`)).exitCode).toBe(0);
     expect((await step(['login', emu.baseUrl, '--token-stdin'], `${tok('alice-read')}\n`)).exitCode).toBe(0);
-    const gitStore = desc({ protocol: 'https', host: 'git.example.com', username: 'gina', password: GIT_TOKEN, oauth_refresh_token: REFRESH, password_expiry_utc: 4102444800 });
+    const gitStore = desc({
+      protocol: 'https',
+      host: 'git.example.com',
+      username: 'gina',
+      password: GIT_TOKEN,
+      oauth_refresh_token: REFRESH,
+      password_expiry_utc: 4102444800,
+    });
     expect((await step(['store'], gitStore)).exitCode).toBe(0);
     expect((await step(['store'], gitStore)).exitCode).toBe(0); // unchanged: nothing written
     const get = await step(['get'], desc({ protocol: 'https', host: 'git.example.com' }));
-    expect(get.stdout).toBe(`username=gina\npassword=${GIT_TOKEN}\npassword_expiry_utc=4102444800\noauth_refresh_token=${REFRESH}\n`);
+    expect(get.stdout).toBe(
+      `username=gina\npassword=${GIT_TOKEN}\npassword_expiry_utc=4102444800\noauth_refresh_token=${REFRESH}\n`,
+    );
     await step(['status']);
     await step(['status', '--json']);
     await step(['list']);
@@ -84,8 +109,13 @@ describe('no token outside the get answer and the store file', () => {
     await step(['erase'], desc({ protocol: 'https', host: 'git.example.com', username: 'gina' }));
     await step(['logout', emu.baseUrl, '--username', 'alice']);
 
-    expect(filesUnder(sb.dataDir).map((f) => path.basename(f)).sort()).toEqual(['credentials.json', 'settings.json']);
-    for (const text of said) for (const s of SECRETS) expect(text.includes(s), `a secret was printed: ${text.slice(0, 300)}`).toBe(false);
+    expect(
+      filesUnder(sb.dataDir)
+        .map((f) => path.basename(f))
+        .sort(),
+    ).toEqual(['credentials.json', 'settings.json']);
+    for (const text of said)
+      for (const s of SECRETS) expect(text.includes(s), `a secret was printed: ${text.slice(0, 300)}`).toBe(false);
     for (const f of filesUnder(sb.dir)) {
       if (path.resolve(f) === path.resolve(storeFile())) continue;
       const bytes = fs.readFileSync(f);
@@ -100,13 +130,21 @@ describe('no token outside the get answer and the store file', () => {
       fs.chmodSync(sb.dataDir, 0o755);
       fs.chmodSync(storeFile(), 0o644);
     };
-    expect((await run(['store'], desc({ protocol: 'https', host: 'a.example', username: 'u', password: 'p1' }), '000')).exitCode).toBe(0);
+    expect(
+      (await run(['store'], desc({ protocol: 'https', host: 'a.example', username: 'u', password: 'p1' }), '000'))
+        .exitCode,
+    ).toBe(0);
     expectPrivate('first store');
     loosen();
-    expect((await run(['store'], desc({ protocol: 'https', host: 'a.example', username: 'u', password: 'p2' }), '000')).exitCode).toBe(0);
+    expect(
+      (await run(['store'], desc({ protocol: 'https', host: 'a.example', username: 'u', password: 'p2' }), '000'))
+        .exitCode,
+    ).toBe(0);
     expectPrivate('store');
     loosen();
-    expect((await run(['erase'], desc({ protocol: 'https', host: 'a.example', username: 'u' }), '000')).exitCode).toBe(0);
+    expect((await run(['erase'], desc({ protocol: 'https', host: 'a.example', username: 'u' }), '000')).exitCode).toBe(
+      0,
+    );
     expectPrivate('erase');
     loosen();
     expect((await run(['login', emu.baseUrl, '--token-stdin'], `${tok('alice-write')}\n`, '000')).exitCode).toBe(0);
@@ -114,17 +152,31 @@ describe('no token outside the get answer and the store file', () => {
     expect(fs.readFileSync(storeFile(), 'utf8')).toContain(host());
   });
 
-  it.runIf(process.env.GCB_TEST_PRIVATE_KEYRING === '1')('keyring backend: the index file holds no secret, 0600 in 0700', async () => {
-    sb.env.GIT_CREDENTIAL_BITBUCKET_STORE = 'keyring';
-    expect((await run(['store'], desc({ protocol: 'https', host: 'kr.example', username: 'u', password: GIT_TOKEN }), '000')).exitCode).toBe(0);
-    expect((await run(['login', emu.baseUrl, '--token-stdin'], `${tok('alice-write')}\n`, '000')).exitCode).toBe(0);
-    expectPrivate('keyring store');
-    for (const f of filesUnder(sb.dir)) for (const s of SECRETS) expect(fs.readFileSync(f).includes(s), path.basename(f)).toBe(false);
-    expect((await run(['get'], desc({ protocol: 'https', host: 'kr.example' }))).stdout).toContain(`password=${GIT_TOKEN}`);
-    expect((await run(['erase'], desc({ protocol: 'https', host: 'kr.example' }))).exitCode).toBe(0);
-    expect((await run(['erase'], desc({ protocol: 'http', host: host() }))).exitCode).toBe(0);
-    expectPrivate('keyring erase');
-  });
+  it.runIf(process.env.GCB_TEST_PRIVATE_KEYRING === '1')(
+    'keyring backend: the index file holds no secret, 0600 in 0700',
+    async () => {
+      sb.env.GIT_CREDENTIAL_BITBUCKET_STORE = 'keyring';
+      expect(
+        (
+          await run(
+            ['store'],
+            desc({ protocol: 'https', host: 'kr.example', username: 'u', password: GIT_TOKEN }),
+            '000',
+          )
+        ).exitCode,
+      ).toBe(0);
+      expect((await run(['login', emu.baseUrl, '--token-stdin'], `${tok('alice-write')}\n`, '000')).exitCode).toBe(0);
+      expectPrivate('keyring store');
+      for (const f of filesUnder(sb.dir))
+        for (const s of SECRETS) expect(fs.readFileSync(f).includes(s), path.basename(f)).toBe(false);
+      expect((await run(['get'], desc({ protocol: 'https', host: 'kr.example' }))).stdout).toContain(
+        `password=${GIT_TOKEN}`,
+      );
+      expect((await run(['erase'], desc({ protocol: 'https', host: 'kr.example' }))).exitCode).toBe(0);
+      expect((await run(['erase'], desc({ protocol: 'http', host: host() }))).exitCode).toBe(0);
+      expectPrivate('keyring erase');
+    },
+  );
 });
 
 describe('plain http to a non-loopback name', () => {
@@ -146,8 +198,14 @@ describe('plain http to a non-loopback name', () => {
 
   it('is refused without --allow-http, before any connection, for every spelling of a non-loopback name', async () => {
     const urls = [
-      'http://bb.invalid', 'HTTP://BB.INVALID:7990/bitbucket', 'http://bb.invalid/scm/prj/app.git', 'http://127.0.0.1@bb.invalid/',
-      'http://bb.invalid#@127.0.0.1/', 'http://localhost.bb.invalid/', 'http://127.0.0.1.invalid/', 'http://%6c%6fcalhost.invalid/',
+      'http://bb.invalid',
+      'HTTP://BB.INVALID:7990/bitbucket',
+      'http://bb.invalid/scm/prj/app.git',
+      'http://127.0.0.1@bb.invalid/',
+      'http://bb.invalid#@127.0.0.1/',
+      'http://localhost.bb.invalid/',
+      'http://127.0.0.1.invalid/',
+      'http://%6c%6fcalhost.invalid/',
     ];
     const results = await Promise.all(urls.map((url) => run(['login', url, '--token-stdin'], `${GIT_TOKEN}\n`)));
     for (const [i, r] of results.entries()) {
@@ -160,11 +218,16 @@ describe('plain http to a non-loopback name', () => {
   });
 
   it('with --allow-http the request is attempted (so the refusal above is what stopped it)', async () => {
-    const r = await run(['login', 'http://bb.invalid', '--token-stdin', '--allow-http', '--timeout', '2'], `${GIT_TOKEN}\n`);
+    const r = await run(
+      ['login', 'http://bb.invalid', '--token-stdin', '--allow-http', '--timeout', '2'],
+      `${GIT_TOKEN}\n`,
+    );
     expect(r.exitCode).not.toBe(0);
     expect(connections).toBeGreaterThan(0);
     expect(r.stderr).not.toContain(GIT_TOKEN);
-    expect(fs.existsSync(sb.dataDir) ? filesUnder(sb.dataDir).filter((f) => f.endsWith('credentials.json')) : []).toEqual([]);
+    expect(
+      fs.existsSync(sb.dataDir) ? filesUnder(sb.dataDir).filter((f) => f.endsWith('credentials.json')) : [],
+    ).toEqual([]);
   });
 
   it('loopback http is allowed without the flag (the emulator)', async () => {

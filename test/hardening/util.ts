@@ -8,7 +8,8 @@ import { expect } from 'vitest';
 import type { RunResult, Sandbox } from '../helpers/sandbox.js';
 
 /** The only lines `get` may print (git-credential(1) "INPUT/OUTPUT FORMAT"; never `url=`). */
-export const ANSWER_LINE = /^(username|password|password_expiry_utc|oauth_refresh_token|capability\[\]|authtype|credential)=[^\r\0]*$/;
+export const ANSWER_LINE =
+  /^(username|password|password_expiry_utc|oauth_refresh_token|capability\[\]|authtype|credential)=[^\r\0]*$/;
 
 /** Stack frames or a raw Node error dump, which must never reach the user. */
 const STACK = /\n\s+at |^\s+at |node:internal|Error: .*\n.*\n|\{\s*\n\s+code:/m;

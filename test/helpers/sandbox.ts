@@ -25,7 +25,8 @@ const SCRUBBED = /^(GIT_|GCM_|SSH_ASKPASS$|HTTPS?_PROXY$|https?_proxy$|ALL_PROXY
 export function makeSandbox(extra: NodeJS.ProcessEnv = {}): Sandbox {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gcb-test-'));
   const home = path.join(dir, 'home');
-  for (const d of [home, path.join(dir, 'xdg-config'), path.join(dir, 'xdg-data'), path.join(dir, 'xdg-cache')]) fs.mkdirSync(d, { recursive: true });
+  for (const d of [home, path.join(dir, 'xdg-config'), path.join(dir, 'xdg-data'), path.join(dir, 'xdg-cache')])
+    fs.mkdirSync(d, { recursive: true });
   const gitconfig = path.join(dir, 'gitconfig');
   fs.writeFileSync(gitconfig, '');
   const dataDir = path.join(dir, 'store');
@@ -56,7 +57,14 @@ export interface RunResult {
 
 /** Runs the built binary with `args`, feeding `input` on stdin. */
 export async function runBin(sb: Sandbox, args: string[], input = '', opts: Options = {}): Promise<RunResult> {
-  const r = await execa(process.execPath, [BIN, ...args], { env: sb.env, extendEnv: false, input, reject: false, cwd: sb.dir, ...opts });
+  const r = await execa(process.execPath, [BIN, ...args], {
+    env: sb.env,
+    extendEnv: false,
+    input,
+    reject: false,
+    cwd: sb.dir,
+    ...opts,
+  });
   return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
@@ -82,5 +90,10 @@ export function parsePairs(text: string): Array<[string, string]> {
 
 /** Fails the test if any secret appears in any of the texts. */
 export function expectNoSecrets(texts: string[], secrets: string[]): void {
-  for (const t of texts) for (const s of secrets) if (s && t.includes(s)) throw new Error(`a secret leaked into output: …${t.slice(Math.max(0, t.indexOf(s) - 20), t.indexOf(s)).replace(/\n/g, '\\n')}<secret>`);
+  for (const t of texts)
+    for (const s of secrets)
+      if (s && t.includes(s))
+        throw new Error(
+          `a secret leaked into output: …${t.slice(Math.max(0, t.indexOf(s) - 20), t.indexOf(s)).replace(/\n/g, '\\n')}<secret>`,
+        );
 }

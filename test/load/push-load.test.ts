@@ -9,7 +9,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../emulator/index.js';
-import { describe as desc, expectNoSecrets, makeSandbox, parsePairs, runBin, runGit, type Sandbox } from '../helpers/sandbox.js';
+import {
+  describe as desc,
+  expectNoSecrets,
+  makeSandbox,
+  parsePairs,
+  runBin,
+  runGit,
+  type Sandbox,
+} from '../helpers/sandbox.js';
 
 const TOKEN = 'BBDC-MTAwMDAwMDAwMDExOmxvYWQtdGVzdC10b2tlbi1ieXRlcw==';
 const PUSHES = 20;
@@ -79,11 +87,17 @@ describe('load', () => {
     }
 
     const ps = sampleArgv();
-    const pushes = works.map((work, i) => runGit(sb, ['push', 'origin', `HEAD:refs/heads/load-${i}`], '', { cwd: work }));
+    const pushes = works.map((work, i) =>
+      runGit(sb, ['push', 'origin', `HEAD:refs/heads/load-${i}`], '', { cwd: work }),
+    );
     // meanwhile, other git processes store and erase credentials for other hosts
     const churn = Array.from({ length: OTHERS }, async (_, i) => {
       const host = `other${i}.invalid`;
-      const s = await runBin(sb, ['store'], desc({ protocol: 'https', host, username: 'u', password: `other-secret-${i}` }));
+      const s = await runBin(
+        sb,
+        ['store'],
+        desc({ protocol: 'https', host, username: 'u', password: `other-secret-${i}` }),
+      );
       expect(s.exitCode, s.stderr).toBe(0);
       if (i % 2 === 0) {
         const e = await runBin(sb, ['erase'], desc({ protocol: 'https', host, username: 'u' }));
@@ -98,13 +112,28 @@ describe('load', () => {
       expect(r.exitCode, `push ${i}: ${r.stderr}`).toBe(0);
       expect(r.stderr).not.toMatch(/warning|blocked/i);
     }
-    const branches = (await runGit(sb, ['--git-dir', emu.bareRepoPath('PRJ', 'app'), 'for-each-ref', '--format=%(refname:short)', 'refs/heads/'])).stdout.split('\n');
+    const branches = (
+      await runGit(sb, [
+        '--git-dir',
+        emu.bareRepoPath('PRJ', 'app'),
+        'for-each-ref',
+        '--format=%(refname:short)',
+        'refs/heads/',
+      ])
+    ).stdout.split('\n');
     for (let i = 0; i < PUSHES; i++) expect(branches).toContain(`load-${i}`);
 
     // the store is consistent: Alice's token and exactly the odd other hosts
-    const data = JSON.parse(fs.readFileSync(path.join(sb.dataDir, 'credentials.json'), 'utf8')) as { entries: Array<{ host: string }> };
+    const data = JSON.parse(fs.readFileSync(path.join(sb.dataDir, 'credentials.json'), 'utf8')) as {
+      entries: Array<{ host: string }>;
+    };
     const hosts = data.entries.map((e) => e.host).sort();
-    const expected = [new URL(emu.baseUrl).host, ...Array.from({ length: OTHERS }, (_, i) => i).filter((i) => i % 2 === 1).map((i) => `other${i}.invalid`)].sort();
+    const expected = [
+      new URL(emu.baseUrl).host,
+      ...Array.from({ length: OTHERS }, (_, i) => i)
+        .filter((i) => i % 2 === 1)
+        .map((i) => `other${i}.invalid`),
+    ].sort();
     expect(hosts).toEqual(expected);
     const get = await runBin(sb, ['get'], desc({ protocol: 'http', host: new URL(emu.baseUrl).host }));
     expect(parsePairs(get.stdout)).toContainEqual(['password', TOKEN]);
@@ -113,7 +142,10 @@ describe('load', () => {
     // nothing leaked: command lines, push output, cache files
     expect(argv.length).toBeGreaterThan(3);
     expectNoSecrets(argv, [TOKEN, 'other-secret-']);
-    expectNoSecrets(results.flatMap((r) => [r.stdout, r.stderr]), [TOKEN]);
+    expectNoSecrets(
+      results.flatMap((r) => [r.stdout, r.stderr]),
+      [TOKEN],
+    );
     const cacheRoot = path.join(sb.env.XDG_CACHE_HOME!, 'git-credential-bitbucket');
     const cacheFiles = fs.existsSync(cacheRoot) ? fs.readdirSync(cacheRoot, { recursive: true }).map(String) : [];
     expect(cacheFiles.length).toBeGreaterThan(0);

@@ -8,14 +8,21 @@ import type { ServerFacts } from '../../src/prepush/facts.js';
 
 const TOKEN = 'BBDC-secret-token-value-for-the-cache-test-1234567';
 const key = { fingerprint: tokenFingerprint(TOKEN), baseUrl: 'https://bb', repo: 'PRJ/app' };
-const facts: ServerFacts = { kind: 'personal', user: { name: 'alice', slug: 'alice', email: 'a@x' }, writable: true, fetchedAt: 1 };
+const facts: ServerFacts = {
+  kind: 'personal',
+  user: { name: 'alice', slug: 'alice', email: 'a@x' },
+  writable: true,
+  fetchedAt: 1,
+};
 let dir: string;
 afterEach(() => fs.rmSync(path.dirname(dir), { recursive: true, force: true }));
 const fresh = () => (dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gcb-cache-')), 'prepush'));
 
 describe('prepush cache', () => {
   it('lives under XDG_CACHE_HOME, else the data dir', () => {
-    expect(cacheDir({ XDG_CACHE_HOME: '/c', GIT_CREDENTIAL_BITBUCKET_DIR: '/d' })).toBe('/c/git-credential-bitbucket/prepush');
+    expect(cacheDir({ XDG_CACHE_HOME: '/c', GIT_CREDENTIAL_BITBUCKET_DIR: '/d' })).toBe(
+      '/c/git-credential-bitbucket/prepush',
+    );
     expect(cacheDir({ GIT_CREDENTIAL_BITBUCKET_DIR: '/d' })).toBe('/d/cache/prepush');
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gcb-cache-')) + '/x';
   });

@@ -17,9 +17,16 @@ const CONFIG: Array<[string, string]> = [
   ['bitbucket.identity', 'off'],
 ];
 const URLS = [
-  'https://bb.example.com/scm/prj/app.git', 'https://bb.example.com/scm/prjx/app.git', 'https://alice@bb.example.com/scm/x.git',
-  'https://bob@bb.example.com/scm/prj/a.git', 'https://git.example.com/x', 'https://bb.example.com:8443/x', 'https://bb.example.com:443/x',
-  'http://bb.example.com/x', 'https://other.org/x', 'https://BB.Example.COM/scm/prj/app.git',
+  'https://bb.example.com/scm/prj/app.git',
+  'https://bb.example.com/scm/prjx/app.git',
+  'https://alice@bb.example.com/scm/x.git',
+  'https://bob@bb.example.com/scm/prj/a.git',
+  'https://git.example.com/x',
+  'https://bb.example.com:8443/x',
+  'https://bb.example.com:443/x',
+  'http://bb.example.com/x',
+  'https://other.org/x',
+  'https://BB.Example.COM/scm/prj/app.git',
 ];
 
 describe('urlmatch agrees with git config --get-urlmatch', async () => {
@@ -38,30 +45,59 @@ describe('urlmatch agrees with git config --get-urlmatch', async () => {
 });
 
 describe('resolveRemoteConfig', () => {
-  const listing = (pairs: Array<[string, string]>) => parseConfigListing(pairs.map(([k, v]) => `${k}\n${v}\0`).join(''));
+  const listing = (pairs: Array<[string, string]>) =>
+    parseConfigListing(pairs.map(([k, v]) => `${k}\n${v}\0`).join(''));
 
   it('builds the helper list as git does: every match in order, empty resets', () => {
     const e = listing([
-      ['credential.helper', 'store'], ['credential.https://bb.example.com.helper', ''], ['credential.https://bb.example.com.helper', 'bitbucket'],
-      ['credential.https://other.org.helper', 'other'], ['credential.helper', 'cache'], ['credential.https://bb.example.com.username', 'alice'],
+      ['credential.helper', 'store'],
+      ['credential.https://bb.example.com.helper', ''],
+      ['credential.https://bb.example.com.helper', 'bitbucket'],
+      ['credential.https://other.org.helper', 'other'],
+      ['credential.helper', 'cache'],
+      ['credential.https://bb.example.com.username', 'alice'],
       ['credential.usehttppath', 'true'],
     ]);
-    expect(resolveRemoteConfig(e, 'https://bb.example.com/scm/p/r.git')).toMatchObject({ helpers: ['bitbucket', 'cache'], username: 'alice', useHttpPath: true });
+    expect(resolveRemoteConfig(e, 'https://bb.example.com/scm/p/r.git')).toMatchObject({
+      helpers: ['bitbucket', 'cache'],
+      username: 'alice',
+      useHttpPath: true,
+    });
     expect(resolveRemoteConfig(e, 'https://other.org/x').helpers).toEqual(['store', 'other', 'cache']);
   });
 
   it('finds a Bearer or Basic Authorization header, the last one winning', () => {
-    expect(authFromHeaders(['X-A: 1', 'Authorization: Bearer tok1', 'authorization:   bearer tok2'])).toEqual({ scheme: 'bearer', secret: 'tok2' });
-    expect(authFromHeaders([`Authorization: Basic ${Buffer.from('alice:pat').toString('base64')}`])).toEqual({ scheme: 'basic', username: 'alice', secret: 'pat' });
+    expect(authFromHeaders(['X-A: 1', 'Authorization: Bearer tok1', 'authorization:   bearer tok2'])).toEqual({
+      scheme: 'bearer',
+      secret: 'tok2',
+    });
+    expect(authFromHeaders([`Authorization: Basic ${Buffer.from('alice:pat').toString('base64')}`])).toEqual({
+      scheme: 'basic',
+      username: 'alice',
+      secret: 'pat',
+    });
     expect(authFromHeaders(['X-Authorization: Bearer nope'])).toBeUndefined();
-    const e = listing([['http.extraheader', 'Authorization: Bearer old'], ['http.https://bb.example.com.extraheader', ''], ['http.https://bb.example.com.extraheader', 'Authorization: Bearer new']]);
+    const e = listing([
+      ['http.extraheader', 'Authorization: Bearer old'],
+      ['http.https://bb.example.com.extraheader', ''],
+      ['http.https://bb.example.com.extraheader', 'Authorization: Bearer new'],
+    ]);
     expect(resolveRemoteConfig(e, 'https://bb.example.com/x').headerAuth).toEqual({ scheme: 'bearer', secret: 'new' });
   });
 
   it.each([
-    ['bitbucket', true], ['bitbucket --flag', true], ['/opt/bin/git-credential-bitbucket', true], ['C:\\tools\\git-credential-bitbucket.cmd', true],
-    ['/x/bin/git-credential-bitbucket.js', true], ['!node /x/git-credential-bitbucket.js', true], ['!git credential-bitbucket', true],
-    ['store', false], ['manager', false], ['!bitbucket', false], ['/x/git-credential-bitbucket-other', false], ['', false],
+    ['bitbucket', true],
+    ['bitbucket --flag', true],
+    ['/opt/bin/git-credential-bitbucket', true],
+    ['C:\\tools\\git-credential-bitbucket.cmd', true],
+    ['/x/bin/git-credential-bitbucket.js', true],
+    ['!node /x/git-credential-bitbucket.js', true],
+    ['!git credential-bitbucket', true],
+    ['store', false],
+    ['manager', false],
+    ['!bitbucket', false],
+    ['/x/git-credential-bitbucket-other', false],
+    ['', false],
   ])('isOurHelper(%j) = %s', (value, yes) => {
     expect(isOurHelper(value)).toBe(yes);
   });

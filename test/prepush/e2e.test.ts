@@ -5,7 +5,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, describe as desc, expectNoSecrets, makeSandbox, runBin, runGit, type Sandbox } from '../helpers/sandbox.js';
+import {
+  BIN,
+  describe as desc,
+  expectNoSecrets,
+  makeSandbox,
+  runBin,
+  runGit,
+  type Sandbox,
+} from '../helpers/sandbox.js';
 import { makeToken, startEmulator, type Emulator } from '../emulator/index.js';
 import { hookInstallRun, hookUninstallRun } from '../../src/commands/hook.js';
 import { checkRun } from '../../src/commands/check.js';
@@ -38,7 +46,13 @@ beforeAll(async () => {
       tokens: [
         { owner: { user: 'alice' }, name: 'write', token: T.write, permissions: ['PROJECT_READ', 'REPO_WRITE'] },
         { owner: { user: 'alice' }, name: 'read', token: T.read, permissions: ['REPO_READ'] },
-        { owner: { user: 'alice' }, name: 'soon', token: T.soon, permissions: ['REPO_WRITE'], expiresAt: new Date(Date.now() + DAY + 3_600_000).toISOString() },
+        {
+          owner: { user: 'alice' },
+          name: 'soon',
+          token: T.soon,
+          permissions: ['REPO_WRITE'],
+          expiresAt: new Date(Date.now() + DAY + 3_600_000).toISOString(),
+        },
         { owner: { project: 'PRJ' }, name: 'ci', token: T.project, permissions: ['PROJECT_WRITE', 'REPO_WRITE'] },
       ],
     },
@@ -55,7 +69,10 @@ const repoUrl = () => `${emu.baseUrl}/scm/prj/app.git`;
 const host = () => new URL(emu.baseUrl).host;
 
 /** A sandbox with a clone of PRJ/app, our helper configured, the hook installed, and `token` stored for alice. */
-async function setup(token: string | null, opts: { extraHeader?: string } = {}): Promise<{ sb: Sandbox; work: string }> {
+async function setup(
+  token: string | null,
+  opts: { extraHeader?: string } = {},
+): Promise<{ sb: Sandbox; work: string }> {
   const sb = makeSandbox();
   sandboxes.push(sb);
   await git(sb, ['config', '--global', 'credential.helper', BIN]);
@@ -69,7 +86,8 @@ async function setup(token: string | null, opts: { extraHeader?: string } = {}):
   const header = opts.extraHeader ? ['-c', `http.extraHeader=Authorization: Bearer ${opts.extraHeader}`] : [];
   await git(sb, [...header, 'clone', '-q', repoUrl(), 'work']);
   const work = path.join(sb.dir, 'work');
-  if (opts.extraHeader) await git(sb, ['config', `http.${emu.baseUrl}/.extraHeader`, `Authorization: Bearer ${opts.extraHeader}`], work);
+  if (opts.extraHeader)
+    await git(sb, ['config', `http.${emu.baseUrl}/.extraHeader`, `Authorization: Bearer ${opts.extraHeader}`], work);
   const io = recordingIO(sb.env);
   expect(await hookInstallRun({ program: { node: process.execPath, bin: launcher }, cwd: work }, io)).toBe(0);
   outputs.push(...io.err);
@@ -89,7 +107,10 @@ async function commit(sb: Sandbox, work: string, message: string, email = 'alice
   expect(r.exitCode, r.stderr).toBe(0);
 }
 
-const bareHead = (ref = 'main') => runGit(makeSandbox(), ['--git-dir', emu.bareRepoPath('PRJ', 'app'), 'rev-parse', '--verify', '-q', ref]).then((r) => r.stdout.trim());
+const bareHead = (ref = 'main') =>
+  runGit(makeSandbox(), ['--git-dir', emu.bareRepoPath('PRJ', 'app'), 'rev-parse', '--verify', '-q', ref]).then((r) =>
+    r.stdout.trim(),
+  );
 
 describe('pre-push guard against the emulator', () => {
   it('personal token with write: push succeeds, no warning', async () => {
@@ -131,7 +152,7 @@ describe('pre-push guard against the emulator', () => {
     expect(parsed.server.facts).toMatchObject({ writable: false, permissions: ['REPO_READ'] });
   });
 
-  it('never spends the user\'s Basic attempts on REST: Bearer first, one Basic probe only if Bearer is refused', async () => {
+  it("never spends the user's Basic attempts on REST: Bearer first, one Basic probe only if Bearer is refused", async () => {
     const { sb, work } = await setup(T.write);
     await commit(sb, work, 'checked with bearer');
     emu.clearLog();
@@ -142,7 +163,16 @@ describe('pre-push guard against the emulator', () => {
     expect(rest.length).toBeGreaterThan(0);
     expect(rest.filter((l) => l.auth === 'basic')).toEqual([]);
     // a token the server does not know: Bearer fails (no CAPTCHA count), then one Basic probe
-    await runBin(sb, ['store'], desc({ protocol: 'http', host: host(), username: 'alice', password: 'BBDC-bm90LWEtcmVhbC10b2tlbi1mb3ItdGhlLWd1YXJk' }));
+    await runBin(
+      sb,
+      ['store'],
+      desc({
+        protocol: 'http',
+        host: host(),
+        username: 'alice',
+        password: 'BBDC-bm90LWEtcmVhbC10b2tlbi1mb3ItdGhlLWd1YXJk',
+      }),
+    );
     emu.clearLog();
     const bad = recordingIO(sb.env);
     await checkRun({ json: true, cwd: work }, bad);
@@ -155,13 +185,26 @@ describe('pre-push guard against the emulator', () => {
     const { sb, work } = await setup(T.write);
     // replace alice's token with the project token, stored the way login --allow-project-token does
     await runBin(sb, ['erase'], desc({ protocol: 'http', host: host() }));
-    const stored = await runBin(sb, ['store'], desc([['capability[]', 'authtype'], ['protocol', 'http'], ['host', host()], ['authtype', 'Bearer'], ['credential', T.project]]));
+    const stored = await runBin(
+      sb,
+      ['store'],
+      desc([
+        ['capability[]', 'authtype'],
+        ['protocol', 'http'],
+        ['host', host()],
+        ['authtype', 'Bearer'],
+        ['credential', T.project],
+      ]),
+    );
     expect(stored.exitCode, stored.stderr).toBe(0);
     await commit(sb, work, 'by the bot, stored');
     const io = recordingIO(sb.env);
     const code = await checkRun({ json: true, cwd: work }, io);
     outputs.push(...io.out, ...io.err);
-    const parsed = JSON.parse(io.out.join('')) as { credential: { found: boolean; scheme?: string }; findings: Array<{ check: string; level: string }> };
+    const parsed = JSON.parse(io.out.join('')) as {
+      credential: { found: boolean; scheme?: string };
+      findings: Array<{ check: string; level: string }>;
+    };
     expect(parsed.credential).toMatchObject({ found: true, scheme: 'bearer' });
     expect(parsed.findings.map((f) => f.check)).toContain('projectToken');
     expect(code).toBe(0);
@@ -193,7 +236,9 @@ describe('pre-push guard against the emulator', () => {
     await commit(sb, work, 'by alice');
     const r = await git(sb, ['push', 'origin', 'feature'], work);
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stderr).toContain('warning: 2 commits to push are not authored and committed as alice@example.com (alice)');
+    expect(r.stderr).toContain(
+      'warning: 2 commits to push are not authored and committed as alice@example.com (alice)',
+    );
     expect(r.stderr).toMatch(/[0-9a-f]{10} {2}bob@example\.com {2}second by bob/);
     expect(r.stderr).toContain('git config user.email alice@example.com');
     const d = await git(sb, ['push', 'origin', '--delete', 'feature'], work);
@@ -291,7 +336,7 @@ describe('pre-push guard against the emulator', () => {
  * rev-list while Node starts (see hooks/pre-push and src/git/prefetched.ts). A `git` wrapper
  * on PATH records which process started each git: the script, or Node.
  */
-describe('the hook script runs the guard\'s git queries itself', () => {
+describe("the hook script runs the guard's git queries itself", () => {
   const REAL_GIT = '/usr/bin/git';
 
   async function withGitLog(): Promise<{ sb: Sandbox; work: string; log: string; url: string }> {
@@ -299,7 +344,11 @@ describe('the hook script runs the guard\'s git queries itself', () => {
     const bin = path.join(sb.dir, 'gitlog-bin');
     const log = path.join(sb.dir, 'git.log');
     fs.mkdirSync(bin);
-    fs.writeFileSync(path.join(bin, 'git'), `#!/bin/sh\necho "$(cat /proc/$PPID/comm) $1" >> '${log}'\nexec ${REAL_GIT} "$@"\n`, { mode: 0o755 });
+    fs.writeFileSync(
+      path.join(bin, 'git'),
+      `#!/bin/sh\necho "$(cat /proc/$PPID/comm) $1" >> '${log}'\nexec ${REAL_GIT} "$@"\n`,
+      { mode: 0o755 },
+    );
     sb.env.PATH = `${bin}:${sb.env.PATH}`;
     return { sb, work, log, url: repoUrl() };
   }
@@ -314,13 +363,23 @@ describe('the hook script runs the guard\'s git queries itself', () => {
   async function runHookScript(sb: Sandbox, work: string, input: string) {
     const script = path.join(work, '.git', 'hooks', 'pre-push');
     const { execa } = await import('execa');
-    const out = await execa(script, ['origin', repoUrl()], { cwd: work, env: sb.env, extendEnv: false, input, reject: false });
+    const out = await execa(script, ['origin', repoUrl()], {
+      cwd: work,
+      env: sb.env,
+      extendEnv: false,
+      input,
+      reject: false,
+    });
     outputs.push(String(out.stdout), String(out.stderr));
     return { exitCode: out.exitCode ?? -1, stderr: String(out.stderr) };
   }
 
   /** git runs started by Node (the test's own git calls go before the log is cleared). */
-  const byNode = (log: string) => fs.readFileSync(log, 'utf8').split('\n').filter((l) => l.startsWith('node '));
+  const byNode = (log: string) =>
+    fs
+      .readFileSync(log, 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('node '));
 
   it('on a warm cache Node starts no git at all, and finds what it finds on its own', async () => {
     const { sb, work, log } = await withGitLog();
@@ -330,7 +389,9 @@ describe('the hook script runs the guard\'s git queries itself', () => {
     fs.writeFileSync(log, '');
     const viaScript = await runHookScript(sb, work, input);
     const lines = fs.readFileSync(log, 'utf8').split('\n').filter(Boolean);
-    expect(lines).toEqual(expect.arrayContaining([expect.stringMatching(/ rev-list$/), expect.stringMatching(/ config$/)]));
+    expect(lines).toEqual(
+      expect.arrayContaining([expect.stringMatching(/ rev-list$/), expect.stringMatching(/ config$/)]),
+    );
     expect(byNode(log)).toEqual([]);
     expect(viaScript.stderr).toContain('warning: 1 commit to push is not authored and committed as alice@example.com');
 
@@ -349,7 +410,12 @@ describe('the hook script runs the guard\'s git queries itself', () => {
     const direct = await runBin(sb, ['hook', 'pre-push', 'origin', repoUrl()], input, { cwd: work });
     // an installed script from another version, whose rev-list differs from what Node would run
     const script = path.join(work, '.git', 'hooks', 'pre-push');
-    fs.writeFileSync(script, fs.readFileSync(script, 'utf8').replace("'--format=%H%x00%ae%x00%ce%x00%s'", "'--format=%H%x00%ae%x00%ce%x00%s%x00'"));
+    fs.writeFileSync(
+      script,
+      fs
+        .readFileSync(script, 'utf8')
+        .replace("'--format=%H%x00%ae%x00%ce%x00%s'", "'--format=%H%x00%ae%x00%ce%x00%s%x00'"),
+    );
     fs.writeFileSync(log, '');
     const r = await runHookScript(sb, work, input);
     expect(byNode(log).map((l) => l.split(' ')[1])).toEqual(['rev-list']);
@@ -377,7 +443,11 @@ describe('the hook script runs the guard\'s git queries itself', () => {
     const bin = path.join(sb.dir, 'slow-bin');
     const pidFile = path.join(sb.dir, 'rev-list.pid');
     fs.mkdirSync(bin);
-    fs.writeFileSync(path.join(bin, 'git'), `#!/bin/sh\nif [ "$1" = rev-list ]; then echo $$ > '${pidFile}'; exec sleep 600; fi\nexec ${REAL_GIT} "$@"\n`, { mode: 0o755 });
+    fs.writeFileSync(
+      path.join(bin, 'git'),
+      `#!/bin/sh\nif [ "$1" = rev-list ]; then echo $$ > '${pidFile}'; exec sleep 600; fi\nexec ${REAL_GIT} "$@"\n`,
+      { mode: 0o755 },
+    );
     await git(sb, ['config', 'bitbucket.identity', 'off'], work);
     await commit(sb, work, 'identity not checked');
     const input = await pushLine(sb, work);
@@ -389,11 +459,15 @@ describe('the hook script runs the guard\'s git queries itself', () => {
     process.kill(pid, 'SIGTERM');
   });
 
-  it('another credential helper asked through git credential fill inherits none of the script\'s pipes', async () => {
+  it("another credential helper asked through git credential fill inherits none of the script's pipes", async () => {
     const { sb, work } = await withGitLog();
     const fds = path.join(sb.dir, 'helper-fds');
     const helper = path.join(sb.dir, 'other-helper.sh');
-    fs.writeFileSync(helper, `#!/bin/sh\nls -l /proc/$$/fd > '${fds}'\ncat >/dev/null\n[ "$1" = get ] && printf 'username=alice\\npassword=%s\\n' "$OTHER_TOKEN"\nexit 0\n`, { mode: 0o755 });
+    fs.writeFileSync(
+      helper,
+      `#!/bin/sh\nls -l /proc/$$/fd > '${fds}'\ncat >/dev/null\n[ "$1" = get ] && printf 'username=alice\\npassword=%s\\n' "$OTHER_TOKEN"\nexit 0\n`,
+      { mode: 0o755 },
+    );
     await git(sb, ['config', 'credential.helper', ''], work);
     await git(sb, ['config', '--add', 'credential.helper', helper], work);
     sb.env.OTHER_TOKEN = T.write;

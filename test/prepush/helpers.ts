@@ -6,7 +6,9 @@ export function recordingIO(env: NodeJS.ProcessEnv): CommandIO & { out: string[]
   const out: string[] = [];
   const err: string[] = [];
   return {
-    out, err, env,
+    out,
+    err,
+    env,
     stdout: (t) => void out.push(t),
     stderr: (t) => void err.push(t),
     now: () => Date.now(),

@@ -16,13 +16,21 @@ describe('IdentityCollector', () => {
     for (let i = 0; i < text.length; i += 7) c.push(text.slice(i, i + 7));
     const scan = c.end();
     expect(scan.total).toBe(3);
-    expect(scan.groups.map((g) => [g.author, g.committer, g.count])).toEqual([['bob@x', 'bob@x', 2], ['bob@x', 'c@x', 1]]);
+    expect(scan.groups.map((g) => [g.author, g.committer, g.count])).toEqual([
+      ['bob@x', 'bob@x', 2],
+      ['bob@x', 'c@x', 1],
+    ]);
     expect(scan.groups[1]!.samples[0]!.subject).toBe('two: a b');
   });
 
   it('ranges: new tips in, old remote tips out, deletes ignored', () => {
-    const p = parsePushInput(`refs/heads/a ${'1'.repeat(40)} refs/heads/a ${'2'.repeat(40)}\n(delete) ${'0'.repeat(40)} refs/heads/b ${'3'.repeat(40)}\n`);
-    expect(p.ok && pushRange(p.updates)).toEqual({ include: ['1'.repeat(40)], exclude: ['2'.repeat(40), '3'.repeat(40)] });
+    const p = parsePushInput(
+      `refs/heads/a ${'1'.repeat(40)} refs/heads/a ${'2'.repeat(40)}\n(delete) ${'0'.repeat(40)} refs/heads/b ${'3'.repeat(40)}\n`,
+    );
+    expect(p.ok && pushRange(p.updates)).toEqual({
+      include: ['1'.repeat(40)],
+      exclude: ['2'.repeat(40), '3'.repeat(40)],
+    });
   });
 });
 

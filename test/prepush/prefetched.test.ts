@@ -39,7 +39,10 @@ describe('parsePrefetched', () => {
       key: 'config -z --get-regexp x',
       result: { status: 0, stdout: 'a.b\nv\0c.d\nw\0', stderr: '' },
     });
-    expect(parsePrefetched('config -z\n\n1\n')).toEqual({ key: 'config -z', result: { status: 1, stdout: '', stderr: '' } });
+    expect(parsePrefetched('config -z\n\n1\n')).toEqual({
+      key: 'config -z',
+      result: { status: 1, stdout: '', stderr: '' },
+    });
   });
 
   it.each([

@@ -6,7 +6,15 @@ import { tokenFingerprint } from '../../src/bitbucket/token.js';
 
 describe('sha256 without node:crypto (the hook does not load OpenSSL)', () => {
   it('matches node:crypto on known vectors', () => {
-    for (const s of ['', 'abc', 'a'.repeat(55), 'a'.repeat(56), 'a'.repeat(64), 'é€𝄞', 'BBDC-MTAwMDAwMDAwMDAxOgmV9g4a1pLP7N8T/4IYD1gm8JA6']) {
+    for (const s of [
+      '',
+      'abc',
+      'a'.repeat(55),
+      'a'.repeat(56),
+      'a'.repeat(64),
+      'é€𝄞',
+      'BBDC-MTAwMDAwMDAwMDAxOgmV9g4a1pLP7N8T/4IYD1gm8JA6',
+    ]) {
       expect(sha256Hex(s)).toBe(createHash('sha256').update(s, 'utf8').digest('hex'));
     }
   });

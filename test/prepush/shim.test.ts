@@ -17,7 +17,12 @@ beforeEach(async () => {
   work = path.join(sb.dir, 'work');
   await runGit(sb, ['init', '-q', '--bare', bare]);
   await runGit(sb, ['init', '-q', '-b', 'main', work]);
-  await runGit(sb, ['-c', 'user.email=a@example.com', '-c', 'user.name=A', 'commit', '-q', '--allow-empty', '-m', 'x'], '', { cwd: work });
+  await runGit(
+    sb,
+    ['-c', 'user.email=a@example.com', '-c', 'user.name=A', 'commit', '-q', '--allow-empty', '-m', 'x'],
+    '',
+    { cwd: work },
+  );
   await runGit(sb, ['remote', 'add', 'origin', bare], '', { cwd: work });
   expect((await runBin(sb, ['hook', 'install'], '', { cwd: work })).exitCode).toBe(0);
   hook = path.join(work, '.git', 'hooks', 'pre-push');
@@ -28,7 +33,10 @@ afterEach(() => sb.cleanup());
 function fakeProgram(code: number | null): void {
   const fake = path.join(sb.dir, 'fake.sh');
   fs.writeFileSync(fake, `#!/bin/sh\ncat >/dev/null\n${code === null ? '' : `exit ${code}`}\n`, { mode: 0o755 });
-  const text = fs.readFileSync(hook, 'utf8').replace(/^GCB_NODE=.*$/m, "GCB_NODE='/nonexistent/node'").replace(/^GCB_BIN=.*$/m, `GCB_BIN='${fake}'`);
+  const text = fs
+    .readFileSync(hook, 'utf8')
+    .replace(/^GCB_NODE=.*$/m, "GCB_NODE='/nonexistent/node'")
+    .replace(/^GCB_BIN=.*$/m, `GCB_BIN='${fake}'`);
   fs.writeFileSync(hook, text);
 }
 
@@ -47,24 +55,48 @@ describe('the pre-push shim', () => {
     expect(r.stderr).toContain(`the pre-push check could not run (exit ${code}); push not checked`);
   });
 
-  it('calls the program with git\'s arguments only; the head start is announced in the environment', async () => {
+  it("calls the program with git's arguments only; the head start is announced in the environment", async () => {
     // a program that does not know about the head start must still get a plain `hook pre-push <remote> <url>`
     const seen = path.join(sb.dir, 'seen');
     const fake = path.join(sb.dir, 'fake-program.sh');
-    fs.writeFileSync(fake, `#!/bin/sh\n{ echo "args: $*"; echo "env: $GIT_CREDENTIAL_BITBUCKET_PREFETCHED"; head -n 1 <&3; } > '${seen}'\ncat >/dev/null\n`, { mode: 0o755 });
-    fs.writeFileSync(hook, fs.readFileSync(hook, 'utf8').replace(/^GCB_NODE=.*$/m, "GCB_NODE='/bin/sh'").replace(/^GCB_BIN=.*$/m, `GCB_BIN='${fake}'`));
+    fs.writeFileSync(
+      fake,
+      `#!/bin/sh\n{ echo "args: $*"; echo "env: $GIT_CREDENTIAL_BITBUCKET_PREFETCHED"; head -n 1 <&3; } > '${seen}'\ncat >/dev/null\n`,
+      { mode: 0o755 },
+    );
+    fs.writeFileSync(
+      hook,
+      fs
+        .readFileSync(hook, 'utf8')
+        .replace(/^GCB_NODE=.*$/m, "GCB_NODE='/bin/sh'")
+        .replace(/^GCB_BIN=.*$/m, `GCB_BIN='${fake}'`),
+    );
     const url = 'https://bitbucket.invalid/scm/prj/app.git';
     const line = `refs/heads/main ${'1'.repeat(40)} refs/heads/main ${'0'.repeat(40)}\n`;
     const { execa } = await import('execa');
-    const r = await execa(hook, ['origin', url], { cwd: work, env: sb.env, extendEnv: false, input: line, reject: false });
+    const r = await execa(hook, ['origin', url], {
+      cwd: work,
+      env: sb.env,
+      extendEnv: false,
+      input: line,
+      reject: false,
+    });
     expect(r.exitCode, String(r.stderr)).toBe(0);
-    expect(fs.readFileSync(seen, 'utf8')).toBe(`args: hook pre-push origin ${url}\nenv: 3,4\nconfig -z --get-regexp ^(bitbucket|credential|http)\\.\n`);
+    expect(fs.readFileSync(seen, 'utf8')).toBe(
+      `args: hook pre-push origin ${url}\nenv: 3,4\nconfig -z --get-regexp ^(bitbucket|credential|http)\\.\n`,
+    );
   });
 
   it('lets the push through when the program is gone entirely', async () => {
-    const text = fs.readFileSync(hook, 'utf8').replace(/^GCB_NODE=.*$/m, "GCB_NODE='/nonexistent/node'").replace(/^GCB_BIN=.*$/m, "GCB_BIN='/nonexistent/bin.js'");
+    const text = fs
+      .readFileSync(hook, 'utf8')
+      .replace(/^GCB_NODE=.*$/m, "GCB_NODE='/nonexistent/node'")
+      .replace(/^GCB_BIN=.*$/m, "GCB_BIN='/nonexistent/bin.js'");
     fs.writeFileSync(hook, text);
-    const r = await runGit(sb, ['push', 'origin', 'main'], '', { cwd: work, env: { ...sb.env, PATH: '/usr/bin:/bin' } });
+    const r = await runGit(sb, ['push', 'origin', 'main'], '', {
+      cwd: work,
+      env: { ...sb.env, PATH: '/usr/bin:/bin' },
+    });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toContain('git-credential-bitbucket: not found, pre-push check skipped');
   });

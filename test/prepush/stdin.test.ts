@@ -9,9 +9,13 @@ const Z2 = '0'.repeat(64);
 
 describe('parsePushInput', () => {
   it('reads an update, a new branch and a delete (SHA-1)', () => {
-    const r = parsePushInput(`refs/heads/main ${A} refs/heads/main ${B}\nrefs/heads/new ${A} refs/heads/new ${Z}\n(delete) ${Z} refs/heads/old ${B}\n`);
+    const r = parsePushInput(
+      `refs/heads/main ${A} refs/heads/main ${B}\nrefs/heads/new ${A} refs/heads/new ${Z}\n(delete) ${Z} refs/heads/old ${B}\n`,
+    );
     expect(r).toEqual({
-      ok: true, objectFormat: 'sha1', updates: [
+      ok: true,
+      objectFormat: 'sha1',
+      updates: [
         { localRef: 'refs/heads/main', localOid: A, remoteRef: 'refs/heads/main', remoteOid: B, isDelete: false },
         { localRef: 'refs/heads/new', localOid: A, remoteRef: 'refs/heads/new', isDelete: false },
         { localRef: '(delete)', remoteRef: 'refs/heads/old', remoteOid: B, isDelete: true },
@@ -22,7 +26,10 @@ describe('parsePushInput', () => {
   it('reads SHA-256 ids, all-zero ones included', () => {
     const r = parsePushInput(`HEAD ${A2} refs/heads/main ${Z2}\n(delete) ${Z2} refs/heads/x ${A2}`);
     expect(r.ok && r.objectFormat).toBe('sha256');
-    expect(r.ok && r.updates.map((u) => [u.localOid, u.remoteOid, u.isDelete])).toEqual([[A2, undefined, false], [undefined, A2, true]]);
+    expect(r.ok && r.updates.map((u) => [u.localOid, u.remoteOid, u.isDelete])).toEqual([
+      [A2, undefined, false],
+      [undefined, A2, true],
+    ]);
   });
 
   it('accepts empty input and a trailing CR', () => {
@@ -36,7 +43,11 @@ describe('parsePushInput', () => {
     ['a short id', `refs/heads/a abc refs/heads/a ${B}`, /"abc" is not a 40- or 64-digit/],
     ['upper-case hex', `refs/heads/a ${'A'.repeat(40)} refs/heads/a ${B}`, /is not a 40- or 64-digit/],
     ['mixed lengths', `refs/heads/a ${A} refs/heads/a ${Z2}`, /different lengths/],
-    ['mixed lengths across lines', `refs/heads/a ${A} refs/heads/a ${B}\nrefs/heads/b ${A2} refs/heads/b ${Z2}`, /line 2: .*different lengths/],
+    [
+      'mixed lengths across lines',
+      `refs/heads/a ${A} refs/heads/a ${B}\nrefs/heads/b ${A2} refs/heads/b ${Z2}`,
+      /line 2: .*different lengths/,
+    ],
     ['delete with an object', `(delete) ${A} refs/heads/a ${B}`, /\(delete\) with a non-zero/],
     ['zero without delete', `refs/heads/a ${Z} refs/heads/a ${B}`, /all-zero local object id without \(delete\)/],
     ['a blank line inside', `refs/heads/a ${A} refs/heads/a ${B}\n\nrefs/heads/b ${A} refs/heads/b ${B}`, /line 2/],

@@ -6,13 +6,38 @@ import { COMMIT_LIST_CAP, decide } from '../../src/prepush/verdict.js';
 
 const NOW = Date.UTC(2025, 0, 15);
 const DAY = 86_400_000;
-const personal: ServerFacts = { kind: 'personal', user: { name: 'alice', slug: 'alice', email: 'Alice@Example.com' }, writable: true, permissions: ['REPO_WRITE'], fetchedAt: NOW };
-const commit = (n: number, email: string, committer = email) => ({ sha: `${n}`.padStart(40, 'a'), author: email, committer, subject: `change ${n}` });
+const personal: ServerFacts = {
+  kind: 'personal',
+  user: { name: 'alice', slug: 'alice', email: 'Alice@Example.com' },
+  writable: true,
+  permissions: ['REPO_WRITE'],
+  fetchedAt: NOW,
+};
+const commit = (n: number, email: string, committer = email) => ({
+  sha: `${n}`.padStart(40, 'a'),
+  author: email,
+  committer,
+  subject: `change ${n}`,
+});
 
-function facts(server: Partial<ServerFacts> | CheckFacts['server'] | null, extra: Partial<CheckFacts> = {}): CheckFacts {
-  const s = server === null ? undefined : server && 'status' in server ? server : { status: 'ok' as const, fromCache: false, facts: { ...personal, ...server } };
+function facts(
+  server: Partial<ServerFacts> | CheckFacts['server'] | null,
+  extra: Partial<CheckFacts> = {},
+): CheckFacts {
+  const s =
+    server === null
+      ? undefined
+      : server && 'status' in server
+        ? server
+        : { status: 'ok' as const, fromCache: false, facts: { ...personal, ...server } };
   return {
-    remote: { name: 'origin', url: 'https://bb/scm/prj/app.git', baseUrl: 'https://bb', projectKey: 'PRJ', repoSlug: 'app' },
+    remote: {
+      name: 'origin',
+      url: 'https://bb/scm/prj/app.git',
+      baseUrl: 'https://bb',
+      projectKey: 'PRJ',
+      repoSlug: 'app',
+    },
     credential: { found: true, source: 'credential store', scheme: 'basic', username: 'alice' },
     ...(s ? { server: s } : {}),
     now: NOW,
@@ -20,9 +45,27 @@ function facts(server: Partial<ServerFacts> | CheckFacts['server'] | null, extra
   };
 }
 const policy = (check?: CheckName, level?: Level, more: Partial<Policy> = {}): Policy => ({
-  ...DEFAULT_POLICY, ...more, levels: { ...DEFAULT_POLICY.levels, ...(check && level ? { [check]: level } : {}) },
+  ...DEFAULT_POLICY,
+  ...more,
+  levels: { ...DEFAULT_POLICY.levels, ...(check && level ? { [check]: level } : {}) },
 });
-const mismatch = { total: 3, groups: [{ author: 'alice@example.com', committer: 'alice@example.com', count: 1, samples: [commit(1, 'alice@example.com')] }, { author: 'bob@example.com', committer: 'bob@example.com', count: 2, samples: [commit(2, 'bob@example.com'), commit(3, 'bob@example.com')] }] };
+const mismatch = {
+  total: 3,
+  groups: [
+    {
+      author: 'alice@example.com',
+      committer: 'alice@example.com',
+      count: 1,
+      samples: [commit(1, 'alice@example.com')],
+    },
+    {
+      author: 'bob@example.com',
+      committer: 'bob@example.com',
+      count: 2,
+      samples: [commit(2, 'bob@example.com'), commit(3, 'bob@example.com')],
+    },
+  ],
+};
 
 /** For each check, facts that trigger it. */
 const TRIGGERS: Record<CheckName, CheckFacts> = {
@@ -35,7 +78,10 @@ const TRIGGERS: Record<CheckName, CheckFacts> = {
 
 describe('decide: every policy level for every finding', () => {
   it('is silent when all is well', () => {
-    expect(decide(facts({}, { identity: { total: 1, groups: [mismatch.groups[0]!] } }), DEFAULT_POLICY)).toEqual({ findings: [], exitCode: 0 });
+    expect(decide(facts({}, { identity: { total: 1, groups: [mismatch.groups[0]!] } }), DEFAULT_POLICY)).toEqual({
+      findings: [],
+      exitCode: 0,
+    });
   });
 
   for (const check of CHECKS) {
@@ -51,7 +97,11 @@ describe('decide: every policy level for every finding', () => {
 
   it('write permission: also refused when the token permissions lack any write level', () => {
     const v = decide(facts({ writable: undefined, permissions: ['PROJECT_READ', 'REPO_READ'] }), DEFAULT_POLICY);
-    expect(v.findings[0]).toMatchObject({ check: 'writePermission', severity: 'block', title: 'alice cannot push to PRJ/app: REPO_WRITE is needed' });
+    expect(v.findings[0]).toMatchObject({
+      check: 'writePermission',
+      severity: 'block',
+      title: 'alice cannot push to PRJ/app: REPO_WRITE is needed',
+    });
     expect(v.findings[0]!.details.join('\n')).toContain('https://bb/plugins/servlet/access-tokens/users/alice/manage');
     expect(decide(facts({ writable: undefined, permissions: undefined }), DEFAULT_POLICY).findings).toEqual([]);
   });
@@ -63,17 +113,35 @@ describe('decide: every policy level for every finding', () => {
   });
 
   it('identity: lists commits compactly, capped, compares case-insensitively', () => {
-    const many = { total: 9, groups: [{ author: 'bob@x', committer: 'carol@x', count: 8, samples: [1, 2, 3, 4, 5].map((n) => commit(n, 'bob@x', 'carol@x')) }, { author: 'alice@example.com', committer: 'alice@example.com', count: 1, samples: [] }] };
+    const many = {
+      total: 9,
+      groups: [
+        {
+          author: 'bob@x',
+          committer: 'carol@x',
+          count: 8,
+          samples: [1, 2, 3, 4, 5].map((n) => commit(n, 'bob@x', 'carol@x')),
+        },
+        { author: 'alice@example.com', committer: 'alice@example.com', count: 1, samples: [] },
+      ],
+    };
     const f = decide(facts({}, { identity: many }), DEFAULT_POLICY).findings[0]!;
     expect(f.title).toBe('8 commits to push are not authored and committed as Alice@Example.com (alice)');
-    expect(f.details.slice(0, COMMIT_LIST_CAP)).toEqual([1, 2, 3, 4, 5].map((n) => `${`${n}`.padStart(40, 'a').slice(0, 10)}  bob@x, committer carol@x  change ${n}`));
+    expect(f.details.slice(0, COMMIT_LIST_CAP)).toEqual(
+      [1, 2, 3, 4, 5].map((n) => `${`${n}`.padStart(40, 'a').slice(0, 10)}  bob@x, committer carol@x  change ${n}`),
+    );
     expect(f.details[COMMIT_LIST_CAP]).toBe('… and 3 more');
     expect(f.details.at(-1)).toContain('add bob@x, carol@x to your Bitbucket account');
   });
 
   it('identity: a note when the email is unknown or the scan failed', () => {
-    expect(decide(facts({ user: { name: 'alice', slug: 'alice' } }, { identity: mismatch }), DEFAULT_POLICY).findings[0]).toMatchObject({ severity: 'note' });
-    expect(decide(facts({}, { identity: { error: 'boom' } }), DEFAULT_POLICY).findings[0]).toMatchObject({ severity: 'note', details: ['boom'] });
+    expect(
+      decide(facts({ user: { name: 'alice', slug: 'alice' } }, { identity: mismatch }), DEFAULT_POLICY).findings[0],
+    ).toMatchObject({ severity: 'note' });
+    expect(decide(facts({}, { identity: { error: 'boom' } }), DEFAULT_POLICY).findings[0]).toMatchObject({
+      severity: 'note',
+      details: ['boom'],
+    });
   });
 
   it('expiry: warns within N days even at block, blocks once expired, silent beyond N days', () => {
@@ -87,13 +155,20 @@ describe('decide: every policy level for every finding', () => {
   });
 
   it('a server error or refusal counts as unreachable; no credential is a note', () => {
-    expect(decide(facts({ status: 'rejected', message: 'no' }), DEFAULT_POLICY).findings[0]).toMatchObject({ check: 'unreachable', severity: 'warn', title: 'could not verify the token; the push was not checked' });
+    expect(decide(facts({ status: 'rejected', message: 'no' }), DEFAULT_POLICY).findings[0]).toMatchObject({
+      check: 'unreachable',
+      severity: 'warn',
+      title: 'could not verify the token; the push was not checked',
+    });
     const none = decide(facts(null, { credential: { found: false, reason: 'none' } }), policy('unreachable', 'block'));
     expect(none).toMatchObject({ exitCode: 0, findings: [{ check: 'credential', severity: 'note' }] });
   });
 
   it('orders blocks first and says how to bypass', () => {
-    const v = decide(facts({ writable: false, kind: 'project', user: { name: 'bot', slug: 'bot' } }), policy('projectToken', 'block'));
+    const v = decide(
+      facts({ writable: false, kind: 'project', user: { name: 'bot', slug: 'bot' } }),
+      policy('projectToken', 'block'),
+    );
     expect(v.findings.map((f) => f.check)).toEqual(['writePermission', 'projectToken']);
     const text = renderVerdict(v, TRIGGERS.projectToken);
     expect(text).toContain('git push --no-verify');

@@ -12,7 +12,12 @@ describe('config-based hooks version gate', () => {
   });
 
   it.each([
-    [[2, 39, 5], false], [[2, 53, 9], false], [[2, 54, 0], true], [[2, 60, 1], true], [[3, 0, 0], true], [[1, 99, 0], false],
+    [[2, 39, 5], false],
+    [[2, 53, 9], false],
+    [[2, 54, 0], true],
+    [[2, 60, 1], true],
+    [[3, 0, 0], true],
+    [[1, 99, 0], false],
   ] as Array<[[number, number, number], boolean]>)('%j supports config hooks: %s', (v, yes) => {
     expect(supportsConfigHooks(v)).toBe(yes);
   });

@@ -26,7 +26,15 @@ const backends: Array<[string, () => TokenStore, boolean]> = [
 ];
 
 function entry(over: Partial<StoredEntry> = {}): StoredEntry {
-  return { protocol: 'https', host: 'bb.example.com', username: 'alice', hasPassword: true, hasCredential: false, storedAt: 1, ...over };
+  return {
+    protocol: 'https',
+    host: 'bb.example.com',
+    username: 'alice',
+    hasPassword: true,
+    hasCredential: false,
+    storedAt: 1,
+    ...over,
+  };
 }
 
 describe.each(backends)('TokenStore contract: %s', (name, make, enabled) => {
@@ -45,7 +53,10 @@ describe.each(backends)('TokenStore contract: %s', (name, make, enabled) => {
 
   it.runIf(enabled)('keeps an entry and its secrets apart: list never shows secrets', async () => {
     const s = make();
-    await s.put(entry({ meta: { userSlug: 'alice', kind: 'personal' } }), { password: 'pw-1', oauthRefreshToken: 'rt-1' });
+    await s.put(entry({ meta: { userSlug: 'alice', kind: 'personal' } }), {
+      password: 'pw-1',
+      oauthRefreshToken: 'rt-1',
+    });
     const listed = await s.list();
     expect(listed).toHaveLength(1);
     expect(listed[0]).toMatchObject({ host: 'bb.example.com', username: 'alice', meta: { userSlug: 'alice' } });
@@ -106,7 +117,9 @@ describe.each(backends)('TokenStore contract: %s', (name, make, enabled) => {
   });
 
   it.runIf(enabled && name !== 'memory')('serialises concurrent writers: no entry lost', async () => {
-    const writers = Array.from({ length: 15 }, (_, i) => make().put(entry({ username: `user${i}` }), { password: `pw${i}` }));
+    const writers = Array.from({ length: 15 }, (_, i) =>
+      make().put(entry({ username: `user${i}` }), { password: `pw${i}` }),
+    );
     await Promise.all(writers);
     const listed = await make().list();
     expect(listed.map((e) => e.username).sort()).toEqual(Array.from({ length: 15 }, (_, i) => `user${i}`).sort());

@@ -49,12 +49,18 @@ describe('withLock', () => {
   it('gives up with a message naming the lock and its holder when a live writer keeps it', async () => {
     const lock = path.join(dir, 'x.lock');
     fs.writeFileSync(lock, `${process.pid} ${Date.now()}\n`);
-    await expect(withLock(lock, () => 'ran', { timeoutMs: 200 })).rejects.toThrow(new RegExp(`${lock}.*held by process ${process.pid}`));
+    await expect(withLock(lock, () => 'ran', { timeoutMs: 200 })).rejects.toThrow(
+      new RegExp(`${lock}.*held by process ${process.pid}`),
+    );
   });
 
   it('releases the lock when the work throws', async () => {
     const lock = path.join(dir, 'x.lock');
-    await expect(withLock(lock, () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    await expect(
+      withLock(lock, () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     expect(fs.existsSync(lock)).toBe(false);
   });
 });

@@ -38,7 +38,9 @@ describe('backend selection', () => {
     sb = makeSandbox({ GIT_CREDENTIAL_BITBUCKET_STORE: 'floppy' });
     const r = await runBin(sb, ['store'], cred);
     expect(r.exitCode).toBe(1);
-    expect(r.stderr.trim()).toMatch(/^git-credential-bitbucket: store: .*GIT_CREDENTIAL_BITBUCKET_STORE is 'floppy': expected keyring, file or auto$/);
+    expect(r.stderr.trim()).toMatch(
+      /^git-credential-bitbucket: store: .*GIT_CREDENTIAL_BITBUCKET_STORE is 'floppy': expected keyring, file or auto$/,
+    );
   });
 
   it('an explicit keyring that cannot be reached is an error, not a silent fall-back', async () => {

@@ -7,8 +7,14 @@ export const PROJECT_TOKEN_EXPLANATION =
 /** Token permissions that allow pushing (a project permission applies to every repository in it). */
 export const WRITE_PERMISSIONS = ['REPO_WRITE', 'REPO_ADMIN', 'PROJECT_WRITE', 'PROJECT_ADMIN'];
 
-export function describeToken(masked: string, kind: string | undefined, name: string | undefined, permissions: string[] | undefined): string {
-  const k = kind === 'project' ? 'project/repository token' : kind === 'personal' ? 'personal token' : 'token (kind unknown)';
+export function describeToken(
+  masked: string,
+  kind: string | undefined,
+  name: string | undefined,
+  permissions: string[] | undefined,
+): string {
+  const k =
+    kind === 'project' ? 'project/repository token' : kind === 'personal' ? 'personal token' : 'token (kind unknown)';
   return `${masked} ${k}${name ? ` "${name}"` : ''}${permissions?.length ? ` [${permissions.join(', ')}]` : ''}`;
 }
 

@@ -5,7 +5,10 @@
 export const EXIT = { ok: 0, error: 1, usage: 2, auth: 4 } as const;
 
 export class CommandError extends Error {
-  constructor(message: string, readonly exitCode: number = EXIT.error) {
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT.error,
+  ) {
     super(message);
     this.name = 'CommandError';
   }

@@ -7,7 +7,8 @@ import type { CommandIO } from './io.js';
 
 /** Reads one visible line from the terminal. */
 export async function promptLine(io: CommandIO, question: string): Promise<string> {
-  if (!io.stdinIsTTY) throw new CommandError(`no terminal to ask "${question.trim()}"; pass it as an argument`, EXIT.usage);
+  if (!io.stdinIsTTY)
+    throw new CommandError(`no terminal to ask "${question.trim()}"; pass it as an argument`, EXIT.usage);
   const { createInterface } = await import('node:readline/promises');
   const rl = createInterface({ input: io.stdin, output: process.stderr, terminal: true });
   try {
@@ -23,7 +24,9 @@ export async function promptLine(io: CommandIO, question: string): Promise<strin
  */
 export function promptHidden(io: CommandIO, question: string): Promise<string> {
   if (!io.stdinIsTTY) {
-    return Promise.reject(new CommandError('no terminal to read the token from; pipe it with --token-stdin', EXIT.usage));
+    return Promise.reject(
+      new CommandError('no terminal to read the token from; pipe it with --token-stdin', EXIT.usage),
+    );
   }
   const input = io.stdin;
   // Echo goes off before the question appears, so nothing typed after it is ever shown.
@@ -62,5 +65,7 @@ export async function readAllStdin(io: CommandIO, limit = 64 * 1024): Promise<st
     if (size > limit) throw new CommandError(`standard input is longer than ${limit} bytes; expected one token`);
     chunks.push(b);
   }
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }

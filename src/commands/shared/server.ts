@@ -17,13 +17,19 @@ export function parseServer(input: string, opts: { allowHttp?: boolean } = {}): 
   // the input may carry user:token@: never echo that part
   const shown = withoutPassword(input);
   if (parsed === null) throw new CommandError(`'${shown}' is not a Bitbucket http(s) URL`, EXIT.usage);
-  if (parsed.kind === 'ssh') throw new CommandError(`'${shown}' is an SSH address; tokens are for HTTPS: use the server's https:// URL`, EXIT.usage);
+  if (parsed.kind === 'ssh')
+    throw new CommandError(
+      `'${shown}' is an SSH address; tokens are for HTTPS: use the server's https:// URL`,
+      EXIT.usage,
+    );
   if (parsed.protocol === 'http' && !isLoopbackHost(parsed.host) && !opts.allowHttp) {
-    throw new CommandError(`refusing to send a token over plain http:// to ${parsed.host}; use https:// (or --allow-http if you must)`, EXIT.usage);
+    throw new CommandError(
+      `refusing to send a token over plain http:// to ${parsed.host}; use https:// (or --allow-http if you must)`,
+      EXIT.usage,
+    );
   }
   return parsed;
 }
-
 
 /** A client for `baseUrl` with the HTTP settings git would use for it. */
 export async function clientFor(baseUrl: string, io: CommandIO, timeoutMs = 10_000): Promise<BitbucketClient> {
