@@ -14,6 +14,7 @@ import { setupCommand, unsetupCommand } from './setup.js';
 import { doctorCommand } from './doctor.js';
 import { hookCommand } from './hook.js';
 import { checkCommand } from './check.js';
+import { PROGRAM } from '../settings.js';
 
 const COMMANDS: Array<(ctx: CommandContext) => CommandModule<object, never>> = [
   loginCommand as never,
@@ -52,7 +53,7 @@ export async function runCommand(
 ): Promise<number> {
   let usageError: string | undefined;
   const parser = yargs(argv)
-    .scriptName('git-credential-bitbucket')
+    .scriptName(PROGRAM)
     .usage(
       '$0 <command> [options]\n\nGit credential helper and pre-push identity guard for Bitbucket Server / Data Center.',
     )
