@@ -17,13 +17,12 @@ import {
 } from '../helpers/sandbox.js';
 import { makeToken, startEmulator, type Emulator } from '../emulator/index.js';
 import { hookInstallRun } from '../../src/commands/hook.js';
-import { gitVersion } from '../../src/git/repo.js';
+import { GIT_VERSION, gitAtLeast } from '../helpers/git-version.js';
 import { recordingIO } from './helpers.js';
 
 const T = { write: makeToken('310000000001'), project: makeToken('310000000002') };
-const version = gitVersion() ?? [0, 0, 0];
 /** git 2.46 added `authtype`/`credential` (a Bearer credential from a helper). */
-const bearerFromHelpers = version[0] > 2 || (version[0] === 2 && version[1] >= 46);
+const bearerFromHelpers = gitAtLeast(2, 46);
 let emu: Emulator;
 const outputs: string[] = [];
 const sandboxes: Sandbox[] = [];
@@ -146,7 +145,7 @@ async function expectFlaggedThenBlocked(
   expect(blocked.stderr).toContain(`blocked: ${FLAGGED}`);
 }
 
-describe(`helper chains (git ${version.join('.')})`, () => {
+describe(`helper chains (git ${GIT_VERSION.join('.')})`, () => {
   it.runIf(bearerFromHelpers)(
     'a pass-through helper first, ours holding a Bearer project token: flagged, and blocked with projectToken=block',
     async () => {
