@@ -41,6 +41,17 @@ afterAll(() => {
   sb.cleanup();
 });
 
+async function fill() {
+  const r = await runGit(
+    sb,
+    ['-c', `credential.helper=${BIN}`, 'credential', 'fill'],
+    'url=https://127.0.0.1:7990/scm/prj/app.git\n\n',
+  );
+  expect(r.exitCode, r.stderr).toBe(0);
+  outputs.push(r.stderr);
+  return r;
+}
+
 describe(`password_expiry_utc (git ${GIT_VERSION.join('.')})`, () => {
   it("get answers the token's own expiry in Unix seconds", async () => {
     const r = await runBin(sb, ['get'], desc({ protocol: 'https', host: '127.0.0.1:7990' }));
@@ -50,13 +61,7 @@ describe(`password_expiry_utc (git ${GIT_VERSION.join('.')})`, () => {
   });
 
   it.runIf(gitAtLeast(2, 40))('git credential fill passes it on (git 2.40+)', async () => {
-    const r = await runGit(
-      sb,
-      ['-c', `credential.helper=${BIN}`, 'credential', 'fill'],
-      'url=https://127.0.0.1:7990/scm/prj/app.git\n\n',
-    );
-    expect(r.exitCode, r.stderr).toBe(0);
-    outputs.push(r.stderr);
+    const r = await fill();
     expect(parsePairs(r.stdout)).toEqual(
       expect.arrayContaining([
         ['username', 'alice'],
@@ -66,13 +71,7 @@ describe(`password_expiry_utc (git ${GIT_VERSION.join('.')})`, () => {
   });
 
   it.runIf(!gitAtLeast(2, 40))('git before 2.40 ignores it and still gets the token', async () => {
-    const r = await runGit(
-      sb,
-      ['-c', `credential.helper=${BIN}`, 'credential', 'fill'],
-      'url=https://127.0.0.1:7990/scm/prj/app.git\n\n',
-    );
-    expect(r.exitCode, r.stderr).toBe(0);
-    outputs.push(r.stderr);
+    const r = await fill();
     expect(parsePairs(r.stdout)).toContainEqual(['username', 'alice']);
     expect(r.stdout).not.toContain('password_expiry_utc');
   });
