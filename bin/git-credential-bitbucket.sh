@@ -22,23 +22,24 @@ if [ -n "${NODE_EXTRA_CA_CERTS-}" ]; then
   unset NODE_EXTRA_CA_CERTS
 fi
 
-# The `given` file of the data directory, computed as src/store/paths.ts does; Node checks that
-# it is the same path before it writes there, and empties it otherwise.
+# The `given` file of the data directory, computed as dataDir in src/settings.ts does (relative
+# XDG_DATA_HOME and HOME ignored); Node checks that it is the same path before it writes there,
+# and empties it otherwise. No answer here (Windows, no HOME): no skipping.
 given_path() {
+  case ${HOME-} in /*) gcb_home=$HOME ;; *) gcb_home='' ;; esac
   if [ -n "${GIT_CREDENTIAL_BITBUCKET_DIR-}" ]; then
     gcb_dir=$GIT_CREDENTIAL_BITBUCKET_DIR
-  elif [ "$gcb_platform" = darwin ] && [ -n "${HOME-}" ]; then
-    gcb_dir="$HOME/Library/Application Support/git-credential-bitbucket"
-  elif [ "$gcb_platform" = win32 ] || [ "$gcb_platform" = darwin ]; then
+    case $gcb_dir in /*) ;; *) gcb_dir=$PWD/$gcb_dir ;; esac
+  elif [ "$gcb_platform" = win32 ] || [ -z "$gcb_home" ]; then
     return 1
-  elif [ -n "${XDG_DATA_HOME-}" ]; then
-    gcb_dir=$XDG_DATA_HOME/git-credential-bitbucket
-  elif [ -n "${HOME-}" ]; then
-    gcb_dir=$HOME/.local/share/git-credential-bitbucket
+  elif [ "$gcb_platform" = darwin ]; then
+    gcb_dir="$gcb_home/Library/Application Support/git-credential-bitbucket"
   else
-    return 1
+    case ${XDG_DATA_HOME-} in
+      /*) gcb_dir=$XDG_DATA_HOME/git-credential-bitbucket ;;
+      *) gcb_dir=$gcb_home/.local/share/git-credential-bitbucket ;;
+    esac
   fi
-  case $gcb_dir in /*) ;; *) gcb_dir=$PWD/$gcb_dir ;; esac
   gcb_given=$gcb_dir/given
 }
 

@@ -11,6 +11,7 @@ import type { Duplex } from 'node:stream';
 import type { HttpSettings } from '../git/config.js';
 import { buildResponse, classifyError, fail } from './http-result.js';
 import { proxyFor, type ProxyTarget } from './proxy.js';
+import { ENV } from '../settings.js';
 
 /** One request. `timeoutMs` bounds everything: proxy, connect, TLS, response and body. */
 export interface HttpRequest {
@@ -170,10 +171,15 @@ class Exchange {
         return;
       }
       const hostname = stripBrackets(this.url.hostname);
+      // Over a tunnel socket Node would otherwise check the certificate against the proxy's
+      // address (or "localhost"): name the target host explicitly, for IP addresses too (SNI
+      // carries names only, RFC 6066 section 3).
       const secure = tls.connect({
         socket,
+        host: hostname,
         ca: this.ca,
         rejectUnauthorized: this.req.settings.sslVerify,
+        checkServerIdentity: (_name, cert) => tls.checkServerIdentity(hostname, cert),
         ...(isIp(hostname) ? {} : { servername: hostname }),
       });
       this.destroyers.push(() => secure.destroy());
@@ -243,16 +249,11 @@ function isIp(h: string): boolean {
 }
 
 /**
- * NODE_EXTRA_CA_CERTS as the user set it. Our sh fronts (the helper line's and the hook's) start
- * Node without it, because Node reads it at every start, and hand it on under this name.
- */
-export const EXTRA_CA_ENV = 'GIT_CREDENTIAL_BITBUCKET_EXTRA_CA_CERTS';
-
-/**
  * Without http.sslCAInfo, git (through curl and OpenSSL) trusts the system's CA bundle, which is
  * where a company's internal CA usually lives; Node trusts only its own bundled list. So, like
  * git, also trust the system bundle when there is one (Node's list stays in), and the file of
- * NODE_EXTRA_CA_CERTS (handed on as EXTRA_CA_ENV), which Node would add itself were no `ca`
+ * NODE_EXTRA_CA_CERTS (which our sh fronts, the helper line's and the hook's, hand on as
+ * ENV.extraCaCerts: Node then need not read it at every start), which Node would add itself were no `ca`
  * given. Undefined: Node's defaults only.
  */
 async function systemTrust(): Promise<Array<string | Buffer> | undefined> {
@@ -262,7 +263,7 @@ async function systemTrust(): Promise<Array<string | Buffer> | undefined> {
 }
 
 async function extraTrust(): Promise<Buffer[]> {
-  const file = process.env[EXTRA_CA_ENV] || process.env.NODE_EXTRA_CA_CERTS;
+  const file = process.env[ENV.extraCaCerts.name] || process.env.NODE_EXTRA_CA_CERTS;
   try {
     return file ? [await readFile(file)] : [];
   } catch {

@@ -22,8 +22,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { CredentialRequest } from './protocol.js';
 import { sha256Hex } from '../prepush/sha256.js';
+import { ENV } from '../settings.js';
 
-export const GIVEN_ENV = 'GIT_CREDENTIAL_BITBUCKET_GIVEN';
 export const GIVEN_FILE = 'given';
 const HEADER = 'v1 ';
 /** Enough for several accounts and hosts used in turn; older digests fall off. */
@@ -84,7 +84,7 @@ export function noteGiven(
 ): void {
   try {
     const own = givenPath(dir);
-    const announced = env[GIVEN_ENV];
+    const announced = env[ENV.given.name];
     if (answer.length === 0) {
       forgetGiven(dir);
       return;

@@ -9,7 +9,7 @@
 import { getCredential } from '../credential/helper.js';
 import { cleartextFilter } from '../credential/transport.js';
 import { parseCredential, type CredentialRequest } from '../credential/protocol.js';
-import { dataDir } from '../store/paths.js';
+import { dataDir } from '../settings.js';
 import { allStores, openStores } from '../store/select.js';
 import type { BitbucketLocation } from '../bitbucket/url.js';
 import { gitSync, type GitRun } from '../git/repo.js';
@@ -91,7 +91,9 @@ function gitCredentialFill(url: string, env: NodeJS.ProcessEnv, run: GitRun): Cr
   const r = gitSync(
     ['-c', 'credential.interactive=false', 'credential', 'fill'],
     { ...run, env: childEnv },
-    `capability[]=authtype\nurl=${stripPassword(url)}\n\n`,
+    // `url=` must come first: git clears the whole credential when it reads it
+    // (credential_from_url_1() calls credential_clear()), capabilities included.
+    `url=${stripPassword(url)}\ncapability[]=authtype\n\n`,
   );
   if (r.timedOut)
     return { found: false, reason: 'the credential helpers did not answer in time (git credential fill timed out)' };
