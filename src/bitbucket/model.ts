@@ -1,6 +1,6 @@
 /**
  * Pure readers for Bitbucket REST bodies (users, repositories, access tokens, pages, error lists).
- * They accept `unknown` and return typed values or undefined; shapes follow bitbucket-server.md.
+ * They accept `unknown` and return typed values or undefined; shapes follow docs/bitbucket-server.md.
  */
 
 /** A user as `GET /rest/api/1.0/users/{slug}` describes it. */
