@@ -5,8 +5,8 @@
  */
 import { formatCredential, parseCredential } from './protocol.js';
 import { eraseCredential, getCredential, storeCredential } from './helper.js';
-import { dataDir } from '../store/paths.js';
-import { ALLOW_HTTP_KEY, cleartextFilter, httpAllowed, isCleartextRemote } from './transport.js';
+import { ALLOW_HTTP_KEY, dataDir, PROGRAM as PREFIX } from '../settings.js';
+import { cleartextFilter, httpAllowed, isCleartextRemote } from './transport.js';
 import { allStores, configuredBackend, openStores, selectBackend } from '../store/select.js';
 import { recordFileFallback } from '../store/settings.js';
 
@@ -20,8 +20,6 @@ export interface HelperIO {
   env: NodeJS.ProcessEnv;
   now(): number;
 }
-
-export const PREFIX = 'git-credential-bitbucket';
 
 const PURPOSE: Record<HelperOperation, string> = {
   get: 'print the stored token for the credential described on standard input',
