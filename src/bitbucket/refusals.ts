@@ -29,7 +29,7 @@ export const REFUSALS_FILE = 'refused-basic.json';
 /** Oldest entries go first beyond this many. */
 const MAX_ENTRIES = 500;
 
-/** The memory in `dir` (the data directory), file `refused-basic.json`, 0600. */
+/** The memory in `dir` (the state directory), file `refused-basic.json`, 0600. */
 export function fileRefusals(dir: string): RefusalMemory {
   const file = path.join(dir, REFUSALS_FILE);
   const prints = new Map<string, string>();

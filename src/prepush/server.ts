@@ -10,7 +10,7 @@ import type { AccessTokenInfo, BitbucketUser } from '../bitbucket/model.js';
 import { decodeTokenId } from '../bitbucket/token.js';
 import { resolveHttpSettings } from '../git/config.js';
 import { fileRefusals } from '../bitbucket/refusals.js';
-import { dataDir } from '../store/paths.js';
+import { stateDir } from '../settings.js';
 import type { ServerFacts, ServerOutcome } from './facts.js';
 import type { TokenAuth } from './credential.js';
 
@@ -52,7 +52,7 @@ async function gather(q: ServerQuery): Promise<ServerOutcome> {
     settings,
     timeoutMs: q.timeoutMs,
     maxRetries429: 0,
-    refusals: fileRefusals(dataDir(q.env)),
+    refusals: fileRefusals(stateDir(q.env)),
   });
   // Every request of a round is in flight at once. With Basic, each failure would count towards
   // the user's CAPTCHA lock (bitbucket-server.md section 2), so the round goes out as Bearer

@@ -15,6 +15,7 @@ import {
   type Sandbox,
 } from '../helpers/sandbox.js';
 import { REFUSALS_FILE } from '../../src/bitbucket/refusals.js';
+import { stateDir } from '../../src/settings.js';
 
 const REVOKED = makeToken('400000000001');
 const GOOD = makeToken('400000000002');
@@ -89,9 +90,9 @@ describe('at most one failed Basic attempt per token', () => {
       }
       expect(failedBasic()).toBe(1);
       // the memory holds no form of the secret
-      const memory = fs.readFileSync(path.join(sb.dataDir, REFUSALS_FILE), 'utf8');
+      const memory = fs.readFileSync(path.join(stateDir(sb.env), REFUSALS_FILE), 'utf8');
       outputs.push(memory);
-      expect(fs.statSync(path.join(sb.dataDir, REFUSALS_FILE)).mode & 0o777).toBe(0o600);
+      expect(fs.statSync(path.join(stateDir(sb.env), REFUSALS_FILE)).mode & 0o777).toBe(0o600);
     } finally {
       sb.cleanup();
     }

@@ -5,7 +5,7 @@
  */
 import { BitbucketClient } from '../../bitbucket/client.js';
 import { fileRefusals } from '../../bitbucket/refusals.js';
-import { dataDir } from '../../store/paths.js';
+import { stateDir } from '../../settings.js';
 import { parseBitbucketUrl, type BitbucketLocation } from '../../bitbucket/url.js';
 import { httpSettingsFor, withoutPassword } from '../../git/config.js';
 import { CommandError, EXIT } from './errors.js';
@@ -42,7 +42,7 @@ export async function clientFor(baseUrl: string, io: CommandIO, timeoutMs = 10_0
     settings,
     timeoutMs,
     maxRetryWaitMs: Math.min(30_000, timeoutMs),
-    refusals: fileRefusals(dataDir(io.env)),
+    refusals: fileRefusals(stateDir(io.env)),
   });
 }
 
