@@ -11,6 +11,7 @@ import { ALLOW_HTTP_KEY, dataDir, PROGRAM as PREFIX } from '../settings.js';
 import { cleartextFilter, httpAllowed, isCleartextRemote } from './transport.js';
 import { allStores, configuredBackend, openStores, selectBackend } from '../store/select.js';
 import { recordFileFallback, recordRefusals } from '../store/settings.js';
+import { noteGiven } from './given.js';
 
 export const HELPER_OPERATIONS = ['get', 'store', 'erase'] as const;
 export type HelperOperation = (typeof HELPER_OPERATIONS)[number];
@@ -72,6 +73,7 @@ export async function runHelperOperation(op: HelperOperation, io: HelperIO): Pro
         // Format fully before writing anything: an unsafe value means no answer at all.
         if (answer.length > 0) io.stdout(formatCredential(answer));
         else await sayWhyNothing(req, allStores(stores), io);
+        noteGiven(io.env, dir, req, answer);
         return 0;
       }
       case 'store': {
