@@ -62,9 +62,9 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund --loglevel=error >/dev/null
 fi
 echo "Building"
-npm run --silent build
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
+# npm pack builds dist/ first (the package's prepack script): the same package npm install -g takes
 tarball=$(npm pack --silent --pack-destination "$tmp" | tail -n1)
 npm install --global --prefix "$prefix" --no-audit --no-fund --loglevel=error "$tmp/$tarball" >/dev/null
 [ -x "$bin" ] || die "the install did not produce $bin"

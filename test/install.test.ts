@@ -9,6 +9,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator, type Fixture } from './emulator/index.js';
 import {
+  copyCheckout,
   describe as desc,
   expectNoSecrets,
   makeSandbox,
@@ -29,16 +30,7 @@ beforeAll(async () => {
   sb = makeSandbox();
   copy = path.join(sb.dir, 'checkout');
   prefix = path.join(sb.dir, 'prefix');
-  const files = (await execa('git', ['ls-files', '-co', '--exclude-standard'], { cwd: ROOT })).stdout
-    .split('\n')
-    .filter(Boolean);
-  for (const f of files) {
-    if (!fs.existsSync(path.join(ROOT, f))) continue;
-    fs.mkdirSync(path.dirname(path.join(copy, f)), { recursive: true });
-    fs.copyFileSync(path.join(ROOT, f), path.join(copy, f));
-    fs.chmodSync(path.join(copy, f), fs.statSync(path.join(ROOT, f)).mode);
-  }
-  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'));
+  await copyCheckout(copy);
   // the shared node_modules match the lock file: install.sh must not run npm ci over them
   fs.utimesSync(path.join(copy, 'package-lock.json'), new Date('2000-01-01'), new Date('2000-01-01'));
   emu = await startEmulator({ data: fixture });

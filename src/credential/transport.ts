@@ -4,6 +4,7 @@
  * `bitbucket.allowHttp` (git config, per URL like http.<url>.* keys), the environment variable
  * GIT_CREDENTIAL_BITBUCKET_ALLOW_HTTP=1, or `login --allow-http` for that token.
  */
+import { configGetSync } from '../git/repo.js';
 import type { CredentialRequest } from './protocol.js';
 import type { StoredEntry } from '../store/types.js';
 
@@ -30,18 +31,8 @@ export function isCleartextRemote(req: CredentialRequest): boolean {
  */
 export async function httpAllowed(req: CredentialRequest, env: NodeJS.ProcessEnv): Promise<boolean> {
   if (env[ALLOW_HTTP_ENV] === '1' || env[ALLOW_HTTP_ENV] === 'true') return true;
-  const { execFileSync } = process.getBuiltinModule('node:child_process');
-  try {
-    const url = `http://${req.host}/${req.path ?? ''}`;
-    const v = execFileSync('git', ['config', '--type=bool', '--get-urlmatch', ALLOW_HTTP_KEY, url], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-      env,
-    });
-    return v.trim() === 'true';
-  } catch {
-    return false;
-  }
+  const url = `http://${req.host}/${req.path ?? ''}`;
+  return configGetSync(ALLOW_HTTP_KEY, { url, type: 'bool' }, { env })?.trim() === 'true';
 }
 
 /**

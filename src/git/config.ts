@@ -1,9 +1,10 @@
 /**
- * Reading git configuration the way git itself resolves it, through the `git` binary.
- * `--get-urlmatch` applies git's own `http.<url>.*` matching rules (git-config(1), "http.<url>.*").
+ * Reading git configuration the way git itself resolves it, through the `git` binary (run by
+ * ./async.ts). `--get-urlmatch` applies git's own `http.<url>.*` matching rules (git-config(1),
+ * "http.<url>.*").
  */
-import { execFile } from 'node:child_process';
 import { homedir } from 'node:os';
+import { GitNotFoundError, gitAsync } from './async.js';
 
 /** Network settings git would use for one URL. */
 export interface HttpSettings {
@@ -22,14 +23,6 @@ export interface GitOptions {
   cwd?: string;
   /** Full environment for git (not merged with process.env); defaults to process.env. */
   env?: NodeJS.ProcessEnv;
-}
-
-/** Thrown when the `git` executable cannot be run at all. */
-export class GitNotFoundError extends Error {
-  constructor() {
-    super('git was not found on PATH. Install git (https://git-scm.com/downloads) and try again.');
-    this.name = 'GitNotFoundError';
-  }
 }
 
 /**
@@ -120,33 +113,11 @@ function expandPath(p: string, env: NodeJS.ProcessEnv): string {
   return p;
 }
 
-/**
- * Runs `git config <args>`; undefined on exit code 1 (key not set). Plain node:child_process:
- * this module is on the pre-push hook's path, where loading execa would cost start-up time.
- */
+/** Runs `git config <args>`; undefined on exit code 1 (key not set). */
 async function runGitConfig(args: string[], opts: GitOptions): Promise<string | undefined> {
-  const result = await new Promise<{ code: number | null; stdout: string; stderr: string; spawnError?: string }>(
-    (resolve) => {
-      execFile(
-        'git',
-        ['config', ...args],
-        { cwd: opts.cwd, env: opts.env ?? process.env, maxBuffer: 16 * 1024 * 1024, encoding: 'utf8' },
-        (error, stdout, stderr) => {
-          const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-          resolve({
-            code,
-            stdout,
-            stderr,
-            ...(error && typeof error.code === 'string' ? { spawnError: error.code } : {}),
-          });
-        },
-      );
-    },
-  );
-  if (result.spawnError === 'ENOENT') throw new GitNotFoundError();
-  if (result.code === 0) return result.stdout;
-  if (result.code === 1 && result.stderr.trim() === '') return undefined;
-  throw new Error(
-    `git config ${args[args.length - 2] ?? ''} failed: ${result.stderr.trim() || `exit code ${result.code}`}`,
-  );
+  const r = await gitAsync(['config', ...args], { cwd: opts.cwd, env: opts.env ?? process.env });
+  if (r.notFound) throw new GitNotFoundError();
+  if (r.status === 0) return r.stdout;
+  if (r.status === 1 && r.stderr.trim() === '') return undefined;
+  throw new Error(`git config ${args[args.length - 2] ?? ''} failed: ${r.stderr.trim() || `exit code ${r.status}`}`);
 }

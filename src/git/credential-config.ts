@@ -6,8 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
-import { GitNotFoundError } from './config.js';
+import { GitNotFoundError, gitAsync } from './async.js';
 
 export type Scope = 'global' | 'system' | 'local';
 
@@ -18,16 +17,9 @@ export interface ConfigTarget {
 }
 
 async function git(t: ConfigTarget, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const r = await execa('git', ['config', `--${t.scope}`, ...args], {
-    cwd: t.cwd,
-    env: t.env,
-    extendEnv: false,
-    reject: false,
-    stdin: 'ignore',
-    stripFinalNewline: false,
-  });
-  if ((r as { code?: string }).code === 'ENOENT') throw new GitNotFoundError();
-  return { code: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr).trim() };
+  const r = await gitAsync(['config', `--${t.scope}`, ...args], { cwd: t.cwd, env: t.env });
+  if (r.notFound) throw new GitNotFoundError();
+  return { code: r.status < 0 ? 1 : r.status, stdout: r.stdout, stderr: r.stderr.trim() };
 }
 
 function fail(what: string, r: { code: number; stderr: string }): never {
@@ -84,12 +76,7 @@ export async function configFile(t: ConfigTarget): Promise<string> {
     return fs.existsSync(dotfile) || !fs.existsSync(xdg) ? dotfile : xdg;
   }
   if (t.scope === 'system') return t.env.GIT_CONFIG_SYSTEM || '/etc/gitconfig';
-  const r = await execa('git', ['rev-parse', '--git-path', 'config'], {
-    cwd: t.cwd,
-    env: t.env,
-    extendEnv: false,
-    reject: false,
-  });
-  if (r.exitCode !== 0) throw new Error('--local needs a git repository: run it inside one');
-  return path.resolve(t.cwd ?? process.cwd(), String(r.stdout).trim());
+  const r = await gitAsync(['rev-parse', '--git-path', 'config'], { cwd: t.cwd, env: t.env });
+  if (r.status !== 0) throw new Error('--local needs a git repository: run it inside one');
+  return path.resolve(t.cwd ?? process.cwd(), r.stdout.trim());
 }

@@ -1,7 +1,13 @@
 /**
- * The few git calls of the pre-push guard, by name, on node:child_process only (no execa):
- * the hook's fast path loads nothing else. Secrets never go into argv; a credential request
- * travels on stdin.
+ * Running git on the hot paths (`get`/`store`/`erase`, the pre-push hook): the synchronous half
+ * of src/git/'s one interface, {@link gitSync}, plus the few named calls built on it. The
+ * asynchronous half, for commands, is `gitAsync` in ./async.ts (execa); parsed repository
+ * queries use simple-git in ./repository.ts. Both halves take a {@link GitRun} and give a
+ * {@link GitResult}.
+ *
+ * node:child_process spawnSync only, loaded on first use: a hot path pays for no library and
+ * creates no stream objects. Secrets never go into argv; a credential request travels on stdin.
+ * Nothing outside src/git/ starts git or any other process (eslint: no-restricted-imports).
  */
 import type { Prefetched } from './prefetched.js';
 
@@ -49,6 +55,24 @@ export function gitSync(args: readonly string[], run: GitRun = {}, input?: strin
       ...((r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT' ? { timedOut: true } : {}),
     };
   return { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+/**
+ * One git config value, or undefined when it is unset or git cannot answer (missing git, a
+ * broken config file): `git config [--type=TYPE] --get KEY`, or with `url` git's per-URL lookup
+ * `--get-urlmatch KEY URL` (the most specific `section.<url>.key` wins, git-config(1)). With
+ * `type: 'bool'` git normalises the value to `true`/`false`. The URL must carry no password
+ * (it is argv): pass it through `withoutPassword` (./config.ts) when in doubt.
+ */
+export function configGetSync(
+  key: string,
+  opts: { url?: string; type?: 'bool' | 'int' } = {},
+  run: GitRun = {},
+): string | undefined {
+  const args = ['config', ...(opts.type ? [`--type=${opts.type}`] : [])];
+  args.push(...(opts.url !== undefined ? ['--get-urlmatch', key, opts.url] : ['--get', key]));
+  const r = gitSync(args, run);
+  return r.status === 0 ? r.stdout.replace(/\n$/, '') : undefined;
 }
 
 /** `git config -z --get-regexp PATTERN`: every matching entry in file order ('' when none). */

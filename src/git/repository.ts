@@ -1,7 +1,9 @@
 /**
- * Repository queries for the commands people run (`check`, `doctor`), through simple-git. The
- * hot paths (the credential helper, the pre-push hook) use node:child_process directly instead
- * (src/git/repo.ts): loading simple-git costs start-up time they cannot spare.
+ * Parsed repository queries for the commands people run (`check`, `doctor`), through
+ * simple-git: its typed API (revparse, getConfig, remote) saves parsing git's output by hand,
+ * which is the role it serves best. Raw asynchronous runs go through `gitAsync` (./async.ts,
+ * execa); the hot paths (the credential helper, the pre-push hook) use `gitSync` (./repo.ts,
+ * node:child_process): loading a library costs start-up time they cannot spare.
  */
 import { simpleGit, type SimpleGit } from 'simple-git';
 

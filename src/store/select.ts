@@ -5,6 +5,7 @@
  * Order: `$GIT_CREDENTIAL_BITBUCKET_STORE`, then git config `bitbucket.store`, then `auto`
  * (keyring when it answers, else the file, and the fall-back is recorded for login/status).
  */
+import { configGetSync } from '../git/repo.js';
 import { FileStore } from './file.js';
 import { KeyringStore, probeKeyring } from './keyring.js';
 import { storePaths } from './paths.js';
@@ -52,20 +53,9 @@ function parseChoice(value: string, where: string): BackendChoice {
   throw new StoreError(`${where} is '${value}': expected keyring, file or auto`);
 }
 
-/**
- * `git config --get KEY`, or undefined when unset or when git is not there. child_process is
- * loaded here, on first use, so that `get` never loads it.
- */
+/** `git config --get KEY`, or undefined when unset or when git is not there. */
 export async function readGitConfig(key: string): Promise<string | undefined> {
-  const { execFileSync } = process.getBuiltinModule('node:child_process');
-  try {
-    return (
-      execFileSync('git', ['config', '--get', key], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() ||
-      undefined
-    );
-  } catch {
-    return undefined;
-  }
+  return configGetSync(key)?.trim() || undefined;
 }
 
 export interface Selection {

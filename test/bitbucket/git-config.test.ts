@@ -3,8 +3,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GitNotFoundError } from '../../src/git/async.js';
 import {
-  GitNotFoundError,
   gitConfigGetUrlmatch,
   httpSettingsFor,
   parseGitBool,

@@ -97,3 +97,20 @@ export function expectNoSecrets(texts: string[], secrets: string[]): void {
           `a secret leaked into output: …${t.slice(Math.max(0, t.indexOf(s) - 20), t.indexOf(s)).replace(/\n/g, '\\n')}<secret>`,
         );
 }
+
+/**
+ * A copy of the checkout's files (tracked and untracked, not ignored; no dist/) at `dest`, sharing
+ * node_modules, so that a build or an install there never replaces what other tests are running.
+ */
+export async function copyCheckout(dest: string): Promise<void> {
+  const files = (await execa('git', ['ls-files', '-co', '--exclude-standard'], { cwd: ROOT })).stdout
+    .split('\n')
+    .filter(Boolean);
+  for (const f of files) {
+    if (!fs.existsSync(path.join(ROOT, f)) || f.startsWith('dist/')) continue;
+    fs.mkdirSync(path.dirname(path.join(dest, f)), { recursive: true });
+    fs.copyFileSync(path.join(ROOT, f), path.join(dest, f));
+    fs.chmodSync(path.join(dest, f), fs.statSync(path.join(ROOT, f)).mode);
+  }
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dest, 'node_modules'));
+}
