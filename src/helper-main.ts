@@ -15,6 +15,7 @@ runHelperOperation(op, {
   stderr: (t) => writeFd(2, t),
   env: process.env,
   now: () => Date.now(),
+  stderrIsTTY: process.getBuiltinModule('node:tty').isatty(2),
 }).then(
   (code) => {
     process.exitCode = code;

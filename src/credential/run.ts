@@ -9,6 +9,8 @@ import { dataDir } from '../store/paths.js';
 import { ALLOW_HTTP_KEY, cleartextFilter, httpAllowed, isCleartextRemote } from './transport.js';
 import { allStores, configuredBackend, openStores, selectBackend } from '../store/select.js';
 import { recordFileFallback } from '../store/settings.js';
+import type { StoredEntry } from '../store/types.js';
+import { dueNotice } from './renewal.js';
 
 export const HELPER_OPERATIONS = ['get', 'store', 'erase'] as const;
 export type HelperOperation = (typeof HELPER_OPERATIONS)[number];
@@ -19,6 +21,8 @@ export interface HelperIO {
   stderr(text: string): void;
   env: NodeJS.ProcessEnv;
   now(): number;
+  /** Whether stderr is a terminal (renewal notices are only for a person watching). */
+  stderrIsTTY?: boolean;
 }
 
 export const PREFIX = 'git-credential-bitbucket';
@@ -39,7 +43,10 @@ export async function runHelperOperation(op: HelperOperation, io: HelperIO): Pro
       case 'get': {
         // Over plain http to another machine, only tokens the user allowed that for.
         const onlyAllowed = await cleartextFilter(req, io.env);
-        const answer = await getCredential(req, allStores(stores), io.now(), onlyAllowed);
+        let chosen: StoredEntry | undefined;
+        const answer = await getCredential(req, allStores(stores), io.now(), onlyAllowed, (e) => {
+          chosen = e;
+        });
         if (answer.length === 0 && onlyAllowed && (await getCredential(req, allStores(stores), io.now())).length > 0) {
           io.stderr(
             `${PREFIX}: not sending a token over plain http:// to ${req.host}; use https://, or allow it: git config ${ALLOW_HTTP_KEY} true\n`,
@@ -47,6 +54,9 @@ export async function runHelperOperation(op: HelperOperation, io: HelperIO): Pro
         }
         // Format fully before writing anything: an unsafe value means no answer at all.
         if (answer.length > 0) io.stdout(formatCredential(answer));
+        const notice =
+          chosen && dueNotice(chosen, { dir, env: io.env, now: io.now(), stderrIsTTY: io.stderrIsTTY ?? false });
+        if (notice) io.stderr(notice);
         return 0;
       }
       case 'store': {
