@@ -9,8 +9,16 @@ declare const __VERSION__: string;
 
 async function main(argv: string[]): Promise<number> {
   const op = argv[0];
-  const { runCommand, isCommand } = await import('./commands/index.js');
-  if (op !== undefined && /^[a-z][a-z0-9-]*$/i.test(op) && !isCommand(op) && !process.stdin.isTTY) return 0;
+  const { runCommand, isCommand, suggestCommand } = await import('./commands/index.js');
+  if (op !== undefined && /^[a-z][a-z0-9-]*$/i.test(op) && !isCommand(op)) {
+    // A misspelt command is a person's mistake, not an operation from a newer git.
+    const meant = suggestCommand(op);
+    if (meant !== undefined) {
+      process.stderr.write(`git-credential-bitbucket: unknown command '${op}' (did you mean ${meant}?)\n`);
+      return 2;
+    }
+    if (!process.stdin.isTTY) return 0;
+  }
   return runCommand(argv, typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0');
 }
 

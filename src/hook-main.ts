@@ -11,6 +11,15 @@ import { Prefetched } from './git/prefetched.js';
 
 const BLOCKED_EXIT = 10;
 
+// git passes exactly <remote> <url> (githooks(5)); more is a person's mistake, said before stdin is read.
+if (process.argv.length > 6) {
+  writeFd(
+    2,
+    `git-credential-bitbucket: hook pre-push takes <remote> <url> only (got also ${process.argv.slice(6).join(' ')}); nothing was checked\n`,
+  );
+  process.exit(2);
+}
+
 let input = '';
 try {
   input = fs.readFileSync(0, 'utf8');

@@ -170,10 +170,15 @@ class Exchange {
         return;
       }
       const hostname = stripBrackets(this.url.hostname);
+      // Over a tunnel socket Node would otherwise check the certificate against the proxy's
+      // address (or "localhost"): name the target host explicitly, for IP addresses too (SNI
+      // carries names only, RFC 6066 section 3).
       const secure = tls.connect({
         socket,
+        host: hostname,
         ca: this.ca,
         rejectUnauthorized: this.req.settings.sslVerify,
+        checkServerIdentity: (_name, cert) => tls.checkServerIdentity(hostname, cert),
         ...(isIp(hostname) ? {} : { servername: hostname }),
       });
       this.destroyers.push(() => secure.destroy());

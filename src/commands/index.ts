@@ -5,6 +5,7 @@
  */
 import yargs, { type CommandModule } from 'yargs';
 import { CommandError, EXIT } from './shared/errors.js';
+import { checkValues, closest, explainUsageError } from './shared/usage.js';
 import { processIO, type CommandContext } from './shared/io.js';
 import { loginCommand } from './login.js';
 import { logoutCommand } from './logout.js';
@@ -53,7 +54,17 @@ export async function runCommand(
   version: string,
   ctx: CommandContext = { io: processIO(), exitCode: EXIT.ok },
 ): Promise<number> {
-  let usageError: string | undefined;
+  if (argv[0] === 'completion' && !argv.includes('--help') && !argv.includes('-h')) {
+    if (argv.length > 1) {
+      ctx.io.stderr(`git-credential-bitbucket: completion takes no arguments (got ${argv.slice(1).join(' ')})\n`);
+      return EXIT.usage;
+    }
+    const { completionScript } = await import('./completion.js');
+    ctx.io.stdout(completionScript());
+    return EXIT.ok;
+  }
+  // A usage error stops yargs here, before any command's handler has read, asked, written or sent anything.
+  class UsageError extends Error {}
   const parser = yargs(argv)
     .scriptName('git-credential-bitbucket')
     .usage(
@@ -70,9 +81,15 @@ export async function runCommand(
     .alias('h', 'help')
     .strict()
     .demandCommand(1, 'name a command')
-    .fail((msg, err) => {
+    .middleware(((args: Record<string, unknown>, y: { getOptions(): { string: string[]; number: string[] } }) => {
+      const o = y.getOptions();
+      checkValues(args, { string: o.string, number: o.number }, argv);
+    }) as never)
+    .fail((msg, err, usage) => {
       if (err) throw err;
-      usageError = msg;
+      const u = usage as unknown as { getDescriptions(): object; getCommands(): Array<[string]> };
+      const subcommands = u.getCommands().map(([c]) => c.split(' ')[0]!);
+      throw new UsageError(explainUsageError(msg, argv, Object.keys(u.getDescriptions()), [...subcommands, ...NAMES]));
     })
     .wrap(Math.min(100, process.stdout.columns || 80));
   try {
@@ -82,11 +99,19 @@ export async function runCommand(
       ctx.io.stderr(`git-credential-bitbucket: ${err.message}\n`);
       return err.exitCode;
     }
+    if (err instanceof UsageError) {
+      ctx.io.stderr(`git-credential-bitbucket: ${err.message}\nRun 'git-credential-bitbucket --help' for usage.\n`);
+      return EXIT.usage;
+    }
     throw err;
   }
-  if (usageError !== undefined) {
-    ctx.io.stderr(`git-credential-bitbucket: ${usageError}\nRun 'git-credential-bitbucket --help' for usage.\n`);
-    return EXIT.usage;
-  }
   return ctx.exitCode;
+}
+
+/** The command a misspelt word was meant to be (never a credential operation: git may add new ones). */
+export function suggestCommand(word: string): string | undefined {
+  return closest(
+    word,
+    NAMES.filter((n) => !HELPER_OPS.includes(n)),
+  );
 }

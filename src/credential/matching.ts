@@ -74,16 +74,29 @@ function rank(e: StoredEntry): number {
  */
 export function answerFor(req: CredentialRequest, e: StoredEntry, s: Secrets): Array<[string, string]> {
   const out: Array<[string, string]> = [];
+  const expiry = expiryUtc(e);
   if (wantsAuthtype(req) && e.authtype !== undefined && s.credential !== undefined) {
     out.push(['capability[]', 'authtype'], ['authtype', e.authtype], ['credential', s.credential]);
+    if (expiry !== undefined) out.push(['password_expiry_utc', String(expiry)]);
     return out;
   }
   if (s.password === undefined) return out;
   if (e.username !== undefined) out.push(['username', e.username]);
   out.push(['password', s.password]);
-  if (e.passwordExpiryUtc !== undefined) out.push(['password_expiry_utc', String(e.passwordExpiryUtc)]);
+  if (expiry !== undefined) out.push(['password_expiry_utc', String(expiry)]);
   if (s.oauthRefreshToken !== undefined) out.push(['oauth_refresh_token', s.oauthRefreshToken]);
   return out;
+}
+
+/**
+ * `password_expiry_utc` (Unix seconds) for the answer: the earlier of what git gave us and the
+ * token's own expiry learnt by login, so that git 2.40+ and helpers after us (credential-cache)
+ * drop the token when it expires (git-credential(1) "password_expiry_utc").
+ */
+function expiryUtc(e: StoredEntry): number | undefined {
+  const own = e.meta?.expiresAt !== undefined ? Math.floor(e.meta.expiresAt / 1000) : undefined;
+  if (own === undefined) return e.passwordExpiryUtc;
+  return e.passwordExpiryUtc === undefined ? own : Math.min(own, e.passwordExpiryUtc);
 }
 
 /**

@@ -27,6 +27,30 @@ export interface HelperIO {
 
 export const PREFIX = 'git-credential-bitbucket';
 
+const PURPOSE: Record<HelperOperation, string> = {
+  get: 'print the stored token for the credential described on standard input',
+  store: 'keep the credential described on standard input (git sends it after the server accepted it)',
+  erase: 'forget the credential described on standard input (git sends it after the server refused it)',
+};
+
+/**
+ * `get --help` and friends, or a usage error for any other argument (git never passes one),
+ * decided before standard input is read; undefined when the operation should run.
+ */
+export function helperUsage(op: HelperOperation, args: readonly string[]): { text: string; code: number } | undefined {
+  if (args.length === 0) return undefined;
+  if (args.some((a) => a === '--help' || a === '-h')) {
+    return {
+      code: 0,
+      text: `${PREFIX} ${op}\n\n${PURPOSE[op]}.\ngit runs this itself (gitcredentials(7)); it reads key=value lines ending with a blank line, for example:\n  printf 'protocol=https\\nhost=bitbucket.example.com\\n\\n' | ${PREFIX} ${op}\nTo manage tokens use 'login', 'status', 'list' and 'logout'; see '${PREFIX} --help'.\n`,
+    };
+  }
+  return {
+    code: 2,
+    text: `${PREFIX}: ${op} takes no arguments (got ${args.join(' ')}); nothing was read or changed. Run '${PREFIX} ${op} --help'.\n`,
+  };
+}
+
 export async function runHelperOperation(op: HelperOperation, io: HelperIO): Promise<number> {
   const parsed = parseCredential(io.readInput());
   if (!parsed.ok) {

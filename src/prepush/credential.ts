@@ -91,7 +91,9 @@ function gitCredentialFill(url: string, env: NodeJS.ProcessEnv, run: GitRun): Cr
   const r = gitSync(
     ['-c', 'credential.interactive=false', 'credential', 'fill'],
     { ...run, env: childEnv },
-    `capability[]=authtype\nurl=${stripPassword(url)}\n\n`,
+    // `url=` must come first: git clears the whole credential when it reads it
+    // (credential_from_url_1() calls credential_clear()), capabilities included.
+    `url=${stripPassword(url)}\ncapability[]=authtype\n\n`,
   );
   if (r.timedOut)
     return { found: false, reason: 'the credential helpers did not answer in time (git credential fill timed out)' };

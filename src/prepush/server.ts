@@ -82,24 +82,27 @@ async function round(q: ServerQuery, client: BitbucketClient, auth: Auth & { sec
     key !== undefined && slug !== undefined ? client.canWrite(auth, key, slug) : Promise.resolve(undefined),
     basicUser !== undefined ? client.getUser(auth, basicUser) : Promise.resolve(undefined),
     basicUser !== undefined && id ? client.getAccessToken(auth, { user: basicUser }, id) : none,
-    q.auth.scheme === 'bearer' && id && key !== undefined && slug !== undefined
+    auth.scheme === 'bearer' && id && key !== undefined && slug !== undefined
       ? client.getAccessToken(auth, { project: key, repo: slug }, id)
       : none,
-    q.auth.scheme === 'bearer' && id && key !== undefined ? client.getAccessToken(auth, { project: key }, id) : none,
+    auth.scheme === 'bearer' && id && key !== undefined ? client.getAccessToken(auth, { project: key }, id) : none,
   ]);
   if (who.status === 'network') return { status: 'unreachable', message: who.message };
   if (who.status === 'unauthorized' || who.status === 'captcha')
     return { status: 'rejected', message: `Bitbucket refused the token: ${who.message}` };
   if (who.status !== 'ok') return { status: 'error', message: `Bitbucket answered with an error: ${who.message}` };
   // Round two, only when needed: the user record under the name the server reported.
-  let user = userByName?.status === 'ok' ? userByName.user : undefined;
+  // The record under git's username describes the token only when the server acts as that user:
+  // a project token sent with a person's name runs as its generated user, not as the person.
+  const actsAsBasicUser = basicUser !== undefined && who.username.toLowerCase() === basicUser.toLowerCase();
+  let user = userByName?.status === 'ok' && actsAsBasicUser ? userByName.user : undefined;
   if (!user) user = await lookUpUser(client, auth, who.username);
   const projectTokenEntry = [repoEntry, projectEntry].find((t) => t.status === 'ok');
   const classified = classifyUser(user);
   const kind = projectTokenEntry
     ? 'project'
     : classified.kind === 'unknown'
-      ? q.auth.scheme === 'basic'
+      ? actsAsBasicUser
         ? 'personal'
         : 'project'
       : classified.kind;

@@ -1,11 +1,10 @@
-// Local servers for the HTTP tests: loopback only. A throwaway CA made with /usr/bin/openssl, an
+// Local servers for the HTTP tests: loopback only. A throwaway CA (test/redteam/hostile-server.ts), an
 // http(s) server with a swappable handler, and a recording forward proxy (absolute-URI + CONNECT).
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { copyFile } from 'node:fs/promises';
+import { makeCa } from '../redteam/hostile-server.js';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** A CA plus a server certificate for 127.0.0.1 / localhost signed by it. */
@@ -17,65 +16,14 @@ export interface TestPki {
   cert: Buffer;
 }
 
-function openssl(args: string[], cwd: string): void {
-  execFileSync('/usr/bin/openssl', args, { cwd, stdio: 'ignore' });
-}
-
 /** Makes the CA, a second unrelated CA, and the server certificate in a new temp dir. */
 export async function makePki(): Promise<TestPki> {
-  const dir = await mkdtemp(join(tmpdir(), 'gcb-pki-'));
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  const caExt = ['-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'];
-  openssl(
-    ['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=gcb test CA', ...caExt],
-    dir,
-  );
-  openssl(
-    [
-      'req',
-      '-x509',
-      ...ec,
-      '-keyout',
-      'other.key',
-      '-out',
-      'other.pem',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=gcb other CA',
-      ...caExt,
-    ],
-    dir,
-  );
-  openssl(['req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost'], dir);
-  await writeFile(join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n');
-  openssl(
-    [
-      'x509',
-      '-req',
-      '-in',
-      'server.csr',
-      '-CA',
-      'ca.pem',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-out',
-      'server.pem',
-      '-days',
-      '2',
-      '-extfile',
-      'ext.cnf',
-    ],
-    dir,
-  );
-  return {
-    dir,
-    caFile: join(dir, 'ca.pem'),
-    otherCaFile: join(dir, 'other.pem'),
-    key: await readFile(join(dir, 'server.key')),
-    cert: await readFile(join(dir, 'server.pem')),
-  };
+  const ca = makeCa();
+  const other = makeCa();
+  const otherCaFile = join(ca.dir, 'other.pem');
+  await copyFile(other.caFile, otherCaFile);
+  other.remove();
+  return { dir: ca.dir, caFile: ca.caFile, otherCaFile, ...ca.issue('IP:127.0.0.1,DNS:localhost') };
 }
 
 export type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
@@ -89,8 +37,8 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** Starts an http server (or https with `tls`) on 127.0.0.1 with a random port. */
-export async function startServer(tls?: { key: Buffer; cert: Buffer }): Promise<TestServer> {
+/** Starts an http server (or https with `tls`) on `host` (a loopback address) with a random port. */
+export async function startServer(tls?: { key: Buffer; cert: Buffer }, host = '127.0.0.1'): Promise<TestServer> {
   const sockets = new Set<net.Socket>();
   const state: TestServer = {
     url: '',
@@ -119,9 +67,9 @@ export async function startServer(tls?: { key: Buffer; cert: Buffer }): Promise<
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  await new Promise<void>((r) => server.listen(0, host, () => r()));
   state.port = (server.address() as net.AddressInfo).port;
-  state.url = `${tls ? 'https' : 'http'}://127.0.0.1:${state.port}`;
+  state.url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${state.port}`;
   return state;
 }
 
@@ -130,6 +78,8 @@ export interface ProxyRecord {
   method: string;
   target: string;
   proxyAuthorization?: string;
+  /** Set when a request carried credentials to the proxy in clear (plain http forwarding). */
+  authorization?: string;
 }
 
 /** A forward proxy: absolute-URI requests for http, CONNECT tunnels for https. */
@@ -157,7 +107,13 @@ export async function startProxy(): Promise<TestProxy> {
   };
   const server = http.createServer((req, res) => {
     const auth = req.headers['proxy-authorization'];
-    proxy.log.push({ method: req.method ?? '', target: req.url ?? '', ...(auth ? { proxyAuthorization: auth } : {}) });
+    const cleartext = req.headers.authorization;
+    proxy.log.push({
+      method: req.method ?? '',
+      target: req.url ?? '',
+      ...(auth ? { proxyAuthorization: auth } : {}),
+      ...(cleartext ? { authorization: cleartext } : {}),
+    });
     if (proxy.requireAuth !== undefined && auth !== proxy.requireAuth) {
       res.writeHead(407, { 'Proxy-Authenticate': 'Basic realm="proxy"' }).end();
       return;
@@ -166,7 +122,13 @@ export async function startProxy(): Promise<TestProxy> {
     const headers = { ...req.headers };
     delete headers['proxy-authorization'];
     const up = http.request(
-      { host: target.hostname, port: target.port, path: target.pathname + target.search, method: req.method, headers },
+      {
+        host: target.hostname.replace(/^\[|\]$/g, ''),
+        port: target.port,
+        path: target.pathname + target.search,
+        method: req.method,
+        headers,
+      },
       (ur) => {
         res.writeHead(ur.statusCode ?? 502, ur.headers);
         ur.pipe(res);
@@ -186,8 +148,9 @@ export async function startProxy(): Promise<TestProxy> {
       );
       return;
     }
-    const [host, port] = (req.url ?? '').split(':');
-    const upstream = net.connect(Number(port), host ?? '', () => {
+    // host:port, or [v6]:port
+    const m = /^\[?([^\]]*?)\]?:(\d+)$/.exec(req.url ?? '');
+    const upstream = net.connect(Number(m?.[2]), m?.[1] ?? '', () => {
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       upstream.write(head);
       upstream.pipe(client);

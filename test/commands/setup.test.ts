@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { gitAtLeast } from '../helpers/git-version.js';
 import { describe as desc, makeSandbox, parsePairs, ROOT, runBin, runGit, type Sandbox } from '../helpers/sandbox.js';
 
 let sb: Sandbox;
@@ -133,7 +134,7 @@ describe('setup / unsetup', () => {
     expect(outside.stderr).toMatch(/needs a git repository/);
   });
 
-  it('--hook installs the guard in the current repository (git < 2.54 has no config-based hooks)', async () => {
+  it.runIf(!gitAtLeast(2, 54))('--hook installs the guard in the current repository (git < 2.54)', async () => {
     const repo = path.join(sb.dir, 'repo');
     await runGit(sb, ['init', '-q', repo]);
     const r = await runBin(sb, ['setup', URL_, '--hook'], '', { cwd: repo });
@@ -144,6 +145,21 @@ describe('setup / unsetup', () => {
     const outside = await runBin(sb, ['setup', URL_, '--hook']);
     expect(outside.exitCode).toBe(2);
     expect(outside.stderr).toMatch(/installed per repository/);
+  });
+
+  it.runIf(gitAtLeast(2, 54))('--hook on git 2.54+: one global config-based hook, no hook file', async () => {
+    const repo = path.join(sb.dir, 'repo');
+    await runGit(sb, ['init', '-q', repo]);
+    const r = await runBin(sb, ['setup', URL_, '--hook'], '', { cwd: repo });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(fs.existsSync(path.join(repo, '.git', 'hooks', 'pre-push'))).toBe(false);
+    const event = await runGit(sb, ['config', '--global', 'hook.bitbucket-pre-push.event']);
+    expect(event.stdout.trim()).toBe('pre-push');
+    const command = await runGit(sb, ['config', '--global', 'hook.bitbucket-pre-push.command']);
+    expect(command.stdout).toContain('pre-push');
+    // the same from outside any repository: the global hook covers every one
+    const outside = await runBin(sb, ['setup', URL_, '--hook']);
+    expect(outside.exitCode, outside.stderr).toBe(0);
   });
 
   it('refuses SSH URLs and conflicting scopes', async () => {

@@ -54,6 +54,26 @@ describe('get', () => {
     expect(await get('protocol=https\nhost=h\n')).toEqual([]);
   });
 
+  it("answers password_expiry_utc: the earlier of git's and the token's own expiry (login)", async () => {
+    const { a, get } = await setup();
+    const base = { protocol: 'https', host: 'h', hasPassword: true, hasCredential: false, storedAt: 1 };
+    await a.put({ ...base, username: 'own', meta: { expiresAt: NOW + 86_400_500 } }, { password: 'p' });
+    expect(await get('protocol=https\nhost=h\nusername=own\n')).toContainEqual([
+      'password_expiry_utc',
+      String(Math.floor((NOW + 86_400_500) / 1000)),
+    ]);
+    await a.put(
+      { ...base, username: 'both', passwordExpiryUtc: NOW / 1000 + 60, meta: { expiresAt: NOW + 86_400_000 } },
+      { password: 'p' },
+    );
+    expect(await get('protocol=https\nhost=h\nusername=both\n')).toContainEqual([
+      'password_expiry_utc',
+      String(NOW / 1000 + 60),
+    ]);
+    await a.put({ ...base, username: 'none' }, { password: 'p' });
+    expect((await get('protocol=https\nhost=h\nusername=none\n')).map(([k]) => k)).not.toContain('password_expiry_utc');
+  });
+
   it('answers nothing without protocol or host', async () => {
     const { store, get } = await setup();
     await store('protocol=https\nhost=h\nusername=u\npassword=p\n');

@@ -1,0 +1,210 @@
+/**
+ * The guard sees the credential git will send whatever the helper chain: another helper before
+ * ours, `credential-store` holding the token, a helper answering with a Bearer credential
+ * (git 2.46+). Runs on the `git` first in PATH (test/run-git-lane.sh runs it on each git).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  BIN,
+  describe as desc,
+  expectNoSecrets,
+  makeSandbox,
+  runBin,
+  runGit,
+  type Sandbox,
+} from '../helpers/sandbox.js';
+import { makeToken, startEmulator, type Emulator } from '../emulator/index.js';
+import { hookInstallRun } from '../../src/commands/hook.js';
+import { GIT_VERSION, gitAtLeast } from '../helpers/git-version.js';
+import { recordingIO } from './helpers.js';
+
+const T = { write: makeToken('310000000001'), project: makeToken('310000000002') };
+/** git 2.46 added `authtype`/`credential` (a Bearer credential from a helper). */
+const bearerFromHelpers = gitAtLeast(2, 46);
+let emu: Emulator;
+const outputs: string[] = [];
+const sandboxes: Sandbox[] = [];
+
+beforeAll(async () => {
+  emu = await startEmulator({
+    data: {
+      users: [{ name: 'alice', displayName: 'Alice Example', email: 'alice@example.com', password: 'alice-pw' }],
+      projects: [{ key: 'PRJ', name: 'Project' }],
+      repos: [{ project: 'PRJ', slug: 'app', seed: true }],
+      permissions: [{ user: 'alice', project: 'PRJ', permission: 'PROJECT_WRITE' }],
+      tokens: [
+        { owner: { user: 'alice' }, name: 'write', token: T.write, permissions: ['PROJECT_READ', 'REPO_WRITE'] },
+        { owner: { project: 'PRJ' }, name: 'ci', token: T.project, permissions: ['PROJECT_WRITE', 'REPO_WRITE'] },
+      ],
+    },
+  });
+});
+
+afterAll(async () => {
+  expectNoSecrets(outputs, Object.values(T));
+  await emu?.stop();
+  for (const sb of sandboxes) sb.cleanup();
+});
+
+const repoUrl = () => `${emu.baseUrl}/scm/prj/app.git`;
+const host = () => new URL(emu.baseUrl).host;
+
+async function git(sb: Sandbox, args: string[], cwd = sb.dir) {
+  const r = await runGit(sb, args, '', { cwd });
+  outputs.push(r.stdout, r.stderr);
+  return r;
+}
+
+/**
+ * A clone of PRJ/app (made with alice's token in our store), the hook installed, then the
+ * repository's helper chain replaced by `helpers` (our helper is the last one when `oursLast`).
+ */
+async function cloneWithChain(helpers: string[], oursLast = true): Promise<{ sb: Sandbox; work: string }> {
+  const sb = makeSandbox();
+  sandboxes.push(sb);
+  await git(sb, ['config', '--global', 'credential.helper', BIN]);
+  await git(sb, ['config', '--global', 'user.name', 'Alice']);
+  await git(sb, ['config', '--global', 'user.email', 'alice@example.com']);
+  const stored = await runBin(
+    sb,
+    ['store'],
+    desc({ protocol: 'http', host: host(), username: 'alice', password: T.write }),
+  );
+  expect(stored.exitCode, stored.stderr).toBe(0);
+  expect((await git(sb, ['clone', '-q', repoUrl(), 'work'])).exitCode).toBe(0);
+  const work = path.join(sb.dir, 'work');
+  const io = recordingIO(sb.env);
+  expect(await hookInstallRun({ program: { node: process.execPath, bin: BIN }, cwd: work }, io)).toBe(0);
+  outputs.push(...io.err);
+  await git(sb, ['config', 'credential.helper', ''], work);
+  for (const h of helpers) await git(sb, ['config', '--add', 'credential.helper', h], work);
+  if (oursLast) await git(sb, ['config', '--add', 'credential.helper', BIN], work);
+  return { sb, work };
+}
+
+/** Replaces our store's token with the project token, kept as a Bearer credential (git 2.46+). */
+async function storeProjectTokenAsBearer(sb: Sandbox): Promise<void> {
+  await runBin(sb, ['erase'], desc({ protocol: 'http', host: host() }));
+  const r = await runBin(
+    sb,
+    ['store'],
+    desc([
+      ['capability[]', 'authtype'],
+      ['protocol', 'http'],
+      ['host', host()],
+      ['authtype', 'Bearer'],
+      ['credential', T.project],
+    ]),
+  );
+  expect(r.exitCode, r.stderr).toBe(0);
+}
+
+function script(sb: Sandbox, name: string, body: string): string {
+  const file = path.join(sb.dir, name);
+  fs.writeFileSync(file, `#!/bin/sh\n${body}`, { mode: 0o755 });
+  return file;
+}
+
+async function commitAndPush(
+  sb: Sandbox,
+  work: string,
+  message: string,
+): Promise<{ exitCode: number; stderr: string }> {
+  await git(sb, ['commit', '-q', '--allow-empty', '-m', message], work);
+  return git(sb, ['push', 'origin', 'HEAD:main'], work);
+}
+
+/** Runs the installed hook as git would for pushing HEAD to main (when git itself could not get that far). */
+async function runHook(sb: Sandbox, work: string) {
+  await git(sb, ['commit', '-q', '--allow-empty', '-m', 'through the hook'], work);
+  const head = (await git(sb, ['rev-parse', 'HEAD'], work)).stdout.trim();
+  const remote = (await git(sb, ['rev-parse', 'origin/main'], work)).stdout.trim();
+  const r = await runBin(sb, ['hook', 'pre-push', 'origin', repoUrl()], `HEAD ${head} refs/heads/main ${remote}\n`, {
+    cwd: work,
+  });
+  outputs.push(r.stdout, r.stderr);
+  return r;
+}
+
+const FLAGGED = 'pushing with a project or repository access token';
+
+/** `push` warns about a project token by default, and fails with `bitbucket.projectToken=block`. */
+async function expectFlaggedThenBlocked(
+  sb: Sandbox,
+  work: string,
+  push: () => Promise<{ exitCode: number; stderr: string }>,
+): Promise<void> {
+  const warned = await push();
+  expect(warned.exitCode, warned.stderr).toBe(0);
+  expect(warned.stderr).toContain(`warning: ${FLAGGED}`);
+  await git(sb, ['config', 'bitbucket.projectToken', 'block'], work);
+  const blocked = await push();
+  expect(blocked.exitCode).not.toBe(0);
+  expect(blocked.stderr).toContain(`blocked: ${FLAGGED}`);
+}
+
+describe(`helper chains (git ${GIT_VERSION.join('.')})`, () => {
+  it.runIf(bearerFromHelpers)(
+    'a pass-through helper first, ours holding a Bearer project token: flagged, and blocked with projectToken=block',
+    async () => {
+      const { sb, work } = await cloneWithChain([script(sb0(), 'pass.sh', 'cat >/dev/null\nexit 0\n')]);
+      await storeProjectTokenAsBearer(sb);
+      await expectFlaggedThenBlocked(sb, work, () => commitAndPush(sb, work, 'by the bot'));
+    },
+  );
+
+  it.runIf(bearerFromHelpers)(
+    'a helper answering Bearer first (only when asked with capability authtype): flagged and blocked',
+    async () => {
+      const bearer = script(
+        sb0(),
+        'bearer.sh',
+        [
+          'input=$(cat)',
+          '[ "$1" = get ] || exit 0',
+          'case "$input" in *"capability[]=authtype"*) ;; *) exit 0;; esac',
+          `printf 'capability[]=authtype\\nauthtype=Bearer\\ncredential=%s\\n' "$BOT_TOKEN"`,
+          '',
+        ].join('\n'),
+      );
+      const { sb, work } = await cloneWithChain([bearer]);
+      sb.env.BOT_TOKEN = T.project;
+      await expectFlaggedThenBlocked(sb, work, () => commitAndPush(sb, work, 'through another helper'));
+    },
+  );
+
+  it('credential-store first, holding the project token: flagged, and blocked with projectToken=block', async () => {
+    const { sb, work } = await cloneWithChain(['store'], false);
+    // credential-store keeps user:password lines; git would send the project token as Basic
+    const u = new URL(emu.baseUrl);
+    fs.writeFileSync(
+      path.join(sb.home, '.git-credentials'),
+      `http://alice:${encodeURIComponent(T.project)}@${u.host}\n`,
+      { mode: 0o600 },
+    );
+    // Bitbucket refuses a project token in Basic auth before git runs the hook (docs/bitbucket-server.md
+    // section 2), so the hook is run as git would run it.
+    await expectFlaggedThenBlocked(sb, work, () => runHook(sb, work));
+  });
+
+  it('a pass-through helper first, ours holding a personal token: the push goes through unflagged', async () => {
+    const { sb, work } = await cloneWithChain([script(sb0(), 'pass2.sh', 'cat >/dev/null\nexit 0\n')]);
+    await git(sb, ['config', 'bitbucket.projectToken', 'block'], work);
+    const r = await commitAndPush(sb, work, 'by alice');
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain(FLAGGED);
+    expect(r.stderr).not.toContain('no token found');
+  });
+});
+
+/** A directory for helper scripts shared by the tests. */
+let shared: Sandbox | undefined;
+function sb0(): Sandbox {
+  if (!shared) {
+    shared = makeSandbox();
+    sandboxes.push(shared);
+  }
+  return shared;
+}
