@@ -8,7 +8,7 @@ const path = require('node:path');
 const nodeModule = require('node:module');
 
 const [op, sub] = process.argv.slice(2);
-const cache = codeCacheDir(process.env);
+const cache = path.join(cacheDir(process.env), 'code');
 // Node 22.1+ keeps compiled code itself: in our private directory, never the shared tmp.
 if (nodeModule.enableCompileCache && cache && ensurePrivateDir(cache)) nodeModule.enableCompileCache(cache);
 // The helper's bundle is small enough that the cache's own reading costs more than it saves.
@@ -17,16 +17,16 @@ else if (op === 'hook' && sub === 'pre-push') runHot('hook.cjs');
 else import('../dist/cli.mjs');
 
 /**
- * `$XDG_CACHE_HOME/git-credential-bitbucket/code`, else `cache/code` under
- * $GIT_CREDENTIAL_BITBUCKET_DIR, else `~/.cache/git-credential-bitbucket/code`; relative paths
- * are ignored (the XDG spec says so, and the hook runs in many working directories).
+ * The cache directory: a copy of `cacheDir` in src/settings.ts, which this file may not load
+ * (test/settings.test.ts compares the two). `$XDG_CACHE_HOME/git-credential-bitbucket` (absolute
+ * only: the XDG spec says to ignore a relative one, and the hook runs in many working
+ * directories), else `cache` in $GIT_CREDENTIAL_BITBUCKET_DIR, else `~/.cache/git-credential-bitbucket`.
  */
-function codeCacheDir(env) {
+function cacheDir(env) {
   const abs = (p) => (p && path.isAbsolute(p) ? p : undefined);
-  if (abs(env.XDG_CACHE_HOME)) return path.join(env.XDG_CACHE_HOME, 'git-credential-bitbucket', 'code');
-  if (abs(env.GIT_CREDENTIAL_BITBUCKET_DIR)) return path.join(env.GIT_CREDENTIAL_BITBUCKET_DIR, 'cache', 'code');
-  if (abs(env.HOME)) return path.join(env.HOME, '.cache', 'git-credential-bitbucket', 'code');
-  return undefined;
+  if (abs(env.XDG_CACHE_HOME)) return path.join(env.XDG_CACHE_HOME, 'git-credential-bitbucket');
+  if (env.GIT_CREDENTIAL_BITBUCKET_DIR) return path.join(path.resolve(env.GIT_CREDENTIAL_BITBUCKET_DIR), 'cache');
+  return path.join(abs(env.HOME) || require('node:os').homedir(), '.cache', 'git-credential-bitbucket');
 }
 
 /**

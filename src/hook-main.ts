@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import { runPrePush } from './prepush/run.js';
 import { writeFd } from './fdwrite.js';
 import { Prefetched } from './git/prefetched.js';
+import { ENV } from './settings.js';
 
 const BLOCKED_EXIT = 10;
 
@@ -30,7 +31,7 @@ try {
 // The installed hook script ran the config listing and the commit scan while Node started and
 // passes their output on fds 3 and 4, saying so in the environment (not in the arguments: a
 // version of this program that does not know it must still check the push, the slow way).
-const PREFETCHED_ENV = 'GIT_CREDENTIAL_BITBUCKET_PREFETCHED';
+const PREFETCHED_ENV = ENV.prefetched.name;
 const prefetched = process.env[PREFETCHED_ENV] === '3,4' ? new Prefetched([3, 4]) : undefined;
 delete process.env[PREFETCHED_ENV];
 const args = process.argv.slice(4);

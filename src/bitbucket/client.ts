@@ -18,6 +18,7 @@ import {
 } from './model.js';
 import { retryDelayMs } from './retry.js';
 import { decodeOrKeep } from '../decode.js';
+import { PROGRAM } from '../settings.js';
 
 export type { ApiFailure, FailureStatus } from './failure.js';
 
@@ -201,7 +202,7 @@ export class BitbucketClient {
     const url = this.baseUrl + path + (query ? '?' + new URLSearchParams(query).toString() : '');
     const headers: Record<string, string> = {
       Accept: 'application/json',
-      'User-Agent': this.opts.userAgent ?? 'git-credential-bitbucket',
+      'User-Agent': this.opts.userAgent ?? PROGRAM,
     };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (auth.scheme === 'basic')

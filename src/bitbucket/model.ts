@@ -3,6 +3,9 @@
  * They accept `unknown` and return typed values or undefined; shapes follow bitbucket-server.md.
  */
 
+/** Token permissions that allow pushing (a project permission applies to every repository in it). */
+export const WRITE_PERMISSIONS: readonly string[] = ['REPO_WRITE', 'REPO_ADMIN', 'PROJECT_WRITE', 'PROJECT_ADMIN'];
+
 /** A user as `GET /rest/api/1.0/users/{slug}` describes it. */
 export interface BitbucketUser {
   name: string;

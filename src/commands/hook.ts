@@ -19,8 +19,9 @@ import {
 } from '../git/hooks.js';
 import { gitVersion, type GitRun } from '../git/repo.js';
 import { runPrePush } from '../prepush/run.js';
-import { dataDir } from '../store/paths.js';
+import { dataDir } from '../settings.js';
 import { EXIT } from './shared/errors.js';
+import { program } from './shared/invocation.js';
 import type { CommandContext, CommandIO } from './shared/io.js';
 
 export interface HookInstallOptions {
@@ -33,11 +34,6 @@ export interface HookInstallOptions {
   version?: [number, number, number];
 }
 
-/** The program that is running now, by absolute path: what an installed hook calls. */
-export function currentProgram(): Program {
-  return { node: process.execPath, bin: path.resolve(process.argv[1] ?? 'git-credential-bitbucket') };
-}
-
 export async function hookInstallRun(o: HookInstallOptions, io: CommandIO): Promise<number> {
   const run: GitRun = { env: io.env, ...(o.cwd ? { cwd: o.cwd } : {}) };
   const version = o.version ?? gitVersion(run);
@@ -46,7 +42,7 @@ export async function hookInstallRun(o: HookInstallOptions, io: CommandIO): Prom
     io.stderr(`git-credential-bitbucket: ${plan.message}\n`);
     return EXIT.usage;
   }
-  const content = renderHook(readTemplate(), o.program ?? currentProgram());
+  const content = renderHook(readTemplate(), o.program ?? program());
   if (plan.mode === 'config') {
     const shimDir = path.join(dataDir(io.env), 'hooks');
     const shim = installHookFile(shimDir, content);

@@ -16,6 +16,7 @@ import { doctorCommand } from './doctor.js';
 import { hookCommand } from './hook.js';
 import { checkCommand } from './check.js';
 import { rotateCommand } from './rotate.js';
+import { PROGRAM } from '../settings.js';
 
 const COMMANDS: Array<(ctx: CommandContext) => CommandModule<object, never>> = [
   loginCommand as never,
@@ -66,7 +67,7 @@ export async function runCommand(
   // A usage error stops yargs here, before any command's handler has read, asked, written or sent anything.
   class UsageError extends Error {}
   const parser = yargs(argv)
-    .scriptName('git-credential-bitbucket')
+    .scriptName(PROGRAM)
     .usage(
       '$0 <command> [options]\n\nGit credential helper and pre-push identity guard for Bitbucket Server / Data Center.',
     )

@@ -13,13 +13,8 @@ import { recordFileFallback } from '../store/settings.js';
 import type { Secrets, StoredEntry, TokenMeta } from '../store/types.js';
 import { listAccounts, storesFor } from './shared/accounts.js';
 import { CommandError, EXIT } from './shared/errors.js';
-import {
-  describeExpiry,
-  describeToken,
-  fallbackNotice,
-  PROJECT_TOKEN_EXPLANATION,
-  WRITE_PERMISSIONS,
-} from './shared/describe.js';
+import { describeExpiry, describeToken, fallbackNotice, PROJECT_TOKEN_EXPLANATION } from './shared/describe.js';
+import { WRITE_PERMISSIONS } from '../bitbucket/model.js';
 import { paint, type CommandContext, type CommandIO } from './shared/io.js';
 import { promptHidden, promptLine, readAllStdin } from './shared/prompt.js';
 import { clientFor, parseServer } from './shared/server.js';

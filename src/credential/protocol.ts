@@ -6,6 +6,7 @@
  * CR as well (as Node's readline does) is the injection class of CVE-2024-52006.
  */
 import { decodeOrKeep } from '../decode.js';
+import { parseGitBool } from '../settings.js';
 
 /** A parsed credential description, as git sends it to a helper. */
 export interface CredentialRequest {
@@ -143,8 +144,9 @@ function pushOrReset(list: string[], value: string): void {
   else list.push(value);
 }
 
+/** git reads `ephemeral` and `continue` with git_config_bool(); a value it would refuse is false here. */
 function isTrue(value: string): boolean {
-  return ['1', 'true', 'yes', 'on'].includes(value.toLowerCase());
+  return parseGitBool(value) === true;
 }
 
 /** git-credential(1): `url=` is split into its parts, as if each had been given. */

@@ -3,24 +3,24 @@
  * `bitbucket.expiryDays` days (git config, per URL like `http.<url>.*`; default 7), one stderr line
  * says when, and how to renew (git shows a helper's stderr). Only where a person may be watching
  * (stderr is a terminal and git may prompt: not with GIT_TERMINAL_PROMPT=0), and at most once a day
- * per account: a small state file (`notices.json`, no secrets) records the day each account was last
+ * per account: a small file in the state directory (`notices.json`, no secrets) records the day each account was last
  * looked at, so git config is read at most once a day per account too. Bitbucket cannot extend a
  * token (docs/bitbucket-server.md section 5): renewing means `rotate`.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { configGetSync } from '../git/repo.js';
+import { NUMBERS, parseGitInt, stateDir } from '../settings.js';
 import { keyLabel, type StoredEntry } from '../store/types.js';
 
-export const EXPIRY_DAYS_KEY = 'bitbucket.expiryDays';
-export const DEFAULT_EXPIRY_DAYS = 7;
 const DAY_MS = 86_400_000;
 
-/** `bitbucket.expiryDays` for a URL (a whole number of days, at least 0), else the default. */
+/** `bitbucket.expiryDays` for a URL (whole days within its range), else its default (7). */
 export function expiryDaysFor(url: string, env: NodeJS.ProcessEnv): number {
-  const v = configGetSync(EXPIRY_DAYS_KEY, { url, type: 'int' }, { env });
-  const n = v === undefined ? NaN : Number(v);
-  return Number.isInteger(n) && n >= 0 ? n : DEFAULT_EXPIRY_DAYS;
+  const { key, min, max } = NUMBERS.expiryDays;
+  const v = configGetSync(key, { url }, { env });
+  const n = v === undefined ? undefined : parseGitInt(v);
+  return n !== undefined && n >= min && n <= max ? n : NUMBERS.expiryDays.default;
 }
 
 /** The line to print, or undefined when the token is not close to its expiry. Pure. */
@@ -42,8 +42,6 @@ export function renewalLine(
 }
 
 export interface NoticeContext {
-  /** The data directory (the state file lives there). */
-  dir: string;
   env: NodeJS.ProcessEnv;
   now: number;
   /** Whether stderr is a terminal. */
@@ -54,7 +52,7 @@ export interface NoticeContext {
 export function dueNotice(entry: StoredEntry, ctx: NoticeContext): string | undefined {
   const expiresAt = entry.meta?.expiresAt ?? (entry.passwordExpiryUtc ? entry.passwordExpiryUtc * 1000 : undefined);
   if (expiresAt === undefined || !ctx.stderrIsTTY || ctx.env.GIT_TERMINAL_PROMPT === '0') return undefined;
-  const file = path.join(ctx.dir, 'notices.json');
+  const file = path.join(stateDir(ctx.env), 'notices.json');
   const state = readState(file);
   const key = keyLabel(entry);
   const today = new Date(ctx.now).toISOString().slice(0, 10);

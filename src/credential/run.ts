@@ -5,8 +5,8 @@
  */
 import { formatCredential, parseCredential } from './protocol.js';
 import { eraseCredential, getCredential, storeCredential } from './helper.js';
-import { dataDir } from '../store/paths.js';
-import { ALLOW_HTTP_KEY, cleartextFilter, httpAllowed, isCleartextRemote } from './transport.js';
+import { ALLOW_HTTP_KEY, dataDir, PROGRAM as PREFIX } from '../settings.js';
+import { cleartextFilter, httpAllowed, isCleartextRemote } from './transport.js';
 import { allStores, configuredBackend, openStores, selectBackend } from '../store/select.js';
 import { recordFileFallback } from '../store/settings.js';
 import type { StoredEntry } from '../store/types.js';
@@ -24,8 +24,6 @@ export interface HelperIO {
   /** Whether stderr is a terminal (renewal notices are only for a person watching). */
   stderrIsTTY?: boolean;
 }
-
-export const PREFIX = 'git-credential-bitbucket';
 
 const PURPOSE: Record<HelperOperation, string> = {
   get: 'print the stored token for the credential described on standard input',
@@ -79,7 +77,7 @@ export async function runHelperOperation(op: HelperOperation, io: HelperIO): Pro
         // Format fully before writing anything: an unsafe value means no answer at all.
         if (answer.length > 0) io.stdout(formatCredential(answer));
         const notice =
-          chosen && dueNotice(chosen, { dir, env: io.env, now: io.now(), stderrIsTTY: io.stderrIsTTY ?? false });
+          chosen && dueNotice(chosen, { env: io.env, now: io.now(), stderrIsTTY: io.stderrIsTTY ?? false });
         if (notice) io.stderr(notice);
         return 0;
       }

@@ -5,11 +5,9 @@
  * GIT_CREDENTIAL_BITBUCKET_ALLOW_HTTP=1, or `login --allow-http` for that token.
  */
 import { configGetSync } from '../git/repo.js';
+import { ALLOW_HTTP_KEY, ENV, envFlag } from '../settings.js';
 import type { CredentialRequest } from './protocol.js';
 import type { StoredEntry } from '../store/types.js';
-
-export const ALLOW_HTTP_ENV = 'GIT_CREDENTIAL_BITBUCKET_ALLOW_HTTP';
-export const ALLOW_HTTP_KEY = 'bitbucket.allowHttp';
 
 /** 127.0.0.0/8, ::1 and localhost (with or without a port): traffic that never leaves the machine. */
 export function isLoopbackHost(host: string): boolean {
@@ -30,7 +28,7 @@ export function isCleartextRemote(req: CredentialRequest): boolean {
  * git is asked only here, for the rare http request, never on the ordinary https fast path.
  */
 export async function httpAllowed(req: CredentialRequest, env: NodeJS.ProcessEnv): Promise<boolean> {
-  if (env[ALLOW_HTTP_ENV] === '1' || env[ALLOW_HTTP_ENV] === 'true') return true;
+  if (envFlag(env, ENV.allowHttp)) return true;
   const url = `http://${req.host}/${req.path ?? ''}`;
   return configGetSync(ALLOW_HTTP_KEY, { url, type: 'bool' }, { env })?.trim() === 'true';
 }

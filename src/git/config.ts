@@ -4,6 +4,7 @@
  * "http.<url>.*").
  */
 import { homedir } from 'node:os';
+import { parseGitBool } from '../settings.js';
 import { GitNotFoundError, gitAsync } from './async.js';
 
 /** Network settings git would use for one URL. */
@@ -86,15 +87,6 @@ export function parseNullConfig(out: string): Map<string, string | null> {
     map.set((nl < 0 ? item : item.slice(0, nl)).toLowerCase(), nl < 0 ? null : item.slice(nl + 1));
   }
   return map;
-}
-
-/** git's boolean syntax; a key with no `=` is true, an empty value false. undefined if invalid. */
-export function parseGitBool(value: string | null): boolean | undefined {
-  if (value === null) return true;
-  const v = value.trim().toLowerCase();
-  if (['true', 'yes', 'on'].includes(v)) return true;
-  if (['false', 'no', 'off', ''].includes(v)) return false;
-  return /^-?\d+$/.test(v) ? Number(v) !== 0 : undefined;
 }
 
 /**

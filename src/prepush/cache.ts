@@ -1,12 +1,13 @@
 /**
  * A small cache of server facts per (token fingerprint, server, repository), so that a warm
  * push makes no network call. One JSON file per key, mode 0600, in a 0700 directory:
- * `$XDG_CACHE_HOME/git-credential-bitbucket/prepush/`, else `<data dir>/cache/prepush/`.
+ * `prepush/` in the cache directory (`cacheDir` in src/settings.ts).
  * Files hold a fingerprint of the token (a truncated SHA-256), never the token.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { dataDir } from '../store/paths.js';
+import { cacheDir } from '../settings.js';
+import { ensurePrivateDir } from '../store/storefile.js';
 import type { ServerFacts } from './facts.js';
 import { sha256Hex } from './sha256.js';
 
@@ -28,10 +29,9 @@ interface CacheFile {
   facts: ServerFacts;
 }
 
-/** Where cache files live. */
-export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.XDG_CACHE_HOME) return path.join(path.resolve(env.XDG_CACHE_HOME), 'git-credential-bitbucket', 'prepush');
-  return path.join(dataDir(env), 'cache', 'prepush');
+/** Where the guard's cache files live. */
+export function factsCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(cacheDir(env), 'prepush');
 }
 
 /** The file name for a key: a hash of the whole key, so no name or URL appears on disk. */
@@ -77,8 +77,7 @@ export function readCache(dir: string, key: CacheKey, now: number, ttlSec: numbe
 export function writeCache(dir: string, key: CacheKey, facts: ServerFacts, now: number, ttlSec: number): boolean {
   if (ttlSec <= 0 || !worthCaching(facts)) return false;
   try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    if (process.platform !== 'win32' && (fs.statSync(dir).mode & 0o777) !== 0o700) fs.chmodSync(dir, 0o700);
+    ensurePrivateDir(dir);
     const file = path.join(dir, cacheFileName(key));
     const tmp = `${file}.${process.pid}.tmp`;
     const body: CacheFile = { version: VERSION, ...key, storedAt: now, facts };

@@ -9,7 +9,7 @@
 import { getCredential } from '../credential/helper.js';
 import { cleartextFilter } from '../credential/transport.js';
 import { parseCredential, type CredentialRequest } from '../credential/protocol.js';
-import { dataDir } from '../store/paths.js';
+import { dataDir } from '../settings.js';
 import { allStores, openStores } from '../store/select.js';
 import type { BitbucketLocation } from '../bitbucket/url.js';
 import { gitSync, type GitRun } from '../git/repo.js';

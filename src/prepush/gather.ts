@@ -5,14 +5,14 @@
  */
 import type { BitbucketLocation } from '../bitbucket/url.js';
 import { configListing, type GitRun } from '../git/repo.js';
-import { dataDir } from '../store/paths.js';
+import { CONFIG_PATTERN, dataDir } from '../settings.js';
 import { allStores, openStores } from '../store/select.js';
-import { cacheDir, dropCache, readCache, writeCache } from './cache.js';
+import { dropCache, factsCacheDir, readCache, writeCache } from './cache.js';
 import { findCredential, stripPassword } from './credential.js';
 import type { CheckFacts, ServerOutcome } from './facts.js';
 import { scanPushedCommits } from './identity.js';
 import { parsePolicy, type Policy } from './policy.js';
-import { CONFIG_PATTERN, isOurHelper, resolveRemoteConfig, type RemoteConfig } from './remote-config.js';
+import { isOurHelper, resolveRemoteConfig, type RemoteConfig } from './remote-config.js';
 import type { PushUpdate } from './stdin.js';
 import { fingerprint } from './sha256.js';
 import { parseConfigListing } from './urlmatch.js';
@@ -78,7 +78,7 @@ export async function gatherFacts(input: GatherInput): Promise<Gathered> {
       baseUrl: loc.baseUrl,
       repo: `${loc.projectKey ?? ''}/${loc.repoSlug ?? ''}`,
     };
-    const dir = cacheDir(env);
+    const dir = factsCacheDir(env);
     const cached = input.readCache === false ? undefined : readCache(dir, key, now, policy.cacheTtlSec);
     let server: ServerOutcome;
     if (cached) server = { status: 'ok', facts: cached, fromCache: true };

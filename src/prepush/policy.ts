@@ -5,13 +5,7 @@
  * any problems found (a bad value falls back to the default and is reported, never fatal).
  */
 
-import { parseGitBool } from '../git/config.js';
-
-export type Level = 'off' | 'warn' | 'block';
-
-/** Check names as they appear in git config (`bitbucket.<name>`). */
-export const CHECKS = ['projectToken', 'identity', 'writePermission', 'expiry', 'unreachable'] as const;
-export type CheckName = (typeof CHECKS)[number];
+import { CHECKS, DEFAULT_LEVELS, ENABLED_KEY, NUMBERS, parseGitBool, type CheckName, type Level } from '../settings.js';
 
 export interface Policy {
   levels: Record<CheckName, Level>;
@@ -25,18 +19,13 @@ export interface Policy {
   enabled?: boolean;
 }
 
+/** The policy when nothing is configured (defaults in src/settings.ts). */
 export const DEFAULT_POLICY: Policy = {
-  levels: { projectToken: 'warn', identity: 'warn', writePermission: 'block', expiry: 'block', unreachable: 'warn' },
-  expiryDays: 7,
-  timeoutMs: 3000,
-  cacheTtlSec: 900,
+  levels: { ...DEFAULT_LEVELS },
+  expiryDays: NUMBERS.expiryDays.default,
+  timeoutMs: NUMBERS.timeoutMs.default,
+  cacheTtlSec: NUMBERS.cacheTtlSec.default,
 };
-
-const NUMBERS = {
-  expiryDays: { key: 'bitbucket.expirydays', min: 0, max: 3650 },
-  timeoutMs: { key: 'bitbucket.timeout', min: 100, max: 120_000 },
-  cacheTtlSec: { key: 'bitbucket.cachettl', min: 0, max: 30 * 86_400 },
-} as const;
 
 /** Reads the policy from url-matched `bitbucket.*` entries. */
 export function parsePolicy(config: ReadonlyMap<string, string | null>): { policy: Policy; problems: string[] } {
@@ -52,8 +41,9 @@ export function parsePolicy(config: ReadonlyMap<string, string | null>): { polic
   for (const [field, spec] of Object.entries(NUMBERS) as Array<
     [keyof typeof NUMBERS, (typeof NUMBERS)[keyof typeof NUMBERS]]
   >) {
-    if (!config.has(spec.key)) continue;
-    const raw = (config.get(spec.key) ?? '').trim();
+    const key = spec.key.toLowerCase();
+    if (!config.has(key)) continue;
+    const raw = (config.get(key) ?? '').trim();
     const n = /^\d{1,9}$/.test(raw) ? Number(raw) : NaN;
     if (n >= spec.min && n <= spec.max) policy[field] = n;
     else
@@ -61,10 +51,10 @@ export function parsePolicy(config: ReadonlyMap<string, string | null>): { polic
         `${spec.key} is '${raw}': expected a whole number from ${spec.min} to ${spec.max}; using ${policy[field]}`,
       );
   }
-  if (config.has('bitbucket.enabled')) {
-    const b = parseGitBool(config.get('bitbucket.enabled') ?? null);
-    if (b === undefined)
-      problems.push(`bitbucket.enabled is '${config.get('bitbucket.enabled')}': expected true or false`);
+  const enabledKey = ENABLED_KEY.toLowerCase();
+  if (config.has(enabledKey)) {
+    const b = parseGitBool(config.get(enabledKey) ?? null);
+    if (b === undefined) problems.push(`${ENABLED_KEY} is '${config.get(enabledKey)}': expected true or false`);
     else policy.enabled = b;
   }
   return { policy, problems };

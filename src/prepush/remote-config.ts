@@ -4,10 +4,8 @@
  * `Authorization` header set through `http.<url>.extraHeader`, and the `http.*` settings the
  * REST client needs. Pure.
  */
+import { parseGitBool } from '../settings.js';
 import { lastValues, listWithResets, valuesFor, type ConfigEntry } from './urlmatch.js';
-
-/** The sections the hook reads, as one `git config --get-regexp` pattern. */
-export const CONFIG_PATTERN = '^(bitbucket|credential|http)\\.';
 
 /** A token git sends by itself on every request (http.extraHeader). Never printed. */
 export type HeaderAuth = { scheme: 'bearer'; secret: string } | { scheme: 'basic'; username: string; secret: string };
@@ -42,9 +40,7 @@ export function resolveRemoteConfig(entries: readonly ConfigEntry[], url: string
 }
 
 function isTrue(v: string | null | undefined): boolean {
-  if (v === undefined) return false;
-  if (v === null) return true;
-  return ['true', 'yes', 'on', '1'].includes(v.trim().toLowerCase());
+  return v !== undefined && parseGitBool(v) === true;
 }
 
 /** The last `Authorization: Bearer|Basic …` header among extra headers, as git would send it. */

@@ -4,8 +4,8 @@
  */
 import { repoLabel, type CheckFacts } from './facts.js';
 import { bypassHint, type Verdict } from './verdict.js';
+import { PROGRAM as PREFIX } from '../settings.js';
 
-export const PREFIX = 'git-credential-bitbucket';
 const LABEL = { block: 'blocked', warn: 'warning', note: 'note' } as const;
 
 export function renderVerdict(v: Verdict, facts: CheckFacts, problems: readonly string[] = []): string {

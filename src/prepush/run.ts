@@ -9,7 +9,8 @@ import { parseBitbucketUrl } from '../bitbucket/url.js';
 import type { Prefetched } from '../git/prefetched.js';
 import type { GitRun } from '../git/repo.js';
 import { gatherFacts } from './gather.js';
-import { PREFIX, renderVerdict } from './render.js';
+import { renderVerdict } from './render.js';
+import { PROGRAM as PREFIX } from '../settings.js';
 import { parsePushInput } from './stdin.js';
 import { decide } from './verdict.js';
 

@@ -3,7 +3,9 @@
  * message is built here so that the hook and `check` say the same thing.
  */
 import { repoLabel, type CheckFacts, type IdentityScan, type ServerFacts } from './facts.js';
-import { configKey, type CheckName, type Level, type Policy } from './policy.js';
+import { WRITE_PERMISSIONS } from '../bitbucket/model.js';
+import type { CheckName, Level } from '../settings.js';
+import { configKey, type Policy } from './policy.js';
 import { tokenPageUrl } from '../bitbucket/links.js';
 
 export type Severity = 'block' | 'warn' | 'note';
@@ -23,7 +25,6 @@ export interface Verdict {
 /** How many commits an identity finding lists before "… and N more". */
 export const COMMIT_LIST_CAP = 5;
 const DAY_MS = 86_400_000;
-const WRITE_LEVELS = new Set(['REPO_WRITE', 'REPO_ADMIN', 'PROJECT_WRITE', 'PROJECT_ADMIN']);
 
 export function decide(facts: CheckFacts, policy: Policy): Verdict {
   const findings: Finding[] = [];
@@ -53,7 +54,7 @@ function serverFindings(s: ServerFacts, facts: CheckFacts, policy: Policy, repo:
   const levels = policy.levels;
   const who = s.user.displayName ? `${s.user.name} (${s.user.displayName})` : s.user.name;
   const writable =
-    s.writable === false || (s.permissions !== undefined && !s.permissions.some((p) => WRITE_LEVELS.has(p)))
+    s.writable === false || (s.permissions !== undefined && !s.permissions.some((p) => WRITE_PERMISSIONS.includes(p)))
       ? false
       : s.writable;
   if (writable === false) {

@@ -6,11 +6,12 @@
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import { PROGRAM } from '../settings.js';
 import { IndexedStore } from './indexed.js';
 import type { DiskEntry } from './storefile.js';
 import { keyLabel, StoreError, type Secrets, type StoredEntry } from './types.js';
 
-export const KEYRING_SERVICE = 'git-credential-bitbucket';
+export const KEYRING_SERVICE = PROGRAM;
 
 interface KeyringEntry {
   getPassword(): string | null;

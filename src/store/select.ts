@@ -6,13 +6,13 @@
  * (keyring when it answers, else the file, and the fall-back is recorded for login/status).
  */
 import { configGetSync } from '../git/repo.js';
+import { ENV, STORE_KEY as STORE_CONFIG_KEY } from '../settings.js';
 import { FileStore } from './file.js';
 import { KeyringStore, probeKeyring } from './keyring.js';
 import { storePaths } from './paths.js';
 import { StoreError, type TokenStore } from './types.js';
 
-export const STORE_ENV = 'GIT_CREDENTIAL_BITBUCKET_STORE';
-export const STORE_CONFIG_KEY = 'bitbucket.store';
+const STORE_ENV = ENV.store.name;
 export type BackendChoice = 'auto' | 'keyring' | 'file';
 
 export interface Stores {

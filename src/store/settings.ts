@@ -9,6 +9,7 @@ import { ensurePrivateDir } from './storefile.js';
 import { withLock } from './lock.js';
 import { storePaths } from './paths.js';
 import { loadEsm } from '../load-esm.js';
+import { PROGRAM } from '../settings.js';
 
 export interface Settings {
   fileFallback?: { reason: string; at: number };
@@ -48,7 +49,7 @@ export async function updateSettings(dir: string, fn: (s: Settings) => void): Pr
   const conf = new Conf<Settings>({
     cwd: dir,
     configName: path.basename(storePaths(dir).settings, '.json'),
-    projectName: 'git-credential-bitbucket',
+    projectName: PROGRAM,
     configFileMode: 0o600,
     accessPropertiesByDotNotation: false,
     clearInvalidConfig: false,

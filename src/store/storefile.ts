@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { StoreError, type Secrets, type StoredEntry } from './types.js';
 import { loadEsm } from '../load-esm.js';
+import { PROGRAM } from '../settings.js';
 
 /** One entry as kept on disk; `secrets` only in the file store, never in the keyring index. */
 export type DiskEntry = StoredEntry & { secrets?: Secrets };
@@ -108,7 +109,7 @@ export async function writeStoreFile(file: string, data: StoreFileData): Promise
       cwd: dir,
       configName: path.basename(file, ext),
       fileExtension: ext.replace(/^\./, ''),
-      projectName: 'git-credential-bitbucket',
+      projectName: PROGRAM,
       configFileMode: 0o600,
       clearInvalidConfig: false,
       accessPropertiesByDotNotation: false,

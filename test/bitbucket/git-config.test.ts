@@ -7,7 +7,6 @@ import { GitNotFoundError } from '../../src/git/async.js';
 import {
   gitConfigGetUrlmatch,
   httpSettingsFor,
-  parseGitBool,
   parseNullConfig,
   resolveHttpSettings,
   withoutPassword,
@@ -144,11 +143,6 @@ describe('pure config helpers', () => {
     expect(withoutPassword('https://alice@h/')).toBe('https://alice@h/');
     expect(withoutPassword('https://h/a@b')).toBe('https://h/a@b');
     expect(withoutPassword('https://:SECRET@h/')).toBe('https://@h/');
-  });
-  it('parses git booleans', () => {
-    for (const t of [null, 'true', 'YES', 'on', '1', '42']) expect(parseGitBool(t)).toBe(true);
-    for (const f of ['false', 'no', 'OFF', '0', '']) expect(parseGitBool(f)).toBe(false);
-    expect(parseGitBool('maybe')).toBeUndefined();
   });
   it('ignores an invalid sslVerify value rather than disabling verification', () => {
     expect(resolveHttpSettings(new Map([['http.sslverify', 'maybe']]), 'https://h/', {}).sslVerify).toBe(true);

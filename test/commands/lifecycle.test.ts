@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execa, execaSync } from 'execa';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { stateDir } from '../../src/settings.js';
 import { startEmulator, type Emulator, type Fixture } from '../emulator/index.js';
 import { runOnPty, type PtyStep } from '../helpers/pty.js';
 import { BIN, expectNoSecrets, makeSandbox, ROOT, runBin, runGit, type Sandbox } from '../helpers/sandbox.js';
@@ -371,7 +372,7 @@ describe.each(GITS)('renewal notices (%s)', (gitBin) => {
     expect(second.output).not.toMatch(NOTICE);
 
     // the next day: the state file says the last look was yesterday
-    const file = path.join(sb.dataDir, 'notices.json');
+    const file = path.join(stateDir(sb.env), 'notices.json');
     const state = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, string>;
     const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
     fs.writeFileSync(file, JSON.stringify(Object.fromEntries(Object.keys(state).map((k) => [k, yesterday]))));

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cacheDir, cacheFileName, dropCache, isFresh, readCache, writeCache } from '../../src/prepush/cache.js';
+import { cacheFileName, factsCacheDir, dropCache, isFresh, readCache, writeCache } from '../../src/prepush/cache.js';
 import { tokenFingerprint } from '../../src/bitbucket/token.js';
 import type { ServerFacts } from '../../src/prepush/facts.js';
 
@@ -19,11 +19,11 @@ afterEach(() => fs.rmSync(path.dirname(dir), { recursive: true, force: true }));
 const fresh = () => (dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gcb-cache-')), 'prepush'));
 
 describe('prepush cache', () => {
-  it('lives under XDG_CACHE_HOME, else the data dir', () => {
-    expect(cacheDir({ XDG_CACHE_HOME: '/c', GIT_CREDENTIAL_BITBUCKET_DIR: '/d' })).toBe(
+  it('lives in the cache directory: XDG_CACHE_HOME, else the program directory', () => {
+    expect(factsCacheDir({ XDG_CACHE_HOME: '/c', GIT_CREDENTIAL_BITBUCKET_DIR: '/d' })).toBe(
       '/c/git-credential-bitbucket/prepush',
     );
-    expect(cacheDir({ GIT_CREDENTIAL_BITBUCKET_DIR: '/d' })).toBe('/d/cache/prepush');
+    expect(factsCacheDir({ GIT_CREDENTIAL_BITBUCKET_DIR: '/d' })).toBe('/d/cache/prepush');
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gcb-cache-')) + '/x';
   });
 

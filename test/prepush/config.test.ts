@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { makeSandbox, runGit } from '../helpers/sandbox.js';
 import { configListing } from '../../src/git/repo.js';
-import { authFromHeaders, CONFIG_PATTERN, isOurHelper, resolveRemoteConfig } from '../../src/prepush/remote-config.js';
+import { authFromHeaders, isOurHelper, resolveRemoteConfig } from '../../src/prepush/remote-config.js';
+import { CONFIG_PATTERN } from '../../src/settings.js';
 import { lastValues, parseConfigListing, valuesFor } from '../../src/prepush/urlmatch.js';
 
 const CONFIG: Array<[string, string]> = [

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckFacts, ServerFacts } from '../../src/prepush/facts.js';
-import { CHECKS, DEFAULT_POLICY, type CheckName, type Level, type Policy } from '../../src/prepush/policy.js';
+import { DEFAULT_POLICY, type Policy } from '../../src/prepush/policy.js';
+import { CHECKS, type CheckName, type Level } from '../../src/settings.js';
 import { renderVerdict } from '../../src/prepush/render.js';
 import { COMMIT_LIST_CAP, decide } from '../../src/prepush/verdict.js';
 

@@ -2,7 +2,7 @@
  * Accounts as commands see them: every stored entry of every backend, with the backend that
  * holds it, grouped by host.
  */
-import { dataDir } from '../../store/paths.js';
+import { dataDir } from '../../settings.js';
 import { allStores, openStores, type Stores } from '../../store/select.js';
 import type { StoredEntry, TokenStore } from '../../store/types.js';
 import type { CommandIO } from './io.js';

@@ -4,9 +4,6 @@ import { daysLeft } from './accounts.js';
 export const PROJECT_TOKEN_EXPLANATION =
   'Bitbucket runs project and repository tokens as a system-generated bot user, so pushes and later pull-request activity would be recorded under that bot instead of your own account: one person, two identities in history.';
 
-/** Token permissions that allow pushing (a project permission applies to every repository in it). */
-export const WRITE_PERMISSIONS = ['REPO_WRITE', 'REPO_ADMIN', 'PROJECT_WRITE', 'PROJECT_ADMIN'];
-
 export function describeToken(
   masked: string,
   kind: string | undefined,
