@@ -1,5 +1,5 @@
 /**
- * Pure classification of the user a token acts as (bitbucket-server.md section 4): never by the
+ * Pure classification of the user a token acts as (docs/bitbucket-server.md section 4): never by the
  * shape of the name, only by type, email, self link, and whether the record could be read.
  */
 import type { BitbucketUser } from './model.js';

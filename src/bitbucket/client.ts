@@ -2,7 +2,7 @@
  * REST client for Bitbucket Server / Data Center. Every method returns a result value; 401, 403,
  * 404, 429, 5xx and network failures are data. Rejected credentials are never retried (the CAPTCHA
  * lock counts failed Basic attempts); only 429 is retried, after Retry-After. Only `/rest/...` paths
- * are requested, because tokens are refused elsewhere (bitbucket-server.md section 1).
+ * are requested, because tokens are refused elsewhere (docs/bitbucket-server.md section 1).
  */
 import type { HttpSettings } from '../git/config.js';
 import { httpRequest, type HttpResult } from './http.js';

@@ -1,5 +1,5 @@
 /**
- * Pure mapping of HTTP outcomes to the client's failure values (bitbucket-server.md sections 2, 7, 9):
+ * Pure mapping of HTTP outcomes to the client's failure values (docs/bitbucket-server.md sections 2, 7, 9):
  * Bitbucket answers most permission problems with 401, and a CAPTCHA lock with a named exception.
  */
 import type { HttpResult } from './http.js';

@@ -1,7 +1,7 @@
 /**
  * Token introspection: who a token acts as, whether it is a person's token or a project/repository
  * token (a second, system-generated identity), how git should send it, and what its entry says.
- * Decisions follow bitbucket-server.md sections 2-5; never the shape of a user name.
+ * Decisions follow docs/bitbucket-server.md sections 2-5; never the shape of a user name.
  */
 import type { Auth, BitbucketClient } from './client.js';
 import type { AccessTokenInfo, BitbucketUser } from './model.js';

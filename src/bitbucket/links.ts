@@ -1,5 +1,5 @@
 /**
- * Addresses of Bitbucket pages to show to the user (bitbucket-server.md section 10). These are UI
+ * Addresses of Bitbucket pages to show to the user (docs/bitbucket-server.md section 10). These are UI
  * pages under `/plugins/servlet`: show them, never request them with a token (a Bearer token gets
  * a 302 there, and Basic with a token a 401 that counts towards the CAPTCHA lock).
  */

@@ -1,6 +1,6 @@
 /**
  * Pure readers for Bitbucket REST bodies (users, repositories, access tokens, pages, error lists).
- * They accept `unknown` and return typed values or undefined; shapes follow bitbucket-server.md.
+ * They accept `unknown` and return typed values or undefined; shapes follow docs/bitbucket-server.md.
  */
 
 /** Token permissions that allow pushing (a project permission applies to every repository in it). */

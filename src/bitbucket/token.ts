@@ -13,7 +13,7 @@ const ID_WIDTH = 12;
 /**
  * Reads the token id embedded in a Bitbucket access token, or null when the token does not have
  * the known shape. Older servers issue base64 of `"<12-digit id>:"` + 20 random bytes; newer Data
- * Center versions prefix `BBDC-` to the same kind of payload (see bitbucket-server.md section 5).
+ * Center versions prefix `BBDC-` to the same kind of payload (see docs/bitbucket-server.md section 5).
  * The id comes back as a 12-digit string with leading zeros kept.
  */
 export function decodeTokenId(token: string): string | null {

@@ -16,7 +16,7 @@ import { CommandError, EXIT } from './shared/errors.js';
 import { describeExpiry, describeToken, fallbackNotice, PROJECT_TOKEN_EXPLANATION } from './shared/describe.js';
 import { WRITE_PERMISSIONS } from '../bitbucket/model.js';
 import { paint, type CommandContext, type CommandIO } from './shared/io.js';
-import { promptHidden, promptLine, readAllStdin } from './shared/prompt.js';
+import { cleanToken, promptHidden, promptLine, readAllStdin } from './shared/prompt.js';
 import { clientFor, parseServer } from './shared/server.js';
 import { checkCreateFlags, createForLogin } from './lifecycle/login-create.js';
 
@@ -44,12 +44,12 @@ export async function loginRun(opts: LoginOptions, io: CommandIO): Promise<numbe
     opts.url ?? (await promptLine(io, 'Bitbucket Server URL (e.g. https://bitbucket.example.com): ')),
     { allowHttp: opts.allowHttp },
   );
-  const token =
+  const token = cleanToken(
     opts.token ??
-    (opts.create
-      ? await createForLogin(server, { ...opts, passwordStdin: opts.passwordStdin ?? false }, io)
-      : await readToken(server, opts, io));
-  if (token.trim() === '') throw new CommandError('no token given', EXIT.usage);
+      (opts.create
+        ? await createForLogin(server, { ...opts, passwordStdin: opts.passwordStdin ?? false }, io)
+        : await readToken(server, opts, io)),
+  );
 
   const client = await clientFor(server.baseUrl, io, opts.timeout * 1000);
   const username = opts.username ?? server.username;

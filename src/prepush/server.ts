@@ -47,7 +47,7 @@ async function gather(q: ServerQuery): Promise<ServerOutcome> {
   const settings = resolveHttpSettings(new Map(q.httpConfig), q.url, q.env);
   const client = new BitbucketClient({ baseUrl: q.baseUrl, settings, timeoutMs: q.timeoutMs, maxRetries429: 0 });
   // Every request of a round is in flight at once. With Basic, each failure would count towards
-  // the user's CAPTCHA lock (bitbucket-server.md section 2), so the round goes out as Bearer
+  // the user's CAPTCHA lock (docs/bitbucket-server.md section 2), so the round goes out as Bearer
   // (a personal token works as both). Only if Bearer is refused, one Basic request tells a real
   // password apart from a bad token, and the round is repeated with Basic if it works.
   if (q.auth.scheme === 'basic') {

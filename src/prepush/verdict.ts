@@ -113,10 +113,12 @@ function identityFinding(s: ServerFacts, scan: IdentityScan | { error: string },
   const lines: string[] = [];
   for (const g of bad) for (const c of g.samples) if (lines.length < COMMIT_LIST_CAP) lines.push(commitLine(c, email));
   if (count > lines.length) lines.push(`… and ${count - lines.length} more`);
-  const others = [...new Set(bad.flatMap((g) => [g.author, g.committer]).filter((e) => e !== email))];
+  // A Data Center account has one e-mail address, from its user directory (docs/bitbucket-server.md
+  // section 3): the fix is in git, never "add the address to the account".
   lines.push(
-    `Fix: git config user.email ${s.user.email} (then amend or rebase these commits), map the other address to it in .mailmap, ` +
-      `or add ${others.join(', ')} to your Bitbucket account.`,
+    `Fix: git config user.email ${s.user.email}, then rewrite these commits ` +
+      `(the last one: git commit --amend --no-edit --reset-author; several: git rebase --exec 'git commit --amend --no-edit --reset-author' <base>); ` +
+      `for history already shared, map the other address to it in .mailmap.`,
   );
   add(
     'identity',

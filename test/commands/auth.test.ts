@@ -7,9 +7,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeToken, startEmulator, type Emulator, type Fixture } from '../emulator/index.js';
 import { startProxy } from '../bitbucket/helpers.js';
-import { runOnPty } from '../helpers/pty.js';
 import {
-  BIN,
   describe as desc,
   expectNoSecrets,
   makeSandbox,
@@ -19,6 +17,7 @@ import {
   runGit,
   type Sandbox,
 } from '../helpers/sandbox.js';
+import { runOnPty } from '../helpers/pty.js';
 
 const fixture = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/emulator/fixtures/demo.json'), 'utf8')) as Fixture;
 const tok = (name: string): string => {
@@ -356,14 +355,12 @@ describe('status, list, logout', () => {
 describe('the prompts on a terminal', () => {
   it('asks for the server URL, then reads the token without echoing it', async () => {
     const token = tok('alice-write');
-    // a real terminal (test/helpers/pty.ts); each prompt is answered when it appears
     const r = await runOnPty(
       sb,
-      process.execPath,
-      [BIN, 'login'],
+      ['login'],
       [
-        { waitFor: 'Bitbucket Server URL', answer: emu.baseUrl },
-        { waitFor: 'input is hidden', answer: token },
+        { wait: 'Bitbucket Server URL', send: `${emu.baseUrl}\r` },
+        { wait: 'input is hidden', send: `${token}\r` },
       ],
     );
     outputs.push(r.output);

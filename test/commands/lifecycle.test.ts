@@ -66,8 +66,8 @@ async function bin(args: string[], input = '') {
   outputs.push(r.stdout, r.stderr);
   return r;
 }
-async function pty(args: string[], steps: PtyStep[], env?: NodeJS.ProcessEnv) {
-  const r = await runOnPty(sb, process.execPath, [BIN, ...args], steps, env ? { env } : {});
+async function pty(args: string[], steps: PtyStep[]) {
+  const r = await runOnPty(sb, args, steps);
   outputs.push(r.output);
   return r;
 }
@@ -154,8 +154,8 @@ describe('login --create', () => {
     const r = await pty(
       ['login', `http://alice@${new URL(emu.baseUrl).host}/bb`, '--create'],
       [
-        { waitFor: 'Username [alice]', answer: '' },
-        { waitFor: 'input is hidden', answer: PASSWORD },
+        { wait: 'Username [alice]', send: '\r' },
+        { wait: 'input is hidden', send: `${PASSWORD}\r` },
       ],
     );
     expect(r.exitCode, r.output).toBe(0);
@@ -194,8 +194,8 @@ describe('the maximum number of tokens', () => {
     const r = await pty(
       ['login', emu.baseUrl, '--create', '--username', 'alice'],
       [
-        { waitFor: 'input is hidden', answer: PASSWORD },
-        { waitFor: 'Revoke which one', answer: '1' },
+        { wait: 'input is hidden', send: `${PASSWORD}\r` },
+        { wait: 'Revoke which one', send: '1\r' },
       ],
     );
     expect(r.exitCode, r.output).toBe(0);
@@ -214,7 +214,7 @@ describe('where a password cannot be used', () => {
     });
     const r = await pty(
       ['login', emu.baseUrl, '--create', '--username', 'alice'],
-      [{ waitFor: 'Paste the new token', answer: pasted.token }],
+      [{ wait: 'Paste the new token', send: `${pasted.token}\r` }],
     );
     outputs.push(r.output.replace(pasted.token, ''));
     expect(r.exitCode, r.output).toBe(0);
@@ -246,7 +246,7 @@ describe('where a password cannot be used', () => {
       name: 'pasted',
       permissions: ['PROJECT_READ', 'REPO_WRITE'],
     });
-    const r = await pty(['rotate', emu.baseUrl], [{ waitFor: 'Paste the new token', answer: pasted.token }]);
+    const r = await pty(['rotate', emu.baseUrl], [{ wait: 'Paste the new token', send: `${pasted.token}\r` }]);
     outputs.push(r.output.replace(pasted.token, ''));
     expect(r.exitCode, r.output).toBe(0);
     expect(storedToken()).toBe(pasted.token);
@@ -351,7 +351,7 @@ describe.each(GITS)('renewal notices (%s)', (gitBin) => {
     delete env.GIT_TERMINAL_PROMPT;
     return env;
   };
-  const lsRemote = (env: NodeJS.ProcessEnv) => runOnPty(sb, gitBin, ['ls-remote', repo()], [], { env });
+  const lsRemote = (env: NodeJS.ProcessEnv) => runOnPty({ ...sb, env }, ['ls-remote', repo()], [], [gitBin]);
   const NOTICE =
     /the token for alice on .* expires on \d{4}-\d\d-\d\d \(in 3 days\); renew it with: git credential-bitbucket rotate /;
 

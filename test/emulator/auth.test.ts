@@ -1,4 +1,4 @@
-// Authentication contract (bitbucket-server.md sections 1 and 2): Basic, Bearer, token kinds,
+// Authentication contract (docs/bitbucket-server.md sections 1 and 2): Basic, Bearer, token kinds,
 // exact 401 bodies, tokens outside /rest and /scm, CAPTCHA, the auth switches.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from './index.js';

@@ -1,4 +1,4 @@
-// Authentication (bitbucket-server.md section 2): Basic user:password, Basic user:personal-token,
+// Authentication (docs/bitbucket-server.md section 2): Basic user:password, Basic user:personal-token,
 // Bearer token; CAPTCHA lock after repeated Basic failures. No IO; time is passed in.
 import { tokenUsable, type Model, type Principal } from './model.js';
 import type { Switches } from './types.js';

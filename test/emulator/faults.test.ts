@@ -1,4 +1,4 @@
-// Faults on demand, the request log and the admin endpoints (bitbucket-server.md section 9).
+// Faults on demand, the request log and the admin endpoints (docs/bitbucket-server.md section 9).
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 // Git smart HTTP under `/scm/{project}/{repo}.git/...`: Bitbucket's authorisation in front of the
-// real `git http-backend`, run as a CGI (bitbucket-server.md sections 2 and 7).
+// real `git http-backend`, run as a CGI (docs/bitbucket-server.md sections 2 and 7).
 import { spawn } from 'node:child_process';
 import { sendJson, type Ctx } from './http-util.js';
 import { ERRORS, errorBody } from './render.js';

@@ -1,4 +1,4 @@
-// Real git clone/push through the emulator's smart HTTP (bitbucket-server.md sections 2 and 7).
+// Real git clone/push through the emulator's smart HTTP (docs/bitbucket-server.md sections 2 and 7).
 import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-// HTTPS mode: a generated CA that git and Node clients can trust (bitbucket-server.md section 1).
+// HTTPS mode: a generated CA that git and Node clients can trust (docs/bitbucket-server.md section 1).
 import { readFile } from 'node:fs/promises';
 import { get } from 'node:https';
 import { join } from 'node:path';

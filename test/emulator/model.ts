@@ -1,5 +1,5 @@
 // The in-memory model: users, projects, repositories, grants and tokens, with the effective
-// permission rules of bitbucket-server.md sections 4, 5 and 7. Pure: no IO, time is passed in.
+// permission rules of docs/bitbucket-server.md sections 4, 5 and 7. Pure: no IO, time is passed in.
 import { tokenProjectCeiling, tokenRepoCeiling, type Level } from './permissions.js';
 import type { Permission } from './types.js';
 

@@ -1,5 +1,5 @@
 // Pure permission arithmetic: levels, token ceilings and token-permission validation
-// (bitbucket-server.md sections 5 and 7).
+// (docs/bitbucket-server.md sections 5 and 7).
 import type { Permission } from './types.js';
 
 /** Permission levels: 0 none, 1 read, 2 write, 3 admin. */

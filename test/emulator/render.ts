@@ -1,4 +1,4 @@
-// JSON shapes as real Bitbucket servers send them (bitbucket-server.md sections 2, 3, 5-8). Pure.
+// JSON shapes as real Bitbucket servers send them (docs/bitbucket-server.md sections 2, 3, 5-8). Pure.
 import type { Principal, Project, Repo, Token, User } from './model.js';
 import type { Switches } from './types.js';
 

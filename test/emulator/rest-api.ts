@@ -1,5 +1,5 @@
 // `/rest/api/{1.0,latest}/...`: application-properties, users, repositories
-// (bitbucket-server.md sections 3, 6, 7, 8).
+// (docs/bitbucket-server.md sections 3, 6, 7, 8).
 import { sendJson, type Ctx } from './http-util.js';
 import type { Model, Principal, Repo } from './model.js';
 import { parsePermission, type Level } from './permissions.js';

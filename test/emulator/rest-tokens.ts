@@ -1,5 +1,5 @@
 // `/rest/access-tokens/{1.0,latest}/...`: the access-token API for users, projects and
-// repositories (bitbucket-server.md section 5).
+// repositories (docs/bitbucket-server.md section 5).
 import { readJson, sendEmpty, sendJson, type Ctx } from './http-util.js';
 import type { Token, TokenScope, User } from './model.js';
 import { checkTokenPermissions } from './permissions.js';

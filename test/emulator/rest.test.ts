@@ -1,5 +1,5 @@
 // REST contract: application-properties, users, repositories, paging, headers
-// (bitbucket-server.md sections 1, 3, 6, 7, 8).
+// (docs/bitbucket-server.md sections 1, 3, 6, 7, 8).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from './index.js';
 import { DEFAULT_SWITCHES } from './types.js';

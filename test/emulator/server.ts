@@ -1,5 +1,5 @@
 // The request pipeline: context path, admin endpoints, faults, authentication, then REST, git or
-// the few other pages (bitbucket-server.md sections 1, 2 and 9).
+// the few other pages (docs/bitbucket-server.md sections 1, 2 and 9).
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { handleAdmin } from './admin.js';

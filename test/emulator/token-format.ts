@@ -1,5 +1,5 @@
 // Raw access-token format: base64 of "<id>:" plus 20 random bytes, prefixed "BBDC-" on newer
-// Data Center versions (bitbucket-server.md section 5).
+// Data Center versions (docs/bitbucket-server.md section 5).
 import { randomBytes, randomInt } from 'node:crypto';
 
 /** Token styles: `bbdc` (Data Center 8.x+) or `legacy` (plain base64, 44 characters). */

@@ -1,4 +1,4 @@
-// Access-token REST API contract (bitbucket-server.md section 5).
+// Access-token REST API contract (docs/bitbucket-server.md section 5).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from './index.js';
 import { T, basic, bearer, call, testFixture } from './test-helpers.js';

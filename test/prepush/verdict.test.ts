@@ -132,7 +132,9 @@ describe('decide: every policy level for every finding', () => {
       [1, 2, 3, 4, 5].map((n) => `${`${n}`.padStart(40, 'a').slice(0, 10)}  bob@x, committer carol@x  change ${n}`),
     );
     expect(f.details[COMMIT_LIST_CAP]).toBe('… and 3 more');
-    expect(f.details.at(-1)).toContain('add bob@x, carol@x to your Bitbucket account');
+    expect(f.details.at(-1)).toContain('--reset-author');
+    expect(f.details.at(-1)).toContain('.mailmap');
+    expect(f.details.join('\n')).not.toMatch(/Bitbucket account/);
   });
 
   it('identity: a note when the email is unknown or the scan failed', () => {

@@ -58,8 +58,9 @@ export async function signIn(opts: SignInOptions): Promise<PasswordSession> {
     );
   }
   const username = await askUsername(opts);
+  // the final line break is the pipe's, not the password's (as docker login --password-stdin)
   const password = opts.passwordStdin
-    ? await readAllStdin(io)
+    ? (await readAllStdin(io)).replace(/\r?\n$/, '')
     : await promptHidden(
         io,
         `Password for ${username} on ${client.baseUrl} (used once, not stored; input is hidden): `,
