@@ -11,6 +11,7 @@ import { allStores, configuredBackend, openStores, selectBackend } from '../stor
 import { recordFileFallback } from '../store/settings.js';
 import type { StoredEntry } from '../store/types.js';
 import { dueNotice } from './renewal.js';
+import { noteGiven } from './given.js';
 
 export const HELPER_OPERATIONS = ['get', 'store', 'erase'] as const;
 export type HelperOperation = (typeof HELPER_OPERATIONS)[number];
@@ -76,6 +77,7 @@ export async function runHelperOperation(op: HelperOperation, io: HelperIO): Pro
         }
         // Format fully before writing anything: an unsafe value means no answer at all.
         if (answer.length > 0) io.stdout(formatCredential(answer));
+        noteGiven(io.env, dir, req, answer);
         const notice =
           chosen && dueNotice(chosen, { env: io.env, now: io.now(), stderrIsTTY: io.stderrIsTTY ?? false });
         if (notice) io.stderr(notice);
