@@ -9,7 +9,7 @@ import { tokenPageUrl } from '../bitbucket/links.js';
 import type { BitbucketLocation } from '../bitbucket/url.js';
 import { putReplacing } from '../credential/helper.js';
 import { configuredBackend, selectBackend } from '../store/select.js';
-import { recordFileFallback } from '../store/settings.js';
+import { clearRefusal, recordFileFallback } from '../store/settings.js';
 import type { Secrets, StoredEntry, TokenMeta } from '../store/types.js';
 import { listAccounts, storesFor } from './shared/accounts.js';
 import { CommandError, EXIT } from './shared/errors.js';
@@ -71,6 +71,7 @@ export async function loginRun(opts: LoginOptions, io: CommandIO): Promise<numbe
   const { entry, secrets } = toEntry(server, report, token, io.now());
   if (opts.allowHttp && server.protocol === 'http') entry.meta = { ...entry.meta, allowHttp: true };
   await putReplacing(await listAccounts(stores), selection.store, entry, secrets);
+  await clearRefusal(dir, entry);
   await makeDefault(stores, entry);
 
   io.stderr(
