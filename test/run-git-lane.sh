@@ -25,7 +25,9 @@ echo "== git lane: $("$git_bin" --version) first in PATH" >&2
 # The test files that run git, directly or through the program, the emulator or the hook.
 files=$(grep -rlE "runGit|runBin|startEmulator|gitSync|gitAsync|git-version|hookInstallRun|execa\('git'" test \
   --include='*.test.ts' | sort)
+status=0
 # shellcheck disable=SC2086 # one argument per file
-PATH="$bin_dir:$PATH" sh test/run.sh $files
+PATH="$bin_dir:$PATH" sh test/run.sh $files || status=$?
 
-sh test/t0303.sh "$git_bin"
+sh test/t0303.sh "$git_bin" || status=$?
+exit "$status"
