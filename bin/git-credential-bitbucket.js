@@ -8,6 +8,10 @@ const path = require('node:path');
 const nodeModule = require('node:module');
 
 const [op, sub] = process.argv.slice(2);
+// Our sh fronts start Node without NODE_EXTRA_CA_CERTS and hand it on under another name
+// (src/bitbucket/http.ts trusts it from there); what we run gets it back as it was.
+if (process.env.GIT_CREDENTIAL_BITBUCKET_EXTRA_CA_CERTS && !process.env.NODE_EXTRA_CA_CERTS)
+  process.env.NODE_EXTRA_CA_CERTS = process.env.GIT_CREDENTIAL_BITBUCKET_EXTRA_CA_CERTS;
 const cache = path.join(cacheDir(process.env), 'code');
 // Node 22.1+ keeps compiled code itself: in our private directory, never the shared tmp.
 if (nodeModule.enableCompileCache && cache && ensurePrivateDir(cache)) nodeModule.enableCompileCache(cache);

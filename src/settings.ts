@@ -53,6 +53,16 @@ export const ENV = {
     doc: 'Set by the installed pre-push hook script: git answers wait on fds 3 and 4.',
     internal: true,
   },
+  extraCaCerts: {
+    name: 'GIT_CREDENTIAL_BITBUCKET_EXTRA_CA_CERTS',
+    doc: 'Set by the helper line and the hook script: `NODE_EXTRA_CA_CERTS` as it was, which Node then need not read at start; trusted when connecting.',
+    internal: true,
+  },
+  given: {
+    name: 'GIT_CREDENTIAL_BITBUCKET_GIVEN',
+    doc: "Set by the helper line's sh front for `get`: the file where it looks for what `get` gave out (skips Node for git's store of it).",
+    internal: true,
+  },
 } as const satisfies Record<string, EnvSetting>;
 
 /**
@@ -72,6 +82,10 @@ export const FOREIGN_ENV: readonly EnvSetting[] = [
   { name: 'GIT_SSL_CAINFO', doc: 'CA bundle for the REST API, overriding `http.sslCAInfo`, as for git.' },
   { name: 'GIT_SSL_NO_VERIFY', doc: 'Any value turns TLS verification off, as for git.' },
   { name: 'SSL_CERT_FILE', doc: "The system CA bundle to trust besides Node's own list." },
+  {
+    name: 'NODE_EXTRA_CA_CERTS',
+    doc: "More CAs to trust (Node's own variable); our processes get it as `GIT_CREDENTIAL_BITBUCKET_EXTRA_CA_CERTS`.",
+  },
   { name: 'https_proxy', doc: 'Proxy for https:// when `http.proxy` is unset (also `HTTPS_PROXY`), as for git.' },
   { name: 'http_proxy', doc: 'Proxy for http:// when `http.proxy` is unset (lower case only), as for git.' },
   { name: 'all_proxy', doc: 'Proxy for both when the above are unset (also `ALL_PROXY`), as for git.' },

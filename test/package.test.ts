@@ -70,6 +70,7 @@ describe('the npm package', () => {
     expect(packed!.files.map((f) => f.path).sort()).toEqual([
       'README.md',
       'bin/git-credential-bitbucket.js',
+      'bin/git-credential-bitbucket.sh',
       'dist/cli.mjs',
       'dist/helper.cjs',
       'dist/hook-net.cjs',

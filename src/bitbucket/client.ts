@@ -7,6 +7,7 @@
 import type { HttpSettings } from '../git/config.js';
 import { httpRequest, type HttpResult } from './http.js';
 import { redactFailure, toFailure, type ApiFailure } from './failure.js';
+import type { RefusalMemory } from './refusals.js';
 import {
   parseAccessToken,
   parsePage,
@@ -39,6 +40,11 @@ export interface ClientOptions {
   maxRetryWaitMs?: number;
   sleep?: (ms: number) => Promise<void>;
   userAgent?: string;
+  /**
+   * Secrets the server refused as Basic: such a secret is never sent as Basic again, and a new
+   * refusal is recorded here. Every client that may send a token as Basic passes one.
+   */
+  refusals?: RefusalMemory;
 }
 
 /** Success with a payload, or a failure. */
@@ -201,8 +207,11 @@ export class BitbucketClient {
       Accept: 'application/json',
       'User-Agent': this.opts.userAgent ?? PROGRAM,
     };
-    if (auth.scheme === 'basic')
+    if (auth.scheme === 'basic') {
+      const refused = this.opts.refusals?.refusedAt(auth.secret);
+      if (refused !== undefined) return notRetried(refused);
       headers.Authorization = 'Basic ' + Buffer.from(`${auth.username}:${auth.secret}`, 'utf8').toString('base64');
+    }
     if (auth.scheme === 'bearer') headers.Authorization = `Bearer ${auth.secret}`;
     const sleep = this.opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     for (let attempt = 0; ; attempt++) {
@@ -212,6 +221,8 @@ export class BitbucketClient {
         timeoutMs: this.opts.timeoutMs ?? 10_000,
         settings: this.opts.settings,
       });
+      if (auth.scheme === 'basic' && refusedCredentials(res))
+        this.opts.refusals?.remember(auth.secret, new URL(this.baseUrl).host, Date.now());
       if (!res.ok || res.status !== 429 || attempt >= (this.opts.maxRetries429 ?? 2)) return res;
       const wait = retryDelayMs(res.headers['retry-after'], Date.now());
       if (wait > (this.opts.maxRetryWaitMs ?? 30_000)) return res;
@@ -231,4 +242,23 @@ export class BitbucketClient {
       message: `unexpected response body from ${this.baseUrl} (HTTP ${res.status})`,
     };
   }
+}
+
+/** A 401 that was not sent: the server refused this secret as Basic before. */
+function notRetried(at: number): HttpResult {
+  const message =
+    `not tried again: the server refused this token with Basic authentication on ${new Date(at).toISOString().slice(0, 10)} ` +
+    '(one failed attempt at most, so the account is not locked); log in with a new token';
+  const body = JSON.stringify({ errors: [{ message }] });
+  return { ok: true, status: 401, headers: {}, body, json: JSON.parse(body) as unknown };
+}
+
+/**
+ * A refusal of the credentials themselves: a CAPTCHA lock, or a 401 that is not about permission
+ * (Bitbucket answers missing permission with 401 AuthorisationException, docs/bitbucket-server.md section 7).
+ */
+function refusedCredentials(res: HttpResult): boolean {
+  if (!res.ok) return false;
+  const f = toFailure(res);
+  return f.status === 'captcha' || (res.status === 401 && !/Authori[sz]ation/i.test(f.exception ?? ''));
 }

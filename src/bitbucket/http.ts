@@ -11,6 +11,7 @@ import type { Duplex } from 'node:stream';
 import type { HttpSettings } from '../git/config.js';
 import { buildResponse, classifyError, fail } from './http-result.js';
 import { proxyFor, type ProxyTarget } from './proxy.js';
+import { ENV } from '../settings.js';
 
 /** One request. `timeoutMs` bounds everything: proxy, connect, TLS, response and body. */
 export interface HttpRequest {
@@ -250,10 +251,27 @@ function isIp(h: string): boolean {
 /**
  * Without http.sslCAInfo, git (through curl and OpenSSL) trusts the system's CA bundle, which is
  * where a company's internal CA usually lives; Node trusts only its own bundled list. So, like
- * git, also trust the system bundle when there is one (Node's list stays in). Undefined: Node's
- * defaults only.
+ * git, also trust the system bundle when there is one (Node's list stays in), and the file of
+ * NODE_EXTRA_CA_CERTS (which our sh fronts, the helper line's and the hook's, hand on as
+ * ENV.extraCaCerts: Node then need not read it at every start), which Node would add itself were no `ca`
+ * given. Undefined: Node's defaults only.
  */
 async function systemTrust(): Promise<Array<string | Buffer> | undefined> {
+  const extra = await extraTrust();
+  const bundle = await systemBundle();
+  return bundle || extra.length > 0 ? [...tls.rootCertificates, ...(bundle ? [bundle] : []), ...extra] : undefined;
+}
+
+async function extraTrust(): Promise<Buffer[]> {
+  const file = process.env[ENV.extraCaCerts.name] || process.env.NODE_EXTRA_CA_CERTS;
+  try {
+    return file ? [await readFile(file)] : [];
+  } catch {
+    return []; // Node too only warns about an unreadable NODE_EXTRA_CA_CERTS
+  }
+}
+
+async function systemBundle(): Promise<Buffer | undefined> {
   const candidates = [
     process.env.SSL_CERT_FILE,
     '/etc/ssl/certs/ca-certificates.crt', // Debian, Ubuntu, Alpine
@@ -264,7 +282,7 @@ async function systemTrust(): Promise<Array<string | Buffer> | undefined> {
   for (const file of candidates) {
     if (!file) continue;
     try {
-      return [...tls.rootCertificates, await readFile(file)];
+      return await readFile(file);
     } catch {
       // not on this system: try the next place
     }

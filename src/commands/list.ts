@@ -1,13 +1,15 @@
 /** `list`: hosts and accounts, offline (no network, no secrets read). */
 import type { CommandModule } from 'yargs';
 import { byHost, expiryOf, listAccounts, storesFor } from './shared/accounts.js';
-import { describeExpiry } from './shared/describe.js';
+import { describeExpiry, refusalLines, refusalsFor } from './shared/describe.js';
+import { readSettings } from '../store/settings.js';
 import { EXIT } from './shared/errors.js';
 import { paint, type CommandContext, type CommandIO } from './shared/io.js';
 
 export async function listRun(opts: { json: boolean }, io: CommandIO): Promise<number> {
-  const { stores } = storesFor(io);
+  const { dir, stores } = storesFor(io);
   const accounts = await listAccounts(stores);
+  const refused = refusalsFor(readSettings(dir).refused);
   if (opts.json) {
     io.stdout(
       `${JSON.stringify(
@@ -24,6 +26,13 @@ export async function listRun(opts: { json: boolean }, io: CommandIO): Promise<n
             backend: a.store.kind,
             expiresAt: expiryOf(a) === undefined ? null : new Date(expiryOf(a)!).toISOString(),
           })),
+          refused: refused.map((r) => ({
+            protocol: r.protocol,
+            host: r.host,
+            baseUrl: r.baseUrl ?? null,
+            username: r.username ?? null,
+            refusedAt: new Date(r.at).toISOString(),
+          })),
         },
         null,
         2,
@@ -31,7 +40,8 @@ export async function listRun(opts: { json: boolean }, io: CommandIO): Promise<n
     );
     return EXIT.ok;
   }
-  if (accounts.length === 0) {
+  for (const line of refusalLines(refused)) io.stdout(`${line}\n`);
+  if (accounts.length === 0 && refused.length === 0) {
     io.stderr('No tokens stored. Add one with: git credential-bitbucket login <URL>\n');
     return EXIT.ok;
   }

@@ -9,14 +9,14 @@ import { tokenPageUrl } from '../bitbucket/links.js';
 import type { BitbucketLocation } from '../bitbucket/url.js';
 import { putReplacing } from '../credential/helper.js';
 import { configuredBackend, selectBackend } from '../store/select.js';
-import { recordFileFallback } from '../store/settings.js';
+import { clearRefusal, recordFileFallback } from '../store/settings.js';
 import type { Secrets, StoredEntry, TokenMeta } from '../store/types.js';
 import { listAccounts, storesFor } from './shared/accounts.js';
 import { CommandError, EXIT } from './shared/errors.js';
 import { describeExpiry, describeToken, fallbackNotice, PROJECT_TOKEN_EXPLANATION } from './shared/describe.js';
 import { WRITE_PERMISSIONS } from '../bitbucket/model.js';
 import { paint, type CommandContext, type CommandIO } from './shared/io.js';
-import { promptHidden, promptLine, readAllStdin } from './shared/prompt.js';
+import { cleanToken, promptHidden, promptLine, readAllStdin } from './shared/prompt.js';
 import { clientFor, parseServer } from './shared/server.js';
 
 export interface LoginOptions {
@@ -40,10 +40,9 @@ export async function loginRun(opts: LoginOptions, io: CommandIO): Promise<numbe
       `Create a personal access token with repository write permission at:\n  ${tokenPageUrl(server.baseUrl, opts.username ?? server.username)}\n`,
     );
   }
-  const token = opts.tokenStdin
-    ? await readAllStdin(io)
-    : await promptHidden(io, 'Paste the token (input is hidden): ');
-  if (token.trim() === '') throw new CommandError('no token given', EXIT.usage);
+  const token = cleanToken(
+    opts.tokenStdin ? await readAllStdin(io) : await promptHidden(io, 'Paste the token (input is hidden): '),
+  );
 
   const client = await clientFor(server.baseUrl, io, opts.timeout * 1000);
   const username = opts.username ?? server.username;
@@ -72,6 +71,7 @@ export async function loginRun(opts: LoginOptions, io: CommandIO): Promise<numbe
   const { entry, secrets } = toEntry(server, report, token, io.now());
   if (opts.allowHttp && server.protocol === 'http') entry.meta = { ...entry.meta, allowHttp: true };
   await putReplacing(await listAccounts(stores), selection.store, entry, secrets);
+  await clearRefusal(dir, entry);
   await makeDefault(stores, entry);
 
   io.stderr(

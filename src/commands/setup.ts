@@ -22,6 +22,7 @@ import { listAccounts, storesFor } from './shared/accounts.js';
 import { CommandError, EXIT } from './shared/errors.js';
 import type { CommandContext, CommandIO } from './shared/io.js';
 import { helperInvocation } from './shared/invocation.js';
+import type { Program } from '../git/hooks.js';
 import { isOurHelper } from '../prepush/remote-config.js';
 import { parseServer } from './shared/server.js';
 
@@ -31,6 +32,8 @@ export interface SetupOptions {
   system?: boolean;
   local?: boolean;
   hook?: boolean;
+  /** Where Node and the launcher are (default: this process's); tests name a Node wrapper. */
+  program?: Program;
 }
 
 /** The desired values of `credential.<url>.helper`: a reset, then us, last. */
@@ -75,7 +78,7 @@ async function target(o: SetupOptions, io: CommandIO) {
 
 export async function setupRun(o: SetupOptions, io: CommandIO): Promise<number> {
   const { server, t, file, section, key } = await target(o, io);
-  const ours = helperInvocation();
+  const ours = helperInvocation(o.program);
   const fileExisted = fs.existsSync(file);
   const current = await getAll(t, key);
   const plan = setupPlan(current, ours);

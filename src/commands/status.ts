@@ -6,9 +6,9 @@
 import type { CommandModule } from 'yargs';
 import { introspectToken, type TokenReport } from '../bitbucket/identify.js';
 import { maskToken } from '../bitbucket/token.js';
-import { readSettings } from '../store/settings.js';
+import { readSettings, type Refusal } from '../store/settings.js';
 import { byHost, daysLeft, expiryOf, hostKey, listAccounts, storesFor, type Account } from './shared/accounts.js';
-import { describeExpiry, describeToken, fallbackNotice } from './shared/describe.js';
+import { describeExpiry, describeToken, fallbackNotice, refusalLines, refusalsFor } from './shared/describe.js';
 import { EXIT } from './shared/errors.js';
 import { paint, type CommandContext, type CommandIO } from './shared/io.js';
 import { clientFor, entryBaseUrl, parseServer } from './shared/server.js';
@@ -36,18 +36,21 @@ export interface AccountStatus {
 export async function statusRun(opts: StatusOptions, io: CommandIO): Promise<number> {
   const { dir, stores } = storesFor(io);
   let accounts = await listAccounts(stores);
-  if (opts.url !== undefined) {
-    const server = parseServer(opts.url, { allowHttp: true });
+  const server = opts.url !== undefined ? parseServer(opts.url, { allowHttp: true }) : undefined;
+  if (server) {
     accounts = accounts.filter(
       (a) => a.protocol === server.protocol && a.host.toLowerCase() === server.host.toLowerCase(),
     );
   }
+  const refused = refusalsFor(readSettings(dir).refused, server);
   const results = await Promise.all(accounts.map((a) => checkAccount(a, io, opts)));
   const fallback = readSettings(dir).fileFallback;
-  const ok = results.every((r) => !r.problems.some((p) => FATAL.includes(p)));
+  const ok = results.every((r) => !r.problems.some((p) => FATAL.includes(p))) && refused.length === 0;
   if (opts.json)
-    io.stdout(`${JSON.stringify(toJson(results, fallback, stores.file.location, io.now(), ok), null, 2)}\n`);
-  else printHuman(results, io, fallback, stores.file.location, opts.url);
+    io.stdout(
+      `${JSON.stringify({ ...toJson(results, fallback, stores.file.location, io.now(), ok), refused: refused.map(refusalJson) }, null, 2)}\n`,
+    );
+  else printHuman(results, io, fallback, stores.file.location, opts.url, refused);
   return ok ? EXIT.ok : EXIT.error;
 }
 
@@ -91,9 +94,12 @@ function printHuman(
   io: CommandIO,
   fallback: { reason: string } | undefined,
   fileLocation: string,
-  url?: string,
+  url: string | undefined,
+  refused: Refusal[],
 ): void {
   const p = paint(io.stdoutIsTTY, io.env);
+  for (const line of refusalLines(refused)) io.stdout(`${p.red('✗')} ${line}\n`);
+  if (results.length === 0 && refused.length > 0) return;
   if (results.length === 0) {
     io.stdout(`No tokens stored${url ? ` for ${url}` : ''}. Add one with: git credential-bitbucket login <URL>\n`);
     return;
@@ -121,6 +127,16 @@ function printHuman(
     }
   }
   if (fallback) io.stdout(`\n${p.yellow('!')} ${fallbackNotice(fallback.reason, fileLocation)}\n`);
+}
+
+function refusalJson(r: Refusal) {
+  return {
+    protocol: r.protocol,
+    host: r.host,
+    baseUrl: r.baseUrl ?? null,
+    username: r.username ?? null,
+    refusedAt: new Date(r.at).toISOString(),
+  };
 }
 
 function serverLine(r: AccountStatus): string {

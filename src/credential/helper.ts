@@ -87,13 +87,25 @@ export async function putReplacing(
 
 /** `erase`: remove every matching entry (git 2.42: only where a given password matches). */
 export async function eraseCredential(req: CredentialRequest, stores: readonly TokenStore[]): Promise<number> {
-  if (!keyOf(req)) return 0;
-  let erased = 0;
+  return (await eraseCredentialEntries(req, stores)).length;
+}
+
+/**
+ * `erase`, saying what went: each removed entry, and whether the request carried its very
+ * secret (git sends the credential the server just refused; a bare host-wide erase carries none).
+ */
+export async function eraseCredentialEntries(
+  req: CredentialRequest,
+  stores: readonly TokenStore[],
+): Promise<Array<{ entry: Tagged; refused: boolean }>> {
+  if (!keyOf(req)) return [];
+  const withSecret = req.password !== undefined || req.credential !== undefined;
+  const erased: Array<{ entry: Tagged; refused: boolean }> = [];
   for (const entry of await listTagged(stores)) {
     if (!entryMatches(req, entry)) continue;
-    const secrets =
-      req.password !== undefined || req.credential !== undefined ? await entry.store.read(entry) : undefined;
-    if (shouldErase(req, entry, secrets) && (await entry.store.erase(entry))) erased++;
+    const secrets = withSecret ? await entry.store.read(entry) : undefined;
+    if (shouldErase(req, entry, secrets) && (await entry.store.erase(entry)))
+      erased.push({ entry, refused: withSecret });
   }
   return erased;
 }

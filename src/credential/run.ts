@@ -3,12 +3,15 @@
  * the parser, the matching rules and the stores, nothing else: no CLI framework, no HTTP.
  * Stdout carries only the `get` answer; diagnostics go to stderr as one line.
  */
-import { formatCredential, parseCredential } from './protocol.js';
-import { eraseCredential, getCredential, storeCredential } from './helper.js';
+import { formatCredential, parseCredential, type CredentialRequest } from './protocol.js';
+import type { StoredEntry, TokenStore } from '../store/types.js';
+import { eraseCredentialEntries, getCredential, storeCredential } from './helper.js';
+import { expiredTokenLine, refusedTokenLine } from './notices.js';
 import { ALLOW_HTTP_KEY, dataDir, PROGRAM as PREFIX } from '../settings.js';
 import { cleartextFilter, httpAllowed, isCleartextRemote } from './transport.js';
 import { allStores, configuredBackend, openStores, selectBackend } from '../store/select.js';
-import { recordFileFallback } from '../store/settings.js';
+import { recordFileFallback, recordRefusals } from '../store/settings.js';
+import { noteGiven } from './given.js';
 
 export const HELPER_OPERATIONS = ['get', 'store', 'erase'] as const;
 export type HelperOperation = (typeof HELPER_OPERATIONS)[number];
@@ -69,6 +72,8 @@ export async function runHelperOperation(op: HelperOperation, io: HelperIO): Pro
         }
         // Format fully before writing anything: an unsafe value means no answer at all.
         if (answer.length > 0) io.stdout(formatCredential(answer));
+        else await sayWhyNothing(req, allStores(stores), io);
+        noteGiven(io.env, dir, req, answer);
         return 0;
       }
       case 'store': {
@@ -87,14 +92,38 @@ export async function runHelperOperation(op: HelperOperation, io: HelperIO): Pro
         );
         return 0;
       }
-      case 'erase':
-        await eraseCredential(req, allStores(stores));
+      case 'erase': {
+        // Only tokens from `login` (they know their server) that git sends back refused get a word and a record.
+        const refused = (await eraseCredentialEntries(req, allStores(stores)))
+          .filter((e) => e.refused && e.entry.meta?.baseUrl !== undefined)
+          .map((e) => e.entry);
+        for (const e of refused) io.stderr(refusedTokenLine(e));
+        const at = io.now();
+        await recordRefusals(
+          dir,
+          refused.map((e) => ({
+            protocol: e.protocol,
+            host: e.host,
+            ...(e.username !== undefined ? { username: e.username } : {}),
+            ...(e.meta?.baseUrl !== undefined ? { baseUrl: e.meta.baseUrl } : {}),
+            at,
+          })),
+        ).catch(() => undefined);
         return 0;
+      }
     }
   } catch (err) {
     io.stderr(`${PREFIX}: ${op}: ${oneLine(err)}\n`);
     return 1;
   }
+}
+
+/** After an empty `get` answer: one line when the reason is a token of ours that expired. */
+async function sayWhyNothing(req: CredentialRequest, stores: readonly TokenStore[], io: HelperIO): Promise<void> {
+  const entries: StoredEntry[] = [];
+  for (const s of stores) entries.push(...(await s.list()));
+  const line = expiredTokenLine(req, entries, io.now());
+  if (line) io.stderr(line);
 }
 
 /** An error as one line: our own errors carry safe messages; anything else is summarised. */

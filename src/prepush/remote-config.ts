@@ -63,14 +63,14 @@ export function authFromHeaders(headers: readonly string[]): HeaderAuth | undefi
  * Whether a `credential.helper` value runs this tool: `bitbucket` (git runs
  * `git credential-bitbucket`), a path to git-credential-bitbucket (with or without `.js`,
  * `.cmd`, `.exe`), or a `!` snippet starting with one (`!node /x/git-credential-bitbucket.js`,
- * `!git credential-bitbucket`). Extra arguments after the program are allowed.
+ * `!sh /x/git-credential-bitbucket.sh /usr/bin/node linux`, `!git credential-bitbucket`). Extra arguments after the program are allowed.
  */
 export function isOurHelper(value: string): boolean {
   const v = value.trim();
   const words = shellWords(v.replace(/^!\s*/, ''));
   if (!v.startsWith('!')) return words[0] === 'bitbucket' || isOurProgram(words[0]);
   if (words[0] === 'git' && words[1] === 'credential-bitbucket') return true;
-  return isOurProgram(words[0]) || (/^node(\.exe)?$/.test(base(words[0])) && isOurProgram(words[1]));
+  return isOurProgram(words[0]) || (/^(node|sh)(\.exe)?$/.test(base(words[0])) && isOurProgram(words[1]));
 }
 
 /**
@@ -112,5 +112,5 @@ function base(word: string | undefined): string {
 }
 
 function isOurProgram(word: string | undefined): boolean {
-  return /^git-credential-bitbucket(\.js|\.cmd|\.exe)?$/i.test(base(word));
+  return /^git-credential-bitbucket(\.js|\.sh|\.cmd|\.exe)?$/i.test(base(word));
 }

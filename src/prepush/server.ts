@@ -9,6 +9,8 @@ import { classifyUser } from '../bitbucket/classify.js';
 import type { AccessTokenInfo, BitbucketUser } from '../bitbucket/model.js';
 import { decodeTokenId } from '../bitbucket/token.js';
 import { resolveHttpSettings } from '../git/config.js';
+import { fileRefusals } from '../bitbucket/refusals.js';
+import { stateDir } from '../settings.js';
 import type { ServerFacts, ServerOutcome } from './facts.js';
 import type { TokenAuth } from './credential.js';
 
@@ -45,7 +47,13 @@ const none: Promise<Token> = Promise.resolve({ status: 'not-found', message: 'no
 
 async function gather(q: ServerQuery): Promise<ServerOutcome> {
   const settings = resolveHttpSettings(new Map(q.httpConfig), q.url, q.env);
-  const client = new BitbucketClient({ baseUrl: q.baseUrl, settings, timeoutMs: q.timeoutMs, maxRetries429: 0 });
+  const client = new BitbucketClient({
+    baseUrl: q.baseUrl,
+    settings,
+    timeoutMs: q.timeoutMs,
+    maxRetries429: 0,
+    refusals: fileRefusals(stateDir(q.env)),
+  });
   // Every request of a round is in flight at once. With Basic, each failure would count towards
   // the user's CAPTCHA lock (docs/bitbucket-server.md section 2), so the round goes out as Bearer
   // (a personal token works as both). Only if Bearer is refused, one Basic request tells a real

@@ -10,6 +10,7 @@ import { ENV, STORE_KEY as STORE_CONFIG_KEY } from '../settings.js';
 import { FileStore } from './file.js';
 import { KeyringStore, probeKeyring } from './keyring.js';
 import { storePaths } from './paths.js';
+import { forgetGiven } from '../credential/given.js';
 import { StoreError, type TokenStore } from './types.js';
 
 const STORE_ENV = ENV.store.name;
@@ -22,7 +23,31 @@ export interface Stores {
 
 export function openStores(dir: string): Stores {
   const p = storePaths(dir);
-  return { file: new FileStore(p.credentials), keyring: new KeyringStore(p.keyringIndex) };
+  return {
+    file: forgettingGiven(new FileStore(p.credentials), dir),
+    keyring: forgettingGiven(new KeyringStore(p.keyringIndex), dir),
+  };
+}
+
+/**
+ * Every write to a store forgets what `get` gave out (src/credential/given.ts), before and
+ * after the write: a store of that credential must reach Node again.
+ */
+function forgettingGiven<T extends TokenStore>(store: T, dir: string): T {
+  const put = store.put.bind(store);
+  const erase = store.erase.bind(store);
+  store.put = async (entry, secrets) => {
+    forgetGiven(dir);
+    await put(entry, secrets);
+    forgetGiven(dir);
+  };
+  store.erase = async (key) => {
+    forgetGiven(dir);
+    const erased = await erase(key);
+    forgetGiven(dir);
+    return erased;
+  };
+  return store;
 }
 
 /** Every store, in the order `get` consults them. */

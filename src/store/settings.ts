@@ -15,6 +15,40 @@ export interface Settings {
   fileFallback?: { reason: string; at: number };
   /** What `setup` added, per `<config file>|<url>`, so that `unsetup` removes exactly that. */
   setups?: Record<string, SetupRecord>;
+  /** Tokens this helper handed out that the server then refused (git erased them), until the next login. */
+  refused?: Refusal[];
+}
+
+/** A token the server refused, without the secret: which account, where, when. */
+export interface Refusal {
+  protocol: string;
+  host: string;
+  username?: string;
+  baseUrl?: string;
+  /** Epoch milliseconds. */
+  at: number;
+}
+
+function sameAccount(a: Omit<Refusal, 'at'>, b: Omit<Refusal, 'at'>): boolean {
+  return a.protocol === b.protocol && a.host.toLowerCase() === b.host.toLowerCase() && a.username === b.username;
+}
+
+/** Remembers refused tokens (replacing older records of the same accounts). */
+export async function recordRefusals(dir: string, refusals: readonly Refusal[]): Promise<void> {
+  if (refusals.length === 0) return;
+  await updateSettings(dir, (s) => {
+    const kept = (s.refused ?? []).filter((r) => !refusals.some((n) => sameAccount(r, n)));
+    s.refused = [...kept, ...refusals];
+  });
+}
+
+/** Forgets the refusal of an account (a new login replaced its token); writes only when there is one. */
+export async function clearRefusal(dir: string, account: Omit<Refusal, 'at'>): Promise<void> {
+  if (!(readSettings(dir).refused ?? []).some((r) => sameAccount(r, account))) return;
+  await updateSettings(dir, (s) => {
+    s.refused = (s.refused ?? []).filter((r) => !sameAccount(r, account));
+    if (s.refused.length === 0) delete s.refused;
+  });
 }
 
 export interface SetupRecord {

@@ -17,6 +17,7 @@ import {
   runGit,
   type Sandbox,
 } from '../helpers/sandbox.js';
+import { runOnPty } from '../helpers/pty.js';
 
 const fixture = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/emulator/fixtures/demo.json'), 'utf8')) as Fixture;
 const tok = (name: string): string => {
@@ -354,54 +355,21 @@ describe('status, list, logout', () => {
 describe('the prompts on a terminal', () => {
   it('asks for the server URL, then reads the token without echoing it', async () => {
     const token = tok('alice-write');
-    // python's pty gives the binary a real terminal; we answer each prompt when it appears
-    const script = `
-import os, pty, sys, time, select
-pid, fd = pty.fork()
-if pid == 0:
-    os.execvp(sys.argv[1], sys.argv[1:])
-out = b''
-def pump(until=None, timeout=15):
-    global out
-    end = time.time() + timeout
-    while time.time() < end and (until is None or until not in out):
-        r, _, _ = select.select([fd], [], [], 0.2)
-        if r:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                return
-            if not chunk:
-                return
-            out += chunk
-url, token = sys.stdin.readline().strip(), sys.stdin.readline().strip()
-pump(b'Bitbucket Server URL')
-os.write(fd, url.encode() + b'\\r')
-pump(b'input is hidden')
-os.write(fd, token.encode() + b'\\r')
-pump()
-_, status = os.waitpid(pid, 0)
-sys.stdout.write(out.decode('utf8', 'replace'))
-sys.exit(os.waitstatus_to_exitcode(status))
-`;
-    const { execa } = await import('execa');
-    const r = await execa(
-      'python3',
-      ['-c', script, process.execPath, path.join(ROOT, 'bin/git-credential-bitbucket.js'), 'login'],
-      {
-        env: sb.env,
-        extendEnv: false,
-        input: `${emu.baseUrl}\n${token}\n`,
-        reject: false,
-      },
+    const r = await runOnPty(
+      sb,
+      ['login'],
+      [
+        { wait: 'Bitbucket Server URL', send: `${emu.baseUrl}\r` },
+        { wait: 'input is hidden', send: `${token}\r` },
+      ],
     );
-    outputs.push(String(r.stdout), String(r.stderr));
-    expect(r.exitCode, String(r.stdout)).toBe(0);
-    expect(String(r.stdout)).toContain('Bitbucket Server URL');
-    expect(String(r.stdout)).toContain(emu.baseUrl); // the URL is echoed as typed
-    expect(String(r.stdout)).toContain('Paste the token (input is hidden)');
-    expect(String(r.stdout)).toContain('Logged in to');
-    expect(String(r.stdout)).not.toContain(token.slice(5, 20));
+    outputs.push(r.output);
+    expect(r.exitCode, r.output).toBe(0);
+    expect(r.output).toContain('Bitbucket Server URL');
+    expect(r.output).toContain(emu.baseUrl); // the URL is echoed as typed
+    expect(r.output).toContain('Paste the token (input is hidden)');
+    expect(r.output).toContain('Logged in to');
+    expect(r.output).not.toContain(token.slice(5, 20));
     expect(stored()).toHaveLength(1);
   });
 

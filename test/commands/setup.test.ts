@@ -26,7 +26,7 @@ describe('setup / unsetup', () => {
     );
     expect(values[0]).toBe('');
     expect(values[1]).toBe(
-      `!'${process.execPath}' '${fs.realpathSync(path.join(ROOT, 'bin/git-credential-bitbucket.js'))}'`,
+      `!sh '${fs.realpathSync(path.join(ROOT, 'bin/git-credential-bitbucket.sh'))}' '${process.execPath}' ${process.platform}`,
     );
     const after = read();
     const again = await runBin(sb, ['setup', URL_]);

@@ -93,6 +93,8 @@ describe('resolveRemoteConfig', () => {
     ['C:\\tools\\git-credential-bitbucket.cmd', true],
     ['/x/bin/git-credential-bitbucket.js', true],
     ['!node /x/git-credential-bitbucket.js', true],
+    ["!sh '/x/bin/git-credential-bitbucket.sh' '/usr/bin/node' linux", true],
+    ["!sh '/x/bin/other.sh' '/usr/bin/node' linux", false],
     ['!git credential-bitbucket', true],
     ['store', false],
     ['manager', false],

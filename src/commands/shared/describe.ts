@@ -1,5 +1,7 @@
 /** Wording shared by login, status and check, so that each fact is said the same way. */
 import { daysLeft } from './accounts.js';
+import { loginCommandFor, refusedSince } from '../../credential/notices.js';
+import type { Refusal } from '../../store/settings.js';
 
 export const PROJECT_TOKEN_EXPLANATION =
   'Bitbucket runs project and repository tokens as a system-generated bot user, so pushes and later pull-request activity would be recorded under that bot instead of your own account: one person, two identities in history.';
@@ -25,4 +27,22 @@ export function describeExpiry(expiresAt: number | undefined, now: number): stri
 
 export function fallbackNotice(reason: string, location: string): string {
   return `The OS keyring is not usable (${reason}), so tokens are stored in ${location} (mode 0600). Set GIT_CREDENTIAL_BITBUCKET_STORE or git config bitbucket.store to keyring or file to choose explicitly.`;
+}
+
+/** One line per token the server refused (git erased it), until the next login for that account. */
+export function refusalLines(refused: readonly Refusal[]): string[] {
+  return refused.map(
+    (r) =>
+      `${r.username ?? '(no username)'} on ${r.baseUrl ?? `${r.protocol}://${r.host}`}: ${refusedSince(r.at)}; the token was removed. Run: ${loginCommandFor({ ...r, meta: r.baseUrl ? { baseUrl: r.baseUrl } : {} })}`,
+  );
+}
+
+/** The refusals about `server` (all when undefined). */
+export function refusalsFor(
+  refused: readonly Refusal[] | undefined,
+  server?: { protocol: string; host: string },
+): Refusal[] {
+  return (refused ?? []).filter(
+    (r) => !server || (r.protocol === server.protocol && r.host.toLowerCase() === server.host.toLowerCase()),
+  );
 }

@@ -22,7 +22,12 @@ export function program(): Program {
   return { node: process.execPath, bin: launcherPath() };
 }
 
-/** The `credential.helper` value: a quoted shell invocation (git appends the operation). */
-export function helperInvocation(p: Program = program()): string {
-  return `!${shQuote(p.node)} ${shQuote(p.bin)}`;
+/**
+ * The `credential.helper` value: the sh front beside the launcher (bin/git-credential-bitbucket.sh:
+ * Node without NODE_EXTRA_CA_CERTS, and no Node at all for a store of what get just gave out),
+ * with the Node binary and the platform (for the data directory); git appends the operation.
+ */
+export function helperInvocation(p: Program = program(), platform: string = process.platform): string {
+  const front = path.join(path.dirname(p.bin), 'git-credential-bitbucket.sh');
+  return `!sh ${shQuote(front)} ${shQuote(p.node)} ${platform}`;
 }

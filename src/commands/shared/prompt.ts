@@ -47,7 +47,8 @@ export function promptHidden(io: CommandIO, question: string): Promise<string> {
         if (ch === '\r' || ch === '\n') return finish();
         if (ch === '\u0003' || ch === '\u0004') return finish(new CommandError('cancelled', EXIT.usage));
         if (ch === '\u007f' || ch === '\b') value = value.slice(0, -1);
-        else if (ch >= ' ') value += ch;
+        // everything else is kept, tabs and stray control characters too: cleanToken names them
+        else value += ch;
       }
     };
     input.resume();
@@ -55,7 +56,35 @@ export function promptHidden(io: CommandIO, question: string): Promise<string> {
   });
 }
 
-/** Reads all of stdin (for --token-stdin), without the final line break. */
+/**
+ * A token as pasted, without the whitespace around it (spaces, tabs, CR, line breaks: a
+ * terminal or a file adds them unseen). Whitespace or a control character inside is a usage
+ * error that says where (the token itself is never shown).
+ */
+export function cleanToken(raw: string): string {
+  const token = raw.replace(/^[\s\u0000-\u001f\u007f]+|[\s\u0000-\u001f\u007f]+$/gu, '');
+  if (token === '') throw new CommandError('no token given', EXIT.usage);
+  const chars = [...token];
+  const at = chars.findIndex((c) => /[\s\u0000-\u001f\u007f-\u009f]/u.test(c));
+  if (at >= 0) {
+    const c = chars[at]!;
+    const what =
+      c === ' '
+        ? 'a space'
+        : c === '\t'
+          ? 'a tab'
+          : c === '\n' || c === '\r'
+            ? 'a line break'
+            : `${/\s/u.test(c) ? 'a whitespace' : 'a control'} character (U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')})`;
+    throw new CommandError(
+      `the token has ${what} at position ${at + 1} of ${chars.length}; a token is one word: copy it again from the token page; nothing was stored`,
+      EXIT.usage,
+    );
+  }
+  return token;
+}
+
+/** Reads all of stdin (for --token-stdin), as sent: cleanToken trims it. */
 export async function readAllStdin(io: CommandIO, limit = 64 * 1024): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -65,7 +94,5 @@ export async function readAllStdin(io: CommandIO, limit = 64 * 1024): Promise<st
     if (size > limit) throw new CommandError(`standard input is longer than ${limit} bytes; expected one token`);
     chunks.push(b);
   }
-  return Buffer.concat(chunks)
-    .toString('utf8')
-    .replace(/\r?\n$/, '');
+  return Buffer.concat(chunks).toString('utf8');
 }

@@ -4,6 +4,8 @@
  * settings for that URL (proxy, CA file, sslVerify).
  */
 import { BitbucketClient } from '../../bitbucket/client.js';
+import { fileRefusals } from '../../bitbucket/refusals.js';
+import { stateDir } from '../../settings.js';
 import { parseBitbucketUrl, type BitbucketLocation } from '../../bitbucket/url.js';
 import { httpSettingsFor, withoutPassword } from '../../git/config.js';
 import { CommandError, EXIT } from './errors.js';
@@ -35,7 +37,13 @@ export function parseServer(input: string, opts: { allowHttp?: boolean } = {}): 
 export async function clientFor(baseUrl: string, io: CommandIO, timeoutMs = 10_000): Promise<BitbucketClient> {
   const settings = await httpSettingsFor(`${baseUrl}/`, undefined, io.env);
   // A Retry-After longer than the per-request timeout is reported, not waited for.
-  return new BitbucketClient({ baseUrl, settings, timeoutMs, maxRetryWaitMs: Math.min(30_000, timeoutMs) });
+  return new BitbucketClient({
+    baseUrl,
+    settings,
+    timeoutMs,
+    maxRetryWaitMs: Math.min(30_000, timeoutMs),
+    refusals: fileRefusals(stateDir(io.env)),
+  });
 }
 
 /** `protocol://host` for a stored entry without the base URL login would have recorded. */

@@ -1,0 +1,133 @@
+/**
+ * What `get` just gave out, so that git's `store` of exactly that credential needs no Node.
+ *
+ * After every successful request git runs `store` on every helper (gitcredentials(7)), with the
+ * credential it used. When that is the one this helper handed out a moment earlier, and no store
+ * was written since, storing it changes nothing. The helper line that `setup` writes starts
+ * `bin/git-credential-bitbucket.sh` (a small sh front) instead of Node; for `store` the front
+ * compares a digest of the request with the digests listed in the data directory's `given` file
+ * and exits without starting Node on a match. Everything else goes to Node as before.
+ *
+ * The file holds a random salt and SHA-256 digests of `salt\ncanonical` (never a secret):
+ * - `get` adds its answer's digests (only when the front announced the same file in
+ *   GIT_CREDENTIAL_BITBUCKET_GIVEN, i.e. a front that computes the same data directory);
+ * - `get` without an answer, and every write to a store (put, erase), delete the file, so a
+ *   digest only ever describes a credential the store still holds exactly as it was given out:
+ *   a token typed at a prompt after that (new or the same) always reaches Node.
+ * The canonical text lists the attributes `store` keeps, in this fixed order, as `key=value`
+ * lines; the front builds the same text from the request (capability[] and state[] left out,
+ * any other attribute means no match).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { CredentialRequest } from './protocol.js';
+import { sha256Hex } from '../prepush/sha256.js';
+import { ENV } from '../settings.js';
+
+export const GIVEN_FILE = 'given';
+const HEADER = 'v1 ';
+/** Enough for several accounts and hosts used in turn; older digests fall off. */
+const MAX_DIGESTS = 16;
+
+/** The attributes of a `store` request that the comparison covers, in canonical order. */
+export const CANONICAL_KEYS = [
+  'protocol',
+  'host',
+  'path',
+  'username',
+  'password',
+  'password_expiry_utc',
+  'oauth_refresh_token',
+  'authtype',
+  'credential',
+] as const;
+
+/** Attributes git 2.39 (before 2.41) does not hand back in `store`. */
+const NEWER_KEYS = new Set(['password_expiry_utc', 'oauth_refresh_token']);
+
+export function givenPath(dir: string): string {
+  return path.join(dir, GIVEN_FILE);
+}
+
+/** Pure: the canonical texts git may echo back in `store` for this answer (with and without the 2.41+ attributes). */
+export function canonicalForms(req: CredentialRequest, answer: ReadonlyArray<readonly [string, string]>): string[] {
+  const values = new Map<string, string>();
+  if (req.protocol !== undefined) values.set('protocol', req.protocol);
+  if (req.host !== undefined) values.set('host', req.host);
+  if (req.path !== undefined) values.set('path', req.path);
+  if (req.username !== undefined) values.set('username', req.username);
+  for (const [k, v] of answer) if (k !== 'capability[]') values.set(k, v);
+  const text = (skip: (k: string) => boolean) =>
+    CANONICAL_KEYS.filter((k) => values.has(k) && !skip(k))
+      .map((k) => `${k}=${values.get(k)}\n`)
+      .join('');
+  const forms = [text(() => false)];
+  if ([...NEWER_KEYS].some((k) => values.has(k))) forms.push(text((k) => NEWER_KEYS.has(k)));
+  return forms;
+}
+
+/** The digest the front computes: SHA-256 of the salt line and the canonical text. */
+export function givenDigest(salt: string, canonical: string): string {
+  return sha256Hex(`${salt}\n${canonical}`);
+}
+
+/**
+ * After `get`: records the answer's digests when the front asked for it in `env`, or forgets
+ * everything when there was no answer. Never throws: it only decides whether a later store
+ * may skip Node.
+ */
+export function noteGiven(
+  env: NodeJS.ProcessEnv,
+  dir: string,
+  req: CredentialRequest,
+  answer: ReadonlyArray<readonly [string, string]>,
+): void {
+  try {
+    const own = givenPath(dir);
+    const announced = env[ENV.given.name];
+    if (answer.length === 0) {
+      forgetGiven(dir);
+      return;
+    }
+    if (!announced) return;
+    if (path.resolve(announced) !== path.resolve(own)) {
+      // the front looks at a file this data directory does not keep up to date: empty it
+      if (path.basename(announced) === GIVEN_FILE) fs.rmSync(announced, { force: true });
+      return;
+    }
+    const lines = readLines(own);
+    let salt = lines[0]?.startsWith(HEADER) ? lines[0].slice(HEADER.length) : undefined;
+    if (!salt || !/^[0-9a-f]{32}$/.test(salt)) salt = newSalt();
+    const digests = canonicalForms(req, answer).map((c) => givenDigest(salt, c));
+    const kept = lines.slice(1).filter((d) => /^[0-9a-f]{64}$/.test(d) && !digests.includes(d));
+    const next = [`${HEADER}${salt}`, ...digests, ...kept.slice(0, MAX_DIGESTS - digests.length)];
+    if (next.join('\n') === lines.join('\n')) return;
+    const tmp = `${own}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, `${next.join('\n')}\n`, { mode: 0o600, flag: 'wx' });
+    fs.renameSync(tmp, own);
+  } catch {
+    // without the file the front starts Node for store: slower, never wrong
+  }
+}
+
+/** Deletes the record: the next store reaches Node. */
+export function forgetGiven(dir: string): void {
+  try {
+    fs.rmSync(givenPath(dir), { force: true });
+  } catch {
+    // a file that cannot be removed is one this user cannot write either
+  }
+}
+
+function readLines(file: string): string[] {
+  try {
+    return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+function newSalt(): string {
+  const { randomBytes } = process.getBuiltinModule('node:crypto');
+  return randomBytes(16).toString('hex');
+}
