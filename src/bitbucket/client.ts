@@ -45,6 +45,8 @@ export interface ClientOptions {
    * refusal is recorded here. Every client that may send a token as Basic passes one.
    */
   refusals?: RefusalMemory;
+  /** The user allowed the token over plain http (see `HttpRequest.cleartextAllowed`). */
+  allowHttp?: boolean;
 }
 
 /** Success with a payload, or a failure. */
@@ -226,6 +228,7 @@ export class BitbucketClient {
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
         timeoutMs: this.opts.timeoutMs ?? 10_000,
         settings: this.opts.settings,
+        cleartextAllowed: this.opts.allowHttp === true,
       });
       if (auth.scheme === 'basic' && refusedCredentials(res))
         this.opts.refusals?.remember(auth.secret, new URL(this.baseUrl).host, Date.now());

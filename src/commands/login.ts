@@ -51,7 +51,7 @@ export async function loginRun(opts: LoginOptions, io: CommandIO): Promise<numbe
         : await readToken(server, opts, io)),
   );
 
-  const client = await clientFor(server.baseUrl, io, opts.timeout * 1000);
+  const client = await clientFor(server.baseUrl, io, opts.timeout * 1000, { allowHttp: opts.allowHttp });
   const username = opts.username ?? server.username;
   const report = await introspectToken({ client, token, ...(username ? { username } : {}), ...projectHints(server) });
   if (report.status !== 'valid') {

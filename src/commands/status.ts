@@ -76,7 +76,7 @@ async function checkAccount(
       problems: ['no-secret'],
       ...(expiresAt !== undefined ? { expiresAt } : {}),
     };
-  const client = await clientFor(entryBaseUrl(account), io, timeout * 1000);
+  const client = await clientFor(entryBaseUrl(account), io, timeout * 1000, { allowHttp: account.meta?.allowHttp });
   const report = await introspectToken({ client, token, ...(account.username ? { username: account.username } : {}) });
   if (report.status === 'valid') {
     if (report.kind === 'project') problems.push('project-token');
