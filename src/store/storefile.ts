@@ -1,7 +1,7 @@
 /**
  * The JSON files behind the file store and the keyring index: their format, a fast
  * validating reader (used by `get`, which must not load conf), and a writer through conf
- * (atomic replace, mode 0600) used under the store lock.
+ * (atomic replace, mode 0600) used under the store lock, loaded before it is taken.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -19,12 +19,15 @@ export interface StoreFileData {
 
 export const STORE_FILE_VERSION = 1;
 
-/** Creates `dir` with mode 0700, and tightens it when it exists with wider permissions. */
+/**
+ * Creates `dir` with mode 0700, and tightens it when it exists with group or other
+ * permissions. It never widens the owner's: a directory made read-only (0500) stays so.
+ */
 export function ensurePrivateDir(dir: string): void {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   if (process.platform !== 'win32') {
     const mode = fs.statSync(dir).mode & 0o777;
-    if (mode !== 0o700) fs.chmodSync(dir, 0o700);
+    if (mode & 0o077) fs.chmodSync(dir, mode & 0o700);
   }
 }
 
@@ -48,7 +51,9 @@ export function readStoreFile(file: string): StoreFileData {
   } catch {
     throw corrupt(file, 'not valid JSON');
   }
-  const problem = validate(data);
+  // A line break or NUL in a value can only be written as an escape (\n, \r, \u0000, ...):
+  // without one anywhere in the file, no field needs the per-field check.
+  const problem = validate(data, /\\[nr]|\\u00/i.test(text));
   if (problem) throw corrupt(file, problem);
   return data as StoreFileData;
 }
@@ -61,25 +66,26 @@ const isStr = (v: unknown): v is string => typeof v === 'string';
 const isOptStr = (v: unknown) => v === undefined || isStr(v);
 const unsafe = (v: unknown) => isStr(v) && /[\r\n\0]/.test(v);
 
-function validate(data: unknown): string | undefined {
+function validate(data: unknown, mayHaveBreaks = true): string | undefined {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return 'not an object';
   const d = data as Record<string, unknown>;
   if (d.version !== STORE_FILE_VERSION) return `unknown format version ${JSON.stringify(d.version)}`;
   if (!Array.isArray(d.entries)) return "'entries' is not a list";
   for (const [i, e] of d.entries.entries()) {
-    const problem = validateEntry(e);
+    const problem = validateEntry(e, mayHaveBreaks);
     if (problem) return `entry ${i + 1}: ${problem}`;
   }
   return undefined;
 }
 
-function validateEntry(e: unknown): string | undefined {
+function validateEntry(e: unknown, mayHaveBreaks: boolean): string | undefined {
   if (typeof e !== 'object' || e === null) return 'not an object';
   const r = e as Record<string, unknown>;
   if (!isStr(r.protocol) || r.protocol === '' || !isStr(r.host) || r.host === '') return 'protocol or host missing';
   if (!isOptStr(r.path) || !isOptStr(r.username) || !isOptStr(r.authtype))
     return 'path, username or authtype is not text';
-  if ([r.protocol, r.host, r.path, r.username, r.authtype].some(unsafe)) return 'a field contains a line break or NUL';
+  if (mayHaveBreaks && [r.protocol, r.host, r.path, r.username, r.authtype].some(unsafe))
+    return 'a field contains a line break or NUL';
   if (typeof r.hasPassword !== 'boolean' || typeof r.hasCredential !== 'boolean')
     return 'hasPassword/hasCredential missing';
   if (typeof r.storedAt !== 'number') return 'storedAt missing';
@@ -95,12 +101,25 @@ function validateEntry(e: unknown): string | undefined {
   return undefined;
 }
 
+let conf: Promise<typeof import('conf')> | undefined;
+
 /**
- * Writes a store file through conf: atomic replace (temp file + rename) with mode 0600.
- * conf is loaded only here, so that `get` never pays for it.
+ * Loads conf (once per process). Writers call it *before* taking the store lock: the import
+ * alone costs about 0.25 s on a loaded machine, time every other writer would wait. `get`
+ * never calls it.
+ */
+export function loadConf(): Promise<typeof import('conf')> {
+  conf ??= loadEsm<typeof import('conf')>('conf');
+  return conf;
+}
+
+/**
+ * Writes a store file through conf: atomic replace (temp file + rename) with mode 0600. conf
+ * keeps this role (an atomic, mode-preserving JSON write) because that is what it does best;
+ * it is loaded by {@link loadConf}, which callers run before taking the lock.
  */
 export async function writeStoreFile(file: string, data: StoreFileData): Promise<void> {
-  const { default: Conf } = await loadEsm<typeof import('conf')>('conf');
+  const { default: Conf } = await loadConf();
   const dir = path.dirname(file);
   try {
     ensurePrivateDir(dir);

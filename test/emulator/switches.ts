@@ -9,6 +9,7 @@ const ENUMS: Partial<Record<keyof Switches, readonly string[]>> = {
   userHeaderEncoding: ['url', 'raw'],
   captchaOnGit: ['error-packet', '401'],
   anonymousPermissionFilter: ['empty', 'public'],
+  loginOptions: ['form', 'idp'],
 };
 
 /** Checks a partial switches object; throws an Error naming the bad switch. */

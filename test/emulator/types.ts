@@ -107,6 +107,10 @@ export interface Switches {
   captchaOnGit: 'error-packet' | '401';
   /** Anonymous `repos?permission=`: an empty page (documented) or the public repositories. */
   anonymousPermissionFilter: 'empty' | 'public';
+  /** Admin-enforced maximum token expiry in days (0: none); creating beyond it is a 400 on `expiryDays`. */
+  tokenMaxExpiryDays: number;
+  /** `GET /rest/authconfig/1.0/login-options`: the login form (default), or an identity provider only (SSO). */
+  loginOptions: 'form' | 'idp';
 }
 
 /** Default values of every switch. */
@@ -126,6 +130,8 @@ export const DEFAULT_SWITCHES: Readonly<Switches> = Object.freeze({
   userHeaderEncoding: 'url',
   captchaOnGit: 'error-packet',
   anonymousPermissionFilter: 'empty',
+  tokenMaxExpiryDays: 0,
+  loginOptions: 'form',
 });
 
 /** Kinds of injected faults. */
