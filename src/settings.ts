@@ -48,6 +48,10 @@ export const ENV = {
     name: 'GIT_CREDENTIAL_BITBUCKET_TRACE',
     doc: '`1`/`true` (or `2`) traces each decision to stderr; an absolute path appends it to that file. Never a secret.',
   },
+  lockTimeout: {
+    name: 'GIT_CREDENTIAL_BITBUCKET_LOCK_TIMEOUT',
+    doc: 'Milliseconds a `store`/`erase`/`login` waits for another writer to release the store (default 60000).',
+  },
   prefetched: {
     name: 'GIT_CREDENTIAL_BITBUCKET_PREFETCHED',
     doc: 'Set by the installed pre-push hook script: git answers wait on fds 3 and 4.',
@@ -91,6 +95,10 @@ export const FOREIGN_ENV: readonly EnvSetting[] = [
   { name: 'all_proxy', doc: 'Proxy for both when the above are unset (also `ALL_PROXY`), as for git.' },
   { name: 'no_proxy', doc: 'Hosts reached without the proxy (also `NO_PROXY`), as for curl.' },
   { name: 'DBUS_SESSION_BUS_ADDRESS', doc: 'The session bus of the Secret Service (Linux keyring).' },
+  {
+    name: 'GIT_TERMINAL_PROMPT',
+    doc: '`0`: git may not prompt, so `get` prints no renewal notice (automation stays quiet).',
+  },
   { name: 'NO_COLOR', doc: 'Any value turns colour off (https://no-color.org).' },
   { name: 'TERM', doc: '`dumb` turns colour off.' },
 ];
@@ -189,7 +197,7 @@ export const CONFIG: readonly ConfigSetting[] = [
     perUrl: true,
     type: 'int',
     default: String(NUMBERS.expiryDays.default),
-    doc: `Warn this many days before a token expires (${NUMBERS.expiryDays.min}-${NUMBERS.expiryDays.max}).`,
+    doc: `Warn this many days before a token expires: the pre-push check, \`status\`, and \`get\`'s renewal notice (${NUMBERS.expiryDays.min}-${NUMBERS.expiryDays.max}).`,
   },
   {
     key: NUMBERS.timeoutMs.key,
@@ -248,6 +256,19 @@ export function parseGitInt(value: string): number | undefined {
 export function envFlag(env: NodeJS.ProcessEnv, setting: EnvSetting): boolean {
   const v = env[setting.name];
   return v !== undefined && parseGitBool(v) === true;
+}
+
+/**
+ * How long a writer waits for the store lock by default: generous, because holders keep it for
+ * milliseconds, and only a machine under heavy load (fifty writers, each getting the CPU now
+ * and then) makes the wait long.
+ */
+export const LOCK_TIMEOUT_MS = 60_000;
+
+/** The store lock wait: `$GIT_CREDENTIAL_BITBUCKET_LOCK_TIMEOUT` (ms) when valid, else the default. */
+export function lockTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const n = parseGitInt(env[ENV.lockTimeout.name] ?? '');
+  return n !== undefined && n >= 0 ? n : LOCK_TIMEOUT_MS;
 }
 
 // ---------------------------------------------------------------------------------------------

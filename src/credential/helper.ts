@@ -15,18 +15,25 @@ import {
 } from './matching.js';
 import { sameKey, type Secrets, type StoredEntry, type TokenStore } from '../store/types.js';
 
-/** `get`: the attributes to answer with, or none. An entry whose secret is gone, or that `accept` refuses, is skipped. */
+/**
+ * `get`: the attributes to answer with, or none. An entry whose secret is gone, or that `accept`
+ * refuses, is skipped; `answered` learns which entry answered.
+ */
 export async function getCredential(
   req: CredentialRequest,
   stores: readonly TokenStore[],
   nowMs: number,
   accept: (e: StoredEntry) => boolean = () => true,
+  answered?: (e: StoredEntry) => void,
 ): Promise<Array<[string, string]>> {
   for (const entry of candidatesFor(req, (await listTagged(stores)).filter(accept), nowMs)) {
     const secrets = await entry.store.read(entry);
     if (!secrets) continue;
     const answer = answerFor(req, entry, secrets);
-    if (answer.length > 0) return answer;
+    if (answer.length > 0) {
+      answered?.(entry);
+      return answer;
+    }
   }
   return [];
 }

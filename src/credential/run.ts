@@ -11,6 +11,7 @@ import { ALLOW_HTTP_KEY, dataDir, PROGRAM as PREFIX } from '../settings.js';
 import { cleartextFilter, httpAllowed, isCleartextRemote } from './transport.js';
 import { allStores, configuredBackend, openStores, selectBackend } from '../store/select.js';
 import { recordFileFallback, recordRefusals } from '../store/settings.js';
+import { dueNotice } from './renewal.js';
 import { noteGiven } from './given.js';
 import { passwordRefusal } from './passwords.js';
 
@@ -23,6 +24,8 @@ export interface HelperIO {
   stderr(text: string): void;
   env: NodeJS.ProcessEnv;
   now(): number;
+  /** Whether stderr is a terminal (renewal notices are only for a person watching). */
+  stderrIsTTY?: boolean;
 }
 
 const PURPOSE: Record<HelperOperation, string> = {
@@ -65,7 +68,10 @@ export async function runHelperOperation(op: HelperOperation, io: HelperIO): Pro
       case 'get': {
         // Over plain http to another machine, only tokens the user allowed that for.
         const onlyAllowed = await cleartextFilter(req, io.env);
-        const answer = await getCredential(req, allStores(stores), io.now(), onlyAllowed);
+        let chosen: StoredEntry | undefined;
+        const answer = await getCredential(req, allStores(stores), io.now(), onlyAllowed, (e) => {
+          chosen = e;
+        });
         if (answer.length === 0 && onlyAllowed && (await getCredential(req, allStores(stores), io.now())).length > 0) {
           io.stderr(
             `${PREFIX}: not sending a token over plain http:// to ${req.host}; use https://, or allow it: git config ${ALLOW_HTTP_KEY} true\n`,
@@ -75,6 +81,9 @@ export async function runHelperOperation(op: HelperOperation, io: HelperIO): Pro
         if (answer.length > 0) io.stdout(formatCredential(answer));
         else await sayWhyNothing(req, allStores(stores), io);
         noteGiven(io.env, dir, req, answer);
+        const notice =
+          chosen && dueNotice(chosen, { env: io.env, now: io.now(), stderrIsTTY: io.stderrIsTTY ?? false });
+        if (notice) io.stderr(notice);
         return 0;
       }
       case 'store': {

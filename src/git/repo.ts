@@ -92,6 +92,32 @@ export function parseGitVersion(text: string): [number, number, number] | undefi
   return m ? [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)] : undefined;
 }
 
+export interface RevListRange {
+  format: string;
+  include: string[];
+  exclude: string[];
+  remote?: string;
+}
+
+/**
+ * The arguments of {@link revListSync}. The installed hook script (hooks/pre-push) starts the
+ * same command while Node starts; its answer is used only when the arguments are exactly these
+ * (test/prepush/hook-script.test.ts compares the two).
+ */
+export function revListArgs(opts: RevListRange): string[] {
+  return [
+    'rev-list',
+    '--no-commit-header',
+    `--format=${opts.format}`,
+    '--ignore-missing',
+    ...opts.include,
+    '--not',
+    ...opts.exclude,
+    // A push to a URL has no remote-tracking refs of its own: what any remote has is not new.
+    opts.remote !== undefined ? `--remotes=${opts.remote}` : '--remotes',
+  ];
+}
+
 /**
  * Commits reachable from `include` but not from `exclude` nor any ref under
  * `refs/remotes/<remote>/` (every remote's, when pushing to a URL), the whole output at once. Missing excluded objects (a remote oid
@@ -100,21 +126,8 @@ export function parseGitVersion(text: string): [number, number, number] | undefi
  * so the hook never loads Node's stream and net modules (measured: a few milliseconds of a
  * ~30 ms start). 100,000 commits are ~10 MB of output.
  */
-export function revListSync(
-  opts: { format: string; include: string[]; exclude: string[]; remote?: string },
-  run: GitRun = {},
-): { status: number; stdout: string; stderr: string } {
-  const args = [
-    'rev-list',
-    '--no-commit-header',
-    `--format=${opts.format}`,
-    '--ignore-missing',
-    ...opts.include,
-    '--not',
-    ...opts.exclude,
-  ];
-  // A push to a URL has no remote-tracking refs of its own: what any remote has is not new.
-  args.push(opts.remote !== undefined ? `--remotes=${opts.remote}` : '--remotes');
+export function revListSync(opts: RevListRange, run: GitRun = {}): { status: number; stdout: string; stderr: string } {
+  const args = revListArgs(opts);
   const early = run.prefetched?.take(args);
   if (early) return early;
   const r = childProcess().spawnSync('git', args, {

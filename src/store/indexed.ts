@@ -4,7 +4,14 @@
  */
 import path from 'node:path';
 import { withLock } from './lock.js';
-import { ensurePrivateDir, readStoreFile, writeStoreFile, type DiskEntry, type StoreFileData } from './storefile.js';
+import {
+  ensurePrivateDir,
+  loadConf,
+  readStoreFile,
+  writeStoreFile,
+  type DiskEntry,
+  type StoreFileData,
+} from './storefile.js';
 import {
   sameKey,
   type BackendKind,
@@ -22,11 +29,14 @@ export abstract class IndexedStore implements TokenStore {
 
   /** Where the secrets of `entry` are, given the index entry as read from disk. */
   protected abstract readSecrets(entry: DiskEntry): Secrets | undefined;
-  /** Called under the lock before the index gains `entry`; returns what the index keeps. */
+  /**
+   * Called before the index gains `entry`, without the lock (it may be slow); returns what
+   * the index keeps.
+   */
   protected abstract storeSecrets(entry: StoredEntry, secrets: Secrets): DiskEntry;
   /**
-   * Called under the lock before the index loses `entry`; throws (a StoreError) when the
-   * secret could not be removed, in which case the index is left as it was.
+   * Called before the index loses `entry`, without the lock (it may be slow); throws (a
+   * StoreError) when the secret could not be removed, in which case the index is left as it was.
    */
   protected abstract dropSecrets(entry: DiskEntry): void;
 
@@ -39,13 +49,16 @@ export abstract class IndexedStore implements TokenStore {
     return entry ? this.readSecrets(entry) : undefined;
   }
 
+  /**
+   * Keeps `secrets` for `entry`. The secret goes to its place (the keyring) *before* the lock is
+   * taken, so no keyring round trip (which may wait on an unlock prompt) holds up other writers;
+   * under the lock only the index changes.
+   */
   async put(entry: StoredEntry, secrets: Secrets): Promise<void> {
-    let added: DiskEntry | undefined;
+    const isNew = !(await this.list()).some((e) => sameKey(e, entry));
+    const kept = this.storeSecrets(entry, secrets);
     try {
       await this.mutate((data) => {
-        const existed = data.entries.some((e) => sameKey(e, entry));
-        const kept = this.storeSecrets(entry, secrets);
-        if (!existed) added = kept;
         data.entries = data.entries.filter((e) => !sameKey(e, entry));
         data.entries.push(kept);
         return [];
@@ -53,16 +66,26 @@ export abstract class IndexedStore implements TokenStore {
     } catch (err) {
       // The index could not be written: a secret stored for a new key would be left where no
       // list, logout or erase can see it, so take it back (best effort; the error stands).
-      if (added) this.rollBack(added);
+      if (isNew) this.rollBack(kept);
       throw err;
     }
   }
 
+  /**
+   * Forgets `key`. Its secret is removed *before* the lock is taken (see put); if that fails
+   * nothing changes and the entry stays listed, instead of leaving a secret behind that no
+   * index points at (invisible to list, logout and erase). Under the lock the entry leaves the
+   * index only if it is still the one whose secret was removed: one stored again meanwhile
+   * (a concurrent `store`) stays, with its new secret.
+   */
   async erase(key: CredentialKey): Promise<boolean> {
+    const seen = readStoreFile(this.file).entries.filter((e) => sameKey(e, key));
+    if (seen.length === 0) return false;
+    for (const e of seen) this.dropSecrets(e);
     const gone = await this.mutate((data) => {
-      const removed = data.entries.filter((e) => sameKey(e, key));
+      const removed = data.entries.filter((e) => sameKey(e, key) && seen.some((s) => s.storedAt === e.storedAt));
       if (removed.length === 0) return null;
-      data.entries = data.entries.filter((e) => !sameKey(e, key));
+      data.entries = data.entries.filter((e) => !removed.includes(e));
       return removed;
     });
     return gone !== null && gone.length > 0;
@@ -96,22 +119,18 @@ export abstract class IndexedStore implements TokenStore {
   }
 
   /**
-   * Read-modify-write under the lock. `fn` edits `data` in place and returns the entries it
-   * removed, or null when it changed nothing, in which case nothing is written.
-   *
-   * The secrets of removed entries are dropped *before* the new index is written: if dropping
-   * fails (keyring locked or gone), nothing is written and the entry stays listed, instead of
-   * leaving a secret behind that no index points at any more (invisible to list, logout and
-   * erase). If the index write fails after that, the entry is merely listed without a secret,
-   * which `get` skips and `status` reports.
+   * Read-modify-write of the index under the lock. `fn` edits `data` in place and returns the
+   * entries it removed, or null when it changed nothing, in which case nothing is written.
+   * Nothing slow happens while the lock is held: conf is loaded before, and secrets are put
+   * and dropped by the callers before (see put and erase).
    */
   private async mutate(fn: (data: StoreFileData) => DiskEntry[] | null): Promise<DiskEntry[] | null> {
     ensurePrivateDir(path.dirname(this.file));
+    await loadConf();
     return withLock(`${this.file}.lock`, async () => {
       const data = readStoreFile(this.file);
       const removed = fn(data);
       if (removed === null) return null;
-      for (const e of removed) this.dropSecrets(e);
       await writeStoreFile(this.file, data);
       return removed;
     });

@@ -2,17 +2,26 @@
  * A cross-process lock file beside the store, so that parallel git processes running
  * `store`/`erase` at once never lose an entry.
  *
- * The lock is a file created with O_EXCL holding `pid timestamp nonce`. A lock whose process is
- * gone is taken over at once (a crashed writer must not block anyone); one whose process lives
- * only once it is older than `staleMs` (10 minutes: a writer may wait on a keyring unlock
- * prompt). Releasing removes the file only while it still holds our nonce, so a lock that was
- * taken over is never deleted from under its new holder.
+ * The lock is a file created with O_EXCL holding `pid timestamp nonce host`. A lock whose
+ * process is gone (on this host) is taken over at once (a crashed writer must not block anyone);
+ * one whose process lives, or runs on another host sharing the directory, only once it is older
+ * than `staleMs`. Releasing removes the file only while it still holds our nonce, so a lock that
+ * was taken over is never deleted from under its new holder.
+ *
+ * Holders keep the lock for milliseconds: nothing slow happens under it (no module import, no
+ * keyring round trip; see src/store/indexed.ts). The wait is still sized for a loaded machine,
+ * where fifty writers at once each get the CPU only now and then.
  */
 import fs from 'node:fs';
+import os from 'node:os';
+import { lockTimeoutMs, PROGRAM } from '../settings.js';
 import { StoreError } from './types.js';
 
+/** A lock older than this is abandoned even if its process seems alive. */
+export const LOCK_STALE_MS = 600_000;
+
 export interface LockOptions {
-  /** How long to wait for another writer, in milliseconds. */
+  /** How long to wait for another writer, in milliseconds (default: `lockTimeoutMs` in src/settings.ts). */
   timeoutMs?: number;
   /** A lock held by a live process older than this is considered abandoned. */
   staleMs?: number;
@@ -22,8 +31,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 /** Runs `fn` while holding `lockPath`; always releases it. */
 export async function withLock<T>(lockPath: string, fn: () => Promise<T> | T, opts: LockOptions = {}): Promise<T> {
-  const timeoutMs = opts.timeoutMs ?? 10_000;
-  const staleMs = opts.staleMs ?? 600_000;
+  const timeoutMs = opts.timeoutMs ?? lockTimeoutMs();
+  const staleMs = opts.staleMs ?? LOCK_STALE_MS;
   const deadline = Date.now() + timeoutMs;
   let delay = 2;
   let mine: string | undefined;
@@ -37,7 +46,7 @@ export async function withLock<T>(lockPath: string, fn: () => Promise<T> | T, op
     }
     if (Date.now() >= deadline) {
       throw new StoreError(
-        `could not lock ${lockPath} within ${timeoutMs} ms: ${describeHolder(lockPath)}; remove the file if no other git-credential-bitbucket is running`,
+        `could not lock ${lockPath} within ${timeoutMs} ms: ${describeHolder(lockPath)}; remove the file if no other ${PROGRAM} is running`,
       );
     }
     await sleep(delay + Math.floor(Math.random() * delay));
@@ -60,7 +69,7 @@ function release(lockPath: string, mine: string): void {
 
 /** Creates the lock; its content (with a random nonce) when we got it, undefined when taken. */
 function tryAcquire(lockPath: string): string | undefined {
-  const content = `${process.pid} ${Date.now()} ${Math.random().toString(36).slice(2)}\n`;
+  const content = `${process.pid} ${Date.now()} ${Math.random().toString(36).slice(2)} ${hostName()}\n`;
   try {
     const fd = fs.openSync(lockPath, 'wx', 0o600);
     try {
@@ -75,14 +84,25 @@ function tryAcquire(lockPath: string): string | undefined {
   }
 }
 
-function readHolder(lockPath: string): { pid: number; at: number } | undefined {
+/** This machine's name, as written in lock files (spaces cannot occur in it there). */
+function hostName(): string {
+  return os.hostname().replace(/\s/g, '') || 'unknown';
+}
+
+/** Who holds the lock: pid, when it was taken, and the host (absent in older lock files). */
+function readHolder(lockPath: string): { pid: number; at: number; host?: string } | undefined {
   try {
-    const [pid, at] = fs.readFileSync(lockPath, 'utf8').trim().split(' ').slice(0, 2).map(Number);
+    const fields = fs.readFileSync(lockPath, 'utf8').trim().split(' ');
+    const [pid, at] = fields.slice(0, 2).map(Number);
     if (pid === undefined || at === undefined || !Number.isInteger(pid) || !Number.isFinite(at)) return undefined;
-    return { pid, at };
+    return { pid, at, ...(fields[3] ? { host: fields[3] } : {}) };
   } catch {
     return undefined;
   }
+}
+
+function onThisHost(holder: { host?: string }): boolean {
+  return holder.host === undefined || holder.host === hostName();
 }
 
 function processAlive(pid: number): boolean {
@@ -105,7 +125,8 @@ function staleSnapshot(lockPath: string, staleMs: number): string | undefined {
     return undefined; // vanished: retry at once
   }
   const holder = readHolder(lockPath);
-  if (holder) return !processAlive(holder.pid) || Date.now() - holder.at > staleMs ? content : undefined;
+  if (holder)
+    return (onThisHost(holder) && !processAlive(holder.pid)) || Date.now() - holder.at > staleMs ? content : undefined;
   // Unreadable or half-written: judge by age, so a writer between open and write is not robbed.
   return Date.now() - mtimeMs > Math.min(staleMs, 2_000) ? content : undefined;
 }
@@ -132,5 +153,8 @@ function breakStaleLock(lockPath: string, staleContent: string): void {
 
 function describeHolder(lockPath: string): string {
   const holder = readHolder(lockPath);
-  return holder ? `held by process ${holder.pid}` : 'held by another process';
+  if (!holder) return 'held by another process';
+  const where = holder.host && !onThisHost(holder) ? ` on host ${holder.host}` : '';
+  const since = Math.max(0, Math.round((Date.now() - holder.at) / 1000));
+  return `held by process ${holder.pid}${where} since ${since} s ago`;
 }

@@ -5,10 +5,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ensurePrivateDir } from './storefile.js';
+import { ensurePrivateDir, loadConf } from './storefile.js';
 import { withLock } from './lock.js';
 import { storePaths } from './paths.js';
-import { loadEsm } from '../load-esm.js';
 import { PROGRAM } from '../settings.js';
 
 export interface Settings {
@@ -78,7 +77,7 @@ export async function recordFileFallback(dir: string, reason: string | undefined
 
 /** Read-modify-write of the settings file through conf (atomic replace, mode 0600). */
 export async function updateSettings(dir: string, fn: (s: Settings) => void): Promise<void> {
-  const { default: Conf } = await loadEsm<typeof import('conf')>('conf');
+  const { default: Conf } = await loadConf();
   ensurePrivateDir(dir);
   const conf = new Conf<Settings>({
     cwd: dir,

@@ -1,7 +1,7 @@
 /**
  * The JSON files behind the file store and the keyring index: their format, a fast
  * validating reader (used by `get`, which must not load conf), and a writer through conf
- * (atomic replace, mode 0600) used under the store lock.
+ * (atomic replace, mode 0600) used under the store lock, loaded before it is taken.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -19,12 +19,15 @@ export interface StoreFileData {
 
 export const STORE_FILE_VERSION = 1;
 
-/** Creates `dir` with mode 0700, and tightens it when it exists with wider permissions. */
+/**
+ * Creates `dir` with mode 0700, and tightens it when it exists with group or other
+ * permissions. It never widens the owner's: a directory made read-only (0500) stays so.
+ */
 export function ensurePrivateDir(dir: string): void {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   if (process.platform !== 'win32') {
     const mode = fs.statSync(dir).mode & 0o777;
-    if (mode !== 0o700) fs.chmodSync(dir, 0o700);
+    if (mode & 0o077) fs.chmodSync(dir, mode & 0o700);
   }
 }
 
@@ -95,12 +98,25 @@ function validateEntry(e: unknown): string | undefined {
   return undefined;
 }
 
+let conf: Promise<typeof import('conf')> | undefined;
+
 /**
- * Writes a store file through conf: atomic replace (temp file + rename) with mode 0600.
- * conf is loaded only here, so that `get` never pays for it.
+ * Loads conf (once per process). Writers call it *before* taking the store lock: the import
+ * alone costs about 0.25 s on a loaded machine, time every other writer would wait. `get`
+ * never calls it.
+ */
+export function loadConf(): Promise<typeof import('conf')> {
+  conf ??= loadEsm<typeof import('conf')>('conf');
+  return conf;
+}
+
+/**
+ * Writes a store file through conf: atomic replace (temp file + rename) with mode 0600. conf
+ * keeps this role (an atomic, mode-preserving JSON write) because that is what it does best;
+ * it is loaded by {@link loadConf}, which callers run before taking the lock.
  */
 export async function writeStoreFile(file: string, data: StoreFileData): Promise<void> {
-  const { default: Conf } = await loadEsm<typeof import('conf')>('conf');
+  const { default: Conf } = await loadConf();
   const dir = path.dirname(file);
   try {
     ensurePrivateDir(dir);

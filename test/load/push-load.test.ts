@@ -37,6 +37,9 @@ beforeAll(async () => {
     },
   });
   sb = makeSandbox();
+  // Under load the guard's requests may take longer than the default 3 s bound, which would turn
+  // into "could not reach" warnings: this test is about correctness, so the bound is generous.
+  await runGit(sb, ['config', '--global', 'bitbucket.timeout', '60000']);
   await runBin(sb, ['setup', emu.baseUrl]);
   const login = await runBin(sb, ['login', emu.baseUrl, '--token-stdin'], `${TOKEN}\n`);
   expect(login.exitCode, login.stderr).toBe(0);

@@ -1,0 +1,33 @@
+// Build-time checks of the hot bundles (run by scripts/build.mjs; tested by
+// test/build-checks.test.ts). They look at what a bundle loads, whatever the source files are
+// called, so that a rename or a new import fails the build instead of slowing every push.
+
+/** Network modules the hook's own bundle must never load: they belong in dist/hook-net.cjs. */
+export const NETWORK_MODULES = ['http', 'https', 'tls', 'net', 'http2', 'dns'];
+
+/** The network modules `text` (a CommonJS bundle) requires, with or without the `node:` prefix. */
+export function networkRequires(text) {
+  const found = new Set();
+  for (const m of text.matchAll(/\brequire\(\s*["'](?:node:)?([a-z0-9]+)["']\s*\)/g))
+    if (NETWORK_MODULES.includes(m[1])) found.add(`node:${m[1]}`);
+  for (const m of text.matchAll(/\bgetBuiltinModule\(\s*["'](?:node:)?([a-z0-9]+)["']\s*\)/g))
+    if (NETWORK_MODULES.includes(m[1])) found.add(`node:${m[1]}`);
+  return [...found].sort();
+}
+
+/** Throws when the hook bundle would load network code at start. */
+export function checkHookBundle(name, text) {
+  const found = networkRequires(text);
+  if (found.length > 0)
+    throw new Error(
+      `dist/${name} loads ${found.join(', ')}: the network code must stay in dist/hook-net.cjs, loaded only on a cache miss (see scripts/build.mjs)`,
+    );
+}
+
+/** The launcher compiles hot bundles through vm.Script, where import() does not work on Node 20. */
+export function checkNoImport(name, text) {
+  const n = text.match(/\bimport\(/g)?.length ?? 0;
+  if (n > 1 || (n === 1 && !text.includes('Symbol.for("git-credential-bitbucket.import")'))) {
+    throw new Error(`dist/${name}: ${n} import() call(s); hot bundles may only import through src/load-esm.ts`);
+  }
+}

@@ -1,0 +1,51 @@
+// The build's check that the hook's own bundle loads no network module (scripts/check-bundles.mjs):
+// it looks at the bundle, not at file names, so a renamed source file fails the build.
+import { build } from 'esbuild';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+// @ts-expect-error: a plain ES module of the build, without types
+import { checkHookBundle, networkRequires } from '../scripts/check-bundles.mjs';
+import { ROOT } from './helpers/sandbox.js';
+
+const check = checkHookBundle as (name: string, text: string) => void;
+const requires = networkRequires as (text: string) => string[];
+const dist = (name: string) => fs.readFileSync(path.join(ROOT, 'dist', name), 'utf8');
+
+describe('the hook bundle check', () => {
+  it('passes the built hook bundle, which keeps its network code apart', () => {
+    expect(requires(dist('hook.cjs'))).toEqual([]);
+    expect(() => check('hook.cjs', dist('hook.cjs'))).not.toThrow();
+    expect(requires(dist('hook-net.cjs')).length).toBeGreaterThan(0);
+  });
+
+  it('fails a hook bundle with the network code inlined, as a build without the split makes it', async () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    const out = await build({
+      entryPoints: [path.join(ROOT, 'src', 'hook-main.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20.19',
+      minify: true,
+      write: false,
+      external: Object.keys(pkg.dependencies),
+      define: { __VERSION__: '"0"', 'import.meta.url': '__filename' },
+      logLevel: 'silent',
+    });
+    const text = out.outputFiles[0]!.text;
+    expect(requires(text)).toEqual(expect.arrayContaining(['node:http', 'node:https']));
+    expect(() => check('hook.cjs', text)).toThrow(/dist\/hook\.cjs loads .*node:https.*dist\/hook-net\.cjs/);
+  });
+
+  it('sees every way of writing the require', () => {
+    expect(requires('require("https");require( "node:tls" );process.getBuiltinModule("node:net")')).toEqual([
+      'node:https',
+      'node:net',
+      'node:tls',
+    ]);
+    expect(requires('require("node:fs");require("./hook-net.cjs")')).toEqual([]);
+  });
+});
