@@ -26,7 +26,15 @@ export async function getCredential(
   accept: (e: StoredEntry) => boolean = () => true,
   answered?: (e: StoredEntry) => void,
 ): Promise<Array<[string, string]>> {
-  for (const entry of candidatesFor(req, (await listTagged(stores)).filter(accept), nowMs)) {
+  // Only entries this request matches are copied: with thousands of stored accounts, copying
+  // every one costs more than the matching.
+  const keep = (e: StoredEntry) => entryMatches(req, e) && accept(e);
+  const matching: Tagged[] = [];
+  for (const store of stores) {
+    const entries = store.listMatching ? await store.listMatching(keep) : (await store.list()).filter(keep);
+    for (const e of entries) matching.push({ ...e, store });
+  }
+  for (const entry of candidatesFor(req, matching, nowMs)) {
     const secrets = await entry.store.read(entry);
     if (!secrets) continue;
     const answer = answerFor(req, entry, secrets);
