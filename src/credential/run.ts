@@ -13,6 +13,7 @@ import { allStores, configuredBackend, openStores, selectBackend } from '../stor
 import { recordFileFallback, recordRefusals } from '../store/settings.js';
 import { dueNotice } from './renewal.js';
 import { noteGiven } from './given.js';
+import { passwordRefusal } from './passwords.js';
 
 export const HELPER_OPERATIONS = ['get', 'store', 'erase'] as const;
 export type HelperOperation = (typeof HELPER_OPERATIONS)[number];
@@ -87,6 +88,11 @@ export async function runHelperOperation(op: HelperOperation, io: HelperIO): Pro
       }
       case 'store': {
         if (isCleartextRemote(req) && !(await httpAllowed(req, io.env))) return 0;
+        const refusal = await passwordRefusal(req, allStores(stores), io.env);
+        if (refusal) {
+          io.stderr(refusal);
+          return 0;
+        }
         await storeCredential(
           req,
           allStores(stores),

@@ -40,7 +40,13 @@ beforeEach(() => {
   );
   sb.env.PATH = `${shim}:${sb.env.PATH ?? ''}`;
   emu.setFaults([]);
-  emu.setSwitches({ basicAuthDisabled: false, loginOptions: 'form', tokenMaxExpiryDays: 0, maxTokensPerOwner: 100 });
+  emu.setSwitches({
+    basicAuthDisabled: false,
+    loginOptions: 'form',
+    tokenMaxExpiryDays: 0,
+    maxTokensPerOwner: 100,
+    captchaThreshold: 5,
+  });
   emu.clearCaptcha('alice');
   emu.clearLog();
 });
@@ -234,6 +240,15 @@ describe('where a password cannot be used', () => {
     expect(r.stderr).toContain('does not accept passwords on its REST API (Basic is disabled: 403).');
     expect(r.stderr).toContain('Create the token in the web UI instead:');
     expect(r.stderr).toContain(`login ${emu.baseUrl} --token-stdin`);
+  });
+
+  it('CAPTCHA lock: says so and guides to the web UI instead of trying again', async () => {
+    emu.setSwitches({ captchaThreshold: 0 });
+    const r = await createLogin();
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('has locked alice behind a CAPTCHA');
+    expect(r.stderr).toContain('Create the token in the web UI instead:');
+    expect(emu.log().filter((l) => l.auth === 'basic')).toHaveLength(1);
   });
 
   it('rotate under SSO: the new token is pasted, stored, and the old one named for revocation', async () => {
