@@ -13,7 +13,8 @@ import {
   sameSecrets,
   shouldErase,
 } from './matching.js';
-import { sameKey, type Secrets, type StoredEntry, type TokenStore } from '../store/types.js';
+import { keyLabel, sameKey, type Secrets, type StoredEntry, type TokenStore } from '../store/types.js';
+import { trace } from '../trace.js';
 
 /** `get`: the attributes to answer with, or none. An entry whose secret is gone, or that `accept` refuses, is skipped. */
 export async function getCredential(
@@ -22,10 +23,26 @@ export async function getCredential(
   nowMs: number,
   accept: (e: StoredEntry) => boolean = () => true,
 ): Promise<Array<[string, string]>> {
-  for (const entry of candidatesFor(req, (await listTagged(stores)).filter(accept), nowMs)) {
+  const all = await listTagged(stores);
+  const usable = all.filter(accept);
+  const candidates = candidatesFor(req, usable, nowMs);
+  trace('get', () => {
+    const byStore = stores.map((s) => `${all.filter((e) => e.store === s).length} in the ${s.kind} store`).join(', ');
+    const refused = all.length - usable.length;
+    return `entries: ${byStore}${refused ? ` (${refused} not allowed over http)` : ''}; candidates in order: ${candidates.map(keyLabel).join(' ') || 'none'}`;
+  });
+  for (const entry of candidates) {
     const secrets = await entry.store.read(entry);
-    if (!secrets) continue;
+    if (!secrets) {
+      trace('get', () => `${keyLabel(entry)}: no secret in the ${entry.store.kind} store, skipped`);
+      continue;
+    }
     const answer = answerFor(req, entry, secrets);
+    trace('get', () =>
+      answer.length > 0
+        ? `${keyLabel(entry)} (${entry.store.kind} store) answers`
+        : `${keyLabel(entry)}: nothing to answer with for this request, skipped`,
+    );
     if (answer.length > 0) return answer;
   }
   return [];
@@ -104,8 +121,12 @@ export async function eraseCredentialEntries(
   for (const entry of await listTagged(stores)) {
     if (!entryMatches(req, entry)) continue;
     const secrets = withSecret ? await entry.store.read(entry) : undefined;
-    if (shouldErase(req, entry, secrets) && (await entry.store.erase(entry)))
-      erased.push({ entry, refused: withSecret });
+    const erase = shouldErase(req, entry, secrets);
+    trace(
+      'erase',
+      () => `${keyLabel(entry)} (${entry.store.kind} store): ${erase ? 'erasing' : 'kept (another secret)'}`,
+    );
+    if (erase && (await entry.store.erase(entry))) erased.push({ entry, refused: withSecret });
   }
   return erased;
 }
