@@ -42,23 +42,31 @@ export function tempDir(prefix) {
   return dir;
 }
 
-let cleanEnv = false;
-/** `--clean-env`: children get PATH and nothing else from the caller (see README: node start). */
+let cleanEnv = true;
+let extraEnv = {};
+/**
+ * By default children get PATH and nothing else from the caller (see README: node start);
+ * `--caller-env` keeps the caller's environment (minus what `baseEnv` drops).
+ */
 export function useCleanEnv(on) {
   cleanEnv = on;
 }
+/** Variables every child gets on top (the second table: NODE_EXTRA_CA_CERTS). */
+export function useExtraEnv(vars) {
+  extraEnv = vars;
+}
 
 /**
- * The caller's environment minus everything that could point a child at the user's own git
- * config, repositories, stores, keyring or caches (git, XDG, D-Bus, our own variables); with
- * --clean-env, PATH alone. What is kept (e.g. NODE_EXTRA_CA_CERTS) reaches bare node and our
- * tool alike, as it would when git runs them.
+ * PATH alone (the default), or with --caller-env the caller's environment minus everything that
+ * could point a child at the user's own git config, repositories, stores, keyring or caches (git,
+ * XDG, D-Bus, our own variables); plus the extra variables of the current table. What is kept
+ * (e.g. NODE_EXTRA_CA_CERTS) reaches bare node and our tool alike, as it would when git runs them.
  */
 export function baseEnv() {
-  if (cleanEnv) return { PATH: process.env.PATH };
+  if (cleanEnv) return { PATH: process.env.PATH, ...extraEnv };
   const drop =
     /^(GIT_|XDG_|DBUS_|GNOME_KEYRING|SSH_AUTH_SOCK$|HOME$|NODE_OPTIONS$|NODE_DEBUG$|NODE_V8_COVERAGE$|http_proxy$|https_proxy$|HTTP_PROXY$|HTTPS_PROXY$|ALL_PROXY$|all_proxy$)/;
-  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !drop.test(k)));
+  return { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !drop.test(k))), ...extraEnv };
 }
 
 /**

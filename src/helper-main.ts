@@ -21,6 +21,7 @@ if (usage) {
     stderr: (t) => writeFd(2, t),
     env: process.env,
     now: () => Date.now(),
+    stderrIsTTY: process.getBuiltinModule('node:tty').isatty(2),
   }).then(
     (code) => {
       process.exitCode = code;

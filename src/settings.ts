@@ -95,6 +95,10 @@ export const FOREIGN_ENV: readonly EnvSetting[] = [
   { name: 'all_proxy', doc: 'Proxy for both when the above are unset (also `ALL_PROXY`), as for git.' },
   { name: 'no_proxy', doc: 'Hosts reached without the proxy (also `NO_PROXY`), as for curl.' },
   { name: 'DBUS_SESSION_BUS_ADDRESS', doc: 'The session bus of the Secret Service (Linux keyring).' },
+  {
+    name: 'GIT_TERMINAL_PROMPT',
+    doc: '`0`: git may not prompt, so `get` prints no renewal notice (automation stays quiet).',
+  },
   { name: 'NO_COLOR', doc: 'Any value turns colour off (https://no-color.org).' },
   { name: 'TERM', doc: '`dumb` turns colour off.' },
 ];
@@ -184,7 +188,7 @@ export const CONFIG: readonly ConfigSetting[] = [
     perUrl: true,
     type: 'int',
     default: String(NUMBERS.expiryDays.default),
-    doc: `Warn this many days before a token expires (${NUMBERS.expiryDays.min}-${NUMBERS.expiryDays.max}).`,
+    doc: `Warn this many days before a token expires: the pre-push check, \`status\`, and \`get\`'s renewal notice (${NUMBERS.expiryDays.min}-${NUMBERS.expiryDays.max}).`,
   },
   {
     key: NUMBERS.timeoutMs.key,

@@ -63,7 +63,7 @@ describe('tracing the helper and the guard', () => {
     const get = await runBin(sb, ['get'], desc({ protocol: 'https', host: '127.0.0.1:7990' }));
     expect(get.stdout).toContain(`password=${TOKEN}`);
     expect(get.stderr).toMatch(
-      /get: entries: 0 in the keyring store, 1 in the file store; candidates in order: https:\/\/alice@/,
+      /get: matching entries: 0 in the keyring store, 1 in the file store; candidates in order: https:\/\/alice@/,
     );
     expect(get.stderr).toMatch(/get: https:\/\/alice@127\.0\.0\.1:7990\/ \(file store\) answers/);
     expect(get.stderr).toMatch(/get: answered: username, password/);

@@ -45,6 +45,8 @@ export interface ClientOptions {
    * refusal is recorded here. Every client that may send a token as Basic passes one.
    */
   refusals?: RefusalMemory;
+  /** The user allowed the token over plain http (see `HttpRequest.cleartextAllowed`). */
+  allowHttp?: boolean;
 }
 
 /** Success with a payload, or a failure. */
@@ -189,13 +191,28 @@ export class BitbucketClient {
     return token ? { status: 'ok', token } : this.badBody(res);
   }
 
-  /** One GET with the 429 policy: wait Retry-After (5 s fallback, capped), at most maxRetries429 times. */
-  private async get(auth: Auth, path: string, query?: Record<string, string>): Promise<HttpResult> {
+  private get(auth: Auth, path: string, query?: Record<string, string>): Promise<HttpResult> {
+    return this.send(auth, 'GET', path, query);
+  }
+
+  /**
+   * One request under `/rest` with the 429 policy: wait Retry-After (5 s fallback, capped), at most
+   * maxRetries429 times. Any other answer, a 401 above all, is returned as it is, never retried.
+   * `body` is sent as JSON.
+   */
+  async send(
+    auth: Auth,
+    method: 'GET' | 'PUT' | 'POST' | 'DELETE',
+    path: string,
+    query?: Record<string, string>,
+    body?: unknown,
+  ): Promise<HttpResult> {
     const url = this.baseUrl + path + (query ? '?' + new URLSearchParams(query).toString() : '');
     const headers: Record<string, string> = {
       Accept: 'application/json',
       'User-Agent': this.opts.userAgent ?? PROGRAM,
     };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (auth.scheme === 'basic') {
       const refused = this.opts.refusals?.refusedAt(auth.secret);
       if (refused !== undefined) return notRetried(refused);
@@ -206,9 +223,12 @@ export class BitbucketClient {
     for (let attempt = 0; ; attempt++) {
       const res = await httpRequest({
         url,
+        method,
         headers,
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
         timeoutMs: this.opts.timeoutMs ?? 10_000,
         settings: this.opts.settings,
+        cleartextAllowed: this.opts.allowHttp === true,
       });
       if (auth.scheme === 'basic' && refusedCredentials(res))
         this.opts.refusals?.remember(auth.secret, new URL(this.baseUrl).host, Date.now());
@@ -219,12 +239,14 @@ export class BitbucketClient {
     }
   }
 
-  private failure(res: HttpResult, auth: Auth): ApiFailure {
+  /** A failure value for a response or transport error, with the credentials redacted from its message. */
+  failure(res: HttpResult, auth: Auth): ApiFailure {
     const secret = auth.scheme === 'none' ? undefined : auth.secret;
     return redactFailure(toFailure(res), secret, auth.scheme === 'basic' ? auth.username : undefined);
   }
 
-  private badBody(res: Ok): ApiFailure {
+  /** The failure for a 200 whose body is not the expected shape. */
+  badBody(res: Ok): ApiFailure {
     return {
       status: 'error',
       httpStatus: res.status,

@@ -11,6 +11,8 @@ import type { Duplex } from 'node:stream';
 import type { HttpSettings } from '../git/config.js';
 import { buildResponse, classifyError, fail } from './http-result.js';
 import { proxyFor, type ProxyTarget } from './proxy.js';
+import { isLoopbackHost } from '../credential/transport.js';
+import { ALLOW_HTTP_KEY } from '../settings.js';
 import { ENV } from '../settings.js';
 import { trace } from '../trace.js';
 
@@ -25,10 +27,17 @@ export interface HttpRequest {
   signal?: AbortSignal;
   /** Default 5 MiB. */
   maxBodyBytes?: number;
+  /**
+   * Whether the user allowed credentials over plain http. Without it an `Authorization` header
+   * goes over http:// only directly to a loopback address; never to another host, and never
+   * through a proxy (the proxy would read it).
+   */
+  cleartextAllowed?: boolean;
 }
 
 /** Why no HTTP response arrived. */
-export type HttpErrorKind = 'timeout' | 'unreachable' | 'tls' | 'proxy' | 'reset' | 'aborted' | 'too-large';
+export type HttpErrorKind =
+  'timeout' | 'unreachable' | 'tls' | 'proxy' | 'reset' | 'aborted' | 'too-large' | 'insecure';
 
 /** A response (any status), or a transport failure. */
 export type HttpResult =
@@ -61,6 +70,8 @@ async function send(req: HttpRequest): Promise<HttpResult> {
     return fail('unreachable', `unsupported scheme ${url.protocol}`);
   const proxy = proxyFor(url, req.settings);
   if (proxy && 'error' in proxy) return fail('proxy', proxy.error);
+  const refusal = cleartextRefusal(req, url, proxy);
+  if (refusal) return fail('insecure', refusal);
   let ca: Array<string | Buffer> | undefined;
   if (url.protocol === 'https:' && req.settings.caFile) {
     try {
@@ -251,6 +262,17 @@ class Exchange {
       this.finish(buildResponse(res, Buffer.concat(chunks).toString('utf8')));
     });
   }
+}
+
+/** Why credentials must not go out on this request in clear text, or undefined when they may. */
+function cleartextRefusal(req: HttpRequest, url: URL, proxy: ProxyTarget | null): string | undefined {
+  if (url.protocol !== 'http:' || req.cleartextAllowed) return undefined;
+  if (!Object.keys(req.headers ?? {}).some((h) => h.toLowerCase() === 'authorization')) return undefined;
+  if (!proxy && isLoopbackHost(url.host)) return undefined;
+  return (
+    `not sending the token over plain http:// to ${url.host}${proxy ? ` through the proxy ${proxy.display}` : ''}; ` +
+    `use https://, or allow plain http (login --allow-http, or git config ${ALLOW_HTTP_KEY} true)`
+  );
 }
 
 function stripBrackets(h: string): string {

@@ -308,7 +308,8 @@ async function serverFindings(url: string, io: CommandIO, timeout: number): Prom
       });
       continue;
     }
-    const r = await introspectToken({ client, token, ...(a.username ? { username: a.username } : {}) });
+    const own = a.meta?.allowHttp ? await clientFor(url, io, timeout * 1000, { allowHttp: true }) : client;
+    const r = await introspectToken({ client: own, token, ...(a.username ? { username: a.username } : {}) });
     if (r.status !== 'valid')
       out.push({
         id: 'token',

@@ -15,6 +15,7 @@ import { setupCommand, unsetupCommand } from './setup.js';
 import { doctorCommand } from './doctor.js';
 import { hookCommand } from './hook.js';
 import { checkCommand } from './check.js';
+import { rotateCommand } from './rotate.js';
 import { PROGRAM } from '../settings.js';
 import { initTrace, trace } from '../trace.js';
 
@@ -28,6 +29,7 @@ const COMMANDS: Array<(ctx: CommandContext) => CommandModule<object, never>> = [
   doctorCommand as never,
   hookCommand as never,
   checkCommand as never,
+  rotateCommand as never,
 ];
 const HELPER_OPS = ['get', 'store', 'erase'];
 const NAMES = [
@@ -40,6 +42,7 @@ const NAMES = [
   'doctor',
   'hook',
   'check',
+  'rotate',
   'completion',
   ...HELPER_OPS,
 ];

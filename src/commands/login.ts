@@ -18,11 +18,19 @@ import { WRITE_PERMISSIONS } from '../bitbucket/model.js';
 import { paint, type CommandContext, type CommandIO } from './shared/io.js';
 import { cleanToken, promptHidden, promptLine, readAllStdin } from './shared/prompt.js';
 import { clientFor, parseServer } from './shared/server.js';
+import { checkCreateFlags, createForLogin } from './lifecycle/login-create.js';
 
 export interface LoginOptions {
   url?: string;
   username?: string;
   tokenStdin: boolean;
+  /** Create the token with the account password (`--create`). */
+  create?: boolean;
+  permissions?: string;
+  expiryDays?: number;
+  passwordStdin?: boolean;
+  /** A token obtained already (rotate): stored and described like any other. */
+  token?: string;
   allowProjectToken: boolean;
   allowHttp: boolean;
   /** Seconds per request to the server. */
@@ -30,21 +38,20 @@ export interface LoginOptions {
 }
 
 export async function loginRun(opts: LoginOptions, io: CommandIO): Promise<number> {
+  checkCreateFlags(opts);
   const p = paint(io.stderrIsTTY, io.env);
   const server = parseServer(
     opts.url ?? (await promptLine(io, 'Bitbucket Server URL (e.g. https://bitbucket.example.com): ')),
     { allowHttp: opts.allowHttp },
   );
-  if (!opts.tokenStdin) {
-    io.stderr(
-      `Create a personal access token with repository write permission at:\n  ${tokenPageUrl(server.baseUrl, opts.username ?? server.username)}\n`,
-    );
-  }
   const token = cleanToken(
-    opts.tokenStdin ? await readAllStdin(io) : await promptHidden(io, 'Paste the token (input is hidden): '),
+    opts.token ??
+      (opts.create
+        ? await createForLogin(server, { ...opts, passwordStdin: opts.passwordStdin ?? false }, io)
+        : await readToken(server, opts, io)),
   );
 
-  const client = await clientFor(server.baseUrl, io, opts.timeout * 1000);
+  const client = await clientFor(server.baseUrl, io, opts.timeout * 1000, { allowHttp: opts.allowHttp });
   const username = opts.username ?? server.username;
   const report = await introspectToken({ client, token, ...(username ? { username } : {}), ...projectHints(server) });
   if (report.status !== 'valid') {
@@ -93,6 +100,14 @@ export async function loginRun(opts: LoginOptions, io: CommandIO): Promise<numbe
     );
   }
   return EXIT.ok;
+}
+
+async function readToken(server: BitbucketLocation, opts: LoginOptions, io: CommandIO): Promise<string> {
+  if (opts.tokenStdin) return readAllStdin(io);
+  io.stderr(
+    `Create a personal access token with repository write permission at:\n  ${tokenPageUrl(server.baseUrl, opts.username ?? server.username)}\n`,
+  );
+  return promptHidden(io, 'Paste the token (input is hidden): ');
 }
 
 function projectHints(server: BitbucketLocation): { projectKey?: string; repoSlug?: string } {
@@ -194,6 +209,24 @@ export const loginCommand = (ctx: CommandContext): CommandModule<object, LoginOp
         default: false,
         describe: 'store a project/repository token even though it acts as a bot identity',
       })
+      .option('create', {
+        type: 'boolean',
+        default: false,
+        describe: 'create a new token on the server with your account password (asked once, never stored)',
+      })
+      .option('permissions', {
+        type: 'string',
+        describe: 'with --create: the token permissions (default PROJECT_READ,REPO_WRITE)',
+      })
+      .option('expiry-days', {
+        type: 'number',
+        describe: "with --create: days until the token expires (default 90, or the server's maximum)",
+      })
+      .option('password-stdin', {
+        type: 'boolean',
+        default: false,
+        describe: 'with --create: read the account password from standard input (for scripts)',
+      })
       .option('timeout', { type: 'number', default: 10, describe: 'seconds to wait for each request to the server' })
       .option('allow-http', {
         type: 'boolean',
@@ -201,7 +234,8 @@ export const loginCommand = (ctx: CommandContext): CommandModule<object, LoginOp
         describe: 'allow plain http:// to a non-loopback host (sends the token unencrypted)',
       })
       .example('$0 login https://bitbucket.example.com', 'asks for the token with hidden input')
-      .example('echo "$TOKEN" | $0 login https://bitbucket.example.com --token-stdin', 'for scripts') as never,
+      .example('echo "$TOKEN" | $0 login https://bitbucket.example.com --token-stdin', 'for scripts')
+      .example('$0 login https://bitbucket.example.com --create', 'creates a least-privilege token for you') as never,
   handler: async (argv) => {
     ctx.exitCode = await loginRun(argv, ctx.io);
   },

@@ -1,20 +1,30 @@
-/** `logout [URL] [--username U]`: removes one stored token, and only that one. */
+/** `logout [URL] [--username U] [--revoke]`: removes one stored token, and only that one. */
 import type { CommandModule } from 'yargs';
 import { sameKey } from '../store/types.js';
 import { hostKey, listAccounts, storesFor, type Account } from './shared/accounts.js';
 import { CommandError, EXIT } from './shared/errors.js';
 import type { CommandContext, CommandIO } from './shared/io.js';
 import { parseServer } from './shared/server.js';
+import { revokeOnServer, stillWorksNotice } from './lifecycle/revoke.js';
 
 export interface LogoutOptions {
   url?: string;
   username?: string;
+  /** Also delete the token on the server (asks for the account password once). */
+  revoke?: boolean;
+  passwordStdin?: boolean;
+  /** Seconds per request to the server. */
+  timeout?: number;
 }
 
 export async function logoutRun(opts: LogoutOptions, io: CommandIO): Promise<number> {
+  if (opts.passwordStdin && !opts.revoke)
+    throw new CommandError('--password-stdin only makes sense with --revoke', EXIT.usage);
   const { stores } = storesFor(io);
   const accounts = await listAccounts(stores);
   const target = pickAccount(accounts, opts);
+  if (opts.revoke)
+    await revokeOnServer(target, { passwordStdin: opts.passwordStdin ?? false, timeout: opts.timeout ?? 10 }, io);
   await target.store.erase(target);
   // If the default account went, the newest remaining one for the host becomes the default.
   const rest = accounts.filter((a) => hostKey(a) === hostKey(target) && !sameKey(a, target));
@@ -25,10 +35,12 @@ export async function logoutRun(opts: LogoutOptions, io: CommandIO): Promise<num
   io.stderr(
     `Removed the token for ${target.username ?? '(no username)'} on ${target.meta?.baseUrl ?? hostKey(target)} from ${target.store.kind === 'keyring' ? 'the OS keyring' : target.store.location}\n`,
   );
+  if (!opts.revoke) io.stderr(`${stillWorksNotice(target)}\n`);
   return EXIT.ok;
 }
 
-function pickAccount(accounts: Account[], opts: LogoutOptions): Account {
+/** The one stored account that the URL and username name; usage error when several match. */
+export function pickAccount(accounts: Account[], opts: { url?: string; username?: string }): Account {
   let candidates = accounts;
   if (opts.url !== undefined) {
     const server = parseServer(opts.url, { allowHttp: true });
@@ -52,12 +64,24 @@ function pickAccount(accounts: Account[], opts: LogoutOptions): Account {
 
 export const logoutCommand = (ctx: CommandContext): CommandModule<object, LogoutOptions> => ({
   command: 'logout [url]',
-  describe: 'remove a stored token (only that one)',
+  describe: 'remove a stored token (only that one); --revoke also deletes it on the server',
   builder: (y) =>
     y
       .positional('url', { type: 'string', describe: 'the server (needed when tokens for several hosts are stored)' })
       .option('username', { type: 'string', describe: 'the account (needed when a host has several)' })
-      .example('$0 logout https://bitbucket.example.com --username alice', '') as never,
+      .option('revoke', {
+        type: 'boolean',
+        default: false,
+        describe: 'also revoke the token on the server (asks for the account password once)',
+      })
+      .option('password-stdin', {
+        type: 'boolean',
+        default: false,
+        describe: 'with --revoke: read the account password from standard input (for scripts)',
+      })
+      .option('timeout', { type: 'number', default: 10, describe: 'seconds to wait for each request to the server' })
+      .example('$0 logout https://bitbucket.example.com --username alice', '')
+      .example('$0 logout https://bitbucket.example.com --revoke', 'also deletes the token on the server') as never,
   handler: async (argv) => {
     ctx.exitCode = await logoutRun(argv, ctx.io);
   },

@@ -7,6 +7,7 @@ import type { CommandModule } from 'yargs';
 import { introspectToken, type TokenReport } from '../bitbucket/identify.js';
 import { maskToken } from '../bitbucket/token.js';
 import { readSettings, type Refusal } from '../store/settings.js';
+import { expiryDaysFor } from '../credential/renewal.js';
 import { byHost, daysLeft, expiryOf, hostKey, listAccounts, storesFor, type Account } from './shared/accounts.js';
 import { describeExpiry, describeToken, fallbackNotice, refusalLines, refusalsFor } from './shared/describe.js';
 import { EXIT } from './shared/errors.js';
@@ -16,7 +17,8 @@ import { clientFor, entryBaseUrl, parseServer } from './shared/server.js';
 export interface StatusOptions {
   url?: string;
   json: boolean;
-  expiryDays: number;
+  /** Warn within this many days; default `bitbucket.expiryDays` for the account's URL (7). */
+  expiryDays?: number;
   /** Seconds per request to the server. */
   timeout: number;
 }
@@ -74,7 +76,7 @@ async function checkAccount(
       problems: ['no-secret'],
       ...(expiresAt !== undefined ? { expiresAt } : {}),
     };
-  const client = await clientFor(entryBaseUrl(account), io, timeout * 1000);
+  const client = await clientFor(entryBaseUrl(account), io, timeout * 1000, { allowHttp: account.meta?.allowHttp });
   const report = await introspectToken({ client, token, ...(account.username ? { username: account.username } : {}) });
   if (report.status === 'valid') {
     if (report.kind === 'project') problems.push('project-token');
@@ -85,7 +87,11 @@ async function checkAccount(
     problems.push('invalid');
   }
   if (expiresAt !== undefined && expiresAt <= io.now()) problems.push('expired');
-  else if (expiresAt !== undefined && daysLeft(expiresAt, io.now()) < expiryDays) problems.push('expiring-soon');
+  else if (
+    expiresAt !== undefined &&
+    daysLeft(expiresAt, io.now()) < (expiryDays ?? expiryDaysFor(`${entryBaseUrl(account)}/`, io.env))
+  )
+    problems.push('expiring-soon');
   return { account, masked: maskToken(token), report, problems, ...(expiresAt !== undefined ? { expiresAt } : {}) };
 }
 
@@ -151,7 +157,7 @@ function problemText(p: Problem, r: AccountStatus): string {
     case 'invalid':
       return 'the server rejects this token: log in again with a new one (git credential-bitbucket login)';
     case 'expired':
-      return 'the token has expired: create a new one and log in again';
+      return `the token has expired: replace it with: git credential-bitbucket rotate ${entryBaseUrl(r.account)}`;
     case 'project-token':
       return 'a project/repository token: pushes are recorded under a bot identity, not your account';
     case 'unreachable':
@@ -159,7 +165,7 @@ function problemText(p: Problem, r: AccountStatus): string {
     case 'no-secret':
       return 'the secret is missing from the store: log in again';
     case 'expiring-soon':
-      return 'the token expires soon: create a new one before it does';
+      return `the token expires soon: renew it with: git credential-bitbucket rotate ${entryBaseUrl(r.account)}`;
   }
 }
 
@@ -224,8 +230,7 @@ export const statusCommand = (ctx: CommandContext): CommandModule<object, Status
       .option('timeout', { type: 'number', default: 8, describe: 'seconds to wait for each request to the server' })
       .option('expiry-days', {
         type: 'number',
-        default: 7,
-        describe: 'warn when a token expires within this many days',
+        describe: 'warn when a token expires within this many days (default: git config bitbucket.expiryDays, else 7)',
       }) as never,
   handler: async (argv) => {
     ctx.exitCode = await statusRun(argv, ctx.io);

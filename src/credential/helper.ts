@@ -16,20 +16,29 @@ import {
 import { keyLabel, sameKey, type Secrets, type StoredEntry, type TokenStore } from '../store/types.js';
 import { trace } from '../trace.js';
 
-/** `get`: the attributes to answer with, or none. An entry whose secret is gone, or that `accept` refuses, is skipped. */
+/**
+ * `get`: the attributes to answer with, or none. An entry whose secret is gone, or that `accept`
+ * refuses, is skipped; `answered` learns which entry answered.
+ */
 export async function getCredential(
   req: CredentialRequest,
   stores: readonly TokenStore[],
   nowMs: number,
   accept: (e: StoredEntry) => boolean = () => true,
+  answered?: (e: StoredEntry) => void,
 ): Promise<Array<[string, string]>> {
-  const all = await listTagged(stores);
-  const usable = all.filter(accept);
-  const candidates = candidatesFor(req, usable, nowMs);
+  // Only entries this request matches are copied: with thousands of stored accounts, copying
+  // every one costs more than the matching.
+  const keep = (e: StoredEntry) => entryMatches(req, e) && accept(e);
+  const matching: Tagged[] = [];
+  for (const store of stores) {
+    const entries = store.listMatching ? await store.listMatching(keep) : (await store.list()).filter(keep);
+    for (const e of entries) matching.push({ ...e, store });
+  }
+  const candidates = candidatesFor(req, matching, nowMs);
   trace('get', () => {
-    const byStore = stores.map((s) => `${all.filter((e) => e.store === s).length} in the ${s.kind} store`).join(', ');
-    const refused = all.length - usable.length;
-    return `entries: ${byStore}${refused ? ` (${refused} not allowed over http)` : ''}; candidates in order: ${candidates.map(keyLabel).join(' ') || 'none'}`;
+    const byStore = stores.map((s) => `${matching.filter((e) => e.store === s).length} in the ${s.kind} store`);
+    return `matching entries: ${byStore.join(', ')}; candidates in order: ${candidates.map(keyLabel).join(' ') || 'none'}`;
   });
   for (const entry of candidates) {
     const secrets = await entry.store.read(entry);
@@ -43,7 +52,10 @@ export async function getCredential(
         ? `${keyLabel(entry)} (${entry.store.kind} store) answers`
         : `${keyLabel(entry)}: nothing to answer with for this request, skipped`,
     );
-    if (answer.length > 0) return answer;
+    if (answer.length > 0) {
+      answered?.(entry);
+      return answer;
+    }
   }
   return [];
 }

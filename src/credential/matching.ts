@@ -147,7 +147,8 @@ export function sameCredential(
   nextSecrets: Secrets,
 ): boolean {
   return (
-    prev.passwordExpiryUtc === next.passwordExpiryUtc &&
+    // git echoes the password_expiry_utc `get` answered, which may come from login's meta
+    (prev.passwordExpiryUtc === next.passwordExpiryUtc || next.passwordExpiryUtc === expiryUtc(prev)) &&
     prev.authtype === next.authtype &&
     prevSecrets.password === nextSecrets.password &&
     prevSecrets.oauthRefreshToken === nextSecrets.oauthRefreshToken &&

@@ -11,6 +11,7 @@ import { ALLOW_HTTP_KEY, dataDir, PROGRAM as PREFIX } from '../settings.js';
 import { cleartextFilter, httpAllowed, isCleartextRemote } from './transport.js';
 import { allStores, configuredBackend, openStores, selectBackend } from '../store/select.js';
 import { recordFileFallback, recordRefusals } from '../store/settings.js';
+import { dueNotice } from './renewal.js';
 import { noteGiven } from './given.js';
 import { hideInTrace, initTrace, trace } from '../trace.js';
 
@@ -23,6 +24,8 @@ export interface HelperIO {
   stderr(text: string): void;
   env: NodeJS.ProcessEnv;
   now(): number;
+  /** Whether stderr is a terminal (renewal notices are only for a person watching). */
+  stderrIsTTY?: boolean;
 }
 
 const PURPOSE: Record<HelperOperation, string> = {
@@ -71,7 +74,10 @@ export async function runHelperOperation(op: HelperOperation, io: HelperIO): Pro
         const onlyAllowed = await cleartextFilter(req, io.env);
         if (onlyAllowed)
           trace(op, () => 'plain http:// to another host, not allowed: only tokens logged in with --allow-http');
-        const answer = await getCredential(req, allStores(stores), io.now(), onlyAllowed);
+        let chosen: StoredEntry | undefined;
+        const answer = await getCredential(req, allStores(stores), io.now(), onlyAllowed, (e) => {
+          chosen = e;
+        });
         trace(op, () => (answer.length > 0 ? `answered: ${answer.map(([k]) => k).join(', ')}` : 'no answer'));
         if (answer.length === 0 && onlyAllowed && (await getCredential(req, allStores(stores), io.now())).length > 0) {
           io.stderr(
@@ -82,6 +88,9 @@ export async function runHelperOperation(op: HelperOperation, io: HelperIO): Pro
         if (answer.length > 0) io.stdout(formatCredential(answer));
         else await sayWhyNothing(req, allStores(stores), io);
         noteGiven(io.env, dir, req, answer);
+        const notice =
+          chosen && dueNotice(chosen, { env: io.env, now: io.now(), stderrIsTTY: io.stderrIsTTY ?? false });
+        if (notice) io.stderr(notice);
         return 0;
       }
       case 'store': {

@@ -28,8 +28,12 @@ export function isCleartextRemote(req: CredentialRequest): boolean {
  * git is asked only here, for the rare http request, never on the ordinary https fast path.
  */
 export async function httpAllowed(req: CredentialRequest, env: NodeJS.ProcessEnv): Promise<boolean> {
+  return httpAllowedFor(`http://${req.host}/${req.path ?? ''}`, env);
+}
+
+/** {@link httpAllowed} for a URL: the one rule every command that sends a token follows. */
+export function httpAllowedFor(url: string, env: NodeJS.ProcessEnv): boolean {
   if (envFlag(env, ENV.allowHttp)) return true;
-  const url = `http://${req.host}/${req.path ?? ''}`;
   return configGetSync(ALLOW_HTTP_KEY, { url, type: 'bool' }, { env })?.trim() === 'true';
 }
 

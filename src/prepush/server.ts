@@ -53,6 +53,9 @@ async function gather(q: ServerQuery): Promise<ServerOutcome> {
     timeoutMs: q.timeoutMs,
     maxRetries429: 0,
     refusals: fileRefusals(stateDir(q.env)),
+    // The guard sends only the credential git is about to send to this URL over the same path
+    // (one from our store has passed the same plain-http rule as `get`).
+    allowHttp: true,
   });
   // Every request of a round is in flight at once. With Basic, each failure would count towards
   // the user's CAPTCHA lock (docs/bitbucket-server.md section 2), so the round goes out as Bearer

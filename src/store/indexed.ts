@@ -2,6 +2,7 @@
  * The common half of the file and keyring stores: an index file of entries, read without a
  * lock and rewritten under one. Subclasses decide where the secrets live.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { withLock } from './lock.js';
 import {
@@ -25,7 +26,27 @@ export abstract class IndexedStore implements TokenStore {
   abstract readonly kind: BackendKind;
   abstract readonly location: string;
 
+  /** The index as last read, with the file's identity then: `get` lists and reads from one parse. */
+  private snapshot: { stamp: string; data: StoreFileData } | undefined;
+
   constructor(readonly file: string) {}
+
+  /**
+   * The index, parsed once while the file stays the same (inode, size, change and modification
+   * times to the nanosecond): `get` lists the entries and then reads one, and with thousands
+   * of accounts a second parse costs as much as Node's start. Writes read afresh under the lock.
+   */
+  private index(): StoreFileData {
+    let stamp: string;
+    try {
+      const st = fs.statSync(this.file, { bigint: true });
+      stamp = `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+    } catch {
+      stamp = 'none';
+    }
+    if (this.snapshot?.stamp !== stamp) this.snapshot = { stamp, data: readStoreFile(this.file) };
+    return this.snapshot.data;
+  }
 
   /** Where the secrets of `entry` are, given the index entry as read from disk. */
   protected abstract readSecrets(entry: DiskEntry): Secrets | undefined;
@@ -41,11 +62,15 @@ export abstract class IndexedStore implements TokenStore {
   protected abstract dropSecrets(entry: DiskEntry): void;
 
   async list(): Promise<StoredEntry[]> {
-    return readStoreFile(this.file).entries.map(withoutSecrets);
+    return this.index().entries.map(withoutSecrets);
+  }
+
+  async listMatching(keep: (e: StoredEntry) => boolean): Promise<StoredEntry[]> {
+    return this.index().entries.filter(keep).map(withoutSecrets);
   }
 
   async read(key: CredentialKey): Promise<Secrets | undefined> {
-    const entry = readStoreFile(this.file).entries.find((e) => sameKey(e, key));
+    const entry = this.index().entries.find((e) => sameKey(e, key));
     return entry ? this.readSecrets(entry) : undefined;
   }
 
@@ -126,6 +151,7 @@ export abstract class IndexedStore implements TokenStore {
    */
   private async mutate(fn: (data: StoreFileData) => DiskEntry[] | null): Promise<DiskEntry[] | null> {
     ensurePrivateDir(path.dirname(this.file));
+    this.snapshot = undefined;
     await loadConf();
     return withLock(`${this.file}.lock`, async () => {
       const data = readStoreFile(this.file);

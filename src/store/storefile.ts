@@ -51,7 +51,9 @@ export function readStoreFile(file: string): StoreFileData {
   } catch {
     throw corrupt(file, 'not valid JSON');
   }
-  const problem = validate(data);
+  // A line break or NUL in a value can only be written as an escape (\n, \r, \u0000, ...):
+  // without one anywhere in the file, no field needs the per-field check.
+  const problem = validate(data, /\\[nr]|\\u00/i.test(text));
   if (problem) throw corrupt(file, problem);
   return data as StoreFileData;
 }
@@ -64,25 +66,26 @@ const isStr = (v: unknown): v is string => typeof v === 'string';
 const isOptStr = (v: unknown) => v === undefined || isStr(v);
 const unsafe = (v: unknown) => isStr(v) && /[\r\n\0]/.test(v);
 
-function validate(data: unknown): string | undefined {
+function validate(data: unknown, mayHaveBreaks = true): string | undefined {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return 'not an object';
   const d = data as Record<string, unknown>;
   if (d.version !== STORE_FILE_VERSION) return `unknown format version ${JSON.stringify(d.version)}`;
   if (!Array.isArray(d.entries)) return "'entries' is not a list";
   for (const [i, e] of d.entries.entries()) {
-    const problem = validateEntry(e);
+    const problem = validateEntry(e, mayHaveBreaks);
     if (problem) return `entry ${i + 1}: ${problem}`;
   }
   return undefined;
 }
 
-function validateEntry(e: unknown): string | undefined {
+function validateEntry(e: unknown, mayHaveBreaks: boolean): string | undefined {
   if (typeof e !== 'object' || e === null) return 'not an object';
   const r = e as Record<string, unknown>;
   if (!isStr(r.protocol) || r.protocol === '' || !isStr(r.host) || r.host === '') return 'protocol or host missing';
   if (!isOptStr(r.path) || !isOptStr(r.username) || !isOptStr(r.authtype))
     return 'path, username or authtype is not text';
-  if ([r.protocol, r.host, r.path, r.username, r.authtype].some(unsafe)) return 'a field contains a line break or NUL';
+  if (mayHaveBreaks && [r.protocol, r.host, r.path, r.username, r.authtype].some(unsafe))
+    return 'a field contains a line break or NUL';
   if (typeof r.hasPassword !== 'boolean' || typeof r.hasCredential !== 'boolean')
     return 'hasPassword/hasCredential missing';
   if (typeof r.storedAt !== 'number') return 'storedAt missing';

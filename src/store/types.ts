@@ -67,6 +67,12 @@ export interface TokenStore {
   readonly location: string;
   /** All entries, without secrets. */
   list(): Promise<StoredEntry[]>;
+  /**
+   * The entries `keep` accepts, without secrets; optional: without it callers filter `list()`.
+   * `get` asks for the few entries its request matches, and with thousands of stored accounts
+   * copying all of them costs more than the matching.
+   */
+  listMatching?(keep: (e: StoredEntry) => boolean): Promise<StoredEntry[]>;
   /** The secrets of one entry, or undefined when there is none. */
   read(key: CredentialKey): Promise<Secrets | undefined>;
   /** Adds or replaces the entry with this key. */

@@ -88,6 +88,8 @@ export interface TestProxy {
   log: ProxyRecord[];
   /** When set, requests without this exact Proxy-Authorization get 407. */
   requireAuth?: string;
+  /** When set, plain http requests for any host go to this loopback `host:port` instead. */
+  upstream?: string;
   close(): Promise<void>;
 }
 
@@ -119,6 +121,7 @@ export async function startProxy(): Promise<TestProxy> {
       return;
     }
     const target = new URL(req.url ?? '');
+    if (proxy.upstream) target.host = proxy.upstream;
     const headers = { ...req.headers };
     delete headers['proxy-authorization'];
     const up = http.request(

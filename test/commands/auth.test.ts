@@ -233,7 +233,11 @@ describe('login', () => {
     const proxy = await startProxy();
     try {
       await runGit(sb, ['config', '--global', `http.${emu.baseUrl}/.proxy`, proxy.url]);
-      const r = await login(tok('alice-write'));
+      // plain http through a proxy is cleartext on the network, loopback server or not
+      const refused = await login(tok('alice-write'));
+      expect(refused.exitCode).not.toBe(0);
+      expect(proxy.log.filter((l) => l.authorization !== undefined)).toEqual([]);
+      const r = await login(tok('alice-write'), '--allow-http');
       expect(r.exitCode, r.stderr).toBe(0);
       expect(proxy.log.some((l) => l.target.includes('/bitbucket/rest/api/1.0/users'))).toBe(true);
     } finally {

@@ -76,3 +76,22 @@ describe(`password_expiry_utc (git ${GIT_VERSION.join('.')})`, () => {
     expect(r.stdout).not.toContain('password_expiry_utc');
   });
 });
+
+describe('store after get', () => {
+  it('git echoing the answered expiry back on store keeps what login learnt about the token', async () => {
+    const r = await runBin(
+      sb,
+      ['store'],
+      desc({
+        protocol: 'https',
+        host: '127.0.0.1:7990',
+        username: 'alice',
+        password: TOKEN,
+        password_expiry_utc: String(EXPIRES / 1000),
+      }),
+    );
+    expect(r.exitCode, r.stderr).toBe(0);
+    const [entry] = await openStores(sb.dataDir).file.list();
+    expect(entry?.meta).toMatchObject({ kind: 'personal', expiresAt: EXPIRES });
+  });
+});

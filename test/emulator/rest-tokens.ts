@@ -4,6 +4,7 @@ import { readJson, sendEmpty, sendJson, type Ctx } from './http-util.js';
 import type { Token, TokenScope, User } from './model.js';
 import { checkTokenPermissions } from './permissions.js';
 import { ERRORS, page, pageParams, renderToken } from './render.js';
+import { expiryLimitError } from './token-lifecycle.js';
 import { storeToken } from './tokens.js';
 import type { Permission } from './types.js';
 
@@ -116,6 +117,8 @@ async function createToken(ctx: Ctx, target: Target): Promise<void> {
   if (problem) return sendJson(ctx.res, 400, ERRORS.invalid('permissions', problem));
   if (badExpiry(body.expiryDays))
     return sendJson(ctx.res, 400, ERRORS.invalid('expiryDays', 'expiryDays must be a positive whole number of days.'));
+  const tooLong = expiryLimitError(body.expiryDays, switches);
+  if (tooLong) return sendJson(ctx.res, 400, tooLong);
   if (model.tokensOf(target.scope, target.owner).length >= switches.maxTokensPerOwner) {
     return sendJson(
       ctx.res,

@@ -10,6 +10,7 @@ import { LOGIN_PAGE, sendHtml, sendJson, type Ctx, type State } from './http-uti
 import { ERRORS } from './render.js';
 import { handleRestApi } from './rest-api.js';
 import { handleAccessTokens } from './rest-tokens.js';
+import { handleLoginOptions } from './token-lifecycle.js';
 import type { LogEntry } from './types.js';
 
 let requestCounter = 0;
@@ -113,6 +114,7 @@ async function handle(
   if (api) return handleRestApi(ctx, api[1] as string);
   const tokens = /^\/rest\/access-tokens\/(?:1\.0|latest)(\/.*)$/.exec(path);
   if (tokens) return handleAccessTokens(ctx, tokens[1] as string);
+  if (path === '/rest/authconfig/1.0/login-options') return handleLoginOptions(ctx);
   if (area === 'rest') return sendJson(res, 404, ERRORS.notFound());
   return handleOther(ctx);
 }

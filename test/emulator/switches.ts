@@ -4,6 +4,7 @@ import { DEFAULT_SWITCHES, type Switches } from './types.js';
 const ENUMS: Partial<Record<keyof Switches, readonly string[]>> = {
   serviceUserLookup: ['object', '404', '401'],
   refuseReadOnlyPushAt: ['advertisement', 'upload'],
+  loginOptions: ['form', 'idp'],
 };
 
 /** Checks a partial switches object; throws an Error naming the bad switch. */

@@ -97,6 +97,10 @@ export interface Switches {
   captchaThreshold: number;
   /** Version reported by application-properties. */
   version: string;
+  /** Admin-enforced maximum token expiry in days (0: none); creating beyond it is a 400 on `expiryDays`. */
+  tokenMaxExpiryDays: number;
+  /** `GET /rest/authconfig/1.0/login-options`: the login form (default), or an identity provider only (SSO). */
+  loginOptions: 'form' | 'idp';
 }
 
 /** Default values of every switch. */
@@ -111,6 +115,8 @@ export const DEFAULT_SWITCHES: Readonly<Switches> = Object.freeze({
   maxTokensPerOwner: 100,
   captchaThreshold: 5,
   version: '9.4.22',
+  tokenMaxExpiryDays: 0,
+  loginOptions: 'form',
 });
 
 /** Kinds of injected faults. */

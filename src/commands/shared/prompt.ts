@@ -22,12 +22,12 @@ export async function promptLine(io: CommandIO, question: string): Promise<strin
  * Reads one line from the terminal with echo off (raw mode): the characters typed are not shown.
  * Ctrl-C and Ctrl-D abort; Backspace edits.
  */
-export function promptHidden(io: CommandIO, question: string): Promise<string> {
-  if (!io.stdinIsTTY) {
-    return Promise.reject(
-      new CommandError('no terminal to read the token from; pipe it with --token-stdin', EXIT.usage),
-    );
-  }
+export function promptHidden(
+  io: CommandIO,
+  question: string,
+  noTerminal = 'no terminal to read the token from; pipe it with --token-stdin',
+): Promise<string> {
+  if (!io.stdinIsTTY) return Promise.reject(new CommandError(noTerminal, EXIT.usage));
   const input = io.stdin;
   // Echo goes off before the question appears, so nothing typed after it is ever shown.
   input.setRawMode(true);

@@ -9,7 +9,7 @@ import { stateDir } from '../../settings.js';
 import { parseBitbucketUrl, type BitbucketLocation } from '../../bitbucket/url.js';
 import { httpSettingsFor, withoutPassword } from '../../git/config.js';
 import { CommandError, EXIT } from './errors.js';
-import { isLoopbackHost } from '../../credential/transport.js';
+import { httpAllowedFor, isLoopbackHost } from '../../credential/transport.js';
 import type { CommandIO } from './io.js';
 
 /** Parses a server, clone or browse URL; a bare host name means https. */
@@ -33,8 +33,18 @@ export function parseServer(input: string, opts: { allowHttp?: boolean } = {}): 
   return parsed;
 }
 
-/** A client for `baseUrl` with the HTTP settings git would use for it. */
-export async function clientFor(baseUrl: string, io: CommandIO, timeoutMs = 10_000): Promise<BitbucketClient> {
+/**
+ * A client for `baseUrl` with the HTTP settings git would use for it. It sends a token over plain
+ * http only where `get` would hand it out: loopback without a proxy, or allowed by
+ * `bitbucket.allowHttp` / GIT_CREDENTIAL_BITBUCKET_ALLOW_HTTP, or (`allowHttp`) by the user for this
+ * token at login.
+ */
+export async function clientFor(
+  baseUrl: string,
+  io: CommandIO,
+  timeoutMs = 10_000,
+  opts: { allowHttp?: boolean } = {},
+): Promise<BitbucketClient> {
   const settings = await httpSettingsFor(`${baseUrl}/`, undefined, io.env);
   // A Retry-After longer than the per-request timeout is reported, not waited for.
   return new BitbucketClient({
@@ -43,6 +53,7 @@ export async function clientFor(baseUrl: string, io: CommandIO, timeoutMs = 10_0
     timeoutMs,
     maxRetryWaitMs: Math.min(30_000, timeoutMs),
     refusals: fileRefusals(stateDir(io.env)),
+    allowHttp: opts.allowHttp === true || (baseUrl.startsWith('http:') && httpAllowedFor(`${baseUrl}/`, io.env)),
   });
 }
 

@@ -1,0 +1,105 @@
+/**
+ * Creating a personal token with the password session: least privilege by default, the server's
+ * enforced maximum expiry when it refuses a longer one, and the "maximum number of tokens" case
+ * turned into a list of the user's tokens and an offer to revoke one
+ * (docs/bitbucket-server.md section 5).
+ */
+import os from 'node:os';
+import type { AccessTokenInfo } from '../../bitbucket/model.js';
+import { tokenPageUrl } from '../../bitbucket/links.js';
+import { CommandError, EXIT } from '../shared/errors.js';
+import type { CommandIO } from '../shared/io.js';
+import { promptLine } from '../shared/prompt.js';
+import type { PasswordSession } from './password.js';
+
+/** Least privilege for pushing: read the project, write its repositories. */
+export const DEFAULT_PERMISSIONS = ['PROJECT_READ', 'REPO_WRITE'];
+export const DEFAULT_EXPIRY_DAYS = 90;
+
+/** The name of tokens this program creates: where the token lives. */
+export function defaultTokenName(): string {
+  return `git-credential-bitbucket on ${os.hostname()}`;
+}
+
+export interface CreateOptions {
+  session: PasswordSession;
+  io: CommandIO;
+  baseUrl: string;
+  name: string;
+  permissions: string[];
+  /** Undefined: the default, lowered to the server's maximum when it refuses more. */
+  expiryDays?: number;
+  /** Whether the user can be asked which token to revoke. */
+  interactive: boolean;
+}
+
+/** A created token: its entry and raw value. */
+export interface Created {
+  info: AccessTokenInfo;
+  raw: string;
+}
+
+export async function createToken(opts: CreateOptions): Promise<Created> {
+  const { session, io } = opts;
+  let expiryDays = opts.expiryDays ?? DEFAULT_EXPIRY_DAYS;
+  let roomMade = false;
+  for (;;) {
+    const r = await session.create({ name: opts.name, permissions: opts.permissions, expiryDays });
+    if (r.status === 'ok') return { info: r.token, raw: r.raw };
+    if (r.status === 'field-error') {
+      const max = r.maxExpiryDays;
+      if (r.context === 'expiryDays' && opts.expiryDays === undefined && max !== undefined && max < expiryDays) {
+        io.stderr(`The server allows tokens of at most ${max} days; creating one that expires in ${max} days.\n`);
+        expiryDays = max;
+        continue;
+      }
+      if (r.maxTokens && !roomMade) {
+        await makeRoom(opts);
+        roomMade = true;
+        continue;
+      }
+      throw new CommandError(`${opts.baseUrl} refused to create the token: ${r.message}; nothing was changed`);
+    }
+    throw new CommandError(
+      `${opts.baseUrl} refused to create the token: ${r.message}; nothing was changed`,
+      r.status === 'unauthorized' ? EXIT.auth : EXIT.error,
+    );
+  }
+}
+
+/** One line naming a token: `"name" (id 1234, created 2026-01-02, last used 2026-03-04)`. */
+export function tokenLine(t: Pick<AccessTokenInfo, 'id' | 'name' | 'createdDate' | 'lastAuthenticated'>): string {
+  const day = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString().slice(0, 10));
+  const created = day(t.createdDate);
+  return `"${t.name}" (id ${t.id}${created ? `, created ${created}` : ''}, last used ${day(t.lastAuthenticated) ?? 'never'})`;
+}
+
+/** The user has the maximum number of tokens: list them, and revoke one if the user picks it. */
+async function makeRoom(opts: CreateOptions): Promise<void> {
+  const { session, io } = opts;
+  const page = tokenPageUrl(opts.baseUrl, session.slug);
+  const listed = await session.list();
+  if (listed.status !== 'ok') {
+    throw new CommandError(
+      `${opts.baseUrl} refused to create the token: the maximum number of tokens is reached; revoke one at ${page}`,
+    );
+  }
+  // Least recently used first: the best candidates for revocation.
+  const tokens = [...listed.tokens].sort(
+    (a, b) => (a.lastAuthenticated ?? a.createdDate ?? 0) - (b.lastAuthenticated ?? b.createdDate ?? 0),
+  );
+  io.stderr(`${session.username} already has the maximum number of tokens on ${opts.baseUrl}:\n`);
+  tokens.forEach((t, i) => io.stderr(`  ${i + 1}. ${tokenLine(t)}\n`));
+  const first = tokens[0];
+  if (!opts.interactive || first === undefined) {
+    throw new CommandError(
+      `the maximum number of tokens is reached; revoke one at ${page}${first ? ` (the least recently used is ${tokenLine(first)})` : ''}, then try again; nothing was changed`,
+    );
+  }
+  const answer = await promptLine(io, `Revoke which one to make room? (1-${tokens.length}, Enter to cancel): `);
+  const chosen = /^\d+$/.test(answer) ? tokens[Number(answer) - 1] : undefined;
+  if (!chosen) throw new CommandError('cancelled; nothing was changed', EXIT.usage);
+  const revoked = await session.revoke(chosen.id);
+  if (revoked.status !== 'ok') throw new CommandError(`could not revoke ${tokenLine(chosen)}: ${revoked.message}`);
+  io.stderr(`Revoked ${tokenLine(chosen)}.\n`);
+}

@@ -1,0 +1,272 @@
+/**
+ * `rotate [URL]`: replaces the stored personal token with a new one of the same permissions and
+ * expiry length, then revokes the old one. Bitbucket has no renew call and a token cannot create
+ * tokens (docs/bitbucket-server.md section 5), so this takes the account password, once.
+ *
+ * Order, so that no failed step leaves the user without a working stored token: create the new
+ * token, prove it works (REST, and write access to the repository when the URL names one), replace
+ * the stored token, and only then revoke the old one. If the new token fails its proof it is revoked
+ * and the old one stays; if the old one cannot be revoked, the output names it exactly.
+ */
+import type { CommandModule } from 'yargs';
+import { introspectToken, type ValidTokenReport } from '../bitbucket/identify.js';
+import { tokenPageUrl } from '../bitbucket/links.js';
+import { decodeTokenId } from '../bitbucket/token.js';
+import type { BitbucketClient } from '../bitbucket/client.js';
+import type { BitbucketLocation } from '../bitbucket/url.js';
+import { loginRun } from './login.js';
+import { pickAccount } from './logout.js';
+import { listAccounts, storesFor, type Account } from './shared/accounts.js';
+import { CommandError, EXIT } from './shared/errors.js';
+import { paint, type CommandContext, type CommandIO } from './shared/io.js';
+import { clientFor, entryBaseUrl, parseServer } from './shared/server.js';
+import {
+  createToken,
+  defaultTokenName,
+  DEFAULT_EXPIRY_DAYS,
+  DEFAULT_PERMISSIONS,
+  tokenLine,
+  type Created,
+} from './lifecycle/create.js';
+import { guidedCreate } from './lifecycle/guided.js';
+import { PasswordUnusable, signIn, type PasswordSession } from './lifecycle/password.js';
+
+export interface RotateOptions {
+  url?: string;
+  username?: string;
+  passwordStdin: boolean;
+  /** Seconds per request to the server. */
+  timeout: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/** What is known about the token being replaced. */
+interface OldToken {
+  id?: string;
+  name?: string;
+  createdDate?: number;
+  lastAuthenticated?: number;
+  permissions: string[];
+  expiryDays: number;
+  expiresAt?: number;
+}
+
+export async function rotateRun(opts: RotateOptions, io: CommandIO): Promise<number> {
+  const p = paint(io.stderrIsTTY, io.env);
+  const { stores } = storesFor(io);
+  const account = pickAccount(await listAccounts(stores), opts);
+  if (account.meta?.kind === 'project') {
+    throw new CommandError(
+      'the stored token is a project or repository token; rotate those in the project or repository settings',
+      EXIT.usage,
+    );
+  }
+  const baseUrl = entryBaseUrl(account);
+  const server = parseServer(opts.url ?? baseUrl, { allowHttp: true });
+  const client = await clientFor(baseUrl, io, opts.timeout * 1000);
+  const oldRaw = (await account.store.read(account))?.password;
+  const old = await describeOld(client, account, oldRaw);
+
+  let session: PasswordSession;
+  try {
+    session = await signIn({
+      client,
+      io,
+      ...((opts.username ?? account.username) ? { username: opts.username ?? account.username } : {}),
+      usernameGiven: opts.username !== undefined,
+      passwordStdin: opts.passwordStdin,
+    });
+  } catch (err) {
+    if (err instanceof PasswordUnusable) return guidedRotate(err.reason, account, old, server, opts, io);
+    throw err;
+  }
+  const created = await createToken({
+    session,
+    io,
+    baseUrl,
+    name: defaultTokenName(),
+    permissions: old.permissions,
+    expiryDays: old.expiryDays,
+    interactive: io.stdinIsTTY && !opts.passwordStdin,
+  });
+  io.stderr(`Created token ${tokenLine(created.info)} [${created.info.permissions.join(', ')}].\n`);
+
+  const problem = await prove(client, created.raw, session.username, server);
+  if (problem) await undo(session, created, `the new token does not work: ${problem}`, io);
+  try {
+    await store(account, created.raw, oldRaw, server, opts, io);
+  } catch (err) {
+    await undo(session, created, `the new token could not be stored: ${(err as Error).message}`, io);
+  }
+
+  const page = tokenPageUrl(baseUrl, session.slug);
+  if (old.id === undefined) {
+    io.stderr(
+      `${p.yellow('!')} The old token's id is unknown, so it was not revoked: revoke ${oldLine(old)} at ${page}\n`,
+    );
+    return EXIT.error;
+  }
+  const revoked = await session.revoke(old.id);
+  if (revoked.status === 'ok' || revoked.status === 'not-found') {
+    io.stderr(`${p.green('✓')} Revoked the old token ${oldLine(old)}.\n`);
+    return EXIT.ok;
+  }
+  io.stderr(
+    `${p.yellow('!')} The new token is stored, but the old token could not be revoked (${revoked.message}). It still works${old.expiresAt ? ` until ${day(old.expiresAt)}` : ''}: revoke ${oldLine(old)} at ${page}\n`,
+  );
+  return EXIT.error;
+}
+
+/** The old token's id, name, permissions and expiry length: from the server, else from the store. */
+async function describeOld(client: BitbucketClient, account: Account, raw: string | undefined): Promise<OldToken> {
+  const meta = account.meta ?? {};
+  let report: ValidTokenReport | undefined;
+  if (raw) {
+    const r = await introspectToken({
+      client,
+      token: raw,
+      ...(account.username ? { username: account.username } : {}),
+    });
+    if (r.status === 'valid') report = r;
+  }
+  const expiresAt = report?.expiresAt ?? meta.expiresAt;
+  const createdDate = report?.createdAt;
+  const days =
+    expiresAt !== undefined && createdDate !== undefined ? Math.round((expiresAt - createdDate) / DAY_MS) : undefined;
+  const id = report?.tokenId ?? meta.tokenId ?? (raw ? (decodeTokenId(raw) ?? undefined) : undefined);
+  const name = report?.tokenName ?? meta.tokenName;
+  const permissions = report?.permissions ?? meta.permissions;
+  return {
+    ...(id !== undefined ? { id } : {}),
+    ...(name !== undefined ? { name } : {}),
+    ...(createdDate !== undefined ? { createdDate } : {}),
+    ...(report?.lastAuthenticatedAt !== undefined ? { lastAuthenticated: report.lastAuthenticatedAt } : {}),
+    ...(expiresAt !== undefined ? { expiresAt } : {}),
+    permissions: permissions?.length ? permissions : DEFAULT_PERMISSIONS,
+    expiryDays: days !== undefined && days >= 1 ? days : DEFAULT_EXPIRY_DAYS,
+  };
+}
+
+/** Why the new token cannot replace the old one, or undefined when it works. */
+async function prove(
+  client: BitbucketClient,
+  raw: string,
+  username: string,
+  server: BitbucketLocation,
+): Promise<string | undefined> {
+  const report = await introspectToken({ client, token: raw, username });
+  if (report.status !== 'valid') return report.message;
+  if (report.kind !== 'personal') return 'the server does not treat it as a personal token';
+  if (report.usernameMismatch) return `it acts as ${report.usernameMismatch.actual}, not ${username}`;
+  if (server.projectKey && server.repoSlug) {
+    const w = await client.canWrite(
+      { scheme: 'basic', username: report.user.name, secret: raw },
+      server.projectKey,
+      server.repoSlug,
+    );
+    if (w.status !== 'ok')
+      return `could not check write access to ${server.projectKey}/${server.repoSlug}: ${w.message}`;
+    if (!w.writable) return `it cannot push to ${server.projectKey}/${server.repoSlug}`;
+  }
+  return undefined;
+}
+
+/** Stores the new token in the old one's place (one write replaces the entry), like `login` does. */
+async function store(
+  account: Account,
+  raw: string,
+  oldRaw: string | undefined,
+  server: BitbucketLocation,
+  opts: RotateOptions,
+  io: CommandIO,
+): Promise<void> {
+  const code = await loginRun(
+    {
+      url: server.repoSlug ? (opts.url ?? server.baseUrl) : server.baseUrl,
+      ...(account.username !== undefined ? { username: account.username } : {}),
+      token: raw,
+      tokenStdin: false,
+      allowProjectToken: false,
+      allowHttp: account.meta?.allowHttp === true || server.protocol === 'http',
+      timeout: opts.timeout,
+    },
+    io,
+  );
+  if (code !== EXIT.ok) throw new Error(`login exited with ${code}`);
+  // An entry git stored under another key (a path, say) may hold the old token: it goes too.
+  if (oldRaw === undefined) return;
+  for (const a of await listAccounts(storesFor(io).stores)) {
+    if (a.protocol !== account.protocol || a.host !== account.host) continue;
+    if ((await a.store.read(a))?.password === oldRaw) await a.store.erase(a);
+  }
+}
+
+/** The new token is not usable: revoke it, keep the old one stored, and stop. */
+async function undo(session: PasswordSession, created: Created, why: string, io: CommandIO): Promise<never> {
+  const r = await session.revoke(created.info.id);
+  if (r.status !== 'ok') io.stderr(`Could not revoke the new token ${tokenLine(created.info)} either: ${r.message}\n`);
+  throw new CommandError(`${why}; the old token is still stored and was not revoked`);
+}
+
+async function guidedRotate(
+  reason: string,
+  account: Account,
+  old: OldToken,
+  server: BitbucketLocation,
+  opts: RotateOptions,
+  io: CommandIO,
+): Promise<number> {
+  const baseUrl = entryBaseUrl(account);
+  const slug = account.meta?.userSlug ?? account.username;
+  const raw = await guidedCreate(
+    {
+      baseUrl,
+      ...(slug !== undefined ? { userSlug: slug } : {}),
+      reason,
+      name: defaultTokenName(),
+      permissions: old.permissions,
+      expiryDays: old.expiryDays,
+      scriptHint: `git credential-bitbucket login ${baseUrl} --token-stdin`,
+    },
+    io,
+  );
+  await store(account, raw, (await account.store.read(account))?.password, server, opts, io);
+  io.stderr(`Now revoke the old token ${oldLine(old)} on the same page:\n  ${tokenPageUrl(baseUrl, slug)}\n`);
+  return EXIT.ok;
+}
+
+function day(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+function oldLine(old: OldToken): string {
+  return tokenLine({ id: old.id ?? 'unknown', name: old.name ?? '(name unknown)', ...pick(old) });
+}
+
+function pick(old: OldToken): { createdDate?: number; lastAuthenticated?: number } {
+  return {
+    ...(old.createdDate !== undefined ? { createdDate: old.createdDate } : {}),
+    ...(old.lastAuthenticated !== undefined ? { lastAuthenticated: old.lastAuthenticated } : {}),
+  };
+}
+
+export const rotateCommand = (ctx: CommandContext): CommandModule<object, RotateOptions> => ({
+  command: 'rotate [url]',
+  describe:
+    'replace the stored token with a new one (same permissions and expiry length), then revoke the old one; asks for the account password once',
+  builder: (y) =>
+    y
+      .positional('url', { type: 'string', describe: 'the server, or a repository URL to prove write access on' })
+      .option('username', { type: 'string', describe: 'the account (needed when a host has several)' })
+      .option('password-stdin', {
+        type: 'boolean',
+        default: false,
+        describe: 'read the account password from standard input (for scripts)',
+      })
+      .option('timeout', { type: 'number', default: 10, describe: 'seconds to wait for each request to the server' })
+      .example('$0 rotate https://bitbucket.example.com', '') as never,
+  handler: async (argv) => {
+    ctx.exitCode = await rotateRun(argv, ctx.io);
+  },
+});
