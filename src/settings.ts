@@ -150,6 +150,8 @@ const CHECK_DOCS: Record<CheckName, string> = {
 export const STORE_KEY = 'bitbucket.store';
 /** `bitbucket.allowHttp` */
 export const ALLOW_HTTP_KEY = 'bitbucket.allowHttp';
+/** `bitbucket.storePasswords` */
+export const STORE_PASSWORDS_KEY = 'bitbucket.storePasswords';
 /** `bitbucket.enabled` */
 export const ENABLED_KEY = 'bitbucket.enabled';
 
@@ -168,6 +170,13 @@ export const CONFIG: readonly ConfigSetting[] = [
     type: 'bool',
     default: 'false',
     doc: 'Allow handing out and storing tokens over plain `http://` to a host that is not this machine.',
+  },
+  {
+    key: STORE_PASSWORDS_KEY,
+    perUrl: true,
+    type: 'bool',
+    default: 'false',
+    doc: 'Let `store` keep an account password (not an access token) on a host where a Bitbucket login exists.',
   },
   {
     key: ENABLED_KEY,

@@ -51,14 +51,32 @@ export function toFailure(res: HttpResult): ApiFailure {
 }
 
 /**
- * Removes a secret from a failure's message: as it is, and in the base64 forms a Basic header
- * carries (`user:secret`, or the secret's own base64 when a server echoes part of one).
+ * Removes a secret from a failure's message: as it is, in the base64 forms a Basic header
+ * carries (`user:secret`, or the secret's own base64 when a server echoes part of one), and each
+ * of those URL-encoded or percent-encoded (upper- or lower-case hex, every byte or only the
+ * reserved ones) as a server or gateway echoing a request URL or form may print them.
  */
 export function redactFailure(f: ApiFailure, secret: string | undefined, username?: string): ApiFailure {
   if (!secret) return f;
-  const forms = [secret, Buffer.from(secret).toString('base64')];
-  if (username !== undefined) forms.push(Buffer.from(`${username}:${secret}`).toString('base64'));
-  let message = f.message;
-  for (const form of forms) message = message.split(form).join('[redacted]');
-  return { ...f, message };
+  return { ...f, message: redactSecret(f.message, secret, username) };
+}
+
+/** {@link redactFailure} for any text. */
+export function redactSecret(text: string, secret: string, username?: string): string {
+  const raw = [secret, Buffer.from(secret).toString('base64')];
+  if (username !== undefined) raw.push(Buffer.from(`${username}:${secret}`).toString('base64'));
+  const forms = new Set<string>();
+  for (const r of raw) {
+    const reserved = encodeURIComponent(r);
+    const every = [...Buffer.from(r, 'utf8')].map((b) => '%' + b.toString(16).padStart(2, '0')).join('');
+    for (const form of [r, reserved, every]) {
+      forms.add(form);
+      forms.add(form.replace(/%[0-9A-F]{2}/gi, (m) => m.toUpperCase()));
+      forms.add(form.replace(/%[0-9A-F]{2}/gi, (m) => m.toLowerCase()));
+    }
+  }
+  // longest first, so that a form containing another is removed whole
+  let out = text;
+  for (const form of [...forms].sort((a, b) => b.length - a.length)) out = out.split(form).join('[redacted]');
+  return out;
 }

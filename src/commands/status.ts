@@ -7,6 +7,8 @@ import type { CommandModule } from 'yargs';
 import { introspectToken, type TokenReport } from '../bitbucket/identify.js';
 import { maskToken } from '../bitbucket/token.js';
 import { readSettings, type Refusal } from '../store/settings.js';
+import { isTokenShaped } from '../credential/passwords.js';
+import { loginCommandFor } from '../credential/notices.js';
 import { expiryDaysFor } from '../credential/renewal.js';
 import { byHost, daysLeft, expiryOf, hostKey, listAccounts, storesFor, type Account } from './shared/accounts.js';
 import { describeExpiry, describeToken, fallbackNotice, refusalLines, refusalsFor } from './shared/describe.js';
@@ -24,8 +26,9 @@ export interface StatusOptions {
 }
 
 /** Problems that make `status` exit 1; `expiring-soon` is only a warning. */
-export type Problem = 'invalid' | 'expired' | 'project-token' | 'unreachable' | 'no-secret' | 'expiring-soon';
-const FATAL: Problem[] = ['invalid', 'expired', 'project-token', 'unreachable', 'no-secret'];
+export type Problem =
+  'invalid' | 'expired' | 'project-token' | 'unreachable' | 'no-secret' | 'password' | 'expiring-soon';
+const FATAL: Problem[] = ['invalid', 'expired', 'project-token', 'unreachable', 'no-secret', 'password'];
 
 export interface AccountStatus {
   account: Account;
@@ -68,12 +71,19 @@ async function checkAccount(
       : secrets?.password;
   const problems: Problem[] = [];
   let expiresAt = expiryOf(account);
-  if (!token)
+  // No token to ask the server about; an account password is never sent to be checked (a wrong
+  // one counts towards the CAPTCHA lock).
+  const unasked: Problem | undefined = !token
+    ? 'no-secret'
+    : token === secrets?.password && !isTokenShaped(token)
+      ? 'password'
+      : undefined;
+  if (!token || unasked)
     return {
       account,
       masked: null,
       report: null,
-      problems: ['no-secret'],
+      problems: unasked ? [unasked] : [],
       ...(expiresAt !== undefined ? { expiresAt } : {}),
     };
   const client = await clientFor(entryBaseUrl(account), io, timeout * 1000, { allowHttp: account.meta?.allowHttp });
@@ -123,7 +133,7 @@ function printHuman(
         `  ${bad ? p.red('✗') : r.problems.length ? p.yellow('!') : p.green('✓')} ${who}${a.isDefault ? p.dim(' — default') : ''}\n`,
       );
       io.stdout(
-        `    token: ${r.masked ? describeToken(r.masked, v?.kind ?? a.meta?.kind, v?.tokenName ?? a.meta?.tokenName, v?.permissions ?? a.meta?.permissions) : 'missing from the store'}\n`,
+        `    token: ${r.problems.includes('password') ? 'none: an account password is stored' : r.masked ? describeToken(r.masked, v?.kind ?? a.meta?.kind, v?.tokenName ?? a.meta?.tokenName, v?.permissions ?? a.meta?.permissions) : 'missing from the store'}\n`,
       );
       io.stdout(`    expires: ${describeExpiry(r.expiresAt, io.now())}\n`);
       io.stdout(`    stored in: ${a.store.kind === 'keyring' ? 'OS keyring' : a.store.location}\n`);
@@ -146,7 +156,8 @@ function refusalJson(r: Refusal) {
 }
 
 function serverLine(r: AccountStatus): string {
-  if (!r.report) return 'not asked (no token in the store)';
+  if (!r.report)
+    return `not asked (${r.problems.includes('password') ? 'a password is never sent to be checked' : 'no token in the store'})`;
   if (r.report.status === 'valid')
     return `accepts the token${r.report.server.version ? ` (Bitbucket ${r.report.server.version})` : ''}`;
   return `${r.report.status}: ${r.report.message}`;
@@ -162,6 +173,8 @@ function problemText(p: Problem, r: AccountStatus): string {
       return 'a project/repository token: pushes are recorded under a bot identity, not your account';
     case 'unreachable':
       return `could not check the token with the server${r.report && r.report.status !== 'valid' ? ` (${r.report.message})` : ''}`;
+    case 'password':
+      return `an account password is stored, not an access token; replace it with a token: ${loginCommandFor(r.account)}`;
     case 'no-secret':
       return 'the secret is missing from the store: log in again';
     case 'expiring-soon':

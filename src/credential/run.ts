@@ -14,6 +14,7 @@ import { recordFileFallback, recordRefusals } from '../store/settings.js';
 import { dueNotice } from './renewal.js';
 import { noteGiven } from './given.js';
 import { hideInTrace, initTrace, trace } from '../trace.js';
+import { passwordRefusal } from './passwords.js';
 
 export const HELPER_OPERATIONS = ['get', 'store', 'erase'] as const;
 export type HelperOperation = (typeof HELPER_OPERATIONS)[number];
@@ -96,6 +97,12 @@ export async function runHelperOperation(op: HelperOperation, io: HelperIO): Pro
       case 'store': {
         if (isCleartextRemote(req) && !(await httpAllowed(req, io.env))) {
           trace(op, () => 'plain http:// to another host, not allowed: nothing stored');
+          return 0;
+        }
+        const refusal = await passwordRefusal(req, allStores(stores), io.env);
+        if (refusal) {
+          trace(op, () => 'not a token: nothing stored');
+          io.stderr(refusal);
           return 0;
         }
         const outcome = await storeCredential(

@@ -65,11 +65,14 @@ export function shQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/** Pure: the hook file with the program's absolute paths filled in. */
+/**
+ * Pure: the hook file with the program's absolute paths filled in. Replacer functions, because a
+ * replacement string would read `$&`, `$'`, `` $` `` in a path as patterns.
+ */
 export function renderHook(template: string, program: Program): string {
   return template
-    .replace(/^GCB_NODE=.*$/m, `GCB_NODE=${shQuote(program.node)}`)
-    .replace(/^GCB_BIN=.*$/m, `GCB_BIN=${shQuote(program.bin)}`);
+    .replace(/^GCB_NODE=.*$/m, () => `GCB_NODE=${shQuote(program.node)}`)
+    .replace(/^GCB_BIN=.*$/m, () => `GCB_BIN=${shQuote(program.bin)}`);
 }
 
 export function isOurHook(text: string): boolean {

@@ -130,7 +130,15 @@ export const behave = {
     (req, res) => {
       const auth = req.headers.authorization ?? '';
       const secret = auth.replace(/^\S+\s+/, '');
-      const forms = [auth, new URLSearchParams({ a: auth }).toString().slice(2), encodeURIComponent(secret)];
+      const every = (t: string) => [...Buffer.from(t)].map((b) => '%' + b.toString(16).padStart(2, '0')).join('');
+      const forms = [
+        auth,
+        new URLSearchParams({ a: auth }).toString().slice(2),
+        encodeURIComponent(secret),
+        encodeURIComponent(secret).replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()),
+        every(secret),
+        every(secret).toUpperCase(),
+      ];
       const message = `request rejected: ${forms.join(' | ')} (url ${req.url ?? ''})`;
       res
         .writeHead(status, { 'Content-Type': 'application/json', 'X-AREQUESTID': 'echo' })

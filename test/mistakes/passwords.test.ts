@@ -1,0 +1,133 @@
+/**
+ * No account passwords on Bitbucket hosts: after a token died, the user types the account
+ * password at git's prompt, the fetch works, and git sends `store`: on a host with a Bitbucket
+ * login the helper keeps nothing and says why; `bitbucket.<url>.storePasswords` allows it, and
+ * status then flags the stored password. Hosts without a login keep git's generic behaviour.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startEmulator, type Emulator, type Fixture } from '../emulator/index.js';
+import {
+  describe as desc,
+  expectNoSecrets,
+  makeSandbox,
+  ROOT,
+  runBin,
+  runGit,
+  type Sandbox,
+} from '../helpers/sandbox.js';
+
+const fixture = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/emulator/fixtures/demo.json'), 'utf8')) as Fixture;
+const PASSWORD = 'alice-password';
+const secrets = [PASSWORD];
+const outputs: string[] = [];
+
+let emu: Emulator;
+let sb: Sandbox;
+beforeAll(async () => {
+  emu = await startEmulator({ data: fixture, context: '/bitbucket' });
+});
+afterAll(async () => {
+  await emu.stop();
+  expectNoSecrets(outputs, secrets);
+});
+beforeEach(() => {
+  sb = makeSandbox();
+  // git's askpass: answers alice / her account password, and notes that it was asked
+  const askpass = path.join(sb.dir, 'askpass');
+  fs.writeFileSync(
+    askpass,
+    `#!/bin/sh\necho asked >> '${sb.dir}/asked'\ncase "$1" in Username*) echo alice ;; *) echo ${PASSWORD} ;; esac\n`,
+    { mode: 0o755 },
+  );
+  sb.env.GIT_ASKPASS = askpass;
+});
+afterEach(() => sb.cleanup());
+
+const storeText = () => fs.readFileSync(path.join(sb.dataDir, 'credentials.json'), 'utf8');
+const asked = () =>
+  fs.existsSync(path.join(sb.dir, 'asked')) ? fs.readFileSync(path.join(sb.dir, 'asked'), 'utf8') : '';
+
+async function bin(args: string[], input = '') {
+  const r = await runBin(sb, args, input);
+  outputs.push(r.stdout, r.stderr);
+  return r;
+}
+async function git(args: string[]) {
+  const r = await runGit(sb, args);
+  outputs.push(r.stdout, r.stderr);
+  return r;
+}
+
+/** Logged in, cloned, then the token revoked on the server and erased by git's next fetch. */
+async function tokenDied(): Promise<string> {
+  const t = emu.addToken({ owner: { user: 'alice' }, name: `p${secrets.length}`, permissions: ['REPO_WRITE'] });
+  secrets.push(t.token);
+  expect((await bin(['login', emu.baseUrl, '--token-stdin'], `${t.token}\n`)).exitCode).toBe(0);
+  expect((await bin(['setup', emu.baseUrl])).exitCode).toBe(0);
+  const app = path.join(sb.dir, 'app');
+  expect((await git(['clone', '-q', `${emu.baseUrl}/scm/prj/app.git`, app])).exitCode).toBe(0);
+  expect(asked()).toBe('');
+  await fetch(`${emu.baseUrl}/rest/access-tokens/1.0/users/alice/${t.id}`, {
+    method: 'DELETE',
+    headers: { authorization: `Basic ${Buffer.from('admin:admin-password').toString('base64')}` },
+  });
+  // a second login keeps the host a Bitbucket host: the refused token is gone, this one is bob's
+  const bob = fixture.tokens!.find((x) => x.name === 'bob-legacy')!.token!;
+  secrets.push(bob);
+  expect((await bin(['login', emu.baseUrl, '--token-stdin', '--username', 'bob'], `${bob}\n`)).exitCode).toBe(0);
+  // the first fetch as alice gets her refused token, and git erases it
+  const first = await git(['-C', app, '-c', 'credential.username=alice', 'fetch', '-q']);
+  expect(first.stderr).toContain('the server refused the token of alice');
+  return app;
+}
+
+describe('an account password typed at git’s prompt', () => {
+  it('is used for the fetch but not stored on a Bitbucket host; the helper says why in one line', async () => {
+    const app = await tokenDied();
+    const r = await git(['-C', app, '-c', 'credential.username=alice', 'fetch', '-q']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(asked()).not.toBe('');
+    const line = r.stderr.split('\n').find((l) => l.includes('not storing the password'));
+    expect(line).toBe(
+      `git-credential-bitbucket: not storing the password git used for alice on ${emu.baseUrl}: it is not an access token (Bitbucket advises against account passwords for git); use a token: git credential-bitbucket login ${emu.baseUrl} (or allow passwords there: git config --global bitbucket.${emu.baseUrl}.storePasswords true)`,
+    );
+    expect(storeText()).not.toContain(PASSWORD);
+    expect(JSON.parse(storeText()).entries.map((e: { username: string }) => e.username)).toEqual(['bob']);
+  });
+
+  it('is stored where bitbucket.<url>.storePasswords is true, and status flags it with the command that replaces it', async () => {
+    const app = await tokenDied();
+    await git(['config', '--global', `bitbucket.${emu.baseUrl}.storePasswords`, 'true']);
+    const r = await git(['-C', app, '-c', 'credential.username=alice', 'fetch', '-q']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('not storing');
+    emu.clearLog();
+    const status = await bin(['status']);
+    expect(status.exitCode).toBe(1);
+    expect(status.stdout).toContain('token: none: an account password is stored');
+    expect(status.stdout).toContain(
+      `an account password is stored, not an access token; replace it with a token: git credential-bitbucket login`,
+    );
+    // the password was not sent to the server to be checked
+    expect(emu.log().filter((e) => e.via === 'password')).toEqual([]);
+  });
+
+  it('a token-shaped secret typed at the prompt is stored as usual', async () => {
+    await tokenDied();
+    const t = emu.addToken({ owner: { user: 'alice' }, name: 'typed', permissions: ['REPO_WRITE'] });
+    secrets.push(t.token);
+    const host = new URL(emu.baseUrl).host;
+    const r = await bin(['store'], desc({ protocol: 'http', host, username: 'alice', password: t.token }));
+    expect(r).toMatchObject({ exitCode: 0, stderr: '' });
+    expect(storeText()).toContain('"alice"');
+  });
+
+  it('on a host with no Bitbucket login, git’s generic behaviour: the password is stored and returned', async () => {
+    const r = await bin(['store'], desc({ protocol: 'https', host: '127.0.0.2', username: 'u', password: PASSWORD }));
+    expect(r).toMatchObject({ exitCode: 0, stderr: '' });
+    const fill = await runBin(sb, ['get'], desc({ protocol: 'https', host: '127.0.0.2' }));
+    expect(fill.stdout).toContain('username=u\n');
+  });
+});
