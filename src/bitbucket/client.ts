@@ -148,18 +148,29 @@ export class BitbucketClient {
     return this.writableWithName(auth, projectKey, slug, repo.repo.name);
   }
 
+  /**
+   * Whether `auth` may read the repository (`writable` then means readable), through the same
+   * `repos?permission=REPO_READ` filter. An anonymous caller always gets an empty page there
+   * (docs/bitbucket-server.md section 7), so a hit proves that the credential authenticates even
+   * when the server names no user for it.
+   */
+  async canRead(auth: Auth, projectKey: string, slug: string): Promise<ApiResult<{ writable: boolean }>> {
+    return this.writableWithName(auth, projectKey, slug, slug, 'REPO_READ');
+  }
+
   private async writableWithName(
     auth: Auth,
     key: string,
     slug: string,
     name: string,
+    permission: 'REPO_WRITE' | 'REPO_READ' = 'REPO_WRITE',
   ): Promise<ApiResult<{ writable: boolean }>> {
     let start = 0;
     for (let i = 0; i < MAX_PAGES; i++) {
       const query = {
         projectkey: key,
         name,
-        permission: 'REPO_WRITE',
+        permission,
         start: String(start),
         limit: String(PAGE_LIMIT),
       };

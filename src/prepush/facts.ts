@@ -5,7 +5,11 @@
 
 /** What Bitbucket says about the token, for one repository. */
 export interface ServerFacts {
-  kind: 'personal' | 'project';
+  /** `unknown`: the token works but the server would not say whose it is (see `unknownBecause`). */
+  kind: 'personal' | 'project' | 'unknown';
+  /** Why the kind stays unknown: what the server would not tell. */
+  unknownBecause?: string;
+  /** Empty name and slug when the server names no user for the token. */
   user: { name: string; slug: string; email?: string; displayName?: string };
   /** Whether the token may push to the repository; undefined when the server could not tell. */
   writable?: boolean;

@@ -33,7 +33,7 @@ export function renderSummary(facts: CheckFacts): string {
   if (s?.status === 'ok') {
     const f = s.facts;
     lines.push(
-      `  acts as:  ${f.user.name}${f.user.email ? ` <${f.user.email}>` : ''}, ${f.kind === 'personal' ? 'personal token' : 'project/repository token (bot identity)'}${s.fromCache ? ' (cached)' : ''}`,
+      `  acts as:  ${f.user.name || '(not named by the server)'}${f.user.email ? ` <${f.user.email}>` : ''}, ${f.kind === 'personal' ? 'personal token' : f.kind === 'project' ? 'project/repository token (bot identity)' : 'token of unknown kind'}${s.fromCache ? ' (cached)' : ''}`,
     );
     if (f.permissions) lines.push(`  token:    ${f.tokenName ? `"${f.tokenName}" ` : ''}${f.permissions.join(', ')}`);
     lines.push(

@@ -99,6 +99,14 @@ async function round(q: ServerQuery, client: BitbucketClient, auth: Auth & { sec
     auth.scheme === 'bearer' && id && key !== undefined ? client.getAccessToken(auth, { project: key }, id) : none,
   ]);
   if (who.status === 'network') return { status: 'unreachable', message: who.message };
+  const projectTokenEntry = [repoEntry, projectEntry].find((t) => t.status === 'ok');
+  if (who.status === 'unauthorized' && auth.scheme === 'bearer') {
+    // No user named (no X-AUSERNAME, or the users API refused): servers may treat project and
+    // repository tokens so (docs/bitbucket-server.md section 12). The token still counts as
+    // working when the server shows it something an anonymous caller never sees.
+    const anon = await withoutNamedUser(client, auth, q, write, projectTokenEntry);
+    if (anon) return anon;
+  }
   if (who.status === 'unauthorized' || who.status === 'captcha')
     return { status: 'rejected', message: `Bitbucket refused the token: ${who.message}` };
   if (who.status !== 'ok') return { status: 'error', message: `Bitbucket answered with an error: ${who.message}` };
@@ -108,7 +116,6 @@ async function round(q: ServerQuery, client: BitbucketClient, auth: Auth & { sec
   const actsAsBasicUser = basicUser !== undefined && who.username.toLowerCase() === basicUser.toLowerCase();
   let user = userByName?.status === 'ok' && actsAsBasicUser ? userByName.user : undefined;
   if (!user) user = await lookUpUser(client, auth, who.username);
-  const projectTokenEntry = [repoEntry, projectEntry].find((t) => t.status === 'ok');
   const classified = classifyUser(user);
   const kind = projectTokenEntry
     ? 'project'
@@ -123,6 +130,37 @@ async function round(q: ServerQuery, client: BitbucketClient, auth: Auth & { sec
   return { status: 'ok', fromCache: false, facts: toFacts(kind, who.username, user, write, entry, q.now) };
 }
 
+/**
+ * The outcome for a Bearer token the server names no user for, when it demonstrably
+ * authenticates: its entry under the project or repository (a project token), a write or read
+ * hit in the repository permission filter (empty for anonymous callers). The kind is `unknown`
+ * unless the entry says `project`; undefined when nothing shows the token works.
+ */
+async function withoutNamedUser(
+  client: BitbucketClient,
+  auth: Auth,
+  q: ServerQuery,
+  write: ApiResult<{ writable: boolean }> | undefined,
+  entry: Token | undefined,
+): Promise<ServerOutcome | undefined> {
+  const { projectKey: key, repoSlug: slug } = q;
+  const writable = write?.status === 'ok' ? write.writable : undefined;
+  let works = entry !== undefined || writable === true;
+  if (!works && key !== undefined && slug !== undefined) {
+    const read = await client.canRead(auth, key, slug);
+    works = read.status === 'ok' && read.writable;
+  }
+  if (!works) return undefined;
+  const unnamed = { status: 'not-found' as const, message: 'not named' };
+  const facts = toFacts(entry ? 'project' : 'unknown', '', undefined, write, entry ?? unnamed, q.now);
+  facts.user = { name: '', slug: '' };
+  facts.unknownBecause = entry
+    ? undefined
+    : 'Bitbucket accepts the token but names no user for it (no X-AUSERNAME, or the users API refuses it), and its token entry could not be read';
+  if (!facts.unknownBecause) delete facts.unknownBecause;
+  return { status: 'ok', fromCache: false, facts };
+}
+
 async function lookUpUser(client: BitbucketClient, auth: Auth, name: string): Promise<BitbucketUser | undefined> {
   const direct = await client.getUser(auth, name);
   if (direct.status === 'ok') return direct.user;
@@ -131,7 +169,7 @@ async function lookUpUser(client: BitbucketClient, auth: Auth, name: string): Pr
 }
 
 function toFacts(
-  kind: 'personal' | 'project',
+  kind: ServerFacts['kind'],
   name: string,
   user: BitbucketUser | undefined,
   write: ApiResult<{ writable: boolean }> | undefined,

@@ -52,7 +52,7 @@ type Add = (check: Finding['check'], level: Level | 'note', title: string, detai
 
 function serverFindings(s: ServerFacts, facts: CheckFacts, policy: Policy, repo: string, add: Add): void {
   const levels = policy.levels;
-  const who = s.user.displayName ? `${s.user.name} (${s.user.displayName})` : s.user.name;
+  const who = !s.user.name ? 'the token' : s.user.displayName ? `${s.user.name} (${s.user.displayName})` : s.user.name;
   const writable =
     s.writable === false || (s.permissions !== undefined && !s.permissions.some((p) => WRITE_PERMISSIONS.includes(p)))
       ? false
@@ -70,9 +70,21 @@ function serverFindings(s: ServerFacts, facts: CheckFacts, policy: Policy, repo:
   }
   if (s.kind === 'project') {
     add('projectToken', levels.projectToken, `pushing with a project or repository access token, not a personal one`, [
-      `Bitbucket records this push, and any pull-request activity done with this token, under the generated bot identity "${s.user.name}", separate from your own account.`,
+      `Bitbucket records this push, and any pull-request activity done with this token, under the generated bot identity${s.user.name ? ` "${s.user.name}"` : ''}, separate from your own account.`,
       `To act as yourself, use a personal access token for ${facts.remote.baseUrl}.`,
     ]);
+  }
+  if (s.kind === 'unknown') {
+    // at the projectToken level, so that `block` still blocks what may be a project token
+    add(
+      'projectToken',
+      levels.projectToken,
+      'could not tell whether the token is a personal or a project/repository token',
+      [
+        s.unknownBecause ?? 'Bitbucket did not say whose token it is.',
+        `bitbucket.projectToken (${levels.projectToken}) applies. To push as yourself, use a personal access token for ${facts.remote.baseUrl}.`,
+      ],
+    );
   }
   expiryFinding(s, facts.now, policy, add);
   if (s.kind === 'personal' && facts.identity && levels.identity !== 'off')

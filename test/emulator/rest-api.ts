@@ -4,6 +4,7 @@ import { sendJson, type Ctx } from './http-util.js';
 import type { Model, Principal, Repo } from './model.js';
 import { parsePermission, type Level } from './permissions.js';
 import { ERRORS, page, pageParams, renderRepo, renderUser } from './render.js';
+import { emptyForAnonymousFilter, handleProjectLists, refusesUsersApi } from './variants.js';
 
 /** Build number as Bitbucket derives it: 9.4.22 → 9004022. */
 export function buildNumber(version: string): string {
@@ -25,9 +26,11 @@ export function handleRestApi(ctx: Ctx, sub: string): void {
       displayName: 'Bitbucket',
     });
   }
-  if (!ctx.principal && sub !== '/repos' && !/^\/projects\/[^/]+\/repos\/[^/]+$/.test(sub)) {
+  if (!ctx.principal && sub !== '/repos' && !/^\/projects(\/[^/]+\/repos(\/[^/]+)?)?$/.test(sub)) {
     return sendJson(res, 401, ERRORS.authRequired());
   }
+  if (refusesUsersApi(ctx.principal, sub, ctx.state.switches)) return sendJson(res, 401, ERRORS.notPermitted());
+  if (handleProjectLists(ctx, sub)) return;
   if (sub === '/users') return listUsers(ctx);
   let m = /^\/users\/([^/]+)$/.exec(sub);
   if (m) return getUser(ctx, decodeURIComponent(m[1] as string));
@@ -101,7 +104,7 @@ function listRepos(ctx: Ctx): void {
     ctx.res,
     200,
     page(
-      repos.map((r) => renderRepo(r, ctx.base, ctx.principal)),
+      (emptyForAnonymousFilter(ctx) ? [] : repos).map((r) => renderRepo(r, ctx.base, ctx.principal)),
       start,
       limit,
     ),

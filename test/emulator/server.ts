@@ -12,6 +12,7 @@ import { handleRestApi } from './rest-api.js';
 import { handleAccessTokens } from './rest-tokens.js';
 import { handleLoginOptions } from './token-lifecycle.js';
 import type { LogEntry } from './types.js';
+import { gitService, sendCaptchaPacket, userHeaders } from './variants.js';
 
 let requestCounter = 0;
 
@@ -98,6 +99,8 @@ async function handle(
     tokensAllowed: area !== 'other',
   });
   if (!outcome.ok) {
+    if (outcome.reason === 'captcha' && area === 'scm' && state.switches.captchaOnGit === 'error-packet')
+      return sendCaptchaPacket(res, gitService(path, url.searchParams));
     const body = outcome.reason === 'captcha' ? ERRORS.captcha() : ERRORS.badCredentials();
     return sendJson(res, 401, body, area === 'scm' ? CHALLENGE : {});
   }
@@ -105,8 +108,7 @@ async function handle(
   if (principal) {
     entry.user = principal.user.name;
     entry.via = principal.via;
-    res.setHeader('X-AUSERID', String(principal.user.id));
-    res.setHeader('X-AUSERNAME', principal.user.name);
+    for (const [name, value] of Object.entries(userHeaders(principal, state.switches))) res.setHeader(name, value);
   }
   const ctx: Ctx = { req, res, base, path, query: url.searchParams, principal, state };
   if (area === 'scm') return handleGit(ctx);

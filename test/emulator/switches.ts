@@ -4,6 +4,11 @@ import { DEFAULT_SWITCHES, type Switches } from './types.js';
 const ENUMS: Partial<Record<keyof Switches, readonly string[]>> = {
   serviceUserLookup: ['object', '404', '401'],
   refuseReadOnlyPushAt: ['advertisement', 'upload'],
+  projectTokenUserHeader: ['present', 'absent'],
+  projectTokenUsersApi: ['allowed', '401'],
+  userHeaderEncoding: ['url', 'raw'],
+  captchaOnGit: ['error-packet', '401'],
+  anonymousPermissionFilter: ['empty', 'public'],
   loginOptions: ['form', 'idp'],
 };
 

@@ -97,6 +97,16 @@ export interface Switches {
   captchaThreshold: number;
   /** Version reported by application-properties. */
   version: string;
+  /** Project/repository tokens: `absent` sends no `X-AUSERNAME`/`X-AUSERID` (unpublished either way). */
+  projectTokenUserHeader: 'present' | 'absent';
+  /** Project/repository tokens: `401` refuses them on `/rest/api/1.0/users…` (unpublished either way). */
+  projectTokenUsersApi: 'allowed' | '401';
+  /** `X-AUSERNAME` URL-encoded (`url`, as captured) or as is (`raw`). */
+  userHeaderEncoding: 'url' | 'raw';
+  /** A CAPTCHA lock on git over HTTP: a smart-HTTP `ERR` packet (captured) or a 401. */
+  captchaOnGit: 'error-packet' | '401';
+  /** Anonymous `repos?permission=`: an empty page (documented) or the public repositories. */
+  anonymousPermissionFilter: 'empty' | 'public';
   /** Admin-enforced maximum token expiry in days (0: none); creating beyond it is a 400 on `expiryDays`. */
   tokenMaxExpiryDays: number;
   /** `GET /rest/authconfig/1.0/login-options`: the login form (default), or an identity provider only (SSO). */
@@ -115,6 +125,11 @@ export const DEFAULT_SWITCHES: Readonly<Switches> = Object.freeze({
   maxTokensPerOwner: 100,
   captchaThreshold: 5,
   version: '9.4.22',
+  projectTokenUserHeader: 'present',
+  projectTokenUsersApi: 'allowed',
+  userHeaderEncoding: 'url',
+  captchaOnGit: 'error-packet',
+  anonymousPermissionFilter: 'empty',
   tokenMaxExpiryDays: 0,
   loginOptions: 'form',
 });

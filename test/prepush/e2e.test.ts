@@ -2,6 +2,7 @@
  * The pre-push guard end to end: real `git push` against the emulator (real git http-backend)
  * with the hook installed, tokens handed to git by our helper or http.extraHeader.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -341,7 +342,8 @@ describe('pre-push guard against the emulator', () => {
  * on PATH records which process started each git: the script, or Node.
  */
 describe("the hook script runs the guard's git queries itself", () => {
-  const REAL_GIT = '/usr/bin/git';
+  // the git these tests run (test/run-git-lane.sh puts another one first in PATH)
+  const REAL_GIT = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
 
   async function withGitLog(): Promise<{ sb: Sandbox; work: string; log: string; url: string }> {
     const { sb, work } = await setup(T.write);

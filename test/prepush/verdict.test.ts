@@ -167,6 +167,19 @@ describe('decide: every policy level for every finding', () => {
     expect(none).toMatchObject({ exitCode: 0, findings: [{ check: 'credential', severity: 'note' }] });
   });
 
+  it('a token of unknown kind is reported at the projectToken level: block still blocks, off is silent', () => {
+    const unknown = facts({
+      kind: 'unknown',
+      user: { name: '', slug: '' },
+      unknownBecause: 'Bitbucket names no user for it',
+    });
+    const warned = decide(unknown, DEFAULT_POLICY);
+    expect(warned).toMatchObject({ exitCode: 0, findings: [{ check: 'projectToken', severity: 'warn' }] });
+    expect(warned.findings[0]!.details[0]).toBe('Bitbucket names no user for it');
+    expect(decide(unknown, policy('projectToken', 'block')).exitCode).toBe(1);
+    expect(decide(unknown, policy('projectToken', 'off')).findings).toEqual([]);
+  });
+
   it('orders blocks first and says how to bypass', () => {
     const v = decide(
       facts({ writable: false, kind: 'project', user: { name: 'bot', slug: 'bot' } }),
