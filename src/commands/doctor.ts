@@ -184,7 +184,8 @@ async function storeFindings(io: CommandIO): Promise<Finding[]> {
     });
   }
   const fallback = readSettings(dir).fileFallback;
-  if (fallback && active === 'file')
+  // said once: the store finding above already says why the keyring is not used now
+  if (fallback && active === 'file' && probe?.ok !== false)
     out.push({
       id: 'store-fallback',
       level: 'info',
