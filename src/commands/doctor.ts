@@ -70,7 +70,19 @@ export function analyseHelpers(helpers: string[], url: string): Finding[] {
       title: `helper chain for ${url}: ${helpers.map((h, i) => (i === ours ? `[${h}]` : h)).join(' → ')}`,
     },
   ];
-  for (const h of helpers.slice(0, ours)) {
+  for (const [i, h] of helpers.slice(0, ours).entries()) {
+    // what `setup --cache` writes, right before us (a bare `cache` is someone else's choice)
+    const cache = /^cache --timeout=(\d+)$/.exec(h.trim());
+    if (cache && i === ours - 1) {
+      out.push({
+        id: 'helper-cache',
+        level: 'info',
+        title: `git's credential-cache answers before this helper for ${cache[1]} s after each get (setup --cache): no Node starts then, and the token sits in the cache daemon's memory that long`,
+        detail:
+          'git 2.41+ drops a cached token at its password_expiry_utc, which this helper passes on; older git may use it until the cache times out. After logout or rotate, run: git credential-cache exit',
+      });
+      continue;
+    }
     out.push({
       id: 'helper-before',
       level: 'warn',
