@@ -27,6 +27,7 @@ import { expiryOf, listAccounts, storesFor } from './shared/accounts.js';
 import { CommandError, EXIT } from './shared/errors.js';
 import { paint, type CommandContext, type CommandIO } from './shared/io.js';
 import { clientFor, parseServer } from './shared/server.js';
+import { ENV } from '../settings.js';
 
 export type Level = 'ok' | 'info' | 'warn' | 'error';
 export interface Finding {
@@ -151,6 +152,7 @@ export async function doctorRun(
   findings.push(...(await storeFindings(io)));
   findings.push(...hookFindings(io, entries, version));
   findings.push(...(await serverFindings(url, io, opts.timeout)));
+  findings.push(traceFinding(io.env));
   const ok = !findings.some((f) => f.level === 'error');
   if (opts.json) io.stdout(`${JSON.stringify({ version: 1, url, ok, findings }, null, 2)}\n`);
   else printFindings(findings, io);
@@ -343,6 +345,18 @@ async function serverFindings(url: string, io: CommandIO, timeout: number): Prom
       });
   }
   return out;
+}
+
+/** Where to look next: the trace of a push or a credential request (src/trace.ts). */
+function traceFinding(env: NodeJS.ProcessEnv): Finding {
+  const name = ENV.trace.name;
+  const on = env[name];
+  return {
+    id: 'trace',
+    level: 'info',
+    title: on ? `tracing is on (${name}=${on})` : `to see what the helper and the guard decide: ${name}=1 git push`,
+    detail: `${name}=1 writes each step (store, entry, requests, checks and policy) to stderr, ${name}=/absolute/file appends it there; never a secret`,
+  };
 }
 
 function printFindings(findings: Finding[], io: CommandIO): void {
