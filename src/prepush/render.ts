@@ -35,7 +35,7 @@ export function renderSummary(facts: CheckFacts): string {
     lines.push(
       `  acts as:  ${f.user.name || '(not named by the server)'}${f.user.email ? ` <${f.user.email}>` : ''}, ${f.kind === 'personal' ? 'personal token' : f.kind === 'project' ? 'project/repository token (bot identity)' : 'token of unknown kind'}${s.fromCache ? ' (cached)' : ''}`,
     );
-    if (f.permissions) lines.push(`  token:    ${f.tokenName ? `"${f.tokenName}" ` : ''}${f.permissions.join(', ')}`);
+    if (f.permissions) lines.push(`  grants:   ${f.tokenName ? `"${f.tokenName}" ` : ''}${f.permissions.join(', ')}`);
     lines.push(
       `  push:     ${f.writable === undefined ? 'unknown' : f.writable ? 'allowed (REPO_WRITE)' : 'refused: no REPO_WRITE'}`,
     );

@@ -121,6 +121,17 @@ describe('login --create', () => {
     expect(fs.readFileSync(path.join(sb.dir, 'git-argv.log'), 'utf8')).not.toContain(PASSWORD);
   });
 
+  it('creating again says that the token stored before still works on the server', async () => {
+    expect((await createLogin()).exitCode).toBe(0);
+    const first = stored()[0]?.meta?.tokenId ?? '';
+    const r = await createLogin();
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(
+      new RegExp(`The token stored before, ".+" \\(id ${first}\\), still works on the server .* \\(rotate replaces`),
+    );
+    expect(stored()).toHaveLength(1);
+  });
+
   it('a wrong password costs exactly one failed Basic attempt, is not retried, and creates nothing', async () => {
     const before = emu.log().length;
     const r = await bin(['login', emu.baseUrl, '--create', '--username', 'alice', '--password-stdin'], 'wrong-pw\n');

@@ -150,6 +150,14 @@ describe('pre-push guard against the emulator', () => {
     outputs.push(...io.out, ...io.err);
     expect(code).toBe(1);
     expect(io.out.join('')).toContain('cannot push to PRJ/app: REPO_WRITE is needed');
+    // each label of the summary once
+    const labels = io.out
+      .join('')
+      .split('\n')
+      .map((l) => /^ {2}([a-z ]+):/.exec(l)?.[1])
+      .filter(Boolean);
+    expect(labels).toContain('grants');
+    expect(new Set(labels).size).toBe(labels.length);
     const json = recordingIO(sb.env);
     await checkRun({ json: true, cwd: work }, json);
     outputs.push(...json.out);

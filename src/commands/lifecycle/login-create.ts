@@ -5,13 +5,14 @@
  */
 import { permissionProblem } from '../../bitbucket/access-tokens.js';
 import type { BitbucketLocation } from '../../bitbucket/url.js';
-import { listAccounts, storesFor } from '../shared/accounts.js';
+import { listAccounts, storesFor, type Account } from '../shared/accounts.js';
 import { CommandError, EXIT } from '../shared/errors.js';
 import type { CommandIO } from '../shared/io.js';
 import { clientFor } from '../shared/server.js';
 import { createToken, defaultTokenName, DEFAULT_EXPIRY_DAYS, DEFAULT_PERMISSIONS, tokenLine } from './create.js';
 import { guidedCreate } from './guided.js';
 import { PasswordUnusable, signIn } from './password.js';
+import { stillWorksNotice } from './revoke.js';
 
 /** The options of `login` that `--create` uses. */
 export interface CreateFlags {
@@ -91,6 +92,8 @@ export async function createForLogin(server: BitbucketLocation, flags: CreateFla
       interactive: io.stdinIsTTY && !flags.passwordStdin,
     });
     io.stderr(`Created token ${tokenLine(created.info)} [${created.info.permissions.join(', ')}].\n`);
+    const before = (await accountsFor(server, io)).find((a) => a.username === session.username);
+    if (before) io.stderr(`${stillWorksNotice(before, true)}\n`);
     return created.raw;
   } catch (err) {
     if (!(err instanceof PasswordUnusable)) throw err;
@@ -109,10 +112,15 @@ export async function createForLogin(server: BitbucketLocation, flags: CreateFla
   }
 }
 
-/** The account already stored for this host, when there is exactly one: the username to offer. */
-async function storedUsername(server: BitbucketLocation, io: CommandIO): Promise<string | undefined> {
-  const accounts = (await listAccounts(storesFor(io).stores)).filter(
+/** The accounts stored for this host. */
+async function accountsFor(server: BitbucketLocation, io: CommandIO): Promise<Account[]> {
+  return (await listAccounts(storesFor(io).stores)).filter(
     (a) => a.protocol === server.protocol && a.host.toLowerCase() === server.host.toLowerCase() && a.username,
   );
+}
+
+/** The account already stored for this host, when there is exactly one: the username to offer. */
+async function storedUsername(server: BitbucketLocation, io: CommandIO): Promise<string | undefined> {
+  const accounts = await accountsFor(server, io);
   return accounts.length === 1 ? accounts[0]?.username : undefined;
 }

@@ -24,13 +24,18 @@ function pageOf(account: Account): string {
   return tokenPageUrl(entryBaseUrl(account), account.meta?.userSlug ?? account.username);
 }
 
-/** For plain `logout`: the token is gone from here, not from the server. */
-export function stillWorksNotice(account: Account): string {
+/**
+ * The account's token is gone from here, not from the server: where to revoke it. `replaced`: a
+ * new token took its place (login --create) rather than none (plain logout).
+ */
+export function stillWorksNotice(account: Account, replaced = false): string {
   const { label } = storedTokenLabel(account);
-  if (account.meta?.kind === 'project') {
-    return `The token still works on the server until it expires or is revoked: revoke ${label} in the project or repository settings.`;
-  }
-  return `The token still works on the server until it expires or is revoked: revoke ${label} at ${pageOf(account)} (next time, logout --revoke does both).`;
+  const lead = replaced
+    ? `The token stored before, ${label}, still works on the server until it expires or is revoked: revoke it`
+    : `The token still works on the server until it expires or is revoked: revoke ${label}`;
+  if (account.meta?.kind === 'project') return `${lead} in the project or repository settings.`;
+  const hint = replaced ? 'rotate replaces and revokes in one step' : 'next time, logout --revoke does both';
+  return `${lead} at ${pageOf(account)} (${hint}).`;
 }
 
 /**

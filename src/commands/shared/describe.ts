@@ -26,7 +26,7 @@ export function describeExpiry(expiresAt: number | undefined, now: number): stri
 }
 
 export function fallbackNotice(reason: string, location: string): string {
-  return `The OS keyring is not usable (${reason}), so tokens are stored in ${location} (mode 0600). Set GIT_CREDENTIAL_BITBUCKET_STORE or git config bitbucket.store to keyring or file to choose explicitly.`;
+  return `OS keyring not usable (${reason}): tokens are in ${location} (mode 0600); to choose: git config --global bitbucket.store file|keyring`;
 }
 
 /** One line per token the server refused (git erased it), until the next login for that account. */

@@ -11,8 +11,17 @@ export async function promptLine(io: CommandIO, question: string): Promise<strin
     throw new CommandError(`no terminal to ask "${question.trim()}"; pass it as an argument`, EXIT.usage);
   const { createInterface } = await import('node:readline/promises');
   const rl = createInterface({ input: io.stdin, output: process.stderr, terminal: true });
+  const ac = new AbortController();
+  // Ctrl-C at the prompt: the same exit as at the hidden prompt; close() restores the terminal
+  rl.once('SIGINT', () => ac.abort());
   try {
-    return (await rl.question(question)).trim();
+    return (await rl.question(question, { signal: ac.signal })).trim();
+  } catch (err) {
+    if (ac.signal.aborted) {
+      io.stderr('\n');
+      throw new CommandError('cancelled', EXIT.interrupted);
+    }
+    throw err;
   } finally {
     rl.close();
   }
@@ -45,7 +54,8 @@ export function promptHidden(
     const onData = (chunk: Buffer) => {
       for (const ch of chunk.toString('utf8')) {
         if (ch === '\r' || ch === '\n') return finish();
-        if (ch === '\u0003' || ch === '\u0004') return finish(new CommandError('cancelled', EXIT.usage));
+        if (ch === '\u0003') return finish(new CommandError('cancelled', EXIT.interrupted));
+        if (ch === '\u0004') return finish(new CommandError('cancelled', EXIT.usage));
         if (ch === '\u007f' || ch === '\b') value = value.slice(0, -1);
         // everything else is kept, tabs and stray control characters too: cleanToken names them
         else value += ch;

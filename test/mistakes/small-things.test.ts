@@ -1,0 +1,40 @@
+/** Ctrl-C at either prompt exits 130 with the terminal restored; the keyring fall-back notice is one line, once. */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeSandbox, runBin, type Sandbox } from '../helpers/sandbox.js';
+import { runOnPty } from '../helpers/pty.js';
+
+let sb: Sandbox;
+beforeEach(() => {
+  sb = makeSandbox();
+});
+afterEach(() => sb.cleanup());
+
+describe('Ctrl-C', () => {
+  it.each([
+    ['the server URL prompt', ['login'], 'Bitbucket Server URL'],
+    ['the hidden token prompt', ['login', 'http://127.0.0.1:9/'], 'input is hidden'],
+  ])('at %s exits 130, says cancelled, and leaves echo on', async (_name, args, prompt) => {
+    const r = await runOnPty(sb, args, [{ wait: prompt, send: '\x03' }]);
+    expect(r.exitCode, r.output).toBe(130);
+    expect(r.output).toMatch(/git-credential-bitbucket: cancelled/);
+    expect(r.sttyAfter).toMatch(/(^|\s)echo(\s|$)/);
+    expect(r.sttyAfter).toMatch(/(^|\s)icanon(\s|$)/);
+  });
+});
+
+describe('the keyring fall-back notice', () => {
+  it('is one line, once, in status and doctor', async () => {
+    const env = { ...sb.env };
+    delete env.GIT_CREDENTIAL_BITBUCKET_STORE;
+    delete env.DBUS_SESSION_BUS_ADDRESS;
+    const box = { ...sb, env };
+    const store = await runBin(box, ['store'], 'protocol=https\nhost=127.0.0.9\nusername=u\npassword=p\n\n');
+    expect(store.exitCode, store.stderr).toBe(0);
+    const status = await runBin(box, ['status']);
+    const notice = (status.stdout + status.stderr).split('\n').filter((l) => /keyring/i.test(l));
+    expect(notice).toHaveLength(1);
+    expect(notice[0]).toMatch(/OS keyring not usable \(.*\): tokens are in .*credentials\.json \(mode 0600\)/);
+    const doctor = await runBin(box, ['doctor', 'https://127.0.0.9']);
+    expect((doctor.stdout + doctor.stderr).split('\n').filter((l) => /keyring.*not usable/i.test(l))).toHaveLength(1);
+  });
+});
