@@ -14,6 +14,7 @@ import { proxyFor, type ProxyTarget } from './proxy.js';
 import { isLoopbackHost } from '../credential/transport.js';
 import { ALLOW_HTTP_KEY } from '../settings.js';
 import { ENV } from '../settings.js';
+import { trace } from '../trace.js';
 
 /** One request. `timeoutMs` bounds everything: proxy, connect, TLS, response and body. */
 export interface HttpRequest {
@@ -47,6 +48,18 @@ const DEFAULT_MAX_BODY = 5 * 1024 * 1024;
 
 /** Sends one request; resolves with a result, never rejects. Redirects are not followed. */
 export async function httpRequest(req: HttpRequest): Promise<HttpResult> {
+  const started = performance.now();
+  const r = await send(req);
+  // the path only: no query (it may name things), never headers (they carry the credential)
+  trace('http', () => {
+    const where = URL.canParse(req.url) ? `${new URL(req.url).origin}${new URL(req.url).pathname}` : 'an invalid URL';
+    const ms = Math.round(performance.now() - started);
+    return `${req.method ?? 'GET'} ${where}: ${r.ok ? `HTTP ${r.status}` : `${r.error} (${r.message})`} in ${ms} ms`;
+  });
+  return r;
+}
+
+async function send(req: HttpRequest): Promise<HttpResult> {
   let url: URL;
   try {
     url = new URL(req.url);

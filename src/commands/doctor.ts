@@ -27,6 +27,7 @@ import { expiryOf, listAccounts, storesFor } from './shared/accounts.js';
 import { CommandError, EXIT } from './shared/errors.js';
 import { paint, type CommandContext, type CommandIO } from './shared/io.js';
 import { clientFor, parseServer } from './shared/server.js';
+import { ENV } from '../settings.js';
 
 export type Level = 'ok' | 'info' | 'warn' | 'error';
 export interface Finding {
@@ -78,7 +79,19 @@ export function analyseHelpers(helpers: string[], url: string, tokenStored = fal
       title: `helper chain for ${url}: ${helpers.map((h, i) => (i === ours ? `[${h}]` : h)).join(' → ')}`,
     },
   ];
-  for (const h of helpers.slice(0, ours)) {
+  for (const [i, h] of helpers.slice(0, ours).entries()) {
+    // what `setup --cache` writes, right before us (a bare `cache` is someone else's choice)
+    const cache = /^cache --timeout=(\d+)$/.exec(h.trim());
+    if (cache && i === ours - 1) {
+      out.push({
+        id: 'helper-cache',
+        level: 'info',
+        title: `git's credential-cache answers before this helper for ${cache[1]} s after each get (setup --cache): no Node starts then, and the token sits in the cache daemon's memory that long`,
+        detail:
+          'git 2.41+ drops a cached token at its password_expiry_utc, which this helper passes on; older git may use it until the cache times out. After logout or rotate, run: git credential-cache exit',
+      });
+      continue;
+    }
     out.push({
       id: 'helper-before',
       level: 'warn',
@@ -152,6 +165,7 @@ export async function doctorRun(
   findings.push(...(await storeFindings(io)));
   findings.push(...hookFindings(io, entries, version));
   findings.push(...(await serverFindings(url, io, opts.timeout)));
+  findings.push(traceFinding(io.env));
   const ok = !findings.some((f) => f.level === 'error');
   if (opts.json) io.stdout(`${JSON.stringify({ version: 1, url, ok, findings }, null, 2)}\n`);
   else printFindings(findings, io);
@@ -344,6 +358,18 @@ async function serverFindings(url: string, io: CommandIO, timeout: number): Prom
       });
   }
   return out;
+}
+
+/** Where to look next: the trace of a push or a credential request (src/trace.ts). */
+function traceFinding(env: NodeJS.ProcessEnv): Finding {
+  const name = ENV.trace.name;
+  const on = env[name];
+  return {
+    id: 'trace',
+    level: 'info',
+    title: on ? `tracing is on (${name}=${on})` : `to see what the helper and the guard decide: ${name}=1 git push`,
+    detail: `${name}=1 writes each step (store, entry, requests, checks and policy) to stderr, ${name}=/absolute/file appends it there; never a secret`,
+  };
 }
 
 function printFindings(findings: Finding[], io: CommandIO): void {

@@ -17,6 +17,7 @@ import { hookCommand } from './hook.js';
 import { checkCommand } from './check.js';
 import { rotateCommand } from './rotate.js';
 import { PROGRAM } from '../settings.js';
+import { initTrace, trace } from '../trace.js';
 
 const COMMANDS: Array<(ctx: CommandContext) => CommandModule<object, never>> = [
   loginCommand as never,
@@ -55,6 +56,8 @@ export async function runCommand(
   version: string,
   ctx: CommandContext = { io: processIO(), exitCode: EXIT.ok },
 ): Promise<number> {
+  // the first word only: later ones may be anything the user typed
+  if (initTrace(ctx.io.env)) trace('command', () => `${argv[0] ?? '(none)'} (${argv.length - 1} more argument(s))`);
   if (argv[0] === 'completion' && !argv.includes('--help') && !argv.includes('-h')) {
     if (argv.length > 1) {
       ctx.io.stderr(`git-credential-bitbucket: completion takes no arguments (got ${argv.slice(1).join(' ')})\n`);

@@ -34,19 +34,51 @@ export interface SetupOptions {
   hook?: boolean;
   /** Where Node and the launcher are (default: this process's); tests name a Node wrapper. */
   program?: Program;
+  /** `--cache[=SECONDS]`: git's credential-cache in front of this helper (true: the default time). */
+  cache?: number | boolean;
 }
 
-/** The desired values of `credential.<url>.helper`: a reset, then us, last. */
+/** `setup --cache` without a number: git's own default for credential-cache. */
+export const DEFAULT_CACHE_SECONDS = 900;
+
+/** The helper value `setup --cache` puts before ours. */
+export function cacheHelper(seconds: number): string {
+  return `cache --timeout=${seconds}`;
+}
+
+/** Seconds from `--cache[=SECONDS]`, undefined without the option. */
+export function cacheSeconds(o: SetupOptions): number | undefined {
+  if (o.cache === undefined || o.cache === false) return undefined;
+  if (o.cache === true) return DEFAULT_CACHE_SECONDS;
+  if (!Number.isSafeInteger(o.cache) || o.cache < 1)
+    throw new CommandError('--cache takes a number of seconds (1 or more), e.g. --cache=900', EXIT.usage);
+  return o.cache;
+}
+
+/**
+ * The desired values of `credential.<url>.helper`: a reset, then ours (git's credential-cache
+ * when asked for, then us), last. `cache` is the cache value setup added before, if any: it
+ * counts as ours.
+ */
 export function setupPlan(
   current: string[],
   ours: string,
-): { removeOurs: boolean; addReset: boolean; addOurs: boolean } {
+  cache: { want?: string; had?: string } = {},
+): { removeOurs: boolean; addReset: boolean; addOurs: boolean; values: string[] } {
+  const values = cache.want ? [cache.want, ours] : [ours];
+  const isOurs = (v: string) => isOurHelper(v) || (cache.had !== undefined && v === cache.had);
   const n = current.length;
-  if (n >= 2 && current[n - 1] === ours && current[n - 2] === '' && current.filter(isOurHelper).length === 1) {
-    return { removeOurs: false, addReset: false, addOurs: false };
+  const tail = current.slice(n - values.length - 1);
+  if (
+    tail.length === values.length + 1 &&
+    tail[0] === '' &&
+    values.every((v, i) => tail[i + 1] === v) &&
+    current.filter(isOurs).length === values.length
+  ) {
+    return { removeOurs: false, addReset: false, addOurs: false, values };
   }
-  const others = current.filter((v) => !isOurHelper(v));
-  return { removeOurs: others.length !== n, addReset: others[others.length - 1] !== '', addOurs: true };
+  const others = current.filter((v) => !isOurs(v));
+  return { removeOurs: others.length !== n, addReset: others[others.length - 1] !== '', addOurs: true, values };
 }
 
 function scopeOf(o: SetupOptions): Scope {
@@ -81,10 +113,16 @@ export async function setupRun(o: SetupOptions, io: CommandIO): Promise<number> 
   const ours = helperInvocation(o.program);
   const fileExisted = fs.existsSync(file);
   const current = await getAll(t, key);
-  const plan = setupPlan(current, ours);
+  const record = `${file}|${server.baseUrl}`;
+  const previous = readSettings(storesFor(io).dir).setups?.[record];
+  // Without --cache a cache setup added before stays as it is.
+  const seconds = cacheSeconds(o);
+  const had = previous?.cache !== undefined && current.includes(previous.cache) ? previous.cache : undefined;
+  const want = seconds !== undefined ? cacheHelper(seconds) : had;
+  const plan = setupPlan(current, ours, { want, had: previous?.cache });
   const changes: string[] = [];
   if (plan.removeOurs) {
-    const kept = current.filter((v) => !isOurHelper(v));
+    const kept = current.filter((v) => !isOurHelper(v) && v !== previous?.cache);
     await unsetAll(t, key);
     for (const v of kept) await addValue(t, key, v);
     changes.push(`- ${key} (an older invocation of this helper)`);
@@ -94,8 +132,12 @@ export async function setupRun(o: SetupOptions, io: CommandIO): Promise<number> 
     changes.push(`+ ${key} = "" (resets the helper list for ${server.baseUrl} only)`);
   }
   if (plan.addOurs) {
-    await addValue(t, key, ours);
-    changes.push(`+ ${key} = ${ours}`);
+    for (const v of plan.values) {
+      await addValue(t, key, v);
+      changes.push(
+        `+ ${key} = ${v}${v === want ? ` (git's credential-cache keeps the token in memory for ${want.split('=')[1]} s)` : ''}`,
+      );
+    }
   }
   let addedUseHttpPath = false;
   const pathScoped = (await listAccounts(storesFor(io).stores)).some(
@@ -107,8 +149,6 @@ export async function setupRun(o: SetupOptions, io: CommandIO): Promise<number> 
     changes.push(`+ ${section}.useHttpPath = true (tokens scoped to repository paths are stored)`);
   }
   if (changes.length > 0) {
-    const record = `${file}|${server.baseUrl}`;
-    const previous = readSettings(storesFor(io).dir).setups?.[record];
     await updateSettings(storesFor(io).dir, (s) => {
       s.setups = {
         ...s.setups,
@@ -116,6 +156,7 @@ export async function setupRun(o: SetupOptions, io: CommandIO): Promise<number> 
           addedReset: plan.addReset || Boolean(previous?.addedReset),
           addedUseHttpPath: addedUseHttpPath || Boolean(previous?.addedUseHttpPath),
           createdFile: previous?.createdFile ?? !fileExisted,
+          ...(want ? { cache: want } : {}),
         },
       };
     });
@@ -154,13 +195,14 @@ export async function unsetupRun(o: SetupOptions, io: CommandIO): Promise<number
   const current = await getAll(t, key);
   const changes: string[] = [];
   if (current.some(isOurHelper)) {
-    const kept = current.filter((v) => !isOurHelper(v));
+    const kept = current.filter((v) => !isOurHelper(v) && v !== record?.cache);
     // Drop the reset we added: the last empty value, which stood right before our helper.
     const resetAt = record?.addedReset !== false ? kept.lastIndexOf('') : -1;
     if (resetAt >= 0 && resetAt === kept.length - 1) kept.splice(resetAt, 1);
     await unsetAll(t, key);
     for (const v of kept) await addValue(t, key, v);
-    changes.push(`- ${key} (this helper${resetAt >= 0 ? ' and the reset before it' : ''})`);
+    const cached = record?.cache !== undefined && current.includes(record.cache) ? `, ${record.cache}` : '';
+    changes.push(`- ${key} (this helper${cached}${resetAt >= 0 ? ' and the reset before it' : ''})`);
   }
   if (record?.addedUseHttpPath) {
     await unsetAll(t, `${section}.useHttpPath`);
@@ -198,6 +240,14 @@ export const setupCommand = (ctx: CommandContext): CommandModule<object, SetupOp
     y
       .positional('url', { type: 'string', describe: 'the server (default: the one you logged in to)' })
       .options(scopeOptions)
+      .option('cache', {
+        describe: `put git's credential-cache in front for this host: git answers from memory for SECONDS (default ${DEFAULT_CACHE_SECONDS}) after a get, with no Node start; the token stays in the cache daemon's memory that long`,
+        coerce: (v: unknown) => {
+          if (v === true || v === '' || v === false) return v !== false;
+          if (typeof v === 'number' || /^\d+$/.test(String(v))) return Number(v);
+          throw new Error(`--cache takes a number of seconds, as --cache=${DEFAULT_CACHE_SECONDS}; got '${String(v)}'`);
+        },
+      })
       .option('hook', {
         type: 'boolean',
         default: false,

@@ -13,7 +13,8 @@ import {
   sameSecrets,
   shouldErase,
 } from './matching.js';
-import { sameKey, type Secrets, type StoredEntry, type TokenStore } from '../store/types.js';
+import { keyLabel, sameKey, type Secrets, type StoredEntry, type TokenStore } from '../store/types.js';
+import { trace } from '../trace.js';
 
 /**
  * `get`: the attributes to answer with, or none. An entry whose secret is gone, or that `accept`
@@ -34,10 +35,23 @@ export async function getCredential(
     const entries = store.listMatching ? await store.listMatching(keep) : (await store.list()).filter(keep);
     for (const e of entries) matching.push({ ...e, store });
   }
-  for (const entry of candidatesFor(req, matching, nowMs)) {
+  const candidates = candidatesFor(req, matching, nowMs);
+  trace('get', () => {
+    const byStore = stores.map((s) => `${matching.filter((e) => e.store === s).length} in the ${s.kind} store`);
+    return `matching entries: ${byStore.join(', ')}; candidates in order: ${candidates.map(keyLabel).join(' ') || 'none'}`;
+  });
+  for (const entry of candidates) {
     const secrets = await entry.store.read(entry);
-    if (!secrets) continue;
+    if (!secrets) {
+      trace('get', () => `${keyLabel(entry)}: no secret in the ${entry.store.kind} store, skipped`);
+      continue;
+    }
     const answer = answerFor(req, entry, secrets);
+    trace('get', () =>
+      answer.length > 0
+        ? `${keyLabel(entry)} (${entry.store.kind} store) answers`
+        : `${keyLabel(entry)}: nothing to answer with for this request, skipped`,
+    );
     if (answer.length > 0) {
       answered?.(entry);
       return answer;
@@ -119,8 +133,12 @@ export async function eraseCredentialEntries(
   for (const entry of await listTagged(stores)) {
     if (!entryMatches(req, entry)) continue;
     const secrets = withSecret ? await entry.store.read(entry) : undefined;
-    if (shouldErase(req, entry, secrets) && (await entry.store.erase(entry)))
-      erased.push({ entry, refused: withSecret });
+    const erase = shouldErase(req, entry, secrets);
+    trace(
+      'erase',
+      () => `${keyLabel(entry)} (${entry.store.kind} store): ${erase ? 'erasing' : 'kept (another secret)'}`,
+    );
+    if (erase && (await entry.store.erase(entry))) erased.push({ entry, refused: withSecret });
   }
   return erased;
 }

@@ -13,6 +13,7 @@ import { allStores, configuredBackend, openStores, selectBackend } from '../stor
 import { recordFileFallback, recordRefusals } from '../store/settings.js';
 import { dueNotice } from './renewal.js';
 import { noteGiven } from './given.js';
+import { hideInTrace, initTrace, trace } from '../trace.js';
 import { passwordRefusal } from './passwords.js';
 
 export const HELPER_OPERATIONS = ['get', 'store', 'erase'] as const;
@@ -63,15 +64,22 @@ export async function runHelperOperation(op: HelperOperation, io: HelperIO): Pro
   const req = parsed.request;
   const dir = dataDir(io.env);
   const stores = openStores(dir);
+  if (initTrace(io.env)) {
+    hideInTrace(req.password, req.oauthRefreshToken, req.credential);
+    trace(op, () => `request ${describeRequest(req)}; data directory ${dir}`);
+  }
   try {
     switch (op) {
       case 'get': {
         // Over plain http to another machine, only tokens the user allowed that for.
         const onlyAllowed = await cleartextFilter(req, io.env);
+        if (onlyAllowed)
+          trace(op, () => 'plain http:// to another host, not allowed: only tokens logged in with --allow-http');
         let chosen: StoredEntry | undefined;
         const answer = await getCredential(req, allStores(stores), io.now(), onlyAllowed, (e) => {
           chosen = e;
         });
+        trace(op, () => (answer.length > 0 ? `answered: ${answer.map(([k]) => k).join(', ')}` : 'no answer'));
         if (answer.length === 0 && onlyAllowed && (await getCredential(req, allStores(stores), io.now())).length > 0) {
           io.stderr(
             `${PREFIX}: not sending a token over plain http:// to ${req.host}; use https://, or allow it: git config ${ALLOW_HTTP_KEY} true\n`,
@@ -87,17 +95,26 @@ export async function runHelperOperation(op: HelperOperation, io: HelperIO): Pro
         return 0;
       }
       case 'store': {
-        if (isCleartextRemote(req) && !(await httpAllowed(req, io.env))) return 0;
+        if (isCleartextRemote(req) && !(await httpAllowed(req, io.env))) {
+          trace(op, () => 'plain http:// to another host, not allowed: nothing stored');
+          return 0;
+        }
         const refusal = await passwordRefusal(req, allStores(stores), io.env);
         if (refusal) {
+          trace(op, () => 'not a token: nothing stored');
           io.stderr(refusal);
           return 0;
         }
-        await storeCredential(
+        const outcome = await storeCredential(
           req,
           allStores(stores),
           async () => {
             const selection = selectBackend(stores, await configuredBackend(io.env));
+            trace(op, () => {
+              const c = selection.configured;
+              const why = selection.fallbackReason ? ` (keyring not usable: ${selection.fallbackReason})` : '';
+              return `backend ${c.choice} from ${c.source}: writing to the ${selection.store.kind} store${why}`;
+            });
             // the notice is for login/status; failing to record it must not lose the credential
             if (selection.configured.choice === 'auto')
               await recordFileFallback(dir, selection.fallbackReason, io.now()).catch(() => undefined);
@@ -105,6 +122,7 @@ export async function runHelperOperation(op: HelperOperation, io: HelperIO): Pro
           },
           io.now(),
         );
+        trace(op, () => `${outcome.result}${outcome.store ? ` (${outcome.store.kind} store)` : ''}`);
         return 0;
       }
       case 'erase': {
@@ -113,6 +131,7 @@ export async function runHelperOperation(op: HelperOperation, io: HelperIO): Pro
           .filter((e) => e.refused && e.entry.meta?.baseUrl !== undefined)
           .map((e) => e.entry);
         for (const e of refused) io.stderr(refusedTokenLine(e));
+        trace(op, () => `refused by the server: ${refused.length} entr${refused.length === 1 ? 'y' : 'ies'} of login`);
         const at = io.now();
         await recordRefusals(
           dir,
@@ -128,9 +147,24 @@ export async function runHelperOperation(op: HelperOperation, io: HelperIO): Pro
       }
     }
   } catch (err) {
+    trace(op, () => `failed: ${oneLine(err)}`);
     io.stderr(`${PREFIX}: ${op}: ${oneLine(err)}\n`);
     return 1;
   }
+}
+
+/** A request for the trace: its key and which attributes came, never a secret's value. */
+function describeRequest(req: CredentialRequest): string {
+  const parts = [
+    `${req.protocol ?? '?'}://${req.username !== undefined ? `${req.username}@` : ''}${req.host ?? '?'}/${req.path ?? ''}`,
+  ];
+  if (req.password !== undefined) parts.push('with password');
+  if (req.credential !== undefined) parts.push(`with credential (${req.authtype ?? 'no authtype'})`);
+  if (req.passwordExpiryUtc !== undefined) parts.push(`password_expiry_utc=${req.passwordExpiryUtc}`);
+  if (req.capabilities.length > 0) parts.push(`capabilities ${req.capabilities.join(',')}`);
+  if (req.wwwauth.length > 0) parts.push(`wwwauth ${req.wwwauth.map((w) => w.split(' ')[0]).join(',')}`);
+  if (req.ephemeral) parts.push('ephemeral');
+  return parts.join(', ');
 }
 
 /** After an empty `get` answer: one line when the reason is a token of ours that expired. */

@@ -16,6 +16,7 @@ import { isOurHelper, resolveRemoteConfig, type RemoteConfig } from './remote-co
 import type { PushUpdate } from './stdin.js';
 import { fingerprint } from './sha256.js';
 import { parseConfigListing } from './urlmatch.js';
+import { hideInTrace, trace } from '../trace.js';
 
 export interface GatherInput {
   remote: string;
@@ -41,10 +42,18 @@ export async function gatherFacts(input: GatherInput): Promise<Gathered> {
   // spawnSync needs no stream objects, so the warm path never loads Node's stream and net modules.
   const config = resolveRemoteConfig(parseConfigListing(configListing(CONFIG_PATTERN, run)), url);
   const { policy, problems } = parsePolicy(config.bitbucket);
-  if (
-    policy.enabled === false ||
-    (!input.force && policy.enabled !== true && !(await looksLikeOurs(config, loc, env)))
-  ) {
+  trace('guard', () => {
+    const levels = Object.entries(policy.levels).map(([k, v]) => `${k}=${v}`);
+    const rest = `expiryDays=${policy.expiryDays} timeout=${policy.timeoutMs}ms cacheTtl=${policy.cacheTtlSec}s`;
+    const enabled = policy.enabled === undefined ? 'enabled=(decide)' : `enabled=${policy.enabled}`;
+    return `${input.remote} ${loc.baseUrl}: policy ${levels.join(' ')} ${rest} ${enabled}${problems.length ? `; problems: ${problems.join('; ')}` : ''}`;
+  });
+  if (policy.enabled === false) {
+    trace('guard', () => 'skipped: bitbucket.enabled is false for this URL');
+    return { skip: true };
+  }
+  if (!input.force && policy.enabled !== true && !(await looksLikeOurs(config, loc, env))) {
+    trace('guard', () => 'skipped: not ours (no credential helper of ours for the URL, no stored token for the host)');
     return { skip: true };
   }
   const scan = Promise.resolve(
@@ -64,9 +73,15 @@ export async function gatherFacts(input: GatherInput): Promise<Gathered> {
   );
   const facts: CheckFacts = { remote, credential: { found: false, reason: '' }, now };
   if (!cred.found) {
+    trace('guard', () => `no credential: ${cred.reason}`);
     facts.credential = cred;
   } else {
     const { auth } = cred;
+    hideInTrace(auth.secret);
+    trace(
+      'guard',
+      () => `credential from ${cred.source}, ${auth.scheme}${auth.scheme === 'basic' ? ` as ${auth.username}` : ''}`,
+    );
     facts.credential = {
       found: true,
       source: cred.source,
@@ -81,6 +96,11 @@ export async function gatherFacts(input: GatherInput): Promise<Gathered> {
     const dir = factsCacheDir(env);
     const cached = input.readCache === false ? undefined : readCache(dir, key, now, policy.cacheTtlSec);
     let server: ServerOutcome;
+    trace('guard', () =>
+      cached
+        ? `server facts from the cache (${dir})`
+        : `server facts: ${input.readCache === false ? 'cache not read' : 'not cached'}, asking ${loc.baseUrl}`,
+    );
     if (cached) server = { status: 'ok', facts: cached, fromCache: true };
     else {
       const { fetchServerFacts } = await import('./server.js');
@@ -97,11 +117,19 @@ export async function gatherFacts(input: GatherInput): Promise<Gathered> {
       });
       if (server.status === 'ok') writeCache(dir, key, server.facts, now, policy.cacheTtlSec);
       if (server.status === 'rejected') dropCache(dir, key);
+      trace('guard', () => `server: ${server.status}${'message' in server ? ` (${server.message})` : ''}`);
     }
     facts.server = server;
   }
   const identity = await scan;
   if (identity) facts.identity = identity;
+  trace('guard', () =>
+    identity === undefined
+      ? 'identity check off: commits not scanned'
+      : 'error' in identity
+        ? `commit scan failed: ${identity.error}`
+        : `${identity.total} new commit(s); ${identity.groups.reduce((n, g) => n + g.count, 0)} with a foreign e-mail`,
+  );
   return { skip: false, facts, policy, problems };
 }
 

@@ -13,6 +13,7 @@ import { renderVerdict } from './render.js';
 import { PROGRAM as PREFIX } from '../settings.js';
 import { parsePushInput } from './stdin.js';
 import { decide } from './verdict.js';
+import { initTrace, trace } from '../trace.js';
 
 export interface HookIO {
   env: NodeJS.ProcessEnv;
@@ -25,12 +26,21 @@ export interface HookIO {
 
 export async function runPrePush(args: readonly string[], input: string, io: HookIO): Promise<number> {
   const [remote, url] = args;
+  initTrace(io.env);
+  trace(
+    'guard',
+    () =>
+      `pre-push ${remote ?? '?'} ${url ? url.replace(/\/\/[^/@]*@/, '//') : '?'}${io.prefetched ? ' (git answers prefetched by the hook script)' : ''}`,
+  );
   if (remote === undefined || url === undefined) {
     io.stderr(`${PREFIX}: hook pre-push: expected <remote> <url> (git passes them to the pre-push hook)\n`);
     return 2;
   }
   const loc = parseBitbucketUrl(url);
-  if (!loc || loc.kind !== 'http') return 0;
+  if (!loc || loc.kind !== 'http') {
+    trace('guard', () => 'not an http(s) remote: nothing to check');
+    return 0;
+  }
   const parsed = parsePushInput(input);
   if (!parsed.ok) {
     io.stderr(`${PREFIX}: pre-push: ${parsed.error}\n`);
@@ -46,6 +56,10 @@ export async function runPrePush(args: readonly string[], input: string, io: Hoo
     const g = await gatherFacts({ remote, url, loc, updates: parsed.updates, env: io.env, run, now: io.now() });
     if (g.skip) return 0;
     const verdict = decide(g.facts, g.policy);
+    trace('guard', () => {
+      const found = verdict.findings.map((f) => `${f.check}: ${f.severity}`).join(', ');
+      return `verdict: ${found || 'no findings'}; exit ${verdict.exitCode}`;
+    });
     io.stderr(renderVerdict(verdict, g.facts, g.problems));
     return verdict.exitCode;
   } catch (err) {

@@ -54,6 +54,8 @@ export interface SetupRecord {
   addedReset: boolean;
   addedUseHttpPath: boolean;
   createdFile: boolean;
+  /** `setup --cache`: the credential-cache helper value it put before ours. */
+  cache?: string;
 }
 
 export function readSettings(dir: string): Settings {

@@ -148,6 +148,16 @@ describe('analyseHelpers', () => {
     const f = analyseHelpers(['cache', ours, 'store', 'osxkeychain'], 'https://h');
     expect(f.map((x) => x.id)).toEqual(['helper-chain', 'helper-before', 'helper-plaintext', 'helper-after']);
   });
+  it('explains the credential-cache that setup --cache put before ours', () => {
+    const f = analyseHelpers(['cache --timeout=300', ours], 'https://h');
+    expect(f.map((x) => [x.id, x.level])).toEqual([
+      ['helper-chain', 'ok'],
+      ['helper-cache', 'info'],
+    ]);
+    expect(f[1]!.title).toContain('300 s');
+    expect(f[1]!.title).toContain("the token sits in the cache daemon's memory");
+    expect(f[1]!.detail).toContain('password_expiry_utc');
+  });
   it('is content with ours alone', () => {
     expect(analyseHelpers([ours], 'https://h').map((x) => x.level)).toEqual(['ok']);
   });

@@ -48,6 +48,34 @@ describe('setup / unsetup', () => {
     expect(read()).toBe(before);
   });
 
+  it("--cache puts git's credential-cache before this helper; setup keeps it, --cache=N changes it, unsetup removes it", async () => {
+    fs.writeFileSync(gitconfig, '[user]\n\tname = Alice\n');
+    const before = read();
+    const helpers = async () =>
+      (await runGit(sb, ['config', '--global', '--get-all', `credential.${URL_}.helper`])).stdout.split('\n');
+    const r = await runBin(sb, ['setup', URL_, '--cache=300']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toContain('cache --timeout=300');
+    expect((await helpers()).slice(0, 2)).toEqual(['', 'cache --timeout=300']);
+    expect((await helpers())[2]).toMatch(/git-credential-bitbucket\.sh/);
+    const kept = read();
+    expect((await runBin(sb, ['setup', URL_])).stderr).toMatch(/nothing changed/);
+    expect(read()).toBe(kept);
+    expect((await runBin(sb, ['setup', URL_, '--cache'])).exitCode).toBe(0);
+    expect((await helpers()).slice(0, 2)).toEqual(['', 'cache --timeout=900']);
+    expect((await helpers()).length).toBe(3);
+    const withCache = read();
+    const bad = await runBin(sb, ['setup', '--cache', URL_]);
+    expect(bad.exitCode).not.toBe(0);
+    expect(bad.stderr).toContain('--cache takes a number of seconds');
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(read()).toBe(withCache);
+    const u = await runBin(sb, ['unsetup', URL_]);
+    expect(u.exitCode, u.stderr).toBe(0);
+    expect(u.stderr).toContain('cache --timeout=900');
+    expect(read()).toBe(before);
+  });
+
   it('round trip with no config file before leaves no file behind', async () => {
     fs.rmSync(gitconfig);
     expect((await runBin(sb, ['setup', URL_])).exitCode).toBe(0);

@@ -68,7 +68,12 @@ interface World {
 }
 
 /** A sandbox whose git runs `gitDir`'s git, with setup and the hook done through a logging `node` wrapper. */
-async function world(e: Emulator, gitDir: string | undefined, extraEnv: NodeJS.ProcessEnv = {}): Promise<World> {
+async function world(
+  e: Emulator,
+  gitDir: string | undefined,
+  extraEnv: NodeJS.ProcessEnv = {},
+  cache?: number,
+): Promise<World> {
   const sb = makeSandbox(extraEnv);
   sandboxes.push(sb);
   const wrapDir = path.join(sb.dir, 'wrap');
@@ -90,7 +95,7 @@ async function world(e: Emulator, gitDir: string | undefined, extraEnv: NodeJS.P
   sb.env.PATH = [wrapDir, ...(gitDir ? [gitDir] : []), sb.env.PATH].join(path.delimiter);
   const program = { node: wrapper, bin: BIN };
   const io = recordingIO(sb.env);
-  expect(await setupRun({ url: e.baseUrl, program }, io)).toBe(0);
+  expect(await setupRun({ url: e.baseUrl, program, cache }, io)).toBe(0);
   const run = async (args: string[], at = sb.dir) => {
     const r = await runGit(sb, ['-c', 'user.name=Alice', '-c', 'user.email=alice@example.com', ...args], '', {
       cwd: at,
@@ -106,10 +111,14 @@ async function world(e: Emulator, gitDir: string | undefined, extraEnv: NodeJS.P
   return { sb, work: path.join(sb.dir, 'work'), starts, git: run };
 }
 
-async function store(w: World, e: Emulator, token: string) {
+async function store(w: World, e: Emulator, token: string, expiry?: number) {
   const host = new URL(e.baseUrl).host;
   const protocol = new URL(e.baseUrl).protocol.slice(0, -1);
-  const r = await runBin(w.sb, ['store'], desc({ protocol, host, username: 'alice', password: token }));
+  const r = await runBin(
+    w.sb,
+    ['store'],
+    desc({ protocol, host, username: 'alice', password: token, password_expiry_utc: expiry }),
+  );
   expect(r.exitCode, r.stderr).toBe(0);
 }
 
@@ -239,4 +248,49 @@ describe('a private CA given only through NODE_EXTRA_CA_CERTS', () => {
     expect(ops(starts)).toEqual(['get', 'hook pre-push']);
     for (const s of starts) expect(s).toMatch(new RegExp(` extra= handed=${caFile}$`));
   });
+});
+
+describe.each(lanes)('setup --cache: git credential-cache in front (%s)', (name, gitDir) => {
+  const itLane = gitDir === undefined && name !== 'system git' ? it.skip : it;
+  const worlds: World[] = [];
+  afterAll(async () => {
+    for (const w of worlds) await runGit(w.sb, ['credential-cache', 'exit']);
+  });
+
+  itLane('a fetch within the cache time starts no Node at all', async () => {
+    const w = await world(emu, gitDir, {}, 300);
+    worlds.push(w);
+    await store(w, emu, T.one);
+    const clone = await w.git(['clone', '-q', `${emu.baseUrl}/scm/prj/app.git`, 'work']);
+    expect(clone.exitCode, clone.stderr).toBe(0);
+    expect(ops(w.starts())).toEqual(['get']);
+    expect((await w.git(['fetch', '-q', 'origin'], w.work)).exitCode).toBe(0);
+    expect(ops(w.starts())).toEqual([]);
+  });
+
+  itLane(
+    gitDir
+      ? 'an expired token leaves the cache at its password_expiry_utc (git 2.41+)'
+      : 'git before 2.41 keeps serving a cached token past its expiry until the cache time ends',
+    async () => {
+      const w = await world(emu, gitDir, {}, 300);
+      worlds.push(w);
+      const expiry = Math.ceil(Date.now() / 1000) + 6;
+      await store(w, emu, T.two, expiry);
+      const clone = await w.git(['clone', '-q', `${emu.baseUrl}/scm/prj/app.git`, 'work']);
+      expect(clone.exitCode, clone.stderr).toBe(0);
+      expect(ops(w.starts())).toEqual(['get']);
+      while (Date.now() / 1000 <= expiry + 1) await new Promise((r) => setTimeout(r, 500));
+      const fetch = await w.git(['fetch', '-q', 'origin'], w.work);
+      if (gitDir) {
+        // the cache's answer is dropped, this helper has only an expired token: git must ask
+        expect(fetch.exitCode).not.toBe(0);
+        expect(ops(w.starts())).toEqual(['get']);
+      } else {
+        expect(fetch.exitCode, fetch.stderr).toBe(0);
+        expect(ops(w.starts())).toEqual([]);
+      }
+    },
+    30_000,
+  );
 });

@@ -1,4 +1,4 @@
-// Token-lifecycle behaviour of the emulator (bitbucket-server.md sections 5 and 10): the admin's
+// Token-lifecycle behaviour of the emulator (docs/bitbucket-server.md sections 5 and 10): the admin's
 // maximum expiry for new tokens, and the login options a client reads to know whether a password
 // can be used at all (SSO).
 import { sendJson, type Ctx } from './http-util.js';

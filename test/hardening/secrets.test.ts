@@ -70,6 +70,9 @@ describe('no token outside the get answer and the store file', () => {
     // auto backend without a session bus: the file, plus settings.json recording why
     delete sb.env.GIT_CREDENTIAL_BITBUCKET_STORE;
     delete sb.env.DBUS_SESSION_BUS_ADDRESS;
+    // every step traced into a file, which the scan of every file below covers
+    const traceFile = path.join(sb.dir, 'trace.log');
+    sb.env.GIT_CREDENTIAL_BITBUCKET_TRACE = traceFile;
     const said: string[] = [];
     const step = async (args: string[], input = '', umask = '000') => {
       const r = await run(args, input, umask);
@@ -116,6 +119,9 @@ describe('no token outside the get answer and the store file', () => {
     ).toEqual(['credentials.json', 'settings.json']);
     for (const text of said)
       for (const s of SECRETS) expect(text.includes(s), `a secret was printed: ${text.slice(0, 300)}`).toBe(false);
+    const traced = fs.readFileSync(traceFile, 'utf8');
+    for (const step of ['command: login', 'store: request', 'get: request', 'erase: request', 'http: GET'])
+      expect(traced, step).toContain(step);
     for (const f of filesUnder(sb.dir)) {
       if (path.resolve(f) === path.resolve(storeFile())) continue;
       const bytes = fs.readFileSync(f);
