@@ -347,7 +347,14 @@ async function serverFindings(url: string, io: CommandIO, timeout: number): Prom
       out.push({
         id: 'token-kind',
         level: 'warn',
-        title: `${who}: a project/repository token (acts as bot '${r.user.name}')`,
+        title: `${who}: a project/repository token${r.user.name ? ` (acts as bot '${r.user.name}')` : ''}`,
+        fix: `log in with a personal token: git credential-bitbucket login ${url}`,
+      });
+    else if (r.kind === 'unknown')
+      out.push({
+        id: 'token-kind',
+        level: 'warn',
+        title: `${who}: the server accepts the token but will not say whose it is (it may be a project/repository token)`,
         fix: `log in with a personal token: git credential-bitbucket login ${url}`,
       });
     else

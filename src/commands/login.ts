@@ -64,6 +64,12 @@ export async function loginRun(opts: LoginOptions, io: CommandIO): Promise<numbe
       EXIT.auth,
     );
   }
+  if (report.kind === 'unknown' && !opts.allowProjectToken) {
+    throw new CommandError(
+      `Bitbucket accepts this token but will not say whose it is, so it may be a project or repository access token. ${PROJECT_TOKEN_EXPLANATION} Pass --allow-project-token to store it anyway (sent as Bearer); nothing was stored`,
+      EXIT.auth,
+    );
+  }
   if (report.kind === 'project' && !opts.allowProjectToken) {
     throw new CommandError(
       `this is a project or repository access token (acting as '${report.user.name}'), not a personal one. ${PROJECT_TOKEN_EXPLANATION} Create a personal token at ${tokenPageUrl(server.baseUrl)}, or pass --allow-project-token to store it anyway; nothing was stored`,
@@ -89,7 +95,7 @@ export async function loginRun(opts: LoginOptions, io: CommandIO): Promise<numbe
   io.stderr(`  stored in: ${selection.store.location}\n`);
   if (selection.fallbackReason)
     io.stderr(`${p.yellow('!')} ${fallbackNotice(selection.fallbackReason, selection.store.location)}\n`);
-  if (report.kind === 'project') {
+  if (report.kind !== 'personal') {
     io.stderr(
       `${p.yellow('!')} Stored as a Bearer credential: project and repository tokens do not work with a username. git 2.46+ uses it through this helper; older git needs http.extraHeader. ${PROJECT_TOKEN_EXPLANATION}\n`,
     );
@@ -168,7 +174,7 @@ function toEntry(
   const meta: TokenMeta = {
     baseUrl: server.baseUrl,
     userSlug: r.user.slug,
-    kind: r.kind,
+    ...(r.kind !== 'unknown' ? { kind: r.kind } : {}),
     authScheme: r.authScheme,
     verifiedAt: now,
   };
