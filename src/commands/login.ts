@@ -17,7 +17,7 @@ import { describeExpiry, describeToken, fallbackNotice, PROJECT_TOKEN_EXPLANATIO
 import { WRITE_PERMISSIONS } from '../bitbucket/model.js';
 import { paint, type CommandContext, type CommandIO } from './shared/io.js';
 import { cleanToken, promptHidden, promptLine, readAllStdin } from './shared/prompt.js';
-import { clientFor, parseServer } from './shared/server.js';
+import { clientFor, gitUsesUs, parseServer } from './shared/server.js';
 import { checkCreateFlags, createForLogin } from './lifecycle/login-create.js';
 
 export interface LoginOptions {
@@ -105,7 +105,30 @@ export async function loginRun(opts: LoginOptions, io: CommandIO): Promise<numbe
       `${p.yellow('!')} This token cannot push: it lacks repository write permission (REPO_WRITE)${server.repoSlug ? ` on ${server.projectKey}/${server.repoSlug}` : ''}. Pushes will be refused; create a token with write permission at ${tokenPageUrl(server.baseUrl, report.user.slug)}\n`,
     );
   }
+  await offerSetup(server.baseUrl, opts, io);
   return EXIT.ok;
+}
+
+/**
+ * A token git never asks for is no use: when git is not set up for the server, offer to run
+ * `setup` on a terminal, else print the command.
+ */
+async function offerSetup(baseUrl: string, opts: LoginOptions, io: CommandIO): Promise<void> {
+  if (gitUsesUs(baseUrl, io.env)) return;
+  const p = paint(io.stderrIsTTY, io.env);
+  const command = `git credential-bitbucket setup ${baseUrl}`;
+  if (opts.tokenStdin || opts.token !== undefined || !io.stdinIsTTY) {
+    io.stderr(`${p.yellow('!')} git is not set up to use this token for ${baseUrl} yet; run: ${command}\n`);
+    return;
+  }
+  const answer = await promptLine(
+    io,
+    `git is not set up to use this token for ${baseUrl}. Run '${command}' now? [Y/n] `,
+  );
+  if (/^(|y|yes)$/i.test(answer)) {
+    const { setupRun } = await import('./setup.js');
+    await setupRun({ url: baseUrl }, io);
+  } else io.stderr(`Not set up; git will prompt until you run: ${command}\n`);
 }
 
 async function readToken(server: BitbucketLocation, opts: LoginOptions, io: CommandIO): Promise<string> {
