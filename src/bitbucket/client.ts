@@ -8,6 +8,7 @@ import type { HttpSettings } from '../git/config.js';
 import { httpRequest, type HttpResult } from './http.js';
 import { redactFailure, toFailure, type ApiFailure } from './failure.js';
 import type { RefusalMemory } from './refusals.js';
+import { serverText } from './server-values.js';
 import {
   parseAccessToken,
   parsePage,
@@ -84,13 +85,15 @@ export class BitbucketClient {
     if (res.status === 404) return notBb;
     if (res.status !== 200) return this.failure(res, { scheme: 'none' });
     const o = res.json as Record<string, unknown> | undefined;
-    if (typeof o?.version !== 'string' || res.headers['x-arequestid'] === undefined) return notBb;
+    if (serverText(o?.version, 64) === undefined || res.headers['x-arequestid'] === undefined) return notBb;
     const out: { status: 'ok'; version: string; buildNumber?: string; displayName?: string } = {
       status: 'ok',
-      version: o.version,
+      version: o!.version as string,
     };
-    if (typeof o.buildNumber === 'string') out.buildNumber = o.buildNumber;
-    if (typeof o.displayName === 'string') out.displayName = o.displayName;
+    const build = serverText(o!.buildNumber, 64);
+    const displayName = serverText(o!.displayName);
+    if (build !== undefined) out.buildNumber = build;
+    if (displayName !== undefined) out.displayName = displayName;
     return out;
   }
 
@@ -101,7 +104,14 @@ export class BitbucketClient {
     const raw = res.headers['x-ausername'];
     if (!raw)
       return { status: 'unauthorized', httpStatus: 200, message: 'the server treated the credentials as anonymous' };
-    const out: { status: 'ok'; username: string; userId?: number } = { status: 'ok', username: decodeOrKeep(raw) };
+    const username = serverText(decodeOrKeep(raw));
+    if (username === undefined)
+      return {
+        status: 'error',
+        httpStatus: 200,
+        message: 'the server reported a user name with control characters or over 255 characters; ignored',
+      };
+    const out: { status: 'ok'; username: string; userId?: number } = { status: 'ok', username };
     const id = Number(res.headers['x-auserid']);
     if (res.headers['x-auserid'] && Number.isInteger(id)) out.userId = id;
     return out;
@@ -146,6 +156,18 @@ export class BitbucketClient {
     if (repo.status !== 'ok') return repo;
     if (repo.repo.name.toLowerCase() === slug.toLowerCase()) return first;
     return this.writableWithName(auth, projectKey, slug, repo.repo.name);
+  }
+
+  /**
+   * Whether `GET /rest/api/1.0/repos?permission=REPO_READ` shows `auth` any repository: anonymous
+   * callers always get an empty page (docs/bitbucket-server.md section 7), so a hit proves the
+   * credential authenticates. False on any failure.
+   */
+  async seesRepositories(auth: Auth): Promise<boolean> {
+    const res = await this.get(auth, '/rest/api/1.0/repos', { permission: 'REPO_READ', limit: '1' });
+    if (!res.ok || res.status !== 200) return false;
+    const page = parsePage(res.json);
+    return page !== undefined && page.values.length > 0;
   }
 
   /**

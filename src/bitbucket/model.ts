@@ -1,7 +1,9 @@
 /**
  * Pure readers for Bitbucket REST bodies (users, repositories, access tokens, pages, error lists).
  * They accept `unknown` and return typed values or undefined; shapes follow docs/bitbucket-server.md.
+ * Names, dates and permissions pass the checks of server-values.ts or are dropped.
  */
+import { serverDays, serverPermission, serverText, serverTime } from './server-values.js';
 
 /** Token permissions that allow pushing (a project permission applies to every repository in it). */
 export const WRITE_PERMISSIONS: readonly string[] = ['REPO_WRITE', 'REPO_ADMIN', 'PROJECT_WRITE', 'PROJECT_ADMIN'];
@@ -71,17 +73,17 @@ function assignDefined<T extends object>(target: T, extra: Partial<T>): T {
 /** Reads a user object; undefined without `name`. */
 export function parseUser(json: unknown): BitbucketUser | undefined {
   const o = obj(json);
-  const name = str(o?.name);
+  const name = serverText(o?.name);
   if (!o || name === undefined) return undefined;
   const selfLinks = obj(o.links)?.self;
   const firstSelf = Array.isArray(selfLinks) ? obj(selfLinks[0]) : undefined;
   return assignDefined<BitbucketUser>(
-    { name, slug: str(o.slug) ?? name },
+    { name, slug: serverText(o.slug) ?? name },
     {
       id: num(o.id),
-      displayName: str(o.displayName),
-      email: str(o.emailAddress) || undefined,
-      type: str(o.type),
+      displayName: serverText(o.displayName),
+      email: serverText(o.emailAddress),
+      type: serverText(o.type, 32),
       active: typeof o.active === 'boolean' ? o.active : undefined,
       selfUrl: str(firstSelf?.href),
     },
@@ -113,15 +115,15 @@ export function parseAccessToken(json: unknown): AccessTokenInfo | undefined {
   const id = typeof o?.id === 'number' ? String(o.id).padStart(12, '0') : str(o?.id);
   if (!o || id === undefined) return undefined;
   const permissions = Array.isArray(o.permissions)
-    ? o.permissions.filter((p): p is string => typeof p === 'string')
+    ? o.permissions.map(serverPermission).filter((p): p is string => p !== undefined)
     : [];
   const info = assignDefined<AccessTokenInfo>(
-    { id, name: str(o.name) ?? '', permissions },
+    { id, name: serverText(o.name) ?? '', permissions },
     {
-      createdDate: num(o.createdDate),
-      expiryDays: num(o.expiryDays),
-      expiryDate: num(o.expiryDate),
-      lastAuthenticated: num(o.lastAuthenticated),
+      createdDate: serverTime(o.createdDate),
+      expiryDays: serverDays(o.expiryDays),
+      expiryDate: serverTime(o.expiryDate),
+      lastAuthenticated: serverTime(o.lastAuthenticated),
     },
   );
   const expiresAt = computeExpiry(info);
@@ -134,7 +136,8 @@ export function computeExpiry(
   t: Pick<AccessTokenInfo, 'createdDate' | 'expiryDays' | 'expiryDate'>,
 ): number | undefined {
   if (t.expiryDate !== undefined) return t.expiryDate;
-  if (t.createdDate !== undefined && t.expiryDays !== undefined) return t.createdDate + t.expiryDays * DAY_MS;
+  if (t.createdDate !== undefined && t.expiryDays !== undefined)
+    return serverTime(t.createdDate + t.expiryDays * DAY_MS);
   return undefined;
 }
 

@@ -1,0 +1,76 @@
+// Issue 14 item 4 (the boundary half): values a hostile server sends are checked where they
+// enter. The attacks: `X-AUSERNAME: mallory%0Ax` was stored and made the whole store "corrupt";
+// an expiry of 1e300 crashed login/status/list ("Invalid time value"); -1e300 passed as a date.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type TestServer } from '../bitbucket/helpers.js';
+import { makeToken } from '../emulator/index.js';
+import { describe as desc, expectNoSecrets, makeSandbox, runBin, type Sandbox } from '../helpers/sandbox.js';
+import { fakeBitbucket } from './hostile-server.js';
+
+const TOKEN = makeToken('500000000001');
+const OTHER = makeToken('500000000002');
+let server: TestServer;
+const outputs: string[] = [];
+const sandboxes: Sandbox[] = [];
+
+beforeAll(async () => {
+  server = await startServer();
+});
+afterAll(async () => {
+  await server.close();
+  for (const sb of sandboxes) sb.cleanup();
+  expectNoSecrets(outputs, [TOKEN, OTHER]);
+});
+
+async function bin(sb: Sandbox, args: string[], input = '') {
+  const r = await runBin(sb, args, input);
+  outputs.push(args[0] === 'get' ? '' : r.stdout, r.stderr);
+  return r;
+}
+function sandbox(): Sandbox {
+  const sb = makeSandbox();
+  sandboxes.push(sb);
+  return sb;
+}
+const STACK = /\n\s+at |RangeError|Invalid time value/;
+
+describe('hostile server values', () => {
+  it('a user name with a line break is refused; the store stays usable for every host', async () => {
+    const sb = sandbox();
+    const other = desc({ protocol: 'https', host: '127.0.0.9', username: 'bob', password: OTHER });
+    expect((await bin(sb, ['store'], other)).exitCode).toBe(0);
+    server.handler = fakeBitbucket({ username: 'mallory\nx' });
+    const r = await bin(sb, ['login', server.url, '--token-stdin'], `${TOKEN}\n`);
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stderr).toMatch(/control characters/);
+    expect(r.stderr).not.toMatch(STACK);
+    const get = await runBin(sb, ['get'], desc({ protocol: 'https', host: '127.0.0.9' }));
+    expect(get.stdout).toContain(`password=${OTHER}`);
+    expect((await bin(sb, ['list'])).exitCode).toBe(0);
+  });
+
+  it.each([1e300, -1e300, Number.MAX_VALUE])('an expiry of %s neither crashes nor counts', async (value) => {
+    const sb = sandbox();
+    server.handler = fakeBitbucket({
+      token: {
+        id: 500000000001,
+        name: 'x',
+        permissions: ['REPO_WRITE'],
+        createdDate: value,
+        expiryDays: value,
+        expiryDate: value,
+      },
+    });
+    const login = await bin(sb, ['login', server.url, '--token-stdin'], `${TOKEN}\n`);
+    expect(login.exitCode, login.stderr).toBe(0);
+    for (const args of [['status'], ['status', '--json'], ['list']]) {
+      const r = await bin(sb, args);
+      expect(r.stderr + r.stdout, args.join(' ')).not.toMatch(STACK);
+      expect(r.exitCode, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+    }
+    const json = JSON.parse((await bin(sb, ['status', '--json'])).stdout) as {
+      accounts: Array<{ expiresAt: unknown }>;
+    };
+    expect(json.accounts[0]?.expiresAt).toBeNull();
+  });
+});
