@@ -19,6 +19,8 @@ export interface ApiFailure {
   exception?: string;
   /** Set when status is `network`. */
   network?: Extract<HttpResult, { ok: false }>['error'];
+  /** The socket or TLS error code behind a `network` failure (ENOTFOUND, ECONNREFUSED, a certificate code…). */
+  networkCode?: string;
   retryAfterMs?: number;
 }
 
@@ -33,7 +35,13 @@ export function notAnAuthenticationFailure(f: ApiFailure): boolean {
 
 /** Maps a non-200 response or a transport failure to an {@link ApiFailure}. */
 export function toFailure(res: HttpResult): ApiFailure {
-  if (!res.ok) return { status: 'network', network: res.error, message: res.message };
+  if (!res.ok)
+    return {
+      status: 'network',
+      network: res.error,
+      message: res.message,
+      ...(res.code !== undefined ? { networkCode: res.code } : {}),
+    };
   const { message, exceptionName } = parseErrors(res.json);
   const base = { httpStatus: res.status, ...(exceptionName ? { exception: exceptionName } : {}) };
   const text = message ?? `HTTP ${res.status}`;

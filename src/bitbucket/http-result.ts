@@ -13,19 +13,19 @@ const UNREACHABLE_CODES = new Set([
 ]);
 
 /** A transport failure value. */
-export function fail(error: HttpErrorKind, message: string): Failure {
-  return { ok: false, error, message };
+export function fail(error: HttpErrorKind, message: string, code?: string): Failure {
+  return code ? { ok: false, error, message, code } : { ok: false, error, message };
 }
 
 /** Classifies a socket/TLS error. `viaProxy` = the error happened while talking to the proxy. */
 export function classifyError(err: NodeJS.ErrnoException, where: string, viaProxy: boolean): Failure {
   const code = err.code ?? '';
   if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ALTNAME|^EPROTO$/.test(code)) {
-    return fail('tls', `TLS failure with ${where}: ${err.message}`);
+    return fail('tls', `TLS failure with ${where}: ${err.message}`, code);
   }
   if (viaProxy) return fail('proxy', `proxy ${where} failed: ${code || err.message}`);
-  if (UNREACHABLE_CODES.has(code)) return fail('unreachable', `cannot connect to ${where} (${code})`);
-  return fail('reset', `connection to ${where} was closed (${code || err.message})`);
+  if (UNREACHABLE_CODES.has(code)) return fail('unreachable', `cannot connect to ${where} (${code})`, code);
+  return fail('reset', `connection to ${where} was closed (${code || err.message})`, code || undefined);
 }
 
 /** A response result: lower-cased headers (repeated ones joined), json parsed for json content types. */

@@ -42,7 +42,12 @@ export type HttpErrorKind =
 /** A response (any status), or a transport failure. */
 export type HttpResult =
   | { ok: true; status: number; headers: Record<string, string>; body: string; json?: unknown }
-  | { ok: false; error: HttpErrorKind; message: string };
+  | {
+      ok: false;
+      error: HttpErrorKind;
+      message: string;
+      /** The socket or TLS error code, when one was given. */ code?: string;
+    };
 
 const DEFAULT_MAX_BODY = 5 * 1024 * 1024;
 
@@ -232,7 +237,7 @@ class Exchange {
     r.on('error', (e: NodeJS.ErrnoException) => {
       // A reset before the TLS handshake completed is a TLS problem (wrong port, interception).
       if (!handshakeDone && e.code === 'ECONNRESET')
-        this.finish(fail('tls', `TLS handshake with ${this.where} failed (${e.code})`));
+        this.finish(fail('tls', `TLS handshake with ${this.where} failed (${e.code})`, e.code));
       else this.finish(classifyError(e, viaProxy ? `for ${this.where}` : this.where, viaProxy));
     });
     r.on('response', (res) => this.receive(res, viaProxy));

@@ -18,6 +18,7 @@ import { WRITE_PERMISSIONS } from '../bitbucket/model.js';
 import { paint, type CommandContext, type CommandIO } from './shared/io.js';
 import { cleanToken, promptHidden, promptLine, readAllStdin } from './shared/prompt.js';
 import { clientFor, gitUsesUs, parseServer } from './shared/server.js';
+import { recogniseServer, type RecognisedServer } from './shared/recognise.js';
 import { checkCreateFlags, createForLogin } from './lifecycle/login-create.js';
 
 export interface LoginOptions {
@@ -44,11 +45,13 @@ export async function loginRun(opts: LoginOptions, io: CommandIO): Promise<numbe
     opts.url ?? (await promptLine(io, 'Bitbucket Server URL (e.g. https://bitbucket.example.com): ')),
     { allowHttp: opts.allowHttp },
   );
+  // Server first: a wrong URL, CA or scheme is reported before anyone types a token.
+  const found = await recogniseServer(server, io, opts.timeout * 1000, opts.allowHttp);
   const token = cleanToken(
     opts.token ??
       (opts.create
         ? await createForLogin(server, { ...opts, passwordStdin: opts.passwordStdin ?? false }, io)
-        : await readToken(server, opts, io)),
+        : await readToken(server, found, opts, io)),
   );
 
   const client = await clientFor(server.baseUrl, io, opts.timeout * 1000, { allowHttp: opts.allowHttp });
@@ -131,10 +134,15 @@ async function offerSetup(baseUrl: string, opts: LoginOptions, io: CommandIO): P
   } else io.stderr(`Not set up; git will prompt until you run: ${command}\n`);
 }
 
-async function readToken(server: BitbucketLocation, opts: LoginOptions, io: CommandIO): Promise<string> {
+async function readToken(
+  server: BitbucketLocation,
+  found: RecognisedServer,
+  opts: LoginOptions,
+  io: CommandIO,
+): Promise<string> {
   if (opts.tokenStdin) return readAllStdin(io);
   io.stderr(
-    `Create a personal access token with repository write permission at:\n  ${tokenPageUrl(server.baseUrl, opts.username ?? server.username)}\n`,
+    `Bitbucket ${found.version} at ${found.baseUrl}.\nCreate a personal access token with repository write permission at:\n  ${tokenPageUrl(server.baseUrl, opts.username ?? server.username)}\n`,
   );
   return promptHidden(io, 'Paste the token (input is hidden): ');
 }

@@ -1,0 +1,120 @@
+/**
+ * Server first: before anyone is asked for a token, make sure the URL answers as Bitbucket
+ * (anonymous `application-properties`, docs/bitbucket-server.md), and when it does not, say what
+ * went wrong in one line with the next step: the CA to configure, the scheme or base URL that
+ * does answer as Bitbucket, or which of DNS, connect and timeout failed.
+ */
+import type { ApiFailure } from '../../bitbucket/failure.js';
+import type { BitbucketLocation } from '../../bitbucket/url.js';
+import { CommandError, EXIT } from './errors.js';
+import type { CommandIO } from './io.js';
+import { clientFor } from './server.js';
+
+/** What answered: the base URL and Bitbucket's version. */
+export interface RecognisedServer {
+  baseUrl: string;
+  version: string;
+  displayName?: string;
+}
+
+type Probe = Awaited<ReturnType<Awaited<ReturnType<typeof clientFor>>['applicationProperties']>>;
+
+/** The usual context paths of Bitbucket Server installations (docs/bitbucket-server.md). */
+const USUAL_CONTEXT_PATHS = ['', '/bitbucket', '/stash'];
+
+const CERTIFICATE_CODES =
+  /^(UNABLE_TO_(GET_ISSUER_CERT(_LOCALLY)?|VERIFY_LEAF_SIGNATURE)|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_UNTRUSTED)$/;
+
+async function probe(baseUrl: string, io: CommandIO, timeoutMs: number, allowHttp: boolean): Promise<Probe> {
+  const client = await clientFor(baseUrl, io, timeoutMs, { allowHttp });
+  return client.applicationProperties();
+}
+
+/**
+ * Resolves with the server's version, or throws a {@link CommandError} whose one-line message
+ * names the failure and the next step. Sends no credentials.
+ */
+export async function recogniseServer(
+  server: BitbucketLocation,
+  io: CommandIO,
+  timeoutMs: number,
+  allowHttp: boolean,
+): Promise<RecognisedServer> {
+  const { baseUrl } = server;
+  const first = await probe(baseUrl, io, timeoutMs, allowHttp);
+  if (first.status === 'ok') return recognised(baseUrl, first);
+
+  if (first.status === 'network') {
+    const f = first as ApiFailure;
+    const hostPort = new URL(baseUrl).host;
+    if (f.network === 'tls' && CERTIFICATE_CODES.test(f.networkCode ?? ''))
+      fail(
+        `${hostPort} presents a certificate signed by a CA this machine does not trust (${f.networkCode}); get the CA's PEM file from your administrator and run: git config --global http.${baseUrl}/.sslCAInfo <file>`,
+      );
+    if (f.network === 'tls' && f.networkCode !== undefined && /ALTNAME|EXPIRED|NOT_YET_VALID/.test(f.networkCode))
+      fail(`${hostPort}: the server's certificate is not valid for this address (${f.networkCode}); check the URL`);
+    await suggestOtherScheme(server, io, timeoutMs);
+    if (f.networkCode === 'ENOTFOUND' || f.networkCode === 'EAI_AGAIN')
+      fail(`cannot resolve the host name ${new URL(baseUrl).hostname} (DNS lookup failed); check the URL's spelling`);
+    if (f.networkCode === 'ECONNREFUSED')
+      fail(
+        `${hostPort} refused the connection: nothing listens on that port; check the URL's port and that the server runs`,
+      );
+    if (f.network === 'timeout')
+      fail(
+        `${hostPort} did not answer within ${timeoutMs / 1000} s; check the URL, your VPN or proxy, or raise --timeout`,
+      );
+    fail(`cannot reach ${baseUrl}: ${f.message}`);
+  }
+
+  if (first.status === 'not-bitbucket' || first.status === 'not-found' || first.status === 'error') {
+    await suggestOtherScheme(server, io, timeoutMs);
+    const answering = await otherContextPath(server, io, timeoutMs, allowHttp);
+    if (answering)
+      fail(
+        `${baseUrl} does not answer as Bitbucket, but ${answering.baseUrl} does (Bitbucket ${answering.version}): run login with ${answering.baseUrl}`,
+      );
+    fail(
+      `${baseUrl} does not answer as Bitbucket Server / Data Center (tried ${candidates(server).join(', ')} too); give the server's base URL or a clone URL (…/scm/PROJECT/repo.git)`,
+    );
+  }
+  fail(`${baseUrl}: ${(first as ApiFailure).message}`);
+}
+
+function fail(message: string): never {
+  throw new CommandError(message, EXIT.error);
+}
+
+function recognised(baseUrl: string, r: Extract<Probe, { status: 'ok' }>): RecognisedServer {
+  return { baseUrl, version: r.version, ...(r.displayName !== undefined ? { displayName: r.displayName } : {}) };
+}
+
+/** Fails naming the same address over the other scheme, when that answers as Bitbucket. */
+async function suggestOtherScheme(server: BitbucketLocation, io: CommandIO, timeoutMs: number): Promise<void> {
+  const otherProtocol = server.protocol === 'https' ? 'http' : 'https';
+  const url = `${otherProtocol}://${server.host}${server.contextPath}`;
+  const r = await probe(url, io, timeoutMs, false);
+  if (r.status === 'ok')
+    fail(
+      `${server.baseUrl} does not answer as Bitbucket over ${server.protocol}, but ${url} does: run login with ${url}`,
+    );
+}
+
+/** The origin with the usual context paths, other than the one given. */
+function candidates(server: BitbucketLocation): string[] {
+  const origin = `${server.protocol}://${server.host}`;
+  return USUAL_CONTEXT_PATHS.filter((p) => p !== server.contextPath).map((p) => origin + p);
+}
+
+async function otherContextPath(
+  server: BitbucketLocation,
+  io: CommandIO,
+  timeoutMs: number,
+  allowHttp: boolean,
+): Promise<RecognisedServer | undefined> {
+  for (const url of candidates(server)) {
+    const r = await probe(url, io, timeoutMs, allowHttp);
+    if (r.status === 'ok') return recognised(url, r);
+  }
+  return undefined;
+}

@@ -1,0 +1,167 @@
+/**
+ * Server first: login recognises the server before asking for a token, and each connection
+ * failure is one line with the next step (CA, scheme, context path, DNS, refused, timeout).
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startEmulator, type Emulator, type Fixture } from '../emulator/index.js';
+import { expectNoSecrets, makeSandbox, ROOT, runBin, runGit, type Sandbox } from '../helpers/sandbox.js';
+import { DECLINE_SETUP, runOnPty } from '../helpers/pty.js';
+
+const fixture = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/emulator/fixtures/demo.json'), 'utf8')) as Fixture;
+const token = fixture.tokens!.find((t) => t.name === 'alice-write')!.token!;
+const outputs: string[] = [];
+
+let underPath: Emulator; // http, context path /bitbucket
+let atRoot: Emulator; // http, no context path
+let secure: Emulator; // https with its own CA, context path /bitbucket
+let sb: Sandbox;
+beforeAll(async () => {
+  [underPath, atRoot, secure] = await Promise.all([
+    startEmulator({ data: fixture, context: '/bitbucket' }),
+    startEmulator({ data: fixture }),
+    startEmulator({ data: fixture, context: '/bitbucket', https: true }),
+  ]);
+});
+afterAll(async () => {
+  await Promise.all([underPath.stop(), atRoot.stop(), secure.stop()]);
+  expectNoSecrets(outputs, [token]);
+});
+beforeEach(() => {
+  sb = makeSandbox();
+});
+afterEach(() => sb.cleanup());
+
+async function login(url: string, extra: string[] = []) {
+  const r = await runBin(sb, ['login', url, '--token-stdin', ...extra], `${token}\n`);
+  outputs.push(r.stdout, r.stderr);
+  return r;
+}
+
+/** One line, exit 1, nothing stored. */
+function expectOneLineFailure(r: { exitCode: number; stderr: string }): string {
+  expect(r.exitCode, r.stderr).toBe(1);
+  const lines = r.stderr.trimEnd().split('\n');
+  expect(lines, r.stderr).toHaveLength(1);
+  expect(
+    fs.existsSync(path.join(sb.dataDir, 'tokens.json'))
+      ? fs.readFileSync(path.join(sb.dataDir, 'tokens.json'), 'utf8')
+      : '',
+  ).not.toContain('alice');
+  return lines[0]!;
+}
+
+function origin(e: Emulator): string {
+  return new URL(e.baseUrl).origin;
+}
+
+describe('login recognises the server first', () => {
+  it('on a terminal, a wrong URL fails before the token prompt; a right one names the version first', async () => {
+    const wrong = await runOnPty(sb, ['login', origin(underPath)], [{ wait: 'input is hidden', send: `${token}\r` }]);
+    outputs.push(wrong.output);
+    expect(wrong.exitCode, wrong.output).toBe(1);
+    expect(wrong.output).not.toContain('input is hidden');
+    expect(wrong.output).toContain(`but ${underPath.baseUrl} does`);
+
+    const right = await runOnPty(
+      sb,
+      ['login', underPath.baseUrl],
+      [{ wait: 'input is hidden', send: `${token}\r` }, DECLINE_SETUP],
+    );
+    outputs.push(right.output);
+    expect(right.exitCode, right.output).toBe(0);
+    const versionAt = right.output.indexOf(`at ${underPath.baseUrl}.`);
+    expect(right.output).toMatch(/Bitbucket \d+\.\d+/);
+    expect(versionAt).toBeGreaterThan(-1);
+    expect(versionAt).toBeLessThan(right.output.indexOf('input is hidden'));
+  });
+
+  it('missing context path: suggests the base URL that answers as Bitbucket', async () => {
+    const line = expectOneLineFailure(await login(origin(underPath)));
+    expect(line).toMatch(/Bitbucket \d/);
+    expect(line).toContain(`${origin(underPath)} does not answer as Bitbucket, but ${underPath.baseUrl} does`);
+    expect(line).toContain(`run login with ${underPath.baseUrl}`);
+    expect(
+      underPath.log().some((e) => /authorization/i.test(JSON.stringify(e)) && JSON.stringify(e).includes('Bearer')),
+    ).toBe(false);
+  });
+
+  it('extra context path: suggests the server root', async () => {
+    const line = expectOneLineFailure(await login(`${atRoot.baseUrl}/stash`));
+    expect(line).toContain(`but ${atRoot.baseUrl} does`);
+  });
+
+  it('a clone URL carries its context path: login works from it', async () => {
+    const r = await login(`${underPath.baseUrl}/scm/prj/app.git`);
+    expect(r.exitCode, r.stderr).toBe(0);
+  });
+
+  it('no Bitbucket anywhere: says what was tried', async () => {
+    const plain = net.createServer((s) =>
+      s.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'),
+    );
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    const port = (plain.address() as net.AddressInfo).port;
+    try {
+      const line = expectOneLineFailure(await login(`http://127.0.0.1:${port}`));
+      expect(line).toContain(`http://127.0.0.1:${port} does not answer as Bitbucket Server / Data Center (tried`);
+      expect(line).toContain(`http://127.0.0.1:${port}/bitbucket`);
+      expect(line).toContain(`http://127.0.0.1:${port}/stash`);
+    } finally {
+      plain.close();
+    }
+  });
+
+  it('unknown CA: prints the exact sslCAInfo command, and running it makes login work', async () => {
+    const line = expectOneLineFailure(await login(secure.baseUrl));
+    const command = `git config --global http.${secure.baseUrl}/.sslCAInfo <file>`;
+    expect(line).toContain(command);
+    const [, , , key] = command.split(' ');
+    expect((await runGit(sb, ['config', '--global', key!, secure.caFile!])).exitCode).toBe(0);
+    const r = await login(secure.baseUrl);
+    expect(r.exitCode, r.stderr).toBe(0);
+  });
+
+  it('http:// to an https server names https, and https:// to an http server names http', async () => {
+    const toSecure = secure.baseUrl.replace(/^https:/, 'http:');
+    // the https candidate must be trusted for it to count as answering
+    await runGit(sb, ['config', '--global', 'http.sslCAInfo', secure.caFile!]);
+    let line = expectOneLineFailure(await login(toSecure));
+    expect(line).toContain(
+      `${toSecure} does not answer as Bitbucket over http, but ${secure.baseUrl} does: run login with ${secure.baseUrl}`,
+    );
+
+    const toPlain = underPath.baseUrl.replace(/^http:/, 'https:');
+    line = expectOneLineFailure(await login(toPlain));
+    expect(line).toContain(
+      `${toPlain} does not answer as Bitbucket over https, but ${underPath.baseUrl} does: run login with ${underPath.baseUrl}`,
+    );
+  });
+
+  it('DNS failure, refused connection and timeout are said as such', async () => {
+    let line = expectOneLineFailure(await login('https://bitbucket.invalid'));
+    expect(line).toContain('cannot resolve the host name bitbucket.invalid (DNS lookup failed)');
+
+    const closed = net.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as net.AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    line = expectOneLineFailure(await login(`http://127.0.0.1:${port}`));
+    expect(line).toContain(`127.0.0.1:${port} refused the connection: nothing listens on that port`);
+
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((s) => sockets.push(s));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const silentPort = (silent.address() as net.AddressInfo).port;
+    try {
+      line = expectOneLineFailure(await login(`http://127.0.0.1:${silentPort}`, ['--timeout', '1']));
+      expect(line).toContain(`127.0.0.1:${silentPort} did not answer within 1 s`);
+      expect(line).toContain('--timeout');
+    } finally {
+      for (const s of sockets) s.destroy();
+      silent.close();
+    }
+  });
+});
