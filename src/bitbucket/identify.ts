@@ -18,6 +18,8 @@ export interface IntrospectOptions {
   /** Where the token is used; lets a project/repository token's entry be looked up. */
   projectKey?: string;
   repoSlug?: string;
+  /** The server as recognised already (its version): not asked again. */
+  server?: { version: string };
 }
 
 /** What a valid token is. `authScheme` is how git should send it: Basic for personal tokens. */
@@ -55,13 +57,16 @@ export async function introspectToken(opts: IntrospectOptions): Promise<TokenRep
   const { client, token } = opts;
   if (token === '' || /[\r\n\0]/.test(token))
     return { status: 'invalid', message: 'the token is empty or contains control characters' };
-  const props = await client.applicationProperties();
+  const bearer: Auth = { scheme: 'bearer', secret: token };
+  // Independent requests go out together (the version is skipped when the caller knows it already).
+  const [props, who] = await Promise.all([
+    opts.server ? ({ status: 'known' } as const) : client.applicationProperties(),
+    client.whoAmI(bearer),
+  ]);
   if (props.status === 'not-bitbucket') return { status: 'not-bitbucket', message: props.message };
   if (props.status === 'network') return { status: 'unreachable', message: props.message };
-  const server = props.status === 'ok' ? { version: props.version } : {};
+  const server = props.status === 'ok' ? { version: props.version } : (opts.server ?? {});
 
-  const bearer: Auth = { scheme: 'bearer', secret: token };
-  const who = await client.whoAmI(bearer);
   if (who.status === 'unauthorized') {
     // Servers may name no user for project and repository tokens, or refuse them the users API;
     // the token still works if it sees what anonymous callers never see.
@@ -73,7 +78,14 @@ export async function introspectToken(opts: IntrospectOptions): Promise<TokenRep
   if (who.status === 'network') return { status: 'unreachable', message: who.message };
   if (who.status !== 'ok') return { status: 'error', message: `could not validate the token: ${who.message}` };
 
-  const user = await lookUpUser(client, bearer, who.username);
+  // The token's own entry is looked up under the user's slug; asked for in the same round as the
+  // user record with the usual slug (the lower-cased name), again only if the record says otherwise.
+  const guessedSlug = who.username.toLowerCase();
+  const id = decodeTokenId(token);
+  const [user, guessedEntry] = await Promise.all([
+    lookUpUser(client, bearer, who.username),
+    id === null ? undefined : client.getAccessToken(bearer, { user: guessedSlug }, id),
+  ]);
   const verdict = await decide(client, token, who.username, user);
   if (verdict.status !== 'decided') return verdict;
 
@@ -88,7 +100,10 @@ export async function introspectToken(opts: IntrospectOptions): Promise<TokenRep
   if (opts.username !== undefined && opts.username.toLowerCase() !== who.username.toLowerCase()) {
     report.usernameMismatch = { expected: opts.username, actual: who.username };
   }
-  await addTokenEntry(report, opts, bearer);
+  if (verdict.kind === 'personal' && report.user.slug === guessedSlug && guessedEntry?.status === 'ok') {
+    report.tokenId = id!;
+    applyEntry(report, guessedEntry.token);
+  } else await addTokenEntry(report, opts, bearer);
   return report;
 }
 

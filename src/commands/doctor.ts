@@ -27,6 +27,7 @@ import { expiryOf, listAccounts, storesFor } from './shared/accounts.js';
 import { CommandError, EXIT } from './shared/errors.js';
 import { paint, type CommandContext, type CommandIO } from './shared/io.js';
 import { clientFor, parseServer } from './shared/server.js';
+import { waitingFor } from './shared/progress.js';
 import { ENV } from '../settings.js';
 
 export type Level = 'ok' | 'info' | 'warn' | 'error';
@@ -287,7 +288,7 @@ async function serverFindings(url: string, io: CommandIO, timeout: number): Prom
     .filter(Boolean)
     .join(', ');
   const client = await clientFor(url, io, timeout * 1000);
-  const props = await client.applicationProperties();
+  const props = await waitingFor(io, `${url} to answer`, client.applicationProperties());
   if (props.status !== 'ok') {
     out.push({
       id: 'server',
@@ -335,7 +336,16 @@ async function serverFindings(url: string, io: CommandIO, timeout: number): Prom
       continue;
     }
     const own = a.meta?.allowHttp ? await clientFor(url, io, timeout * 1000, { allowHttp: true }) : client;
-    const r = await introspectToken({ client: own, token, ...(a.username ? { username: a.username } : {}) });
+    const r = await waitingFor(
+      io,
+      `${url} to check ${who}'s token`,
+      introspectToken({
+        client: own,
+        token,
+        server: { version: props.version },
+        ...(a.username ? { username: a.username } : {}),
+      }),
+    );
     if (r.status !== 'valid')
       out.push({
         id: 'token',

@@ -19,6 +19,7 @@ import { paint, type CommandContext, type CommandIO } from './shared/io.js';
 import { cleanToken, promptHidden, promptLine, readAllStdin } from './shared/prompt.js';
 import { clientFor, gitUsesUs, parseServer } from './shared/server.js';
 import { recogniseServer, type RecognisedServer } from './shared/recognise.js';
+import { waitingFor } from './shared/progress.js';
 import { checkCreateFlags, createForLogin } from './lifecycle/login-create.js';
 
 export interface LoginOptions {
@@ -46,7 +47,11 @@ export async function loginRun(opts: LoginOptions, io: CommandIO): Promise<numbe
     { allowHttp: opts.allowHttp },
   );
   // Server first: a wrong URL, CA or scheme is reported before anyone types a token.
-  const found = await recogniseServer(server, io, opts.timeout * 1000, opts.allowHttp);
+  const found = await waitingFor(
+    io,
+    `${server.baseUrl} to answer`,
+    recogniseServer(server, io, opts.timeout * 1000, opts.allowHttp),
+  );
   const token = cleanToken(
     opts.token ??
       (opts.create
@@ -56,7 +61,17 @@ export async function loginRun(opts: LoginOptions, io: CommandIO): Promise<numbe
 
   const client = await clientFor(server.baseUrl, io, opts.timeout * 1000, { allowHttp: opts.allowHttp });
   const username = opts.username ?? server.username;
-  const report = await introspectToken({ client, token, ...(username ? { username } : {}), ...projectHints(server) });
+  const report = await waitingFor(
+    io,
+    `${server.baseUrl} to check the token`,
+    introspectToken({
+      client,
+      token,
+      server: { version: found.version },
+      ...(username ? { username } : {}),
+      ...projectHints(server),
+    }),
+  );
   if (report.status !== 'valid') {
     const code = report.status === 'invalid' || report.status === 'captcha' ? EXIT.auth : EXIT.error;
     throw new CommandError(`${server.baseUrl}: ${report.message}; nothing was stored`, code);
@@ -79,7 +94,11 @@ export async function loginRun(opts: LoginOptions, io: CommandIO): Promise<numbe
       EXIT.auth,
     );
   }
-  const writable = await checkWrite(client, token, report, server);
+  const writable = await waitingFor(
+    io,
+    `${server.baseUrl} to check write permission`,
+    checkWrite(client, token, report, server),
+  );
 
   const { dir, stores } = storesFor(io);
   const selection = selectBackend(stores, await configuredBackend(io.env));

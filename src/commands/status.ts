@@ -15,6 +15,7 @@ import { describeExpiry, describeToken, fallbackNotice, refusalLines, refusalsFo
 import { EXIT } from './shared/errors.js';
 import { paint, type CommandContext, type CommandIO } from './shared/io.js';
 import { clientFor, entryBaseUrl, parseServer } from './shared/server.js';
+import { waitingFor } from './shared/progress.js';
 
 export interface StatusOptions {
   url?: string;
@@ -56,7 +57,11 @@ export async function statusRun(opts: StatusOptions, io: CommandIO): Promise<num
     );
   }
   const refused = refusalsFor(readSettings(dir).refused, server);
-  const results = await Promise.all(accounts.map((a) => checkAccount(a, io, opts)));
+  const results = await waitingFor(
+    io,
+    `the server${accounts.length === 1 ? '' : 's'} to check ${accounts.length} token${accounts.length === 1 ? '' : 's'}`,
+    Promise.all(accounts.map((a) => checkAccount(a, io, opts))),
+  );
   const fallback = readSettings(dir).fileFallback;
   const ok = results.every((r) => !r.problems.some((p) => FATAL.includes(p))) && refused.length === 0;
   if (opts.json)

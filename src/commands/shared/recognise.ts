@@ -53,16 +53,18 @@ export async function recogniseServer(
       );
     if (f.network === 'tls' && f.networkCode !== undefined && /ALTNAME|EXPIRED|NOT_YET_VALID/.test(f.networkCode))
       fail(`${hostPort}: the server's certificate is not valid for this address (${f.networkCode}); check the URL`);
-    await suggestOtherScheme(server, io, timeoutMs);
     if (f.networkCode === 'ENOTFOUND' || f.networkCode === 'EAI_AGAIN')
       fail(`cannot resolve the host name ${new URL(baseUrl).hostname} (DNS lookup failed); check the URL's spelling`);
-    if (f.networkCode === 'ECONNREFUSED')
-      fail(
-        `${hostPort} refused the connection: nothing listens on that port; check the URL's port and that the server runs`,
-      );
     if (f.network === 'timeout')
       fail(
         `${hostPort} did not answer within ${timeoutMs / 1000} s; check the URL, your VPN or proxy, or raise --timeout`,
+      );
+    // a TLS error or reset (one scheme spoken to the other's server), or a refusal on the
+    // default port of one scheme, may mean the other scheme answers
+    await suggestOtherScheme(server, io, timeoutMs);
+    if (f.networkCode === 'ECONNREFUSED')
+      fail(
+        `${hostPort} refused the connection: nothing listens on that port; check the URL's port and that the server runs`,
       );
     fail(`cannot reach ${baseUrl}: ${f.message}`);
   }

@@ -1,0 +1,121 @@
+/**
+ * Waits: independent requests go out together (counted as sequential rounds in the emulator's
+ * request log under a configured latency, never by wall clock), and on a terminal a wait over a
+ * second shows one line on stderr saying what it waits for, erased afterwards; nothing without a terminal.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startEmulator, type Emulator, type Fixture } from '../emulator/index.js';
+import { expectNoSecrets, makeSandbox, ROOT, runBin, type Sandbox } from '../helpers/sandbox.js';
+import { DECLINE_SETUP, runOnPty } from '../helpers/pty.js';
+
+const fixture = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/emulator/fixtures/demo.json'), 'utf8')) as Fixture;
+const token = fixture.tokens!.find((t) => t.name === 'alice-write')!.token!;
+const LATENCY_MS = 1000;
+const outputs: string[] = [];
+
+let emu: Emulator;
+let sb: Sandbox;
+beforeAll(async () => {
+  emu = await startEmulator({ data: fixture, context: '/bitbucket' });
+});
+afterAll(async () => {
+  await emu.stop();
+  expectNoSecrets(outputs, [token]);
+});
+beforeEach(async () => {
+  sb = makeSandbox();
+  emu.setFaults([]);
+  const r = await runBin(sb, ['login', emu.baseUrl, '--token-stdin'], `${token}\n`);
+  outputs.push(r.stdout, r.stderr);
+  expect(r.exitCode, r.stderr).toBe(0);
+  emu.clearLog();
+  emu.setFaults([{ kind: 'latency', ms: LATENCY_MS }]);
+});
+afterEach(() => sb.cleanup());
+
+/**
+ * Sequential rounds of requests: a request arriving within half the latency of a round's first
+ * one went out together with it; a later one had to wait for an answer.
+ */
+function rounds(): number {
+  const times = emu
+    .log()
+    .map((e) => e.time)
+    .sort((a, b) => a - b);
+  let count = 0;
+  let start = -Infinity;
+  for (const t of times) {
+    if (t - start >= LATENCY_MS / 2) {
+      count++;
+      start = t;
+    }
+  }
+  return count;
+}
+
+async function bin(args: string[], input = '') {
+  const r = await runBin(sb, args, input);
+  outputs.push(r.stdout, r.stderr);
+  return r;
+}
+
+describe('independent requests go out together', () => {
+  it('login: 3 rounds (server, who, user record with the token entry)', async () => {
+    const r = await bin(['login', emu.baseUrl, '--token-stdin'], `${token}\n`);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toContain('expiry:');
+    expect(emu.log().length).toBeGreaterThanOrEqual(4);
+    expect(rounds()).toBe(3);
+  });
+
+  it('status: 2 rounds per check, accounts checked together', async () => {
+    const r = await bin(['status']);
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('alice');
+    expect(rounds()).toBe(2);
+  });
+
+  it('doctor: 3 rounds (server, who, user record with the token entry)', async () => {
+    await bin(['setup', emu.baseUrl]);
+    emu.clearLog();
+    const r = await bin(['doctor', emu.baseUrl]);
+    expect(r.stdout).toContain('answers: Bitbucket');
+    expect(rounds()).toBe(3);
+  });
+});
+
+describe('the progress line', () => {
+  it('on a terminal: says what status waits for, then erases the line', async () => {
+    const r = await runOnPty(sb, ['status'], []);
+    outputs.push(r.output);
+    expect(r.exitCode, r.output).toBe(0);
+    const at = r.output.indexOf('… waiting for the server to check 1 token (1 s)');
+    expect(at, r.output).toBeGreaterThan(-1);
+    // erased (carriage return + erase line) before the report is printed
+    const erased = r.output.indexOf('\r\x1b[K', at + 1);
+    expect(erased).toBeGreaterThan(at);
+    expect(erased).toBeLessThan(r.output.indexOf('alice'));
+  });
+
+  it('on a terminal: login shows what it waits for at each step', async () => {
+    const r = await runOnPty(
+      sb,
+      ['login', emu.baseUrl],
+      [{ wait: 'input is hidden', send: `${token}\r` }, DECLINE_SETUP],
+    );
+    outputs.push(r.output);
+    expect(r.exitCode, r.output).toBe(0);
+    expect(r.output).toContain(`… waiting for ${emu.baseUrl} to answer`);
+    expect(r.output).toContain(`… waiting for ${emu.baseUrl} to check the token`);
+  });
+
+  it('without a terminal: nothing', async () => {
+    const r = await bin(['status']);
+    expect(r.stderr).not.toContain('waiting for');
+    expect(r.stderr).not.toContain('\x1b[K');
+    const l = await bin(['login', emu.baseUrl, '--token-stdin'], `${token}\n`);
+    expect(l.stderr).not.toContain('waiting for');
+  });
+});
