@@ -159,6 +159,18 @@ export class BitbucketClient {
   }
 
   /**
+   * Whether `GET /rest/api/1.0/repos?permission=REPO_READ` shows `auth` any repository: anonymous
+   * callers always get an empty page (docs/bitbucket-server.md section 7), so a hit proves the
+   * credential authenticates. False on any failure.
+   */
+  async seesRepositories(auth: Auth): Promise<boolean> {
+    const res = await this.get(auth, '/rest/api/1.0/repos', { permission: 'REPO_READ', limit: '1' });
+    if (!res.ok || res.status !== 200) return false;
+    const page = parsePage(res.json);
+    return page !== undefined && page.values.length > 0;
+  }
+
+  /**
    * Whether `auth` may read the repository (`writable` then means readable), through the same
    * `repos?permission=REPO_READ` filter. An anonymous caller always gets an empty page there
    * (docs/bitbucket-server.md section 7), so a hit proves that the credential authenticates even

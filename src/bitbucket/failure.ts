@@ -22,6 +22,15 @@ export interface ApiFailure {
   retryAfterMs?: number;
 }
 
+/**
+ * True when a refused "who am I" does not say the credentials are wrong: an answer as to an
+ * anonymous caller, or a permission refusal rather than an authentication failure. Servers may
+ * treat project and repository tokens so (docs/bitbucket-server.md section 12).
+ */
+export function notAnAuthenticationFailure(f: ApiFailure): boolean {
+  return f.status === 'unauthorized' && !/AuthenticationException$/.test(f.exception ?? '');
+}
+
 /** Maps a non-200 response or a transport failure to an {@link ApiFailure}. */
 export function toFailure(res: HttpResult): ApiFailure {
   if (!res.ok) return { status: 'network', network: res.error, message: res.message };

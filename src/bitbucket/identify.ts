@@ -7,6 +7,7 @@ import type { Auth, BitbucketClient } from './client.js';
 import type { AccessTokenInfo, BitbucketUser } from './model.js';
 import { decodeTokenId } from './token.js';
 import { classifyUser, type Classification } from './classify.js';
+import { notAnAuthenticationFailure } from './failure.js';
 
 /** Input of {@link introspectToken}. */
 export interface IntrospectOptions {
@@ -22,7 +23,8 @@ export interface IntrospectOptions {
 /** What a valid token is. `authScheme` is how git should send it: Basic for personal tokens. */
 export interface ValidTokenReport {
   status: 'valid';
-  kind: 'personal' | 'project';
+  /** `unknown`: the token works but the server names no user for it (docs/bitbucket-server.md section 12). */
+  kind: 'personal' | 'project' | 'unknown';
   user: { name: string; slug: string; displayName?: string; email?: string; type?: string };
   authScheme: 'basic' | 'bearer';
   tokenId?: string;
@@ -60,8 +62,13 @@ export async function introspectToken(opts: IntrospectOptions): Promise<TokenRep
 
   const bearer: Auth = { scheme: 'bearer', secret: token };
   const who = await client.whoAmI(bearer);
-  if (who.status === 'unauthorized')
+  if (who.status === 'unauthorized') {
+    // Servers may name no user for project and repository tokens, or refuse them the users API;
+    // the token still works if it sees what anonymous callers never see.
+    if (notAnAuthenticationFailure(who) && (await client.seesRepositories(bearer)))
+      return unnamedReport(opts, bearer, server);
     return { status: 'invalid', message: `Bitbucket rejected the token (${who.message})` };
+  }
   if (who.status === 'captcha') return { status: 'captcha', message: who.message };
   if (who.status === 'network') return { status: 'unreachable', message: who.message };
   if (who.status !== 'ok') return { status: 'error', message: `could not validate the token: ${who.message}` };
@@ -82,6 +89,30 @@ export async function introspectToken(opts: IntrospectOptions): Promise<TokenRep
     report.usernameMismatch = { expected: opts.username, actual: who.username };
   }
   await addTokenEntry(report, opts, bearer);
+  return report;
+}
+
+/** A working token the server names no user for: `project` when its entry says so, else `unknown`. */
+async function unnamedReport(
+  opts: IntrospectOptions,
+  auth: Auth,
+  server: { version?: string },
+): Promise<ValidTokenReport> {
+  const report: ValidTokenReport = {
+    status: 'valid',
+    kind: 'unknown',
+    authScheme: 'bearer',
+    user: { name: '', slug: '' },
+    server,
+    evidence: [
+      'Bitbucket accepts the token (it lists repositories anonymous callers never see) but names no user for it',
+    ],
+  };
+  await addTokenEntry(report, opts, auth);
+  if (report.tokenName !== undefined) {
+    report.kind = 'project';
+    report.evidence.push('its entry is under the project or repository');
+  }
   return report;
 }
 

@@ -42,9 +42,18 @@ export interface Finding {
 const PLAINTEXT_STORING = /^(store|!?\S*git-credential-store)\b/;
 
 /** Pure: what the helper chain for a URL means, in the order git runs it. */
-export function analyseHelpers(helpers: string[], url: string): Finding[] {
+export function analyseHelpers(helpers: string[], url: string, tokenStored = false): Finding[] {
   const ours = helpers.findIndex(isOurHelper);
   const setupFix = `git credential-bitbucket setup ${url}`;
+  if (ours < 0 && tokenStored)
+    return [
+      {
+        id: 'helper-missing',
+        level: 'error',
+        title: `token stored, git not set up: git does not ask this helper for ${url}${helpers.length ? ` (it asks: ${helpers.join(', ')})` : ' and will prompt'}`,
+        fix: setupFix,
+      },
+    ];
   if (helpers.length === 0)
     return [
       {
@@ -148,7 +157,11 @@ export async function doctorRun(
     });
   }
   const entries = parseConfigListing(configListing('^(credential|http|hook)\\.', run));
-  findings.push(...analyseHelpers(resolveRemoteConfig(entries, `${url}/`).helpers, url));
+  const server = parseServer(url, { allowHttp: true });
+  const stored = (await listAccounts(storesFor(io).stores).catch(() => [])).some(
+    (a) => a.protocol === server.protocol && a.host.toLowerCase() === server.host.toLowerCase(),
+  );
+  findings.push(...analyseHelpers(resolveRemoteConfig(entries, `${url}/`).helpers, url, stored));
   findings.push(...(await storeFindings(io)));
   findings.push(...hookFindings(io, entries, version));
   findings.push(...(await serverFindings(url, io, opts.timeout)));
@@ -334,7 +347,14 @@ async function serverFindings(url: string, io: CommandIO, timeout: number): Prom
       out.push({
         id: 'token-kind',
         level: 'warn',
-        title: `${who}: a project/repository token (acts as bot '${r.user.name}')`,
+        title: `${who}: a project/repository token${r.user.name ? ` (acts as bot '${r.user.name}')` : ''}`,
+        fix: `log in with a personal token: git credential-bitbucket login ${url}`,
+      });
+    else if (r.kind === 'unknown')
+      out.push({
+        id: 'token-kind',
+        level: 'warn',
+        title: `${who}: the server accepts the token but will not say whose it is (it may be a project/repository token)`,
         fix: `log in with a personal token: git credential-bitbucket login ${url}`,
       });
     else

@@ -17,7 +17,7 @@ import { describeExpiry, describeToken, fallbackNotice, PROJECT_TOKEN_EXPLANATIO
 import { WRITE_PERMISSIONS } from '../bitbucket/model.js';
 import { paint, type CommandContext, type CommandIO } from './shared/io.js';
 import { cleanToken, promptHidden, promptLine, readAllStdin } from './shared/prompt.js';
-import { clientFor, parseServer } from './shared/server.js';
+import { clientFor, gitUsesUs, parseServer } from './shared/server.js';
 import { checkCreateFlags, createForLogin } from './lifecycle/login-create.js';
 
 export interface LoginOptions {
@@ -64,6 +64,12 @@ export async function loginRun(opts: LoginOptions, io: CommandIO): Promise<numbe
       EXIT.auth,
     );
   }
+  if (report.kind === 'unknown' && !opts.allowProjectToken) {
+    throw new CommandError(
+      `Bitbucket accepts this token but will not say whose it is, so it may be a project or repository access token. ${PROJECT_TOKEN_EXPLANATION} Pass --allow-project-token to store it anyway (sent as Bearer); nothing was stored`,
+      EXIT.auth,
+    );
+  }
   if (report.kind === 'project' && !opts.allowProjectToken) {
     throw new CommandError(
       `this is a project or repository access token (acting as '${report.user.name}'), not a personal one. ${PROJECT_TOKEN_EXPLANATION} Create a personal token at ${tokenPageUrl(server.baseUrl)}, or pass --allow-project-token to store it anyway; nothing was stored`,
@@ -89,7 +95,7 @@ export async function loginRun(opts: LoginOptions, io: CommandIO): Promise<numbe
   io.stderr(`  stored in: ${selection.store.location}\n`);
   if (selection.fallbackReason)
     io.stderr(`${p.yellow('!')} ${fallbackNotice(selection.fallbackReason, selection.store.location)}\n`);
-  if (report.kind === 'project') {
+  if (report.kind !== 'personal') {
     io.stderr(
       `${p.yellow('!')} Stored as a Bearer credential: project and repository tokens do not work with a username. git 2.46+ uses it through this helper; older git needs http.extraHeader. ${PROJECT_TOKEN_EXPLANATION}\n`,
     );
@@ -99,7 +105,30 @@ export async function loginRun(opts: LoginOptions, io: CommandIO): Promise<numbe
       `${p.yellow('!')} This token cannot push: it lacks repository write permission (REPO_WRITE)${server.repoSlug ? ` on ${server.projectKey}/${server.repoSlug}` : ''}. Pushes will be refused; create a token with write permission at ${tokenPageUrl(server.baseUrl, report.user.slug)}\n`,
     );
   }
+  await offerSetup(server.baseUrl, opts, io);
   return EXIT.ok;
+}
+
+/**
+ * A token git never asks for is no use: when git is not set up for the server, offer to run
+ * `setup` on a terminal, else print the command.
+ */
+async function offerSetup(baseUrl: string, opts: LoginOptions, io: CommandIO): Promise<void> {
+  if (gitUsesUs(baseUrl, io.env)) return;
+  const p = paint(io.stderrIsTTY, io.env);
+  const command = `git credential-bitbucket setup ${baseUrl}`;
+  if (opts.tokenStdin || opts.token !== undefined || !io.stdinIsTTY) {
+    io.stderr(`${p.yellow('!')} git is not set up to use this token for ${baseUrl} yet; run: ${command}\n`);
+    return;
+  }
+  const answer = await promptLine(
+    io,
+    `git is not set up to use this token for ${baseUrl}. Run '${command}' now? [Y/n] `,
+  );
+  if (/^(|y|yes)$/i.test(answer)) {
+    const { setupRun } = await import('./setup.js');
+    await setupRun({ url: baseUrl }, io);
+  } else io.stderr(`Not set up; git will prompt until you run: ${command}\n`);
 }
 
 async function readToken(server: BitbucketLocation, opts: LoginOptions, io: CommandIO): Promise<string> {
@@ -145,7 +174,7 @@ function toEntry(
   const meta: TokenMeta = {
     baseUrl: server.baseUrl,
     userSlug: r.user.slug,
-    kind: r.kind,
+    ...(r.kind !== 'unknown' ? { kind: r.kind } : {}),
     authScheme: r.authScheme,
     verifiedAt: now,
   };

@@ -27,8 +27,16 @@ export interface StatusOptions {
 
 /** Problems that make `status` exit 1; `expiring-soon` is only a warning. */
 export type Problem =
-  'invalid' | 'expired' | 'project-token' | 'unreachable' | 'no-secret' | 'password' | 'expiring-soon';
-const FATAL: Problem[] = ['invalid', 'expired', 'project-token', 'unreachable', 'no-secret', 'password'];
+  'invalid' | 'expired' | 'project-token' | 'kind-unknown' | 'unreachable' | 'no-secret' | 'password' | 'expiring-soon';
+const FATAL: Problem[] = [
+  'invalid',
+  'expired',
+  'project-token',
+  'kind-unknown',
+  'unreachable',
+  'no-secret',
+  'password',
+];
 
 export interface AccountStatus {
   account: Account;
@@ -90,6 +98,7 @@ async function checkAccount(
   const report = await introspectToken({ client, token, ...(account.username ? { username: account.username } : {}) });
   if (report.status === 'valid') {
     if (report.kind === 'project') problems.push('project-token');
+    if (report.kind === 'unknown') problems.push('kind-unknown');
     if (report.expiresAt !== undefined) expiresAt = report.expiresAt;
   } else if (report.status === 'unreachable' || report.status === 'not-bitbucket' || report.status === 'error') {
     problems.push('unreachable');
@@ -171,6 +180,8 @@ function problemText(p: Problem, r: AccountStatus): string {
       return `the token has expired: replace it with: git credential-bitbucket rotate ${entryBaseUrl(r.account)}`;
     case 'project-token':
       return 'a project/repository token: pushes are recorded under a bot identity, not your account';
+    case 'kind-unknown':
+      return 'Bitbucket accepts the token but will not say whose it is: it may be a project/repository token';
     case 'unreachable':
       return `could not check the token with the server${r.report && r.report.status !== 'valid' ? ` (${r.report.message})` : ''}`;
     case 'password':

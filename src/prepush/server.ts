@@ -6,6 +6,7 @@
  */
 import { BitbucketClient, type ApiResult, type Auth } from '../bitbucket/client.js';
 import { classifyUser } from '../bitbucket/classify.js';
+import { notAnAuthenticationFailure } from '../bitbucket/failure.js';
 import type { AccessTokenInfo, BitbucketUser } from '../bitbucket/model.js';
 import { decodeTokenId } from '../bitbucket/token.js';
 import { resolveHttpSettings } from '../git/config.js';
@@ -100,7 +101,7 @@ async function round(q: ServerQuery, client: BitbucketClient, auth: Auth & { sec
   ]);
   if (who.status === 'network') return { status: 'unreachable', message: who.message };
   const projectTokenEntry = [repoEntry, projectEntry].find((t) => t.status === 'ok');
-  if (who.status === 'unauthorized' && auth.scheme === 'bearer') {
+  if (who.status !== 'ok' && notAnAuthenticationFailure(who) && auth.scheme === 'bearer') {
     // No user named (no X-AUSERNAME, or the users API refused): servers may treat project and
     // repository tokens so (docs/bitbucket-server.md section 12). The token still counts as
     // working when the server shows it something an anonymous caller never sees.

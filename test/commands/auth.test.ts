@@ -18,7 +18,7 @@ import {
   type Sandbox,
 } from '../helpers/sandbox.js';
 import { bound } from '../helpers/bounds.js';
-import { runOnPty } from '../helpers/pty.js';
+import { DECLINE_SETUP, runOnPty } from '../helpers/pty.js';
 
 const fixture = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/emulator/fixtures/demo.json'), 'utf8')) as Fixture;
 const tok = (name: string): string => {
@@ -366,6 +366,7 @@ describe('the prompts on a terminal', () => {
       [
         { wait: 'Bitbucket Server URL', send: `${emu.baseUrl}\r` },
         { wait: 'input is hidden', send: `${token}\r` },
+        DECLINE_SETUP,
       ],
     );
     outputs.push(r.output);

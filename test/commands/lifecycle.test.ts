@@ -10,7 +10,7 @@ import { execa, execaSync } from 'execa';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { stateDir } from '../../src/settings.js';
 import { startEmulator, type Emulator, type Fixture } from '../emulator/index.js';
-import { runOnPty, type PtyStep } from '../helpers/pty.js';
+import { DECLINE_SETUP, runOnPty, type PtyStep } from '../helpers/pty.js';
 import { BIN, expectNoSecrets, makeSandbox, ROOT, runBin, runGit, type Sandbox } from '../helpers/sandbox.js';
 
 const fixture = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/emulator/fixtures/demo.json'), 'utf8')) as Fixture;
@@ -73,7 +73,7 @@ async function bin(args: string[], input = '') {
   return r;
 }
 async function pty(args: string[], steps: PtyStep[]) {
-  const r = await runOnPty(sb, args, steps);
+  const r = await runOnPty(sb, args, args[0] === 'login' ? [...steps, DECLINE_SETUP] : steps);
   outputs.push(r.output);
   return r;
 }

@@ -44,14 +44,23 @@ def pump(until=None, timeout=20):
             out += chunk
 for step in steps:
     pump(step['wait'].encode())
-    os.write(fd, step['send'].encode())
+    try:
+        os.write(fd, step['send'].encode())
+    except OSError:
+        break  # the program ended before asking: later steps do not apply
 pump()
 _, status = os.waitpid(pid, 0)
 stty = subprocess.run(['stty', '-a'], stdin=fd, capture_output=True, text=True).stdout if os.path.exists('/bin/stty') or os.path.exists('/usr/bin/stty') else ''
 sys.stdout.write(json.dumps({'output': out.decode('utf8', 'replace'), 'status': os.waitstatus_to_exitcode(status), 'stty': stty}))
 `;
 
-/** Runs `git-credential-bitbucket ...args` (or `command` when given) on a terminal, answering `steps` in order. */
+/** login's offer to run setup on a server git is not set up for, declined (a step for login flows). */
+export const DECLINE_SETUP: PtyStep = { wait: '[Y/n]', send: 'n\r' };
+
+/**
+ * Runs `git-credential-bitbucket ...args` (or `command` when given) on a terminal, answering
+ * `steps` in order. A step whose text never comes before the program ends is skipped.
+ */
 export async function runOnPty(
   sb: Sandbox,
   args: string[],

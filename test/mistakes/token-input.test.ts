@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator, type Fixture } from '../emulator/index.js';
 import { expectNoSecrets, makeSandbox, ROOT, runBin, runGit, type Sandbox } from '../helpers/sandbox.js';
-import { runOnPty } from '../helpers/pty.js';
+import { DECLINE_SETUP, runOnPty } from '../helpers/pty.js';
 
 const fixture = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/emulator/fixtures/demo.json'), 'utf8')) as Fixture;
 const token = fixture.tokens!.find((t) => t.name === 'alice-write')!.token!;
@@ -97,7 +97,11 @@ describe('--token-stdin', () => {
 
 describe('the hidden prompt on a terminal', () => {
   it('a paste with spaces and a tab around it logs in; git can use it', async () => {
-    const r = await runOnPty(sb, ['login', emu.baseUrl], [{ wait: 'input is hidden', send: `  ${token} \t\r` }]);
+    const r = await runOnPty(
+      sb,
+      ['login', emu.baseUrl],
+      [{ wait: 'input is hidden', send: `  ${token} \t\r` }, DECLINE_SETUP],
+    );
     outputs.push(r.output);
     expect(r.exitCode, r.output).toBe(0);
     expect(r.output).toMatch(/Logged in to .* as alice/);

@@ -20,6 +20,7 @@ import {
 import { makeToken, startEmulator, type Emulator } from '../emulator/index.js';
 import { DEFAULT_SWITCHES, type Switches } from '../emulator/types.js';
 import { checkRun } from '../../src/commands/check.js';
+import { loginRun } from '../../src/commands/login.js';
 import { recordingIO } from './helpers.js';
 
 const USER = 'dev@example.com';
@@ -54,6 +55,7 @@ const outputs: string[] = [];
 
 beforeAll(async () => {
   const day = 86_400_000;
+  const created = Date.now() - 40 * day;
   emu = await startEmulator({
     data: {
       users: [{ name: USER, displayName: 'Dev Example', email: USER, password: 'dev-pw' }],
@@ -81,8 +83,8 @@ beforeAll(async () => {
           name: 'e',
           token: KINDS.expired.token,
           permissions: ['REPO_WRITE'],
-          createdAt: new Date(Date.now() - 40 * day).toISOString(),
-          expiresAt: new Date(Date.now() - 10 * day).toISOString(),
+          createdAt: new Date(created).toISOString(),
+          expiresAt: new Date(created + 30 * day).toISOString(),
         },
       ],
     },
@@ -159,6 +161,53 @@ describe('variant matrix: check --json', () => {
         if (kind !== 'personal' && !r.findings.some((f) => f.check === 'projectToken' && f.severity === 'warn'))
           problems.push(`${cell}: kind ${kind} without a projectToken finding at the policy's level (warn)`);
       }
+    }
+    expect(problems).toEqual([]);
+  }, 600_000);
+
+  it('login: a working token is never refused as invalid, a project token never stored as personal, a dead one never stored', async () => {
+    const sb = makeSandbox();
+    const problems: string[] = [];
+    try {
+      for (const combo of combinations().filter((c) => c.userHeaderEncoding === 'url')) {
+        emu.setSwitches({ ...DEFAULT_SWITCHES, ...combo });
+        for (const name of Object.keys(KINDS) as KindName[]) {
+          const k = KINDS[name];
+          const io = recordingIO(sb.env);
+          let code: number;
+          let message = '';
+          try {
+            code = await loginRun(
+              {
+                url: `${emu.baseUrl}/scm/prj/app.git`,
+                token: k.token,
+                tokenStdin: false,
+                allowProjectToken: false,
+                allowHttp: true,
+                timeout: 10,
+              },
+              io,
+            );
+          } catch (e) {
+            code = -1;
+            message = (e as Error).message;
+          }
+          outputs.push(...io.out, ...io.err, message);
+          const cell = `${JSON.stringify(combo)} ${name}`;
+          const said = `${io.err.join('')} ${message}`;
+          if (!k.works) {
+            if (code === 0) problems.push(`${cell}: a dead token was stored`);
+          } else if (/rejected|invalid/i.test(message)) {
+            problems.push(`${cell}: a working token was refused: ${message}`);
+          } else if (k.kind === 'project' && code === 0) {
+            problems.push(`${cell}: a project token was stored without --allow-project-token`);
+          } else if (k.kind === 'personal' && (code !== 0 || /project or repository/.test(said))) {
+            problems.push(`${cell}: a personal token was not stored as personal: ${message}`);
+          }
+        }
+      }
+    } finally {
+      sb.cleanup();
     }
     expect(problems).toEqual([]);
   }, 600_000);

@@ -9,6 +9,9 @@ import { stateDir } from '../../settings.js';
 import { parseBitbucketUrl, type BitbucketLocation } from '../../bitbucket/url.js';
 import { httpSettingsFor, withoutPassword } from '../../git/config.js';
 import { CommandError, EXIT } from './errors.js';
+import { configListing } from '../../git/repo.js';
+import { parseConfigListing } from '../../prepush/urlmatch.js';
+import { isOurHelper, resolveRemoteConfig } from '../../prepush/remote-config.js';
 import { httpAllowedFor, isLoopbackHost } from '../../credential/transport.js';
 import type { CommandIO } from './io.js';
 
@@ -60,4 +63,10 @@ export async function clientFor(
 /** `protocol://host` for a stored entry without the base URL login would have recorded. */
 export function entryBaseUrl(e: { protocol: string; host: string; meta?: { baseUrl?: string } }): string {
   return e.meta?.baseUrl ?? `${e.protocol}://${e.host}`;
+}
+
+/** True when git, asked for `baseUrl` from the current directory, runs this helper. */
+export function gitUsesUs(baseUrl: string, env: NodeJS.ProcessEnv): boolean {
+  const entries = parseConfigListing(configListing('^credential\\.', { env }));
+  return resolveRemoteConfig(entries, `${baseUrl}/`).helpers.some(isOurHelper);
 }
