@@ -27,6 +27,7 @@ import { makeToken, startEmulator, type Emulator, type Fixture } from '../emulat
 import { hookInstallRun } from '../../src/commands/hook.js';
 import { setupRun } from '../../src/commands/setup.js';
 import { recordingIO } from '../prepush/helpers.js';
+import { gitAtLeast } from '../helpers/git-version.js';
 
 const T = { one: makeToken('410000000001'), two: makeToken('410000000002'), read: makeToken('410000000003') };
 const fixture: Fixture = {
@@ -268,8 +269,10 @@ describe.each(lanes)('setup --cache: git credential-cache in front (%s)', (name,
     expect(ops(w.starts())).toEqual([]);
   });
 
+  // the lane's git: 2.55, or the one first in PATH (test/run-git-lane.sh runs this file per git)
+  const expiryAware = gitDir !== undefined || gitAtLeast(2, 41);
   itLane(
-    gitDir
+    expiryAware
       ? 'an expired token leaves the cache at its password_expiry_utc (git 2.41+)'
       : 'git before 2.41 keeps serving a cached token past its expiry until the cache time ends',
     async () => {
@@ -282,7 +285,7 @@ describe.each(lanes)('setup --cache: git credential-cache in front (%s)', (name,
       expect(ops(w.starts())).toEqual(['get']);
       while (Date.now() / 1000 <= expiry + 1) await new Promise((r) => setTimeout(r, 500));
       const fetch = await w.git(['fetch', '-q', 'origin'], w.work);
-      if (gitDir) {
+      if (expiryAware) {
         // the cache's answer is dropped, this helper has only an expired token: git must ask
         expect(fetch.exitCode).not.toBe(0);
         expect(ops(w.starts())).toEqual(['get']);
