@@ -4,7 +4,8 @@
 #
 #   ./install.sh [--prefix DIR]                  install or update (idempotent)
 #   ./install.sh [--prefix DIR] URL              also: setup for URL, then log in (asks for the token)
-#   ./install.sh --uninstall [--prefix DIR] [URL] remove the binary (and, with URL, the git setup and token)
+#   ./install.sh --uninstall [--prefix DIR] [URL] remove the binary and the global git config lines running it
+#                                                 (listed); with URL also that server's token
 set -eu
 
 NODE_MIN=20.19.0
@@ -43,10 +44,108 @@ mkdir -p "$prefix" || die "cannot create $prefix"
 prefix=$(cd "$prefix" && pwd)
 bin="$prefix/bin/git-credential-bitbucket"
 
+# The installed package directory (what the helper lines and hooks name), or empty.
+package_dir() {
+  [ -e "$bin" ] || return 0
+  node -e 'const fs = require("fs"), path = require("path");
+    console.log(path.dirname(path.dirname(fs.realpathSync(process.argv[1]))))' "$bin"
+}
+
+# points_at VALUE: true when a helper line or hook command runs the program being removed: by its
+# package directory or binary path, by a file that names them (the config-hook shim), or by name
+# (`bitbucket`, `!git-credential-bitbucket ...`) when the only one on PATH is this one.
+points_at() {
+  case $1 in *"$pkg/"* | *"$bin"*) return 0 ;; esac
+  if [ "$by_name" = yes ]; then
+    case $1 in bitbucket | "bitbucket "* | '!git-credential-bitbucket'* | '!git credential-bitbucket'*) return 0 ;; esac
+  fi
+  gcb_file=$(printf '%s\n' "$1" | sed -n "s/^'\\([^']*\\)'\$/\\1/p")
+  [ -n "$gcb_file" ] || gcb_file=$1
+  case $gcb_file in /*) [ -f "$gcb_file" ] && grep -qF -e "$pkg/" -e "$bin" "$gcb_file" ;; *) return 1 ;; esac
+}
+
+# Removes every helper line and config-based hook of the global config that runs this program and
+# lists what it changed; lines of other scopes (system, repository, command line) are listed with
+# the command that removes them. What git says when it fails is shown as it is.
+sweep_config() {
+  gcb_changed='' gcb_other='' gcb_tab=$(printf '\t')
+  gcb_list=$(git config --show-scope --show-origin --get-regexp '^(credential\.(.*\.)?helper|hook\..*\.command)$') || [ $? -eq 1 ] || die "cannot read the git config (see above)"
+  while IFS= read -r gcb_line; do
+    [ -n "$gcb_line" ] || continue
+    gcb_scope=${gcb_line%%"$gcb_tab"*}
+    gcb_rest=${gcb_line#*"$gcb_tab"}
+    gcb_origin=${gcb_rest%%"$gcb_tab"*}
+    gcb_kv=${gcb_rest#*"$gcb_tab"}
+    gcb_key=${gcb_kv%% *}
+    gcb_value=${gcb_kv#"$gcb_key"}
+    gcb_value=${gcb_value# }
+    points_at "$gcb_value" || continue
+    gcb_file=${gcb_origin#file:}
+    case $gcb_key in
+      hook.*) gcb_what="config-based hook ${gcb_key%.command} (runs $gcb_value)" ;;
+      *) gcb_what="$gcb_key = $gcb_value" ;;
+    esac
+    if [ "$gcb_scope" != global ] || [ "$gcb_file" = "$gcb_origin" ]; then
+      gcb_other="$gcb_other  $gcb_what
+    ($gcb_scope, $gcb_origin); remove it with: git config --file '$gcb_file' --fixed-value --unset-all '$gcb_key' '$gcb_value'
+"
+      continue
+    fi
+    case $gcb_key in
+      hook.*)
+        git config --file "$gcb_file" --remove-section "${gcb_key%.command}" ||
+          die "could not remove ${gcb_key%.command} from $gcb_file (see above)"
+        ;;
+      *)
+        git config --file "$gcb_file" --fixed-value --unset-all "$gcb_key" "$gcb_value" ||
+          die "could not remove $gcb_key from $gcb_file (see above)"
+        # setup put an empty value (a reset of the helper list for that URL) before ours; left
+        # alone it would leave that URL with no helper at all, so it goes too
+        if gcb_left=$(git config --file "$gcb_file" --get-all "$gcb_key") && [ -z "$(printf '%s' "$gcb_left" | tr -d '\n')" ]; then
+          git config --file "$gcb_file" --unset-all "$gcb_key" || die "could not remove $gcb_key from $gcb_file (see above)"
+          gcb_what="$gcb_what, and the empty reset before it"
+        fi
+        ;;
+    esac
+    gcb_changed="$gcb_changed  - $gcb_what ($gcb_file)
+"
+  done <<LIST
+$gcb_list
+LIST
+  [ -z "$gcb_changed" ] || printf 'Removed from the global git config:\n%s' "$gcb_changed"
+  [ -z "$gcb_other" ] || printf 'Still run the removed program (not changed by install.sh):\n%s' "$gcb_other"
+}
+
+# Names pre-push hook files that still call the program: the current repository's and the global
+# core.hooksPath's. Those hooks skip their check once the program is gone (and say so on each push).
+name_hook_files() {
+  gcb_dirs=$(git rev-parse --path-format=absolute --git-path hooks 2>/dev/null) || gcb_dirs='' # not in a repository
+  gcb_global=$(git config --global --path --get core.hooksPath) || true
+  [ -z "$gcb_global" ] || gcb_dirs="$gcb_dirs
+$gcb_global"
+  printf '%s\n' "$gcb_dirs" | while IFS= read -r gcb_dir; do
+    [ -n "$gcb_dir" ] && [ -f "$gcb_dir/pre-push" ] || continue
+    grep -qF -e "$pkg/" -e "$bin" "$gcb_dir/pre-push" || continue
+    gcb_restore=''
+    [ ! -e "$gcb_dir/pre-push.chained-by-bitbucket" ] ||
+      gcb_restore=" && mv '$gcb_dir/pre-push.chained-by-bitbucket' '$gcb_dir/pre-push'"
+    printf "The pre-push hook %s still calls the removed program (it skips its check without it); remove it with: rm '%s'%s\n" \
+      "$gcb_dir/pre-push" "$gcb_dir/pre-push" "$gcb_restore"
+  done
+}
+
 if [ "$action" = uninstall ]; then
   if [ -n "$url" ] && [ -x "$bin" ]; then
-    "$bin" unsetup "$url" || true
-    "$bin" logout "$url" 2>/dev/null || echo "No token for $url was stored (or several are: remove them with '$bin logout $url --username NAME')."
+    "$bin" unsetup "$url" || echo "install.sh: the git setup for $url was not removed (see above)" >&2
+    "$bin" logout "$url" ||
+      echo "install.sh: no token for $url was removed (see above; with several: '$bin logout $url --username NAME')" >&2
+  fi
+  pkg=$(package_dir)
+  if [ -n "$pkg" ]; then
+    by_name=no
+    [ "$(command -v git-credential-bitbucket || true)" != "$bin" ] || by_name=yes
+    sweep_config
+    name_hook_files
   fi
   npm uninstall --global --prefix "$prefix" --no-audit --no-fund --loglevel=error git-credential-bitbucket >/dev/null
   [ ! -e "$bin" ] || die "could not remove $bin"

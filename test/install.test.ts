@@ -99,6 +99,68 @@ describe('install.sh', () => {
     expect(stored.entries.map((e) => e.host)).toEqual(['inst.invalid']);
   }, 240_000);
 
+  it('--uninstall URL also removes the helper lines of other hosts and the config hook, and names hook files', async () => {
+    const other = await startEmulator({ data: fixture });
+    try {
+      const r = await install(['--prefix', prefix]);
+      expect(r.exitCode, String(r.stderr)).toBe(0);
+      const bin = path.join(prefix, 'bin', 'git-credential-bitbucket');
+      const pkg = fs.realpathSync(path.join(prefix, 'lib', 'node_modules', 'git-credential-bitbucket'));
+      // git 2.55 first in PATH where it is built: config-based hooks (2.54+) exist there
+      const git255 = '/root/.cache/git-builds/2.55.0/bin';
+      const env = fs.existsSync(path.join(git255, 'git'))
+        ? { ...sb.env, PATH: `${git255}${path.delimiter}${sb.env.PATH}` }
+        : sb.env;
+      const run = (args: string[], input = '', cwd = sb.dir) =>
+        execa(bin, args, { env, extendEnv: false, input, reject: false, cwd });
+      for (const e of [emu, other]) {
+        expect((await run(['setup', e.baseUrl])).exitCode).toBe(0);
+        expect((await run(['login', e.baseUrl, '--token-stdin'], `${token}\n`)).exitCode).toBe(0);
+      }
+      const repo = path.join(sb.dir, 'guarded');
+      await execa('git', ['init', '-q', repo], { env, extendEnv: false });
+      expect((await run(['hook', 'install'], '', repo)).exitCode).toBe(0);
+      const configHook = env !== sb.env;
+      if (configHook) expect((await run(['hook', 'install', '--global'])).exitCode).toBe(0);
+      const before = (await runGit(sb, ['config', '--global', '--list'])).stdout;
+      expect(before).toContain(`credential.${other.baseUrl}.helper=!sh '${pkg}/`);
+
+      const un = await execa('sh', [path.join(copy, 'install.sh'), '--uninstall', '--prefix', prefix, emu.baseUrl], {
+        env,
+        extendEnv: false,
+        reject: false,
+        cwd: repo,
+      });
+      expect(un.exitCode, String(un.stderr)).toBe(0);
+      const out = String(un.stdout);
+      expect(out).toContain('Removed from the global git config:');
+      expect(out).toContain(`- credential.${other.baseUrl}.helper = !sh '${pkg}/`);
+      expect(out).toContain('and the empty reset before it');
+      if (configHook) expect(out).toContain('config-based hook hook.bitbucket-pre-push');
+      const hookFile = path.join(fs.realpathSync(repo), '.git', 'hooks', 'pre-push');
+      expect(out).toContain(`The pre-push hook ${hookFile} still calls the removed program`);
+      expect(out).toContain(`rm '${hookFile}'`);
+      expect(fs.existsSync(bin)).toBe(false);
+
+      const after = (await runGit(sb, ['config', '--global', '--list'])).stdout;
+      expect(after).not.toContain(pkg);
+      expect(after).not.toMatch(/credential\..*\.helper=$/m);
+      expect(after).not.toMatch(/^hook\./m);
+      // a git operation against the other host: no helper is run any more, so no stack trace
+      const ls = await execa('git', ['ls-remote', `${other.baseUrl}/scm/prj/app.git`], {
+        env: { ...env, GIT_TERMINAL_PROMPT: '0' },
+        extendEnv: false,
+        reject: false,
+        cwd: sb.dir,
+      });
+      expect(String(ls.stderr)).not.toMatch(/Cannot find module|credential-bitbucket|node:internal/);
+      expect(String(ls.stderr)).toMatch(/could not read Username|terminal prompts disabled/);
+      expectNoSecrets([out, String(un.stderr), String(ls.stderr)], [token]);
+    } finally {
+      await other.stop();
+    }
+  }, 300_000);
+
   it('fails with a clear message when git is missing or Node is too old', async () => {
     const fake = path.join(sb.dir, 'fakebin');
     fs.mkdirSync(fake);

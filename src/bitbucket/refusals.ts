@@ -10,6 +10,7 @@
 import { randomBytes, scryptSync } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { ensurePrivateDir } from '../private-dir.js';
 
 /** Where refusals are remembered. */
 export interface RefusalMemory {
@@ -73,7 +74,7 @@ function read(file: string): RefusalFile | undefined {
 }
 
 function write(file: string, data: RefusalFile): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  ensurePrivateDir(path.dirname(file));
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   fs.writeFileSync(tmp, JSON.stringify(data) + '\n', { mode: 0o600, flag: 'wx' });
   try {

@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { configGetSync } from '../git/repo.js';
+import { ensurePrivateDir } from '../private-dir.js';
 import { NUMBERS, parseGitInt, stateDir } from '../settings.js';
 import { keyLabel, type StoredEntry } from '../store/types.js';
 
@@ -77,7 +78,7 @@ function readState(file: string): Record<string, string> {
 function writeState(file: string, state: Record<string, string>): void {
   const tmp = `${file}.${process.pid}.tmp`;
   try {
-    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    ensurePrivateDir(path.dirname(file));
     fs.writeFileSync(tmp, `${JSON.stringify(state)}\n`, { mode: 0o600 });
     fs.renameSync(tmp, file);
   } catch {

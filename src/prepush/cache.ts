@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { cacheDir } from '../settings.js';
-import { ensurePrivateDir } from '../store/storefile.js';
+import { ensurePrivateDir } from '../private-dir.js';
 import type { ServerFacts } from './facts.js';
 import { sha256Hex } from './sha256.js';
 

@@ -1,10 +1,12 @@
 /**
  * The verdict as text for stderr: one headline per finding, indented details, and how to
- * bypass a block. Prints nothing when there is nothing to say. Pure.
+ * bypass a block. Prints nothing when there is nothing to say. Pure. Every line passes through
+ * visible(): findings quote commit metadata and server strings.
  */
 import { repoLabel, type CheckFacts } from './facts.js';
 import { bypassHint, type Verdict } from './verdict.js';
 import { PROGRAM as PREFIX } from '../settings.js';
+import { visible } from '../visible.js';
 
 const LABEL = { block: 'blocked', warn: 'warning', note: 'note' } as const;
 
@@ -17,7 +19,7 @@ export function renderVerdict(v: Verdict, facts: CheckFacts, problems: readonly 
     for (const d of f.details) out.push(`      ${d}`);
   }
   if (v.exitCode !== 0) out.push(`Push blocked. ${bypassHint(v.findings)}`);
-  return out.join('\n') + '\n';
+  return out.map(visible).join('\n') + '\n';
 }
 
 /** One paragraph of what was found, for `check`: who the token acts as and what it may do. */
@@ -47,5 +49,5 @@ export function renderSummary(facts: CheckFacts): string {
   }
   const id = facts.identity;
   if (id && !('error' in id)) lines.push(`  commits:  ${id.total} not yet on the remote`);
-  return lines.join('\n') + '\n';
+  return lines.map(visible).join('\n') + '\n';
 }

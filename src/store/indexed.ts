@@ -5,14 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { withLock } from './lock.js';
-import {
-  ensurePrivateDir,
-  loadConf,
-  readStoreFile,
-  writeStoreFile,
-  type DiskEntry,
-  type StoreFileData,
-} from './storefile.js';
+import { ensurePrivateDir } from '../private-dir.js';
+import { loadConf, readStoreFile, writeStoreFile, type DiskEntry, type StoreFileData } from './storefile.js';
 import {
   sameKey,
   type BackendKind,

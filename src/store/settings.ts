@@ -5,7 +5,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ensurePrivateDir, loadConf } from './storefile.js';
+import { loadConf } from './storefile.js';
+import { ensurePrivateDir } from '../private-dir.js';
 import { withLock } from './lock.js';
 import { storePaths } from './paths.js';
 import { PROGRAM } from '../settings.js';

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { StoreError, type Secrets, type StoredEntry } from './types.js';
 import { loadEsm } from '../load-esm.js';
 import { PROGRAM } from '../settings.js';
+import { ensurePrivateDir } from '../private-dir.js';
 
 /** One entry as kept on disk; `secrets` only in the file store, never in the keyring index. */
 export type DiskEntry = StoredEntry & { secrets?: Secrets };
@@ -18,18 +19,6 @@ export interface StoreFileData {
 }
 
 export const STORE_FILE_VERSION = 1;
-
-/**
- * Creates `dir` with mode 0700, and tightens it when it exists with group or other
- * permissions. It never widens the owner's: a directory made read-only (0500) stays so.
- */
-export function ensurePrivateDir(dir: string): void {
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  if (process.platform !== 'win32') {
-    const mode = fs.statSync(dir).mode & 0o777;
-    if (mode & 0o077) fs.chmodSync(dir, mode & 0o700);
-  }
-}
 
 /**
  * Reads and validates a store file. A missing file is an empty store. A file that is not

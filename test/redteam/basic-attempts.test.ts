@@ -5,15 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeToken, startEmulator, type Emulator } from '../emulator/index.js';
-import {
-  BIN,
-  describe as desc,
-  expectNoSecrets,
-  makeSandbox,
-  runBin,
-  runGit,
-  type Sandbox,
-} from '../helpers/sandbox.js';
+import { describe as desc, expectNoSecrets, makeSandbox, runBin, type Sandbox } from '../helpers/sandbox.js';
+import { guardedRepo } from './hostile-repo.js';
 import { REFUSALS_FILE } from '../../src/bitbucket/refusals.js';
 import { stateDir } from '../../src/settings.js';
 
@@ -44,33 +37,7 @@ afterAll(async () => {
 const host = () => new URL(emu.baseUrl).host;
 const failedBasic = () => emu.log().filter((e) => e.auth === 'basic' && e.status === 401).length;
 
-async function repoWith(sb: Sandbox, token: string): Promise<string> {
-  const work = path.join(sb.dir, 'work');
-  for (const args of [
-    ['config', '--global', 'credential.helper', BIN],
-    ['init', '-q', '-b', 'main', work],
-    ['-C', work, 'remote', 'add', 'origin', `${emu.baseUrl}/scm/prj/app.git`],
-    [
-      '-C',
-      work,
-      '-c',
-      'user.name=Alice',
-      '-c',
-      'user.email=alice@example.com',
-      'commit',
-      '-q',
-      '--allow-empty',
-      '-m',
-      'x',
-    ],
-  ]) {
-    const r = await runGit(sb, args);
-    expect(r.exitCode, r.stderr).toBe(0);
-  }
-  const r = await runBin(sb, ['store'], desc({ protocol: 'http', host: host(), username: 'alice', password: token }));
-  expect(r.exitCode, r.stderr).toBe(0);
-  return work;
-}
+const repoWith = (sb: Sandbox, token: string) => guardedRepo(sb, emu.baseUrl, token);
 
 describe('at most one failed Basic attempt per token', () => {
   it('six checks, then status and doctor, with a revoked token: one failed Basic attempt in all', async () => {
