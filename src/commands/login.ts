@@ -46,7 +46,10 @@ export async function loginRun(opts: LoginOptions, io: CommandIO): Promise<numbe
     opts.url ?? (await promptLine(io, 'Bitbucket Server URL (e.g. https://bitbucket.example.com): ')),
     { allowHttp: opts.allowHttp },
   );
-  // Server first: a wrong URL, CA or scheme is reported before anyone types a token.
+  // A token given on stdin is checked first (a usage error sends nothing); server first for the
+  // rest: a wrong URL, CA or scheme is reported before anyone types a token.
+  const piped =
+    opts.tokenStdin && opts.token === undefined && !opts.create ? cleanToken(await readAllStdin(io)) : undefined;
   const found = await waitingFor(
     io,
     `${server.baseUrl} to answer`,
@@ -54,6 +57,7 @@ export async function loginRun(opts: LoginOptions, io: CommandIO): Promise<numbe
   );
   const token = cleanToken(
     opts.token ??
+      piped ??
       (opts.create
         ? await createForLogin(server, { ...opts, passwordStdin: opts.passwordStdin ?? false }, io)
         : await readToken(server, found, opts, io)),

@@ -1,9 +1,19 @@
 /** Ctrl-C at either prompt exits 130 with the terminal restored; the keyring fall-back notice is one line, once. */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeSandbox, runBin, type Sandbox } from '../helpers/sandbox.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startEmulator, type Emulator, type Fixture } from '../emulator/index.js';
+import { makeSandbox, ROOT, runBin, type Sandbox } from '../helpers/sandbox.js';
 import { runOnPty } from '../helpers/pty.js';
 
 let sb: Sandbox;
+// login recognises the server before the token prompt: that prompt needs one that answers
+let emu: Emulator;
+beforeAll(async () => {
+  const fixture = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/emulator/fixtures/demo.json'), 'utf8')) as Fixture;
+  emu = await startEmulator({ data: fixture });
+});
+afterAll(() => emu.stop());
 beforeEach(() => {
   sb = makeSandbox();
 });
@@ -11,10 +21,10 @@ afterEach(() => sb.cleanup());
 
 describe('Ctrl-C', () => {
   it.each([
-    ['the server URL prompt', ['login'], 'Bitbucket Server URL'],
-    ['the hidden token prompt', ['login', 'http://127.0.0.1:9/'], 'input is hidden'],
+    ['the server URL prompt', (): string[] => ['login'], 'Bitbucket Server URL'],
+    ['the hidden token prompt', (): string[] => ['login', emu.baseUrl], 'input is hidden'],
   ])('at %s exits 130, says cancelled, and leaves echo on', async (_name, args, prompt) => {
-    const r = await runOnPty(sb, args, [{ wait: prompt, send: '\x03' }]);
+    const r = await runOnPty(sb, args(), [{ wait: prompt, send: '\x03' }]);
     expect(r.exitCode, r.output).toBe(130);
     expect(r.output).toMatch(/git-credential-bitbucket: cancelled/);
     expect(r.sttyAfter).toMatch(/(^|\s)echo(\s|$)/);

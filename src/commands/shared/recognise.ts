@@ -69,7 +69,7 @@ export async function recogniseServer(
     fail(`cannot reach ${baseUrl}: ${f.message}`);
   }
 
-  if (first.status === 'not-bitbucket' || first.status === 'not-found' || first.status === 'error') {
+  if (first.status === 'not-bitbucket' || first.status === 'not-found') {
     await suggestOtherScheme(server, io, timeoutMs);
     const answering = await otherContextPath(server, io, timeoutMs, allowHttp);
     if (answering)
@@ -84,7 +84,7 @@ export async function recogniseServer(
 }
 
 function fail(message: string): never {
-  throw new CommandError(message, EXIT.error);
+  throw new CommandError(`${message}; nothing was stored`, EXIT.error);
 }
 
 function recognised(baseUrl: string, r: Extract<Probe, { status: 'ok' }>): RecognisedServer {
