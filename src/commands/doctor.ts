@@ -25,6 +25,7 @@ import { probeKeyring } from '../store/keyring.js';
 import { configuredBackend } from '../store/select.js';
 import { readSettings } from '../store/settings.js';
 import { expiryOf, listAccounts, storesFor } from './shared/accounts.js';
+import { bearerFix, bearerReason, gitWithoutBearer } from './shared/bearer.js';
 import { CommandError, EXIT } from './shared/errors.js';
 import { paint, type CommandContext, type CommandIO } from './shared/io.js';
 import { clientFor, parseServer } from './shared/server.js';
@@ -312,6 +313,7 @@ async function serverFindings(url: string, io: CommandIO, timeout: number): Prom
       title: `no token is stored for ${url}`,
       fix: `git credential-bitbucket login ${url}`,
     });
+  const oldGit = gitWithoutBearer({ env: io.env });
   for (const a of accounts) {
     const secrets = await a.store.read(a);
     const token = secrets?.password ?? secrets?.credential;
@@ -352,6 +354,13 @@ async function serverFindings(url: string, io: CommandIO, timeout: number): Prom
         level: 'error',
         title: `${who}: ${r.message}`,
         fix: `git credential-bitbucket login ${url}`,
+      });
+    else if (r.kind !== 'personal' && !secrets?.password && oldGit)
+      out.push({
+        id: 'token-bearer',
+        level: 'error',
+        title: `${who}: ${bearerReason(oldGit)}`,
+        fix: bearerFix(url),
       });
     else if (r.kind === 'project')
       out.push({
