@@ -126,9 +126,13 @@ describe('login recognises the server first', () => {
 
   it('http:// to an https server names https, and https:// to an http server names http', async () => {
     const toSecure = secure.baseUrl.replace(/^https:/, 'http:');
-    // the https candidate must be trusted for it to count as answering
-    await runGit(sb, ['config', '--global', 'http.sslCAInfo', secure.caFile!]);
+    // not trusted yet: names https and the CA command together
     let line = expectOneLineFailure(await login(toSecure));
+    expect(line).toContain(
+      `${toSecure} does not answer over http, but ${secure.baseUrl} speaks TLS with a certificate from a CA this machine does not trust; get the CA's PEM file from your administrator, run: git config --global http.${secure.baseUrl}/.sslCAInfo <file>, then run login with ${secure.baseUrl}`,
+    );
+    await runGit(sb, ['config', '--global', `http.${secure.baseUrl}/.sslCAInfo`, secure.caFile!]);
+    line = expectOneLineFailure(await login(toSecure));
     expect(line).toContain(
       `${toSecure} does not answer as Bitbucket over http, but ${secure.baseUrl} does: run login with ${secure.baseUrl}`,
     );

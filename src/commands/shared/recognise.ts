@@ -100,6 +100,11 @@ async function suggestOtherScheme(server: BitbucketLocation, io: CommandIO, time
     fail(
       `${server.baseUrl} does not answer as Bitbucket over ${server.protocol}, but ${url} does: run login with ${url}`,
     );
+  const f = r as ApiFailure;
+  if (otherProtocol === 'https' && f.network === 'tls' && CERTIFICATE_CODES.test(f.networkCode ?? ''))
+    fail(
+      `${server.baseUrl} does not answer over http, but ${url} speaks TLS with a certificate from a CA this machine does not trust; get the CA's PEM file from your administrator, run: git config --global http.${url}/.sslCAInfo <file>, then run login with ${url}`,
+    );
 }
 
 /** The origin with the usual context paths, other than the one given. */
