@@ -9,11 +9,13 @@ import type { CommandModule } from 'yargs';
 import { parseBitbucketUrl } from '../bitbucket/url.js';
 import type { GitRun } from '../git/repo.js';
 import { currentBranchTarget, remotePushUrl, resolveRef, type BranchTarget } from '../git/repository.js';
+import { holdsPassword, replacePasswordFix, STORED_PASSWORD } from '../credential/passwords.js';
 import { stripPassword } from '../prepush/credential.js';
 import { gatherFacts } from '../prepush/gather.js';
 import { renderSummary, renderVerdict } from '../prepush/render.js';
 import type { PushUpdate } from '../prepush/stdin.js';
 import { decide } from '../prepush/verdict.js';
+import { listAccounts, storesFor } from './shared/accounts.js';
 import { EXIT } from './shared/errors.js';
 import type { CommandContext, CommandIO } from './shared/io.js';
 
@@ -46,11 +48,13 @@ export async function checkRun(o: CheckOptions, io: CommandIO): Promise<number> 
   });
   if (g.skip) return say(io, o, EXIT.ok, `the guard is turned off for ${loc.baseUrl} (bitbucket.enabled=false)`);
   const verdict = decide(g.facts, g.policy);
+  const passwords = await storedPasswords(loc.baseUrl, io);
   if (o.json) {
     io.stdout(
-      `${JSON.stringify({ ...g.facts, policy: g.policy, problems: g.problems, findings: verdict.findings, exitCode: verdict.exitCode }, null, 2)}\n`,
+      `${JSON.stringify({ ...g.facts, policy: g.policy, problems: g.problems, findings: verdict.findings, storedPasswords: passwords.map((p) => p.username), exitCode: verdict.exitCode }, null, 2)}\n`,
     );
   } else {
+    for (const p of passwords) io.stdout(`! ${p.username}: ${STORED_PASSWORD}; ${p.fix}\n`);
     io.stdout(renderSummary(g.facts));
     const text = renderVerdict(verdict, g.facts, g.problems);
     io.stdout(
@@ -60,6 +64,18 @@ export async function checkRun(o: CheckOptions, io: CommandIO): Promise<number> 
     );
   }
   return verdict.exitCode;
+}
+
+/** Entries for the server's host that hold an account password rather than a token (as `status` says). */
+async function storedPasswords(baseUrl: string, io: CommandIO): Promise<Array<{ username: string; fix: string }>> {
+  const { protocol, host } = new URL(baseUrl);
+  const found: Array<{ username: string; fix: string }> = [];
+  for (const a of await listAccounts(storesFor(io).stores)) {
+    if (`${a.protocol}:` !== protocol || a.host !== host) continue;
+    if (holdsPassword(a, await a.store.read(a)))
+      found.push({ username: a.username ?? '(no username)', fix: replacePasswordFix(a, baseUrl) });
+  }
+  return found;
 }
 
 /** What a plain `git push` of the current branch would send. */

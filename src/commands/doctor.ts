@@ -20,6 +20,7 @@ import { configListing, gitVersion } from '../git/repo.js';
 import { remotePushUrl } from '../git/repository.js';
 import { parseConfigListing } from '../prepush/urlmatch.js';
 import { isOurHelper, resolveRemoteConfig } from '../prepush/remote-config.js';
+import { holdsPassword, replacePasswordFix, STORED_PASSWORD } from '../credential/passwords.js';
 import { probeKeyring } from '../store/keyring.js';
 import { configuredBackend } from '../store/select.js';
 import { readSettings } from '../store/settings.js';
@@ -322,6 +323,15 @@ async function serverFindings(url: string, io: CommandIO, timeout: number): Prom
         level: 'error',
         title: `${who}: the token is missing from the store`,
         fix: `git credential-bitbucket login ${url}`,
+      });
+      continue;
+    }
+    if (holdsPassword(a, secrets)) {
+      out.push({
+        id: 'password',
+        level: 'error',
+        title: `${who}: ${STORED_PASSWORD}`,
+        fix: replacePasswordFix(a, url),
       });
       continue;
     }

@@ -7,8 +7,7 @@ import type { CommandModule } from 'yargs';
 import { introspectToken, type TokenReport } from '../bitbucket/identify.js';
 import { maskToken } from '../bitbucket/token.js';
 import { readSettings, type Refusal } from '../store/settings.js';
-import { isTokenShaped } from '../credential/passwords.js';
-import { loginCommandFor } from '../credential/notices.js';
+import { holdsPassword, replacePasswordFix, STORED_PASSWORD } from '../credential/passwords.js';
 import { expiryDaysFor } from '../credential/renewal.js';
 import { byHost, daysLeft, expiryOf, hostKey, listAccounts, storesFor, type Account } from './shared/accounts.js';
 import { describeExpiry, describeToken, fallbackNotice, refusalLines, refusalsFor } from './shared/describe.js';
@@ -81,11 +80,7 @@ async function checkAccount(
   let expiresAt = expiryOf(account);
   // No token to ask the server about; an account password is never sent to be checked (a wrong
   // one counts towards the CAPTCHA lock).
-  const unasked: Problem | undefined = !token
-    ? 'no-secret'
-    : token === secrets?.password && !isTokenShaped(token)
-      ? 'password'
-      : undefined;
+  const unasked: Problem | undefined = !token ? 'no-secret' : holdsPassword(account, secrets) ? 'password' : undefined;
   if (!token || unasked)
     return {
       account,
@@ -185,7 +180,7 @@ function problemText(p: Problem, r: AccountStatus): string {
     case 'unreachable':
       return `could not check the token with the server${r.report && r.report.status !== 'valid' ? ` (${r.report.message})` : ''}`;
     case 'password':
-      return `an account password is stored, not an access token; replace it with a token: ${loginCommandFor(r.account)}`;
+      return `${STORED_PASSWORD}; ${replacePasswordFix(r.account)}`;
     case 'no-secret':
       return 'the secret is missing from the store: log in again';
     case 'expiring-soon':

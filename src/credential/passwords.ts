@@ -20,6 +20,29 @@ export function isTokenShaped(secret: string): boolean {
 }
 
 /**
+ * Whether a stored entry holds an account password rather than a token: the secret git would be
+ * given is the password and it is not token-shaped. `status`, `doctor` and `check` flag it and
+ * never send it to be checked (a wrong one counts towards the CAPTCHA lock).
+ */
+export function holdsPassword(
+  entry: { meta?: { kind?: string } },
+  secrets: { password?: string; credential?: string } | null | undefined,
+): boolean {
+  const token =
+    entry.meta?.kind === 'project' || (!secrets?.password && secrets?.credential)
+      ? secrets?.credential
+      : secrets?.password;
+  return token !== undefined && token === secrets?.password && !isTokenShaped(token);
+}
+
+/** What `status`, `doctor` and `check` say about a stored account password, and the fix. */
+export const STORED_PASSWORD = 'an account password is stored, not an access token';
+export function replacePasswordFix(entry: Parameters<typeof loginCommandFor>[0], baseUrl?: string): string {
+  // an entry git stored has no base URL of its own; where the server is known, its URL (context path included)
+  return `replace it with a token: ${loginCommandFor(baseUrl && !entry.meta?.baseUrl ? { ...entry, meta: { baseUrl } } : entry)}`;
+}
+
+/**
  * The one line that explains why `store` keeps nothing, or undefined when it may store.
  * Asks git config only in the rare case of a password on a Bitbucket host.
  */

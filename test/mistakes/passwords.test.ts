@@ -110,8 +110,20 @@ describe('an account password typed at git’s prompt', () => {
     expect(status.stdout).toContain(
       `an account password is stored, not an access token; replace it with a token: git credential-bitbucket login`,
     );
+    // doctor and check say it too, with the same command; doctor does not send it to be checked
+    const doctor = await bin(['doctor', emu.baseUrl]);
+    expect(doctor.stdout).toContain(`✗ alice: an account password is stored, not an access token`);
+    expect(doctor.stdout).toContain(`fix: replace it with a token: git credential-bitbucket login ${emu.baseUrl}`);
+    expect(doctor.exitCode).not.toBe(0);
     // the password was not sent to the server to be checked
     expect(emu.log().filter((e) => e.via === 'password')).toEqual([]);
+    const check = await runBin(sb, ['check'], '', { cwd: app });
+    outputs.push(check.stdout, check.stderr);
+    expect(check.stdout).toContain(
+      `! alice: an account password is stored, not an access token; replace it with a token: git credential-bitbucket login ${emu.baseUrl}`,
+    );
+    const json = await runBin(sb, ['check', '--json'], '', { cwd: app });
+    expect((JSON.parse(json.stdout) as { storedPasswords: string[] }).storedPasswords).toEqual(['alice']);
   });
 
   it('a token-shaped secret typed at the prompt is stored as usual', async () => {
