@@ -16,6 +16,7 @@ import { renderSummary, renderVerdict } from '../prepush/render.js';
 import type { PushUpdate } from '../prepush/stdin.js';
 import { decide } from '../prepush/verdict.js';
 import { listAccounts, storesFor } from './shared/accounts.js';
+import { bearerAdvice, gitWithoutBearer } from './shared/bearer.js';
 import { EXIT } from './shared/errors.js';
 import type { CommandContext, CommandIO } from './shared/io.js';
 
@@ -49,13 +50,21 @@ export async function checkRun(o: CheckOptions, io: CommandIO): Promise<number> 
   if (g.skip) return say(io, o, EXIT.ok, `the guard is turned off for ${loc.baseUrl} (bitbucket.enabled=false)`);
   const verdict = decide(g.facts, g.policy);
   const passwords = await storedPasswords(loc.baseUrl, io);
+  // a Bearer credential from a helper that this git cannot send: never "allowed", a push would fail
+  const c = g.facts.credential;
+  const oldGit =
+    c.found && c.scheme === 'bearer' && c.source !== 'http.extraHeader' ? gitWithoutBearer(run) : undefined;
+  const unusable = oldGit ? bearerAdvice(oldGit, loc.baseUrl) : undefined;
+  const exitCode = unusable ? Math.max(verdict.exitCode, EXIT.error) : verdict.exitCode;
   if (o.json) {
     io.stdout(
-      `${JSON.stringify({ ...g.facts, policy: g.policy, problems: g.problems, findings: verdict.findings, storedPasswords: passwords.map((p) => p.username), exitCode: verdict.exitCode }, null, 2)}\n`,
+      `${JSON.stringify({ ...g.facts, policy: g.policy, problems: g.problems, findings: verdict.findings, storedPasswords: passwords.map((p) => p.username), ...(unusable ? { unusable } : {}), exitCode }, null, 2)}\n`,
     );
   } else {
     for (const p of passwords) io.stdout(`! ${p.username}: ${STORED_PASSWORD}; ${p.fix}\n`);
-    io.stdout(renderSummary(g.facts));
+    const summary = renderSummary(g.facts);
+    io.stdout(unusable ? summary.replace(/^( {2}push: {5}).*$/m, '$1not with this git (see below)') : summary);
+    if (unusable) io.stdout(`✗ ${unusable}\n`);
     const text = renderVerdict(verdict, g.facts, g.problems);
     io.stdout(
       text === ''
@@ -63,7 +72,7 @@ export async function checkRun(o: CheckOptions, io: CommandIO): Promise<number> 
         : text.split('\n').slice(1).join('\n').replace('Push blocked.', 'A push would be blocked.'),
     );
   }
-  return verdict.exitCode;
+  return exitCode;
 }
 
 /** Entries for the server's host that hold an account password rather than a token (as `status` says). */

@@ -9,7 +9,8 @@ import { introspectToken } from '../bitbucket/identify.js';
 import { httpSettingsFor } from '../git/config.js';
 import {
   CHAINED_NAME,
-  CONFIG_HOOK_NAME,
+  describeGuardRuns,
+  guardRuns,
   hooksDir,
   isOurHook,
   readTemplate,
@@ -25,6 +26,7 @@ import { probeKeyring } from '../store/keyring.js';
 import { configuredBackend } from '../store/select.js';
 import { readSettings } from '../store/settings.js';
 import { expiryOf, listAccounts, storesFor } from './shared/accounts.js';
+import { bearerFix, bearerReason, gitWithoutBearer } from './shared/bearer.js';
 import { CommandError, EXIT } from './shared/errors.js';
 import { paint, type CommandContext, type CommandIO } from './shared/io.js';
 import { clientFor, parseServer } from './shared/server.js';
@@ -164,7 +166,7 @@ export async function doctorRun(
   );
   findings.push(...analyseHelpers(resolveRemoteConfig(entries, `${url}/`).helpers, url, stored));
   findings.push(...(await storeFindings(io)));
-  findings.push(...hookFindings(io, entries, version));
+  findings.push(...hookFindings(io));
   findings.push(...(await serverFindings(url, io, opts.timeout)));
   findings.push(traceFinding(io.env));
   const ok = !findings.some((f) => f.level === 'error');
@@ -220,21 +222,36 @@ async function storeFindings(io: CommandIO): Promise<Finding[]> {
   return out;
 }
 
-function hookFindings(
-  io: CommandIO,
-  entries: ReturnType<typeof parseConfigListing>,
-  version: [number, number, number] | undefined,
-): Finding[] {
-  if (
-    entries.some((e) => e.section === 'hook' && e.url === CONFIG_HOOK_NAME && e.name === 'command') &&
-    version &&
-    supportsConfigHooks(version)
-  ) {
+function hookFindings(io: CommandIO): Finding[] {
+  const run = { env: io.env };
+  const g = guardRuns(run);
+  const where = describeGuardRuns(g);
+  if (g.runs > 1)
     return [
-      { id: 'hook', level: 'ok', title: `the pre-push guard runs as a config-based hook (hook.${CONFIG_HOOK_NAME})` },
+      {
+        id: 'hook',
+        level: 'warn',
+        title: `the pre-push guard runs ${g.runs} times per push here: ${where}`,
+        fix: g.fileHook
+          ? 'git credential-bitbucket hook uninstall (removes the hook file; the config-based hook stays)'
+          : 'remove all but one of these config-based hooks (git config --unset-all hook.<name>.command)',
+      },
+    ];
+  if (g.runs === 1 && g.configHooks.some((h) => h.state === 'enabled'))
+    return [{ id: 'hook', level: 'ok', title: `the pre-push guard runs here as ${where}` }];
+  if (g.runs === 0 && g.configHooks.length > 0) {
+    const h = g.configHooks[0]!;
+    const byEvent = h.state === 'event-disabled';
+    return [
+      {
+        id: 'hook',
+        level: 'warn',
+        title: `the pre-push guard does not run here: ${describeGuardRuns(g, 'all')} is configured, but ${byEvent ? 'hook.pre-push.enabled=false turns off every config-based pre-push hook' : `hook.${h.name}.enabled=false turns it off`}`,
+        fix: byEvent ? 'git config --unset hook.pre-push.enabled' : `git config --unset hook.${h.name}.enabled`,
+      },
     ];
   }
-  const dir = hooksDir({ env: io.env });
+  const dir = hooksDir(run);
   if (!dir) return [{ id: 'hook', level: 'info', title: 'not in a git repository: pre-push guard not checked' }];
   const file = path.join(dir, 'pre-push');
   const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
@@ -254,6 +271,15 @@ function hookFindings(
         level: 'warn',
         title: `${file} is another tool's pre-push hook; the guard is not installed`,
         fix: 'git credential-bitbucket hook install (it chains the existing hook)',
+      },
+    ];
+  if (!g.fileHook)
+    return [
+      {
+        id: 'hook',
+        level: 'warn',
+        title: `${file} is the guard but git does not run it (not executable)`,
+        fix: `chmod +x ${file}`,
       },
     ];
   const chained = fs.existsSync(path.join(dir, CHAINED_NAME));
@@ -312,6 +338,7 @@ async function serverFindings(url: string, io: CommandIO, timeout: number): Prom
       title: `no token is stored for ${url}`,
       fix: `git credential-bitbucket login ${url}`,
     });
+  const oldGit = gitWithoutBearer({ env: io.env });
   for (const a of accounts) {
     const secrets = await a.store.read(a);
     const token = secrets?.password ?? secrets?.credential;
@@ -352,6 +379,13 @@ async function serverFindings(url: string, io: CommandIO, timeout: number): Prom
         level: 'error',
         title: `${who}: ${r.message}`,
         fix: `git credential-bitbucket login ${url}`,
+      });
+    else if (r.kind !== 'personal' && !secrets?.password && oldGit)
+      out.push({
+        id: 'token-bearer',
+        level: 'error',
+        title: `${who}: ${bearerReason(oldGit)}`,
+        fix: bearerFix(url),
       });
     else if (r.kind === 'project')
       out.push({

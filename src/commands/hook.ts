@@ -6,6 +6,8 @@
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import {
+  describeGuardRuns,
+  guardRuns,
   hooksDir,
   installHookFile,
   planInstall,
@@ -52,11 +54,20 @@ export async function hookInstallRun(o: HookInstallOptions, io: CommandIO): Prom
     io.stderr(
       `Installed the pre-push guard as config-based hook "hook.bitbucket-pre-push" (${plan.scope}), running ${shim.file}.\n`,
     );
-    return EXIT.ok;
+    return replaceFileHook(run, io);
   }
   const dir = hooksDir(run);
   if (!dir)
     return fail(io, 'not inside a git repository: run this in the repository to guard, or use --global (git 2.54+)');
+  const before = guardRuns(run);
+  if (before.configHooks.some((h) => h.state === 'enabled')) {
+    // a hook file as well would run the guard twice per push
+    if (before.fileHook) return replaceFileHook(run, io);
+    io.stderr(
+      `The pre-push guard already runs here through ${describeGuardRuns(before)}; no hook file written (both would run it twice per push).\n`,
+    );
+    return EXIT.ok;
+  }
   const r = installHookFile(dir, content);
   if (r.status === 'error') return fail(io, r.message);
   const verb = r.status === 'unchanged' ? 'is already installed' : r.status === 'updated' ? 'updated' : 'installed';
@@ -66,6 +77,28 @@ export async function hookInstallRun(o: HookInstallOptions, io: CommandIO): Prom
   if (version && supportsConfigHooks(version))
     io.stderr(
       'Tip: this git supports config-based hooks; `hook install --global` guards every repository with one setting.\n',
+    );
+  return EXIT.ok;
+}
+
+/**
+ * After a config-based hook is installed: our hook file in this repository would run the guard a
+ * second time per push, so it goes (a hook it chained is put back and git runs it on its own).
+ */
+function replaceFileHook(run: GitRun, io: CommandIO): number {
+  const g = guardRuns(run);
+  const dir = hooksDir(run);
+  if (g.fileHook && dir && g.configHooks.some((h) => h.state === 'enabled')) {
+    const r = uninstallHookFile(dir);
+    if (r.status === 'error') return fail(io, r.message);
+    io.stderr(
+      `Removed the guard's hook file ${r.file} (the config-based hook runs it${r.status === 'removed' && r.restored ? '; your previous pre-push hook is back in place and still runs' : ''}).\n`,
+    );
+  }
+  const after = guardRuns(run);
+  if (after.runs > 1)
+    io.stderr(
+      `git-credential-bitbucket: warning: the guard still runs ${after.runs} times per push here: ${describeGuardRuns(after)}\n`,
     );
   return EXIT.ok;
 }

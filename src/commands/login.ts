@@ -12,6 +12,7 @@ import { configuredBackend, selectBackend } from '../store/select.js';
 import { clearRefusal, recordFileFallback } from '../store/settings.js';
 import type { Secrets, StoredEntry, TokenMeta } from '../store/types.js';
 import { listAccounts, storesFor } from './shared/accounts.js';
+import { bearerAdvice, gitWithoutBearer } from './shared/bearer.js';
 import { CommandError, EXIT } from './shared/errors.js';
 import { describeExpiry, describeToken, fallbackNotice, PROJECT_TOKEN_EXPLANATION } from './shared/describe.js';
 import { WRITE_PERMISSIONS } from '../bitbucket/model.js';
@@ -96,8 +97,11 @@ export async function loginRun(opts: LoginOptions, io: CommandIO): Promise<numbe
   if (selection.fallbackReason)
     io.stderr(`${p.yellow('!')} ${fallbackNotice(selection.fallbackReason, selection.store.location)}\n`);
   if (report.kind !== 'personal') {
+    const old = gitWithoutBearer({ env: io.env });
     io.stderr(
-      `${p.yellow('!')} Stored as a Bearer credential: project and repository tokens do not work with a username. git 2.46+ uses it through this helper; older git needs http.extraHeader. ${PROJECT_TOKEN_EXPLANATION}\n`,
+      old
+        ? `${p.red('✗')} Stored as a Bearer credential, but ${bearerAdvice(old, server.baseUrl)}. ${PROJECT_TOKEN_EXPLANATION}\n`
+        : `${p.yellow('!')} Stored as a Bearer credential: project and repository tokens do not work with a username; this git sends it through this helper. ${PROJECT_TOKEN_EXPLANATION}\n`,
     );
   }
   if (writable === false) {

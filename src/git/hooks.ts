@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gitSync, type GitRun } from './repo.js';
+import { gitSync, gitVersion, type GitRun } from './repo.js';
 
 /** The first line after the shebang of every hook we write: how we recognise our own. */
 export const MARKER = '# git-credential-bitbucket pre-push guard';
@@ -188,4 +188,102 @@ function readIfExists(file: string): string | undefined {
 
 function ensureMode(file: string): void {
   if (process.platform !== 'win32' && (fs.statSync(file).mode & 0o777) !== 0o755) fs.chmodSync(file, 0o755);
+}
+
+/** One hook `git hook list --show-scope pre-push` names (git 2.54+). */
+export interface ListedHook {
+  /** The friendly name of a config-based hook, or `hookdir` for the file in the hooks directory. */
+  name: string;
+  scope?: string;
+  /** `disabled` by `hook.<name>.enabled=false`; `event-disabled` by `hook.pre-push.enabled=false`. */
+  state: 'enabled' | 'disabled' | 'event-disabled';
+}
+
+/**
+ * Pure: `git hook list --show-scope pre-push` lines, `[<scope>\t][disabled|event-disabled\t]<name>`,
+ * and `hook from hookdir` for an executable file in the hooks directory. git 2.55 skips only
+ * config-based hooks for `hook.pre-push.enabled=false`: the hook file still runs (hook.c
+ * `pick_next_hook`), so it is listed as enabled here.
+ */
+export function parseHookList(text: string): ListedHook[] {
+  const out: ListedHook[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    if (line === 'hook from hookdir') {
+      out.push({ name: 'hookdir', state: 'enabled' });
+      continue;
+    }
+    const parts = line.split('\t');
+    const name = parts.pop() ?? '';
+    const state = parts.includes('event-disabled')
+      ? 'event-disabled'
+      : parts.includes('disabled')
+        ? 'disabled'
+        : 'enabled';
+    const scope = parts.find((p) => p !== 'disabled' && p !== 'event-disabled');
+    out.push({ name, state, ...(scope ? { scope } : {}) });
+  }
+  return out;
+}
+
+/** Where the guard is set to run on `git push` in a repository, and which of those git really runs. */
+export interface GuardRuns {
+  /** Config-based hooks whose command is the guard, with their state. */
+  configHooks: ListedHook[];
+  /** The hooks directory holds our executable pre-push file. */
+  fileHook: boolean;
+  /** How many times one push runs the guard. */
+  runs: number;
+}
+
+/**
+ * Asks git which pre-push hooks it runs here (git 2.54+; older gits run only the hook file) and
+ * which of them are the guard: the file when it carries our marker, a config-based hook when it
+ * is ours by name or its command is a file carrying our marker.
+ */
+export function guardRuns(run: GitRun = {}): GuardRuns {
+  const dir = hooksDir(run);
+  const file = dir ? path.join(dir, 'pre-push') : undefined;
+  const fileOurs = file !== undefined && isExecutable(file) && isOurHook(readIfExists(file) ?? '');
+  const version = gitVersion(run);
+  if (!version || !supportsConfigHooks(version)) return { configHooks: [], fileHook: fileOurs, runs: fileOurs ? 1 : 0 };
+  const listed = gitSync(['hook', 'list', '--show-scope', 'pre-push'], run);
+  const hooks = listed.status === 0 ? parseHookList(listed.stdout) : [];
+  const configHooks = hooks.filter((h) => h.name !== 'hookdir' && isGuardCommand(h.name, run));
+  const fileHook = fileOurs && hooks.some((h) => h.name === 'hookdir');
+  return {
+    configHooks,
+    fileHook,
+    runs: configHooks.filter((h) => h.state === 'enabled').length + (fileHook ? 1 : 0),
+  };
+}
+
+function isGuardCommand(name: string, run: GitRun): boolean {
+  if (name === CONFIG_HOOK_NAME) return true;
+  const r = gitSync(['config', '--get-all', `hook.${name}.command`], run);
+  const command = r.stdout.trim().split('\n').pop() ?? '';
+  const unquoted = /^'([^']*)'$/.exec(command)?.[1] ?? command;
+  try {
+    return path.isAbsolute(unquoted) && isOurHook(readIfExists(unquoted) ?? '');
+  } catch {
+    return false;
+  }
+}
+
+/** Pure: the guard's places in one phrase, e.g. `config hook hook.x (global) and the hook file`. */
+export function describeGuardRuns(g: GuardRuns, only: 'enabled' | 'all' = 'enabled'): string {
+  const hooks = g.configHooks.filter((h) => only === 'all' || h.state === 'enabled');
+  return [
+    ...hooks.map((h) => `config-based hook hook.${h.name}${h.scope ? ` (${h.scope})` : ''}`),
+    ...(g.fileHook ? ['the pre-push hook file'] : []),
+  ].join(' and ');
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
