@@ -119,6 +119,21 @@ export function revListArgs(opts: RevListRange): string[] {
 }
 
 /**
+ * Revisions passed as arguments at most; the hook script prefetches pushes of up to 64 refs
+ * (64 new and 64 old tips), and those must stay the argument form it runs.
+ */
+export const REV_LIST_ARGV_MAX = 128;
+
+/** The same listing as {@link revListArgs} with the revisions on stdin (`git rev-list --stdin`). */
+export function revListStdin(opts: RevListRange): { args: string[]; input: string } {
+  const args = revListArgs({ ...opts, include: [], exclude: [] });
+  const at = args.indexOf('--not');
+  args.splice(at, 0, '--stdin');
+  const input = [...opts.include, ...opts.exclude.map((r) => `^${r}`)].map((r) => `${r}\n`).join('');
+  return { args, input };
+}
+
+/**
  * Commits reachable from `include` but not from `exclude` nor any ref under
  * `refs/remotes/<remote>/` (every remote's, when pushing to a URL), the whole output at once. Missing excluded objects (a remote oid
  * never fetched) are ignored (`--ignore-missing`). `GIT_FLUSH=0`: without it git flushes after
@@ -130,11 +145,15 @@ export function revListSync(opts: RevListRange, run: GitRun = {}): { status: num
   const args = revListArgs(opts);
   const early = run.prefetched?.take(args);
   if (early) return early;
-  const r = childProcess().spawnSync('git', args, {
+  // A push of many refs has more revisions than one argument list holds (E2BIG): past what the
+  // hook script prefetches, they go on stdin (`^` marks an excluded one).
+  const stdin = opts.include.length + opts.exclude.length > REV_LIST_ARGV_MAX ? revListStdin(opts) : undefined;
+  const r = childProcess().spawnSync('git', stdin ? stdin.args : args, {
     cwd: run.cwd,
     env: { ...(run.env ?? process.env), GIT_FLUSH: '0' },
     encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(stdin ? { input: stdin.input } : {}),
+    stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     maxBuffer: 1024 * 1024 * 1024,
     windowsHide: true,
   });

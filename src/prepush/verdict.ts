@@ -111,7 +111,8 @@ function expiryFinding(s: ServerFacts, now: number, policy: Policy, add: Add): v
 
 function identityFinding(s: ServerFacts, scan: IdentityScan | { error: string }, level: Level, add: Add): void {
   if ('error' in scan) {
-    add('identity', 'note', 'could not list the commits to push; identity not checked', [scan.error]);
+    // A check that cannot run is decided by its level: `block` must not become a note.
+    add('identity', level, `could not list the commits to push; identity not checked: ${oneLine(scan.error)}`, []);
     return;
   }
   const email = s.user.email?.toLowerCase();
@@ -149,6 +150,10 @@ function commitLine(c: { sha: string; author: string; committer: string; subject
         : `${c.author}, committer ${c.committer}`;
   const subject = c.subject.length > 60 ? `${c.subject.slice(0, 59)}…` : c.subject;
   return `${c.sha.slice(0, 10)}  ${who}  ${subject}`;
+}
+
+function oneLine(text: string): string {
+  return text.trim().split('\n')[0] ?? '';
 }
 
 function rank(s: Severity): number {

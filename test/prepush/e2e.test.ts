@@ -397,6 +397,34 @@ describe("the hook script runs the guard's git queries itself", () => {
       .split('\n')
       .filter((l) => l.startsWith('node '));
 
+  it('a push of 100,000 refs, past the argument limit: identity=block still blocks a foreign e-mail', async () => {
+    const { sb, work } = await setup(T.write);
+    await git(sb, ['config', 'bitbucket.identity', 'block'], work);
+    const n = 100_000;
+    // one 40-hex revision per ref: more than one argument list holds
+    expect(n * 41).toBeGreaterThan(Number(execFileSync('getconf', ['ARG_MAX'], { encoding: 'utf8' })));
+    // n commits by bob on top of origin/main, made in one fast-import run
+    const base = (await git(sb, ['rev-parse', 'origin/main'], work)).stdout.trim();
+    const stream: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const msg = `c${i}\n`;
+      stream.push(
+        `commit refs/heads/many\ncommitter Bob <bob@example.com> 1700000000 +0000\ndata ${msg.length}\n${msg}${i === 0 ? `from ${base}\n` : ''}\n`,
+      );
+    }
+    const imported = await git(sb, ['fast-import', '--quiet'], work, stream.join(''));
+    expect(imported.exitCode, imported.stderr).toBe(0);
+    const oids = (await git(sb, ['rev-list', 'refs/heads/many', '--not', 'origin/main'], work)).stdout
+      .trim()
+      .split('\n');
+    expect(oids).toHaveLength(n);
+    // git's pre-push input for a push of n new branches, one at each commit
+    const input = oids.map((oid, i) => `refs/heads/b${i} ${oid} refs/heads/b${i} ${'0'.repeat(40)}\n`).join('');
+    const r = await runHookScript(sb, work, input);
+    expect(r.stderr).toContain(`${n} commits to push are not authored and committed as alice@example.com`);
+    expect(r.exitCode, r.stderr).toBe(1);
+  }, 120_000);
+
   it('on a warm cache Node starts no git at all, and finds what it finds on its own', async () => {
     const { sb, work, log } = await withGitLog();
     await commit(sb, work, 'by bob', 'bob@example.com');

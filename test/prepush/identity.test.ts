@@ -2,9 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeSandbox, runGit } from '../helpers/sandbox.js';
-import { IdentityCollector, pushRange, scanPushedCommits } from '../../src/prepush/identity.js';
+import { IdentityCollector, pushRange, REV_LIST_FORMAT, scanPushedCommits } from '../../src/prepush/identity.js';
 import { parsePushInput } from '../../src/prepush/stdin.js';
 import { runPrePush } from '../../src/prepush/run.js';
+import { REV_LIST_ARGV_MAX, revListStdin, revListSync } from '../../src/git/repo.js';
 
 const sb = makeSandbox();
 afterAll(() => sb.cleanup());
@@ -31,6 +32,43 @@ describe('IdentityCollector', () => {
       include: ['1'.repeat(40)],
       exclude: ['2'.repeat(40), '3'.repeat(40)],
     });
+  });
+});
+
+describe('the commit listing with revisions on stdin (pushes of many refs)', () => {
+  it('lists exactly what the argument form lists, missing excluded objects ignored', async () => {
+    const dir = path.join(sb.dir, 'stdin-form');
+    const run = { env: sb.env, cwd: dir };
+    await runGit(sb, ['init', '-q', dir]);
+    const oids: string[] = [];
+    for (const m of ['one', 'two', 'three', 'four']) {
+      await runGit(sb, ['-c', 'user.name=B', '-c', `user.email=${m}@x`, 'commit', '-q', '--allow-empty', '-m', m], '', {
+        cwd: dir,
+      });
+      oids.push((await runGit(sb, ['rev-parse', 'HEAD'], '', { cwd: dir })).stdout.trim());
+    }
+    await runGit(sb, ['update-ref', 'refs/remotes/origin/main', oids[0]!], '', { cwd: dir });
+    const range = {
+      format: REV_LIST_FORMAT,
+      include: [oids[3]!],
+      exclude: [oids[1]!, 'f'.repeat(40)],
+      remote: 'origin',
+    };
+    const small = revListSync(range, run);
+    expect(small.status, small.stderr).toBe(0);
+    expect(small.stdout.split('\n').filter(Boolean)).toHaveLength(2); // three and four
+    // past the argument form's limit: the same tips, repeated
+    const many = { ...range, include: Array.from({ length: REV_LIST_ARGV_MAX }, () => oids[3]!) };
+    expect(revListStdin(many).args).toEqual([
+      'rev-list',
+      '--no-commit-header',
+      `--format=${REV_LIST_FORMAT}`,
+      '--ignore-missing',
+      '--stdin',
+      '--not',
+      '--remotes=origin',
+    ]);
+    expect(revListSync(many, run)).toEqual(small);
   });
 });
 

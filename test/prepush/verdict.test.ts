@@ -137,14 +137,24 @@ describe('decide: every policy level for every finding', () => {
     expect(f.details.join('\n')).not.toMatch(/Bitbucket account/);
   });
 
-  it('identity: a note when the email is unknown or the scan failed', () => {
+  it('identity: a note when the email is unknown', () => {
     expect(
       decide(facts({ user: { name: 'alice', slug: 'alice' } }, { identity: mismatch }), DEFAULT_POLICY).findings[0],
     ).toMatchObject({ severity: 'note' });
-    expect(decide(facts({}, { identity: { error: 'boom' } }), DEFAULT_POLICY).findings[0]).toMatchObject({
-      severity: 'note',
-      details: ['boom'],
+  });
+
+  it('identity: when the commits cannot be listed, the level decides (block blocks, with the reason in one line)', () => {
+    const failed = facts({}, { identity: { error: 'git rev-list failed: spawnSync git E2BIG\nmore' } });
+    const title = 'could not list the commits to push; identity not checked: git rev-list failed: spawnSync git E2BIG';
+    const blocked = decide(failed, policy('identity', 'block'));
+    expect(blocked.exitCode).toBe(1);
+    expect(blocked.findings).toEqual([{ check: 'identity', severity: 'block', title, details: [] }]);
+    expect(decide(failed, policy('identity', 'warn'))).toEqual({
+      exitCode: 0,
+      findings: [{ check: 'identity', severity: 'warn', title, details: [] }],
     });
+    expect(decide(failed, DEFAULT_POLICY).findings[0]!.severity).toBe('warn');
+    expect(decide(failed, policy('identity', 'off'))).toEqual({ exitCode: 0, findings: [] });
   });
 
   it('expiry: warns within N days even at block, blocks once expired, silent beyond N days', () => {
