@@ -17,6 +17,7 @@ import { hookCommand } from './hook.js';
 import { checkCommand } from './check.js';
 import { rotateCommand } from './rotate.js';
 import { PROGRAM } from '../settings.js';
+import { visible } from '../visible.js';
 import { initTrace, trace } from '../trace.js';
 
 const COMMANDS: Array<(ctx: CommandContext) => CommandModule<object, never>> = [
@@ -100,7 +101,8 @@ export async function runCommand(
     await parser.parseAsync();
   } catch (err) {
     if (err instanceof CommandError) {
-      ctx.io.stderr(`git-credential-bitbucket: ${err.message}\n`);
+      // one line, which may quote the server (its error messages, names): made visible
+      ctx.io.stderr(`git-credential-bitbucket: ${visible(err.message)}\n`);
       return err.exitCode;
     }
     if (err instanceof UsageError) {
