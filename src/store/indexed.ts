@@ -144,7 +144,7 @@ export abstract class IndexedStore implements TokenStore {
    * and dropped by the callers before (see put and erase).
    */
   private async mutate(fn: (data: StoreFileData) => DiskEntry[] | null): Promise<DiskEntry[] | null> {
-    ensurePrivateDir(path.dirname(this.file));
+    ensurePrivateDir(path.dirname(this.file), 'data directory');
     this.snapshot = undefined;
     await loadConf();
     return withLock(`${this.file}.lock`, async () => {
