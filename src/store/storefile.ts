@@ -48,6 +48,25 @@ export const STORE_FILE_VERSION = 1;
  * is opened with O_NOFOLLOW, so a link in its place is refused too.
  */
 export function readStoreFile(file: string): StoreFileData {
+  const parsed = parseStoreFile(file);
+  if (!parsed) return { version: 1, entries: [] };
+  const { text, data: d } = parsed;
+  // A line break or NUL in a value can only be written as an escape (\n, \r, \u0000, ...):
+  // without one anywhere in the file, no field needs the per-field check.
+  const mayHaveBreaks = /\\[nr]|\\u00/i.test(text);
+  let bad: number[] | undefined;
+  for (let i = 0; i < d.entries.length; i++) {
+    if (validateEntry(d.entries[i], mayHaveBreaks)) (bad ??= []).push(i);
+  }
+  if (bad) setAside(file, text, d, bad, mayHaveBreaks);
+  return d;
+}
+
+/**
+ * Reads and parses a store file and checks the file as a whole (private, JSON, our version, a
+ * list of entries), not the entries; undefined when there is no file.
+ */
+function parseStoreFile(file: string): { text: string; data: StoreFileData } | undefined {
   checkPrivateDir(path.dirname(file));
   let text: string;
   try {
@@ -55,7 +74,7 @@ export function readStoreFile(file: string): StoreFileData {
   } catch (err) {
     if (err instanceof UnsafePathError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { version: 1, entries: [] };
+    if (code === 'ENOENT') return undefined;
     throw new StoreError(`cannot read credential store ${file}: ${code ?? (err as Error).message}`);
   }
   let data: unknown;
@@ -66,16 +85,59 @@ export function readStoreFile(file: string): StoreFileData {
   }
   const problem = validateFile(data);
   if (problem) throw corrupt(file, problem);
-  const d = data as StoreFileData;
-  // A line break or NUL in a value can only be written as an escape (\n, \r, \u0000, ...):
-  // without one anywhere in the file, no field needs the per-field check.
-  const mayHaveBreaks = /\\[nr]|\\u00/i.test(text);
-  let bad: number[] | undefined;
-  for (let i = 0; i < d.entries.length; i++) {
-    if (validateEntry(d.entries[i], mayHaveBreaks)) (bad ??= []).push(i);
+  return { text, data: data as StoreFileData };
+}
+
+/**
+ * A store file for reading (`get`, `list`): parsed once, each entry checked when first used.
+ * `get` with thousands of stored accounts uses the few on the request's host, and checking
+ * every entry would cost more than the lookup; an unreadable entry it meets is skipped and named
+ * like readStoreFile does. Writers use readStoreFile (every entry checked, the bad ones kept).
+ */
+export class StoreFileView {
+  private readonly entries: unknown[];
+  private readonly checked: Array<DiskEntry | null | undefined>;
+
+  constructor(readonly file: string) {
+    this.entries = parseStoreFile(file)?.data.entries ?? [];
+    this.checked = new Array<DiskEntry | null | undefined>(this.entries.length);
   }
-  if (bad) setAside(file, text, d, bad, mayHaveBreaks);
-  return d;
+
+  /** Every usable entry. */
+  all(): DiskEntry[] {
+    return this.where(() => true);
+  }
+
+  /**
+   * The usable entries with this protocol and host (checked only those), or every usable entry
+   * when `on` is undefined.
+   */
+  on(on: { protocol?: string; host?: string } | undefined): DiskEntry[] {
+    if (on?.protocol === undefined || on.host === undefined) return this.all();
+    const { protocol, host } = on;
+    return this.where((e) => {
+      const r = typeof e === 'object' && e !== null ? (e as Record<string, unknown>) : undefined;
+      return r?.protocol === protocol && r.host === host;
+    });
+  }
+
+  private where(pre: (e: unknown) => boolean): DiskEntry[] {
+    const out: DiskEntry[] = [];
+    const bad: Array<{ label: string; why: string }> = [];
+    for (let i = 0; i < this.entries.length; i++) {
+      let ok = this.checked[i];
+      if (ok === undefined) {
+        const e = this.entries[i];
+        if (!pre(e)) continue;
+        const why = validateEntry(e, true);
+        ok = this.checked[i] = why ? null : (e as DiskEntry);
+        if (why) bad.push({ label: entryLabel(e, i), why });
+      }
+      if (ok && pre(ok)) out.push(ok);
+    }
+    if (bad.length > 0) announce(this.file, bad);
+    return out;
+  }
 }
 
 /** Opens without following a link, checks the open file by the rule, reads it. */
@@ -107,6 +169,11 @@ function setAside(file: string, text: string, d: StoreFileData, bad: number[], m
   const skip = new Set(bad);
   d.entries = d.entries.filter((_, i) => !skip.has(i));
   d.unreadable = unreadable;
+  announce(file, unreadable);
+}
+
+/** Names the skipped entries in one line, once per file and command. */
+function announce(file: string, unreadable: ReadonlyArray<{ label: string; why: string }>): void {
   if (warned.has(file)) return;
   warned.add(file);
   const names = unreadable.map((u) => `${u.label}: ${u.why}`).join('; ');
@@ -217,6 +284,7 @@ function validateEntry(e: unknown, mayHaveBreaks: boolean): string | undefined {
   if (r.passwordExpiryUtc !== undefined && typeof r.passwordExpiryUtc !== 'number')
     return 'passwordExpiryUtc is not a number';
   if (r.meta !== undefined && (typeof r.meta !== 'object' || r.meta === null)) return 'meta is not an object';
+  if (r.meta !== undefined && !isOptStr((r.meta as Record<string, unknown>).baseUrl)) return 'meta.baseUrl is not text';
   if (r.secrets !== undefined) {
     if (typeof r.secrets !== 'object' || r.secrets === null) return 'secrets is not an object';
     const s = r.secrets as Record<string, unknown>;
