@@ -40,11 +40,22 @@ function cacheDir(env) {
  */
 function isPrivateDir(dir) {
   try {
-    const st = fs.lstatSync(dir);
-    return st.isDirectory() && (!process.getuid || st.uid === process.getuid()) && (st.mode & 0o022) === 0;
+    return privateProblem(fs.lstatSync(dir), true, process.getuid ? process.getuid() : undefined) === undefined;
   } catch {
     return false;
   }
+}
+
+/**
+ * The rule for private paths: a copy of `privateProblem` in src/private-dir.ts, which this file
+ * may not load (test/private-dir.test.ts runs one table against both).
+ */
+function privateProblem(st, dir, uid) {
+  if (st.isSymbolicLink()) return 'symlink';
+  if (dir ? !st.isDirectory() : !st.isFile()) return 'kind';
+  if (uid !== undefined && st.uid !== uid) return 'owner';
+  if (st.mode & 0o022) return 'writable';
+  return undefined;
 }
 
 function ensurePrivateDir(dir) {
