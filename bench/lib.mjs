@@ -120,6 +120,22 @@ export function run(cmd, args, { env, cwd, input, timeout = 120_000 } = {}) {
 export const git = (args, opts) => run('git', args, opts).stdout.trim();
 export const tool = (args, opts) => run(process.execPath, [BIN, ...args], opts);
 
+/**
+ * CPU time (user + system, ms) of this process's waited-for children so far, from
+ * /proc/self/stat (Linux; clock ticks of 10 ms); undefined elsewhere. The difference around
+ * one run is that run's CPU time, whole processes included (sh, git, Node and its threads):
+ * unlike wall time it hardly grows when other work competes for the CPU.
+ */
+export function childCpuMs() {
+  try {
+    const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[13]) + Number(f[14])) * 10; // cutime, cstime (fields 16 and 17)
+  } catch {
+    return undefined;
+  }
+}
+
 /** Wall time of one run of a command, in ms; throws unless it exits 0. */
 export function timeOnce({ cmd, args, env, cwd, input = '', check }) {
   const t0 = process.hrtime.bigint();
@@ -147,13 +163,27 @@ export function timeOnce({ cmd, args, env, cwd, input = '', check }) {
  */
 export async function interleave(cases, runs, { warmup = 1 } = {}) {
   const samples = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
+  const cpu = Object.fromEntries(Object.keys(cases).map((k) => [k, 0]));
   const once = async (c, i) => {
     if (c.prep) await c.prep(i);
     return c.fn ? c.fn(i) : timeOnce(c);
   };
   for (let w = 0; w < warmup; w++) for (const c of Object.values(cases)) await once(c, -1 - w);
-  for (let i = 0; i < runs; i++) for (const [k, c] of Object.entries(cases)) samples[k].push(await once(c, i));
-  return Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, stats(v)]));
+  for (let i = 0; i < runs; i++)
+    for (const [k, c] of Object.entries(cases)) {
+      if (c.prep) await c.prep(i); // its git commands are not the case's CPU time
+      const before = childCpuMs();
+      samples[k].push(await once({ ...c, prep: undefined }, i));
+      const after = childCpuMs();
+      cpu[k] =
+        before === undefined || after === undefined || cpu[k] === undefined ? undefined : cpu[k] + after - before;
+    }
+  return Object.fromEntries(
+    Object.entries(samples).map(([k, v]) => [
+      k,
+      { ...stats(v), cpu: cpu[k] === undefined ? undefined : cpu[k] / runs },
+    ]),
+  );
 }
 
 function quantile(sorted, q) {
@@ -179,7 +209,13 @@ export function stats(xs) {
 export const ms = (x) => `${x.toFixed(1)} ms`;
 /** `median ms (IQR p25–p75, n)`: the spread shown next to every figure. */
 export const spread = (st) =>
-  `${ms(st.median)}  (IQR ${st.p25.toFixed(1)}–${st.p75.toFixed(1)}, min ${st.min.toFixed(1)}, n=${st.n})`;
+  `${ms(st.median)}  (IQR ${st.p25.toFixed(1)}–${st.p75.toFixed(1)}, min ${st.min.toFixed(1)}, n=${st.n}${st.cpu !== undefined ? `; CPU ${st.cpu.toFixed(1)} ms/run` : ''})`;
+/** `, CPU 1.23x`: the same ratio in CPU time (mean per run), when it was measured. */
+export const cpuRatio = (st, base) =>
+  st.cpu !== undefined && base.cpu ? `; CPU ${(st.cpu / base.cpu).toFixed(2)}x` : '';
+
+/** The machine's load while the bench ran: the 1-minute load average and the CPU count. */
+export const machineLoad = () => `load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} CPUs`;
 
 /**
  * Starts the Bitbucket emulator CLI (dist/emulator.mjs) on 127.0.0.1 with the demo fixture;

@@ -22,8 +22,10 @@ import {
   baseEnv,
   cleanupAll,
   commit,
+  cpuRatio,
   git,
   interleave,
+  machineLoad,
   makeHome,
   ms,
   redact,
@@ -129,7 +131,7 @@ async function benchGet({ keyring = true } = {}) {
   table.push([
     'get, file backend',
     ms(m.file.median),
-    `${rFile.toFixed(2)}x node start (+${(m.file.median - m.bare.median).toFixed(1)} ms)`,
+    `${rFile.toFixed(2)}x node start (+${(m.file.median - m.bare.median).toFixed(1)} ms)${cpuRatio(m.file, m.bare)}`,
     '<= 1.15x',
     yes(rFile <= 1.15),
     `${ms(m.gitStore.median)} = ${(m.gitStore.median / m.bare.median).toFixed(2)}x`,
@@ -157,7 +159,7 @@ async function benchGet({ keyring = true } = {}) {
   table.push([
     `get, ${ACCOUNTS.toLocaleString('en')} stored accounts`,
     ms(n.many.median),
-    `${rMany.toFixed(2)}x node start`,
+    `${rMany.toFixed(2)}x node start${cpuRatio(n.many, n.bare)}`,
     '<= 2x',
     yes(rMany <= 2),
     `${ms(n.gitStore.median)} = ${(n.gitStore.median / n.bare.median).toFixed(2)}x`,
@@ -199,7 +201,7 @@ async function benchGet({ keyring = true } = {}) {
   table.push([
     'get, OS keyring',
     ms(k.keyring.median),
-    `${rKey.toFixed(2)}x node start (+${(k.keyring.median - k.bare.median).toFixed(1)} ms)`,
+    `${rKey.toFixed(2)}x node start (+${(k.keyring.median - k.bare.median).toFixed(1)} ms)${cpuRatio(k.keyring, k.bare)}`,
     '<= 1.25x',
     yes(rKey <= 1.25),
     '',
@@ -243,7 +245,7 @@ async function benchWarmHook(emu, u) {
   table.push([
     'hook pre-push, warm cache',
     ms(m.hook.median),
-    `${r.toFixed(2)}x node start (+${(m.hook.median - m.bare.median).toFixed(1)} ms)`,
+    `${r.toFixed(2)}x node start (+${(m.hook.median - m.bare.median).toFixed(1)} ms)${cpuRatio(m.hook, m.bare)}`,
     '<= 1.30x',
     yes(r <= 1.3),
     '(no hook)',
@@ -478,7 +480,7 @@ async function benchPush(emu, u) {
   table.push([
     'whole push: helper + guard - credential-store',
     ms(diff),
-    `${r.toFixed(2)}x node start`,
+    `${r.toFixed(2)}x node start${m.ours.cpu !== undefined && m.store.cpu !== undefined && m.bare.cpu ? `; CPU ${((m.ours.cpu - m.store.cpu) / m.bare.cpu).toFixed(2)}x` : ''}`,
     '<= 2.5x',
     yes(r <= 2.5),
     `push ${ms(m.store.median)}`,
@@ -543,7 +545,7 @@ let failed = false;
 const tables = [];
 try {
   say(
-    `Benchmarks: node ${process.version}, ${spawnSync('git', ['--version'], { encoding: 'utf8' }).stdout.trim()}, ${os.cpus().length} CPUs, ${RUNS} runs per figure unless noted; medians, interleaved runs.`,
+    `Benchmarks: node ${process.version}, ${spawnSync('git', ['--version'], { encoding: 'utf8' }).stdout.trim()}, ${os.cpus().length} CPUs, ${RUNS} runs per figure unless noted; medians, interleaved runs. At the start: ${machineLoad()}.`,
   );
   const startUp = ['NODE_EXTRA_CA_CERTS', 'NODE_OPTIONS', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'OPENSSL_CONF'].filter(
     (k) => baseEnv()[k] !== undefined,
@@ -573,5 +575,8 @@ try {
 }
 
 for (const [title, rows] of tables) printTable(title, rows);
+say(
+  `Ratios are of wall-time medians (the targets); "CPU" is the same ratio in CPU time per run (user + system of every process a run starts), which other work on the machine hardly changes. At the end: ${machineLoad()}.`,
+);
 say(`(${((Date.now() - started) / 1000).toFixed(0)} s)`);
 process.exit(failed ? 1 : 0);

@@ -8,7 +8,7 @@ import { build } from 'esbuild';
 import { rm, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { checkHookBundle, checkNoImport } from './check-bundles.mjs';
+import { checkHookBundle, checkHotBundle, checkNoImport } from './check-bundles.mjs';
 
 const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
 const external = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.devDependencies ?? {})];
@@ -120,10 +120,12 @@ await build({
 await build({ ...hot, entryPoints: ['src/prepush/server.ts'], outfile: 'dist/hook-net.cjs' });
 // The launcher compiles hot bundles through vm.Script, where import() does not work on Node 20:
 // the only one allowed is loadEsm's (src/load-esm.ts), which the launcher serves. And the hook's
-// own bundle must not load the network modules, whatever the files are called.
+// own bundle must not load the network modules, whatever the files are called, and neither
+// hot bundle anything heavy at start (scripts/check-bundles.mjs).
 for (const name of ['helper.cjs', 'hook.cjs', 'hook-net.cjs']) {
   const text = await readFile(new URL(`../dist/${name}`, import.meta.url), 'utf8');
   checkNoImport(name, text);
+  if (name !== 'hook-net.cjs') checkHotBundle(name, text);
   if (name === 'hook.cjs') checkHookBundle(name, text);
 }
 

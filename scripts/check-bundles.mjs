@@ -31,3 +31,31 @@ export function checkNoImport(name, text) {
     throw new Error(`dist/${name}: ${n} import() call(s); hot bundles may only import through src/load-esm.ts`);
   }
 }
+
+/**
+ * What the hot bundles may not require at all: the CLI's own dependencies, and built-ins that
+ * bring the stream and net modules with them (tty and readline do; process.stdout does too,
+ * which is why the hot paths write through src/fdwrite.ts). A terminal check that needs tty
+ * asks for it lazily (process.getBuiltinModule, see isTerminal in src/fdwrite.ts).
+ */
+export const HEAVY_MODULES = ['yargs', 'execa', 'simple-git', 'tty', 'readline', 'stream'];
+
+/** The heavy modules `text` (a CommonJS bundle) requires, with or without the `node:` prefix. */
+export function heavyRequires(text) {
+  const found = new Set();
+  for (const m of text.matchAll(/\brequire\(\s*["'](?:node:)?([a-z0-9/-]+)["']\s*\)/g))
+    if (HEAVY_MODULES.includes(m[1])) found.add(m[1]);
+  return [...found].sort();
+}
+
+/** Throws when a hot bundle would load a heavy module (see HEAVY_MODULES), or the helper's any network module. */
+export function checkHotBundle(name, text) {
+  const heavy = heavyRequires(text);
+  if (heavy.length > 0)
+    throw new Error(`dist/${name} requires ${heavy.join(', ')}: too slow to load on every git operation`);
+  if (name === 'helper.cjs') {
+    const network = networkRequires(text);
+    if (network.length > 0)
+      throw new Error(`dist/${name} loads ${network.join(', ')}: get, store and erase never connect`);
+  }
+}

@@ -5,7 +5,7 @@
  */
 import { helperUsage, runHelperOperation, type HelperOperation } from './credential/run.js';
 import { readDescription } from './credential/input.js';
-import { writeFd } from './fdwrite.js';
+import { isTerminal, writeFd } from './fdwrite.js';
 
 const op = process.argv[2] as HelperOperation;
 // git runs `<helper> get` with no further argument: anything more is a person at a terminal.
@@ -21,7 +21,7 @@ if (usage) {
     stderr: (t) => writeFd(2, t),
     env: process.env,
     now: () => Date.now(),
-    stderrIsTTY: process.getBuiltinModule('node:tty').isatty(2),
+    stderrIsTTY: () => isTerminal(2),
   }).then(
     (code) => {
       process.exitCode = code;

@@ -5,11 +5,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain ES module of the build, without types
-import { checkHookBundle, networkRequires } from '../scripts/check-bundles.mjs';
+import { checkHookBundle, checkHotBundle, heavyRequires, networkRequires } from '../scripts/check-bundles.mjs';
 import { ROOT } from './helpers/sandbox.js';
 
 const check = checkHookBundle as (name: string, text: string) => void;
 const requires = networkRequires as (text: string) => string[];
+const checkHot = checkHotBundle as (name: string, text: string) => void;
+const heavy = heavyRequires as (text: string) => string[];
 const dist = (name: string) => fs.readFileSync(path.join(ROOT, 'dist', name), 'utf8');
 
 describe('the hook bundle check', () => {
@@ -47,5 +49,31 @@ describe('the hook bundle check', () => {
       'node:tls',
     ]);
     expect(requires('require("node:fs");require("./hook-net.cjs")')).toEqual([]);
+  });
+});
+
+describe('the hot bundles check', () => {
+  it('passes the built helper and hook bundles', () => {
+    for (const name of ['helper.cjs', 'hook.cjs']) {
+      expect(heavy(dist(name)), name).toEqual([]);
+      expect(() => checkHot(name, dist(name))).not.toThrow();
+    }
+    expect(requires(dist('helper.cjs'))).toEqual([]);
+  });
+
+  it('fails a bundle that requires tty, readline, stream or a CLI dependency, and a helper that connects', () => {
+    expect(heavy('require("node:tty");require( "yargs" );require("stream");require("node:fs")')).toEqual([
+      'stream',
+      'tty',
+      'yargs',
+    ]);
+    expect(() => checkHot('hook.cjs', 'const t=require("node:tty");')).toThrow(/dist\/hook\.cjs requires tty/);
+    expect(() => checkHot('helper.cjs', 'const h=require("node:https");')).toThrow(
+      /dist\/helper\.cjs loads node:https/,
+    );
+    // a lazy terminal check is allowed
+    expect(() =>
+      checkHot('helper.cjs', 'function t(){return process.getBuiltinModule("node:tty").isatty(2)}'),
+    ).not.toThrow();
   });
 });

@@ -26,9 +26,20 @@ describe.runIf(isPosix)('one private-directory rule for every file the product w
     expect(modeOf(made)).toBe(0o700);
     const wide = path.join(root, 'wide');
     fs.mkdirSync(wide);
-    fs.chmodSync(wide, 0o777);
+    fs.chmodSync(wide, 0o755);
     ensurePrivateDir(wide);
     expect(modeOf(wide)).toBe(0o700);
+    // one others can write to may hold anything they planted: refused, left as it is
+    const open = path.join(root, 'open');
+    fs.mkdirSync(open);
+    fs.chmodSync(open, 0o777);
+    expect(() => ensurePrivateDir(open)).toThrow(
+      /refusing directory \S+open: others can write to it \(mode 777\); chmod 700/,
+    );
+    expect(modeOf(open)).toBe(0o777);
+    const link = path.join(root, 'link');
+    fs.symlinkSync(made, link);
+    expect(() => ensurePrivateDir(link)).toThrow(/it is a symbolic link/);
     const readOnly = path.join(root, 'ro');
     fs.mkdirSync(readOnly);
     fs.chmodSync(readOnly, 0o555);
@@ -39,7 +50,7 @@ describe.runIf(isPosix)('one private-directory rule for every file the product w
   it('the Basic-refusal memory tightens a state directory others could read', () => {
     const dir = path.join(tmp(), 'state');
     fs.mkdirSync(dir);
-    fs.chmodSync(dir, 0o777);
+    fs.chmodSync(dir, 0o755);
     fileRefusals(dir).remember('not-a-real-secret', '127.0.0.1', Date.now());
     expect(modeOf(dir)).toBe(0o700);
     expect(fileRefusals(dir).refusedAt('not-a-real-secret')).toBeTypeOf('number');
@@ -56,7 +67,7 @@ describe.runIf(isPosix)('one private-directory rule for every file the product w
     };
     const dir = path.join(env.XDG_STATE_HOME, 'git-credential-bitbucket');
     fs.mkdirSync(dir, { recursive: true });
-    fs.chmodSync(dir, 0o777);
+    fs.chmodSync(dir, 0o755);
     const now = Date.now();
     const line = dueNotice(
       {

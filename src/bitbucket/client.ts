@@ -90,8 +90,8 @@ export class BitbucketClient {
       status: 'ok',
       version: o!.version as string,
     };
-    const build = serverText(o!.buildNumber, 64);
-    const displayName = serverText(o!.displayName);
+    const build = serverText(o!.buildNumber, 64, 'build number');
+    const displayName = serverText(o!.displayName, undefined, 'server name');
     if (build !== undefined) out.buildNumber = build;
     if (displayName !== undefined) out.displayName = displayName;
     return out;

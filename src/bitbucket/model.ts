@@ -73,17 +73,17 @@ function assignDefined<T extends object>(target: T, extra: Partial<T>): T {
 /** Reads a user object; undefined without `name`. */
 export function parseUser(json: unknown): BitbucketUser | undefined {
   const o = obj(json);
-  const name = serverText(o?.name);
+  const name = serverText(o?.name, undefined, 'user name');
   if (!o || name === undefined) return undefined;
   const selfLinks = obj(o.links)?.self;
   const firstSelf = Array.isArray(selfLinks) ? obj(selfLinks[0]) : undefined;
   return assignDefined<BitbucketUser>(
-    { name, slug: serverText(o.slug) ?? name },
+    { name, slug: serverText(o.slug, undefined, 'user slug') ?? name },
     {
       id: num(o.id),
-      displayName: serverText(o.displayName),
-      email: serverText(o.emailAddress),
-      type: serverText(o.type, 32),
+      displayName: serverText(o.displayName, undefined, 'display name'),
+      email: serverText(o.emailAddress, undefined, 'e-mail address'),
+      type: serverText(o.type, 32, 'user type'),
       active: typeof o.active === 'boolean' ? o.active : undefined,
       selfUrl: str(firstSelf?.href),
     },
@@ -115,15 +115,15 @@ export function parseAccessToken(json: unknown): AccessTokenInfo | undefined {
   const id = typeof o?.id === 'number' ? String(o.id).padStart(12, '0') : str(o?.id);
   if (!o || id === undefined) return undefined;
   const permissions = Array.isArray(o.permissions)
-    ? o.permissions.map(serverPermission).filter((p): p is string => p !== undefined)
+    ? o.permissions.map((p) => serverPermission(p, 'token permission')).filter((p): p is string => p !== undefined)
     : [];
   const info = assignDefined<AccessTokenInfo>(
-    { id, name: serverText(o.name) ?? '', permissions },
+    { id, name: serverText(o.name, undefined, 'token name') ?? '', permissions },
     {
-      createdDate: serverTime(o.createdDate),
-      expiryDays: serverDays(o.expiryDays),
-      expiryDate: serverTime(o.expiryDate),
-      lastAuthenticated: serverTime(o.lastAuthenticated),
+      createdDate: serverTime(o.createdDate, 'token createdDate'),
+      expiryDays: serverDays(o.expiryDays, 'token expiryDays'),
+      expiryDate: serverTime(o.expiryDate, 'token expiryDate'),
+      lastAuthenticated: serverTime(o.lastAuthenticated, 'token lastAuthenticated'),
     },
   );
   const expiresAt = computeExpiry(info);

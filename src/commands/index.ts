@@ -18,6 +18,7 @@ import { checkCommand } from './check.js';
 import { rotateCommand } from './rotate.js';
 import { PROGRAM } from '../settings.js';
 import { initTrace, trace } from '../trace.js';
+import { ignoredNote } from '../bitbucket/server-values.js';
 
 const COMMANDS: Array<(ctx: CommandContext) => CommandModule<object, never>> = [
   loginCommand as never,
@@ -99,6 +100,7 @@ export async function runCommand(
   try {
     await parser.parseAsync();
   } catch (err) {
+    sayIgnored(ctx.io);
     if (err instanceof CommandError) {
       ctx.io.stderr(`git-credential-bitbucket: ${err.message}\n`);
       return err.exitCode;
@@ -109,7 +111,14 @@ export async function runCommand(
     }
     throw err;
   }
+  sayIgnored(ctx.io);
   return ctx.exitCode;
+}
+
+/** Server values dropped at the boundary (src/bitbucket/server-values.ts) get one line, never silence. */
+function sayIgnored(io: { stderr(text: string): void }): void {
+  const note = ignoredNote();
+  if (note) io.stderr(note);
 }
 
 /** The command a misspelt word was meant to be (never a credential operation: git may add new ones). */

@@ -19,6 +19,7 @@ import { pickAccount } from './logout.js';
 import { listAccounts, storesFor, type Account } from './shared/accounts.js';
 import { CommandError, EXIT } from './shared/errors.js';
 import { paint, type CommandContext, type CommandIO } from './shared/io.js';
+import { waitingFor } from './shared/progress.js';
 import { clientFor, entryBaseUrl, parseServer } from './shared/server.js';
 import {
   createToken,
@@ -66,7 +67,7 @@ export async function rotateRun(opts: RotateOptions, io: CommandIO): Promise<num
   const server = parseServer(opts.url ?? baseUrl, { allowHttp: true });
   const client = await clientFor(baseUrl, io, opts.timeout * 1000);
   const oldRaw = (await account.store.read(account))?.password;
-  const old = await describeOld(client, account, oldRaw);
+  const old = await waitingFor(io, `${baseUrl} to check the stored token`, describeOld(client, account, oldRaw));
 
   let session: PasswordSession;
   try {
@@ -92,7 +93,11 @@ export async function rotateRun(opts: RotateOptions, io: CommandIO): Promise<num
   });
   io.stderr(`Created token ${tokenLine(created.info)} [${created.info.permissions.join(', ')}].\n`);
 
-  const problem = await prove(client, created.raw, session.username, server);
+  const problem = await waitingFor(
+    io,
+    `${baseUrl} to check the new token`,
+    prove(client, created.raw, session.username, server),
+  );
   if (problem) await undo(session, created, `the new token does not work: ${problem}`, io);
   try {
     await store(account, created.raw, oldRaw, server, opts, io);

@@ -46,6 +46,18 @@ export function cacheHelper(seconds: number): string {
   return `cache --timeout=${seconds}`;
 }
 
+/** The value of `--cache[=SECONDS]` as given on the command line: true (no number), a number of seconds, or absent. */
+export function cacheOption(v: unknown): number | boolean | undefined {
+  if (v === undefined || typeof v === 'boolean') return v;
+  if (v === '') return true;
+  const n = /^\d+$/.test(String(v)) ? Number(v) : NaN;
+  if (Number.isSafeInteger(n) && n >= 1) return n;
+  throw new CommandError(
+    `--cache takes a number of seconds (1 or more), as --cache=${DEFAULT_CACHE_SECONDS}; got '${String(v)}'`,
+    EXIT.usage,
+  );
+}
+
 /** Seconds from `--cache[=SECONDS]`, undefined without the option. */
 export function cacheSeconds(o: SetupOptions): number | undefined {
   if (o.cache === undefined || o.cache === false) return undefined;
@@ -242,18 +254,17 @@ export const setupCommand = (ctx: CommandContext): CommandModule<object, SetupOp
       .options(scopeOptions)
       .option('cache', {
         describe: `put git's credential-cache in front for this host: git answers from memory for SECONDS (default ${DEFAULT_CACHE_SECONDS}) after a get, with no Node start; the token stays in the cache daemon's memory that long`,
-        coerce: (v: unknown) => {
-          if (v === true || v === '' || v === false) return v !== false;
-          if (typeof v === 'number' || /^\d+$/.test(String(v))) return Number(v);
-          throw new Error(`--cache takes a number of seconds, as --cache=${DEFAULT_CACHE_SECONDS}; got '${String(v)}'`);
-        },
       })
       .option('hook', {
         type: 'boolean',
         default: false,
         describe: 'also install the pre-push guard (every repository with git 2.54+ and --global, else this one)',
       })
-      .example('$0 setup https://bitbucket.example.com --hook', '') as never,
+      .example('$0 setup https://bitbucket.example.com --hook', '')
+      // A bad --cache value is a usage error (exit 2, one line), before the handler reads or writes anything.
+      .middleware((argv) => {
+        argv.cache = cacheOption(argv.cache);
+      }) as never,
   handler: async (argv) => {
     ctx.exitCode = await setupRun(argv, ctx.io);
   },

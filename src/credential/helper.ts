@@ -32,7 +32,9 @@ export async function getCredential(
   const keep = (e: StoredEntry) => entryMatches(req, e) && accept(e);
   const matching: Tagged[] = [];
   for (const store of stores) {
-    const entries = store.listMatching ? await store.listMatching(keep) : (await store.list()).filter(keep);
+    const entries = store.listMatching
+      ? await store.listMatching(keep, { protocol: req.protocol, host: req.host })
+      : (await store.list()).filter(keep);
     for (const e of entries) matching.push({ ...e, store });
   }
   const candidates = candidatesFor(req, matching, nowMs);

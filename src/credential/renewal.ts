@@ -45,19 +45,21 @@ export function renewalLine(
 export interface NoticeContext {
   env: NodeJS.ProcessEnv;
   now: number;
-  /** Whether stderr is a terminal. */
-  stderrIsTTY: boolean;
+  /** Whether stderr is a terminal; a function is asked only when a notice could be due. */
+  stderrIsTTY: boolean | (() => boolean);
 }
 
 /** The notice for the entry `get` answered with, at most once a day; undefined when none is due. */
 export function dueNotice(entry: StoredEntry, ctx: NoticeContext): string | undefined {
   const expiresAt = entry.meta?.expiresAt ?? (entry.passwordExpiryUtc ? entry.passwordExpiryUtc * 1000 : undefined);
-  if (expiresAt === undefined || !ctx.stderrIsTTY || ctx.env.GIT_TERMINAL_PROMPT === '0') return undefined;
+  if (expiresAt === undefined || ctx.env.GIT_TERMINAL_PROMPT === '0') return undefined;
   const file = path.join(stateDir(ctx.env), 'notices.json');
   const state = readState(file);
   const key = keyLabel(entry);
   const today = new Date(ctx.now).toISOString().slice(0, 10);
   if (state[key] === today) return undefined;
+  // Last: on the fast path telling a terminal can load modules of its own (see src/fdwrite.ts).
+  if (!(typeof ctx.stderrIsTTY === 'function' ? ctx.stderrIsTTY() : ctx.stderrIsTTY)) return undefined;
   const base = entry.meta?.baseUrl ?? `${entry.protocol}://${entry.host}`;
   const line = renewalLine(entry, expiresAt, ctx.now, expiryDaysFor(`${base}/`, ctx.env));
   state[key] = today;

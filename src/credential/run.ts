@@ -25,8 +25,11 @@ export interface HelperIO {
   stderr(text: string): void;
   env: NodeJS.ProcessEnv;
   now(): number;
-  /** Whether stderr is a terminal (renewal notices are only for a person watching). */
-  stderrIsTTY?: boolean;
+  /**
+   * Whether stderr is a terminal (renewal notices are only for a person watching); a function is
+   * asked only when a notice could be due.
+   */
+  stderrIsTTY?: boolean | (() => boolean);
 }
 
 const PURPOSE: Record<HelperOperation, string> = {

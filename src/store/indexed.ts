@@ -6,7 +6,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { withLock } from './lock.js';
 import { ensurePrivateDir } from '../private-dir.js';
-import { loadConf, readStoreFile, writeStoreFile, type DiskEntry, type StoreFileData } from './storefile.js';
+import {
+  loadConf,
+  readStoreFile,
+  StoreFileView,
+  writeStoreFile,
+  type DiskEntry,
+  type StoreFileData,
+} from './storefile.js';
 import {
   sameKey,
   type BackendKind,
@@ -21,16 +28,17 @@ export abstract class IndexedStore implements TokenStore {
   abstract readonly location: string;
 
   /** The index as last read, with the file's identity then: `get` lists and reads from one parse. */
-  private snapshot: { stamp: string; data: StoreFileData } | undefined;
+  private snapshot: { stamp: string; view: StoreFileView } | undefined;
 
   constructor(readonly file: string) {}
 
   /**
    * The index, parsed once while the file stays the same (inode, size, change and modification
    * times to the nanosecond): `get` lists the entries and then reads one, and with thousands
-   * of accounts a second parse costs as much as Node's start. Writes read afresh under the lock.
+   * of accounts a second parse costs as much as Node's start. Its entries are checked when
+   * first used (StoreFileView). Writes read afresh under the lock.
    */
-  private index(): StoreFileData {
+  private index(): StoreFileView {
     let stamp: string;
     try {
       const st = fs.statSync(this.file, { bigint: true });
@@ -38,8 +46,8 @@ export abstract class IndexedStore implements TokenStore {
     } catch {
       stamp = 'none';
     }
-    if (this.snapshot?.stamp !== stamp) this.snapshot = { stamp, data: readStoreFile(this.file) };
-    return this.snapshot.data;
+    if (this.snapshot?.stamp !== stamp) this.snapshot = { stamp, view: new StoreFileView(this.file) };
+    return this.snapshot.view;
   }
 
   /** Where the secrets of `entry` are, given the index entry as read from disk. */
@@ -56,15 +64,20 @@ export abstract class IndexedStore implements TokenStore {
   protected abstract dropSecrets(entry: DiskEntry): void;
 
   async list(): Promise<StoredEntry[]> {
-    return this.index().entries.map(withoutSecrets);
+    return this.index().all().map(withoutSecrets);
   }
 
-  async listMatching(keep: (e: StoredEntry) => boolean): Promise<StoredEntry[]> {
-    return this.index().entries.filter(keep).map(withoutSecrets);
+  async listMatching(
+    keep: (e: StoredEntry) => boolean,
+    on?: { protocol?: string; host?: string },
+  ): Promise<StoredEntry[]> {
+    return this.index().on(on).filter(keep).map(withoutSecrets);
   }
 
   async read(key: CredentialKey): Promise<Secrets | undefined> {
-    const entry = this.index().entries.find((e) => sameKey(e, key));
+    const entry = this.index()
+      .on(key)
+      .find((e) => sameKey(e, key));
     return entry ? this.readSecrets(entry) : undefined;
   }
 
@@ -144,7 +157,7 @@ export abstract class IndexedStore implements TokenStore {
    * and dropped by the callers before (see put and erase).
    */
   private async mutate(fn: (data: StoreFileData) => DiskEntry[] | null): Promise<DiskEntry[] | null> {
-    ensurePrivateDir(path.dirname(this.file));
+    ensurePrivateDir(path.dirname(this.file), 'data directory');
     this.snapshot = undefined;
     await loadConf();
     return withLock(`${this.file}.lock`, async () => {

@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { lockTimeoutMs, PROGRAM } from '../settings.js';
 import { StoreError } from './types.js';
+import { assertPrivate } from '../private-dir.js';
 
 /** A lock older than this is abandoned even if its process seems alive. */
 export const LOCK_STALE_MS = 600_000;
@@ -39,6 +40,7 @@ export async function withLock<T>(lockPath: string, fn: () => Promise<T> | T, op
   for (;;) {
     mine = tryAcquire(lockPath);
     if (mine !== undefined) break;
+    checkLockFile(lockPath);
     const stale = staleSnapshot(lockPath, staleMs);
     if (stale !== undefined) {
       breakStaleLock(lockPath, stale);
@@ -82,6 +84,20 @@ function tryAcquire(lockPath: string): string | undefined {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
     throw new StoreError(`cannot create lock file ${lockPath}: ${(err as Error).message}`);
   }
+}
+
+/**
+ * A lock file that is there must be one this user made (src/private-dir.ts): a link or a file
+ * of another user is refused, never read, waited for or removed.
+ */
+function checkLockFile(lockPath: string): void {
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(lockPath);
+  } catch {
+    return; // gone meanwhile: tried again at once
+  }
+  assertPrivate(lockPath, st, false, 'lock file');
 }
 
 /** This machine's name, as written in lock files (spaces cannot occur in it there). */

@@ -81,7 +81,7 @@ export async function recordFileFallback(dir: string, reason: string | undefined
 /** Read-modify-write of the settings file through conf (atomic replace, mode 0600). */
 export async function updateSettings(dir: string, fn: (s: Settings) => void): Promise<void> {
   const { default: Conf } = await loadConf();
-  ensurePrivateDir(dir);
+  ensurePrivateDir(dir, 'data directory');
   const conf = new Conf<Settings>({
     cwd: dir,
     configName: path.basename(storePaths(dir).settings, '.json'),

@@ -8,14 +8,30 @@ import path from 'node:path';
 import { StoreError, type Secrets, type StoredEntry } from './types.js';
 import { loadEsm } from '../load-esm.js';
 import { PROGRAM } from '../settings.js';
-import { ensurePrivateDir } from '../private-dir.js';
+import { assertPrivate, checkPrivateDir, ensurePrivateDir, UnsafePathError } from '../private-dir.js';
+import { visible } from '../visible.js';
 
 /** One entry as kept on disk; `secrets` only in the file store, never in the keyring index. */
 export type DiskEntry = StoredEntry & { secrets?: Secrets };
 
+/**
+ * An entry that is not in our format (a field of the wrong type, a line break in a value, not
+ * an object). It is skipped, named once per command, and written back exactly as it was read.
+ */
+export interface UnreadableEntry {
+  /** Its JSON text in the file, byte for byte. */
+  raw: string;
+  /** `entry N (protocol://user@host)`, controls made visible; never a secret. */
+  label: string;
+  why: string;
+}
+
 export interface StoreFileData {
   version: 1;
+  /** The entries in our format. */
   entries: DiskEntry[];
+  /** The entries that are not; kept on write, after the others. */
+  unreadable?: UnreadableEntry[];
 }
 
 export const STORE_FILE_VERSION = 1;
@@ -23,15 +39,42 @@ export const STORE_FILE_VERSION = 1;
 /**
  * Reads and validates a store file. A missing file is an empty store. A file that is not
  * valid JSON or not in our format raises a StoreError naming the file; the file is left
- * untouched so that nothing in it is lost.
+ * untouched so that nothing in it is lost. One entry not in our format does not hide the
+ * others: it is left out of `entries`, kept in `unreadable` (written back as it was) and named
+ * on stderr once per command.
+ *
+ * The file and its directory must be private by the rule of src/private-dir.ts: a store
+ * planted, or made writable, by another user is refused (UnsafePathError), never read; the file
+ * is opened with O_NOFOLLOW, so a link in its place is refused too.
  */
 export function readStoreFile(file: string): StoreFileData {
+  const parsed = parseStoreFile(file);
+  if (!parsed) return { version: 1, entries: [] };
+  const { text, data: d } = parsed;
+  // A line break or NUL in a value can only be written as an escape (\n, \r, \u0000, ...):
+  // without one anywhere in the file, no field needs the per-field check.
+  const mayHaveBreaks = /\\[nr]|\\u00/i.test(text);
+  let bad: number[] | undefined;
+  for (let i = 0; i < d.entries.length; i++) {
+    if (validateEntry(d.entries[i], mayHaveBreaks)) (bad ??= []).push(i);
+  }
+  if (bad) setAside(file, text, d, bad, mayHaveBreaks);
+  return d;
+}
+
+/**
+ * Reads and parses a store file and checks the file as a whole (private, JSON, our version, a
+ * list of entries), not the entries; undefined when there is no file.
+ */
+function parseStoreFile(file: string): { text: string; data: StoreFileData } | undefined {
+  checkPrivateDir(path.dirname(file));
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readPrivate(file);
   } catch (err) {
+    if (err instanceof UnsafePathError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { version: 1, entries: [] };
+    if (code === 'ENOENT') return undefined;
     throw new StoreError(`cannot read credential store ${file}: ${code ?? (err as Error).message}`);
   }
   let data: unknown;
@@ -40,11 +83,175 @@ export function readStoreFile(file: string): StoreFileData {
   } catch {
     throw corrupt(file, 'not valid JSON');
   }
-  // A line break or NUL in a value can only be written as an escape (\n, \r, \u0000, ...):
-  // without one anywhere in the file, no field needs the per-field check.
-  const problem = validate(data, /\\[nr]|\\u00/i.test(text));
+  const problem = validateFile(data);
   if (problem) throw corrupt(file, problem);
-  return data as StoreFileData;
+  return { text, data: data as StoreFileData };
+}
+
+/**
+ * A store file for reading (`get`, `list`): parsed once, each entry checked when first used.
+ * `get` with thousands of stored accounts uses the few on the request's host, and checking
+ * every entry would cost more than the lookup; an unreadable entry it meets is skipped and named
+ * like readStoreFile does. Writers use readStoreFile (every entry checked, the bad ones kept).
+ */
+export class StoreFileView {
+  private readonly entries: unknown[];
+  private readonly checked: Array<DiskEntry | null | undefined>;
+
+  constructor(readonly file: string) {
+    this.entries = parseStoreFile(file)?.data.entries ?? [];
+    this.checked = new Array<DiskEntry | null | undefined>(this.entries.length);
+  }
+
+  /** Every usable entry. */
+  all(): DiskEntry[] {
+    return this.where(() => true);
+  }
+
+  /**
+   * The usable entries with this protocol and host (checked only those), or every usable entry
+   * when `on` is undefined.
+   */
+  on(on: { protocol?: string; host?: string } | undefined): DiskEntry[] {
+    if (on?.protocol === undefined || on.host === undefined) return this.all();
+    const { protocol, host } = on;
+    return this.where((e) => {
+      const r = typeof e === 'object' && e !== null ? (e as Record<string, unknown>) : undefined;
+      return r?.protocol === protocol && r.host === host;
+    });
+  }
+
+  private where(pre: (e: unknown) => boolean): DiskEntry[] {
+    const out: DiskEntry[] = [];
+    const bad: Array<{ label: string; why: string }> = [];
+    for (let i = 0; i < this.entries.length; i++) {
+      let ok = this.checked[i];
+      if (ok === undefined) {
+        const e = this.entries[i];
+        if (!pre(e)) continue;
+        const why = validateEntry(e, true);
+        ok = this.checked[i] = why ? null : (e as DiskEntry);
+        if (why) bad.push({ label: entryLabel(e, i), why });
+      }
+      if (ok && pre(ok)) out.push(ok);
+    }
+    if (bad.length > 0) announce(this.file, bad);
+    return out;
+  }
+}
+
+/** Opens without following a link, checks the open file by the rule, reads it. */
+function readPrivate(file: string): string {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw new UnsafePathError(file, 'symlink', 'credential store');
+    throw err;
+  }
+  try {
+    assertPrivate(file, fs.fstatSync(fd), false, 'credential store');
+    return fs.readFileSync(fd, 'utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Moves the entries at `bad` from `entries` to `unreadable`, and names them (once per file and command). */
+function setAside(file: string, text: string, d: StoreFileData, bad: number[], mayHaveBreaks: boolean): void {
+  const sources = entrySources(text);
+  const exact = sources?.length === d.entries.length;
+  const unreadable: UnreadableEntry[] = bad.map((i) => ({
+    raw: exact ? sources[i]! : JSON.stringify(d.entries[i]),
+    label: entryLabel(d.entries[i], i),
+    why: validateEntry(d.entries[i], mayHaveBreaks)!,
+  }));
+  const skip = new Set(bad);
+  d.entries = d.entries.filter((_, i) => !skip.has(i));
+  d.unreadable = unreadable;
+  announce(file, unreadable);
+}
+
+/** Names the skipped entries in one line, once per file and command. */
+function announce(file: string, unreadable: ReadonlyArray<{ label: string; why: string }>): void {
+  if (warned.has(file)) return;
+  warned.add(file);
+  const names = unreadable.map((u) => `${u.label}: ${u.why}`).join('; ');
+  const n = unreadable.length;
+  warn(
+    `${PROGRAM}: skipped ${n} unreadable entr${n === 1 ? 'y' : 'ies'} of ${file} (${names}); the others are used and the file keeps ${n === 1 ? 'it' : 'them'} unchanged: repair or remove ${n === 1 ? 'it' : 'them'}\n`,
+  );
+}
+
+const warned = new Set<string>();
+let warn = (line: string): void => {
+  try {
+    fs.writeSync(2, line);
+  } catch {
+    // stderr closed: nothing to tell
+  }
+};
+
+/** Where the line about skipped entries goes (stderr by default); returns the previous sink. */
+export function onUnreadableEntries(sink: (line: string) => void): (line: string) => void {
+  const previous = warn;
+  warn = sink;
+  warned.clear();
+  return previous;
+}
+
+/** `entry N (protocol://user@host)` from whatever the entry holds; no secret, controls made visible. */
+function entryLabel(e: unknown, i: number): string {
+  const r = (typeof e === 'object' && e !== null ? e : {}) as Record<string, unknown>;
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const host = str(r.host);
+  if (host === undefined) return `entry ${i + 1}`;
+  const user = str(r.username);
+  return `entry ${i + 1} (${visible(`${str(r.protocol) ?? '?'}://${user !== undefined ? `${user}@` : ''}${host}`)})`;
+}
+
+/**
+ * The JSON text of each element of the top-level `entries` list (the last such key, as
+ * JSON.parse takes it), for text JSON.parse accepted; undefined when there is none.
+ */
+export function entrySources(text: string): string[] | undefined {
+  let depth = 0;
+  let prev = '';
+  let key: string | undefined;
+  let out: string[] | undefined;
+  let list: string[] | undefined;
+  let start = -1;
+  let last = -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === ' ' || c === '\t' || c === '\n' || c === '\r') continue;
+    if (list && depth === 2 && start < 0 && c !== ',' && c !== ']') start = i;
+    if (c === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      if (depth === 1 && (prev === '{' || prev === ',')) key = JSON.parse(text.slice(i, j + 1)) as string;
+      i = j;
+    } else if (c === '{' || c === '[') {
+      if (depth === 1 && c === '[' && prev === ':' && key === 'entries') {
+        list = [];
+        start = -1;
+      }
+      depth++;
+    } else if (c === '}' || c === ']') {
+      if (list && depth === 2) {
+        if (start >= 0) list.push(text.slice(start, last + 1));
+        out = list;
+        list = undefined;
+      }
+      depth--;
+    } else if (c === ',' && list && depth === 2) {
+      list.push(text.slice(start, last + 1));
+      start = -1;
+    }
+    if (depth === 1) prev = c;
+    last = i;
+  }
+  return out;
 }
 
 function corrupt(file: string, why: string): StoreError {
@@ -55,15 +262,11 @@ const isStr = (v: unknown): v is string => typeof v === 'string';
 const isOptStr = (v: unknown) => v === undefined || isStr(v);
 const unsafe = (v: unknown) => isStr(v) && /[\r\n\0]/.test(v);
 
-function validate(data: unknown, mayHaveBreaks = true): string | undefined {
+function validateFile(data: unknown): string | undefined {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return 'not an object';
   const d = data as Record<string, unknown>;
   if (d.version !== STORE_FILE_VERSION) return `unknown format version ${JSON.stringify(d.version)}`;
   if (!Array.isArray(d.entries)) return "'entries' is not a list";
-  for (const [i, e] of d.entries.entries()) {
-    const problem = validateEntry(e, mayHaveBreaks);
-    if (problem) return `entry ${i + 1}: ${problem}`;
-  }
   return undefined;
 }
 
@@ -81,6 +284,7 @@ function validateEntry(e: unknown, mayHaveBreaks: boolean): string | undefined {
   if (r.passwordExpiryUtc !== undefined && typeof r.passwordExpiryUtc !== 'number')
     return 'passwordExpiryUtc is not a number';
   if (r.meta !== undefined && (typeof r.meta !== 'object' || r.meta === null)) return 'meta is not an object';
+  if (r.meta !== undefined && !isOptStr((r.meta as Record<string, unknown>).baseUrl)) return 'meta.baseUrl is not text';
   if (r.secrets !== undefined) {
     if (typeof r.secrets !== 'object' || r.secrets === null) return 'secrets is not an object';
     const s = r.secrets as Record<string, unknown>;
@@ -110,8 +314,8 @@ export function loadConf(): Promise<typeof import('conf')> {
 export async function writeStoreFile(file: string, data: StoreFileData): Promise<void> {
   const { default: Conf } = await loadConf();
   const dir = path.dirname(file);
+  ensurePrivateDir(dir, 'data directory');
   try {
-    ensurePrivateDir(dir);
     const ext = path.extname(file);
     const conf = new Conf<StoreFileData>({
       cwd: dir,
@@ -122,6 +326,7 @@ export async function writeStoreFile(file: string, data: StoreFileData): Promise
       clearInvalidConfig: false,
       accessPropertiesByDotNotation: false,
       watch: false,
+      serialize,
     });
     conf.store = data;
     if (process.platform !== 'win32') fs.chmodSync(file, 0o600);
@@ -130,4 +335,18 @@ export async function writeStoreFile(file: string, data: StoreFileData): Promise
     const code = (err as NodeJS.ErrnoException).code ?? (err as Error).name ?? 'error';
     throw new StoreError(`cannot write credential store ${file} (${code}); it was left unchanged`);
   }
+}
+
+/**
+ * conf's serialisation (tab-indented JSON), with the unreadable entries put back at the end of
+ * the list exactly as they were read.
+ */
+function serialize(data: StoreFileData): string {
+  const { unreadable, ...rest } = data;
+  if (!unreadable?.length) return JSON.stringify(rest, undefined, '\t');
+  // a place-holder no value can hold (a NUL and a fresh random part), replaced by the raw text
+  const nonce = process.getBuiltinModule('node:crypto').randomBytes(8).toString('hex');
+  const marks = unreadable.map((_, i) => `\u0000${nonce}-${i}`);
+  const text = JSON.stringify({ ...rest, entries: [...rest.entries, ...marks] }, undefined, '\t');
+  return text.replace(new RegExp(`"\\\\u0000${nonce}-(\\d+)"`, 'g'), (_m, i: string) => unreadable[Number(i)]!.raw);
 }

@@ -70,9 +70,10 @@ export interface TokenStore {
   /**
    * The entries `keep` accepts, without secrets; optional: without it callers filter `list()`.
    * `get` asks for the few entries its request matches, and with thousands of stored accounts
-   * copying all of them costs more than the matching.
+   * copying all of them costs more than the matching. `on`: only entries of this protocol and
+   * host can be kept (a store may then look at no other).
    */
-  listMatching?(keep: (e: StoredEntry) => boolean): Promise<StoredEntry[]>;
+  listMatching?(keep: (e: StoredEntry) => boolean, on?: { protocol?: string; host?: string }): Promise<StoredEntry[]>;
   /** The secrets of one entry, or undefined when there is none. */
   read(key: CredentialKey): Promise<Secrets | undefined>;
   /** Adds or replaces the entry with this key. */

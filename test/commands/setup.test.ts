@@ -66,7 +66,7 @@ describe('setup / unsetup', () => {
     expect((await helpers()).length).toBe(3);
     const withCache = read();
     const bad = await runBin(sb, ['setup', '--cache', URL_]);
-    expect(bad.exitCode).not.toBe(0);
+    expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toContain('--cache takes a number of seconds');
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
     expect(read()).toBe(withCache);
@@ -75,6 +75,34 @@ describe('setup / unsetup', () => {
     expect(u.stderr).toContain('cache --timeout=900');
     expect(read()).toBe(before);
   });
+
+  it.each(['abc', '-5', '0', '1.5', '99999999999999999999', '30s'])(
+    '--cache=%s is a usage error: exit 2, one line, nothing changed',
+    async (value) => {
+      expect((await runBin(sb, ['setup', URL_, '--cache=300'])).exitCode).toBe(0);
+      const files = () => {
+        const out: Record<string, string> = {};
+        const walk = (dir: string): void => {
+          for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+            const p = path.join(dir, e.name);
+            if (e.isDirectory()) walk(p);
+            else out[path.relative(sb.dir, p)] = fs.readFileSync(p, 'latin1');
+          }
+        };
+        walk(sb.dir);
+        return out;
+      };
+      const before = files();
+      expect(Object.keys(before).some((f) => f.endsWith('settings.json'))).toBe(true);
+      const r = await runBin(sb, ['setup', URL_, `--cache=${value}`]);
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr.trim().split('\n')).toEqual([
+        `git-credential-bitbucket: --cache takes a number of seconds (1 or more), as --cache=900; got '${value}'`,
+      ]);
+      expect(r.stdout).toBe('');
+      expect(files()).toEqual(before);
+    },
+  );
 
   it('round trip with no config file before leaves no file behind', async () => {
     fs.rmSync(gitconfig);

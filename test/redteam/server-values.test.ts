@@ -63,14 +63,39 @@ describe('hostile server values', () => {
     });
     const login = await bin(sb, ['login', server.url, '--token-stdin'], `${TOKEN}\n`);
     expect(login.exitCode, login.stderr).toBe(0);
+    // ignored with a note, not silently: one line naming each dropped value
+    const shown = String(value);
+    const noted = (stderr: string, what: string) => {
+      const notes = stderr.split('\n').filter((l) => l.startsWith('note: ignored what the server sent'));
+      expect(notes, `${what}: ${stderr}`).toHaveLength(1);
+      expect(notes[0]).toContain(`token expiryDate ${shown} (not a time in range)`);
+      expect(notes[0]).toContain(`token expiryDays ${shown} (not a whole number of days from 0 to 100000)`);
+    };
+    noted(login.stderr, 'login');
     for (const args of [['status'], ['status', '--json'], ['list']]) {
       const r = await bin(sb, args);
       expect(r.stderr + r.stdout, args.join(' ')).not.toMatch(STACK);
       expect(r.exitCode, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+      if (args[0] === 'status') noted(r.stderr, args.join(' '));
     }
     const json = JSON.parse((await bin(sb, ['status', '--json'])).stdout) as {
       accounts: Array<{ expiresAt: unknown }>;
     };
     expect(json.accounts[0]?.expiresAt).toBeNull();
+  });
+
+  it('a display name and an e-mail with control characters are ignored with a note', async () => {
+    const sb = sandbox();
+    server.handler = fakeBitbucket({
+      user: { displayName: 'Alice\u001b]0;pwned\u0007', emailAddress: 'a@example.com\nX-Evil: 1' },
+      token: { id: 500000000001, name: 'x', permissions: ['REPO_WRITE'] },
+    });
+    const login = await bin(sb, ['login', server.url, '--token-stdin'], `${TOKEN}\n`);
+    expect(login.exitCode, login.stderr).toBe(0);
+    const notes = login.stderr.split('\n').filter((l) => l.startsWith('note: ignored'));
+    expect(notes, login.stderr).toHaveLength(1);
+    expect(notes[0]).toContain('display name "Alice\\x1b]0;pwned\\x07" (control characters)');
+    expect(notes[0]).toContain('e-mail address "a@example.com\\x0aX-Evil: 1" (control characters)');
+    expect(login.stderr + login.stdout).not.toContain('\u001b');
   });
 });

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileStore } from '../../src/store/file.js';
+import { onUnreadableEntries } from '../../src/store/storefile.js';
 import { KeyringStore, probeKeyring } from '../../src/store/keyring.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import type { StoredEntry, TokenStore } from '../../src/store/types.js';
@@ -148,7 +149,6 @@ describe('file backend specifics', () => {
     ['not JSON', '{"version":1,"entries":['],
     ['wrong shape', '{"version":1,"entries":{}}'],
     ['unknown version', '{"version":7,"entries":[]}'],
-    ['bad entry', '{"version":1,"entries":[{"protocol":"https"}]}'],
   ])('a corrupt file (%s) is named in the error and never overwritten', async (_why, content) => {
     const file = path.join(dir, 'credentials.json');
     fs.writeFileSync(file, content, { mode: 0o600 });
@@ -157,6 +157,26 @@ describe('file backend specifics', () => {
     await expect(s.put(entry(), { password: 'x' })).rejects.toThrow(/corrupt/);
     await expect(s.erase(entry())).rejects.toThrow(/corrupt/);
     expect(fs.readFileSync(file, 'utf8')).toBe(content);
+  });
+
+  it('an unreadable entry is skipped, named once, and written back byte for byte', async () => {
+    const file = path.join(dir, 'credentials.json');
+    const bad = '{ "protocol":"https" }';
+    fs.writeFileSync(file, `{"version":1,"entries":[${bad}]}`, { mode: 0o600 });
+    const lines: string[] = [];
+    const previous = onUnreadableEntries((l) => lines.push(l));
+    try {
+      const s = new FileStore(file);
+      expect(await s.list()).toEqual([]);
+      await s.put(entry(), { password: 'x' });
+      expect(await s.read(entry())).toEqual({ password: 'x' });
+      expect(fs.readFileSync(file, 'utf8')).toContain(bad);
+      expect(lines).toEqual([
+        expect.stringMatching(/skipped 1 unreadable entry of .*entry 1: protocol or host missing/),
+      ]);
+    } finally {
+      onUnreadableEntries(previous);
+    }
   });
 });
 

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FileStore } from '../../src/store/file.js';
-import { readStoreFile, writeStoreFile, type DiskEntry } from '../../src/store/storefile.js';
+import { onUnreadableEntries, readStoreFile, writeStoreFile, type DiskEntry } from '../../src/store/storefile.js';
 import { getCredential } from '../../src/credential/helper.js';
 import { parseCredential } from '../../src/credential/protocol.js';
 
@@ -38,8 +38,8 @@ describe('the file store with 10,000 accounts', () => {
     }));
     await writeStoreFile(file, { version: 1, entries });
     const store = new FileStore(file);
-    const reads = vi.spyOn(fs, 'readFileSync');
-    const parsesOf = () => reads.mock.calls.filter(([f]) => f === file).length;
+    const opens = vi.spyOn(fs, 'openSync');
+    const parsesOf = () => opens.mock.calls.filter(([f]) => f === file).length;
 
     const answer = await getCredential(request('protocol=https\nhost=h7.invalid\nusername=user9907\n'), [store], 0);
     expect(answer).toContainEqual(['password', 'secret-9907']);
@@ -73,7 +73,7 @@ describe('the store file check for line breaks', () => {
     ['\\n', '{"protocol":"https","host":"h.invalid","username":"a\\nb"'],
     ['\\u000d', '{"protocol":"https","host":"h.invalid","username":"a\\u000db"'],
     ['\\u0000', '{"protocol":"https","host":"h\\u0000.invalid","username":"a"'],
-  ])('refuses a field with %s however it is escaped', (_what, start) => {
+  ])('skips an entry with %s in a field however it is escaped', (_what, start) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gcb-parse-once-'));
     dirs.push(dir);
     const file = path.join(dir, 'credentials.json');
@@ -81,6 +81,15 @@ describe('the store file check for line breaks', () => {
       file,
       `{"version":1,"entries":[${start},"hasPassword":true,"hasCredential":false,"storedAt":1,"secrets":{"password":"p"}}]}`,
     );
-    expect(() => readStoreFile(file)).toThrow(/a field contains a line break or NUL/);
+    const lines: string[] = [];
+    const previous = onUnreadableEntries((l) => lines.push(l));
+    try {
+      const data = readStoreFile(file);
+      expect(data.entries).toEqual([]);
+      expect(data.unreadable).toHaveLength(1);
+      expect(lines).toEqual([expect.stringMatching(/entry 1 \(https:\/\/.*\): a field contains a line break or NUL/)]);
+    } finally {
+      onUnreadableEntries(previous);
+    }
   });
 });

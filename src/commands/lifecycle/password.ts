@@ -15,6 +15,7 @@ import {
 import type { Auth, BitbucketClient } from '../../bitbucket/client.js';
 import { CommandError, EXIT } from '../shared/errors.js';
 import type { CommandIO } from '../shared/io.js';
+import { waitingFor } from '../shared/progress.js';
 import { promptHidden, promptLine, readAllStdin } from '../shared/prompt.js';
 
 /** Why the password cannot be used on this server; the guided path (web UI) takes over. */
@@ -51,7 +52,8 @@ export interface SignInOptions {
  */
 export async function signIn(opts: SignInOptions): Promise<PasswordSession> {
   const { client, io } = opts;
-  const options = await loginOptions(client);
+  // Each request shows a progress line on a terminal when it takes over a second (never while a prompt is open).
+  const options = await waitingFor(io, `${client.baseUrl} to answer`, loginOptions(client));
   if (options.status === 'ok' && !options.passwordLogin) {
     throw new PasswordUnusable(
       `${client.baseUrl} signs people in through an identity provider (SSO), so there is no account password to send`,
@@ -68,7 +70,7 @@ export async function signIn(opts: SignInOptions): Promise<PasswordSession> {
       );
   if (password === '') throw new CommandError('no password given; nothing was changed', EXIT.usage);
   const auth: Auth = { scheme: 'basic', username, secret: password };
-  const who = await client.whoAmI(auth);
+  const who = await waitingFor(io, `${client.baseUrl} to check the password`, client.whoAmI(auth));
   if (who.status === 'unauthorized') {
     throw new CommandError(
       `${client.baseUrl} refused the username or password (one failed attempt; not retried, since repeated failures lock the account behind a CAPTCHA); nothing was changed`,
@@ -84,13 +86,14 @@ export async function signIn(opts: SignInOptions): Promise<PasswordSession> {
     throw new PasswordUnusable(`${client.baseUrl} does not accept passwords on its REST API (Basic is disabled: 403)`);
   }
   if (who.status !== 'ok') throw new CommandError(`${client.baseUrl}: ${who.message}; nothing was changed`);
-  const slug = await slugOf(client, auth, who.username);
+  const slug = await waitingFor(io, `${client.baseUrl} to look up ${who.username}`, slugOf(client, auth, who.username));
+  const wait = <T>(what: string, work: Promise<T>): Promise<T> => waitingFor(io, `${client.baseUrl} to ${what}`, work);
   return {
     username: who.username,
     slug,
-    create: (req) => createAccessToken(client, auth, slug, req),
-    list: () => listAccessTokens(client, auth, slug),
-    revoke: (id) => revokeAccessToken(client, auth, slug, id),
+    create: (req) => wait('create the token', createAccessToken(client, auth, slug, req)),
+    list: () => wait('list the tokens', listAccessTokens(client, auth, slug)),
+    revoke: (id) => wait('revoke the token', revokeAccessToken(client, auth, slug, id)),
   };
 }
 
