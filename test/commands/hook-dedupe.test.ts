@@ -15,6 +15,8 @@ import { cloneAsAlice, startAliceEmulator } from '../prepush/helpers.js';
 
 const TOKEN = makeToken('320000000001');
 let emu: Emulator;
+/** Several real pushes each, two Node starts per push: generous on a loaded machine. */
+const SLOW = 120_000;
 const outputs: string[] = [];
 const sandboxes: Sandbox[] = [];
 let sb: Sandbox;
@@ -77,74 +79,92 @@ async function hookFinding(): Promise<{ level: string; title: string; fix?: stri
 }
 
 describe.runIf(gitAtLeast(2, 54))('a hook file where a global config hook runs the guard (git 2.54+)', () => {
-  it('the file steps aside: one check per push, the chained hook still runs, doctor says once', async () => {
-    const ran = path.join(sb.dir, 'previous-ran');
-    fs.writeFileSync(HOOK_FILE(), `#!/bin/sh\necho x >> '${ran}'\n`, { mode: 0o755 });
-    expect((await bin(['hook', 'install'])).exitCode).toBe(0); // chains the previous hook
-    // installed from elsewhere: this repository keeps its hook file
-    const g = await bin(['hook', 'install', '--global'], sb.dir);
-    expect(g.exitCode, g.stderr).toBe(0);
-    expect(fs.existsSync(HOOK_FILE())).toBe(true);
+  it(
+    'the file steps aside: one check per push, the chained hook still runs, doctor says once',
+    async () => {
+      const ran = path.join(sb.dir, 'previous-ran');
+      fs.writeFileSync(HOOK_FILE(), `#!/bin/sh\necho x >> '${ran}'\n`, { mode: 0o755 });
+      expect((await bin(['hook', 'install'])).exitCode).toBe(0); // chains the previous hook
+      // installed from elsewhere: this repository keeps its hook file
+      const g = await bin(['hook', 'install', '--global'], sb.dir);
+      expect(g.exitCode, g.stderr).toBe(0);
+      expect(fs.existsSync(HOOK_FILE())).toBe(true);
 
-    const p = await push();
-    expect(p.starts).toBe(2); // both hooks start the guard ...
-    expect(p.checks).toBe(1); // ... one checks
-    expect(p.trace).toContain('skipped: the config-based hook hook.bitbucket-pre-push runs the guard for this push');
-    expect(count(p.stderr, WARNING)).toBe(1);
-    expect(fs.readFileSync(ran, 'utf8')).toBe('x\n'); // the chained hook ran, once
+      const p = await push();
+      expect(p.starts).toBe(2); // both hooks start the guard ...
+      expect(p.checks).toBe(1); // ... one checks
+      expect(p.trace).toContain('skipped: the config-based hook hook.bitbucket-pre-push runs the guard for this push');
+      expect(count(p.stderr, WARNING)).toBe(1);
+      expect(fs.readFileSync(ran, 'utf8')).toBe('x\n'); // the chained hook ran, once
 
-    const f = await hookFinding();
-    expect(f.level).toBe('ok');
-    expect(f.title).toBe(
-      "the pre-push guard runs here as config-based hook hook.bitbucket-pre-push (global) (the guard's hook file here steps aside for it)",
-    );
-  });
+      const f = await hookFinding();
+      expect(f.level).toBe('ok');
+      expect(f.title).toBe(
+        "the pre-push guard runs here as config-based hook hook.bitbucket-pre-push (global) (the guard's hook file here steps aside for it)",
+      );
+    },
+    SLOW,
+  );
 
-  it('a config hook script from before (no GCB_KIND=config) is not relied on: twice, doctor says how to fix, install --global fixes', async () => {
-    expect((await bin(['hook', 'install'])).exitCode).toBe(0);
-    expect((await bin(['hook', 'install', '--global'], sb.dir)).exitCode).toBe(0);
-    const shim = (await git('config', '--global', 'hook.bitbucket-pre-push.command')).stdout.trim().slice(1, -1);
-    const fileKind = fs.readFileSync(shim, 'utf8').replace(/^GCB_KIND=config$/m, 'GCB_KIND=""');
-    expect(renderHook(readTemplate(), { node: '', bin: '' })).toContain('\nGCB_KIND=""\n');
-    fs.writeFileSync(shim, fileKind);
-    const p = await push();
-    expect(p.checks).toBe(2);
-    expect(count(p.stderr, WARNING)).toBe(2);
-    const f = await hookFinding();
-    expect(f.level).toBe('warn');
-    expect(f.title).toContain('runs 2 times per push');
-    expect(f.fix).toContain('hook install --global (or --config, as it was installed) once more');
+  it(
+    'a config hook script from before (no GCB_KIND=config) is not relied on: twice, doctor says how to fix, install --global fixes',
+    async () => {
+      expect((await bin(['hook', 'install'])).exitCode).toBe(0);
+      expect((await bin(['hook', 'install', '--global'], sb.dir)).exitCode).toBe(0);
+      const shim = (await git('config', '--global', 'hook.bitbucket-pre-push.command')).stdout.trim().slice(1, -1);
+      const fileKind = fs.readFileSync(shim, 'utf8').replace(/^GCB_KIND=config$/m, 'GCB_KIND=""');
+      expect(renderHook(readTemplate(), { node: '', bin: '' })).toContain('\nGCB_KIND=""\n');
+      fs.writeFileSync(shim, fileKind);
+      const p = await push();
+      expect(p.checks).toBe(2);
+      expect(count(p.stderr, WARNING)).toBe(2);
+      const f = await hookFinding();
+      expect(f.level).toBe('warn');
+      expect(f.title).toContain('runs 2 times per push');
+      expect(f.fix).toContain('hook install --global (or --config, as it was installed) once more');
 
-    expect((await bin(['hook', 'install', '--global'], sb.dir)).exitCode).toBe(0);
-    expect((await push()).checks).toBe(1);
-  });
+      expect((await bin(['hook', 'install', '--global'], sb.dir)).exitCode).toBe(0);
+      expect((await push()).checks).toBe(1);
+    },
+    SLOW,
+  );
 
-  it('the config hook disabled in this repository: the file checks (once)', async () => {
-    expect((await bin(['hook', 'install'])).exitCode).toBe(0);
-    expect((await bin(['hook', 'install', '--global'], sb.dir)).exitCode).toBe(0);
-    await git('config', 'hook.bitbucket-pre-push.enabled', 'false');
-    const p = await push();
-    expect([p.starts, p.checks]).toEqual([1, 1]);
-    expect(count(p.stderr, WARNING)).toBe(1);
-    await git('config', '--unset', 'hook.bitbucket-pre-push.enabled');
-    await git('config', 'hook.pre-push.enabled', 'false'); // every config-based pre-push hook off
-    expect((await push()).checks).toBe(1);
-  });
+  it(
+    'the config hook disabled in this repository: the file checks (once)',
+    async () => {
+      expect((await bin(['hook', 'install'])).exitCode).toBe(0);
+      expect((await bin(['hook', 'install', '--global'], sb.dir)).exitCode).toBe(0);
+      await git('config', 'hook.bitbucket-pre-push.enabled', 'false');
+      const p = await push();
+      expect([p.starts, p.checks]).toEqual([1, 1]);
+      expect(count(p.stderr, WARNING)).toBe(1);
+      await git('config', '--unset', 'hook.bitbucket-pre-push.enabled');
+      await git('config', 'hook.pre-push.enabled', 'false'); // every config-based pre-push hook off
+      expect((await push()).checks).toBe(1);
+    },
+    SLOW,
+  );
 });
 
 describe.runIf(!gitAtLeast(2, 54))('a hook file on git before 2.54 (no config-based hooks)', () => {
-  it('config for a config-based hook changes nothing: the file checks, once', async () => {
-    expect((await bin(['hook', 'install'])).exitCode).toBe(0);
-    const shim = path.join(sb.dir, 'shim', 'pre-push');
-    fs.mkdirSync(path.dirname(shim));
-    fs.writeFileSync(shim, renderHook(readTemplate(), { node: process.execPath, bin: BIN }, 'config'), { mode: 0o755 });
-    const before = await push();
-    expect([before.starts, before.checks]).toEqual([1, 1]);
-    await git('config', '--global', 'hook.bitbucket-pre-push.command', `'${shim}'`);
-    await git('config', '--global', 'hook.bitbucket-pre-push.event', 'pre-push');
-    const p = await push();
-    expect([p.starts, p.checks]).toEqual([1, 1]);
-    expect(count(p.stderr, WARNING)).toBe(1);
-    expect((await hookFinding()).title).toContain('installed in');
-  });
+  it(
+    'config for a config-based hook changes nothing: the file checks, once',
+    async () => {
+      expect((await bin(['hook', 'install'])).exitCode).toBe(0);
+      const shim = path.join(sb.dir, 'shim', 'pre-push');
+      fs.mkdirSync(path.dirname(shim));
+      fs.writeFileSync(shim, renderHook(readTemplate(), { node: process.execPath, bin: BIN }, 'config'), {
+        mode: 0o755,
+      });
+      const before = await push();
+      expect([before.starts, before.checks]).toEqual([1, 1]);
+      await git('config', '--global', 'hook.bitbucket-pre-push.command', `'${shim}'`);
+      await git('config', '--global', 'hook.bitbucket-pre-push.event', 'pre-push');
+      const p = await push();
+      expect([p.starts, p.checks]).toEqual([1, 1]);
+      expect(count(p.stderr, WARNING)).toBe(1);
+      expect((await hookFinding()).title).toContain('installed in');
+    },
+    SLOW,
+  );
 });
