@@ -175,8 +175,9 @@ export async function interleave(cases, runs, { warmup = 1 } = {}) {
       const before = childCpuMs();
       samples[k].push(await once({ ...c, prep: undefined }, i));
       const after = childCpuMs();
-      cpu[k] =
-        before === undefined || after === undefined || cpu[k] === undefined ? undefined : cpu[k] + after - before;
+      // an in-process case ({ fn }) would count only the processes it starts: no figure
+      const known = !c.fn && before !== undefined && after !== undefined && cpu[k] !== undefined;
+      cpu[k] = known ? cpu[k] + after - before : undefined;
     }
   return Object.fromEntries(
     Object.entries(samples).map(([k, v]) => [

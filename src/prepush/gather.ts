@@ -36,6 +36,8 @@ export interface GatherInput {
    * aside when an enabled config-based hook runs it for this push (src/git/hooks.ts).
    */
   stepAsideForConfigHook?: boolean;
+  /** `check --timeout`: the time budget in ms instead of `bitbucket.timeout`. */
+  timeoutMs?: number;
 }
 
 export type Gathered = { skip: true } | { skip: false; facts: CheckFacts; policy: Policy; problems: string[] };
@@ -55,7 +57,9 @@ export async function gatherFacts(input: GatherInput): Promise<Gathered> {
     }
   }
   const config = resolveRemoteConfig(entries, url);
-  const { policy, problems } = parsePolicy(config.bitbucket);
+  const parsed = parsePolicy(config.bitbucket);
+  const { problems } = parsed;
+  const policy = input.timeoutMs === undefined ? parsed.policy : { ...parsed.policy, timeoutMs: input.timeoutMs };
   trace('guard', () => {
     const levels = Object.entries(policy.levels).map(([k, v]) => `${k}=${v}`);
     const rest = `expiryDays=${policy.expiryDays} timeout=${policy.timeoutMs}ms cacheTtl=${policy.cacheTtlSec}s`;
