@@ -11,8 +11,10 @@
  * The file holds a random salt and SHA-256 digests of `salt\ncanonical` (never a secret):
  * - `get` adds its answer's digests (only when the front announced the same file in
  *   GIT_CREDENTIAL_BITBUCKET_GIVEN, i.e. a front that computes the same data directory);
- * - `get` without an answer, and every write to a store (put, erase), delete the file, so a
- *   digest only ever describes a credential the store still holds exactly as it was given out:
+ * - `get` without an answer, and every write to a store (put, erase), delete the file; `get`
+ *   writes it under the answering store's lock, only if that store is unchanged since it was
+ *   read (see noteGiven), so a digest only ever describes a credential the store still holds
+ *   exactly as it was given out:
  *   a token typed at a prompt after that (new or the same) always reaches Node.
  * The canonical text lists the attributes `store` keeps, in this fixed order, as `key=value`
  * lines; the front builds the same text from the request (capability[] and state[] left out,
@@ -23,6 +25,7 @@ import path from 'node:path';
 import type { CredentialRequest } from './protocol.js';
 import { sha256Hex } from '../prepush/sha256.js';
 import { ENV } from '../settings.js';
+import type { TokenStore } from '../store/types.js';
 
 export const GIVEN_FILE = 'given';
 const HEADER = 'v1 ';
@@ -75,13 +78,22 @@ export function givenDigest(salt: string, canonical: string): string {
  * After `get`: records the answer's digests when the front asked for it in `env`, or forgets
  * everything when there was no answer. Never throws: it only decides whether a later store
  * may skip Node.
+ *
+ * The record is written under the lock of `from`, the store that answered, and only while that
+ * store is still as `get` read it (TokenStore.whileUnchanged; the lock is tried once, never
+ * waited for). An erase or store in another process between `get`'s read and this write
+ * changes the store file under that lock and deletes this file after it: either it is done
+ * before (the store changed: nothing is recorded) or it comes after (and deletes the record).
+ * Without that, an erased token could be recorded as given, and a later store of that very
+ * token (typed again at a prompt) would be skipped.
  */
-export function noteGiven(
+export async function noteGiven(
   env: NodeJS.ProcessEnv,
   dir: string,
   req: CredentialRequest,
   answer: ReadonlyArray<readonly [string, string]>,
-): void {
+  from: Pick<TokenStore, 'whileUnchanged'> | undefined,
+): Promise<void> {
   try {
     const own = givenPath(dir);
     const announced = env[ENV.given.name];
@@ -95,6 +107,7 @@ export function noteGiven(
       if (path.basename(announced) === GIVEN_FILE) fs.rmSync(announced, { force: true });
       return;
     }
+    // everything but the write happens before the lock is taken
     const lines = readLines(own);
     let salt = lines[0]?.startsWith(HEADER) ? lines[0].slice(HEADER.length) : undefined;
     if (!salt || !/^[0-9a-f]{32}$/.test(salt)) salt = newSalt();
@@ -104,7 +117,11 @@ export function noteGiven(
     if (next.join('\n') === lines.join('\n')) return;
     const tmp = `${own}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, `${next.join('\n')}\n`, { mode: 0o600, flag: 'wx' });
-    fs.renameSync(tmp, own);
+    try {
+      if (!from?.whileUnchanged || !(await from.whileUnchanged(() => fs.renameSync(tmp, own)))) return;
+    } finally {
+      fs.rmSync(tmp, { force: true });
+    }
   } catch {
     // without the file the front starts Node for store: slower, never wrong
   }

@@ -25,7 +25,7 @@ export async function getCredential(
   stores: readonly TokenStore[],
   nowMs: number,
   accept: (e: StoredEntry) => boolean = () => true,
-  answered?: (e: StoredEntry) => void,
+  answered?: (e: Tagged) => void,
 ): Promise<Array<[string, string]>> {
   // Only entries this request matches are copied: with thousands of stored accounts, copying
   // every one costs more than the matching.

@@ -5,7 +5,7 @@
  */
 import { formatCredential, parseCredential, type CredentialRequest } from './protocol.js';
 import type { StoredEntry, TokenStore } from '../store/types.js';
-import { eraseCredentialEntries, getCredential, storeCredential } from './helper.js';
+import { eraseCredentialEntries, getCredential, storeCredential, type Tagged } from './helper.js';
 import { expiredTokenLine, refusedTokenLine } from './notices.js';
 import { ALLOW_HTTP_KEY, dataDir, PROGRAM as PREFIX } from '../settings.js';
 import { cleartextFilter, httpAllowed, isCleartextRemote } from './transport.js';
@@ -78,7 +78,7 @@ export async function runHelperOperation(op: HelperOperation, io: HelperIO): Pro
         const onlyAllowed = await cleartextFilter(req, io.env);
         if (onlyAllowed)
           trace(op, () => 'plain http:// to another host, not allowed: only tokens logged in with --allow-http');
-        let chosen: StoredEntry | undefined;
+        let chosen: Tagged | undefined;
         const answer = await getCredential(req, allStores(stores), io.now(), onlyAllowed, (e) => {
           chosen = e;
         });
@@ -91,7 +91,8 @@ export async function runHelperOperation(op: HelperOperation, io: HelperIO): Pro
         // Format fully before writing anything: an unsafe value means no answer at all.
         if (answer.length > 0) io.stdout(formatCredential(answer));
         else await sayWhyNothing(req, allStores(stores), io);
-        noteGiven(io.env, dir, req, answer);
+        // recorded under the answering store's lock, only if no writer changed it since it was read
+        await noteGiven(io.env, dir, req, answer, chosen?.store);
         const notice =
           chosen && dueNotice(chosen, { env: io.env, now: io.now(), stderrIsTTY: io.stderrIsTTY ?? false });
         if (notice) io.stderr(notice);

@@ -39,15 +39,42 @@ export abstract class IndexedStore implements TokenStore {
    * first used (StoreFileView). Writes read afresh under the lock.
    */
   private index(): StoreFileView {
-    let stamp: string;
-    try {
-      const st = fs.statSync(this.file, { bigint: true });
-      stamp = `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
-    } catch {
-      stamp = 'none';
-    }
+    const stamp = this.stamp();
     if (this.snapshot?.stamp !== stamp) this.snapshot = { stamp, view: new StoreFileView(this.file) };
     return this.snapshot.view;
+  }
+
+  /**
+   * Runs `fn` under the lock when the file is still the one last read (the same stamp) and the
+   * lock is free right now. `get` records what it gave out this way (src/credential/given.ts):
+   * a writer that changed the store since, or is changing it now, makes it skip the record.
+   */
+  async whileUnchanged(fn: () => void): Promise<boolean> {
+    const seen = this.snapshot?.stamp;
+    if (seen === undefined) return false;
+    try {
+      return await withLock(
+        `${this.file}.lock`,
+        () => {
+          if (this.stamp() !== seen) return false;
+          fn();
+          return true;
+        },
+        { timeoutMs: 0 },
+      );
+    } catch {
+      return false; // the lock is busy (a writer is at work) or cannot be taken: no record
+    }
+  }
+
+  /** The file's identity: inode, size, modification and change times to the nanosecond. */
+  private stamp(): string {
+    try {
+      const st = fs.statSync(this.file, { bigint: true });
+      return `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+    } catch {
+      return 'none';
+    }
   }
 
   /** Where the secrets of `entry` are, given the index entry as read from disk. */

@@ -74,6 +74,12 @@ export interface TokenStore {
    * host can be kept (a store may then look at no other).
    */
   listMatching?(keep: (e: StoredEntry) => boolean, on?: { protocol?: string; host?: string }): Promise<StoredEntry[]>;
+  /**
+   * Runs `fn` under the store's lock, but only if the store is as this object last read it and
+   * the lock is free at once (no wait: `get` must not stall); true when `fn` ran. Optional:
+   * stores without it never run `fn`.
+   */
+  whileUnchanged?(fn: () => void): Promise<boolean>;
   /** The secrets of one entry, or undefined when there is none. */
   read(key: CredentialKey): Promise<Secrets | undefined>;
   /** Adds or replaces the entry with this key. */
