@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hideInTrace, initTrace, trace, tracing } from '../src/trace.js';
+import { makeToken } from './emulator/index.js';
 import {
   BIN,
   describe as desc,
@@ -14,7 +15,8 @@ import {
   type Sandbox,
 } from './helpers/sandbox.js';
 
-const TOKEN = 'BBDC-traceSECRET0123456789abcdefghijklmnop';
+// token-shaped: the guard sends only tokens to the server (an account password never)
+const TOKEN = makeToken('520000000001');
 let sb: Sandbox | undefined;
 afterEach(() => {
   sb?.cleanup();
