@@ -9,9 +9,12 @@ import path from 'node:path';
 import nodeModule from 'node:module';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BIN, describe as desc, makeSandbox, runBin, runGit, type Sandbox } from './helpers/sandbox.js';
+import { makeToken } from './emulator/index.js';
 
 const vmCache = !('enableCompileCache' in nodeModule);
-const SECRET = 'launcher-test-secret-1234567890';
+// token-shaped: the guard sends only tokens to the server (an account password never), and the
+// network bundle is what this test loads
+const SECRET = makeToken('510000000001');
 const HOST = '127.0.0.1:9';
 const URL = `http://${HOST}/scm/prj/app.git`;
 

@@ -48,6 +48,12 @@ export interface ClientOptions {
   refusals?: RefusalMemory;
   /** The user allowed the token over plain http (see `HttpRequest.cleartextAllowed`). */
   allowHttp?: boolean;
+  /**
+   * Epoch ms after which nothing more is sent: the whole command's time budget (`--timeout`,
+   * `bitbucket.timeout`). Each request waits at most until then; one asked later fails at once
+   * as a timeout, without reaching the network.
+   */
+  deadline?: number;
 }
 
 /** Success with a payload, or a failure. */
@@ -56,10 +62,18 @@ export type ApiResult<T> = ({ status: 'ok' } & T) | ApiFailure;
 /** Who owns an access token. */
 export type TokenOwner = { user: string } | { project: string } | { project: string; repo: string };
 
+/**
+ * A repository permission look-up: `writable` (readable, for REPO_READ) when a page listed the
+ * repository; undefined with `unchecked` saying why when the page cap or the time budget ran out
+ * before the last page.
+ */
+export type PermissionResult = ApiResult<{ writable: boolean | undefined; unchecked?: string }>;
+
 type Ok = Extract<HttpResult, { ok: true }>;
 const enc = encodeURIComponent;
 const PAGE_LIMIT = 100;
-const MAX_PAGES = 20;
+/** Pages one permission look-up reads at most (both names of a repository together). */
+export const MAX_PAGES = 5;
 
 /** See the module comment. */
 export class BitbucketClient {
@@ -69,6 +83,22 @@ export class BitbucketClient {
   constructor(opts: ClientOptions) {
     this.opts = opts;
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+  }
+
+  /** The same client, sending nothing after `deadline` (epoch ms; the earlier of both wins). */
+  withDeadline(deadline: number): BitbucketClient {
+    const d = this.opts.deadline === undefined ? deadline : Math.min(deadline, this.opts.deadline);
+    return new BitbucketClient({ ...this.opts, deadline: d });
+  }
+
+  /** Epoch ms of the time budget's end, if any. */
+  get deadline(): number | undefined {
+    return this.opts.deadline;
+  }
+
+  /** When the server refused `secret` as Basic before (the refusal memory), or undefined. */
+  basicRefusedAt(secret: string): number | undefined {
+    return this.opts.refusals?.refusedAt(secret);
   }
 
   /** Recognises Bitbucket (properties shape + `X-AREQUESTID`) without credentials. */
@@ -147,27 +177,36 @@ export class BitbucketClient {
    * Whether `auth` may push to the repository, via `GET /rest/api/1.0/repos?projectkey&name&permission=REPO_WRITE`.
    * `name` matches case-insensitively and the repository's name may differ from its slug, so slugs are
    * compared exactly and, when the slug finds nothing, the repository's real name is looked up and tried.
+   * At most {@link MAX_PAGES} pages in all (docs/classifier.md, "Time and pages").
    */
-  async canWrite(auth: Auth, projectKey: string, slug: string): Promise<ApiResult<{ writable: boolean }>> {
-    const first = await this.writableWithName(auth, projectKey, slug, slug);
-    if (first.status !== 'ok' || first.writable) return first;
+  async canWrite(auth: Auth, projectKey: string, slug: string): Promise<PermissionResult> {
+    const pages = { left: MAX_PAGES };
+    const first = await this.writableWithName(auth, projectKey, slug, slug, 'REPO_WRITE', pages);
+    if (first.status !== 'ok' || first.writable !== false) return first;
     const repo = await this.getRepo(auth, projectKey, slug);
     if (repo.status === 'unauthorized' || repo.status === 'not-found') return { status: 'ok', writable: false };
+    if (repo.status === 'network' && repo.network === 'timeout')
+      return {
+        status: 'ok',
+        writable: undefined,
+        unchecked: `${this.timeSpent()} before the repository's name was read`,
+      };
     if (repo.status !== 'ok') return repo;
     if (repo.repo.name.toLowerCase() === slug.toLowerCase()) return first;
-    return this.writableWithName(auth, projectKey, slug, repo.repo.name);
+    return this.writableWithName(auth, projectKey, slug, repo.repo.name, 'REPO_WRITE', pages);
   }
 
   /**
-   * Whether `GET /rest/api/1.0/repos?permission=REPO_READ` shows `auth` any repository: anonymous
-   * callers always get an empty page (docs/bitbucket-server.md section 7), so a hit proves the
-   * credential authenticates. False on any failure.
+   * The first repositories `GET /rest/api/1.0/repos?permission=REPO_READ` shows `auth`: anonymous
+   * callers always get an empty page (docs/bitbucket-server.md section 7), so any hit proves the
+   * credential authenticates. Empty on any failure.
    */
-  async seesRepositories(auth: Auth): Promise<boolean> {
-    const res = await this.get(auth, '/rest/api/1.0/repos', { permission: 'REPO_READ', limit: '1' });
-    if (!res.ok || res.status !== 200) return false;
-    const page = parsePage(res.json);
-    return page !== undefined && page.values.length > 0;
+  async visibleRepositories(auth: Auth, limit = 5): Promise<Array<{ projectKey: string; slug: string }>> {
+    const res = await this.get(auth, '/rest/api/1.0/repos', { permission: 'REPO_READ', limit: String(limit) });
+    if (!res.ok || res.status !== 200) return [];
+    return (parsePage(res.json)?.values ?? [])
+      .map(parseRepo)
+      .flatMap((r) => (r ? [{ projectKey: r.projectKey, slug: r.slug }] : []));
   }
 
   /**
@@ -176,8 +215,8 @@ export class BitbucketClient {
    * (docs/bitbucket-server.md section 7), so a hit proves that the credential authenticates even
    * when the server names no user for it.
    */
-  async canRead(auth: Auth, projectKey: string, slug: string): Promise<ApiResult<{ writable: boolean }>> {
-    return this.writableWithName(auth, projectKey, slug, slug, 'REPO_READ');
+  async canRead(auth: Auth, projectKey: string, slug: string): Promise<PermissionResult> {
+    return this.writableWithName(auth, projectKey, slug, slug, 'REPO_READ', { left: MAX_PAGES });
   }
 
   private async writableWithName(
@@ -185,10 +224,19 @@ export class BitbucketClient {
     key: string,
     slug: string,
     name: string,
-    permission: 'REPO_WRITE' | 'REPO_READ' = 'REPO_WRITE',
-  ): Promise<ApiResult<{ writable: boolean }>> {
+    permission: 'REPO_WRITE' | 'REPO_READ',
+    pages: { left: number },
+  ): Promise<PermissionResult> {
     let start = 0;
-    for (let i = 0; i < MAX_PAGES; i++) {
+    let read = 0;
+    for (;;) {
+      if (pages.left <= 0)
+        return {
+          status: 'ok',
+          writable: undefined,
+          unchecked: `stopped after ${MAX_PAGES} pages of ${PAGE_LIMIT} repositories named like '${name}' (the page cap)`,
+        };
+      pages.left--;
       const query = {
         projectkey: key,
         name,
@@ -197,17 +245,30 @@ export class BitbucketClient {
         limit: String(PAGE_LIMIT),
       };
       const res = await this.get(auth, '/rest/api/1.0/repos', query);
+      if (!res.ok && res.error === 'timeout')
+        return {
+          status: 'ok',
+          writable: undefined,
+          unchecked: `${this.timeSpent()} after ${read} page${read === 1 ? '' : 's'} of repositories named like '${name}'`,
+        };
       if (!res.ok || res.status !== 200) return this.failure(res, auth);
+      read++;
       const page = parsePage(res.json);
       if (!page) return this.badBody(res);
       const hit = page.values
         .map(parseRepo)
         .some((r) => r?.slug.toLowerCase() === slug.toLowerCase() && r.projectKey.toUpperCase() === key.toUpperCase());
       if (hit) return { status: 'ok', writable: true };
-      if (page.isLastPage || page.nextPageStart === undefined) break;
+      if (page.isLastPage || page.nextPageStart === undefined) return { status: 'ok', writable: false };
       start = page.nextPageStart;
     }
-    return { status: 'ok', writable: false };
+  }
+
+  /** How the time budget ran out, for "left unchecked" messages. */
+  private timeSpent(): string {
+    return this.opts.deadline !== undefined && Date.now() >= this.opts.deadline - 5
+      ? 'the time budget (--timeout) ran out'
+      : 'a request timed out';
   }
 
   /** Best-effort `GET /rest/access-tokens/1.0/{owner}/{id}`: name, permissions, expiry. */
@@ -254,12 +315,16 @@ export class BitbucketClient {
     if (auth.scheme === 'bearer') headers.Authorization = `Bearer ${auth.secret}`;
     const sleep = this.opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     for (let attempt = 0; ; attempt++) {
+      const perRequest = this.opts.timeoutMs ?? 10_000;
+      const left = this.opts.deadline === undefined ? perRequest : this.opts.deadline - Date.now();
+      if (left <= 0)
+        return { ok: false, error: 'timeout', message: `not sent: the time budget for ${this.baseUrl} was spent` };
       const res = await httpRequest({
         url,
         method,
         headers,
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        timeoutMs: this.opts.timeoutMs ?? 10_000,
+        timeoutMs: Math.min(perRequest, left),
         settings: this.opts.settings,
         cleartextAllowed: this.opts.allowHttp === true,
       });
@@ -268,6 +333,7 @@ export class BitbucketClient {
       if (!res.ok || res.status !== 429 || attempt >= (this.opts.maxRetries429 ?? 2)) return res;
       const wait = retryDelayMs(res.headers['retry-after'], Date.now());
       if (wait > (this.opts.maxRetryWaitMs ?? 30_000)) return res;
+      if (this.opts.deadline !== undefined && Date.now() + wait >= this.opts.deadline) return res;
       await sleep(wait);
     }
   }

@@ -24,6 +24,8 @@ export interface CheckOptions {
   remote?: string;
   json: boolean;
   cwd?: string;
+  /** Seconds for the whole check's requests (default: `bitbucket.timeout`, as the push would have). */
+  timeout?: number;
 }
 
 export async function checkRun(o: CheckOptions, io: CommandIO): Promise<number> {
@@ -46,9 +48,12 @@ export async function checkRun(o: CheckOptions, io: CommandIO): Promise<number> 
     now: io.now(),
     force: true,
     readCache: false,
+    ...(o.timeout !== undefined ? { timeoutMs: o.timeout * 1000 } : {}),
   });
   if (g.skip) return say(io, o, EXIT.ok, `the guard is turned off for ${loc.baseUrl} (bitbucket.enabled=false)`);
   const verdict = decide(g.facts, g.policy);
+  // a password git would send is reported once, by the verdict (docs/classifier.md)
+  const sent = g.facts.server?.status === 'password' ? g.facts.server.username : undefined;
   const passwords = await storedPasswords(loc.baseUrl, io);
   // a Bearer credential from a helper that this git cannot send: never "allowed", a push would fail
   const c = g.facts.credential;
@@ -61,7 +66,8 @@ export async function checkRun(o: CheckOptions, io: CommandIO): Promise<number> 
       `${JSON.stringify({ ...g.facts, policy: g.policy, problems: g.problems, findings: verdict.findings, storedPasswords: passwords.map((p) => p.username), ...(unusable ? { unusable } : {}), exitCode }, null, 2)}\n`,
     );
   } else {
-    for (const p of passwords) io.stdout(`! ${p.username}: ${STORED_PASSWORD}; ${p.fix}\n`);
+    for (const p of passwords.filter((x) => x.username !== sent))
+      io.stdout(`! ${p.username}: ${STORED_PASSWORD}; ${p.fix}\n`);
     const summary = renderSummary(g.facts);
     io.stdout(unusable ? summary.replace(/^( {2}push: {5}).*$/m, '$1not with this git (see below)') : summary);
     if (unusable) io.stdout(`✗ ${unusable}\n`);
@@ -115,7 +121,9 @@ function say(io: CommandIO, o: CheckOptions, code: number, message: string): num
   return code;
 }
 
-export function checkCommand(ctx: CommandContext): CommandModule<object, { remote?: string; json: boolean }> {
+export function checkCommand(
+  ctx: CommandContext,
+): CommandModule<object, { remote?: string; json: boolean; timeout?: number }> {
   return {
     command: 'check [remote]',
     describe: 'run the pre-push checks now for the current branch (also explains a failed push)',
@@ -125,9 +133,20 @@ export function checkCommand(ctx: CommandContext): CommandModule<object, { remot
           type: 'string',
           describe: "remote name or URL (default: the branch's remote, else origin)",
         })
-        .option('json', { type: 'boolean', default: false, describe: 'print the facts and findings as JSON' }) as never,
+        .option('json', { type: 'boolean', default: false, describe: 'print the facts and findings as JSON' })
+        .option('timeout', {
+          type: 'number',
+          describe: 'seconds for all requests to the server together (default: bitbucket.timeout, as a push)',
+        }) as never,
     handler: async (a) => {
-      ctx.exitCode = await checkRun({ ...(a.remote !== undefined ? { remote: a.remote } : {}), json: a.json }, ctx.io);
+      ctx.exitCode = await checkRun(
+        {
+          ...(a.remote !== undefined ? { remote: a.remote } : {}),
+          json: a.json,
+          ...(a.timeout !== undefined ? { timeout: a.timeout } : {}),
+        },
+        ctx.io,
+      );
     },
   };
 }

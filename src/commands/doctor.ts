@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
-import { introspectToken } from '../bitbucket/identify.js';
+import { classifyToken } from '../bitbucket/classifier.js';
 import { httpSettingsFor } from '../git/config.js';
 import {
   CHAINED_NAME,
@@ -25,12 +25,13 @@ import { holdsPassword, replacePasswordFix, STORED_PASSWORD } from '../credentia
 import { probeKeyring } from '../store/keyring.js';
 import { configuredBackend } from '../store/select.js';
 import { readSettings } from '../store/settings.js';
-import { expiryOf, listAccounts, storesFor } from './shared/accounts.js';
+import { expiryOf, listAccounts, storesFor, type Account } from './shared/accounts.js';
+import type { BitbucketClient } from '../bitbucket/client.js';
 import { bearerFix, bearerReason, gitWithoutBearer } from './shared/bearer.js';
 import { CommandError, EXIT } from './shared/errors.js';
 import { paint, type CommandContext, type CommandIO } from './shared/io.js';
 import { clientFor, parseServer } from './shared/server.js';
-import { waitingFor } from './shared/progress.js';
+import { CONCURRENT_CHECKS, mapBounded, waitingFor } from './shared/progress.js';
 import { ENV } from '../settings.js';
 
 export type Level = 'ok' | 'info' | 'warn' | 'error';
@@ -40,6 +41,9 @@ export interface Finding {
   title: string;
   detail?: string;
   fix?: string;
+  /** Token findings: the classifier's answer (docs/classifier.md). */
+  kind?: 'personal' | 'project' | 'unknown';
+  decidedBy?: string;
 }
 
 /** Helpers that keep what git hands them on `store`, in plain text or elsewhere. */
@@ -306,6 +310,8 @@ function hookFindings(io: CommandIO): Finding[] {
 
 async function serverFindings(url: string, io: CommandIO, timeout: number): Promise<Finding[]> {
   const out: Finding[] = [];
+  // one time budget for every request of the command (docs/classifier.md, "Time and pages")
+  const deadline = Date.now() + timeout * 1000;
   const settings = await httpSettingsFor(`${url}/`, undefined, io.env);
   const net = [
     settings.proxy ? `proxy ${settings.proxy.replace(/^((?:[a-z][a-z0-9+.-]*:\/\/)?)[^@/]*@/i, '$1***@')}` : 'no proxy',
@@ -314,7 +320,7 @@ async function serverFindings(url: string, io: CommandIO, timeout: number): Prom
   ]
     .filter(Boolean)
     .join(', ');
-  const client = await clientFor(url, io, timeout * 1000);
+  const client = (await clientFor(url, io, timeout * 1000)).withDeadline(deadline);
   const props = await waitingFor(io, `${url} to answer`, client.applicationProperties());
   if (props.status !== 'ok') {
     out.push({
@@ -340,85 +346,100 @@ async function serverFindings(url: string, io: CommandIO, timeout: number): Prom
       fix: `git credential-bitbucket login ${url}`,
     });
   const oldGit = gitWithoutBearer({ env: io.env });
-  for (const a of accounts) {
-    const secrets = await a.store.read(a);
-    const token = secrets?.password ?? secrets?.credential;
-    const who = a.username ?? '(no username)';
-    const expires = expiryOf(a);
-    if (!token) {
-      out.push({
-        id: 'token',
-        level: 'error',
-        title: `${who}: the token is missing from the store`,
-        fix: `git credential-bitbucket login ${url}`,
-      });
-      continue;
-    }
-    if (holdsPassword(a, secrets)) {
-      out.push({
-        id: 'password',
-        level: 'error',
-        title: `${who}: ${STORED_PASSWORD}`,
-        fix: replacePasswordFix(a, url),
-      });
-      continue;
-    }
-    if (expires !== undefined && expires <= io.now()) {
-      out.push({
-        id: 'token-expired',
-        level: 'error',
-        title: `${who}: the token expired on ${new Date(expires).toISOString().slice(0, 10)}`,
-        fix: `create a new token, then: git credential-bitbucket login ${url}`,
-      });
-      continue;
-    }
-    const own = a.meta?.allowHttp ? await clientFor(url, io, timeout * 1000, { allowHttp: true }) : client;
-    const r = await waitingFor(
+  const check = (a: Account) => accountFinding(a, { url, io, client, deadline, version: props.version, oldGit });
+  // the accounts of the host at once (bounded), in their order in the report
+  out.push(
+    ...(await waitingFor(
       io,
-      `${url} to check ${who}'s token`,
-      introspectToken({
-        client: own,
-        token,
-        server: { version: props.version },
-        ...(a.username ? { username: a.username } : {}),
-      }),
-    );
-    if (r.status !== 'valid')
-      out.push({
-        id: 'token',
-        level: 'error',
-        title: `${who}: ${r.message}`,
-        fix: `git credential-bitbucket login ${url}`,
-      });
-    else if (r.kind !== 'personal' && !secrets?.password && oldGit)
-      out.push({
-        id: 'token-bearer',
-        level: 'error',
-        title: `${who}: ${bearerReason(oldGit)}`,
-        fix: bearerFix(url),
-      });
-    else if (r.kind === 'project')
-      out.push({
-        id: 'token-kind',
-        level: 'warn',
-        title: `${who}: a project/repository token${r.user.name ? ` (acts as bot '${r.user.name}')` : ''}`,
-        fix: `log in with a personal token: git credential-bitbucket login ${url}`,
-      });
-    else if (r.kind === 'unknown')
-      out.push({
-        id: 'token-kind',
-        level: 'warn',
-        title: `${who}: the server accepts the token but will not say whose it is (it may be a project/repository token)`,
-        fix: `log in with a personal token: git credential-bitbucket login ${url}`,
-      });
-    else
-      out.push({
-        id: 'token',
-        level: 'ok',
-        title: `${who}: a personal token the server accepts${a.isDefault ? ' (default)' : ''}`,
-      });
-  }
+      `${url} to check ${accounts.length} token${accounts.length === 1 ? '' : 's'}`,
+      mapBounded(accounts, CONCURRENT_CHECKS, check),
+    )),
+  );
   return out;
+}
+
+interface AccountCheck {
+  url: string;
+  io: CommandIO;
+  client: BitbucketClient;
+  deadline: number;
+  version: string;
+  oldGit: ReturnType<typeof gitWithoutBearer>;
+}
+
+async function accountFinding(a: Account, c: AccountCheck): Promise<Finding> {
+  const { url, io } = c;
+  const secrets = await a.store.read(a);
+  const token = secrets?.password ?? secrets?.credential;
+  const who = a.username ?? '(no username)';
+  const expires = expiryOf(a);
+  if (!token)
+    return {
+      id: 'token',
+      level: 'error',
+      title: `${who}: the token is missing from the store`,
+      fix: `git credential-bitbucket login ${url}`,
+    };
+  if (holdsPassword(a, secrets))
+    return { id: 'password', level: 'error', title: `${who}: ${STORED_PASSWORD}`, fix: replacePasswordFix(a, url) };
+  if (expires !== undefined && expires <= io.now())
+    return {
+      id: 'token-expired',
+      level: 'error',
+      title: `${who}: the token expired on ${new Date(expires).toISOString().slice(0, 10)}`,
+      fix: `create a new token, then: git credential-bitbucket login ${url}`,
+    };
+  const own = a.meta?.allowHttp
+    ? (await clientFor(url, io, c.deadline - Date.now(), { allowHttp: true })).withDeadline(c.deadline)
+    : c.client;
+  const r = await classifyToken({
+    client: own,
+    credential: { scheme: 'bearer', secret: token },
+    allowBasic: true,
+    server: { version: c.version },
+    ...(a.username ? { username: a.username } : {}),
+  });
+  const unchecked = r.unchecked.length ? { detail: `not checked: ${r.unchecked.join('; ')}` } : {};
+  if (r.status !== 'valid')
+    return {
+      id: 'token',
+      level: 'error',
+      title: `${who}: ${r.message}`,
+      ...unchecked,
+      fix: `git credential-bitbucket login ${url}`,
+    };
+  const kind = { kind: r.kind, decidedBy: r.decidedBy };
+  if (r.kind !== 'personal' && !secrets?.password && c.oldGit)
+    return {
+      id: 'token-bearer',
+      level: 'error',
+      title: `${who}: ${bearerReason(c.oldGit)}`,
+      fix: bearerFix(url),
+      ...kind,
+    };
+  if (r.kind === 'project')
+    return {
+      id: 'token-kind',
+      level: 'warn',
+      title: `${who}: a project/repository token${r.user.name ? ` (acts as bot '${r.user.name}')` : ''}`,
+      fix: `log in with a personal token: git credential-bitbucket login ${url}`,
+      ...kind,
+    };
+  if (r.kind === 'unknown')
+    return {
+      id: 'token-kind',
+      level: 'warn',
+      title: `${who}: the server accepts the token but will not say whose it is (it may be a project/repository token)`,
+      fix: `log in with a personal token: git credential-bitbucket login ${url}`,
+      ...kind,
+    };
+  return {
+    id: 'token',
+    level: 'ok',
+    title: `${who}: a personal token the server accepts${a.isDefault ? ' (default)' : ''}`,
+    ...unchecked,
+    ...kind,
+  };
 }
 
 /** Where to look next: the trace of a push or a credential request (src/trace.ts). */
@@ -454,8 +475,8 @@ export const doctorCommand = (
       .option('json', { type: 'boolean', default: false, describe: 'machine-readable findings' })
       .option('timeout', {
         type: 'number',
-        default: 8,
-        describe: 'seconds to wait for each request to the server',
+        default: 30,
+        describe: 'seconds for all requests to the server together',
       }) as never,
   handler: async (argv) => {
     ctx.exitCode = await doctorRun(argv, ctx.io);

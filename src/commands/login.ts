@@ -3,7 +3,7 @@
  * and what it may do, and store it so that git's host-level request for that server gets it.
  */
 import type { CommandModule } from 'yargs';
-import { introspectToken, type ValidTokenReport } from '../bitbucket/identify.js';
+import { classifyToken, type ValidTokenReport } from '../bitbucket/classifier.js';
 import { maskToken } from '../bitbucket/token.js';
 import { tokenPageUrl } from '../bitbucket/links.js';
 import type { BitbucketLocation } from '../bitbucket/url.js';
@@ -36,7 +36,7 @@ export interface LoginOptions {
   token?: string;
   allowProjectToken: boolean;
   allowHttp: boolean;
-  /** Seconds per request to the server. */
+  /** Seconds for the whole command's requests to the server (time at a prompt not counted). */
   timeout: number;
 }
 
@@ -51,11 +51,15 @@ export async function loginRun(opts: LoginOptions, io: CommandIO): Promise<numbe
   // rest: a wrong URL, CA or scheme is reported before anyone types a token.
   const piped =
     opts.tokenStdin && opts.token === undefined && !opts.create ? cleanToken(await readAllStdin(io)) : undefined;
+  const budgetMs = opts.timeout * 1000;
+  const probeStarted = Date.now();
   const found = await waitingFor(
     io,
     `${server.baseUrl} to answer`,
-    recogniseServer(server, io, opts.timeout * 1000, opts.allowHttp),
+    recogniseServer(server, io, budgetMs, opts.allowHttp),
   );
+  // the whole command's time budget: the probe's share is spent, a prompt's wait is not counted
+  const left = Math.max(0, budgetMs - (Date.now() - probeStarted));
   const token = cleanToken(
     opts.token ??
       piped ??
@@ -64,22 +68,31 @@ export async function loginRun(opts: LoginOptions, io: CommandIO): Promise<numbe
         : await readToken(server, found, opts, io)),
   );
 
-  const client = await clientFor(server.baseUrl, io, opts.timeout * 1000, { allowHttp: opts.allowHttp });
+  const client = await clientFor(server.baseUrl, io, budgetMs, { allowHttp: opts.allowHttp });
   const username = opts.username ?? server.username;
+  // One round identifies the token and checks it on the repository (docs/classifier.md): the names
+  // stored for this host are asked for in that round too, so a known account needs no second one.
+  const stored = (await listAccounts(storesFor(io).stores).catch(() => []))
+    .filter((a) => a.protocol === server.protocol && a.host.toLowerCase() === server.host.toLowerCase())
+    .flatMap((a) => (a.username ? [a.username] : []));
   const report = await waitingFor(
     io,
     `${server.baseUrl} to check the token`,
-    introspectToken({
+    classifyToken({
       client,
-      token,
+      credential: { scheme: 'bearer', secret: token },
+      budgetMs: left,
+      allowBasic: true,
       server: { version: found.version },
+      nameHints: stored,
       ...(username ? { username } : {}),
-      ...projectHints(server),
+      ...repository(server),
     }),
   );
   if (report.status !== 'valid') {
     const code = report.status === 'invalid' || report.status === 'captcha' ? EXIT.auth : EXIT.error;
-    throw new CommandError(`${server.baseUrl}: ${report.message}; nothing was stored`, code);
+    const unchecked = report.unchecked.length ? ` (not checked: ${report.unchecked.join('; ')})` : '';
+    throw new CommandError(`${server.baseUrl}: ${report.message}${unchecked}; nothing was stored`, code);
   }
   if (report.usernameMismatch) {
     throw new CommandError(
@@ -99,11 +112,7 @@ export async function loginRun(opts: LoginOptions, io: CommandIO): Promise<numbe
       EXIT.auth,
     );
   }
-  const writable = await waitingFor(
-    io,
-    `${server.baseUrl} to check write permission`,
-    checkWrite(client, token, report, server),
-  );
+  const writable = canPush(report);
 
   const { dir, stores } = storesFor(io);
   const selection = selectBackend(stores, await configuredBackend(io.env));
@@ -130,6 +139,7 @@ export async function loginRun(opts: LoginOptions, io: CommandIO): Promise<numbe
         : `${p.yellow('!')} Stored as a Bearer credential: project and repository tokens do not work with a username; this git sends it through this helper. ${PROJECT_TOKEN_EXPLANATION}\n`,
     );
   }
+  for (const what of report.unchecked) io.stderr(`${p.yellow('!')} Not checked: ${what}\n`);
   if (writable === false) {
     io.stderr(
       `${p.yellow('!')} This token cannot push: it lacks repository write permission (REPO_WRITE)${server.repoSlug ? ` on ${server.projectKey}/${server.repoSlug}` : ''}. Pushes will be refused; create a token with write permission at ${tokenPageUrl(server.baseUrl, report.user.slug)}\n`,
@@ -174,28 +184,14 @@ async function readToken(
   return promptHidden(io, 'Paste the token (input is hidden): ');
 }
 
-function projectHints(server: BitbucketLocation): { projectKey?: string; repoSlug?: string } {
-  return {
-    ...(server.projectKey ? { projectKey: server.projectKey } : {}),
-    ...(server.repoSlug ? { repoSlug: server.repoSlug } : {}),
-  };
+function repository(server: BitbucketLocation): { repository?: { projectKey: string; repoSlug?: string } } {
+  if (!server.projectKey) return {};
+  return { repository: { projectKey: server.projectKey, ...(server.repoSlug ? { repoSlug: server.repoSlug } : {}) } };
 }
 
 /** Write permission: on the repository when the URL names one, else from the token's own permissions. */
-async function checkWrite(
-  client: Awaited<ReturnType<typeof clientFor>>,
-  token: string,
-  report: ValidTokenReport,
-  server: BitbucketLocation,
-): Promise<boolean | undefined> {
-  if (server.projectKey && server.repoSlug) {
-    const auth =
-      report.authScheme === 'basic'
-        ? { scheme: 'basic' as const, username: report.user.name, secret: token }
-        : { scheme: 'bearer' as const, secret: token };
-    const r = await client.canWrite(auth, server.projectKey, server.repoSlug);
-    if (r.status === 'ok') return r.writable;
-  }
+function canPush(report: ValidTokenReport): boolean | undefined {
+  if (report.repository) return report.repository.writable;
   if (report.permissions) return report.permissions.some((perm) => WRITE_PERMISSIONS.includes(perm));
   return undefined;
 }
@@ -291,7 +287,11 @@ export const loginCommand = (ctx: CommandContext): CommandModule<object, LoginOp
         default: false,
         describe: 'with --create: read the account password from standard input (for scripts)',
       })
-      .option('timeout', { type: 'number', default: 10, describe: 'seconds to wait for each request to the server' })
+      .option('timeout', {
+        type: 'number',
+        default: 30,
+        describe: 'seconds for all requests to the server together (time at a prompt not counted)',
+      })
       .option('allow-http', {
         type: 'boolean',
         default: false,

@@ -9,7 +9,7 @@
  * and the old one stays; if the old one cannot be revoked, the output names it exactly.
  */
 import type { CommandModule } from 'yargs';
-import { introspectToken, type ValidTokenReport } from '../bitbucket/identify.js';
+import { classifyToken, type ValidTokenReport } from '../bitbucket/classifier.js';
 import { tokenPageUrl } from '../bitbucket/links.js';
 import { decodeTokenId } from '../bitbucket/token.js';
 import type { BitbucketClient } from '../bitbucket/client.js';
@@ -128,9 +128,10 @@ async function describeOld(client: BitbucketClient, account: Account, raw: strin
   const meta = account.meta ?? {};
   let report: ValidTokenReport | undefined;
   if (raw) {
-    const r = await introspectToken({
+    const r = await classifyToken({
       client,
-      token: raw,
+      credential: { scheme: 'bearer', secret: raw },
+      allowBasic: true,
       ...(account.username ? { username: account.username } : {}),
     });
     if (r.status === 'valid') report = r;
@@ -160,19 +161,25 @@ async function prove(
   username: string,
   server: BitbucketLocation,
 ): Promise<string | undefined> {
-  const report = await introspectToken({ client, token: raw, username });
+  const repository =
+    server.projectKey && server.repoSlug
+      ? { repository: { projectKey: server.projectKey, repoSlug: server.repoSlug } }
+      : {};
+  const report = await classifyToken({
+    client,
+    credential: { scheme: 'bearer', secret: raw },
+    allowBasic: true,
+    username,
+    ...repository,
+  });
   if (report.status !== 'valid') return report.message;
   if (report.kind !== 'personal') return 'the server does not treat it as a personal token';
   if (report.usernameMismatch) return `it acts as ${report.usernameMismatch.actual}, not ${username}`;
-  if (server.projectKey && server.repoSlug) {
-    const w = await client.canWrite(
-      { scheme: 'basic', username: report.user.name, secret: raw },
-      server.projectKey,
-      server.repoSlug,
-    );
-    if (w.status !== 'ok')
-      return `could not check write access to ${server.projectKey}/${server.repoSlug}: ${w.message}`;
-    if (!w.writable) return `it cannot push to ${server.projectKey}/${server.repoSlug}`;
+  if (report.repository) {
+    const where = `${report.repository.projectKey}/${report.repository.repoSlug}`;
+    if (report.repository.writable === undefined)
+      return `could not check write access to ${where}: ${report.unchecked.join('; ')}`;
+    if (!report.repository.writable) return `it cannot push to ${where}`;
   }
   return undefined;
 }

@@ -4,7 +4,7 @@
  * token masked. Exit 1 when any token is invalid, expired, a project token, or unreachable.
  */
 import type { CommandModule } from 'yargs';
-import { introspectToken, type TokenReport } from '../bitbucket/identify.js';
+import { classifyToken, type TokenReport } from '../bitbucket/classifier.js';
 import { maskToken } from '../bitbucket/token.js';
 import { readSettings, type Refusal } from '../store/settings.js';
 import { holdsPassword, replacePasswordFix, STORED_PASSWORD } from '../credential/passwords.js';
@@ -14,14 +14,14 @@ import { describeExpiry, describeToken, fallbackNotice, refusalLines, refusalsFo
 import { EXIT } from './shared/errors.js';
 import { paint, type CommandContext, type CommandIO } from './shared/io.js';
 import { clientFor, entryBaseUrl, parseServer } from './shared/server.js';
-import { waitingFor } from './shared/progress.js';
+import { CONCURRENT_CHECKS, mapBounded, waitingFor } from './shared/progress.js';
 
 export interface StatusOptions {
   url?: string;
   json: boolean;
   /** Warn within this many days; default `bitbucket.expiryDays` for the account's URL (7). */
   expiryDays?: number;
-  /** Seconds per request to the server. */
+  /** Seconds for the whole command's requests to the server. */
   timeout: number;
 }
 
@@ -56,10 +56,12 @@ export async function statusRun(opts: StatusOptions, io: CommandIO): Promise<num
     );
   }
   const refused = refusalsFor(readSettings(dir).refused, server);
+  // every account at once (bounded), all within one time budget for the whole command
+  const deadline = Date.now() + opts.timeout * 1000;
   const results = await waitingFor(
     io,
     `the server${accounts.length === 1 ? '' : 's'} to check ${accounts.length} token${accounts.length === 1 ? '' : 's'}`,
-    Promise.all(accounts.map((a) => checkAccount(a, io, opts))),
+    mapBounded(accounts, CONCURRENT_CHECKS, (a) => checkAccount(a, io, opts, deadline)),
   );
   const fallback = readSettings(dir).fileFallback;
   const ok = results.every((r) => !r.problems.some((p) => FATAL.includes(p))) && refused.length === 0;
@@ -75,6 +77,7 @@ async function checkAccount(
   account: Account,
   io: CommandIO,
   { expiryDays, timeout }: StatusOptions,
+  deadline: number,
 ): Promise<AccountStatus> {
   const secrets = await account.store.read(account);
   const token =
@@ -95,7 +98,13 @@ async function checkAccount(
       ...(expiresAt !== undefined ? { expiresAt } : {}),
     };
   const client = await clientFor(entryBaseUrl(account), io, timeout * 1000, { allowHttp: account.meta?.allowHttp });
-  const report = await introspectToken({ client, token, ...(account.username ? { username: account.username } : {}) });
+  const report = await classifyToken({
+    client,
+    credential: { scheme: 'bearer', secret: token },
+    budgetMs: Math.max(0, deadline - Date.now()),
+    allowBasic: true,
+    ...(account.username ? { username: account.username } : {}),
+  });
   if (report.status === 'valid') {
     if (report.kind === 'project') problems.push('project-token');
     if (report.kind === 'unknown') problems.push('kind-unknown');
@@ -183,7 +192,7 @@ function problemText(p: Problem, r: AccountStatus): string {
     case 'kind-unknown':
       return 'Bitbucket accepts the token but will not say whose it is: it may be a project/repository token';
     case 'unreachable':
-      return `could not check the token with the server${r.report && r.report.status !== 'valid' ? ` (${r.report.message})` : ''}`;
+      return `could not check the token with the server${r.report && r.report.status !== 'valid' ? ` (${r.report.message}${r.report.unchecked.length ? `; not checked: ${r.report.unchecked.join('; ')}` : ''})` : ''}`;
     case 'password':
       return `${STORED_PASSWORD}; ${replacePasswordFix(r.account)}`;
     case 'no-secret':
@@ -222,6 +231,7 @@ function toJson(
             }
           : null,
         kind: v?.kind ?? a.meta?.kind ?? null,
+        decidedBy: v?.decidedBy ?? null,
         tokenName: v?.tokenName ?? a.meta?.tokenName ?? null,
         permissions: v?.permissions ?? a.meta?.permissions ?? null,
         expiresAt: r.expiresAt === undefined ? null : new Date(r.expiresAt).toISOString(),
@@ -251,7 +261,11 @@ export const statusCommand = (ctx: CommandContext): CommandModule<object, Status
     y
       .positional('url', { type: 'string', describe: 'only this server' })
       .option('json', { type: 'boolean', default: false, describe: 'machine-readable output (shape in the README)' })
-      .option('timeout', { type: 'number', default: 8, describe: 'seconds to wait for each request to the server' })
+      .option('timeout', {
+        type: 'number',
+        default: 30,
+        describe: 'seconds for all requests to the server together',
+      })
       .option('expiry-days', {
         type: 'number',
         describe: 'warn when a token expires within this many days (default: git config bitbucket.expiryDays, else 7)',

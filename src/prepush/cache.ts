@@ -44,9 +44,12 @@ export function isFresh(storedAt: number, now: number, ttlSec: number): boolean 
   return ttlSec > 0 && storedAt <= now + 60_000 && now - storedAt < ttlSec * 1000;
 }
 
-/** Pure: facts worth keeping. A refusal to write is looked up again, so a fix takes effect at once. */
+/**
+ * Pure: facts worth keeping. A refusal to write is looked up again, so a fix takes effect at once;
+ * so is an answer the time budget or page cap left incomplete.
+ */
 export function worthCaching(facts: ServerFacts): boolean {
-  return facts.writable !== false;
+  return facts.writable !== false && !facts.unchecked?.length;
 }
 
 /** The cached facts for a key, or undefined (missing, stale, unreadable, or for another key). */

@@ -17,6 +17,10 @@ export interface ServerFacts {
   /** Epoch ms; undefined when unknown or never. */
   expiresAt?: number;
   tokenName?: string;
+  /** The row of docs/classifier.md that decided `kind`. */
+  decidedBy?: string;
+  /** What the time budget or the page cap left unchecked, in words (docs/classifier.md). */
+  unchecked?: string[];
   /** Epoch ms of the lookup. */
   fetchedAt: number;
 }
@@ -26,7 +30,9 @@ export type ServerOutcome =
   /** No answer in time, or no connection. */
   | { status: 'unreachable'; message: string }
   /** The server refused the token (401) or answered something unusable. */
-  | { status: 'rejected' | 'error'; message: string };
+  | { status: 'rejected' | 'error'; message: string }
+  /** git would send an account password: never sent for the checks, so nothing was asked. */
+  | { status: 'password'; username: string; message: string; fix: string };
 
 /** One commit of the pushed range. */
 export interface CommitInfo {

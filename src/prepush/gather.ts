@@ -30,6 +30,8 @@ export interface GatherInput {
   force?: boolean;
   /** `check` passes false: ask the server even when fresh facts are cached (they are still stored). */
   readCache?: boolean;
+  /** `check --timeout`: the time budget in ms instead of `bitbucket.timeout`. */
+  timeoutMs?: number;
 }
 
 export type Gathered = { skip: true } | { skip: false; facts: CheckFacts; policy: Policy; problems: string[] };
@@ -41,7 +43,9 @@ export async function gatherFacts(input: GatherInput): Promise<Gathered> {
   // started them alongside Node (run.prefetched); otherwise they run here, synchronously:
   // spawnSync needs no stream objects, so the warm path never loads Node's stream and net modules.
   const config = resolveRemoteConfig(parseConfigListing(configListing(CONFIG_PATTERN, run)), url);
-  const { policy, problems } = parsePolicy(config.bitbucket);
+  const parsed = parsePolicy(config.bitbucket);
+  const { problems } = parsed;
+  const policy = input.timeoutMs === undefined ? parsed.policy : { ...parsed.policy, timeoutMs: input.timeoutMs };
   trace('guard', () => {
     const levels = Object.entries(policy.levels).map(([k, v]) => `${k}=${v}`);
     const rest = `expiryDays=${policy.expiryDays} timeout=${policy.timeoutMs}ms cacheTtl=${policy.cacheTtlSec}s`;

@@ -44,6 +44,8 @@ export function renderSummary(facts: CheckFacts): string {
     lines.push(
       `  expires:  ${f.expiresAt === undefined ? 'unknown or never' : new Date(f.expiresAt).toISOString().slice(0, 10)}`,
     );
+  } else if (s?.status === 'password') {
+    lines.push('  server:   not asked: a password is never sent for these checks (see below)');
   } else if (s) {
     lines.push(`  server:   ${s.status}: ${s.message}`);
   }

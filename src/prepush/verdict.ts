@@ -35,6 +35,12 @@ export function decide(facts: CheckFacts, policy: Policy): Verdict {
   const levels = policy.levels;
   if (!facts.credential.found) {
     add('credential', 'note', `no token found for ${facts.remote.url}; nothing checked`, [facts.credential.reason]);
+  } else if (facts.server?.status === 'password') {
+    // the same line doctor and check print; nothing was asked, so the unchecked push's level decides
+    add('unreachable', levels.unreachable, `${facts.server.message}; the push was not checked`, [
+      'An account password is never sent to the server for these checks (a wrong one counts towards the CAPTCHA lock).',
+      `Fix: ${facts.server.fix}`,
+    ]);
   } else if (facts.server && facts.server.status !== 'ok') {
     const what =
       facts.server.status === 'unreachable'
@@ -57,6 +63,12 @@ function serverFindings(s: ServerFacts, facts: CheckFacts, policy: Policy, repo:
     s.writable === false || (s.permissions !== undefined && !s.permissions.some((p) => WRITE_PERMISSIONS.includes(p)))
       ? false
       : s.writable;
+  const writeUnchecked = s.unchecked?.find((u) => u.startsWith('write permission'));
+  if (writable === undefined && writeUnchecked)
+    // a check the time budget or page cap left undone: its level decides, so `block` still blocks
+    add('writePermission', levels.writePermission, `could not check whether ${who} can push to ${repo}`, [
+      `Not checked: ${writeUnchecked}.`,
+    ]);
   if (writable === false) {
     const tokenPerms = s.permissions
       ? `the token has ${s.permissions.join(', ') || 'no permissions'}`

@@ -290,6 +290,7 @@ describe('status, list, logout', () => {
       default: true,
       user: { name: 'alice', slug: 'alice', displayName: 'Alice Example', email: 'alice@example.com' },
       kind: 'personal',
+      decidedBy: 'R10',
       tokenName: 'alice-write',
       permissions: ['PROJECT_READ', 'REPO_WRITE'],
       expiresAt: '2099-01-01T00:00:00.000Z',

@@ -72,11 +72,12 @@ describe.concurrent('bounded waits', () => {
     const sb = makeSandbox();
     try {
       const { ms, value: r } = await timed(() =>
-        runBin(sb, ['login', emu.baseUrl, '--token-stdin', '--timeout', '6'], `${TOKEN}\n`),
+        // --timeout bounds the whole command: room for both waits
+        runBin(sb, ['login', emu.baseUrl, '--token-stdin', '--timeout', '12'], `${TOKEN}\n`),
       );
       expectOneLineFailure(r, /rate limited by Bitbucket \(HTTP 429\); nothing was stored/);
       expect(ms).toBeGreaterThan(9_000);
-      expect(ms).toBeLessThan(bound(6_000));
+      expect(ms).toBeLessThan(bound(12_000));
       expect(emu.log().filter((l) => l.status === 429)).toHaveLength(3);
       expect(r.stderr + r.stdout).not.toContain(TOKEN);
       expect(filesUnder(sb.dataDir)).toEqual([]);

@@ -58,7 +58,11 @@ describe.concurrent('login under network faults', () => {
       [{ kind: 'loginRedirect' }],
       /unexpected redirect \(HTTP 302\), possibly to a login page/,
     ],
-    ['hang after the server was recognised', [{ kind: 'hang', path: '/rest/api/1.0/users' }], /within 1000 ms/],
+    [
+      'hang after the server was recognised',
+      [{ kind: 'hang', path: '/rest/api/1.0/users' }],
+      /within \d+ ms .*not checked: whose token it is/,
+    ],
   ])('%s: one line, non-zero, bounded, nothing stored', async (_name, faults, pattern) => {
     await withEmulator({ faults }, async (emu, sb) => {
       const { ms, value: r } = await login(emu, sb);

@@ -12,6 +12,7 @@ import { DECLINE_SETUP, runOnPty } from '../helpers/pty.js';
 
 const fixture = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/emulator/fixtures/demo.json'), 'utf8')) as Fixture;
 const token = fixture.tokens!.find((t) => t.name === 'alice-write')!.token!;
+const bobToken = fixture.tokens!.find((t) => t.name === 'bob-legacy')!.token!;
 const LATENCY_MS = 1000;
 const outputs: string[] = [];
 
@@ -22,7 +23,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await emu.stop();
-  expectNoSecrets(outputs, [token]);
+  expectNoSecrets(outputs, [token, bobToken]);
 });
 beforeEach(async () => {
   sb = makeSandbox();
@@ -61,28 +62,59 @@ async function bin(args: string[], input = '') {
   return r;
 }
 
-describe('independent requests go out together', () => {
-  it('login: 3 rounds (server, who, user record with the token entry)', async () => {
-    const r = await bin(['login', emu.baseUrl, '--token-stdin'], `${token}\n`);
+describe('independent requests go out together (docs/classifier.md, "Rounds")', () => {
+  it('login of a known account: 2 rounds (server, then who/record/entry/write check at once)', async () => {
+    const r = await bin(['login', `${emu.baseUrl}/scm/prj/app.git`, '--token-stdin'], `${token}\n`);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toContain('expiry:');
+    expect(r.stderr).not.toContain('Not checked');
     expect(emu.log().length).toBeGreaterThanOrEqual(4);
-    expect(rounds()).toBe(3);
-  });
-
-  it('status: 2 rounds per check, accounts checked together', async () => {
-    const r = await bin(['status']);
-    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toContain('alice');
     expect(rounds()).toBe(2);
   });
 
-  it('doctor: 3 rounds (server, who, user record with the token entry)', async () => {
+  it('first login with the name given: 2 rounds; with no name at all: 3 (the record waits for the name)', async () => {
+    const fresh = makeSandbox();
+    try {
+      const named = await runBin(fresh, ['login', emu.baseUrl, '--username', 'alice', '--token-stdin'], `${token}\n`);
+      outputs.push(named.stdout, named.stderr);
+      expect(named.exitCode, named.stderr).toBe(0);
+      expect(rounds()).toBe(2);
+    } finally {
+      fresh.cleanup();
+    }
+    const first = makeSandbox();
+    try {
+      emu.clearLog();
+      const unnamed = await runBin(first, ['login', emu.baseUrl, '--token-stdin'], `${token}\n`);
+      outputs.push(unnamed.stdout, unnamed.stderr);
+      expect(unnamed.exitCode, unnamed.stderr).toBe(0);
+      expect(unnamed.stderr).toContain('alice-write');
+      expect(rounds()).toBe(3);
+    } finally {
+      first.cleanup();
+    }
+  });
+
+  it('status: 1 round, accounts checked together', async () => {
+    const r = await bin(['status']);
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('alice');
+    expect(rounds()).toBe(1);
+  });
+
+  it('doctor: 2 rounds (server, then every account of the host at once)', async () => {
+    emu.setFaults([]);
+    const bob = await bin(['login', emu.baseUrl, '--username', 'bob', '--token-stdin'], `${bobToken}\n`);
+    expect(bob.exitCode, bob.stderr).toBe(0);
     await bin(['setup', emu.baseUrl]);
+    emu.setFaults([{ kind: 'latency', ms: LATENCY_MS }]);
     emu.clearLog();
     const r = await bin(['doctor', emu.baseUrl]);
     expect(r.stdout).toContain('answers: Bitbucket');
-    expect(rounds()).toBe(3);
+    expect(r.stdout).toContain('alice: a personal token the server accepts');
+    expect(r.stdout).toContain('bob: a personal token the server accepts');
+    // one after another it would be 3
+    expect(rounds()).toBe(2);
   });
 });
 

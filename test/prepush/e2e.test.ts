@@ -175,7 +175,8 @@ describe('pre-push guard against the emulator', () => {
     const rest = emu.log().filter((l) => l.path.includes('/rest/'));
     expect(rest.length).toBeGreaterThan(0);
     expect(rest.filter((l) => l.auth === 'basic')).toEqual([]);
-    // a token the server does not know: Bearer fails (no CAPTCHA count), then one Basic probe
+    // a token-shaped secret the server does not know: Bearer fails (no CAPTCHA count), then one
+    // Basic probe (a secret that is not token-shaped is an account password: never sent at all)
     await runBin(
       sb,
       ['store'],
@@ -183,7 +184,7 @@ describe('pre-push guard against the emulator', () => {
         protocol: 'http',
         host: host(),
         username: 'alice',
-        password: 'BBDC-bm90LWEtcmVhbC10b2tlbi1mb3ItdGhlLWd1YXJk',
+        password: makeToken('999999999999'),
       }),
     );
     emu.clearLog();

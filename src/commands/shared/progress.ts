@@ -32,3 +32,20 @@ export async function waitingFor<T>(io: CommandIO, what: string, work: Promise<T
     if (shown) io.stderr(CLEAR_LINE);
   }
 }
+
+/** How many accounts `status` and `doctor` check at once. */
+export const CONCURRENT_CHECKS = 4;
+
+/** `Promise.all(items.map(fn))` with at most `limit` calls in flight; results in the order of `items`. */
+export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}

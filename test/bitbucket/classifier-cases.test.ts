@@ -1,9 +1,10 @@
-// introspectToken against the emulator: personal vs project/repository tokens under every
-// serviceUserLookup behaviour, invalid tokens (no retries), expiry, context path, HTTPS, CAPTCHA.
+// The token classifier (src/bitbucket/classifier.ts) against the emulator, case by case: personal vs
+// project/repository tokens under every serviceUserLookup behaviour, invalid tokens (no retries),
+// expiry, context path, HTTPS, CAPTCHA. The decision table itself is walked by classifier.test.ts.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../emulator/index.js';
 import { BitbucketClient } from '../../src/bitbucket/client.js';
-import { introspectToken, type TokenReport, type ValidTokenReport } from '../../src/bitbucket/identify.js';
+import { classifyToken, type TokenReport, type ValidTokenReport } from '../../src/bitbucket/classifier.js';
 import { parseBitbucketUrl } from '../../src/bitbucket/url.js';
 import { ALICE_WRITE_EXPIRES, ALL_TOKENS, TOK, bitbucketFixture } from './fixture.js';
 import { closedPort } from './helpers.js';
@@ -39,6 +40,24 @@ function valid(r: TokenReport): ValidTokenReport {
 function noSecrets(r: unknown): void {
   const text = JSON.stringify(r);
   for (const t of ALL_TOKENS) expect(text).not.toContain(t);
+}
+/** A bearer token as login, status and doctor give it, with the repository hints of the old interface. */
+function introspectToken(o: {
+  client: BitbucketClient;
+  token: string;
+  username?: string;
+  projectKey?: string;
+  repoSlug?: string;
+}): Promise<TokenReport> {
+  return classifyToken({
+    client: o.client,
+    credential: { scheme: 'bearer', secret: o.token },
+    allowBasic: true,
+    ...(o.username !== undefined ? { username: o.username } : {}),
+    ...(o.projectKey !== undefined
+      ? { repository: { projectKey: o.projectKey, ...(o.repoSlug !== undefined ? { repoSlug: o.repoSlug } : {}) } }
+      : {}),
+  });
 }
 const basicCalls = () => emu.log().filter((e) => e.auth === 'basic');
 
@@ -133,10 +152,9 @@ describe('project and repository tokens', () => {
         const r = valid(await introspectToken({ client, token, projectKey: 'PRJ', repoSlug: 'app' }));
         expect(r).toMatchObject({ kind: 'project', authScheme: 'bearer', tokenName: name });
         expect(r.user.email).toBeUndefined();
-        // Basic is tried at most once, only when the record was refused, and only with the reported name.
-        const basic = basicCalls();
-        expect(basic).toHaveLength(lookup === 'object' ? 0 : 1);
-        for (const b of basic) expect(b.path).toMatch(/^\/rest\//);
+        // its entry under the project or repository decides (docs/classifier.md R8): no Basic attempt
+        expect(r.decidedBy).toBe('R8');
+        expect(basicCalls()).toHaveLength(0);
       }
     });
   }
