@@ -34,7 +34,7 @@ export function renderSettingsTables(): string {
         `| \`${c.key}\` | ${c.perUrl ? 'yes' : 'no'} | ${
           {
             bool: 'boolean',
-            level: '`off`, `warn`, `block`',
+            level: '`off`, `note`, `warn`, `block`',
             int: 'whole number',
             choice: '`auto`, `keyring`, `file`',
           }[c.type]

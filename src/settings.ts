@@ -62,6 +62,11 @@ export const ENV = {
     doc: 'Set by the helper line and the hook script: `NODE_EXTRA_CA_CERTS` as it was, which Node then need not read at start; trusted when connecting.',
     internal: true,
   },
+  hook: {
+    name: 'GIT_CREDENTIAL_BITBUCKET_HOOK',
+    doc: '`config` when set by the script a config-based hook runs (git 2.54+): the guard runs there, and a hook file of the guard in the repository steps aside for it.',
+    internal: true,
+  },
   given: {
     name: 'GIT_CREDENTIAL_BITBUCKET_GIVEN',
     doc: "Set by the helper line's sh front for `get`: the file where it looks for what `get` gave out (skips Node for git's store of it).",
@@ -117,15 +122,27 @@ export interface ConfigSetting {
 }
 
 /** The pre-push checks, as named in git config (`bitbucket.<check>`). */
-export const CHECKS = ['projectToken', 'identity', 'writePermission', 'expiry', 'unreachable'] as const;
+export const CHECKS = [
+  'projectToken',
+  'identity',
+  'tagger',
+  'author',
+  'writePermission',
+  'expiry',
+  'unreachable',
+] as const;
 export type CheckName = (typeof CHECKS)[number];
-/** What a check does when it finds a problem. */
-export type Level = 'off' | 'warn' | 'block';
+/** What a check does when it finds a problem: nothing, mention it, warn, or stop the push. */
+export type Level = 'off' | 'note' | 'warn' | 'block';
+/** The levels, mildest first. */
+export const LEVELS: readonly Level[] = ['off', 'note', 'warn', 'block'];
 
 /** Default level of each check. */
 export const DEFAULT_LEVELS: Readonly<Record<CheckName, Level>> = {
   projectToken: 'warn',
   identity: 'warn',
+  tagger: 'warn',
+  author: 'note',
   writePermission: 'block',
   expiry: 'block',
   unreachable: 'warn',
@@ -140,7 +157,11 @@ export const NUMBERS = {
 
 const CHECK_DOCS: Record<CheckName, string> = {
   projectToken: 'Pushing with a project/repository token (recorded as a bot user).',
-  identity: 'Pushed commits whose author or committer e-mail is not the token user’s.',
+  identity:
+    'Pushed commits whose committer is not the token user: e-mail (case-insensitive) or name (against the display name), as commit checkers on the server enforce it.',
+  tagger: 'Pushed annotated tags whose tagger is not the token user (e-mail or name, as for committers).',
+  author:
+    'Pushed commits committed by the token user but authored by someone else (pair work, applied patches may be fine).',
   writePermission: 'The token cannot write to the repository (Bitbucket would refuse the push).',
   expiry: 'The token has expired, or expires within `bitbucket.expiryDays`.',
   unreachable: 'The server could not be asked (network, timeout).',
@@ -220,8 +241,11 @@ export function configSetting(key: string): ConfigSetting | undefined {
   return CONFIG.find((c) => c.key.toLowerCase() === key.toLowerCase());
 }
 
-/** The git config sections the pre-push hook reads, as one `git config --get-regexp` pattern. */
-export const CONFIG_PATTERN = '^(bitbucket|credential|http)\\.';
+/**
+ * The git config sections the pre-push hook reads, as one `git config --get-regexp` pattern
+ * (`hook.*`: whether a config-based hook runs the guard, see src/git/hooks.ts).
+ */
+export const CONFIG_PATTERN = '^(bitbucket|credential|http|hook)\\.';
 
 // ---------------------------------------------------------------------------------------------
 // git's value syntax (git-config(1), "Values")

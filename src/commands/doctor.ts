@@ -238,7 +238,7 @@ function hookFindings(io: CommandIO): Finding[] {
         level: 'warn',
         title: `the pre-push guard runs ${g.runs} times per push here: ${where}`,
         fix: g.fileHook
-          ? 'git credential-bitbucket hook uninstall (removes the hook file; the config-based hook stays)'
+          ? 'git credential-bitbucket hook install --global (or --config, as it was installed) once more: its refreshed script makes hook files step aside; or hook uninstall here (removes the hook file)'
           : 'remove all but one of these config-based hooks (git config --unset-all hook.<name>.command)',
       },
     ];

@@ -47,7 +47,7 @@ export async function hookInstallRun(o: HookInstallOptions, io: CommandIO): Prom
   const content = renderHook(readTemplate(), o.program ?? program());
   if (plan.mode === 'config') {
     const shimDir = path.join(dataDir(io.env), 'hooks');
-    const shim = installHookFile(shimDir, content);
+    const shim = installHookFile(shimDir, renderHook(readTemplate(), o.program ?? program(), 'config'));
     if (shim.status === 'error') return fail(io, shim.message);
     const set = setConfigHook(plan.scope, shQuote(shim.file), run);
     if (!set.ok) return fail(io, set.message);

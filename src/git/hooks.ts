@@ -66,13 +66,22 @@ export function shQuote(s: string): string {
 }
 
 /**
- * Pure: the hook file with the program's absolute paths filled in. Replacer functions, because a
- * replacement string would read `$&`, `$'`, `` $` `` in a path as patterns.
+ * Pure: the hook file with the program's absolute paths filled in, and for the script a
+ * config-based hook runs, `GCB_KIND=config`: it tells the guard so (environment
+ * `GIT_CREDENTIAL_BITBUCKET_HOOK=config`), and a hook file of the guard in a repository then steps
+ * aside for it (see {@link configHookRunsGuard}). Replacer functions, because a replacement
+ * string would read `$&`, `$'`, `` $` `` in a path as patterns.
  */
-export function renderHook(template: string, program: Program): string {
-  return template
+export function renderHook(template: string, program: Program, kind: 'file' | 'config' = 'file'): string {
+  const out = template
     .replace(/^GCB_NODE=.*$/m, () => `GCB_NODE=${shQuote(program.node)}`)
     .replace(/^GCB_BIN=.*$/m, () => `GCB_BIN=${shQuote(program.bin)}`);
+  return kind === 'config' ? out.replace(/^GCB_KIND=.*$/m, 'GCB_KIND=config') : out;
+}
+
+/** The script is ours and rendered for a config-based hook (`GCB_KIND=config`). */
+export function isConfigHookScript(text: string): boolean {
+  return isOurHook(text) && /^GCB_KIND=config$/m.test(text);
 }
 
 export function isOurHook(text: string): boolean {
@@ -232,6 +241,11 @@ export interface GuardRuns {
   configHooks: ListedHook[];
   /** The hooks directory holds our executable pre-push file. */
   fileHook: boolean;
+  /**
+   * The hook file runs but the guard in it steps aside: an enabled config-based hook runs a
+   * script rendered for config hooks ({@link configHookRunsGuard}).
+   */
+  fileStepsAside: boolean;
   /** How many times one push runs the guard. */
   runs: number;
 }
@@ -246,37 +260,81 @@ export function guardRuns(run: GitRun = {}): GuardRuns {
   const file = dir ? path.join(dir, 'pre-push') : undefined;
   const fileOurs = file !== undefined && isExecutable(file) && isOurHook(readIfExists(file) ?? '');
   const version = gitVersion(run);
-  if (!version || !supportsConfigHooks(version)) return { configHooks: [], fileHook: fileOurs, runs: fileOurs ? 1 : 0 };
+  if (!version || !supportsConfigHooks(version))
+    return { configHooks: [], fileHook: fileOurs, fileStepsAside: false, runs: fileOurs ? 1 : 0 };
   const listed = gitSync(['hook', 'list', '--show-scope', 'pre-push'], run);
   const hooks = listed.status === 0 ? parseHookList(listed.stdout) : [];
-  const configHooks = hooks.filter((h) => h.name !== 'hookdir' && isGuardCommand(h.name, run));
+  const scripts = new Map(hooks.map((h) => [h.name, h.name === 'hookdir' ? undefined : commandScript(h.name, run)]));
+  const configHooks = hooks.filter((h) => h.name !== 'hookdir' && isGuardCommand(h.name, scripts.get(h.name)));
   const fileHook = fileOurs && hooks.some((h) => h.name === 'hookdir');
-  return {
-    configHooks,
-    fileHook,
-    runs: configHooks.filter((h) => h.state === 'enabled').length + (fileHook ? 1 : 0),
-  };
+  const enabled = configHooks.filter((h) => h.state === 'enabled');
+  const fileStepsAside = fileHook && enabled.some((h) => isConfigHookScript(scripts.get(h.name) ?? ''));
+  return { configHooks, fileHook, fileStepsAside, runs: enabled.length + (fileHook && !fileStepsAside ? 1 : 0) };
 }
 
-function isGuardCommand(name: string, run: GitRun): boolean {
-  if (name === CONFIG_HOOK_NAME) return true;
+function isGuardCommand(name: string, script: string | undefined): boolean {
+  return name === CONFIG_HOOK_NAME || isOurHook(script ?? '');
+}
+
+/** The text of the file a config-based hook's command runs, when the command is one file's path. */
+function commandScript(name: string, run: GitRun): string | undefined {
   const r = gitSync(['config', '--get-all', `hook.${name}.command`], run);
-  const command = r.stdout.trim().split('\n').pop() ?? '';
-  const unquoted = /^'([^']*)'$/.exec(command)?.[1] ?? command;
+  return scriptOf(r.stdout.trim().split('\n').pop() ?? '');
+}
+
+/** `'/path/to/file'` (as {@link shQuote} writes it) or a plain absolute path: the file's text. */
+function scriptOf(command: string): string | undefined {
+  const quoted = /^'(?:[^']|'\\'')*'$/.test(command);
+  const file = quoted ? command.slice(1, -1).replace(/'\\''/g, "'") : command;
+  if (!path.isAbsolute(file) || (!quoted && /\s/.test(file))) return undefined;
   try {
-    return path.isAbsolute(unquoted) && isOurHook(readIfExists(unquoted) ?? '');
+    return readIfExists(file);
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+/** The parts of a git config entry {@link configHookRunsGuard} reads (`hook.<name>.<key>`). */
+export interface HookConfigEntry {
+  section: string;
+  /** The subsection: the config-based hook's name. */
+  url?: string;
+  name: string;
+  value: string | null;
+}
+
+/**
+ * For the guard in a repository's hook file: the name of an enabled config-based pre-push hook
+ * that runs the guard's config-hook script (so the file steps aside and a push runs the guard
+ * once), else undefined. `entries` is the hook's config listing (`hook.*` included), so that
+ * without such a hook (git before 2.54 never runs one) this costs no process; with one, `git hook
+ * list` (git 2.54+; older gits fail it, and run the file) says whether git runs it for this push.
+ * A script without `GCB_KIND=config` (installed by an older version) is not relied on: it would
+ * step aside too.
+ */
+export function configHookRunsGuard(entries: readonly HookConfigEntry[], run: GitRun = {}): string | undefined {
+  const commands = new Map<string, string>();
+  const prePush = new Set<string>();
+  for (const e of entries) {
+    if (e.section !== 'hook' || e.url === undefined) continue;
+    if (e.name === 'command') commands.set(e.url, e.value ?? '');
+    if (e.name === 'event' && e.value === 'pre-push') prePush.add(e.url);
+  }
+  const ours = [...prePush].filter((n) => isConfigHookScript(scriptOf(commands.get(n) ?? '') ?? ''));
+  if (ours.length === 0) return undefined;
+  const listed = gitSync(['hook', 'list', '--show-scope', 'pre-push'], run);
+  if (listed.status !== 0) return undefined;
+  return parseHookList(listed.stdout).find((h) => h.state === 'enabled' && ours.includes(h.name))?.name;
 }
 
 /** Pure: the guard's places in one phrase, e.g. `config hook hook.x (global) and the hook file`. */
 export function describeGuardRuns(g: GuardRuns, only: 'enabled' | 'all' = 'enabled'): string {
   const hooks = g.configHooks.filter((h) => only === 'all' || h.state === 'enabled');
-  return [
+  const places = [
     ...hooks.map((h) => `config-based hook hook.${h.name}${h.scope ? ` (${h.scope})` : ''}`),
-    ...(g.fileHook ? ['the pre-push hook file'] : []),
+    ...(g.fileHook && !g.fileStepsAside ? ['the pre-push hook file'] : []),
   ].join(' and ');
+  return g.fileStepsAside ? `${places} (the guard's hook file here steps aside for it)` : places;
 }
 
 function isExecutable(file: string): boolean {

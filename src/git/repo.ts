@@ -99,11 +99,7 @@ export interface RevListRange {
   remote?: string;
 }
 
-/**
- * The arguments of {@link revListSync}. The installed hook script (hooks/pre-push) starts the
- * same command while Node starts; its answer is used only when the arguments are exactly these
- * (test/prepush/hook-script.test.ts compares the two).
- */
+/** The arguments of `git rev-list` for a range, the revisions given as arguments. */
 export function revListArgs(opts: RevListRange): string[] {
   return [
     'rev-list',
@@ -119,12 +115,12 @@ export function revListArgs(opts: RevListRange): string[] {
 }
 
 /**
- * Revisions passed as arguments at most; the hook script prefetches pushes of up to 64 refs
- * (64 new and 64 old tips), and those must stay the argument form it runs.
+ * What {@link revListSync} runs: {@link revListArgs} with the revisions on stdin (`--stdin`, `^`
+ * marks an excluded one), so that a push of any number of refs fits (an argument list has a
+ * limit, E2BIG). The installed hook script (hooks/pre-push) starts the same command while Node
+ * starts; its answer is used only when the arguments and the input are exactly these
+ * (test/prepush/hook-script.test.ts compares the two).
  */
-export const REV_LIST_ARGV_MAX = 128;
-
-/** The same listing as {@link revListArgs} with the revisions on stdin (`git rev-list --stdin`). */
 export function revListStdin(opts: RevListRange): { args: string[]; input: string } {
   const args = revListArgs({ ...opts, include: [], exclude: [] });
   const at = args.indexOf('--not');
@@ -142,21 +138,67 @@ export function revListStdin(opts: RevListRange): { args: string[]; input: strin
  * ~30 ms start). 100,000 commits are ~10 MB of output.
  */
 export function revListSync(opts: RevListRange, run: GitRun = {}): { status: number; stdout: string; stderr: string } {
-  const args = revListArgs(opts);
-  const early = run.prefetched?.take(args);
+  const { args, input } = revListStdin(opts);
+  const early = run.prefetched?.take(args, input);
   if (early) return early;
-  // A push of many refs has more revisions than one argument list holds (E2BIG): past what the
-  // hook script prefetches, they go on stdin (`^` marks an excluded one).
-  const stdin = opts.include.length + opts.exclude.length > REV_LIST_ARGV_MAX ? revListStdin(opts) : undefined;
-  const r = childProcess().spawnSync('git', stdin ? stdin.args : args, {
+  const r = childProcess().spawnSync('git', args, {
     cwd: run.cwd,
     env: { ...(run.env ?? process.env), GIT_FLUSH: '0' },
     encoding: 'utf8',
-    ...(stdin ? { input: stdin.input } : {}),
-    stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    input,
+    stdio: ['pipe', 'pipe', 'pipe'],
     maxBuffer: 1024 * 1024 * 1024,
     windowsHide: true,
   });
   if (r.error) return { status: -1, stdout: '', stderr: r.error.message };
   return { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+/** One object as `git cat-file --batch` prints it; type `missing` when the repository lacks it. */
+export interface CatFileObject {
+  oid: string;
+  type: string;
+  content: string;
+}
+
+/**
+ * `git cat-file --batch` with `oids` on stdin: each object's type and content, in order (the
+ * pre-push guard reads the tag objects pushed, for their tagger). git gives sizes in bytes, so
+ * the output is cut as bytes before it becomes text.
+ */
+export function catFileBatch(
+  oids: readonly string[],
+  run: GitRun = {},
+): { status: number; objects: CatFileObject[]; stderr: string } {
+  const r = childProcess().spawnSync('git', ['cat-file', '--batch'], {
+    cwd: run.cwd,
+    env: run.env ?? process.env,
+    input: oids.map((o) => `${o}\n`).join(''),
+    stdio: ['pipe', 'pipe', 'pipe'],
+    maxBuffer: 64 * 1024 * 1024,
+    windowsHide: true,
+  });
+  if (r.error) return { status: -1, objects: [], stderr: r.error.message };
+  return { status: r.status ?? -1, objects: parseCatFileBatch(r.stdout), stderr: r.stderr.toString('utf8') };
+}
+
+/** Pure: `git cat-file --batch` output (`<oid> <type> <size>` LF content LF, or `<oid> missing` LF). */
+export function parseCatFileBatch(out: Buffer): CatFileObject[] {
+  const objects: CatFileObject[] = [];
+  let at = 0;
+  while (at < out.length) {
+    const nl = out.indexOf(10, at);
+    if (nl < 0) break;
+    const [oid = '', type = '', size] = out.toString('utf8', at, nl).split(' ');
+    at = nl + 1;
+    if (size === undefined) {
+      objects.push({ oid, type, content: '' });
+      continue;
+    }
+    const n = Number(size);
+    if (!Number.isSafeInteger(n) || at + n > out.length) break;
+    objects.push({ oid, type, content: out.toString('utf8', at, at + n) });
+    at += n + 1;
+  }
+  return objects;
 }

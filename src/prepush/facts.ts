@@ -34,18 +34,33 @@ export type ServerOutcome =
   /** git would send an account password: never sent for the checks, so nothing was asked. */
   | { status: 'password'; username: string; message: string; fix: string };
 
-/** One commit of the pushed range. */
+/** One commit of the pushed range (e-mails lower-cased). */
 export interface CommitInfo {
   sha: string;
   author: string;
   committer: string;
+  committerName: string;
   subject: string;
 }
 
-/** Commits of the pushed range grouped by (author email, committer email), emails lower-cased. */
+/** An annotated tag pushed: its tag object's tagger (e-mail lower-cased), as git recorded it. */
+export interface TagInfo {
+  /** The tag's name (`v1.0`), as the remote will have it. */
+  name: string;
+  /** The local tag name (`v1.0`), or the local ref as git named it, for the fix command. */
+  local: string;
+  oid: string;
+  tagger: { name: string; email: string };
+}
+
+/**
+ * Commits of the pushed range grouped by (author email, committer email, committer name),
+ * e-mails lower-cased; and the annotated tags pushed (lightweight tags have no tagger).
+ */
 export interface IdentityScan {
   total: number;
-  groups: Array<{ author: string; committer: string; count: number; samples: CommitInfo[] }>;
+  groups: Array<{ author: string; committer: string; committerName: string; count: number; samples: CommitInfo[] }>;
+  tags: TagInfo[];
 }
 
 export type CredentialSource = 'http.extraHeader' | 'remote URL' | 'credential store' | 'git credential fill';

@@ -4,6 +4,7 @@
  * cache miss.
  */
 import type { BitbucketLocation } from '../bitbucket/url.js';
+import { configHookRunsGuard } from '../git/hooks.js';
 import { configListing, type GitRun } from '../git/repo.js';
 import { CONFIG_PATTERN, dataDir } from '../settings.js';
 import { allStores, openStores } from '../store/select.js';
@@ -30,6 +31,11 @@ export interface GatherInput {
   force?: boolean;
   /** `check` passes false: ask the server even when fresh facts are cached (they are still stored). */
   readCache?: boolean;
+  /**
+   * The hook passes true unless the script of a config-based hook runs it: the guard then steps
+   * aside when an enabled config-based hook runs it for this push (src/git/hooks.ts).
+   */
+  stepAsideForConfigHook?: boolean;
   /** `check --timeout`: the time budget in ms instead of `bitbucket.timeout`. */
   timeoutMs?: number;
 }
@@ -42,7 +48,15 @@ export async function gatherFacts(input: GatherInput): Promise<Gathered> {
   // The two git runs (config listing, commit scan) come from the installed hook script, which
   // started them alongside Node (run.prefetched); otherwise they run here, synchronously:
   // spawnSync needs no stream objects, so the warm path never loads Node's stream and net modules.
-  const config = resolveRemoteConfig(parseConfigListing(configListing(CONFIG_PATTERN, run)), url);
+  const entries = parseConfigListing(configListing(CONFIG_PATTERN, run));
+  if (input.stepAsideForConfigHook) {
+    const by = configHookRunsGuard(entries, run);
+    if (by !== undefined) {
+      trace('guard', () => `skipped: the config-based hook hook.${by} runs the guard for this push`);
+      return { skip: true };
+    }
+  }
+  const config = resolveRemoteConfig(entries, url);
   const parsed = parsePolicy(config.bitbucket);
   const { problems } = parsed;
   const policy = input.timeoutMs === undefined ? parsed.policy : { ...parsed.policy, timeoutMs: input.timeoutMs };
@@ -61,7 +75,7 @@ export async function gatherFacts(input: GatherInput): Promise<Gathered> {
     return { skip: true };
   }
   const scan = Promise.resolve(
-    policy.levels.identity !== 'off' ? scanPushedCommits(input.updates, input.remote, run) : undefined,
+    identityChecked(policy) ? scanPushedCommits(input.updates, input.remote, run) : undefined,
   );
   run.prefetched?.close(); // every prefetched answer is used by now
   const remote: CheckFacts['remote'] = { name: input.remote, url: stripPassword(url), baseUrl: loc.baseUrl };
@@ -129,12 +143,17 @@ export async function gatherFacts(input: GatherInput): Promise<Gathered> {
   if (identity) facts.identity = identity;
   trace('guard', () =>
     identity === undefined
-      ? 'identity check off: commits not scanned'
+      ? 'identity checks off (committer, tagger, author): commits not scanned'
       : 'error' in identity
         ? `commit scan failed: ${identity.error}`
-        : `${identity.total} new commit(s); ${identity.groups.reduce((n, g) => n + g.count, 0)} with a foreign e-mail`,
+        : `${identity.total} new commit(s) in ${identity.groups.length} identity group(s); ${identity.tags.length} annotated tag(s)`,
   );
   return { skip: false, facts, policy, problems };
+}
+
+/** The commit scan is needed when any of the identity checks (committer, tagger, author) is on. */
+function identityChecked(policy: Policy): boolean {
+  return policy.levels.identity !== 'off' || policy.levels.tagger !== 'off' || policy.levels.author !== 'off';
 }
 
 function pick(loc: BitbucketLocation): { projectKey?: string; repoSlug?: string } {

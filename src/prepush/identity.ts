@@ -1,20 +1,25 @@
 /**
- * The identity scan: the pushed commits' author and committer emails, grouped, from
- * of `git rev-list --format=` output. The collector is pure (feed it chunks); `scanPushedCommits`
- * runs git. Only commits new to the remote are listed.
+ * The identity scan: the pushed commits' author e-mail and committer e-mail and name, grouped,
+ * from `git rev-list --format=` output, and the tagger of each annotated tag pushed. The
+ * collector and the tag parser are pure; `scanPushedCommits` runs git. Only commits new to the
+ * remote are listed.
  */
-import { revListSync, type GitRun } from '../git/repo.js';
-import type { CommitInfo, IdentityScan } from './facts.js';
+import { catFileBatch, revListSync, type GitRun } from '../git/repo.js';
+import type { CommitInfo, IdentityScan, TagInfo } from './facts.js';
 import type { PushUpdate } from './stdin.js';
 
-/** sha, author email, committer email, subject, NUL-separated (none of them holds a NUL). */
-export const REV_LIST_FORMAT = '%H%x00%ae%x00%ce%x00%s';
+/**
+ * sha, author e-mail, committer e-mail, committer name, subject, NUL-separated (none of them
+ * holds a NUL). Raw, not mailmapped (`%ae`, not `%aE`): the server checks what the commit says.
+ */
+export const REV_LIST_FORMAT = '%H%x00%ae%x00%ce%x00%cn%x00%s';
 /** Commits kept per (author, committer) group, enough for the finding's capped list. */
 const SAMPLES = 5;
 
 interface Group {
   author: string;
   committer: string;
+  committerName: string;
   count: number;
   samples: CommitInfo[];
 }
@@ -38,24 +43,64 @@ export class IdentityCollector {
   end(): IdentityScan {
     if (this.rest !== '') this.line(this.rest);
     this.rest = '';
-    return { total: this.total, groups: [...this.groups.values()] };
+    return { total: this.total, groups: [...this.groups.values()], tags: [] };
   }
 
   private line(line: string): void {
     const a = line.indexOf('\0');
     const b = line.indexOf('\0', a + 1);
     const c = line.indexOf('\0', b + 1);
-    if (a < 0 || b < 0 || c < 0) return;
+    const d = line.indexOf('\0', c + 1);
+    if (a < 0 || b < 0 || c < 0 || d < 0) return;
     this.total++;
     const author = line.slice(a + 1, b).toLowerCase();
     const committer = line.slice(b + 1, c).toLowerCase();
-    const key = `${author}\0${committer}`;
+    const committerName = line.slice(c + 1, d);
+    const key = `${author}\0${committer}\0${committerName}`;
     let g = this.groups.get(key);
-    if (!g) this.groups.set(key, (g = { author, committer, count: 0, samples: [] }));
+    if (!g) this.groups.set(key, (g = { author, committer, committerName, count: 0, samples: [] }));
     g.count++;
     if (g.samples.length < SAMPLES)
-      g.samples.push({ sha: line.slice(0, a), author, committer, subject: line.slice(c + 1) });
+      g.samples.push({ sha: line.slice(0, a), author, committer, committerName, subject: line.slice(d + 1) });
   }
+}
+
+/** The tag refs of a push that bring a new object: candidates for an annotated tag's tagger. */
+export function pushedTags(updates: readonly PushUpdate[]): PushUpdate[] {
+  return updates.filter((u) => u.localOid && u.localOid !== u.remoteOid && u.remoteRef.startsWith('refs/tags/'));
+}
+
+/**
+ * Pure: the tagger of a tag object's text (`tagger Name <email> 1700000000 +0000`), e-mail
+ * lower-cased; undefined when the object has no tagger line (very old tags).
+ */
+export function parseTagger(content: string): { name: string; email: string } | undefined {
+  const header = content.split('\n\n', 1)[0] ?? '';
+  const line = header.split('\n').find((l) => l.startsWith('tagger '));
+  const m = line ? /^tagger (.*?) ?<([^<>]*)>/.exec(line) : null;
+  return m ? { name: m[1]!, email: m[2]!.toLowerCase() } : undefined;
+}
+
+/** The annotated tags among `updates` with their taggers (one `git cat-file --batch`). */
+export function scanPushedTags(updates: readonly PushUpdate[], run: GitRun = {}): TagInfo[] | { error: string } {
+  const tags = pushedTags(updates);
+  if (tags.length === 0) return [];
+  const r = catFileBatch(
+    tags.map((t) => t.localOid!),
+    run,
+  );
+  if (r.status !== 0) return { error: `git cat-file failed: ${r.stderr.trim().split('\n')[0] ?? `exit ${r.status}`}` };
+  const out: TagInfo[] = [];
+  for (const [i, t] of tags.entries()) {
+    const o = r.objects[i];
+    if (o?.type !== 'tag') continue; // a lightweight tag: the commit is in the commit scan
+    const tagger = parseTagger(o.content);
+    if (!tagger) continue;
+    const name = t.remoteRef.slice('refs/tags/'.length);
+    const local = t.localRef.startsWith('refs/tags/') ? t.localRef.slice('refs/tags/'.length) : t.localRef;
+    out.push({ name, local, oid: o.oid, tagger });
+  }
+  return out;
 }
 
 /** The rev-list range for a push: new local tips, minus old remote tips and the remote's refs. */
@@ -82,5 +127,9 @@ export function scanPushedCommits(
   if (r.status !== 0) return { error: `git rev-list failed: ${r.stderr.trim().split('\n')[0] ?? `exit ${r.status}`}` };
   const collector = new IdentityCollector();
   collector.push(r.stdout);
-  return collector.end();
+  const scan = collector.end();
+  const tags = scanPushedTags(updates, run);
+  if ('error' in tags) return tags;
+  scan.tags = tags;
+  return scan;
 }

@@ -5,7 +5,16 @@
  * any problems found (a bad value falls back to the default and is reported, never fatal).
  */
 
-import { CHECKS, DEFAULT_LEVELS, ENABLED_KEY, NUMBERS, parseGitBool, type CheckName, type Level } from '../settings.js';
+import {
+  CHECKS,
+  DEFAULT_LEVELS,
+  ENABLED_KEY,
+  LEVELS,
+  NUMBERS,
+  parseGitBool,
+  type CheckName,
+  type Level,
+} from '../settings.js';
 
 export interface Policy {
   levels: Record<CheckName, Level>;
@@ -35,8 +44,9 @@ export function parsePolicy(config: ReadonlyMap<string, string | null>): { polic
     const key = `bitbucket.${check.toLowerCase()}`;
     if (!config.has(key)) continue;
     const raw = (config.get(key) ?? '').trim().toLowerCase();
-    if (raw === 'off' || raw === 'warn' || raw === 'block') policy.levels[check] = raw;
-    else problems.push(`bitbucket.${check} is '${raw}': expected off, warn or block; using ${policy.levels[check]}`);
+    if ((LEVELS as readonly string[]).includes(raw)) policy.levels[check] = raw as Level;
+    else
+      problems.push(`bitbucket.${check} is '${raw}': expected off, note, warn or block; using ${policy.levels[check]}`);
   }
   for (const [field, spec] of Object.entries(NUMBERS) as Array<
     [keyof typeof NUMBERS, (typeof NUMBERS)[keyof typeof NUMBERS]]

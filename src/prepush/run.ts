@@ -10,7 +10,7 @@ import type { Prefetched } from '../git/prefetched.js';
 import type { GitRun } from '../git/repo.js';
 import { gatherFacts } from './gather.js';
 import { renderVerdict } from './render.js';
-import { PROGRAM as PREFIX } from '../settings.js';
+import { ENV, PROGRAM as PREFIX } from '../settings.js';
 import { parsePushInput } from './stdin.js';
 import { decide } from './verdict.js';
 import { initTrace, trace } from '../trace.js';
@@ -53,7 +53,16 @@ export async function runPrePush(args: readonly string[], input: string, io: Hoo
     ...(io.prefetched ? { prefetched: io.prefetched } : {}),
   };
   try {
-    const g = await gatherFacts({ remote, url, loc, updates: parsed.updates, env: io.env, run, now: io.now() });
+    const g = await gatherFacts({
+      remote,
+      url,
+      loc,
+      updates: parsed.updates,
+      env: io.env,
+      run,
+      now: io.now(),
+      stepAsideForConfigHook: io.env[ENV.hook.name] !== 'config',
+    });
     if (g.skip) return 0;
     const verdict = decide(g.facts, g.policy);
     trace('guard', () => {

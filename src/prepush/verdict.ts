@@ -2,7 +2,7 @@
  * The pre-push verdict: facts and policy in, findings and an exit code out. Pure; every
  * message is built here so that the hook and `check` say the same thing.
  */
-import { repoLabel, type CheckFacts, type IdentityScan, type ServerFacts } from './facts.js';
+import { repoLabel, type CheckFacts, type CommitInfo, type IdentityScan, type ServerFacts } from './facts.js';
 import { WRITE_PERMISSIONS } from '../bitbucket/model.js';
 import type { CheckName, Level } from '../settings.js';
 import { configKey, type Policy } from './policy.js';
@@ -99,8 +99,7 @@ function serverFindings(s: ServerFacts, facts: CheckFacts, policy: Policy, repo:
     );
   }
   expiryFinding(s, facts.now, policy, add);
-  if (s.kind === 'personal' && facts.identity && levels.identity !== 'off')
-    identityFinding(s, facts.identity, levels.identity, add);
+  if (s.kind === 'personal' && facts.identity) identityFindings(s, facts.identity, policy, add);
 }
 
 function expiryFinding(s: ServerFacts, now: number, policy: Policy, add: Add): void {
@@ -115,15 +114,18 @@ function expiryFinding(s: ServerFacts, now: number, policy: Policy, add: Add): v
   if (s.expiresAt - now <= policy.expiryDays * DAY_MS) {
     const days = Math.floor((s.expiresAt - now) / DAY_MS);
     const when = days === 0 ? 'within a day' : `in ${days} day${days === 1 ? '' : 's'}`;
-    add('expiry', policy.levels.expiry === 'off' ? 'off' : 'warn', `the token expires ${when} (on ${date})`, [
+    const level = policy.levels.expiry;
+    add('expiry', level === 'off' || level === 'note' ? level : 'warn', `the token expires ${when} (on ${date})`, [
       'Create a new token before then; an expiry date cannot be extended.',
     ]);
   }
 }
 
-function identityFinding(s: ServerFacts, scan: IdentityScan | { error: string }, level: Level, add: Add): void {
+function identityFindings(s: ServerFacts, scan: IdentityScan | { error: string }, policy: Policy, add: Add): void {
+  const { identity, tagger, author } = policy.levels;
   if ('error' in scan) {
     // A check that cannot run is decided by its level: `block` must not become a note.
+    const level = [identity, tagger, author].reduce((a, b) => (rankLevel(b) > rankLevel(a) ? b : a));
     add('identity', level, `could not list the commits to push; identity not checked: ${oneLine(scan.error)}`, []);
     return;
   }
@@ -132,36 +134,137 @@ function identityFinding(s: ServerFacts, scan: IdentityScan | { error: string },
     add('identity', 'note', `Bitbucket did not say the email address of ${s.user.name}; identity not checked`, []);
     return;
   }
-  const bad = scan.groups.filter((g) => g.author !== email || g.committer !== email);
-  const count = bad.reduce((n, g) => n + g.count, 0);
-  if (count === 0) return;
-  const lines: string[] = [];
-  for (const g of bad) for (const c of g.samples) if (lines.length < COMMIT_LIST_CAP) lines.push(commitLine(c, email));
-  if (count > lines.length) lines.push(`… and ${count - lines.length} more`);
-  // A Data Center account has one e-mail address, from its user directory (docs/bitbucket-server.md
-  // section 3): the fix is in git, never "add the address to the account".
-  lines.push(
-    `Fix: git config user.email ${s.user.email}, then rewrite these commits ` +
-      `(the last one: git commit --amend --no-edit --reset-author; several: git rebase --exec 'git commit --amend --no-edit --reset-author' <base>); ` +
-      `for history already shared, map the other address to it in .mailmap.`,
-  );
-  add(
-    'identity',
-    level,
-    `${count} commit${count === 1 ? '' : 's'} to push ${count === 1 ? 'is' : 'are'} not authored and committed as ${s.user.email} (${s.user.name})`,
-    lines,
-  );
+  const display = s.user.displayName;
+  const you = `${s.user.email}${display ? ` (${display})` : ''}`;
+  // A commit checker on the server compares committers and taggers, never authors
+  // (docs/bitbucket-server.md section 13).
+  const nameOk = (name: string) => display === undefined || sameName(name, display);
+  const committerOk = (g: { committer: string; committerName: string }) =>
+    g.committer === email && nameOk(g.committerName);
+  const setUp = (emailWrong: boolean, nameWrong: boolean) =>
+    [
+      ...(emailWrong ? [`git config user.email ${shWord(s.user.email!)}`] : []),
+      ...(nameWrong && display ? [`git config user.name ${shWord(withoutCrud(display))}`] : []),
+    ].join('; ');
+
+  const committed = scan.groups.filter((g) => !committerOk(g));
+  if (identity !== 'off' && committed.length > 0) {
+    const count = committed.reduce((n, g) => n + g.count, 0);
+    const lines = sampleLines(committed, count, (c) => commitLine(c, email, display));
+    const first = setUp(
+      committed.some((g) => g.committer !== email),
+      committed.some((g) => !nameOk(g.committerName)),
+    );
+    lines.push(
+      `Fix: ${first}, then commit them again as yourself ` +
+        `(the last one: git commit --amend --no-edit; several: git rebase --exec 'git commit --amend --no-edit' <base>; ` +
+        `each keeps its author; add --reset-author to take the authorship too).`,
+    );
+    add(
+      'identity',
+      identity,
+      `${count} commit${count === 1 ? '' : 's'} to push ${count === 1 ? 'is' : 'are'} not committed as ${you}: a commit checker on the server would reject ${count === 1 ? 'it' : 'them'}`,
+      lines,
+    );
+  }
+
+  const tags = scan.tags.filter((t) => t.tagger.email !== email || !nameOk(t.tagger.name));
+  if (tagger !== 'off' && tags.length > 0) {
+    const lines = tags
+      .slice(0, COMMIT_LIST_CAP)
+      .map((t) => `${t.name}  tagger ${who(t.tagger.email, t.tagger.name, email, display)}`);
+    if (tags.length > lines.length) lines.push(`… and ${tags.length - lines.length} more`);
+    const first = setUp(
+      tags.some((t) => t.tagger.email !== email),
+      tags.some((t) => !nameOk(t.tagger.name)),
+    );
+    const t = tags[0]!;
+    lines.push(
+      `Fix: ${first}, then re-create each tag as yourself on the same commit (git tag -f -a ${shWord(t.local)} ${shWord(`${t.local}^{}`)}; add -s for a signed tag).`,
+    );
+    add(
+      'tagger',
+      tagger,
+      `${tags.length} annotated tag${tags.length === 1 ? '' : 's'} to push ${tags.length === 1 ? 'is' : 'are'} not tagged as ${you}: a commit checker on the server would reject ${tags.length === 1 ? 'it' : 'them'}`,
+      lines,
+    );
+  }
+
+  // committed by you, authored by someone else: often right (pair work, an applied patch)
+  const authored = scan.groups.filter((g) => committerOk(g) && g.author !== email);
+  if (author !== 'off' && authored.length > 0) {
+    const count = authored.reduce((n, g) => n + g.count, 0);
+    const lines = sampleLines(authored, count, (c) => commitLine(c, email, display));
+    // A Data Center account has one e-mail address, from its user directory (docs/bitbucket-server.md
+    // section 3): the fix is in git, never "add the address to the account".
+    lines.push(
+      `If they are yours: git config user.email ${shWord(s.user.email!)}, then take the authorship ` +
+        `(the last one: git commit --amend --no-edit --reset-author; several: git rebase --exec 'git commit --amend --no-edit --reset-author' <base>); ` +
+        `for an address of yours in history already shared, map it in .mailmap.`,
+    );
+    add(
+      'author',
+      author,
+      `${count} commit${count === 1 ? '' : 's'} to push ${count === 1 ? 'is' : 'are'} committed by you but authored by another e-mail`,
+      lines,
+    );
+  }
 }
 
-function commitLine(c: { sha: string; author: string; committer: string; subject: string }, email: string): string {
-  const who =
-    c.author === c.committer || c.committer === email
-      ? c.author
+type Group = IdentityScan['groups'][number];
+
+function sampleLines(groups: readonly Group[], count: number, line: (c: CommitInfo) => string): string[] {
+  const lines: string[] = [];
+  for (const g of groups) for (const c of g.samples) if (lines.length < COMMIT_LIST_CAP) lines.push(line(c));
+  if (count > lines.length) lines.push(`… and ${count - lines.length} more`);
+  return lines;
+}
+
+/** `e-mail` when the name is right, else `Name <e-mail>`, for a commit list line. */
+function who(mail: string, name: string, email: string, display: string | undefined): string {
+  return display === undefined || sameName(name, display) || mail !== email ? mail : `${name} <${mail}>`;
+}
+
+/** `sha  who  subject`: the author alone when the committer is right, else who committed it. */
+function commitLine(c: CommitInfo, email: string, display: string | undefined): string {
+  const mine = c.committer === email && (display === undefined || sameName(c.committerName, display));
+  const committer = who(c.committer, c.committerName, email, display);
+  const text = mine
+    ? c.author
+    : c.author === c.committer
+      ? committer
       : c.author === email
-        ? `committer ${c.committer}`
-        : `${c.author}, committer ${c.committer}`;
+        ? `committer ${committer}`
+        : `${c.author}, committer ${committer}`;
   const subject = c.subject.length > 60 ? `${c.subject.slice(0, 59)}…` : c.subject;
-  return `${c.sha.slice(0, 10)}  ${who}  ${subject}`;
+  return `${c.sha.slice(0, 10)}  ${text}  ${subject}`;
+}
+
+/** A word for a shell command line: as it is when plain, else in single quotes. */
+function shWord(text: string): string {
+  return /^[A-Za-z0-9@%+=:,./_^{}-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * git's own clean-up of a name (ident.c `strbuf_addstr_without_crud`): no `<`, `>` or line
+ * break, no leading or trailing space or `.,:;"'\\`. git applies it to every name it records;
+ * a display name may still carry such characters.
+ */
+export function withoutCrud(name: string): string {
+  return name.replace(/[<>\n]/g, '').replace(/^[\0- .,:;"'\\]+|[\0- .,:;"'\\]+$/g, '');
+}
+
+/**
+ * Whether a committer (or tagger) name is the account's display name as commit checkers compare
+ * them: both cleaned up as git cleans names, then case-insensitively (docs/bitbucket-server.md
+ * section 13).
+ */
+export function sameName(gitName: string, displayName: string): boolean {
+  return withoutCrud(gitName).toLowerCase() === withoutCrud(displayName).toLowerCase();
+}
+
+function rankLevel(l: Level | 'note'): number {
+  return l === 'block' ? 3 : l === 'warn' ? 2 : l === 'note' ? 1 : 0;
 }
 
 function oneLine(text: string): string {

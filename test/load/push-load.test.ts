@@ -80,7 +80,7 @@ describe('load', () => {
       const work = path.join(sb.dir, `work${i}`);
       fs.cpSync(seed, work, { recursive: true });
       await runGit(sb, ['config', 'user.email', 'alice@example.com'], '', { cwd: work });
-      await runGit(sb, ['config', 'user.name', 'Alice'], '', { cwd: work });
+      await runGit(sb, ['config', 'user.name', 'Alice Example'], '', { cwd: work });
       fs.writeFileSync(path.join(work, `file${i}.txt`), `change ${i}\n`);
       await runGit(sb, ['add', '.'], '', { cwd: work });
       await runGit(sb, ['commit', '-qm', `change ${i}`], '', { cwd: work });

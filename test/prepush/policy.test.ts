@@ -12,6 +12,8 @@ describe('parsePolicy', () => {
     expect(DEFAULT_POLICY.levels).toEqual({
       projectToken: 'warn',
       identity: 'warn',
+      tagger: 'warn',
+      author: 'note',
       writePermission: 'block',
       expiry: 'block',
       unreachable: 'warn',
@@ -23,6 +25,8 @@ describe('parsePolicy', () => {
       new Map<string, string | null>([
         ['bitbucket.projecttoken', 'BLOCK'],
         ['bitbucket.identity', 'off'],
+        ['bitbucket.tagger', 'Note'],
+        ['bitbucket.author', 'block'],
         ['bitbucket.writepermission', 'warn'],
         ['bitbucket.expiry', 'nope'],
         ['bitbucket.unreachable', 'block'],
@@ -35,13 +39,15 @@ describe('parsePolicy', () => {
     expect(policy.levels).toEqual({
       projectToken: 'block',
       identity: 'off',
+      tagger: 'note',
+      author: 'block',
       writePermission: 'warn',
       expiry: 'block',
       unreachable: 'block',
     });
     expect(policy).toMatchObject({ expiryDays: 14, timeoutMs: 3000, cacheTtlSec: 0, enabled: true });
     expect(problems).toEqual([
-      "bitbucket.expiry is 'nope': expected off, warn or block; using block",
+      "bitbucket.expiry is 'nope': expected off, note, warn or block; using block",
       "bitbucket.timeout is '5': expected a whole number from 100 to 120000; using 3000",
     ]);
   });

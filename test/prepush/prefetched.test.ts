@@ -45,6 +45,18 @@ describe('parsePrefetched', () => {
     });
   });
 
+  it('reads the input of a git fed on stdin: its lines up to the empty line', () => {
+    expect(parsePrefetched('rev-list --stdin --not\na\n^b\n\nsha\0x\n\n0\n')).toEqual({
+      key: 'rev-list --stdin --not\na\n^b\n',
+      result: { status: 0, stdout: 'sha\0x\n', stderr: '' },
+    });
+    expect(parsePrefetched('rev-list --stdin\na\n\n\n0\n')).toEqual({
+      key: 'rev-list --stdin\na\n',
+      result: { status: 0, stdout: '', stderr: '' },
+    });
+    expect(parsePrefetched('rev-list --stdin\na\n0\n')).toBeUndefined(); // no end of input
+  });
+
   it.each([
     ['empty', ''],
     ['no status', 'rev-list\nabc\n'],
@@ -98,6 +110,15 @@ describe('Prefetched', () => {
     } finally {
       fs.closeSync(fd);
     }
+  });
+
+  it('answers a git fed on stdin only for exactly the same input', () => {
+    const answer = 'rev-list --stdin --not\na\n^b\n\nsha\n\n0\n';
+    const args = ['rev-list', '--stdin', '--not'];
+    expect(new Prefetched([pipeOf(answer)]).take(args, 'a\n^b\n')).toEqual({ status: 0, stdout: 'sha\n', stderr: '' });
+    expect(new Prefetched([pipeOf(answer)]).take(args, 'a\n')).toBeUndefined();
+    expect(new Prefetched([pipeOf(answer)]).take(args, '^b\na\n')).toBeUndefined();
+    expect(new Prefetched([pipeOf(answer)]).take(args)).toBeUndefined();
   });
 
   it('never matches arguments that the script could not have joined unambiguously', () => {

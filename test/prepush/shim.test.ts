@@ -83,7 +83,7 @@ describe('the pre-push shim', () => {
     });
     expect(r.exitCode, String(r.stderr)).toBe(0);
     expect(fs.readFileSync(seen, 'utf8')).toBe(
-      `args: hook pre-push origin ${url}\nenv: 3,4\nconfig -z --get-regexp ^(bitbucket|credential|http)\\.\n`,
+      `args: hook pre-push origin ${url}\nenv: 3,4\nconfig -z --get-regexp ^(bitbucket|credential|http|hook)\\.\n`,
     );
   });
 

@@ -9,16 +9,30 @@ const NOW = Date.UTC(2025, 0, 15);
 const DAY = 86_400_000;
 const personal: ServerFacts = {
   kind: 'personal',
-  user: { name: 'alice', slug: 'alice', email: 'Alice@Example.com' },
+  user: { name: 'alice', slug: 'alice', email: 'Alice@Example.com', displayName: 'Alice Example.' },
   writable: true,
   permissions: ['REPO_WRITE'],
   fetchedAt: NOW,
 };
-const commit = (n: number, email: string, committer = email) => ({
+const commit = (n: number, email: string, committer = email, committerName = 'Alice Example') => ({
   sha: `${n}`.padStart(40, 'a'),
   author: email,
   committer,
+  committerName,
   subject: `change ${n}`,
+});
+const group = (author: string, committer: string, count: number, committerName = 'Alice Example') => ({
+  author,
+  committer,
+  committerName,
+  count,
+  samples: Array.from({ length: Math.min(count, 5) }, (_, i) => commit(i + 1, author, committer, committerName)),
+});
+const tag = (name: string, email: string, taggerName = 'Alice Example') => ({
+  name,
+  local: name,
+  oid: 'c'.repeat(40),
+  tagger: { name: taggerName, email },
 });
 
 function facts(
@@ -56,22 +70,30 @@ const mismatch = {
     {
       author: 'alice@example.com',
       committer: 'alice@example.com',
+      committerName: 'Alice Example',
       count: 1,
       samples: [commit(1, 'alice@example.com')],
     },
     {
       author: 'bob@example.com',
       committer: 'bob@example.com',
+      committerName: 'Bob',
       count: 2,
-      samples: [commit(2, 'bob@example.com'), commit(3, 'bob@example.com')],
+      samples: [
+        commit(2, 'bob@example.com', 'bob@example.com', 'Bob'),
+        commit(3, 'bob@example.com', 'bob@example.com', 'Bob'),
+      ],
     },
   ],
+  tags: [],
 };
 
-/** For each check, facts that trigger it. */
+/** For each check, facts that trigger it (and only it). */
 const TRIGGERS: Record<CheckName, CheckFacts> = {
   projectToken: facts({ kind: 'project', user: { name: 'bot-1', slug: 'bot-1' } }),
   identity: facts({}, { identity: mismatch }),
+  tagger: facts({}, { identity: { total: 0, groups: [], tags: [tag('v1', 'bob@example.com')] } }),
+  author: facts({}, { identity: { total: 1, groups: [group('bob@example.com', 'alice@example.com', 1)], tags: [] } }),
   writePermission: facts({ writable: false, permissions: ['REPO_READ'] }),
   expiry: facts({ expiresAt: NOW - DAY }),
   unreachable: facts({ status: 'unreachable', message: 'timeout' }),
@@ -79,14 +101,15 @@ const TRIGGERS: Record<CheckName, CheckFacts> = {
 
 describe('decide: every policy level for every finding', () => {
   it('is silent when all is well', () => {
-    expect(decide(facts({}, { identity: { total: 1, groups: [mismatch.groups[0]!] } }), DEFAULT_POLICY)).toEqual({
+    const fine = { total: 1, groups: [mismatch.groups[0]!], tags: [tag('v1', 'alice@example.com', 'alice example')] };
+    expect(decide(facts({}, { identity: fine }), DEFAULT_POLICY)).toEqual({
       findings: [],
       exitCode: 0,
     });
   });
 
   for (const check of CHECKS) {
-    it.each(['off', 'warn', 'block'] as Level[])(`${check} at %s`, (level) => {
+    it.each(['off', 'note', 'warn', 'block'] as Level[])(`${check} at %s`, (level) => {
       const v = decide(TRIGGERS[check], policy(check, level));
       const mine = v.findings.filter((f) => f.check === check);
       if (level === 'off') expect(mine).toEqual([]);
@@ -101,7 +124,7 @@ describe('decide: every policy level for every finding', () => {
     expect(v.findings[0]).toMatchObject({
       check: 'writePermission',
       severity: 'block',
-      title: 'alice cannot push to PRJ/app: REPO_WRITE is needed',
+      title: 'alice (Alice Example.) cannot push to PRJ/app: REPO_WRITE is needed',
     });
     expect(v.findings[0]!.details.join('\n')).toContain('https://bb/plugins/servlet/access-tokens/users/alice/manage');
     expect(decide(facts({ writable: undefined, permissions: undefined }), DEFAULT_POLICY).findings).toEqual([]);
@@ -113,28 +136,84 @@ describe('decide: every policy level for every finding', () => {
     expect(v.findings[0]!.details[0]).toContain('generated bot identity "bot-1"');
   });
 
-  it('identity: lists commits compactly, capped, compares case-insensitively', () => {
+  it('identity: lists commits compactly, capped, compares e-mails case-insensitively', () => {
     const many = {
       total: 9,
-      groups: [
-        {
-          author: 'bob@x',
-          committer: 'carol@x',
-          count: 8,
-          samples: [1, 2, 3, 4, 5].map((n) => commit(n, 'bob@x', 'carol@x')),
-        },
-        { author: 'alice@example.com', committer: 'alice@example.com', count: 1, samples: [] },
-      ],
+      groups: [group('bob@x', 'carol@x', 8, 'Carol'), group('alice@example.com', 'alice@example.com', 1)],
+      tags: [],
     };
     const f = decide(facts({}, { identity: many }), DEFAULT_POLICY).findings[0]!;
-    expect(f.title).toBe('8 commits to push are not authored and committed as Alice@Example.com (alice)');
+    expect(f.title).toBe(
+      '8 commits to push are not committed as Alice@Example.com (Alice Example.): a commit checker on the server would reject them',
+    );
     expect(f.details.slice(0, COMMIT_LIST_CAP)).toEqual(
       [1, 2, 3, 4, 5].map((n) => `${`${n}`.padStart(40, 'a').slice(0, 10)}  bob@x, committer carol@x  change ${n}`),
     );
     expect(f.details[COMMIT_LIST_CAP]).toBe('… and 3 more');
-    expect(f.details.at(-1)).toContain('--reset-author');
-    expect(f.details.at(-1)).toContain('.mailmap');
+    expect(f.details.at(-1)).toBe(
+      "Fix: git config user.email Alice@Example.com; git config user.name 'Alice Example', then commit them again as yourself (the last one: git commit --amend --no-edit; several: git rebase --exec 'git commit --amend --no-edit' <base>; each keeps its author; add --reset-author to take the authorship too).",
+    );
     expect(f.details.join('\n')).not.toMatch(/Bitbucket account/);
+  });
+
+  it('identity: the committer name against the display name, as git and the commit checker clean names up', () => {
+    const named = (committerName: string) => ({
+      total: 1,
+      groups: [group('alice@example.com', 'alice@example.com', 1, committerName)],
+      tags: [],
+    });
+    for (const same of ['Alice Example', 'alice example', 'ALICE EXAMPLE', ' Alice Example.. '])
+      expect(decide(facts({}, { identity: named(same) }), DEFAULT_POLICY).findings, same).toEqual([]);
+    const f = decide(facts({}, { identity: named('Alice') }), DEFAULT_POLICY).findings;
+    expect(f).toHaveLength(1);
+    expect(f[0]).toMatchObject({ check: 'identity', severity: 'warn' });
+    expect(f[0]!.details[0]).toBe(`${'1'.padStart(40, 'a').slice(0, 10)}  Alice <alice@example.com>  change 1`);
+    expect(f[0]!.details.at(-1)).toMatch(/^Fix: git config user\.name 'Alice Example', then commit them again/);
+    // no display name known: only the e-mail is compared
+    const noDisplay = facts(
+      { user: { name: 'alice', slug: 'alice', email: 'alice@example.com' } },
+      { identity: named('A') },
+    );
+    expect(decide(noDisplay, DEFAULT_POLICY).findings).toEqual([]);
+  });
+
+  it('author: committed by the user, authored by another e-mail, is a note of its own with the --reset-author fix', () => {
+    const scan = {
+      total: 3,
+      groups: [group('bob@x', 'alice@example.com', 2), group('carol@x', 'carol@x', 1, 'Carol')],
+      tags: [],
+    };
+    const v = decide(facts({}, { identity: scan }), DEFAULT_POLICY);
+    expect(v.findings.map((f) => [f.check, f.severity])).toEqual([
+      ['identity', 'warn'],
+      ['author', 'note'],
+    ]);
+    const author = v.findings[1]!;
+    expect(author.title).toBe('2 commits to push are committed by you but authored by another e-mail');
+    expect(author.details.slice(0, 2)).toEqual(
+      [1, 2].map((n) => `${`${n}`.padStart(40, 'a').slice(0, 10)}  bob@x  change ${n}`),
+    );
+    expect(author.details.at(-1)).toContain("git rebase --exec 'git commit --amend --no-edit --reset-author' <base>");
+    expect(author.details.at(-1)).toContain('.mailmap');
+    expect(v.findings[0]!.title).toMatch(/^1 commit to push is not committed as/);
+    expect(decide(facts({}, { identity: scan }), policy('author', 'block')).exitCode).toBe(1);
+  });
+
+  it('tagger: annotated tags by someone else, with the command that re-creates them', () => {
+    const scan = {
+      total: 0,
+      groups: [],
+      tags: [tag('v1', 'alice@example.com'), tag('v2', 'bob@x', 'Bob'), tag("it's", 'alice@example.com', 'Alice')],
+    };
+    const f = decide(facts({}, { identity: scan }), DEFAULT_POLICY).findings;
+    expect(f.map((x) => [x.check, x.severity])).toEqual([['tagger', 'warn']]);
+    expect(f[0]!.title).toBe(
+      '2 annotated tags to push are not tagged as Alice@Example.com (Alice Example.): a commit checker on the server would reject them',
+    );
+    expect(f[0]!.details.slice(0, 2)).toEqual(['v2  tagger bob@x', "it's  tagger Alice <alice@example.com>"]);
+    expect(f[0]!.details.at(-1)).toBe(
+      "Fix: git config user.email Alice@Example.com; git config user.name 'Alice Example', then re-create each tag as yourself on the same commit (git tag -f -a v2 v2^{}; add -s for a signed tag).",
+    );
   });
 
   it('identity: a note when the email is unknown', () => {
@@ -154,7 +233,13 @@ describe('decide: every policy level for every finding', () => {
       findings: [{ check: 'identity', severity: 'warn', title, details: [] }],
     });
     expect(decide(failed, DEFAULT_POLICY).findings[0]!.severity).toBe('warn');
-    expect(decide(failed, policy('identity', 'off'))).toEqual({ exitCode: 0, findings: [] });
+    // the commit list serves the committer, tagger and author checks: the highest of them decides
+    const off = { ...DEFAULT_POLICY.levels, identity: 'off', tagger: 'off', author: 'off' } as const;
+    expect(decide(failed, { ...DEFAULT_POLICY, levels: off })).toEqual({ exitCode: 0, findings: [] });
+    expect(decide(failed, { ...DEFAULT_POLICY, levels: { ...off, author: 'note' } }).findings[0]!.severity).toBe(
+      'note',
+    );
+    expect(decide(failed, { ...DEFAULT_POLICY, levels: { ...off, tagger: 'block' } }).exitCode).toBe(1);
   });
 
   it('expiry: warns within N days even at block, blocks once expired, silent beyond N days', () => {
