@@ -67,16 +67,24 @@ export function readStoreFile(file: string): StoreFileData {
  * list of entries), not the entries; undefined when there is no file.
  */
 function parseStoreFile(file: string): { text: string; data: StoreFileData } | undefined {
+  const text = readStoreText(file);
+  return text === undefined ? undefined : { text, data: parseStoreText(file, text) };
+}
+
+/** The file's text (private, never through a link); undefined when there is no file. */
+function readStoreText(file: string): string | undefined {
   checkPrivateDir(path.dirname(file));
-  let text: string;
   try {
-    text = readPrivate(file);
+    return readPrivate(file);
   } catch (err) {
     if (err instanceof UnsafePathError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
     throw new StoreError(`cannot read credential store ${file}: ${code ?? (err as Error).message}`);
   }
+}
+
+function parseStoreText(file: string, text: string): StoreFileData {
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -85,27 +93,36 @@ function parseStoreFile(file: string): { text: string; data: StoreFileData } | u
   }
   const problem = validateFile(data);
   if (problem) throw corrupt(file, problem);
-  return { text, data: data as StoreFileData };
+  return data as StoreFileData;
 }
 
 /**
- * A store file for reading (`get`, `list`): parsed once, each entry checked when first used.
- * `get` with thousands of stored accounts uses the few on the request's host, and checking
- * every entry would cost more than the lookup; an unreadable entry it meets is skipped and named
- * like readStoreFile does. Writers use readStoreFile (every entry checked, the bad ones kept).
+ * A store file for reading (`get`, `list`): read once, each entry checked when first used.
+ * `get` with thousands of stored accounts wants the few on the request's host: when the file
+ * has no escape at all (what our writer makes of tokens, names and URLs), their entries are
+ * found by a scan for the host's JSON text and only they are parsed (`entrySpans`; with 10,000
+ * accounts a whole JSON.parse costs more than Node's start). Anything else, and `all()`, parse
+ * the whole file. An unreadable entry met is skipped and named like readStoreFile does. Writers
+ * use readStoreFile (every entry checked, the bad ones kept).
+ *
+ * Unlike the whole parse, the scan does not check the JSON syntax of entries it does not use:
+ * `get` may answer from a file in which another entry is malformed; writers refuse such a file.
  */
 export class StoreFileView {
-  private readonly entries: unknown[];
-  private readonly checked: Array<DiskEntry | null | undefined>;
+  private readonly text: string | undefined;
+  private entries: unknown[] | undefined;
+  private spans: number[] | undefined | null;
+  private checked: Array<DiskEntry | null | undefined> = [];
+  /** The candidates found for each host's JSON text. */
+  private readonly found = new Map<string, Map<number, unknown>>();
 
   constructor(readonly file: string) {
-    this.entries = parseStoreFile(file)?.data.entries ?? [];
-    this.checked = new Array<DiskEntry | null | undefined>(this.entries.length);
+    this.text = readStoreText(file);
   }
 
   /** Every usable entry. */
   all(): DiskEntry[] {
-    return this.where(() => true);
+    return this.where(this.parsed(), () => true);
   }
 
   /**
@@ -115,21 +132,62 @@ export class StoreFileView {
   on(on: { protocol?: string; host?: string } | undefined): DiskEntry[] {
     if (on?.protocol === undefined || on.host === undefined) return this.all();
     const { protocol, host } = on;
-    return this.where((e) => {
+    const pre = (e: unknown) => {
       const r = typeof e === 'object' && e !== null ? (e as Record<string, unknown>) : undefined;
       return r?.protocol === protocol && r.host === host;
-    });
+    };
+    if (this.entries === undefined && this.text !== undefined) {
+      if (this.spans === undefined) this.spans = this.text.includes('\\') ? null : (entrySpans(this.text) ?? null);
+      if (this.spans) return this.where(this.candidates(this.spans, JSON.stringify(host)), pre);
+    }
+    return this.where(this.parsed(), pre);
   }
 
-  private where(pre: (e: unknown) => boolean): DiskEntry[] {
+  private parsed(): unknown[] {
+    if (this.entries === undefined) {
+      this.entries = this.text === undefined ? [] : parseStoreText(this.file, this.text).entries;
+      this.checked = [];
+    }
+    return this.entries;
+  }
+
+  /** The entries (by index, parsed alone) whose text holds `needle`; unparsable ones as undefined. */
+  private candidates(spans: number[], needle: string): Map<number, unknown> {
+    const known = this.found.get(needle);
+    if (known) return known;
+    const text = this.text!;
+    const out = new Map<number, unknown>();
+    this.found.set(needle, out);
+    for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + needle.length)) {
+      // the element whose span holds `at` (spans are sorted [start, end) pairs)
+      let lo = 0;
+      let hi = spans.length / 2 - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (spans[mid * 2]! <= at) lo = mid;
+        else hi = mid - 1;
+      }
+      if (hi < 0 || out.has(lo) || at < spans[lo * 2]! || at >= spans[lo * 2 + 1]!) continue;
+      try {
+        out.set(lo, JSON.parse(text.slice(spans[lo * 2], spans[lo * 2 + 1])));
+      } catch {
+        out.set(lo, undefined);
+      }
+    }
+    return out;
+  }
+
+  private where(entries: unknown[] | Map<number, unknown>, pre: (e: unknown) => boolean): DiskEntry[] {
     const out: DiskEntry[] = [];
     const bad: Array<{ label: string; why: string }> = [];
-    for (let i = 0; i < this.entries.length; i++) {
+    const list: Iterable<[number, unknown]> = Array.isArray(entries)
+      ? entries.entries()
+      : [...entries].sort((a, b) => a[0] - b[0]);
+    for (const [i, e] of list) {
       let ok = this.checked[i];
       if (ok === undefined) {
-        const e = this.entries[i];
-        if (!pre(e)) continue;
-        const why = validateEntry(e, true);
+        if (e !== undefined && !pre(e)) continue;
+        const why = e === undefined ? 'not valid JSON' : validateEntry(e, true);
         ok = this.checked[i] = why ? null : (e as DiskEntry);
         if (why) bad.push({ label: entryLabel(e, i), why });
       }
@@ -138,6 +196,72 @@ export class StoreFileView {
     if (bad.length > 0) announce(this.file, bad);
     return out;
   }
+}
+
+/** A character of a JSON number, true, false or null (or of a malformed one, which JSON.parse names). */
+function isLiteral(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 46 || c === 43 || c === 45;
+}
+
+/**
+ * For a text without a backslash (so every `"` opens or closes a string): the [start, end)
+ * offsets of each element of the top-level `entries` list, or undefined when the text is not a
+ * single object with `"version": 1` and one `entries` list, with balanced brackets and only
+ * JSON's characters between strings (the caller then parses it whole, which says what is wrong).
+ */
+export function entrySpans(text: string): number[] | undefined {
+  const n = text.length;
+  const stack: number[] = [];
+  const spans: number[] = [];
+  let prev = 0;
+  let key: string | undefined;
+  let version: string | undefined;
+  let lists = 0;
+  let inList = false;
+  let start = -1;
+  let last = -1;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || c === 9 || c === 10 || c === 13) continue;
+    const depth = stack.length;
+    if (depth === 0 && (c !== 123 || last >= 0)) return undefined;
+    if (inList && depth === 2 && start < 0 && c !== 44 && c !== 93) start = i;
+    if (c === 34) {
+      const j = text.indexOf('"', i + 1);
+      if (j < 0) return undefined;
+      if (depth === 1 && (prev === 123 || prev === 44)) key = text.slice(i + 1, j);
+      i = j;
+    } else if (c === 123 || c === 91) {
+      if (depth === 1 && c === 91 && prev === 58 && key === 'entries') {
+        if (lists++ > 0) return undefined;
+        inList = true;
+        start = -1;
+      }
+      stack.push(c === 123 ? 125 : 93);
+    } else if (c === 125 || c === 93) {
+      if (stack.pop() !== c) return undefined;
+      if (inList && depth === 2) {
+        if (start >= 0) spans.push(start, last + 1);
+        inList = false;
+      }
+    } else if (c === 44) {
+      if (inList && depth === 2) {
+        if (start < 0) return undefined;
+        spans.push(start, last + 1);
+        start = -1;
+      }
+    } else if (c !== 58) {
+      // a literal: number, true, false, null
+      let j = i;
+      while (j < n && isLiteral(text.charCodeAt(j))) j++;
+      if (j === i) return undefined;
+      if (depth === 1 && prev === 58 && key === 'version') version = text.slice(i, j);
+      i = j - 1;
+    }
+    if (stack.length === 1) prev = c;
+    last = i;
+  }
+  return stack.length === 0 && last >= 0 && lists === 1 && version === '1' ? spans : undefined;
 }
 
 /** Opens without following a link, checks the open file by the rule, reads it. */

@@ -61,7 +61,8 @@ describe.concurrent('login under network faults', () => {
     [
       'hang after the server was recognised',
       [{ kind: 'hang', path: '/rest/api/1.0/users' }],
-      /within \d+ ms .*not checked: whose token it is/,
+      // the budget may run out inside the request or, on a slow machine, before it is sent
+      /(within \d+ ms|was spent) \(not checked: whose token it is/,
     ],
   ])('%s: one line, non-zero, bounded, nothing stored', async (_name, faults, pattern) => {
     await withEmulator({ faults }, async (emu, sb) => {

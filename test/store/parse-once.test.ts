@@ -6,7 +6,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FileStore } from '../../src/store/file.js';
-import { onUnreadableEntries, readStoreFile, writeStoreFile, type DiskEntry } from '../../src/store/storefile.js';
+import {
+  entrySpans,
+  onUnreadableEntries,
+  readStoreFile,
+  StoreFileView,
+  writeStoreFile,
+  type DiskEntry,
+} from '../../src/store/storefile.js';
 import { getCredential } from '../../src/credential/helper.js';
 import { parseCredential } from '../../src/credential/protocol.js';
 
@@ -91,5 +98,75 @@ describe('the store file check for line breaks', () => {
     } finally {
       onUnreadableEntries(previous);
     }
+  });
+});
+
+describe('get scans for the request host instead of parsing every entry', () => {
+  const entry = (host: string, username: string, extra: Record<string, unknown> = {}) => ({
+    protocol: 'https',
+    host,
+    username,
+    hasPassword: true,
+    hasCredential: false,
+    storedAt: 1,
+    secrets: { password: `p-${username}` },
+    ...extra,
+  });
+  const written = (entries: unknown[]) => JSON.stringify({ version: 1, entries }, undefined, '\t');
+
+  function view(text: string) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gcb-parse-once-'));
+    dirs.push(dir);
+    const file = path.join(dir, 'credentials.json');
+    fs.writeFileSync(file, text, { mode: 0o600 });
+    return { file, scan: new StoreFileView(file), whole: () => new StoreFileView(file).all() };
+  }
+  const on = { protocol: 'https', host: 'a.invalid' };
+  const same = (e: { protocol: string; host: string }) => e.protocol === on.protocol && e.host === on.host;
+
+  it.each([
+    [
+      'as our writer makes it',
+      written([entry('a.invalid', 'x'), entry('b.invalid', 'a.invalid'), entry('a.invalid', 'y')]),
+    ],
+    [
+      'compact, the host only as another field',
+      JSON.stringify({ entries: [entry('b.invalid', 'a.invalid')], version: 1 }),
+    ],
+    ['with an escape somewhere (whole parse)', written([entry('a.invalid', 'x', { meta: { displayName: 'A "B"' } })])],
+    [
+      'a host written with an escape (whole parse)',
+      written([entry('a.invalid', 'x')]).replace('"a.invalid"', '"\\u0061.invalid"'),
+    ],
+    [
+      'nested lists and literals',
+      written([entry('a.invalid', 'x', { meta: { permissions: ['REPO_WRITE'], allowHttp: true } })]),
+    ],
+  ])('%s: the same entries as the whole parse', (_name, text) => {
+    const v = view(text);
+    expect(v.scan.on(on)).toEqual(v.whole().filter(same));
+  });
+
+  it.each([
+    ['truncated', written([entry('a.invalid', 'x')]).slice(0, -3)],
+    ['two entries lists', '{"version":1,"entries":[],"entries":[]}'],
+    ['an unknown version', '{"version":2,"entries":[]}'],
+    ['unbalanced brackets', '{"version":1,"entries":[{"host":"a.invalid"]]}'],
+    ['text after the object', '{"version":1,"entries":[]} x'],
+  ])('%s: no scan (the whole parse says what is wrong)', (_name, text) => {
+    expect(entrySpans(text)).toBeUndefined();
+  });
+
+  it('a corrupt file is refused by the scanning path as by the whole parse', () => {
+    const v = view(written([entry('a.invalid', 'x')]).slice(0, -3));
+    expect(() => v.scan.on(on)).toThrow(/is corrupt/);
+  });
+
+  it('spans are the exact text of each entry', () => {
+    const text = '{"version":1,"entries":[ {"a":[1,{"b":2}]} ,3,"s,]"]}';
+    const spans = entrySpans(text)!;
+    const parts = [];
+    for (let i = 0; i < spans.length; i += 2) parts.push(text.slice(spans[i], spans[i + 1]));
+    expect(parts).toEqual(['{"a":[1,{"b":2}]}', '3', '"s,]"']);
   });
 });
