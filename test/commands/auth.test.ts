@@ -4,8 +4,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { makeToken, startEmulator, type Emulator, type Fixture } from '../emulator/index.js';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { makeToken, startEmulator, type Emulator } from '../emulator/index.js';
 import { startProxy } from '../bitbucket/helpers.js';
 import {
   describe as desc,
@@ -15,50 +15,27 @@ import {
   ROOT,
   runBin,
   runGit,
-  type Sandbox,
 } from '../helpers/sandbox.js';
+import { DEMO as fixture, fixtureToken as tok, useEmulatorSandbox } from '../helpers/fixture.js';
 import { bound } from '../helpers/bounds.js';
 import { DECLINE_SETUP, runOnPty } from '../helpers/pty.js';
 
-const fixture = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/emulator/fixtures/demo.json'), 'utf8')) as Fixture;
-const tok = (name: string): string => {
-  const t = fixture.tokens?.find((x) => x.name === name)?.token;
-  if (!t) throw new Error(`no token ${name} in the fixture`);
-  return t;
-};
+// every token of the fixture (and those made later) is scanned for in every output (`get`'s stdout aside)
 const ALL_TOKENS = (fixture.tokens ?? []).map((t) => t.token).filter((t): t is string => Boolean(t));
-const outputs: string[] = [];
-
-let emu: Emulator;
-let sb: Sandbox;
-
-beforeAll(async () => {
-  emu = await startEmulator({ data: fixture, context: '/bitbucket' });
-});
-afterAll(async () => {
-  await emu.stop();
-  expectNoSecrets(outputs, ALL_TOKENS);
-});
+const f = useEmulatorSandbox({ context: '/bitbucket', secrets: ALL_TOKENS });
+const { bin } = f;
 beforeEach(() => {
-  sb = makeSandbox();
-  emu.setFaults([]);
-  emu.clearLog();
+  f.emu.setFaults([]);
+  f.emu.clearLog();
 });
-afterEach(() => sb.cleanup());
-
-async function bin(args: string[], input = '') {
-  const r = await runBin(sb, args, input);
-  // stdout of `get` is the one place a token belongs
-  outputs.push(args[0] === 'get' ? '' : r.stdout, r.stderr);
-  return r;
-}
-const login = (token: string, ...args: string[]) => bin(['login', emu.baseUrl, '--token-stdin', ...args], `${token}\n`);
-const storeFile = () => path.join(sb.dataDir, 'credentials.json');
+const login = (token: string, ...args: string[]) =>
+  bin(['login', f.emu.baseUrl, '--token-stdin', ...args], `${token}\n`);
+const storeFile = () => path.join(f.sb.dataDir, 'credentials.json');
 const stored = () =>
   fs.existsSync(storeFile())
     ? (JSON.parse(fs.readFileSync(storeFile(), 'utf8')) as { entries: Array<Record<string, unknown>> }).entries
     : [];
-const host = () => new URL(emu.baseUrl).host;
+const host = () => new URL(f.emu.baseUrl).host;
 
 describe('login', () => {
   it("stores a personal token so that git's host-level request gets it (context path or not)", async () => {
@@ -73,18 +50,18 @@ describe('login', () => {
       host: host(),
       username: 'alice',
       isDefault: true,
-      meta: { kind: 'personal', email: 'alice@example.com', baseUrl: emu.baseUrl },
+      meta: { kind: 'personal', email: 'alice@example.com', baseUrl: f.emu.baseUrl },
     });
     expect(stored()[0]).not.toHaveProperty('path');
     const fill = await runGit(
-      sb,
+      f.sb,
       ['-c', `credential.helper=${path.join(ROOT, 'bin/git-credential-bitbucket.js')}`, 'credential', 'fill'],
       desc({ protocol: 'http', host: host() }),
     );
     expect(parsePairs(fill.stdout)).toContainEqual(['password', tok('alice-write')]);
     // Bearer first: the person's Basic counter is never touched by a probe
     expect(
-      emu
+      f.emu
         .log()
         .filter((l) => l.path.includes('/rest/'))
         .every((l) => l.auth !== 'basic'),
@@ -155,7 +132,7 @@ describe('login', () => {
       ]),
     );
     expect(stored()).toHaveLength(1);
-    expect((await bin(['logout', emu.baseUrl])).exitCode).toBe(0);
+    expect((await bin(['logout', f.emu.baseUrl])).exitCode).toBe(0);
     expect(
       (
         await bin(
@@ -183,11 +160,11 @@ describe('login', () => {
     expectNoSecrets([r.stderr, r.stdout], [token]);
     expect(stored()).toEqual([]);
     // never retried: one Bearer probe, no Basic attempt
-    expect(emu.log().filter((l) => l.auth !== 'none')).toHaveLength(1);
+    expect(f.emu.log().filter((l) => l.auth !== 'none')).toHaveLength(1);
   });
 
   it('stores a read-only token with a warning', async () => {
-    const r = await bin(['login', `${emu.baseUrl}/scm/prj/app.git`, '--token-stdin'], `${tok('alice-read')}\n`);
+    const r = await bin(['login', `${f.emu.baseUrl}/scm/prj/app.git`, '--token-stdin'], `${tok('alice-read')}\n`);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/cannot push: it lacks repository write permission \(REPO_WRITE\) on PRJ\/app/);
     expect(stored()).toHaveLength(1);
@@ -201,16 +178,16 @@ describe('login', () => {
   });
 
   it('rides out a 429 with Retry-After', async () => {
-    emu.setFaults([{ kind: 'rateLimit', retryAfter: 1, times: 1, path: '/rest/api/1.0/users' }]);
+    f.emu.setFaults([{ kind: 'rateLimit', retryAfter: 1, times: 1, path: '/rest/api/1.0/users' }]);
     const started = Date.now();
     const r = await login(tok('alice-write'));
     expect(r.exitCode, r.stderr).toBe(0);
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
-    expect(emu.log().some((l) => l.status === 429)).toBe(true);
+    expect(f.emu.log().some((l) => l.status === 429)).toBe(true);
   });
 
   it('gives up on a hanging server within the timeout, with a clear message', async () => {
-    emu.setFaults([{ kind: 'hang', path: '/rest/' }]);
+    f.emu.setFaults([{ kind: 'hang', path: '/rest/' }]);
     const started = Date.now();
     const r = await login(tok('alice-write'), '--timeout', '1');
     expect(r.exitCode).toBe(1);
@@ -234,7 +211,7 @@ describe('login', () => {
   it('goes through a proxy configured in git (http.<url>.proxy)', async () => {
     const proxy = await startProxy();
     try {
-      await runGit(sb, ['config', '--global', `http.${emu.baseUrl}/.proxy`, proxy.url]);
+      await runGit(f.sb, ['config', '--global', `http.${f.emu.baseUrl}/.proxy`, proxy.url]);
       // plain http through a proxy is cleartext on the network, loopback server or not
       const refused = await login(tok('alice-write'));
       expect(refused.exitCode).not.toBe(0);
@@ -259,17 +236,16 @@ describe('login over HTTPS', () => {
     const without = await bin(['login', tls.baseUrl, '--token-stdin'], `${tok('alice-write')}\n`);
     expect(without.exitCode).toBe(1);
     expect(without.stderr).toMatch(/certificate|TLS/i);
-    await runGit(sb, ['config', '--global', `http.${tls.baseUrl}/.sslCAInfo`, tls.caFile!]);
+    await runGit(f.sb, ['config', '--global', `http.${tls.baseUrl}/.sslCAInfo`, tls.caFile!]);
     const r = await bin(['login', tls.baseUrl, '--token-stdin'], `${tok('alice-write')}\n`);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(stored()[0]).toMatchObject({ protocol: 'https' });
   });
 
   it('trusts the system CA bundle as git does (here: SSL_CERT_FILE naming the test CA)', async () => {
-    const r = await runBin(sb, ['login', tls.baseUrl, '--token-stdin'], `${tok('alice-write')}\n`, {
-      env: { ...sb.env, SSL_CERT_FILE: tls.caFile! },
+    const r = await bin(['login', tls.baseUrl, '--token-stdin'], `${tok('alice-write')}\n`, {
+      env: { ...f.sb.env, SSL_CERT_FILE: tls.caFile! },
     });
-    outputs.push(r.stdout, r.stderr);
     expect(r.exitCode, r.stderr).toBe(0);
   });
 });
@@ -285,7 +261,7 @@ describe('status, list, logout', () => {
     expect(s.accounts[0]).toEqual({
       protocol: 'http',
       host: host(),
-      baseUrl: emu.baseUrl,
+      baseUrl: f.emu.baseUrl,
       username: 'alice',
       default: true,
       user: { name: 'alice', slug: 'alice', displayName: 'Alice Example', email: 'alice@example.com' },
@@ -308,9 +284,9 @@ describe('status, list, logout', () => {
     let r = await bin(['status']);
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toMatch(/project\/repository token/);
-    await bin(['logout', emu.baseUrl]);
+    await bin(['logout', f.emu.baseUrl]);
     // a token that worked at login, then revoked on the server (by its owner, with her password)
-    const created = await fetch(`${emu.baseUrl}/rest/access-tokens/1.0/users/alice`, {
+    const created = await fetch(`${f.emu.baseUrl}/rest/access-tokens/1.0/users/alice`, {
       method: 'PUT',
       headers: {
         authorization: `Basic ${Buffer.from('alice:alice-password').toString('base64')}`,
@@ -320,18 +296,18 @@ describe('status, list, logout', () => {
     }).then((res) => res.json() as Promise<{ id: string; token: string }>);
     ALL_TOKENS.push(created.token);
     expect((await login(created.token)).exitCode).toBe(0);
-    await fetch(`${emu.baseUrl}/rest/access-tokens/1.0/users/alice/${created.id}`, {
+    await fetch(`${f.emu.baseUrl}/rest/access-tokens/1.0/users/alice/${created.id}`, {
       method: 'DELETE',
       headers: { authorization: `Basic ${Buffer.from('alice:alice-password').toString('base64')}` },
     });
-    r = await bin(['status', emu.baseUrl, '--json']);
+    r = await bin(['status', f.emu.baseUrl, '--json']);
     expect(r.exitCode).toBe(1);
     expect(JSON.parse(r.stdout).accounts[0].problems).toContain('invalid');
   });
 
   it('status exits 1 when the server is unreachable, within the timeout', async () => {
     await login(tok('alice-write'));
-    emu.setFaults([{ kind: 'hang' }]);
+    f.emu.setFaults([{ kind: 'hang' }]);
     const started = Date.now();
     const r = await bin(['status', '--json', '--timeout', '1']);
     expect(r.exitCode).toBe(1);
@@ -342,7 +318,7 @@ describe('status, list, logout', () => {
   it('keeps several accounts per host; list is offline; logout removes only the one named', async () => {
     await login(tok('alice-write'));
     await login(tok('bob-legacy'));
-    emu.setFaults([{ kind: 'reset' }]);
+    f.emu.setFaults([{ kind: 'reset' }]);
     const list = await bin(['list', '--json']);
     expect(list.exitCode).toBe(0);
     const accounts = JSON.parse(list.stdout).accounts as Array<{ username: string; default: boolean }>;
@@ -350,11 +326,11 @@ describe('status, list, logout', () => {
       ['alice', false],
       ['bob', true],
     ]);
-    emu.setFaults([]);
-    const ambiguous = await bin(['logout', emu.baseUrl]);
+    f.emu.setFaults([]);
+    const ambiguous = await bin(['logout', f.emu.baseUrl]);
     expect(ambiguous.exitCode).toBe(2);
     expect(ambiguous.stderr).toMatch(/several tokens match/);
-    const r = await bin(['logout', emu.baseUrl, '--username', 'bob']);
+    const r = await bin(['logout', f.emu.baseUrl, '--username', 'bob']);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(stored().map((e) => [e.username, e.isDefault])).toEqual([['alice', true]]);
   });
@@ -364,18 +340,18 @@ describe('the prompts on a terminal', () => {
   it('asks for the server URL, then reads the token without echoing it', async () => {
     const token = tok('alice-write');
     const r = await runOnPty(
-      sb,
+      f.sb,
       ['login'],
       [
-        { wait: 'Bitbucket Server URL', send: `${emu.baseUrl}\r` },
+        { wait: 'Bitbucket Server URL', send: `${f.emu.baseUrl}\r` },
         { wait: 'input is hidden', send: `${token}\r` },
         DECLINE_SETUP,
       ],
     );
-    outputs.push(r.output);
+    f.outputs.push(r.output);
     expect(r.exitCode, r.output).toBe(0);
     expect(r.output).toContain('Bitbucket Server URL');
-    expect(r.output).toContain(emu.baseUrl); // the URL is echoed as typed
+    expect(r.output).toContain(f.emu.baseUrl); // the URL is echoed as typed
     expect(r.output).toContain('Paste the token (input is hidden)');
     expect(r.output).toContain('Logged in to');
     expect(r.output).not.toContain(token.slice(5, 20));
@@ -383,7 +359,7 @@ describe('the prompts on a terminal', () => {
   });
 
   it('without a terminal, asks for --token-stdin instead of hanging', async () => {
-    const r = await bin(['login', emu.baseUrl]);
+    const r = await bin(['login', f.emu.baseUrl]);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/no terminal to read the token from; pipe it with --token-stdin/);
   });

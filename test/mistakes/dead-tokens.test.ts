@@ -5,60 +5,34 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator, type Fixture } from '../emulator/index.js';
-import { expectNoSecrets, makeSandbox, ROOT, runBin, runGit, type Sandbox } from '../helpers/sandbox.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useEmulatorSandbox } from '../helpers/fixture.js';
 
-const fixture = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/emulator/fixtures/demo.json'), 'utf8')) as Fixture;
 const GIT_255 = '/root/.cache/git-builds/2.55.0/bin';
 const GITS = [
   ['system git', ''] as const,
   ...(fs.existsSync(`${GIT_255}/git`) ? [['git 2.55', GIT_255] as const] : []),
 ];
 const secrets: string[] = [];
-const outputs: string[] = [];
+const f = useEmulatorSandbox({ context: '/bitbucket', secrets });
+const { bin, git } = f;
 
-let emu: Emulator;
-let sb: Sandbox;
-beforeAll(async () => {
-  emu = await startEmulator({ data: fixture, context: '/bitbucket' });
-});
-afterAll(async () => {
-  await emu.stop();
-  expectNoSecrets(outputs, secrets);
-});
-beforeEach(() => {
-  sb = makeSandbox();
-});
-afterEach(() => sb.cleanup());
-
-const storeFile = () => path.join(sb.dataDir, 'credentials.json');
-const cloneUrl = () => `${emu.baseUrl}/scm/prj/app.git`;
-const page = () => `${emu.baseUrl}/plugins/servlet/access-tokens/users/alice/manage`;
-
-async function bin(args: string[], input = '') {
-  const r = await runBin(sb, args, input);
-  outputs.push(r.stdout, r.stderr);
-  return r;
-}
-async function git(args: string[]) {
-  const r = await runGit(sb, args);
-  outputs.push(r.stdout, r.stderr);
-  return r;
-}
+const storeFile = () => path.join(f.sb.dataDir, 'credentials.json');
+const cloneUrl = () => `${f.emu.baseUrl}/scm/prj/app.git`;
+const page = () => `${f.emu.baseUrl}/plugins/servlet/access-tokens/users/alice/manage`;
 
 /** A fresh token of alice's, logged in, git set up for the server. */
 async function loggedIn(): Promise<{ id: string; token: string }> {
-  const t = emu.addToken({ owner: { user: 'alice' }, name: `t${secrets.length}`, permissions: ['REPO_WRITE'] });
+  const t = f.emu.addToken({ owner: { user: 'alice' }, name: `t${secrets.length}`, permissions: ['REPO_WRITE'] });
   secrets.push(t.token);
-  expect((await bin(['login', emu.baseUrl, '--token-stdin'], `${t.token}\n`)).exitCode).toBe(0);
-  expect((await bin(['setup', emu.baseUrl])).exitCode).toBe(0);
+  await f.login(t.token);
+  expect((await bin(['setup', f.emu.baseUrl])).exitCode).toBe(0);
   return t;
 }
 
 describe.each(GITS)('%s', (_name, dir) => {
   beforeEach(() => {
-    if (dir) sb.env.PATH = `${dir}${path.delimiter}${sb.env.PATH}`;
+    if (dir) f.sb.env.PATH = `${dir}${path.delimiter}${f.sb.env.PATH}`;
   });
 
   it('an expired token: get withholds it and says whose, since when, where to make one and what to run', async () => {
@@ -68,20 +42,20 @@ describe.each(GITS)('%s', (_name, dir) => {
     };
     data.entries[0]!.meta.expiresAt = Date.parse('2024-02-01T00:00:00Z');
     fs.writeFileSync(storeFile(), JSON.stringify(data));
-    const r = await git(['clone', '-q', cloneUrl(), path.join(sb.dir, 'app')]);
+    const r = await git(['clone', '-q', cloneUrl(), path.join(f.sb.dir, 'app')]);
     expect(r.exitCode).not.toBe(0);
     expect(r.stderr).toContain(
-      `git-credential-bitbucket: the token of alice for ${emu.baseUrl} expired on 2024-02-01; create a new one at ${page()} and run: git credential-bitbucket login ${emu.baseUrl}\n`,
+      `git-credential-bitbucket: the token of alice for ${f.emu.baseUrl} expired on 2024-02-01; create a new one at ${page()} and run: git credential-bitbucket login ${f.emu.baseUrl}\n`,
     );
     expect(r.stderr.match(/expired on/g)).toHaveLength(1);
   });
 
   it('a token the server refused: git erases it, the helper says so in one line and remembers it until the next login', async () => {
     const t = await loggedIn();
-    const app = path.join(sb.dir, 'app');
+    const app = path.join(f.sb.dir, 'app');
     expect((await git(['clone', '-q', cloneUrl(), app])).exitCode).toBe(0);
     // revoked on the server (by an administrator, through the REST API)
-    const del = await fetch(`${emu.baseUrl}/rest/access-tokens/1.0/users/alice/${t.id}`, {
+    const del = await fetch(`${f.emu.baseUrl}/rest/access-tokens/1.0/users/alice/${t.id}`, {
       method: 'DELETE',
       headers: { authorization: `Basic ${Buffer.from('admin:admin-password').toString('base64')}` },
     });
@@ -89,18 +63,18 @@ describe.each(GITS)('%s', (_name, dir) => {
 
     const r = await git(['-C', app, 'fetch', '-q']);
     expect(r.exitCode).not.toBe(0);
-    const line = `git-credential-bitbucket: the server refused the token of alice for ${emu.baseUrl} (revoked, expired or changed), so it was removed; create a new one at ${page()} and run: git credential-bitbucket login ${emu.baseUrl}\n`;
+    const line = `git-credential-bitbucket: the server refused the token of alice for ${f.emu.baseUrl} (revoked, expired or changed), so it was removed; create a new one at ${page()} and run: git credential-bitbucket login ${f.emu.baseUrl}\n`;
     expect(r.stderr).toContain(line);
     expect(fs.readFileSync(storeFile(), 'utf8')).not.toContain(t.token);
-    expect(fs.readFileSync(path.join(sb.dataDir, 'settings.json'), 'utf8')).not.toContain(t.token);
+    expect(fs.readFileSync(path.join(f.sb.dataDir, 'settings.json'), 'utf8')).not.toContain(t.token);
 
     const today = new Date().toISOString().slice(0, 10);
     const list = await bin(['list']);
-    expect(list.stdout).toContain(`alice on ${emu.baseUrl}: refused by the server on ${today}`);
-    expect(list.stdout).toContain(`Run: git credential-bitbucket login ${emu.baseUrl}`);
+    expect(list.stdout).toContain(`alice on ${f.emu.baseUrl}: refused by the server on ${today}`);
+    expect(list.stdout).toContain(`Run: git credential-bitbucket login ${f.emu.baseUrl}`);
     const status = await bin(['status']);
     expect(status.exitCode).toBe(1);
-    expect(status.stdout).toContain(`alice on ${emu.baseUrl}: refused by the server on ${today}`);
+    expect(status.stdout).toContain(`alice on ${f.emu.baseUrl}: refused by the server on ${today}`);
     const json = JSON.parse((await bin(['status', '--json'])).stdout) as { refused: Array<{ username: string }> };
     expect(json.refused.map((x) => x.username)).toEqual(['alice']);
 
@@ -119,7 +93,7 @@ describe.each(GITS)('%s', (_name, dir) => {
 describe('erase that is not a refusal says nothing', () => {
   it('a host-wide erase (no secret in the request) and an erase of git-stored passwords are silent', async () => {
     await loggedIn();
-    const host = new URL(emu.baseUrl).host;
+    const host = new URL(f.emu.baseUrl).host;
     const r = await bin(['erase'], `protocol=http\nhost=${host}\n\n`);
     expect(r).toMatchObject({ exitCode: 0, stderr: '' });
     expect((await bin(['list'])).stdout).not.toContain('refused');

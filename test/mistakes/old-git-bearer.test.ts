@@ -7,53 +7,27 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator, type Fixture } from '../emulator/index.js';
-import { expectNoSecrets, makeSandbox, ROOT, runBin, runGit, type Sandbox } from '../helpers/sandbox.js';
+import { describe, expect, it } from 'vitest';
+import { fixtureToken, useEmulatorSandbox } from '../helpers/fixture.js';
 
-const fixture = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/emulator/fixtures/demo.json'), 'utf8')) as Fixture;
-const token = fixture.tokens!.find((t) => t.name === 'prj-ci')!.token!;
+const token = fixtureToken('prj-ci');
 const GIT_255 = path.dirname(process.env.GCB_GIT_LANE ?? '/root/.cache/git-builds/2.55.0/bin/git');
-const outputs: string[] = [];
 /** The system's git when it is older than 2.46 (2.39 on the CI machine). */
 const OLD_GIT = ['/usr/bin/git', '/bin/git'].find((g) => {
   const m = fs.existsSync(g) ? /git version 2\.(\d+)/.exec(execFileSync(g, ['--version'], { encoding: 'utf8' })) : null;
   return m !== null && Number(m[1]) < 46;
 });
 
-let emu: Emulator;
-let sb: Sandbox;
-beforeAll(async () => {
-  emu = await startEmulator({ data: fixture });
-});
-afterAll(async () => {
-  await emu.stop();
-  expectNoSecrets(outputs, [token]);
-});
-beforeEach(() => {
-  sb = makeSandbox();
-});
-afterEach(() => sb.cleanup());
-
-async function bin(args: string[], input = '', cwd?: string) {
-  const r = await runBin(sb, args, input, cwd ? { cwd } : {});
-  outputs.push(r.stdout, r.stderr);
-  return r;
-}
-async function git(args: string[]) {
-  const r = await runGit(sb, args, '', { env: { ...sb.env, GIT_TERMINAL_PROMPT: '0' } });
-  outputs.push(r.stdout, r.stderr);
-  return r;
-}
+const f = useEmulatorSandbox({ secrets: [token] });
+const { bin, git } = f;
 
 /** Logs in with the project token, sets git up, and makes a repository whose origin is on the server. */
 async function prepare() {
-  const login = await bin(['login', emu.baseUrl, '--token-stdin', '--allow-project-token'], `${token}\n`);
-  expect(login.exitCode, login.stderr).toBe(0);
-  expect((await bin(['setup', emu.baseUrl])).exitCode).toBe(0);
-  const work = path.join(sb.dir, 'work');
+  const login = await f.login(token, '--allow-project-token');
+  expect((await bin(['setup', f.emu.baseUrl])).exitCode).toBe(0);
+  const work = path.join(f.sb.dir, 'work');
   expect((await git(['init', '-q', '-b', 'main', work])).exitCode).toBe(0);
-  await git(['-C', work, 'remote', 'add', 'origin', `${emu.baseUrl}/scm/prj/app.git`]);
+  await git(['-C', work, 'remote', 'add', 'origin', `${f.emu.baseUrl}/scm/prj/app.git`]);
   await git([
     '-C',
     work,
@@ -78,7 +52,7 @@ describe('a project token on git < 2.46', () => {
     'system git (2.39): login, doctor and check say it cannot work, with the upgrade; check does not say allowed',
     async () => {
       // the system git first, also in the lane that puts git 2.55 first in PATH
-      sb.env.PATH = `${path.dirname(OLD_GIT!)}${path.delimiter}${sb.env.PATH}`;
+      f.sb.env.PATH = `${path.dirname(OLD_GIT!)}${path.delimiter}${f.sb.env.PATH}`;
       const version = (await git(['--version'])).stdout.trim().replace('git version ', '');
       expect(Number(version.split('.')[1])).toBeLessThan(46);
       const { login, work, lsRemote } = await prepare();
@@ -86,18 +60,18 @@ describe('a project token on git < 2.46', () => {
       expect(lsRemote.exitCode).not.toBe(0);
       expect(login.stderr).toContain(`✗ Stored as a Bearer credential, but git ${version} ${REASON}`);
       expect(login.stderr).toContain(
-        `upgrade git to 2.46 or newer, or log in with a personal token: git credential-bitbucket login ${emu.baseUrl}`,
+        `upgrade git to 2.46 or newer, or log in with a personal token: git credential-bitbucket login ${f.emu.baseUrl}`,
       );
-      const doctor = await bin(['doctor', emu.baseUrl]);
+      const doctor = await bin(['doctor', f.emu.baseUrl]);
       expect(doctor.exitCode).not.toBe(0);
       expect(doctor.stdout).toContain(`git ${version} ${REASON}`);
       expect(doctor.stdout).toContain(`fix: upgrade git to 2.46 or newer`);
-      const check = await bin(['check'], '', work);
+      const check = await bin(['check'], '', { cwd: work });
       expect(check.exitCode).toBe(1);
       expect(check.stdout).not.toContain('allowed');
       expect(check.stdout).toContain('push:     not with this git (see below)');
       expect(check.stdout).toContain(`✗ git ${version} ${REASON}`);
-      const json = await bin(['check', '--json'], '', work);
+      const json = await bin(['check', '--json'], '', { cwd: work });
       const parsed = JSON.parse(json.stdout) as { unusable?: string; exitCode: number };
       expect(parsed.unusable).toContain(REASON);
       expect(parsed.exitCode).toBe(1);
@@ -107,14 +81,14 @@ describe('a project token on git < 2.46', () => {
   it.skipIf(!fs.existsSync(path.join(GIT_255, 'git')))(
     'git 2.55 first in PATH: the token works and nothing says otherwise',
     async () => {
-      sb.env.PATH = `${GIT_255}${path.delimiter}${sb.env.PATH}`;
+      f.sb.env.PATH = `${GIT_255}${path.delimiter}${f.sb.env.PATH}`;
       const { login, work, lsRemote } = await prepare();
       expect(lsRemote.exitCode, lsRemote.stderr).toBe(0);
       expect(login.stderr).not.toContain(REASON);
       expect(login.stderr).toContain('this git sends it through this helper');
-      const doctor = await bin(['doctor', emu.baseUrl]);
+      const doctor = await bin(['doctor', f.emu.baseUrl]);
       expect(doctor.stdout).not.toContain(REASON);
-      const check = await bin(['check'], '', work);
+      const check = await bin(['check'], '', { cwd: work });
       expect(check.stdout).toContain('push:     allowed (REPO_WRITE)');
       expect(check.stdout).not.toContain(REASON);
     },

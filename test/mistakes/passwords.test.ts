@@ -6,77 +6,46 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator, type Fixture } from '../emulator/index.js';
-import {
-  describe as desc,
-  expectNoSecrets,
-  makeSandbox,
-  ROOT,
-  runBin,
-  runGit,
-  type Sandbox,
-} from '../helpers/sandbox.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { fixtureToken, useEmulatorSandbox } from '../helpers/fixture.js';
+import { describe as desc } from '../helpers/sandbox.js';
 
-const fixture = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/emulator/fixtures/demo.json'), 'utf8')) as Fixture;
 const PASSWORD = 'alice-password';
 const secrets = [PASSWORD];
-const outputs: string[] = [];
-
-let emu: Emulator;
-let sb: Sandbox;
-beforeAll(async () => {
-  emu = await startEmulator({ data: fixture, context: '/bitbucket' });
-});
-afterAll(async () => {
-  await emu.stop();
-  expectNoSecrets(outputs, secrets);
-});
+const f = useEmulatorSandbox({ context: '/bitbucket', secrets });
+const { bin, git } = f;
 beforeEach(() => {
-  sb = makeSandbox();
   // git's askpass: answers alice / her account password, and notes that it was asked
-  const askpass = path.join(sb.dir, 'askpass');
+  const askpass = path.join(f.sb.dir, 'askpass');
   fs.writeFileSync(
     askpass,
-    `#!/bin/sh\necho asked >> '${sb.dir}/asked'\ncase "$1" in Username*) echo alice ;; *) echo ${PASSWORD} ;; esac\n`,
+    `#!/bin/sh\necho asked >> '${f.sb.dir}/asked'\ncase "$1" in Username*) echo alice ;; *) echo ${PASSWORD} ;; esac\n`,
     { mode: 0o755 },
   );
-  sb.env.GIT_ASKPASS = askpass;
+  f.sb.env.GIT_ASKPASS = askpass;
 });
-afterEach(() => sb.cleanup());
 
-const storeText = () => fs.readFileSync(path.join(sb.dataDir, 'credentials.json'), 'utf8');
+const storeText = () => fs.readFileSync(path.join(f.sb.dataDir, 'credentials.json'), 'utf8');
 const asked = () =>
-  fs.existsSync(path.join(sb.dir, 'asked')) ? fs.readFileSync(path.join(sb.dir, 'asked'), 'utf8') : '';
-
-async function bin(args: string[], input = '') {
-  const r = await runBin(sb, args, input);
-  outputs.push(r.stdout, r.stderr);
-  return r;
-}
-async function git(args: string[]) {
-  const r = await runGit(sb, args);
-  outputs.push(r.stdout, r.stderr);
-  return r;
-}
+  fs.existsSync(path.join(f.sb.dir, 'asked')) ? fs.readFileSync(path.join(f.sb.dir, 'asked'), 'utf8') : '';
 
 /** Logged in, cloned, then the token revoked on the server and erased by git's next fetch. */
 async function tokenDied(): Promise<string> {
-  const t = emu.addToken({ owner: { user: 'alice' }, name: `p${secrets.length}`, permissions: ['REPO_WRITE'] });
+  const t = f.emu.addToken({ owner: { user: 'alice' }, name: `p${secrets.length}`, permissions: ['REPO_WRITE'] });
   secrets.push(t.token);
-  expect((await bin(['login', emu.baseUrl, '--token-stdin'], `${t.token}\n`)).exitCode).toBe(0);
-  expect((await bin(['setup', emu.baseUrl])).exitCode).toBe(0);
-  const app = path.join(sb.dir, 'app');
-  expect((await git(['clone', '-q', `${emu.baseUrl}/scm/prj/app.git`, app])).exitCode).toBe(0);
+  await f.login(t.token);
+  expect((await bin(['setup', f.emu.baseUrl])).exitCode).toBe(0);
+  const app = path.join(f.sb.dir, 'app');
+  expect((await git(['clone', '-q', `${f.emu.baseUrl}/scm/prj/app.git`, app])).exitCode).toBe(0);
   expect(asked()).toBe('');
-  await fetch(`${emu.baseUrl}/rest/access-tokens/1.0/users/alice/${t.id}`, {
+  await fetch(`${f.emu.baseUrl}/rest/access-tokens/1.0/users/alice/${t.id}`, {
     method: 'DELETE',
     headers: { authorization: `Basic ${Buffer.from('admin:admin-password').toString('base64')}` },
   });
   // a second login keeps the host a Bitbucket host: the refused token is gone, this one is bob's
-  const bob = fixture.tokens!.find((x) => x.name === 'bob-legacy')!.token!;
+  const bob = fixtureToken('bob-legacy');
   secrets.push(bob);
-  expect((await bin(['login', emu.baseUrl, '--token-stdin', '--username', 'bob'], `${bob}\n`)).exitCode).toBe(0);
+  await f.login(bob, '--username', 'bob');
   // the first fetch as alice gets her refused token, and git erases it
   const first = await git(['-C', app, '-c', 'credential.username=alice', 'fetch', '-q']);
   expect(first.stderr).toContain('the server refused the token of alice');
@@ -91,7 +60,7 @@ describe('an account password typed at git’s prompt', () => {
     expect(asked()).not.toBe('');
     const line = r.stderr.split('\n').find((l) => l.includes('not storing the password'));
     expect(line).toBe(
-      `git-credential-bitbucket: not storing the password git used for alice on ${emu.baseUrl}: it is not an access token (Bitbucket advises against account passwords for git); use a token: git credential-bitbucket login ${emu.baseUrl} (or allow passwords there: git config --global bitbucket.${emu.baseUrl}.storePasswords true)`,
+      `git-credential-bitbucket: not storing the password git used for alice on ${f.emu.baseUrl}: it is not an access token (Bitbucket advises against account passwords for git); use a token: git credential-bitbucket login ${f.emu.baseUrl} (or allow passwords there: git config --global bitbucket.${f.emu.baseUrl}.storePasswords true)`,
     );
     expect(storeText()).not.toContain(PASSWORD);
     expect(JSON.parse(storeText()).entries.map((e: { username: string }) => e.username)).toEqual(['bob']);
@@ -99,11 +68,11 @@ describe('an account password typed at git’s prompt', () => {
 
   it('is stored where bitbucket.<url>.storePasswords is true, and status flags it with the command that replaces it', async () => {
     const app = await tokenDied();
-    await git(['config', '--global', `bitbucket.${emu.baseUrl}.storePasswords`, 'true']);
+    await git(['config', '--global', `bitbucket.${f.emu.baseUrl}.storePasswords`, 'true']);
     const r = await git(['-C', app, '-c', 'credential.username=alice', 'fetch', '-q']);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).not.toContain('not storing');
-    emu.clearLog();
+    f.emu.clearLog();
     const status = await bin(['status']);
     expect(status.exitCode).toBe(1);
     expect(status.stdout).toContain('token: none: an account password is stored');
@@ -111,26 +80,25 @@ describe('an account password typed at git’s prompt', () => {
       `an account password is stored, not an access token; replace it with a token: git credential-bitbucket login`,
     );
     // doctor and check say it too, with the same command; doctor does not send it to be checked
-    const doctor = await bin(['doctor', emu.baseUrl]);
+    const doctor = await bin(['doctor', f.emu.baseUrl]);
     expect(doctor.stdout).toContain(`✗ alice: an account password is stored, not an access token`);
-    expect(doctor.stdout).toContain(`fix: replace it with a token: git credential-bitbucket login ${emu.baseUrl}`);
+    expect(doctor.stdout).toContain(`fix: replace it with a token: git credential-bitbucket login ${f.emu.baseUrl}`);
     expect(doctor.exitCode).not.toBe(0);
     // the password was not sent to the server to be checked
-    expect(emu.log().filter((e) => e.via === 'password')).toEqual([]);
-    const check = await runBin(sb, ['check'], '', { cwd: app });
-    outputs.push(check.stdout, check.stderr);
+    expect(f.emu.log().filter((e) => e.via === 'password')).toEqual([]);
+    const check = await bin(['check'], '', { cwd: app });
     expect(check.stdout).toContain(
-      `! alice: an account password is stored, not an access token; replace it with a token: git credential-bitbucket login ${emu.baseUrl}`,
+      `! alice: an account password is stored, not an access token; replace it with a token: git credential-bitbucket login ${f.emu.baseUrl}`,
     );
-    const json = await runBin(sb, ['check', '--json'], '', { cwd: app });
+    const json = await bin(['check', '--json'], '', { cwd: app });
     expect((JSON.parse(json.stdout) as { storedPasswords: string[] }).storedPasswords).toEqual(['alice']);
   });
 
   it('a token-shaped secret typed at the prompt is stored as usual', async () => {
     await tokenDied();
-    const t = emu.addToken({ owner: { user: 'alice' }, name: 'typed', permissions: ['REPO_WRITE'] });
+    const t = f.emu.addToken({ owner: { user: 'alice' }, name: 'typed', permissions: ['REPO_WRITE'] });
     secrets.push(t.token);
-    const host = new URL(emu.baseUrl).host;
+    const host = new URL(f.emu.baseUrl).host;
     const r = await bin(['store'], desc({ protocol: 'http', host, username: 'alice', password: t.token }));
     expect(r).toMatchObject({ exitCode: 0, stderr: '' });
     expect(storeText()).toContain('"alice"');
@@ -139,7 +107,7 @@ describe('an account password typed at git’s prompt', () => {
   it('on a host with no Bitbucket login, git’s generic behaviour: the password is stored and returned', async () => {
     const r = await bin(['store'], desc({ protocol: 'https', host: '127.0.0.2', username: 'u', password: PASSWORD }));
     expect(r).toMatchObject({ exitCode: 0, stderr: '' });
-    const fill = await runBin(sb, ['get'], desc({ protocol: 'https', host: '127.0.0.2' }));
+    const fill = await bin(['get'], desc({ protocol: 'https', host: '127.0.0.2' }));
     expect(fill.stdout).toContain('username=u\n');
   });
 });

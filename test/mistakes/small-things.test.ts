@@ -1,30 +1,18 @@
 /** Ctrl-C at either prompt exits 130 with the terminal restored; the keyring fall-back notice is one line, once. */
-import fs from 'node:fs';
-import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator, type Fixture } from '../emulator/index.js';
-import { makeSandbox, ROOT, runBin, type Sandbox } from '../helpers/sandbox.js';
+import { describe, expect, it } from 'vitest';
+import { runBin } from '../helpers/sandbox.js';
+import { useEmulatorSandbox } from '../helpers/fixture.js';
 import { runOnPty } from '../helpers/pty.js';
 
-let sb: Sandbox;
 // login recognises the server before the token prompt: that prompt needs one that answers
-let emu: Emulator;
-beforeAll(async () => {
-  const fixture = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/emulator/fixtures/demo.json'), 'utf8')) as Fixture;
-  emu = await startEmulator({ data: fixture });
-});
-afterAll(() => emu.stop());
-beforeEach(() => {
-  sb = makeSandbox();
-});
-afterEach(() => sb.cleanup());
+const f = useEmulatorSandbox();
 
 describe('Ctrl-C', () => {
   it.each([
     ['the server URL prompt', (): string[] => ['login'], 'Bitbucket Server URL'],
-    ['the hidden token prompt', (): string[] => ['login', emu.baseUrl], 'input is hidden'],
+    ['the hidden token prompt', (): string[] => ['login', f.emu.baseUrl], 'input is hidden'],
   ])('at %s exits 130, says cancelled, and leaves echo on', async (_name, args, prompt) => {
-    const r = await runOnPty(sb, args(), [{ wait: prompt, send: '\x03' }]);
+    const r = await runOnPty(f.sb, args(), [{ wait: prompt, send: '\x03' }]);
     expect(r.exitCode, r.output).toBe(130);
     expect(r.output).toMatch(/git-credential-bitbucket: cancelled/);
     expect(r.sttyAfter).toMatch(/(^|\s)echo(\s|$)/);
@@ -34,10 +22,10 @@ describe('Ctrl-C', () => {
 
 describe('the keyring fall-back notice', () => {
   it('is one line, once, in status and doctor', async () => {
-    const env = { ...sb.env };
+    const env = { ...f.sb.env };
     delete env.GIT_CREDENTIAL_BITBUCKET_STORE;
     delete env.DBUS_SESSION_BUS_ADDRESS;
-    const box = { ...sb, env };
+    const box = { ...f.sb, env };
     const store = await runBin(box, ['store'], 'protocol=https\nhost=127.0.0.9\nusername=u\npassword=p\n\n');
     expect(store.exitCode, store.stderr).toBe(0);
     const status = await runBin(box, ['status']);

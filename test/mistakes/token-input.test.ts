@@ -5,37 +5,21 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator, type Fixture } from '../emulator/index.js';
-import { expectNoSecrets, makeSandbox, ROOT, runBin, runGit, type Sandbox } from '../helpers/sandbox.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { fixtureToken, useEmulatorSandbox } from '../helpers/fixture.js';
 import { DECLINE_SETUP, runOnPty } from '../helpers/pty.js';
 
-const fixture = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/emulator/fixtures/demo.json'), 'utf8')) as Fixture;
-const token = fixture.tokens!.find((t) => t.name === 'alice-write')!.token!;
-const outputs: string[] = [];
+const token = fixtureToken('alice-write');
+const f = useEmulatorSandbox({ secrets: [token, token.slice(4, 24)] });
+const { bin, git } = f;
+beforeEach(() => f.emu.clearLog());
 
-let emu: Emulator;
-let sb: Sandbox;
-beforeAll(async () => {
-  emu = await startEmulator({ data: fixture });
-});
-afterAll(async () => {
-  await emu.stop();
-  expectNoSecrets(outputs, [token, token.slice(4, 24)]);
-});
-beforeEach(() => {
-  sb = makeSandbox();
-  emu.clearLog();
-});
-afterEach(() => sb.cleanup());
-
-const storeFile = () => path.join(sb.dataDir, 'credentials.json');
+const storeFile = () => path.join(f.sb.dataDir, 'credentials.json');
 
 /** The stored token works with git: a real clone through the helper. */
 async function cloneWorks(): Promise<void> {
-  expect((await runBin(sb, ['setup', emu.baseUrl])).exitCode).toBe(0);
-  const r = await runGit(sb, ['clone', '-q', `${emu.baseUrl}/scm/prj/app.git`, path.join(sb.dir, 'app')]);
-  outputs.push(r.stderr);
+  expect((await bin(['setup', f.emu.baseUrl])).exitCode).toBe(0);
+  const r = await git(['clone', '-q', `${f.emu.baseUrl}/scm/prj/app.git`, path.join(f.sb.dir, 'app')]);
   expect(r.exitCode, r.stderr).toBe(0);
 }
 
@@ -47,8 +31,7 @@ describe('--token-stdin', () => {
     ['CRLF', `${token}\r\n`],
     ['tabs around it', `\t${token}\t\n`],
   ])('%s is trimmed: logged in with name, permissions and expiry, and git can use it', async (_name, input) => {
-    const r = await runBin(sb, ['login', emu.baseUrl, '--token-stdin'], input);
-    outputs.push(r.stdout, r.stderr);
+    const r = await bin(['login', f.emu.baseUrl, '--token-stdin'], input);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/Logged in to .* as alice \(Alice Example\)/);
     expect(r.stderr).toMatch(/\[PROJECT_READ, REPO_WRITE\]/);
@@ -78,18 +61,17 @@ describe('--token-stdin', () => {
       /has a control character \(U\+0007\) at position 4/,
     ],
   ])('%s inside is a usage error naming the position; nothing is sent or stored', async (_name, input, message) => {
-    const r = await runBin(sb, ['login', emu.baseUrl, '--token-stdin'], input);
-    outputs.push(r.stdout, r.stderr);
+    const r = await bin(['login', f.emu.baseUrl, '--token-stdin'], input);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stderr).toMatch(/nothing was stored/);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(fs.existsSync(storeFile())).toBe(false);
-    expect(emu.log()).toEqual([]);
+    expect(f.emu.log()).toEqual([]);
   });
 
   it('only whitespace is "no token given" (exit 2)', async () => {
-    const r = await runBin(sb, ['login', emu.baseUrl, '--token-stdin'], ' \n\n');
+    const r = await bin(['login', f.emu.baseUrl, '--token-stdin'], ' \n\n');
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/no token given/);
   });
@@ -98,11 +80,11 @@ describe('--token-stdin', () => {
 describe('the hidden prompt on a terminal', () => {
   it('a paste with spaces and a tab around it logs in; git can use it', async () => {
     const r = await runOnPty(
-      sb,
-      ['login', emu.baseUrl],
+      f.sb,
+      ['login', f.emu.baseUrl],
       [{ wait: 'input is hidden', send: `  ${token} \t\r` }, DECLINE_SETUP],
     );
-    outputs.push(r.output);
+    f.outputs.push(r.output);
     expect(r.exitCode, r.output).toBe(0);
     expect(r.output).toMatch(/Logged in to .* as alice/);
     await cloneWorks();
@@ -110,11 +92,11 @@ describe('the hidden prompt on a terminal', () => {
 
   it('a space inside is a usage error naming the position', async () => {
     const r = await runOnPty(
-      sb,
-      ['login', emu.baseUrl],
+      f.sb,
+      ['login', f.emu.baseUrl],
       [{ wait: 'input is hidden', send: `${token.slice(0, 7)} ${token.slice(7)}\r` }],
     );
-    outputs.push(r.output);
+    f.outputs.push(r.output);
     expect(r.exitCode, r.output).toBe(2);
     expect(r.output).toMatch(new RegExp(`has a space at position 8 of ${token.length + 1};`));
     expect(fs.existsSync(storeFile())).toBe(false);

@@ -5,30 +5,21 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator, type Fixture } from '../emulator/index.js';
-import { makeSandbox, ROOT, runBin, runGit, type Sandbox } from '../helpers/sandbox.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runBin, runGit } from '../helpers/sandbox.js';
+import { fixtureToken, useEmulatorSandbox } from '../helpers/fixture.js';
 
-const fixture = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/emulator/fixtures/demo.json'), 'utf8')) as Fixture;
-const token = fixture.tokens!.find((t) => t.name === 'alice-write')!.token!;
-
-let emu: Emulator;
-let sb: Sandbox;
+const token = fixtureToken('alice-write');
+const f = useEmulatorSandbox({ context: '/bitbucket', sandbox: 'file', secrets: [token] });
 let repo: string;
 
 beforeAll(async () => {
-  emu = await startEmulator({ data: fixture, context: '/bitbucket' });
-  sb = makeSandbox();
-  expect((await runBin(sb, ['login', emu.baseUrl, '--token-stdin'], `${token}\n`)).exitCode).toBe(0);
-  expect((await runBin(sb, ['setup', emu.baseUrl])).exitCode).toBe(0);
-  repo = path.join(sb.dir, 'repo');
-  await runGit(sb, ['init', '-q', repo]);
-  await runGit(sb, ['-C', repo, 'remote', 'add', 'origin', `${emu.baseUrl}/scm/proj/repo.git`]);
-  expect((await runBin(sb, ['setup', emu.baseUrl, '--local'], '', { cwd: repo })).exitCode).toBe(0);
-});
-afterAll(async () => {
-  await emu.stop();
-  sb.cleanup();
+  await f.login(token);
+  expect((await runBin(f.sb, ['setup', f.emu.baseUrl])).exitCode).toBe(0);
+  repo = path.join(f.sb.dir, 'repo');
+  await runGit(f.sb, ['init', '-q', repo]);
+  await runGit(f.sb, ['-C', repo, 'remote', 'add', 'origin', `${f.emu.baseUrl}/scm/proj/repo.git`]);
+  expect((await runBin(f.sb, ['setup', f.emu.baseUrl, '--local'], '', { cwd: repo })).exitCode).toBe(0);
 });
 
 /** Every file under the sandbox that a command could change, with its content. */
@@ -39,14 +30,14 @@ function snapshot(): Record<string, string> {
       const p = path.join(dir, e.name);
       if (e.isDirectory()) {
         if (e.name !== 'objects' && e.name !== 'xdg-cache') walk(p);
-      } else out[path.relative(sb.dir, p)] = fs.readFileSync(p, 'latin1');
+      } else out[path.relative(f.sb.dir, p)] = fs.readFileSync(p, 'latin1');
     }
   };
-  walk(sb.dir);
+  walk(f.sb.dir);
   return out;
 }
 
-const URL_ = () => emu.baseUrl;
+const URL_ = () => f.emu.baseUrl;
 const CASES: Array<[string, () => string[]]> = [
   ['login', () => ['login', URL_(), '--token-stdin', '--bogus']],
   ['login (prompting)', () => ['login', '--bogus']],
@@ -72,16 +63,16 @@ const CASES: Array<[string, () => string[]]> = [
 describe('usage errors come before any side effect', () => {
   it.each(CASES)('%s', async (_name, args) => {
     const before = snapshot();
-    emu.clearLog();
+    f.emu.clearLog();
     // the erase request git would send: had it been read, the token would be gone
-    const r = await runBin(sb, args(), `protocol=http\nhost=${new URL(emu.baseUrl).host}\n\n`, { cwd: repo });
+    const r = await runBin(f.sb, args(), `protocol=http\nhost=${new URL(f.emu.baseUrl).host}\n\n`, { cwd: repo });
     expect(r.exitCode, r.stderr).toBe(2);
     expect(r.stderr.trim().split('\n')[0]).toMatch(/^git-credential-bitbucket: /);
     expect(r.stderr).not.toMatch(/\bat .*\.(c?m?js):\d+/);
     expect(r.stderr).not.toMatch(/URL|Paste the token/);
     expect(r.stdout).toBe('');
     expect(snapshot()).toEqual(before);
-    expect(emu.log()).toEqual([]);
+    expect(f.emu.log()).toEqual([]);
   });
 });
 
@@ -94,13 +85,13 @@ describe('did you mean', () => {
     [['statsu'], /unknown command 'statsu' \(did you mean status\?\)/],
     [['status', '--frobnicate'], /unknown argument: --frobnicate$/m],
   ])('%j', async (args, message) => {
-    const r = await runBin(sb, args);
+    const r = await runBin(f.sb, args);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(message);
   });
 
   it('an unknown operation from git (not close to a command) is still ignored silently', async () => {
-    const r = await runBin(sb, ['capability'], 'protocol=https\nhost=127.0.0.1\n\n');
+    const r = await runBin(f.sb, ['capability'], 'protocol=https\nhost=127.0.0.1\n\n');
     expect(r).toMatchObject({ exitCode: 0, stdout: '', stderr: '' });
   });
 });
