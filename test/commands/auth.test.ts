@@ -7,15 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeToken, startEmulator, type Emulator } from '../emulator/index.js';
 import { startProxy } from '../bitbucket/helpers.js';
-import {
-  describe as desc,
-  expectNoSecrets,
-  makeSandbox,
-  parsePairs,
-  ROOT,
-  runBin,
-  runGit,
-} from '../helpers/sandbox.js';
+import { describe as desc, expectNoSecrets, parsePairs, ROOT, runGit } from '../helpers/sandbox.js';
 import { DEMO as fixture, fixtureToken as tok, useEmulatorSandbox } from '../helpers/fixture.js';
 import { bound } from '../helpers/bounds.js';
 import { DECLINE_SETUP, runOnPty } from '../helpers/pty.js';
