@@ -5,6 +5,8 @@
  * gitcredentials(7): a helper must ignore operations it does not know, so an unknown bare word
  * with a non-terminal stdin (how git calls helpers) exits 0 silently.
  */
+import { visible } from './visible.js';
+
 declare const __VERSION__: string;
 
 async function main(argv: string[]): Promise<number> {
@@ -28,7 +30,7 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`git-credential-bitbucket: ${message.split('\n')[0]}\n`);
+    process.stderr.write(`git-credential-bitbucket: ${visible(message.split('\n')[0] ?? '')}\n`);
     process.exitCode = 1;
   },
 );

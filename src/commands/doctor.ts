@@ -33,6 +33,7 @@ import { paint, type CommandContext, type CommandIO } from './shared/io.js';
 import { clientFor, parseServer } from './shared/server.js';
 import { CONCURRENT_CHECKS, mapBounded, waitingFor } from './shared/progress.js';
 import { ENV } from '../settings.js';
+import { visible } from '../visible.js';
 
 export type Level = 'ok' | 'info' | 'warn' | 'error';
 export interface Finding {
@@ -458,9 +459,10 @@ function printFindings(findings: Finding[], io: CommandIO): void {
   const p = paint(io.stdoutIsTTY, io.env);
   const mark = { ok: p.green('✓'), info: p.dim('i'), warn: p.yellow('!'), error: p.red('✗') };
   for (const f of findings) {
-    io.stdout(`${mark[f.level]} ${f.title}\n`);
-    if (f.detail) io.stdout(`    ${p.dim(f.detail)}\n`);
-    if (f.fix && f.level !== 'ok') io.stdout(`    fix: ${f.fix}\n`);
+    // titles and details quote the server (version, names, its error messages) and git's config
+    io.stdout(`${mark[f.level]} ${visible(f.title)}\n`);
+    if (f.detail) io.stdout(`    ${p.dim(visible(f.detail))}\n`);
+    if (f.fix && f.level !== 'ok') io.stdout(`    fix: ${visible(f.fix)}\n`);
   }
 }
 

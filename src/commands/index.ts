@@ -17,6 +17,7 @@ import { hookCommand } from './hook.js';
 import { checkCommand } from './check.js';
 import { rotateCommand } from './rotate.js';
 import { PROGRAM } from '../settings.js';
+import { visible } from '../visible.js';
 import { initTrace, trace } from '../trace.js';
 import { ignoredNote } from '../bitbucket/server-values.js';
 
@@ -102,7 +103,8 @@ export async function runCommand(
   } catch (err) {
     sayIgnored(ctx.io);
     if (err instanceof CommandError) {
-      ctx.io.stderr(`git-credential-bitbucket: ${err.message}\n`);
+      // one line, which may quote the server (its error messages, names): made visible
+      ctx.io.stderr(`git-credential-bitbucket: ${visible(err.message)}\n`);
       return err.exitCode;
     }
     if (err instanceof UsageError) {

@@ -5,6 +5,7 @@ import { describeExpiry, refusalLines, refusalsFor } from './shared/describe.js'
 import { readSettings } from '../store/settings.js';
 import { EXIT } from './shared/errors.js';
 import { paint, type CommandContext, type CommandIO } from './shared/io.js';
+import { visible } from '../visible.js';
 
 export async function listRun(opts: { json: boolean }, io: CommandIO): Promise<number> {
   const { dir, stores } = storesFor(io);
@@ -40,14 +41,14 @@ export async function listRun(opts: { json: boolean }, io: CommandIO): Promise<n
     );
     return EXIT.ok;
   }
-  for (const line of refusalLines(refused)) io.stdout(`${line}\n`);
+  for (const line of refusalLines(refused)) io.stdout(`${visible(line)}\n`);
   if (accounts.length === 0 && refused.length === 0) {
     io.stderr('No tokens stored. Add one with: git credential-bitbucket login <URL>\n');
     return EXIT.ok;
   }
   const p = paint(io.stdoutIsTTY, io.env);
   for (const [host, list] of byHost(accounts)) {
-    io.stdout(`${p.bold(list[0]?.meta?.baseUrl ?? host)}\n`);
+    io.stdout(`${p.bold(visible(list[0]?.meta?.baseUrl ?? host))}\n`);
     for (const a of list) {
       const bits = [
         a.meta?.kind ?? 'stored by git',
@@ -55,7 +56,7 @@ export async function listRun(opts: { json: boolean }, io: CommandIO): Promise<n
         `expires: ${describeExpiry(expiryOf(a), io.now())}`,
       ];
       io.stdout(
-        `  ${a.username ?? '(no username)'}${a.path ? ` /${a.path}` : ''}${a.isDefault ? p.green(' (default)') : ''}  ${p.dim(bits.join(', '))}\n`,
+        `  ${visible(a.username ?? '(no username)')}${a.path ? ` /${visible(a.path)}` : ''}${a.isDefault ? p.green(' (default)') : ''}  ${p.dim(bits.join(', '))}\n`,
       );
     }
   }

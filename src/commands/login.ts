@@ -22,6 +22,7 @@ import { clientFor, gitUsesUs, parseServer } from './shared/server.js';
 import { recogniseServer, type RecognisedServer } from './shared/recognise.js';
 import { waitingFor } from './shared/progress.js';
 import { checkCreateFlags, createForLogin } from './lifecycle/login-create.js';
+import { visible } from '../visible.js';
 
 export interface LoginOptions {
   url?: string;
@@ -124,9 +125,11 @@ export async function loginRun(opts: LoginOptions, io: CommandIO): Promise<numbe
   await makeDefault(stores, entry);
 
   io.stderr(
-    `${p.green('✓')} Logged in to ${server.baseUrl} as ${p.bold(report.user.name)}${report.user.displayName ? ` (${report.user.displayName})` : ''}\n`,
+    `${p.green('✓')} Logged in to ${server.baseUrl} as ${p.bold(visible(report.user.name))}${report.user.displayName ? ` (${visible(report.user.displayName)})` : ''}\n`,
   );
-  io.stderr(`  token: ${describeToken(maskToken(token), report.kind, report.tokenName, report.permissions)}\n`);
+  io.stderr(
+    `  token: ${visible(describeToken(maskToken(token), report.kind, report.tokenName, report.permissions))}\n`,
+  );
   io.stderr(`  expiry: ${describeExpiry(report.expiresAt, io.now())}\n`);
   io.stderr(`  stored in: ${selection.store.location}\n`);
   if (selection.fallbackReason)
@@ -179,7 +182,7 @@ async function readToken(
 ): Promise<string> {
   if (opts.tokenStdin) return readAllStdin(io);
   io.stderr(
-    `Bitbucket ${found.version} at ${found.baseUrl}.\nCreate a personal access token with repository write permission at:\n  ${tokenPageUrl(server.baseUrl, opts.username ?? server.username)}\n`,
+    `Bitbucket ${visible(found.version)} at ${found.baseUrl}.\nCreate a personal access token with repository write permission at:\n  ${tokenPageUrl(server.baseUrl, opts.username ?? server.username)}\n`,
   );
   return promptHidden(io, 'Paste the token (input is hidden): ');
 }

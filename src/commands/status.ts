@@ -15,6 +15,7 @@ import { EXIT } from './shared/errors.js';
 import { paint, type CommandContext, type CommandIO } from './shared/io.js';
 import { clientFor, entryBaseUrl, parseServer } from './shared/server.js';
 import { CONCURRENT_CHECKS, mapBounded, waitingFor } from './shared/progress.js';
+import { visible } from '../visible.js';
 
 export interface StatusOptions {
   url?: string;
@@ -132,14 +133,14 @@ function printHuman(
   refused: Refusal[],
 ): void {
   const p = paint(io.stdoutIsTTY, io.env);
-  for (const line of refusalLines(refused)) io.stdout(`${p.red('✗')} ${line}\n`);
+  for (const line of refusalLines(refused)) io.stdout(`${p.red('✗')} ${visible(line)}\n`);
   if (results.length === 0 && refused.length > 0) return;
   if (results.length === 0) {
     io.stdout(`No tokens stored${url ? ` for ${url}` : ''}. Add one with: git credential-bitbucket login <URL>\n`);
     return;
   }
   for (const [host, list] of byHost(results.map((r) => r.account))) {
-    io.stdout(`${p.bold(list[0]?.meta?.baseUrl ?? host)}\n`);
+    io.stdout(`${p.bold(visible(list[0]?.meta?.baseUrl ?? host))}\n`);
     for (const r of results.filter((x) => hostKey(x.account) === host)) {
       const a = r.account;
       const bad = r.problems.some((x) => FATAL.includes(x));
@@ -148,19 +149,29 @@ function printHuman(
         ? `${v.user.name}${v.user.displayName ? ` (${v.user.displayName}${v.user.email ? `, ${v.user.email}` : ''})` : ''}`
         : (a.username ?? '(no username)');
       io.stdout(
-        `  ${bad ? p.red('✗') : r.problems.length ? p.yellow('!') : p.green('✓')} ${who}${a.isDefault ? p.dim(' — default') : ''}\n`,
+        `  ${bad ? p.red('✗') : r.problems.length ? p.yellow('!') : p.green('✓')} ${visible(who)}${a.isDefault ? p.dim(' — default') : ''}\n`,
       );
-      io.stdout(
-        `    token: ${r.problems.includes('password') ? 'none: an account password is stored' : r.masked ? describeToken(r.masked, v?.kind ?? a.meta?.kind, v?.tokenName ?? a.meta?.tokenName, v?.permissions ?? a.meta?.permissions) : 'missing from the store'}\n`,
-      );
+      io.stdout(`    token: ${visible(tokenLine(r, v))}\n`);
       io.stdout(`    expires: ${describeExpiry(r.expiresAt, io.now())}\n`);
       io.stdout(`    stored in: ${a.store.kind === 'keyring' ? 'OS keyring' : a.store.location}\n`);
-      io.stdout(`    server: ${serverLine(r)}\n`);
+      io.stdout(`    server: ${visible(serverLine(r))}\n`);
       for (const prob of r.problems)
-        io.stdout(`    ${FATAL.includes(prob) ? p.red('✗') : p.yellow('!')} ${problemText(prob, r)}\n`);
+        io.stdout(`    ${FATAL.includes(prob) ? p.red('✗') : p.yellow('!')} ${visible(problemText(prob, r))}\n`);
     }
   }
   if (fallback) io.stdout(`\n${p.yellow('!')} ${fallbackNotice(fallback.reason, fileLocation)}\n`);
+}
+
+function tokenLine(r: AccountStatus, v: Extract<TokenReport, { status: 'valid' }> | undefined): string {
+  const a = r.account;
+  if (r.problems.includes('password')) return 'none: an account password is stored';
+  if (!r.masked) return 'missing from the store';
+  return describeToken(
+    r.masked,
+    v?.kind ?? a.meta?.kind,
+    v?.tokenName ?? a.meta?.tokenName,
+    v?.permissions ?? a.meta?.permissions,
+  );
 }
 
 function refusalJson(r: Refusal) {

@@ -165,6 +165,8 @@ export function fakeBitbucket(opts: {
   /** The token entry under /rest/access-tokens; absent = 404. */
   token?: Record<string, unknown>;
   version?: string;
+  /** The message of the 401 answer to a refused credential. */
+  errorMessage?: string;
 }): Handler {
   const username = opts.username ?? 'alice';
   const accept = opts.accept ?? ((a) => a !== undefined);
@@ -180,7 +182,7 @@ export function fakeBitbucket(opts: {
       return json(401, {
         errors: [
           {
-            message: 'Authentication failed. Please check your credentials and try again.',
+            message: opts.errorMessage ?? 'Authentication failed. Please check your credentials and try again.',
             exceptionName: 'com.atlassian.bitbucket.auth.IncorrectPasswordAuthenticationException',
           },
         ],
