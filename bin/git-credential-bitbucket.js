@@ -74,9 +74,10 @@ function ensurePrivateDir(dir) {
  * - The file name carries the bundle's size, mtime, ctime and inode and the Node version: a
  *   rebuilt or reinstalled bundle never gets code compiled for another one (V8 itself checks
  *   only the source length, and would run the stale code).
- * - A cache in use is moved aside and put back only by a run that exits normally. V8 checks
- *   only a cache's header, and damaged code crashes Node; such a cache is then gone, and the
- *   next run compiles afresh and writes a new one, instead of crashing on every run. (Files
+ * - A cache in use is moved aside and put back only by a run that exits normally and without
+ *   an unexpected error (the hook marks one, see src/load-esm.ts). V8 checks only a cache's
+ *   header; damaged code crashes Node or fails in odd ways; such a cache is then gone, and the
+ *   next run compiles afresh and writes a new one, instead of failing on every run. (Files
  *   are written whole under a new name and renamed into place, so a half-written one is
  *   never read.)
  * - Only a directory of this user that no one else can write is used (see isPrivateDir).
@@ -108,7 +109,9 @@ function runHot(name) {
     if (taken && !script.cachedDataRejected) {
       process.once('exit', () => {
         try {
-          fs.renameSync(taken.aside, cacheFile);
+          // a run that failed unexpectedly may have run damaged code: compile afresh next time
+          if (globalThis[Symbol.for('git-credential-bitbucket.failed')]) fs.rmSync(taken.aside, { force: true });
+          else fs.renameSync(taken.aside, cacheFile);
         } catch {
           // cleaned up by a concurrent run: the next run writes a new one
         }

@@ -9,6 +9,7 @@ import { runPrePush } from './prepush/run.js';
 import { writeFd } from './fdwrite.js';
 import { Prefetched } from './git/prefetched.js';
 import { ENV } from './settings.js';
+import { markRunFailed } from './load-esm.js';
 
 const BLOCKED_EXIT = 10;
 
@@ -45,5 +46,8 @@ runPrePush(args, input, {
   // The installed shim tells "blocked" (this exit code) from a guard that failed to run
   // (anything else non-zero, e.g. Node missing or a broken install), which must not block.
   (code) => process.exit(code === 1 ? BLOCKED_EXIT : code),
-  () => process.exit(0),
+  () => {
+    markRunFailed();
+    process.exit(0);
+  },
 );

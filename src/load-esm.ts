@@ -13,3 +13,14 @@ export function loadEsm<T>(specifier: string): Promise<T> {
     ? (lent as (s: string) => Promise<T>)(specifier)
     : (import(specifier) as Promise<T>);
 }
+
+/**
+ * Set by the hook when a run ends in an unexpected error. The launcher then drops the code
+ * cache this run used instead of putting it back: V8 checks only a cache's header, and
+ * damaged compiled code may fail without crashing Node (see bin/).
+ */
+export const FAILED_SYMBOL = Symbol.for('git-credential-bitbucket.failed');
+
+export function markRunFailed(): void {
+  (globalThis as Record<symbol, unknown>)[FAILED_SYMBOL] = true;
+}

@@ -14,6 +14,7 @@ import { ENV, PROGRAM as PREFIX } from '../settings.js';
 import { parsePushInput } from './stdin.js';
 import { decide } from './verdict.js';
 import { initTrace, trace } from '../trace.js';
+import { markRunFailed } from '../load-esm.js';
 
 export interface HookIO {
   env: NodeJS.ProcessEnv;
@@ -72,6 +73,7 @@ export async function runPrePush(args: readonly string[], input: string, io: Hoo
     io.stderr(renderVerdict(verdict, g.facts, g.problems));
     return verdict.exitCode;
   } catch (err) {
+    markRunFailed();
     const message = err instanceof Error ? err.message.split('\n')[0] : 'unexpected error';
     io.stderr(`${PREFIX}: pre-push check skipped: ${message}\n`);
     return 0;
