@@ -92,10 +92,11 @@ describe.runIf(vmCache)('the code cache (Node 20: vm.Script cachedData)', () => 
       fs.rmSync(codeDir, { recursive: true, force: true });
       fs.mkdirSync(codeDir, { mode: 0o700 });
       fs.writeFileSync(path.join(codeDir, name), bad, { mode: 0o600 });
-      const r = await runBin(sb, ['hook', 'pre-push', 'origin', URL], input, { cwd: work });
+      // killed if it never ends: damaged code can also loop (the kill is then the crash)
+      const r = await runBin(sb, ['hook', 'pre-push', 'origin', URL], input, { cwd: work, timeout: 20_000 });
       expect(r.stderr).not.toContain(SECRET);
-      // Damaged code may crash Node, fail in the guard ("pre-push check skipped: ..."), or run
-      // untouched code only. Whatever it did, a run that went wrong leaves no cache behind.
+      // Damaged code may crash Node, fail in the guard ("pre-push check skipped: ..."), loop,
+      // or run untouched code only. Whatever it did, a run that went wrong leaves no cache behind.
       if (r.exitCode !== 0 || r.stderr !== first) {
         expect(
           hookCaches().filter((f) => f.endsWith('.v8')),
@@ -104,7 +105,7 @@ describe.runIf(vmCache)('the code cache (Node 20: vm.Script cachedData)', () => 
       }
       expect(await check(), `bytes flipped at ${at}`).toBe(first); // the run after is right in any case
     }
-  });
+  }, 240_000);
 
   it('a run that fails unexpectedly drops the cache it used instead of putting it back', async () => {
     await check();
