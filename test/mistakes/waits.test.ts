@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { startEmulator, type Emulator, type Fixture } from '../emulator/index.js';
 import { expectNoSecrets, makeSandbox, ROOT, runBin, type Sandbox } from '../helpers/sandbox.js';
 import { DECLINE_SETUP, runOnPty } from '../helpers/pty.js';
+import { PROGRESS_AFTER_MS } from '../../src/commands/shared/progress.js';
 
 const fixture = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/emulator/fixtures/demo.json'), 'utf8')) as Fixture;
 const token = fixture.tokens!.find((t) => t.name === 'alice-write')!.token!;
@@ -119,6 +120,9 @@ describe('independent requests go out together (docs/classifier.md, "Rounds")', 
 });
 
 describe('the progress line', () => {
+  // each wait well past the second after which the line appears, so that it shows on a busy machine too
+  beforeEach(() => emu.setFaults([{ kind: 'latency', ms: 2.5 * PROGRESS_AFTER_MS }]));
+
   it('on a terminal: says what status waits for, then erases the line', async () => {
     const r = await runOnPty(sb, ['status'], []);
     outputs.push(r.output);
