@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { startEmulator, type Emulator, type Fixture } from '../emulator/index.js';
 import { expectNoSecrets, makeSandbox, ROOT, runBin, runGit, type Sandbox } from '../helpers/sandbox.js';
 import { DECLINE_SETUP, runOnPty } from '../helpers/pty.js';
+import { bound } from '../helpers/bounds.js';
 
 const fixture = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/emulator/fixtures/demo.json'), 'utf8')) as Fixture;
 const token = fixture.tokens!.find((t) => t.name === 'alice-write')!.token!;
@@ -111,6 +112,40 @@ describe('login recognises the server first', () => {
       expect(line).toContain(`http://127.0.0.1:${port}/stash`);
     } finally {
       plain.close();
+    }
+  });
+
+  it('the other context paths are asked at once, within the one --timeout', async () => {
+    // answers "not Bitbucket" at the given path and never answers /bitbucket or /stash
+    const held: Array<{ path: string; open: boolean; othersOpen: string[] }> = [];
+    const server = net.createServer((s) => {
+      s.once('data', (chunk) => {
+        const target = /^GET (\S+)/.exec(chunk.toString('latin1'))?.[1] ?? '';
+        if (!/^\/(bitbucket|stash)\//.test(target)) {
+          s.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+          return;
+        }
+        const entry = {
+          path: target.split('/')[1]!,
+          open: true,
+          othersOpen: held.filter((h) => h.open).map((h) => h.path),
+        };
+        held.push(entry);
+        s.on('close', () => (entry.open = false));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      const started = Date.now();
+      const line = expectOneLineFailure(await login(`http://127.0.0.1:${port}`, ['--timeout', '5']));
+      expect(Date.now() - started).toBeLessThan(bound(5000));
+      expect(line).toContain(`http://127.0.0.1:${port} does not answer as Bitbucket Server / Data Center`);
+      expect(held.map((h) => h.path).sort()).toEqual(['bitbucket', 'stash']);
+      // the second probe went out while the first was still waiting: together, not one after the other
+      expect(held[1]!.othersOpen).toEqual([held[0]!.path]);
+    } finally {
+      server.close();
     }
   });
 

@@ -25,8 +25,14 @@ const USUAL_CONTEXT_PATHS = ['', '/bitbucket', '/stash'];
 const CERTIFICATE_CODES =
   /^(UNABLE_TO_(GET_ISSUER_CERT(_LOCALLY)?|VERIFY_LEAF_SIGNATURE)|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_UNTRUSTED)$/;
 
-async function probe(baseUrl: string, io: CommandIO, timeoutMs: number, allowHttp: boolean): Promise<Probe> {
-  const client = await clientFor(baseUrl, io, timeoutMs, { allowHttp });
+/**
+ * Probes share the command's whole time budget: each waits at most until the deadline, and none
+ * is sent after it (undefined: not tried).
+ */
+async function probe(baseUrl: string, io: CommandIO, deadline: number, allowHttp: boolean): Promise<Probe | undefined> {
+  const left = deadline - Date.now();
+  if (left < 1) return undefined;
+  const client = await clientFor(baseUrl, io, left, { allowHttp });
   return client.applicationProperties();
 }
 
@@ -41,7 +47,9 @@ export async function recogniseServer(
   allowHttp: boolean,
 ): Promise<RecognisedServer> {
   const { baseUrl } = server;
-  const first = await probe(baseUrl, io, timeoutMs, allowHttp);
+  const deadline = Date.now() + timeoutMs;
+  const first = await probe(baseUrl, io, deadline, allowHttp);
+  if (first === undefined) fail(`${baseUrl} was not asked: --timeout leaves no time`);
   if (first.status === 'ok') return recognised(baseUrl, first);
 
   if (first.status === 'network') {
@@ -61,7 +69,7 @@ export async function recogniseServer(
       );
     // a TLS error or reset (one scheme spoken to the other's server), or a refusal on the
     // default port of one scheme, may mean the other scheme answers
-    await suggestOtherScheme(server, io, timeoutMs);
+    suggestOtherScheme(server, await otherScheme(server, io, deadline));
     if (f.networkCode === 'ECONNREFUSED')
       fail(
         `${hostPort} refused the connection: nothing listens on that port; check the URL's port and that the server runs`,
@@ -70,14 +78,24 @@ export async function recogniseServer(
   }
 
   if (first.status === 'not-bitbucket' || first.status === 'not-found') {
-    await suggestOtherScheme(server, io, timeoutMs);
-    const answering = await otherContextPath(server, io, timeoutMs, allowHttp);
-    if (answering)
+    // the other scheme and the usual context paths are asked at once (anonymous, no credentials)
+    const others = candidates(server);
+    const [scheme, ...paths] = await Promise.all([
+      otherScheme(server, io, deadline),
+      ...others.map((url) => probe(url, io, deadline, allowHttp)),
+    ]);
+    suggestOtherScheme(server, scheme);
+    const at = paths.findIndex((r) => r?.status === 'ok');
+    if (at >= 0) {
+      const answering = recognised(others[at]!, paths[at] as Extract<Probe, { status: 'ok' }>);
       fail(
         `${baseUrl} does not answer as Bitbucket, but ${answering.baseUrl} does (Bitbucket ${answering.version}): run login with ${answering.baseUrl}`,
       );
+    }
+    const untried = others.filter((_, i) => paths[i] === undefined);
+    const tried = others.filter((_, i) => paths[i] !== undefined);
     fail(
-      `${baseUrl} does not answer as Bitbucket Server / Data Center (tried ${candidates(server).join(', ')} too); give the server's base URL or a clone URL (…/scm/PROJECT/repo.git)`,
+      `${baseUrl} does not answer as Bitbucket Server / Data Center (${tried.length ? `tried ${tried.join(', ')} too` : 'no other address tried'}${untried.length ? `; not tried within --timeout: ${untried.join(', ')}` : ''}); give the server's base URL or a clone URL (…/scm/PROJECT/repo.git)`,
     );
   }
   fail(`${baseUrl}: ${(first as ApiFailure).message}`);
@@ -91,17 +109,26 @@ function recognised(baseUrl: string, r: Extract<Probe, { status: 'ok' }>): Recog
   return { baseUrl, version: r.version, ...(r.displayName !== undefined ? { displayName: r.displayName } : {}) };
 }
 
-/** Fails naming the same address over the other scheme, when that answers as Bitbucket. */
-async function suggestOtherScheme(server: BitbucketLocation, io: CommandIO, timeoutMs: number): Promise<void> {
+/** The same address over the other scheme: its URL and its answer (undefined: not tried in time). */
+async function otherScheme(
+  server: BitbucketLocation,
+  io: CommandIO,
+  deadline: number,
+): Promise<{ url: string; r: Probe | undefined }> {
   const otherProtocol = server.protocol === 'https' ? 'http' : 'https';
   const url = `${otherProtocol}://${server.host}${server.contextPath}`;
-  const r = await probe(url, io, timeoutMs, false);
+  return { url, r: await probe(url, io, deadline, false) };
+}
+
+/** Fails naming the same address over the other scheme, when that answers as Bitbucket. */
+function suggestOtherScheme(server: BitbucketLocation, { url, r }: { url: string; r: Probe | undefined }): void {
+  if (r === undefined) return;
   if (r.status === 'ok')
     fail(
       `${server.baseUrl} does not answer as Bitbucket over ${server.protocol}, but ${url} does: run login with ${url}`,
     );
   const f = r as ApiFailure;
-  if (otherProtocol === 'https' && f.network === 'tls' && CERTIFICATE_CODES.test(f.networkCode ?? ''))
+  if (url.startsWith('https:') && f.network === 'tls' && CERTIFICATE_CODES.test(f.networkCode ?? ''))
     fail(
       `${server.baseUrl} does not answer over http, but ${url} speaks TLS with a certificate from a CA this machine does not trust; get the CA's PEM file from your administrator, run: git config --global http.${url}/.sslCAInfo <file>, then run login with ${url}`,
     );
@@ -111,17 +138,4 @@ async function suggestOtherScheme(server: BitbucketLocation, io: CommandIO, time
 function candidates(server: BitbucketLocation): string[] {
   const origin = `${server.protocol}://${server.host}`;
   return USUAL_CONTEXT_PATHS.filter((p) => p !== server.contextPath).map((p) => origin + p);
-}
-
-async function otherContextPath(
-  server: BitbucketLocation,
-  io: CommandIO,
-  timeoutMs: number,
-  allowHttp: boolean,
-): Promise<RecognisedServer | undefined> {
-  for (const url of candidates(server)) {
-    const r = await probe(url, io, timeoutMs, allowHttp);
-    if (r.status === 'ok') return recognised(url, r);
-  }
-  return undefined;
 }
