@@ -106,7 +106,12 @@ describe('committer, author and tagger, pushed through the hook', () => {
       const again = await git(['push', '-f', 'origin', 'topic']);
       expect(again.exitCode, again.stderr).toBe(0);
       expect(again.stderr).not.toContain('not committed as');
-      expect(section(again.stderr, 'authored by another e-mail')[0]).toContain('note: 2 commits');
+      // the pair-work commit, made again in the same second as before, is byte for byte the one
+      // already on the server, and only new commits are checked
+      const pairAgain = (await sha(git, 'HEAD~4')) === pair;
+      expect(section(again.stderr, 'authored by another e-mail')[0]).toContain(
+        pairAgain ? 'note: 1 commit' : 'note: 2 commits',
+      );
       // carol's commit now has carol as author, alice as committer: fine for the server, a note here
       expect((await git(['log', '-1', '--format=%ae %ce %cn', 'HEAD~2'])).stdout.trim()).toBe(
         'carol@example.com alice@example.com Alice Example',
