@@ -23,6 +23,7 @@ import { recogniseServer, type RecognisedServer } from './shared/recognise.js';
 import { waitingFor } from './shared/progress.js';
 import { checkCreateFlags, createForLogin } from './lifecycle/login-create.js';
 import { visible } from '../visible.js';
+import { configGetSync } from '../git/repo.js';
 
 export interface LoginOptions {
   url?: string;
@@ -76,6 +77,10 @@ export async function loginRun(opts: LoginOptions, io: CommandIO): Promise<numbe
   const stored = (await listAccounts(storesFor(io).stores).catch(() => []))
     .filter((a) => a.protocol === server.protocol && a.host.toLowerCase() === server.host.toLowerCase())
     .flatMap((a) => (a.username ? [a.username] : []));
+  // a first login with no name: the user's own names are likely ones, asked for in the same round
+  const hints = username
+    ? stored
+    : [...stored, ...identityHints(configGetSync('user.email', {}, { env: io.env }), io.env)];
   const report = await waitingFor(
     io,
     `${server.baseUrl} to check the token`,
@@ -85,7 +90,7 @@ export async function loginRun(opts: LoginOptions, io: CommandIO): Promise<numbe
       budgetMs: left,
       allowBasic: true,
       server: { version: found.version },
-      nameHints: stored,
+      nameHints: hints,
       ...(username ? { username } : {}),
       ...repository(server),
     }),
@@ -185,6 +190,23 @@ async function readToken(
     `Bitbucket ${visible(found.version)} at ${found.baseUrl}.\nCreate a personal access token with repository write permission at:\n  ${tokenPageUrl(server.baseUrl, opts.username ?? server.username)}\n`,
   );
   return promptHidden(io, 'Paste the token (input is hidden): ');
+}
+
+/**
+ * Names a token may belong to when nothing names its user yet, so that the first round asks for
+ * that user's record and the token's entry (docs/classifier.md, "Rounds"): the local part of git's
+ * `user.email`, the login name of the person at the machine, then the whole address. Bitbucket
+ * names from a company directory are often one of them. Only guesses, asked for with the token as
+ * Bearer: the server decides whose token it is.
+ */
+export function identityHints(email: string | undefined, env: NodeJS.ProcessEnv): string[] {
+  const address = email?.trim();
+  const local = address?.includes('@') ? address.slice(0, address.lastIndexOf('@')) : undefined;
+  const login = env.USER ?? env.LOGNAME ?? env.USERNAME;
+  const names = [local, login === 'root' ? undefined : login, address];
+  return names.filter(
+    (n): n is string => n !== undefined && /^[^\s\0-\x1f\x7f/\\]{1,128}$/.test(n) && !/^\.+$/.test(n),
+  );
 }
 
 function repository(server: BitbucketLocation): { repository?: { projectKey: string; repoSlug?: string } } {

@@ -83,16 +83,43 @@ describe('independent requests go out together (docs/classifier.md, "Rounds")', 
     } finally {
       fresh.cleanup();
     }
-    const first = makeSandbox();
+    // a login name and an e-mail address that name nobody on the server
+    const first = makeSandbox({ USER: 'carol-elsewhere', LOGNAME: 'carol-elsewhere' });
     try {
+      fs.writeFileSync(first.env.GIT_CONFIG_GLOBAL!, '[user]\n\temail = carol@elsewhere.example\n');
       emu.clearLog();
       const unnamed = await runBin(first, ['login', emu.baseUrl, '--token-stdin'], `${token}\n`);
       outputs.push(unnamed.stdout, unnamed.stderr);
       expect(unnamed.exitCode, unnamed.stderr).toBe(0);
       expect(unnamed.stderr).toContain('alice-write');
       expect(rounds()).toBe(3);
+      const asked = emu.log().map((e) => e.path);
+      expect(asked).toContain('/bitbucket/rest/api/1.0/users/carol');
+      expect(asked).toContain('/bitbucket/rest/api/1.0/users/carol-elsewhere');
     } finally {
       first.cleanup();
+    }
+  });
+
+  it("first login with no name, but git's user.email or the login name is the account's: 2 rounds", async () => {
+    const cases: Array<[string, NodeJS.ProcessEnv, string]> = [
+      ['the local part of user.email', { USER: 'carol-elsewhere', LOGNAME: 'carol-elsewhere' }, 'alice@example.com'],
+      ['the login name', { USER: 'alice', LOGNAME: 'alice' }, 'a.example@elsewhere.example'],
+    ];
+    for (const [what, env, email] of cases) {
+      const first = makeSandbox(env);
+      try {
+        fs.writeFileSync(first.env.GIT_CONFIG_GLOBAL!, `[user]\n\temail = ${email}\n`);
+        emu.clearLog();
+        const r = await runBin(first, ['login', emu.baseUrl, '--token-stdin'], `${token}\n`);
+        outputs.push(r.stdout, r.stderr);
+        expect(r.exitCode, `${what}: ${r.stderr}`).toBe(0);
+        expect(r.stderr).toContain('alice-write');
+        expect(r.stderr).toContain('expiry:');
+        expect(rounds(), what).toBe(2);
+      } finally {
+        first.cleanup();
+      }
     }
   });
 
