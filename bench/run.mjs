@@ -90,13 +90,16 @@ const helperLine = (op) => ({
 });
 const ACCOUNTS = 10_000;
 
-/** A store file of `n` accounts on 100 hosts, the one `REQUEST` asks for among them. */
+/**
+ * A store file of `n` accounts on 100 hosts, the one `REQUEST` asks for among them: `n - 1` written
+ * here, the last stored through the program, so that the file is in the layout its writer makes.
+ */
 function writeAccounts(env, n) {
   const dir = env.GIT_CREDENTIAL_BITBUCKET_DIR ?? path.join(env.XDG_DATA_HOME, 'git-credential-bitbucket');
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const entries = Array.from({ length: n }, (_, i) => ({
+  const entries = Array.from({ length: n - 1 }, (_, i) => ({
     protocol: 'https',
-    host: i === n - 1 ? 'bench.invalid' : `h${i % 100}.invalid`,
+    host: `h${i % 100}.invalid`,
     username: `user${i}`,
     hasPassword: true,
     hasCredential: false,
@@ -104,7 +107,11 @@ function writeAccounts(env, n) {
     meta: { baseUrl: `https://h${i % 100}.invalid`, userSlug: `user${i}`, kind: 'personal', authScheme: 'basic' },
     secrets: { password: `bench-not-a-token-${i}` },
   }));
-  fs.writeFileSync(path.join(dir, 'credentials.json'), JSON.stringify({ version: 1, entries }), { mode: 0o600 });
+  const file = path.join(dir, 'credentials.json');
+  fs.writeFileSync(file, JSON.stringify({ version: 1, entries }), { mode: 0o600 });
+  tool(['store'], { env, input: STORE });
+  const stored = JSON.parse(fs.readFileSync(file, 'utf8')).entries.length;
+  if (stored !== n) throw new Error(`the store holds ${stored} accounts, not ${n}`);
 }
 const say = (s = '') => console.log(s);
 const yes = (ok) => (ok ? 'yes' : 'NO');
@@ -143,7 +150,7 @@ async function benchGet({ keyring = true } = {}) {
     throw new Error(`the store of ${ACCOUNTS} accounts did not answer`);
   const manyCred = path.join(many.dir, 'git-credentials');
   const lines = Array.from({ length: ACCOUNTS }, (_, i) => `https://user${i}:x${i}@h${i % 100}.invalid\n`);
-  lines[ACCOUNTS - 1] = 'https://bench:bench-not-a-token@bench.invalid\n';
+  lines[ACCOUNTS - 1] = 'https://bench:bench-not-a-token@bench.invalid\n'; // as writeAccounts
   fs.writeFileSync(manyCred, lines.join(''), { mode: 0o600 });
   const n = await interleave(
     {

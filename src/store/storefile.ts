@@ -73,6 +73,11 @@ function parseStoreFile(file: string): { text: string; data: StoreFileData } | u
 
 /** The file's text (private, never through a link); undefined when there is no file. */
 function readStoreText(file: string): string | undefined {
+  return readStoreBytes(file)?.toString('utf8');
+}
+
+/** The file's bytes (private, never through a link); undefined when there is no file. */
+function readStoreBytes(file: string): Buffer | undefined {
   checkPrivateDir(path.dirname(file));
   try {
     return readPrivate(file);
@@ -98,26 +103,40 @@ function parseStoreText(file: string, text: string): StoreFileData {
 
 /**
  * A store file for reading (`get`, `list`): read once, each entry checked when first used.
- * `get` with thousands of stored accounts wants the few on the request's host: when the file
- * has no escape at all (what our writer makes of tokens, names and URLs), their entries are
- * found by a scan for the host's JSON text and only they are parsed (`entrySpans`; with 10,000
- * accounts a whole JSON.parse costs more than Node's start). Anything else, and `all()`, parse
- * the whole file. An unreadable entry met is skipped and named like readStoreFile does. Writers
- * use readStoreFile (every entry checked, the bad ones kept).
+ * `get` with thousands of stored accounts wants the few on the request's host, and decoding and
+ * parsing the whole file would cost more than Node's start. So:
+ * - In the layout our writer makes (`serialize`: one entry per line between a fixed head and
+ *   tail) and with no escape anywhere in the file, the host's JSON text is searched for in the
+ *   file's bytes and only the lines holding it are decoded and parsed (`lineCandidates`). A line
+ *   break can only be whitespace between JSON tokens (inside a string it is written `\n`), so
+ *   each line of that layout is one entry.
+ * - Otherwise, when the file has no escape at all, the entries holding it are found by a scan of
+ *   the text (`entrySpans`) and only they are parsed.
+ * - Anything else, and `all()`, parse the whole file.
+ * An unreadable entry met is skipped and named like readStoreFile does. Writers use
+ * readStoreFile (every entry checked, the bad ones kept).
  *
- * Unlike the whole parse, the scan does not check the JSON syntax of entries it does not use:
+ * Unlike the whole parse, the searches do not check the JSON syntax of entries they do not use:
  * `get` may answer from a file in which another entry is malformed; writers refuse such a file.
  */
 export class StoreFileView {
-  private readonly text: string | undefined;
+  private readonly bytes: Buffer | undefined;
+  private decoded: string | undefined;
   private entries: unknown[] | undefined;
+  private lines: boolean | undefined;
   private spans: number[] | undefined | null;
-  private checked: Array<DiskEntry | null | undefined> = [];
+  /** Entries checked so far, by index (whole parse, spans) or by line offset (line layout). */
+  private checked = new Map<number, DiskEntry | null>();
   /** The candidates found for each host's JSON text. */
   private readonly found = new Map<string, Map<number, unknown>>();
 
   constructor(readonly file: string) {
-    this.text = readStoreText(file);
+    this.bytes = readStoreBytes(file);
+  }
+
+  private get text(): string | undefined {
+    if (this.decoded === undefined && this.bytes !== undefined) this.decoded = this.bytes.toString('utf8');
+    return this.decoded;
   }
 
   /** Every usable entry. */
@@ -136,9 +155,12 @@ export class StoreFileView {
       const r = typeof e === 'object' && e !== null ? (e as Record<string, unknown>) : undefined;
       return r?.protocol === protocol && r.host === host;
     };
-    if (this.entries === undefined && this.text !== undefined) {
-      if (this.spans === undefined) this.spans = this.text.includes('\\') ? null : (entrySpans(this.text) ?? null);
-      if (this.spans) return this.where(this.candidates(this.spans, JSON.stringify(host)), pre);
+    const needle = JSON.stringify(host);
+    if (this.entries === undefined && this.bytes !== undefined) {
+      this.lines ??= inLineLayout(this.bytes);
+      if (this.lines) return this.where(this.lineCandidates(needle), pre, (e, at) => this.lineLabel(e, at));
+      if (this.spans === undefined) this.spans = this.text!.includes('\\') ? null : (entrySpans(this.text!) ?? null);
+      if (this.spans) return this.where(this.candidates(this.spans, needle), pre);
     }
     return this.where(this.parsed(), pre);
   }
@@ -146,7 +168,7 @@ export class StoreFileView {
   private parsed(): unknown[] {
     if (this.entries === undefined) {
       this.entries = this.text === undefined ? [] : parseStoreText(this.file, this.text).entries;
-      this.checked = [];
+      this.checked = new Map();
     }
     return this.entries;
   }
@@ -168,34 +190,97 @@ export class StoreFileView {
         else hi = mid - 1;
       }
       if (hi < 0 || out.has(lo) || at < spans[lo * 2]! || at >= spans[lo * 2 + 1]!) continue;
-      try {
-        out.set(lo, JSON.parse(text.slice(spans[lo * 2], spans[lo * 2 + 1])));
-      } catch {
-        out.set(lo, undefined);
-      }
+      out.set(lo, parseOrUndefined(text.slice(spans[lo * 2], spans[lo * 2 + 1])));
     }
     return out;
   }
 
-  private where(entries: unknown[] | Map<number, unknown>, pre: (e: unknown) => boolean): DiskEntry[] {
+  /** In the line layout: the entries (by the offset of their line) whose line holds `needle`. */
+  private lineCandidates(needle: string): Map<number, unknown> {
+    const known = this.found.get(needle);
+    if (known) return known;
+    const bytes = this.bytes!;
+    const pattern = Buffer.from(needle, 'utf8');
+    const out = new Map<number, unknown>();
+    this.found.set(needle, out);
+    for (
+      let at = bytes.indexOf(pattern, LINES_HEAD.length);
+      at >= 0;
+      at = bytes.indexOf(pattern, at + pattern.length)
+    ) {
+      const start = bytes.lastIndexOf(NEWLINE, at) + 1;
+      if (out.has(start)) continue;
+      const line = bytes.toString('utf8', start, bytes.indexOf(NEWLINE, at)).trim();
+      out.set(start, parseOrUndefined(line.endsWith(',') ? line.slice(0, -1) : line));
+    }
+    return out;
+  }
+
+  /** `entry N (…)` for the entry on the line at byte offset `at` (counted only for an unreadable one). */
+  private lineLabel(e: unknown, at: number): string {
+    let n = 0;
+    for (
+      let i = this.bytes!.indexOf(NEWLINE, LINES_HEAD.length);
+      i >= 0 && i < at;
+      i = this.bytes!.indexOf(NEWLINE, i + 1)
+    )
+      n++;
+    return entryLabel(e, n);
+  }
+
+  private where(
+    entries: unknown[] | Map<number, unknown>,
+    pre: (e: unknown) => boolean,
+    label: (e: unknown, i: number) => string = entryLabel,
+  ): DiskEntry[] {
     const out: DiskEntry[] = [];
     const bad: Array<{ label: string; why: string }> = [];
     const list: Iterable<[number, unknown]> = Array.isArray(entries)
       ? entries.entries()
       : [...entries].sort((a, b) => a[0] - b[0]);
     for (const [i, e] of list) {
-      let ok = this.checked[i];
+      let ok = this.checked.get(i);
       if (ok === undefined) {
         if (e !== undefined && !pre(e)) continue;
         const why = e === undefined ? 'not valid JSON' : validateEntry(e, true);
-        ok = this.checked[i] = why ? null : (e as DiskEntry);
-        if (why) bad.push({ label: entryLabel(e, i), why });
+        ok = why ? null : (e as DiskEntry);
+        this.checked.set(i, ok);
+        if (why) bad.push({ label: label(e, i), why });
       }
       if (ok && pre(ok)) out.push(ok);
     }
     if (bad.length > 0) announce(this.file, bad);
     return out;
   }
+}
+
+function parseOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The layout our writer makes (see `serialize`): this head, one entry per line (all but the last
+ * ending in a comma), this tail. Still plain JSON for any reader; no other writer makes this
+ * head (JSON.stringify puts no line break after `[` unless it indents, and then it indents the
+ * keys too), so a tab-indented file of an earlier version is never taken for it.
+ */
+const LINES_HEAD = '{"version":1,"entries":[\n';
+const LINES_TAIL = '\n]}';
+const NEWLINE = 10;
+const BACKSLASH = 92;
+
+/** Whether `bytes` is in the line layout, with no escape anywhere (so a host is always written as JSON.stringify writes it). */
+function inLineLayout(bytes: Buffer): boolean {
+  if (bytes.length < LINES_HEAD.length + LINES_TAIL.length) return false;
+  if (bytes.toString('latin1', 0, LINES_HEAD.length) !== LINES_HEAD) return false;
+  let end = bytes.length;
+  while (end > 0 && (bytes[end - 1] === NEWLINE || bytes[end - 1] === 13 || bytes[end - 1] === 32)) end--;
+  if (bytes.toString('latin1', end - LINES_TAIL.length, end) !== LINES_TAIL) return false;
+  return bytes.indexOf(BACKSLASH) < 0;
 }
 
 /** A character of a JSON number, true, false or null (or of a malformed one, which JSON.parse names). */
@@ -265,7 +350,7 @@ export function entrySpans(text: string): number[] | undefined {
 }
 
 /** Opens without following a link, checks the open file by the rule, reads it. */
-function readPrivate(file: string): string {
+function readPrivate(file: string): Buffer {
   let fd: number;
   try {
     fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
@@ -275,7 +360,7 @@ function readPrivate(file: string): string {
   }
   try {
     assertPrivate(file, fs.fstatSync(fd), false, 'credential store');
-    return fs.readFileSync(fd, 'utf8');
+    return fs.readFileSync(fd);
   } finally {
     fs.closeSync(fd);
   }
@@ -462,11 +547,17 @@ export async function writeStoreFile(file: string, data: StoreFileData): Promise
 }
 
 /**
- * conf's serialisation (tab-indented JSON), with the unreadable entries put back at the end of
- * the list exactly as they were read.
+ * The file's text: the line layout (see LINES_HEAD), with the unreadable entries put back at
+ * the end of the list exactly as they were read. An unreadable entry that spans lines, or keys
+ * other than `version` and `entries`, get conf's serialisation (tab-indented JSON) instead, which
+ * readers take just as well, only more slowly.
  */
-function serialize(data: StoreFileData): string {
+export function serialize(data: StoreFileData): string {
   const { unreadable, ...rest } = data;
+  const raws = (unreadable ?? []).map((u) => u.raw);
+  const keys = Object.keys(rest);
+  if (keys.length === 2 && rest.version === STORE_FILE_VERSION && raws.every((r) => !/[\r\n]/.test(r)))
+    return `${LINES_HEAD}${[...rest.entries.map((e) => JSON.stringify(e)), ...raws].join(',\n')}${LINES_TAIL}\n`;
   if (!unreadable?.length) return JSON.stringify(rest, undefined, '\t');
   // a place-holder no value can hold (a NUL and a fresh random part), replaced by the raw text
   const nonce = process.getBuiltinModule('node:crypto').randomBytes(8).toString('hex');

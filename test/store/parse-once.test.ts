@@ -10,6 +10,7 @@ import {
   entrySpans,
   onUnreadableEntries,
   readStoreFile,
+  serialize,
   StoreFileView,
   writeStoreFile,
   type DiskEntry,
@@ -112,7 +113,15 @@ describe('get scans for the request host instead of parsing every entry', () => 
     secrets: { password: `p-${username}` },
     ...extra,
   });
+  // tab-indented, as earlier versions wrote it (and conf would)
   const written = (entries: unknown[]) => JSON.stringify({ version: 1, entries }, undefined, '\t');
+  // the layout our writer makes now: one entry per line
+  const lines = (entries: unknown[], unreadable: string[] = []) =>
+    serialize({
+      version: 1,
+      entries: entries as DiskEntry[],
+      unreadable: unreadable.map((raw) => ({ raw, label: 'x', why: 'y' })),
+    });
 
   function view(text: string) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gcb-parse-once-'));
@@ -126,8 +135,29 @@ describe('get scans for the request host instead of parsing every entry', () => 
 
   it.each([
     [
-      'as our writer makes it',
+      'tab-indented, as earlier versions wrote it',
       written([entry('a.invalid', 'x'), entry('b.invalid', 'a.invalid'), entry('a.invalid', 'y')]),
+    ],
+    [
+      'one entry per line, as our writer makes it',
+      lines([entry('a.invalid', 'x'), entry('b.invalid', 'a.invalid'), entry('a.invalid', 'y')]),
+    ],
+    ['one entry per line, empty', lines([])],
+    [
+      'one entry per line, with an unreadable entry kept as it was',
+      lines([entry('a.invalid', 'x')], ['{"protocol":"https","host":"a.invalid","hasPassword":"no"}']),
+    ],
+    [
+      'one entry per line, an unreadable entry across lines (tab-indented instead)',
+      lines([entry('a.invalid', 'x')], ['{"protocol":"https",\n"host":"a.invalid"}']),
+    ],
+    [
+      'one entry per line, with an escape somewhere (whole parse)',
+      lines([entry('a.invalid', 'x'), entry('a.invalid', 'z', { meta: { displayName: 'A "B"' } })]),
+    ],
+    [
+      'one entry per line, nested lists and literals',
+      lines([entry('a.invalid', 'x', { meta: { permissions: ['REPO_WRITE'], allowHttp: true } })]),
     ],
     [
       'compact, the host only as another field',
@@ -160,6 +190,28 @@ describe('get scans for the request host instead of parsing every entry', () => 
   it('a corrupt file is refused by the scanning path as by the whole parse', () => {
     const v = view(written([entry('a.invalid', 'x')]).slice(0, -3));
     expect(() => v.scan.on(on)).toThrow(/is corrupt/);
+    for (const cut of [3, 4, 10])
+      expect(() => view(lines([entry('a.invalid', 'x')]).slice(0, -cut)).scan.on(on), `${cut}`).toThrow(/is corrupt/);
+  });
+
+  it('one entry per line: only the lines holding the host are read; an unreadable one is named by its number', () => {
+    const text = lines(
+      [entry('b.invalid', 'u'), entry('a.invalid', 'x')],
+      ['{"protocol":"https","host":"a.invalid","hasPassword":"no"}'],
+    );
+    expect(text.split('\n')).toHaveLength(6); // head, 3 entries, tail, and the final line break
+    const v = view(text);
+    const decoded = vi.spyOn(Buffer.prototype, 'toString');
+    const said: string[] = [];
+    const previous = onUnreadableEntries((l) => said.push(l));
+    try {
+      expect(v.scan.on(on).map((e) => e.username)).toEqual(['x']);
+    } finally {
+      onUnreadableEntries(previous);
+    }
+    // the head, the tail and the two lines that hold "a.invalid"; never the whole file
+    expect(decoded.mock.calls.every(([, start, end]) => start !== undefined && end !== undefined)).toBe(true);
+    expect(said).toEqual([expect.stringContaining('entry 3 (https://a.invalid): hasPassword/hasCredential missing')]);
   });
 
   it('spans are the exact text of each entry', () => {
