@@ -557,7 +557,7 @@ export function serialize(data: StoreFileData): string {
   const raws = (unreadable ?? []).map((u) => u.raw);
   const keys = Object.keys(rest);
   if (keys.length === 2 && rest.version === STORE_FILE_VERSION && raws.every((r) => !/[\r\n]/.test(r)))
-    return `${LINES_HEAD}${[...rest.entries.map((e) => JSON.stringify(e)), ...raws].join(',\n')}${LINES_TAIL}\n`;
+    return `${LINES_HEAD}${[...rest.entries.map((e) => JSON.stringify(e)), ...raws].join(',\n')}${LINES_TAIL}`;
   if (!unreadable?.length) return JSON.stringify(rest, undefined, '\t');
   // a place-holder no value can hold (a NUL and a fresh random part), replaced by the raw text
   const nonce = process.getBuiltinModule('node:crypto').randomBytes(8).toString('hex');
