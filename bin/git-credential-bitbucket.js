@@ -5,7 +5,10 @@
 // hook's with its compiled code kept between runs); every other command goes to the full CLI.
 const fs = require('node:fs');
 const path = require('node:path');
-const nodeModule = require('node:module');
+// node:module only where it has enableCompileCache (22.1+): loading it loads Node's ES module
+// loader and source maps too, more than the helper's own start on Node 20. There the module
+// class it exports is already at hand as this module's constructor.
+const nodeModule = hasCompileCache(process.versions.node) ? require('node:module') : module.constructor;
 
 const [op, sub] = process.argv.slice(2);
 // Our sh fronts start Node without NODE_EXTRA_CA_CERTS and hand it on under another name
@@ -15,11 +18,15 @@ if (process.env.GIT_CREDENTIAL_BITBUCKET_EXTRA_CA_CERTS && !process.env.NODE_EXT
 const cache = path.join(cacheDir(process.env), 'code');
 // Node 22.1+ keeps compiled code itself: in our private directory, never the shared tmp.
 if (nodeModule.enableCompileCache && cache && ensurePrivateDir(cache)) nodeModule.enableCompileCache(cache);
-// The helper's bundle is loaded as it is: through the code cache it measured about 1 ms of CPU
-// faster, but the damaged-cache cases of test/launcher.test.ts do not yet hold for it.
-if (op === 'get' || op === 'store' || op === 'erase') require('../dist/helper.cjs');
+if (op === 'get' || op === 'store' || op === 'erase') runChecked('helper.cjs');
 else if (op === 'hook' && sub === 'pre-push') runHot('hook.cjs');
 else import('../dist/cli.mjs');
+
+/** Whether this Node keeps compiled code itself (module.enableCompileCache, Node 22.1+). */
+function hasCompileCache(version) {
+  const [major, minor] = version.split('.').map(Number);
+  return major > 22 || (major === 22 && minor >= 1);
+}
 
 /**
  * The cache directory: a copy of `cacheDir` in src/settings.ts, which this file may not load
@@ -84,28 +91,9 @@ function ensurePrivateDir(dir) {
  * The build makes sure such a bundle has no import() of its own (see below).
  */
 function runHot(name) {
-  const file = path.join(__dirname, '..', 'dist', name);
-  if (nodeModule.enableCompileCache || !cache) {
-    require(file);
-    return;
-  }
-  let fn;
-  try {
-    const vm = require('node:vm');
-    const st = fs.statSync(file);
-    const suffix = `-${process.version}-${process.arch}.v8`;
-    const cacheFile = path.join(
-      cache,
-      `${name}-${st.size}-${Math.trunc(st.mtimeMs)}-${Math.trunc(st.ctimeMs)}-${st.ino}${suffix}`,
-    );
+  runBundle(name, (compile, cacheFile, suffix) => {
     const taken = isPrivateDir(cache) ? takeCache(cacheFile) : undefined;
-    const script = new vm.Script(
-      `(function (exports, require, module, __filename, __dirname) {${fs.readFileSync(file, 'utf8')}\n})`,
-      {
-        filename: file,
-        cachedData: taken?.data,
-      },
-    );
+    const script = compile(taken?.data);
     if (taken && !script.cachedDataRejected) {
       process.once('exit', () => {
         try {
@@ -122,15 +110,100 @@ function runHot(name) {
         writeCache(cacheFile, `${name}-`, suffix, script);
       });
     }
-    fn = script.runInThisContext();
+    return script;
+  });
+}
+
+/**
+ * Runs the credential helper's bundle, on Node 20 through V8's code cache (on 22+ Node keeps its
+ * own, checked one, see above). git runs it on every HTTPS operation, and compiling it is about a
+ * third of what it costs over a bare Node start. The helper reads and writes the store, so a
+ * damaged cache must never run even once (V8 checks only a cache's header, and the hook's way,
+ * dropping a cache after a run that went wrong, would be too late): the file holds the cache
+ * twice and is used only when both copies are the same, byte for byte (a comparison costs next to
+ * nothing; a checksum in JavaScript or through node:zlib costs more than the cache saves). A
+ * cache that is missing, differs or that V8 rejects is written anew at exit (see writeCache).
+ * Otherwise as runHot: the file name binds the cache to this bundle and this Node, and only a
+ * private directory is used.
+ */
+function runChecked(name) {
+  runBundle(name, (compile, cacheFile, suffix) => {
+    const data = isPrivateDir(cache) ? readChecked(cacheFile) : undefined;
+    const script = compile(data);
+    if (!data || script.cachedDataRejected)
+      process.once('exit', () => writeCache(cacheFile, `${name}-`, suffix, script, 2));
+    return script;
+  });
+}
+
+/**
+ * Runs dist/<name>, compiled by `withCache(compile, cacheFile, suffix)`, which reads the cache its
+ * way, calls `compile(cachedData)` and arranges what happens to the cache at exit; as it is when
+ * Node keeps compiled code itself, there is no cache directory, or anything fails.
+ */
+function runBundle(name, withCache) {
+  const file = path.join(__dirname, '..', 'dist', name);
+  if (nodeModule.enableCompileCache || !cache) {
+    require(file);
+    return;
+  }
+  let fn;
+  try {
+    const vm = require('node:vm');
+    const { path: cacheFile, suffix } = cacheFileFor(file, name);
+    const compile = (cachedData) => new vm.Script(wrapCommonJs(file), { filename: file, cachedData });
+    fn = withCache(compile, cacheFile, suffix).runInThisContext();
   } catch {
     require(file);
     return;
   }
+  runWrapped(fn, file);
+}
+
+/** Runs a bundle compiled by wrapCommonJs as Node runs a CommonJS module. */
+function runWrapped(fn, file) {
   // Code compiled by vm.Script cannot import() on Node 20; src/load-esm.ts borrows this one.
   globalThis[Symbol.for('git-credential-bitbucket.import')] = (specifier) => import(specifier);
   const mod = { exports: {}, filename: file, id: file };
   fn.call(mod.exports, mod.exports, nodeModule.createRequire(file), mod, file, path.dirname(file));
+}
+
+/** The cache in a file written by writeCache with two copies, when they are the same; else undefined. */
+function readChecked(file) {
+  try {
+    const fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
+    try {
+      const st = fs.fstatSync(fd);
+      if (process.getuid && st.uid !== process.getuid()) return undefined;
+      const both = fs.readFileSync(fd);
+      const half = both.length / 2;
+      if (half < 1 || !Number.isInteger(half)) return undefined;
+      const first = both.subarray(0, half);
+      return first.equals(both.subarray(half)) ? first : undefined;
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return undefined; // none yet, or unreadable: written anew at exit
+  }
+}
+
+/**
+ * The cache file of a bundle: its name carries the bundle's size, mtime, ctime and inode and the
+ * Node version, so that a rebuilt or reinstalled bundle never gets code compiled for another one.
+ */
+function cacheFileFor(file, name) {
+  const st = fs.statSync(file);
+  const suffix = `-${process.version}-${process.arch}.v8`;
+  return {
+    path: path.join(cache, `${name}-${st.size}-${Math.trunc(st.mtimeMs)}-${Math.trunc(st.ctimeMs)}-${st.ino}${suffix}`),
+    suffix,
+  };
+}
+
+/** A CommonJS file's source wrapped as Node wraps it. */
+function wrapCommonJs(file) {
+  return `(function (exports, require, module, __filename, __dirname) {${fs.readFileSync(file, 'utf8')}\n})`;
 }
 
 /** Moves the cache aside for this run and reads it; undefined when there is none of ours. */
@@ -168,14 +241,15 @@ function isRunning(pid) {
  * Writes the cache through a new temporary file (O_EXCL: never through a link someone placed
  * there) renamed over the old one, and drops older builds' caches of the same bundle for this
  * Node (other Node versions in use keep theirs) and files left by runs that were killed or
- * crashed.
+ * crashed. With `copies` 2 the file holds the cache twice (runChecked compares them).
  */
-function writeCache(file, prefix, suffix, script) {
+function writeCache(file, prefix, suffix, script, copies = 1) {
   const dir = path.dirname(file);
   if (!ensurePrivateDir(dir)) return;
   const tmp = `${file}.${process.pid}.${process.hrtime.bigint()}.tmp`;
   try {
-    fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o600, flag: 'wx' });
+    const data = script.createCachedData();
+    fs.writeFileSync(tmp, copies === 1 ? data : Buffer.concat(Array(copies).fill(data)), { mode: 0o600, flag: 'wx' });
     fs.renameSync(tmp, file);
     for (const old of fs.readdirSync(dir)) {
       const stale = old !== path.basename(file) && old.startsWith(prefix) && old.endsWith(suffix);

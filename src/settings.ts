@@ -11,11 +11,10 @@
  *   src/git/'s job (`configGetSync` in src/git/repo.ts for one key, with its per-URL lookup;
  *   `configListing` for the pre-push hook's single listing, matched by src/prepush/urlmatch.ts).
  * - Loaded by every bundle, the hot ones included: keep it small and free of imports beyond
- *   node:path and node:os.
+ *   node:path (node:os only when HOME is unset: loading it costs every `get`).
  * - The launcher (bin/git-credential-bitbucket.js, which may load nothing) has its own copy of
  *   {@link cacheDir}; test/settings.test.ts compares the two.
  */
-import os from 'node:os';
 import path from 'node:path';
 
 /** The program's name: message prefix, directory name, keyring service, User-Agent. */
@@ -103,6 +102,10 @@ export const FOREIGN_ENV: readonly EnvSetting[] = [
   {
     name: 'GIT_TERMINAL_PROMPT',
     doc: '`0`: git may not prompt, so `get` prints no renewal notice (automation stays quiet).',
+  },
+  {
+    name: 'USER',
+    doc: "The login name (else `LOGNAME`, or `USERNAME` on Windows): a first `login` with no name known asks for this user's record too, with the local part of git's `user.email`.",
   },
   { name: 'NO_COLOR', doc: 'Any value turns colour off (https://no-color.org).' },
   { name: 'TERM', doc: '`dumb` turns colour off.' },
@@ -304,7 +307,7 @@ function absolute(value: string | undefined): string | undefined {
 }
 
 function home(env: NodeJS.ProcessEnv): string {
-  return absolute(env.HOME) ?? os.homedir();
+  return absolute(env.HOME) ?? process.getBuiltinModule('node:os').homedir();
 }
 
 /** `$GIT_CREDENTIAL_BITBUCKET_DIR`, resolved, when set. */

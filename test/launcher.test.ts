@@ -1,7 +1,9 @@
 /**
- * The launcher keeps V8's compiled code of the hook's bundle between runs (Node 20; Node 22.1+
- * does it itself, pointed at the same private directory): where, with which modes, and that a
- * cache that is damaged or not the user's own is never used. Each run is a real pre-push check
+ * The launcher keeps V8's compiled code of the hook's and the credential helper's bundles between
+ * runs (Node 20; Node 22.1+ does it itself, pointed at the same private directory): where, with
+ * which modes, and that a cache that is damaged or not the user's own is never used (the hook's
+ * is dropped after a run that went wrong; the helper's holds two copies and runs only when they
+ * are the same). Each run is a real pre-push check
  * with a stored token, against a port nothing listens on.
  */
 import fs from 'node:fs';
@@ -158,6 +160,99 @@ describe.runIf(vmCache)('the code cache (Node 20: vm.Script cachedData)', () => 
   });
 });
 
+describe.runIf(vmCache)(
+  "the helper bundle's code cache (Node 20): two copies, used only when they are the same",
+  () => {
+    const helperCaches = () =>
+      fs.existsSync(codeDir) ? fs.readdirSync(codeDir).filter((f) => f.startsWith('helper.cjs-')) : [];
+    const helperCache = () =>
+      path.join(
+        codeDir,
+        helperCaches().find((f) => f.endsWith('.v8'))!,
+      );
+    /** `get` as git runs it: the stored token, nothing on stderr. */
+    const get = async () => {
+      const r = await runBin(sb, ['get'], desc({ protocol: 'http', host: HOST }));
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stdout.split('\n')).toEqual(expect.arrayContaining(['username=u', `password=${SECRET}`]));
+      expect(r.stderr).toBe('');
+    };
+    const copiesSame = (b: Buffer) =>
+      b.length % 2 === 0 && b.subarray(0, b.length / 2).equals(b.subarray(b.length / 2));
+
+    it('is written by the first run (the store before this test), 0600, twice the same; then reused as it is', async () => {
+      expect(helperCaches()).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^helper\\.cjs-\\d+-\\d+-\\d+-\\d+-${process.version.replace(/\./g, '\\.')}-${process.arch}\\.v8$`,
+          ),
+        ),
+      ]);
+      const bytes = fs.readFileSync(helperCache());
+      expect(copiesSame(bytes)).toBe(true);
+      expect(fs.statSync(helperCache()).mode & 0o777).toBe(0o600);
+      expect(bytes.includes(SECRET)).toBe(false);
+      const before = fs.statSync(helperCache());
+      await get();
+      await get();
+      const after = fs.statSync(helperCache());
+      expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
+    });
+
+    it('a copy that differs from the other is never run: the answer is right and the cache written anew', async () => {
+      const good = fs.readFileSync(helperCache());
+      const half = good.length / 2;
+      for (const at of [100, 2000, Math.floor(half / 2), half + 100, half + Math.floor(half / 2), good.length - 40]) {
+        const bad = Buffer.from(good);
+        for (let i = 0; i < 16; i++) bad[at + i] = bad[at + i]! ^ 0xa5;
+        fs.writeFileSync(helperCache(), bad);
+        await get();
+        const now = fs.readFileSync(helperCache());
+        expect(copiesSame(now), `bytes flipped at ${at}`).toBe(true);
+        expect(now.equals(bad), `bytes flipped at ${at}`).toBe(false);
+      }
+    });
+
+    it('a cut, empty or odd-sized file, or one V8 rejects, is written anew', async () => {
+      const good = fs.readFileSync(helperCache());
+      const rejected = Buffer.concat([Buffer.alloc(4096, 0x5a), Buffer.alloc(4096, 0x5a)]);
+      for (const bad of [
+        good.subarray(0, good.length - 1),
+        good.subarray(0, good.length / 2),
+        Buffer.alloc(0),
+        rejected,
+      ]) {
+        fs.writeFileSync(helperCache(), bad);
+        await get();
+        const now = fs.readFileSync(helperCache());
+        expect(copiesSame(now) && now.length > 0).toBe(true);
+        expect(now.equals(bad)).toBe(false);
+      }
+    });
+
+    it('a link in its place is not followed: the link is replaced, its target untouched', async () => {
+      const target = path.join(sb.dir, 'elsewhere.v8');
+      fs.writeFileSync(target, 'not a cache');
+      const file = helperCache();
+      fs.rmSync(file);
+      fs.symlinkSync(target, file);
+      await get();
+      expect(fs.lstatSync(file).isSymbolicLink()).toBe(false);
+      expect(copiesSame(fs.readFileSync(file))).toBe(true);
+      expect(fs.readFileSync(target, 'utf8')).toBe('not a cache');
+    });
+
+    it.runIf(process.getuid?.() === 0)(
+      'a cache owned by another user is not read, and is replaced by one of our own',
+      async () => {
+        fs.chownSync(helperCache(), 65534, 65534);
+        await get();
+        expect(fs.statSync(helperCache()).uid).toBe(0);
+      },
+    );
+  },
+);
+
 describe('without a usable cache directory', () => {
   it('runs the bundle as it is', async () => {
     const env: NodeJS.ProcessEnv = { ...sb.env, XDG_CACHE_HOME: 'relative/cache', HOME: 'relative-home' };
@@ -167,6 +262,6 @@ describe('without a usable cache directory', () => {
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain('expected <remote> <url>');
     expect(fs.existsSync(path.join(work, 'relative'))).toBe(false);
-    expect(fs.existsSync(codeDir)).toBe(false);
+    expect(hookCaches()).toEqual([]); // (the store before this test wrote the helper's, in the sandbox's)
   });
 });

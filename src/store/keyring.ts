@@ -5,7 +5,6 @@
  * beside the file store, so that listing and matching never unlock anything.
  */
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import { PROGRAM } from '../settings.js';
 import { IndexedStore } from './indexed.js';
 import type { DiskEntry } from './storefile.js';
@@ -28,7 +27,10 @@ let binding: KeyringModule | undefined;
 function keyring(): KeyringModule {
   if (!binding) {
     try {
-      binding = createRequire(import.meta.url)('@napi-rs/keyring') as KeyringModule;
+      // node:module only now: loading it loads Node's ES module loader too, a cost to every `get`
+      binding = process.getBuiltinModule('node:module').createRequire(import.meta.url)(
+        '@napi-rs/keyring',
+      ) as KeyringModule;
     } catch (err) {
       throw new StoreError(`the OS keyring binding could not be loaded: ${(err as Error).message.split('\n')[0]}`);
     }

@@ -13,7 +13,6 @@
  * where fifty writers at once each get the CPU only now and then.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import { lockTimeoutMs, PROGRAM } from '../settings.js';
 import { StoreError } from './types.js';
 import { assertPrivate } from '../private-dir.js';
@@ -100,9 +99,9 @@ function checkLockFile(lockPath: string): void {
   assertPrivate(lockPath, st, false, 'lock file');
 }
 
-/** This machine's name, as written in lock files (spaces cannot occur in it there). */
+/** This machine's name, as written in lock files (spaces cannot occur in it there); node:os only when a lock is taken. */
 function hostName(): string {
-  return os.hostname().replace(/\s/g, '') || 'unknown';
+  return process.getBuiltinModule('node:os').hostname().replace(/\s/g, '') || 'unknown';
 }
 
 /** Who holds the lock: pid, when it was taken, and the host (absent in older lock files). */
