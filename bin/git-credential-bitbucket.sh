@@ -1,8 +1,10 @@
 #!/bin/sh
 # git-credential-bitbucket credential helper front
-# `setup` writes the helper line `!sh '<this file>' '<node>' <platform>`; git appends the
-# operation (get, store, erase) and sends the credential on stdin. Two things happen here so that
-# a git operation pays for one Node start, not three:
+# `setup` writes the helper line `!f() { . "$1"; }; f '<this file>' '<node>' <platform>`: git
+# appends the operation (get, store, erase), runs the line with sh and sends the credential on
+# stdin. The line reads this file into that sh (no second sh starts on every git operation).
+# Lines written by earlier versions run it instead, `!sh '<this file>' '<node>' <platform>`; both
+# work. Two things happen here so that a git operation pays for one Node start, not three:
 # - Node starts without NODE_EXTRA_CA_CERTS (reading that file costs more than our whole
 #   start); its value is handed on as GIT_CREDENTIAL_BITBUCKET_EXTRA_CA_CERTS, which anything
 #   of ours that connects trusts in addition (src/bitbucket/http.ts).
@@ -11,10 +13,13 @@
 #   digests of what `get` gave out since the last write to the store (src/credential/given.ts
 #   says how it is kept). Any doubt (another attribute, no digest tool, no file) goes to Node.
 # The token only ever goes through a pipe: never into arguments or the environment.
+case ${1-} in
+  */git-credential-bitbucket.sh) gcb_bin=${1%/*}/git-credential-bitbucket.js; shift ;; # read into git's sh
+  *) gcb_bin=${0%/*}/git-credential-bitbucket.js ;; # run as `sh <this file>`
+esac
 gcb_node=$1
 gcb_platform=$2
 shift 2
-gcb_bin=${0%/*}/git-credential-bitbucket.js
 
 if [ -n "${NODE_EXTRA_CA_CERTS-}" ]; then
   GIT_CREDENTIAL_BITBUCKET_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS

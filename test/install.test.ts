@@ -123,7 +123,7 @@ describe('install.sh', () => {
       const configHook = env !== sb.env;
       if (configHook) expect((await run(['hook', 'install', '--global'])).exitCode).toBe(0);
       const before = (await runGit(sb, ['config', '--global', '--list'])).stdout;
-      expect(before).toContain(`credential.${other.baseUrl}.helper=!sh '${pkg}/`);
+      expect(before).toContain(`credential.${other.baseUrl}.helper=!f() { . "$1"; }; f '${pkg}/`);
 
       const un = await execa('sh', [path.join(copy, 'install.sh'), '--uninstall', '--prefix', prefix, emu.baseUrl], {
         env,
@@ -134,7 +134,7 @@ describe('install.sh', () => {
       expect(un.exitCode, String(un.stderr)).toBe(0);
       const out = String(un.stdout);
       expect(out).toContain('Removed from the global git config:');
-      expect(out).toContain(`- credential.${other.baseUrl}.helper = !sh '${pkg}/`);
+      expect(out).toContain(`- credential.${other.baseUrl}.helper = !f() { . "$1"; }; f '${pkg}/`);
       expect(out).toContain('and the empty reset before it');
       if (configHook) expect(out).toContain('config-based hook hook.bitbucket-pre-push');
       const hookFile = path.join(fs.realpathSync(repo), '.git', 'hooks', 'pre-push');

@@ -63,10 +63,15 @@ export function authFromHeaders(headers: readonly string[]): HeaderAuth | undefi
  * Whether a `credential.helper` value runs this tool: `bitbucket` (git runs
  * `git credential-bitbucket`), a path to git-credential-bitbucket (with or without `.js`,
  * `.cmd`, `.exe`), or a `!` snippet starting with one (`!node /x/git-credential-bitbucket.js`,
- * `!sh /x/git-credential-bitbucket.sh /usr/bin/node linux`, `!git credential-bitbucket`). Extra arguments after the program are allowed.
+ * `!sh /x/git-credential-bitbucket.sh /usr/bin/node linux`, `!git credential-bitbucket`), or the
+ * line `setup` writes, which reads the front into git's sh
+ * (`!f() { . "$1"; }; f /x/git-credential-bitbucket.sh /usr/bin/node linux`, see
+ * src/commands/shared/invocation.ts). Extra arguments after the program are allowed.
  */
 export function isOurHelper(value: string): boolean {
   const v = value.trim();
+  const sourced = /^!\s*f\(\)\s*\{\s*\.\s+"\$1";\s*\};\s*f\s+/.exec(v);
+  if (sourced) return isOurProgram(shellWords(v.slice(sourced[0].length))[0]);
   const words = shellWords(v.replace(/^!\s*/, ''));
   if (!v.startsWith('!')) return words[0] === 'bitbucket' || isOurProgram(words[0]);
   if (words[0] === 'git' && words[1] === 'credential-bitbucket') return true;

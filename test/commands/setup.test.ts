@@ -14,6 +14,7 @@ beforeEach(() => {
 afterEach(() => sb.cleanup());
 
 const URL_ = 'https://127.0.0.1:7990/bitbucket';
+const FRONT = fs.realpathSync(path.join(ROOT, 'bin/git-credential-bitbucket.sh'));
 const read = () => (fs.existsSync(gitconfig) ? fs.readFileSync(gitconfig, 'utf8') : null);
 
 describe('setup / unsetup', () => {
@@ -25,13 +26,26 @@ describe('setup / unsetup', () => {
       '\n',
     );
     expect(values[0]).toBe('');
-    expect(values[1]).toBe(
-      `!sh '${fs.realpathSync(path.join(ROOT, 'bin/git-credential-bitbucket.sh'))}' '${process.execPath}' ${process.platform}`,
-    );
+    expect(values[1]).toBe(`!f() { . "$1"; }; f '${FRONT}' '${process.execPath}' ${process.platform}`);
     const after = read();
     const again = await runBin(sb, ['setup', URL_]);
     expect(again.stderr).toMatch(/nothing changed/);
     expect(read()).toBe(after);
+  });
+
+  it('replaces the line an earlier version wrote (`!sh <front> …`); unsetup removes it', async () => {
+    const older = `!sh '${FRONT}' '${process.execPath}' ${process.platform}`;
+    await runGit(sb, ['config', '--global', '--add', `credential.${URL_}.helper`, '']);
+    await runGit(sb, ['config', '--global', '--add', `credential.${URL_}.helper`, older]);
+    const r = await runBin(sb, ['setup', URL_]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toContain('an older invocation of this helper');
+    const values = (await runGit(sb, ['config', '--global', '--get-all', `credential.${URL_}.helper`])).stdout
+      .replace(/\n$/, '')
+      .split('\n');
+    expect(values).toEqual(['', `!f() { . "$1"; }; f '${FRONT}' '${process.execPath}' ${process.platform}`]);
+    expect((await runBin(sb, ['unsetup', URL_])).exitCode).toBe(0);
+    expect((await runGit(sb, ['config', '--global', '--get-all', `credential.${URL_}.helper`])).stdout).toBe('');
   });
 
   it('round trip leaves git config byte-identical (existing file with other settings)', async () => {

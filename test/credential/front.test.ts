@@ -1,5 +1,6 @@
 /**
- * The helper line `setup` writes (bin/git-credential-bitbucket.sh in front of Node) and the hook
+ * The helper line `setup` writes (bin/git-credential-bitbucket.sh in front of Node, read into
+ * git's sh; the line of earlier versions ran it with another sh) and the hook
  * script, through real git (2.39 and 2.55) against the emulator, with a `node` wrapper that logs
  * each start of ours:
  * - a fetch with a stored token starts Node once (get), a warm push twice (get, hook): git's
@@ -211,6 +212,25 @@ describe.each(lanes)('one Node start per git operation (%s)', (_name, gitDir) =>
     const withPath = desc({ protocol: 'http', host, path: 'scm/prj/app.git', username: 'alice', password: T.two });
     expect((await runGit(w.sb, ['credential', 'approve'], withPath, { cwd: w.work })).exitCode).toBe(0);
     expect(ops(w.starts())).toEqual(['store']);
+  });
+
+  itLane('the line an earlier version wrote (`!sh <front> …`) works the same: a fetch starts Node once', async () => {
+    const key = `credential.${emu.baseUrl}.helper`;
+    const current = (await runGit(w.sb, ['config', '--global', '--get-all', key])).stdout.trim().split('\n');
+    const line = current[current.length - 1]!;
+    expect(line).toMatch(/^!f\(\) \{ \. "\$1"; \}; f '/);
+    const older = line.replace(/^!f\(\) \{ \. "\$1"; \}; f /, '!sh ');
+    expect((await runGit(w.sb, ['config', '--global', '--replace-all', key, older, '^!f'])).exitCode).toBe(0);
+    try {
+      w.starts();
+      for (let i = 0; i < 2; i++) {
+        const fetch = await w.git(['fetch', '-q', 'origin'], w.work);
+        expect(fetch.exitCode, fetch.stderr).toBe(0);
+        expect(ops(w.starts())).toEqual(['get']);
+      }
+    } finally {
+      await runGit(w.sb, ['config', '--global', '--replace-all', key, line, '^!sh ']);
+    }
   });
 });
 

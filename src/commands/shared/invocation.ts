@@ -25,9 +25,16 @@ export function program(): Program {
 /**
  * The `credential.helper` value: the sh front beside the launcher (bin/git-credential-bitbucket.sh:
  * Node without NODE_EXTRA_CA_CERTS, and no Node at all for a store of what get just gave out),
- * with the Node binary and the platform (for the data directory); git appends the operation.
+ * with the Node binary and the platform (for the data directory); git appends the operation and
+ * runs the line with sh. The line reads the front into that sh (`.`, in a function so that the
+ * arguments reach it on every sh) rather than starting another sh for it: git runs it on every
+ * HTTPS operation. `isOurHelper` (src/prepush/remote-config.ts) knows this form and the earlier
+ * `!sh '<front>' '<node>' <platform>`.
  */
 export function helperInvocation(p: Program = program(), platform: string = process.platform): string {
   const front = path.join(path.dirname(p.bin), 'git-credential-bitbucket.sh');
-  return `!sh ${shQuote(front)} ${shQuote(p.node)} ${platform}`;
+  return `${SOURCED_PREFIX}${shQuote(front)} ${shQuote(p.node)} ${platform}`;
 }
+
+/** How the helper line begins: a function that reads the front (its first argument) into git's sh. */
+export const SOURCED_PREFIX = '!f() { . "$1"; }; f ';
