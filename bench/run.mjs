@@ -82,12 +82,15 @@ function prepareGet(env) {
 }
 
 let table = []; // [what, median, ratio, target, met?, git credential-store]
-/** git runs `setup`'s helper line through sh: the front (bin/git-credential-bitbucket.sh), then Node. */
-const FRONT = path.join(root, 'bin', 'git-credential-bitbucket.sh');
-const helperLine = (op) => ({
-  cmd: 'sh',
-  args: ['-c', `sh '${FRONT}' '${NODE}' ${process.platform} ${op}`],
-});
+/** The helper line `setup` writes (without its `!`), read back from a throwaway git config. */
+const HELPER_LINE = (() => {
+  const { env } = makeHome('gcb-bench-line-');
+  tool(['setup', 'https://bench.invalid'], { env });
+  const values = run('git', ['config', '--global', '--get-all', 'credential.https://bench.invalid.helper'], { env });
+  return values.stdout.trim().split('\n').pop().replace(/^!/, '');
+})();
+/** The helper line as git runs a `!` helper: `sh -c '<line> "$@"' '<line>' <op>` (run-command.c). */
+const helperLine = (op) => ({ cmd: 'sh', args: ['-c', `${HELPER_LINE} "$@"`, HELPER_LINE, op] });
 const ACCOUNTS = 10_000;
 
 /**
@@ -132,7 +135,7 @@ async function benchGet({ keyring = true } = {}) {
   );
   say(`   bare node -e ''            ${spread(m.bare)}`);
   say(`   git credential-store get   ${spread(m.gitStore)}`);
-  say(`   get, file backend          ${spread(m.file)}  (the helper line as git runs it: sh, the front, Node)`);
+  say(`   get, file backend          ${spread(m.file)}  (the helper line as git runs it: sh reading the front, Node)`);
   const rFile = m.file.median / m.bare.median;
   table.push(["bare node -e ''", ms(m.bare.median), '1.00x', '', '', '']);
   table.push([
