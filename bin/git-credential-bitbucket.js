@@ -18,7 +18,7 @@ if (process.env.GIT_CREDENTIAL_BITBUCKET_EXTRA_CA_CERTS && !process.env.NODE_EXT
 const cache = path.join(cacheDir(process.env), 'code');
 // Node 22.1+ keeps compiled code itself: in our private directory, never the shared tmp.
 if (nodeModule.enableCompileCache && cache && ensurePrivateDir(cache)) nodeModule.enableCompileCache(cache);
-if (op === 'get' || op === 'store' || op === 'erase') runChecked('helper.cjs');
+if (op === 'get' || op === 'store' || op === 'erase') runChecked('helper.cjs', op);
 else if (op === 'hook' && sub === 'pre-push') runHot('hook.cjs');
 else import('../dist/cli.mjs');
 
@@ -124,24 +124,30 @@ function runHot(name) {
  * nothing; a checksum in JavaScript or through node:zlib costs more than the cache saves). A
  * cache that is missing, differs or that V8 rejects is written anew at exit (see writeCache).
  * Otherwise as runHot: the file name binds the cache to this bundle and this Node, and only a
- * private directory is used.
+ * private directory is used. Each operation has its own cache (V8 keeps in it the code compiled
+ * by the run that wrote it): `get`'s is not one written by a `store` that ran first.
  */
-function runChecked(name) {
-  runBundle(name, (compile, cacheFile, suffix) => {
-    const data = isPrivateDir(cache) ? readChecked(cacheFile) : undefined;
-    const script = compile(data);
-    if (!data || script.cachedDataRejected)
-      process.once('exit', () => writeCache(cacheFile, `${name}-`, suffix, script, 2));
-    return script;
-  });
+function runChecked(name, op) {
+  runBundle(
+    name,
+    (compile, cacheFile, suffix) => {
+      const data = isPrivateDir(cache) ? readChecked(cacheFile) : undefined;
+      const script = compile(data);
+      if (!data || script.cachedDataRejected)
+        process.once('exit', () => writeCache(cacheFile, `${name}.${op}-`, suffix, script, 2));
+      return script;
+    },
+    `${name}.${op}`,
+  );
 }
 
 /**
- * Runs dist/<name>, compiled by `withCache(compile, cacheFile, suffix)`, which reads the cache its
+ * Runs dist/<name>, compiled by `withCache(compile, cacheFile, suffix)` (the cache file named after
+ * `cacheName`), which reads the cache its
  * way, calls `compile(cachedData)` and arranges what happens to the cache at exit; as it is when
  * Node keeps compiled code itself, there is no cache directory, or anything fails.
  */
-function runBundle(name, withCache) {
+function runBundle(name, withCache, cacheName = name) {
   const file = path.join(__dirname, '..', 'dist', name);
   if (nodeModule.enableCompileCache || !cache) {
     require(file);
@@ -150,7 +156,7 @@ function runBundle(name, withCache) {
   let fn;
   try {
     const vm = require('node:vm');
-    const { path: cacheFile, suffix } = cacheFileFor(file, name);
+    const { path: cacheFile, suffix } = cacheFileFor(file, cacheName);
     const compile = (cachedData) => new vm.Script(wrapCommonJs(file), { filename: file, cachedData });
     fn = withCache(compile, cacheFile, suffix).runInThisContext();
   } catch {
