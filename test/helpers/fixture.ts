@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import { startEmulator, type Emulator, type EmulatorOptions, type Fixture } from '../emulator/index.js';
 import { expectNoSecrets, makeSandbox, ROOT, runBin, runGit, type RunResult, type Sandbox } from './sandbox.js';
+import { runOnPty, type PtyResult, type PtyStep } from './pty.js';
 import type { Options } from 'execa';
 
 /** The demo fixture (test/emulator/fixtures/demo.json): alice, bob, PRJ/app and their tokens. */
@@ -35,6 +36,8 @@ export interface EmulatorSandbox {
   bin(args: string[], input?: string, opts?: Options): Promise<RunResult>;
   /** Runs git in the sandbox; its output is kept. */
   git(args: string[], opts?: Options & { input?: string }): Promise<RunResult>;
+  /** Runs the built program on a terminal in the sandbox, answering `steps` (see pty.ts); its output is kept. */
+  pty(args: string[], steps: PtyStep[]): Promise<PtyResult>;
   /** `login <emulator> --token-stdin [extra]` with `token`; fails the test unless it succeeds. */
   login(token: string, ...extra: string[]): Promise<RunResult>;
 }
@@ -86,6 +89,11 @@ export function useEmulatorSandbox(opts: EmulatorSandboxOptions = {}): EmulatorS
     async git(args, { input = '', ...runOpts } = {}) {
       const r = await runGit(ctx.sb, args, input, runOpts);
       outputs.push(r.stdout, r.stderr);
+      return r;
+    },
+    async pty(args, steps) {
+      const r = await runOnPty(ctx.sb, args, steps);
+      outputs.push(r.output);
       return r;
     },
     async login(token, ...extra) {
