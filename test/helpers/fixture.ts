@@ -8,7 +8,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
-import { startEmulator, type Emulator, type EmulatorOptions, type Fixture } from '../emulator/index.js';
+import {
+  startEmulator,
+  type Emulator,
+  type EmulatorOptions,
+  type Fixture,
+  type FixtureToken,
+  type FixtureUser,
+} from '../emulator/index.js';
 import { expectNoSecrets, makeSandbox, ROOT, runBin, runGit, type RunResult, type Sandbox } from './sandbox.js';
 import { runOnPty, type PtyResult, type PtyStep } from './pty.js';
 import type { Options } from 'execa';
@@ -23,6 +30,29 @@ export function fixtureToken(name: string, data: Fixture = DEMO): string {
   const t = data.tokens?.find((x) => x.name === name)?.token;
   if (!t) throw new Error(`no token ${name} in the fixture`);
   return t;
+}
+
+/** alice as the push tests know her. */
+export const ALICE: FixtureUser = {
+  name: 'alice',
+  displayName: 'Alice Example',
+  email: 'alice@example.com',
+  password: 'alice-pw',
+};
+
+/**
+ * The fixture of the push tests: ALICE with PROJECT_WRITE on project PRJ, its seeded repository
+ * PRJ/app, and `tokens`; `more` replaces any part (more users, say).
+ */
+export function pushFixture(tokens: FixtureToken[], more: Partial<Fixture> = {}): Fixture {
+  return {
+    users: [ALICE],
+    projects: [{ key: 'PRJ', name: 'Project' }],
+    repos: [{ project: 'PRJ', slug: 'app', seed: true }],
+    permissions: [{ user: 'alice', project: 'PRJ', permission: 'PROJECT_WRITE' }],
+    tokens,
+    ...more,
+  };
 }
 
 export interface EmulatorSandbox {
