@@ -7,53 +7,40 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa, execaSync } from 'execa';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stateDir } from '../../src/settings.js';
-import { startEmulator, type Emulator, type Fixture } from '../emulator/index.js';
+import { useEmulatorSandbox } from '../helpers/fixture.js';
 import { DECLINE_SETUP, runOnPty, type PtyStep } from '../helpers/pty.js';
-import { BIN, expectNoSecrets, makeSandbox, ROOT, runBin, runGit, type Sandbox } from '../helpers/sandbox.js';
+import { BIN, expectNoSecrets } from '../helpers/sandbox.js';
 
-const fixture = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/emulator/fixtures/demo.json'), 'utf8')) as Fixture;
 const PASSWORD = 'alice-password';
 const REAL_GIT = execaSync('sh', ['-c', 'command -v git']).stdout.trim();
-const outputs: string[] = [];
 
-let emu: Emulator;
-let sb: Sandbox;
-
-beforeAll(async () => {
-  emu = await startEmulator({ data: fixture, context: '/bb' });
-});
-afterAll(async () => {
-  await emu.stop();
-  expectNoSecrets(outputs, [PASSWORD]);
-});
+const f = useEmulatorSandbox({ context: '/bb', secrets: [PASSWORD] });
 beforeEach(() => {
-  sb = makeSandbox();
   // every git our program starts goes through this shim, which records its argv
-  const shim = path.join(sb.dir, 'shim');
+  const shim = path.join(f.sb.dir, 'shim');
   fs.mkdirSync(shim);
   fs.writeFileSync(
     path.join(shim, 'git'),
-    `#!/bin/sh\nprintf '%s\\n' "$*" >> '${path.join(sb.dir, 'git-argv.log')}'\nexec '${REAL_GIT}' "$@"\n`,
+    `#!/bin/sh\nprintf '%s\\n' "$*" >> '${path.join(f.sb.dir, 'git-argv.log')}'\nexec '${REAL_GIT}' "$@"\n`,
     { mode: 0o755 },
   );
-  sb.env.PATH = `${shim}:${sb.env.PATH ?? ''}`;
-  emu.setFaults([]);
-  emu.setSwitches({
+  f.sb.env.PATH = `${shim}:${f.sb.env.PATH ?? ''}`;
+  f.emu.setFaults([]);
+  f.emu.setSwitches({
     basicAuthDisabled: false,
     loginOptions: 'form',
     tokenMaxExpiryDays: 0,
     maxTokensPerOwner: 100,
     captchaThreshold: 5,
   });
-  emu.clearCaptcha('alice');
-  emu.clearLog();
+  f.emu.clearCaptcha('alice');
+  f.emu.clearLog();
 });
 afterEach(() => {
   // the password is in no file: store, settings, notices, git config, argv log
-  expectNoSecrets(filesUnder(sb.dir), [PASSWORD]);
-  sb.cleanup();
+  expectNoSecrets(filesUnder(f.sb.dir), [PASSWORD]);
 });
 
 function filesUnder(dir: string): string[] {
@@ -66,45 +53,39 @@ function filesUnder(dir: string): string[] {
   return out;
 }
 
-async function bin(args: string[], input = '') {
+function bin(args: string[], input = '') {
   expect(args.join(' ')).not.toContain(PASSWORD);
-  const r = await runBin(sb, args, input);
-  outputs.push(r.stdout, r.stderr);
-  return r;
+  return f.bin(args, input);
 }
-async function pty(args: string[], steps: PtyStep[]) {
-  const r = await runOnPty(sb, args, args[0] === 'login' ? [...steps, DECLINE_SETUP] : steps);
-  outputs.push(r.output);
-  return r;
-}
+const pty = (args: string[], steps: PtyStep[]) => f.pty(args, args[0] === 'login' ? [...steps, DECLINE_SETUP] : steps);
 const createLogin = (...extra: string[]) =>
-  bin(['login', emu.baseUrl, '--create', '--username', 'alice', '--password-stdin', ...extra], `${PASSWORD}\n`);
+  bin(['login', f.emu.baseUrl, '--create', '--username', 'alice', '--password-stdin', ...extra], `${PASSWORD}\n`);
 const stored = () =>
   (
-    JSON.parse(fs.readFileSync(path.join(sb.dataDir, 'credentials.json'), 'utf8')) as {
+    JSON.parse(fs.readFileSync(path.join(f.sb.dataDir, 'credentials.json'), 'utf8')) as {
       entries: Array<{ username?: string; secrets: { password?: string }; meta?: { tokenId?: string } }>;
     }
   ).entries;
 const storedToken = () => stored()[0]?.secrets.password ?? '';
-const failedBasic = () => emu.log().filter((l) => l.auth === 'basic' && l.status === 401).length;
-const repo = () => `${emu.baseUrl}/scm/prj/app.git`;
+const failedBasic = () => f.emu.log().filter((l) => l.auth === 'basic' && l.status === 401).length;
+const repo = () => `${f.emu.baseUrl}/scm/prj/app.git`;
 
 async function restStatus(token: string): Promise<number> {
-  const r = await fetch(`${emu.baseUrl}/rest/api/1.0/users?limit=1`, { headers: { Authorization: `Bearer ${token}` } });
+  const r = await fetch(`${f.emu.baseUrl}/rest/api/1.0/users?limit=1`, {
+    headers: { Authorization: `Bearer ${token}` },
+  });
   return r.status;
 }
 
 /** Clones PRJ/app with the helper configured, commits, and pushes: the stored token must work. */
 async function pushWithStoredToken(): Promise<{ exitCode: number; stderr: string }> {
-  await runGit(sb, ['config', '--global', 'credential.helper', BIN]);
-  const work = path.join(sb.dir, `work-${Date.now()}`);
-  const clone = await runGit(sb, ['clone', '-q', repo(), work]);
+  await f.git(['config', '--global', 'credential.helper', BIN]);
+  const work = path.join(f.sb.dir, `work-${Date.now()}`);
+  const clone = await f.git(['clone', '-q', repo(), work]);
   expect(clone.exitCode, clone.stderr).toBe(0);
   const id = ['-c', 'user.email=alice@example.com', '-c', 'user.name=Alice'];
-  await runGit(sb, [...id, 'commit', '-q', '--allow-empty', '-m', 'x'], '', { cwd: work });
-  const r = await runGit(sb, ['push', '-q', 'origin', 'HEAD:main'], '', { cwd: work });
-  outputs.push(r.stdout, r.stderr);
-  return r;
+  await f.git([...id, 'commit', '-q', '--allow-empty', '-m', 'x'], { cwd: work });
+  return f.git(['push', '-q', 'origin', 'HEAD:main'], { cwd: work });
 }
 
 describe('login --create', () => {
@@ -118,7 +99,7 @@ describe('login --create', () => {
     expect(storedToken()).toMatch(/^BBDC-/);
     const push = await pushWithStoredToken();
     expect(push.exitCode, push.stderr).toBe(0);
-    expect(fs.readFileSync(path.join(sb.dir, 'git-argv.log'), 'utf8')).not.toContain(PASSWORD);
+    expect(fs.readFileSync(path.join(f.sb.dir, 'git-argv.log'), 'utf8')).not.toContain(PASSWORD);
   });
 
   it('creating again says that the token stored before still works on the server', async () => {
@@ -133,31 +114,31 @@ describe('login --create', () => {
   });
 
   it('a wrong password costs exactly one failed Basic attempt, is not retried, and creates nothing', async () => {
-    const before = emu.log().length;
-    const r = await bin(['login', emu.baseUrl, '--create', '--username', 'alice', '--password-stdin'], 'wrong-pw\n');
+    const before = f.emu.log().length;
+    const r = await bin(['login', f.emu.baseUrl, '--create', '--username', 'alice', '--password-stdin'], 'wrong-pw\n');
     expect(r.exitCode).toBe(4);
     expect(r.stderr).toMatch(/refused the username or password \(one failed attempt; not retried/);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).not.toContain('wrong-pw');
     expect(failedBasic()).toBe(1);
     expect(
-      emu
+      f.emu
         .log()
         .slice(before)
         .filter((l) => l.auth === 'basic'),
     ).toHaveLength(1);
-    expect(fs.existsSync(path.join(sb.dataDir, 'credentials.json')) ? stored() : []).toEqual([]);
+    expect(fs.existsSync(path.join(f.sb.dataDir, 'credentials.json')) ? stored() : []).toEqual([]);
   });
 
   it('refuses bad permissions before sending anything', async () => {
     const r = await createLogin('--permissions', 'PROJECT_WRITE,REPO_READ');
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/--permissions: REPO_READ is below PROJECT_WRITE/);
-    expect(emu.log()).toEqual([]);
+    expect(f.emu.log()).toEqual([]);
   });
 
   it("lowers the expiry to the server's enforced maximum", async () => {
-    emu.setSwitches({ tokenMaxExpiryDays: 30 });
+    f.emu.setSwitches({ tokenMaxExpiryDays: 30 });
     const r = await createLogin();
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toContain('at most 30 days');
@@ -169,7 +150,7 @@ describe('login --create', () => {
 
   it('asks for the password on a terminal without echoing it, and offers the known username', async () => {
     const r = await pty(
-      ['login', `http://alice@${new URL(emu.baseUrl).host}/bb`, '--create'],
+      ['login', `http://alice@${new URL(f.emu.baseUrl).host}/bb`, '--create'],
       [
         { wait: 'Username [alice]', send: '\r' },
         { wait: 'input is hidden', send: `${PASSWORD}\r` },
@@ -185,13 +166,13 @@ describe('the maximum number of tokens', () => {
   const fill = async () => {
     const count = (
       (await (
-        await fetch(`${emu.baseUrl}/rest/access-tokens/1.0/users/alice?limit=1000`, {
+        await fetch(`${f.emu.baseUrl}/rest/access-tokens/1.0/users/alice?limit=1000`, {
           headers: { Authorization: `Basic ${Buffer.from(`alice:${PASSWORD}`).toString('base64')}` },
         })
       ).json()) as { size: number }
     ).size;
-    emu.setSwitches({ maxTokensPerOwner: count });
-    emu.clearLog();
+    f.emu.setSwitches({ maxTokensPerOwner: count });
+    f.emu.clearLog();
   };
 
   it('without a terminal: lists the tokens and says which to revoke', async () => {
@@ -209,7 +190,7 @@ describe('the maximum number of tokens', () => {
   it('on a terminal: revokes the one picked, then creates the token', async () => {
     await fill();
     const r = await pty(
-      ['login', emu.baseUrl, '--create', '--username', 'alice'],
+      ['login', f.emu.baseUrl, '--create', '--username', 'alice'],
       [
         { wait: 'input is hidden', send: `${PASSWORD}\r` },
         { wait: 'Revoke which one', send: '1\r' },
@@ -223,57 +204,57 @@ describe('the maximum number of tokens', () => {
 
 describe('where a password cannot be used', () => {
   it('SSO only: says so before asking for a password, guides to the token page, reads the pasted token', async () => {
-    emu.setSwitches({ loginOptions: 'idp' });
-    const pasted = emu.addToken({
+    f.emu.setSwitches({ loginOptions: 'idp' });
+    const pasted = f.emu.addToken({
       owner: { user: 'alice' },
       name: 'made in the UI',
       permissions: ['PROJECT_READ', 'REPO_WRITE'],
     });
     const r = await pty(
-      ['login', emu.baseUrl, '--create', '--username', 'alice'],
+      ['login', f.emu.baseUrl, '--create', '--username', 'alice'],
       [{ wait: 'Paste the new token', send: `${pasted.token}\r` }],
     );
-    outputs.push(r.output.replace(pasted.token, ''));
+    f.outputs.push(r.output.replace(pasted.token, ''));
     expect(r.exitCode, r.output).toBe(0);
     expect(r.output).toMatch(/identity provider \(SSO\), so there is no account password to send\./);
     expect(r.output).not.toContain('Password for');
-    expect(r.output).toContain(`${emu.baseUrl}/plugins/servlet/access-tokens/users/alice/manage`);
+    expect(r.output).toContain(`${f.emu.baseUrl}/plugins/servlet/access-tokens/users/alice/manage`);
     expect(r.output).toContain('permissions: Project read (PROJECT_READ), Repository write (REPO_WRITE)');
     expect(r.output).toContain('expiry: 90 days');
     expect(storedToken()).toBe(pasted.token);
-    expect(emu.log().filter((l) => l.auth === 'basic')).toEqual([]);
+    expect(f.emu.log().filter((l) => l.auth === 'basic')).toEqual([]);
   });
 
   it('Basic disabled (403): one line, then the guided path; without a terminal, the command for scripts', async () => {
-    emu.setSwitches({ basicAuthDisabled: true });
+    f.emu.setSwitches({ basicAuthDisabled: true });
     const r = await createLogin();
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain('does not accept passwords on its REST API (Basic is disabled: 403).');
     expect(r.stderr).toContain('Create the token in the web UI instead:');
-    expect(r.stderr).toContain(`login ${emu.baseUrl} --token-stdin`);
+    expect(r.stderr).toContain(`login ${f.emu.baseUrl} --token-stdin`);
   });
 
   it('CAPTCHA lock: says so and guides to the web UI instead of trying again', async () => {
-    emu.setSwitches({ captchaThreshold: 0 });
+    f.emu.setSwitches({ captchaThreshold: 0 });
     const r = await createLogin();
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain('has locked alice behind a CAPTCHA');
     expect(r.stderr).toContain('Create the token in the web UI instead:');
-    expect(emu.log().filter((l) => l.auth === 'basic')).toHaveLength(1);
+    expect(f.emu.log().filter((l) => l.auth === 'basic')).toHaveLength(1);
   });
 
   it('rotate under SSO: the new token is pasted, stored, and the old one named for revocation', async () => {
     const first = await createLogin();
     expect(first.exitCode, first.stderr).toBe(0);
     const oldId = stored()[0]?.meta?.tokenId;
-    emu.setSwitches({ loginOptions: 'idp' });
-    const pasted = emu.addToken({
+    f.emu.setSwitches({ loginOptions: 'idp' });
+    const pasted = f.emu.addToken({
       owner: { user: 'alice' },
       name: 'pasted',
       permissions: ['PROJECT_READ', 'REPO_WRITE'],
     });
-    const r = await pty(['rotate', emu.baseUrl], [{ wait: 'Paste the new token', send: `${pasted.token}\r` }]);
-    outputs.push(r.output.replace(pasted.token, ''));
+    const r = await pty(['rotate', f.emu.baseUrl], [{ wait: 'Paste the new token', send: `${pasted.token}\r` }]);
+    f.outputs.push(r.output.replace(pasted.token, ''));
     expect(r.exitCode, r.output).toBe(0);
     expect(storedToken()).toBe(pasted.token);
     expect(r.output).toMatch(new RegExp(`Now revoke the old token "git-credential-bitbucket on .+" \\(id ${oldId}`));
@@ -301,13 +282,13 @@ describe('rotate', () => {
     expect((await createLogin()).exitCode).toBe(0);
     const old = storedToken();
     const oldId = stored()[0]?.meta?.tokenId ?? '';
-    emu.setFaults([{ kind: 'status', status: 500, method: 'DELETE', path: 'access-tokens' }]);
-    const r = await bin(['rotate', emu.baseUrl, '--password-stdin'], `${PASSWORD}\n`);
+    f.emu.setFaults([{ kind: 'status', status: 500, method: 'DELETE', path: 'access-tokens' }]);
+    const r = await bin(['rotate', f.emu.baseUrl, '--password-stdin'], `${PASSWORD}\n`);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain('The new token is stored, but the old token could not be revoked');
     expect(r.stderr).toMatch(
       new RegExp(
-        `revoke "git-credential-bitbucket on .+" \\(id ${oldId}, created \\d{4}-\\d\\d-\\d\\d, last used .+\\) at ${emu.baseUrl}/plugins/servlet/access-tokens/users/alice/manage`,
+        `revoke "git-credential-bitbucket on .+" \\(id ${oldId}, created \\d{4}-\\d\\d-\\d\\d, last used .+\\) at ${f.emu.baseUrl}/plugins/servlet/access-tokens/users/alice/manage`,
       ),
     );
     expect(storedToken()).not.toBe(old);
@@ -318,11 +299,11 @@ describe('rotate', () => {
   it('a wrong password: one failed attempt, nothing created, the old token kept', async () => {
     expect((await createLogin()).exitCode).toBe(0);
     const old = storedToken();
-    emu.clearLog();
-    const r = await bin(['rotate', emu.baseUrl, '--password-stdin'], 'nope\n');
+    f.emu.clearLog();
+    const r = await bin(['rotate', f.emu.baseUrl, '--password-stdin'], 'nope\n');
     expect(r.exitCode).toBe(4);
     expect(failedBasic()).toBe(1);
-    expect(emu.log().filter((l) => l.method === 'PUT')).toEqual([]);
+    expect(f.emu.log().filter((l) => l.method === 'PUT')).toEqual([]);
     expect(storedToken()).toBe(old);
   });
 });
@@ -331,7 +312,7 @@ describe('logout', () => {
   it('--revoke deletes the token on the server, then here', async () => {
     expect((await createLogin()).exitCode).toBe(0);
     const token = storedToken();
-    const r = await bin(['logout', emu.baseUrl, '--revoke', '--password-stdin'], `${PASSWORD}\n`);
+    const r = await bin(['logout', f.emu.baseUrl, '--revoke', '--password-stdin'], `${PASSWORD}\n`);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/Revoked "git-credential-bitbucket on .+" \(id \d{12}\)/);
     expect(stored()).toEqual([]);
@@ -340,7 +321,7 @@ describe('logout', () => {
 
   it('--revoke with a wrong password keeps the token stored', async () => {
     expect((await createLogin()).exitCode).toBe(0);
-    const r = await bin(['logout', emu.baseUrl, '--revoke', '--password-stdin'], 'nope\n');
+    const r = await bin(['logout', f.emu.baseUrl, '--revoke', '--password-stdin'], 'nope\n');
     expect(r.exitCode).toBe(4);
     expect(stored()).toHaveLength(1);
   });
@@ -348,7 +329,7 @@ describe('logout', () => {
   it('without --revoke says the token still works on the server and where to revoke it', async () => {
     expect((await createLogin()).exitCode).toBe(0);
     const token = storedToken();
-    const r = await bin(['logout', emu.baseUrl]);
+    const r = await bin(['logout', f.emu.baseUrl]);
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toMatch(
       /still works on the server .* revoke "git-credential-bitbucket on .+" \(id \d{12}\) at .*\/access-tokens\/users\/alice\/manage/,
@@ -362,28 +343,28 @@ const GITS = [REAL_GIT, '/root/.cache/git-builds/2.55.0/bin/git'].filter((g) => 
 
 describe.each(GITS)('renewal notices (%s)', (gitBin) => {
   const soon = async (days: number) => {
-    const t = emu.addToken({
+    const t = f.emu.addToken({
       owner: { user: 'alice' },
       name: `soon-${days}`,
       permissions: ['PROJECT_READ', 'REPO_WRITE'],
       expiresAt: new Date(Date.now() + days * 86_400_000 + 3_600_000).toISOString(),
     });
-    const r = await bin(['login', emu.baseUrl, '--token-stdin'], `${t.token}\n`);
+    const r = await bin(['login', f.emu.baseUrl, '--token-stdin'], `${t.token}\n`);
     expect(r.exitCode, r.stderr).toBe(0);
-    await runGit(sb, ['config', '--global', 'credential.helper', BIN]);
+    await f.git(['config', '--global', 'credential.helper', BIN]);
   };
   const interactive = () => {
-    const env = { ...sb.env };
+    const env = { ...f.sb.env };
     delete env.GIT_TERMINAL_PROMPT;
     return env;
   };
-  const lsRemote = (env: NodeJS.ProcessEnv) => runOnPty({ ...sb, env }, ['ls-remote', repo()], [], [gitBin]);
+  const lsRemote = (env: NodeJS.ProcessEnv) => runOnPty({ ...f.sb, env }, ['ls-remote', repo()], [], [gitBin]);
   const NOTICE =
     /the token for alice on .* expires on \d{4}-\d\d-\d\d \(in 3 days\); renew it with: git credential-bitbucket rotate /;
 
   it('appear on a terminal once a day, never without one or with GIT_TERMINAL_PROMPT=0', async () => {
     await soon(3);
-    const quiet = await lsRemote(sb.env); // GIT_TERMINAL_PROMPT=0
+    const quiet = await lsRemote(f.sb.env); // GIT_TERMINAL_PROMPT=0
     expect(quiet.exitCode, quiet.output).toBe(0);
     expect(quiet.output).not.toMatch(NOTICE);
     const piped = await execa(gitBin, ['ls-remote', repo()], { env: interactive(), extendEnv: false, reject: false });
@@ -398,7 +379,7 @@ describe.each(GITS)('renewal notices (%s)', (gitBin) => {
     expect(second.output).not.toMatch(NOTICE);
 
     // the next day: the state file says the last look was yesterday
-    const file = path.join(stateDir(sb.env), 'notices.json');
+    const file = path.join(stateDir(f.sb.env), 'notices.json');
     const state = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, string>;
     const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
     fs.writeFileSync(file, JSON.stringify(Object.fromEntries(Object.keys(state).map((k) => [k, yesterday]))));
@@ -408,18 +389,18 @@ describe.each(GITS)('renewal notices (%s)', (gitBin) => {
 
   it('follow bitbucket.expiryDays for the URL; status shows the same and --json carries daysLeft', async () => {
     await soon(3);
-    await runGit(sb, ['config', '--global', `bitbucket.${emu.baseUrl}/.expiryDays`, '2']);
+    await f.git(['config', '--global', `bitbucket.${f.emu.baseUrl}/.expiryDays`, '2']);
     expect((await lsRemote(interactive())).output).not.toMatch(NOTICE);
-    const status = await bin(['status', emu.baseUrl]);
+    const status = await bin(['status', f.emu.baseUrl]);
     expect(status.stdout).not.toContain('expires soon');
-    const json = JSON.parse((await bin(['status', emu.baseUrl, '--json'])).stdout) as {
+    const json = JSON.parse((await bin(['status', f.emu.baseUrl, '--json'])).stdout) as {
       accounts: Array<{ daysLeft: number; problems: string[] }>;
     };
     expect(json.accounts[0]).toMatchObject({ daysLeft: 3, problems: [] });
-    await runGit(sb, ['config', '--global', '--unset', `bitbucket.${emu.baseUrl}/.expiryDays`]);
-    const warned = await bin(['status', emu.baseUrl]);
+    await f.git(['config', '--global', '--unset', `bitbucket.${f.emu.baseUrl}/.expiryDays`]);
+    const warned = await bin(['status', f.emu.baseUrl]);
     expect(warned.stdout).toContain(
-      `the token expires soon: renew it with: git credential-bitbucket rotate ${emu.baseUrl}`,
+      `the token expires soon: renew it with: git credential-bitbucket rotate ${f.emu.baseUrl}`,
     );
   });
 });

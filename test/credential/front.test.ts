@@ -23,24 +23,19 @@ import {
   runGit,
   type Sandbox,
 } from '../helpers/sandbox.js';
-import { makeToken, startEmulator, type Emulator, type Fixture } from '../emulator/index.js';
+import { makeToken, startEmulator, type Emulator } from '../emulator/index.js';
+import { pushFixture } from '../helpers/fixture.js';
 import { hookInstallRun } from '../../src/commands/hook.js';
 import { setupRun } from '../../src/commands/setup.js';
 import { recordingIO } from '../prepush/helpers.js';
 import { gitAtLeast } from '../helpers/git-version.js';
 
 const T = { one: makeToken('410000000001'), two: makeToken('410000000002'), read: makeToken('410000000003') };
-const fixture: Fixture = {
-  users: [{ name: 'alice', displayName: 'Alice Example', email: 'alice@example.com', password: 'alice-pw' }],
-  projects: [{ key: 'PRJ', name: 'Project' }],
-  repos: [{ project: 'PRJ', slug: 'app', seed: true }],
-  permissions: [{ user: 'alice', project: 'PRJ', permission: 'PROJECT_WRITE' }],
-  tokens: [
-    { owner: { user: 'alice' }, name: 'one', token: T.one, permissions: ['PROJECT_READ', 'REPO_WRITE'] },
-    { owner: { user: 'alice' }, name: 'two', token: T.two, permissions: ['PROJECT_READ', 'REPO_WRITE'] },
-    { owner: { user: 'alice' }, name: 'read', token: T.read, permissions: ['REPO_READ'] },
-  ],
-};
+const fixture = pushFixture([
+  { owner: { user: 'alice' }, name: 'one', token: T.one, permissions: ['PROJECT_READ', 'REPO_WRITE'] },
+  { owner: { user: 'alice' }, name: 'two', token: T.two, permissions: ['PROJECT_READ', 'REPO_WRITE'] },
+  { owner: { user: 'alice' }, name: 'read', token: T.read, permissions: ['REPO_READ'] },
+]);
 const GIT_2_55 = process.env.GIT_2_55 ?? '/root/.cache/git-builds/2.55.0/bin/git';
 const lanes: Array<[string, string | undefined]> = [
   ['system git', undefined],

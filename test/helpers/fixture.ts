@@ -8,8 +8,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
-import { startEmulator, type Emulator, type EmulatorOptions, type Fixture } from '../emulator/index.js';
+import {
+  startEmulator,
+  type Emulator,
+  type EmulatorOptions,
+  type Fixture,
+  type FixtureToken,
+  type FixtureUser,
+} from '../emulator/index.js';
 import { expectNoSecrets, makeSandbox, ROOT, runBin, runGit, type RunResult, type Sandbox } from './sandbox.js';
+import { runOnPty, type PtyResult, type PtyStep } from './pty.js';
 import type { Options } from 'execa';
 
 /** The demo fixture (test/emulator/fixtures/demo.json): alice, bob, PRJ/app and their tokens. */
@@ -24,6 +32,29 @@ export function fixtureToken(name: string, data: Fixture = DEMO): string {
   return t;
 }
 
+/** alice as the push tests know her. */
+export const ALICE: FixtureUser = {
+  name: 'alice',
+  displayName: 'Alice Example',
+  email: 'alice@example.com',
+  password: 'alice-pw',
+};
+
+/**
+ * The fixture of the push tests: ALICE with PROJECT_WRITE on project PRJ, its seeded repository
+ * PRJ/app, and `tokens`; `more` replaces any part (more users, say).
+ */
+export function pushFixture(tokens: FixtureToken[], more: Partial<Fixture> = {}): Fixture {
+  return {
+    users: [ALICE],
+    projects: [{ key: 'PRJ', name: 'Project' }],
+    repos: [{ project: 'PRJ', slug: 'app', seed: true }],
+    permissions: [{ user: 'alice', project: 'PRJ', permission: 'PROJECT_WRITE' }],
+    tokens,
+    ...more,
+  };
+}
+
 export interface EmulatorSandbox {
   /** The file's emulator (started before the first test). */
   readonly emu: Emulator;
@@ -35,6 +66,8 @@ export interface EmulatorSandbox {
   bin(args: string[], input?: string, opts?: Options): Promise<RunResult>;
   /** Runs git in the sandbox; its output is kept. */
   git(args: string[], opts?: Options & { input?: string }): Promise<RunResult>;
+  /** Runs the built program on a terminal in the sandbox, answering `steps` (see pty.ts); its output is kept. */
+  pty(args: string[], steps: PtyStep[]): Promise<PtyResult>;
   /** `login <emulator> --token-stdin [extra]` with `token`; fails the test unless it succeeds. */
   login(token: string, ...extra: string[]): Promise<RunResult>;
 }
@@ -86,6 +119,11 @@ export function useEmulatorSandbox(opts: EmulatorSandboxOptions = {}): EmulatorS
     async git(args, { input = '', ...runOpts } = {}) {
       const r = await runGit(ctx.sb, args, input, runOpts);
       outputs.push(r.stdout, r.stderr);
+      return r;
+    },
+    async pty(args, steps) {
+      const r = await runOnPty(ctx.sb, args, steps);
+      outputs.push(r.output);
       return r;
     },
     async login(token, ...extra) {

@@ -80,6 +80,26 @@ export function describe(fields: Record<string, string | number | undefined> | A
   return pairs.map(([k, v]) => `${k}=${v}\n`).join('') + '\n';
 }
 
+/**
+ * Replaces what the store holds for `host` with `token` kept as a Bearer credential, the way
+ * `login --allow-project-token` keeps a project token (git 2.46+ sends it). Throws unless stored.
+ */
+export async function storeAsBearer(sb: Sandbox, host: string, token: string): Promise<void> {
+  await runBin(sb, ['erase'], describe({ protocol: 'http', host }));
+  const r = await runBin(
+    sb,
+    ['store'],
+    describe([
+      ['capability[]', 'authtype'],
+      ['protocol', 'http'],
+      ['host', host],
+      ['authtype', 'Bearer'],
+      ['credential', token],
+    ]),
+  );
+  if (r.exitCode !== 0) throw new Error(`store: ${r.stderr}`);
+}
+
 /** Parses `key=value` lines back into pairs. */
 export function parsePairs(text: string): Array<[string, string]> {
   return text

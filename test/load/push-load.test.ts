@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../emulator/index.js';
+import { pushFixture } from '../helpers/fixture.js';
 import {
   describe as desc,
   expectNoSecrets,
@@ -28,13 +29,7 @@ let sb: Sandbox;
 
 beforeAll(async () => {
   emu = await startEmulator({
-    data: {
-      users: [{ name: 'alice', displayName: 'Alice Example', email: 'alice@example.com', password: 'alice-password' }],
-      projects: [{ key: 'PRJ', name: 'Project' }],
-      repos: [{ project: 'PRJ', slug: 'app', seed: true }],
-      permissions: [{ user: 'alice', project: 'PRJ', permission: 'PROJECT_WRITE' }],
-      tokens: [{ owner: { user: 'alice' }, name: 'load', token: TOKEN, permissions: ['REPO_WRITE'] }],
-    },
+    data: pushFixture([{ owner: { user: 'alice' }, name: 'load', token: TOKEN, permissions: ['REPO_WRITE'] }]),
   });
   sb = makeSandbox();
   // Under load the guard's requests may take longer than the default 3 s bound, which would turn

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixtureToken, useEmulatorSandbox } from '../helpers/fixture.js';
+import { repoWithOrigin } from '../helpers/repo.js';
 
 const token = fixtureToken('prj-ci');
 const GIT_255 = path.dirname(process.env.GCB_GIT_LANE ?? '/root/.cache/git-builds/2.55.0/bin/git');
@@ -25,22 +26,7 @@ const { bin, git } = f;
 async function prepare() {
   const login = await f.login(token, '--allow-project-token');
   expect((await bin(['setup', f.emu.baseUrl])).exitCode).toBe(0);
-  const work = path.join(f.sb.dir, 'work');
-  expect((await git(['init', '-q', '-b', 'main', work])).exitCode).toBe(0);
-  await git(['-C', work, 'remote', 'add', 'origin', `${f.emu.baseUrl}/scm/prj/app.git`]);
-  await git([
-    '-C',
-    work,
-    '-c',
-    'user.name=Alice',
-    '-c',
-    'user.email=alice@example.com',
-    'commit',
-    '-q',
-    '--allow-empty',
-    '-m',
-    'x',
-  ]);
+  const work = await repoWithOrigin(f.sb, f.emu.baseUrl, git);
   const lsRemote = await git(['-C', work, 'ls-remote', 'origin']);
   return { login, work, lsRemote };
 }

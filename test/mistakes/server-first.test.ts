@@ -5,41 +5,31 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator, type Fixture } from '../emulator/index.js';
-import { expectNoSecrets, makeSandbox, ROOT, runBin, runGit, type Sandbox } from '../helpers/sandbox.js';
-import { DECLINE_SETUP, runOnPty } from '../helpers/pty.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type Emulator } from '../emulator/index.js';
+import { DEMO, fixtureToken, useEmulatorSandbox } from '../helpers/fixture.js';
+import { DECLINE_SETUP } from '../helpers/pty.js';
 import { bound } from '../helpers/bounds.js';
 
-const fixture = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/emulator/fixtures/demo.json'), 'utf8')) as Fixture;
-const token = fixture.tokens!.find((t) => t.name === 'alice-write')!.token!;
-const outputs: string[] = [];
+const token = fixtureToken('alice-write');
+const f = useEmulatorSandbox({ context: '/bitbucket', secrets: [token] });
+const { bin, git, pty } = f;
 
-let underPath: Emulator; // http, context path /bitbucket
+let underPath: Emulator; // http, context path /bitbucket: the fixture's
 let atRoot: Emulator; // http, no context path
 let secure: Emulator; // https with its own CA, context path /bitbucket
-let sb: Sandbox;
 beforeAll(async () => {
-  [underPath, atRoot, secure] = await Promise.all([
-    startEmulator({ data: fixture, context: '/bitbucket' }),
-    startEmulator({ data: fixture }),
-    startEmulator({ data: fixture, context: '/bitbucket', https: true }),
+  underPath = f.emu;
+  [atRoot, secure] = await Promise.all([
+    startEmulator({ data: DEMO }),
+    startEmulator({ data: DEMO, context: '/bitbucket', https: true }),
   ]);
 });
 afterAll(async () => {
-  await Promise.all([underPath.stop(), atRoot.stop(), secure.stop()]);
-  expectNoSecrets(outputs, [token]);
+  await Promise.all([atRoot.stop(), secure.stop()]);
 });
-beforeEach(() => {
-  sb = makeSandbox();
-});
-afterEach(() => sb.cleanup());
 
-async function login(url: string, extra: string[] = []) {
-  const r = await runBin(sb, ['login', url, '--token-stdin', ...extra], `${token}\n`);
-  outputs.push(r.stdout, r.stderr);
-  return r;
-}
+const login = (url: string, extra: string[] = []) => bin(['login', url, '--token-stdin', ...extra], `${token}\n`);
 
 /** One line, exit 1, nothing stored. */
 function expectOneLineFailure(r: { exitCode: number; stderr: string }): string {
@@ -47,8 +37,8 @@ function expectOneLineFailure(r: { exitCode: number; stderr: string }): string {
   const lines = r.stderr.trimEnd().split('\n');
   expect(lines, r.stderr).toHaveLength(1);
   expect(
-    fs.existsSync(path.join(sb.dataDir, 'tokens.json'))
-      ? fs.readFileSync(path.join(sb.dataDir, 'tokens.json'), 'utf8')
+    fs.existsSync(path.join(f.sb.dataDir, 'tokens.json'))
+      ? fs.readFileSync(path.join(f.sb.dataDir, 'tokens.json'), 'utf8')
       : '',
   ).not.toContain('alice');
   return lines[0]!;
@@ -60,18 +50,15 @@ function origin(e: Emulator): string {
 
 describe('login recognises the server first', () => {
   it('on a terminal, a wrong URL fails before the token prompt; a right one names the version first', async () => {
-    const wrong = await runOnPty(sb, ['login', origin(underPath)], [{ wait: 'input is hidden', send: `${token}\r` }]);
-    outputs.push(wrong.output);
+    const wrong = await pty(['login', origin(underPath)], [{ wait: 'input is hidden', send: `${token}\r` }]);
     expect(wrong.exitCode, wrong.output).toBe(1);
     expect(wrong.output).not.toContain('input is hidden');
     expect(wrong.output).toContain(`but ${underPath.baseUrl} does`);
 
-    const right = await runOnPty(
-      sb,
+    const right = await pty(
       ['login', underPath.baseUrl],
       [{ wait: 'input is hidden', send: `${token}\r` }, DECLINE_SETUP],
     );
-    outputs.push(right.output);
     expect(right.exitCode, right.output).toBe(0);
     const versionAt = right.output.indexOf(`at ${underPath.baseUrl}.`);
     expect(right.output).toMatch(/Bitbucket \d+\.\d+/);
@@ -154,7 +141,7 @@ describe('login recognises the server first', () => {
     const command = `git config --global http.${secure.baseUrl}/.sslCAInfo <file>`;
     expect(line).toContain(command);
     const [, , , key] = command.split(' ');
-    expect((await runGit(sb, ['config', '--global', key!, secure.caFile!])).exitCode).toBe(0);
+    expect((await git(['config', '--global', key!, secure.caFile!])).exitCode).toBe(0);
     const r = await login(secure.baseUrl);
     expect(r.exitCode, r.stderr).toBe(0);
   });
@@ -166,7 +153,7 @@ describe('login recognises the server first', () => {
     expect(line).toContain(
       `${toSecure} does not answer over http, but ${secure.baseUrl} speaks TLS with a certificate from a CA this machine does not trust; get the CA's PEM file from your administrator, run: git config --global http.${secure.baseUrl}/.sslCAInfo <file>, then run login with ${secure.baseUrl}`,
     );
-    await runGit(sb, ['config', '--global', `http.${secure.baseUrl}/.sslCAInfo`, secure.caFile!]);
+    await git(['config', '--global', `http.${secure.baseUrl}/.sslCAInfo`, secure.caFile!]);
     line = expectOneLineFailure(await login(toSecure));
     expect(line).toContain(
       `${toSecure} does not answer as Bitbucket over http, but ${secure.baseUrl} does: run login with ${secure.baseUrl}`,

@@ -4,45 +4,31 @@
  * second shows one line on stderr saying what it waits for, erased afterwards; nothing without a terminal.
  */
 import fs from 'node:fs';
-import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator, type Fixture } from '../emulator/index.js';
-import { expectNoSecrets, makeSandbox, ROOT, runBin, type Sandbox } from '../helpers/sandbox.js';
-import { DECLINE_SETUP, runOnPty } from '../helpers/pty.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { fixtureToken, useEmulatorSandbox } from '../helpers/fixture.js';
+import { makeSandbox, runBin, type Sandbox } from '../helpers/sandbox.js';
+import { DECLINE_SETUP } from '../helpers/pty.js';
 import { PROGRESS_AFTER_MS } from '../../src/commands/shared/progress.js';
 
-const fixture = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/emulator/fixtures/demo.json'), 'utf8')) as Fixture;
-const token = fixture.tokens!.find((t) => t.name === 'alice-write')!.token!;
-const bobToken = fixture.tokens!.find((t) => t.name === 'bob-legacy')!.token!;
+const token = fixtureToken('alice-write');
+const bobToken = fixtureToken('bob-legacy');
 const LATENCY_MS = 1000;
-const outputs: string[] = [];
 
-let emu: Emulator;
-let sb: Sandbox;
-beforeAll(async () => {
-  emu = await startEmulator({ data: fixture, context: '/bitbucket' });
-});
-afterAll(async () => {
-  await emu.stop();
-  expectNoSecrets(outputs, [token, bobToken]);
-});
+const f = useEmulatorSandbox({ context: '/bitbucket', secrets: [token, bobToken] });
+const { bin, pty } = f;
 beforeEach(async () => {
-  sb = makeSandbox();
-  emu.setFaults([]);
-  const r = await runBin(sb, ['login', emu.baseUrl, '--token-stdin'], `${token}\n`);
-  outputs.push(r.stdout, r.stderr);
-  expect(r.exitCode, r.stderr).toBe(0);
-  emu.clearLog();
-  emu.setFaults([{ kind: 'latency', ms: LATENCY_MS }]);
+  f.emu.setFaults([]);
+  await f.login(token);
+  f.emu.clearLog();
+  f.emu.setFaults([{ kind: 'latency', ms: LATENCY_MS }]);
 });
-afterEach(() => sb.cleanup());
 
 /**
  * Sequential rounds of requests: a request arriving within half the latency of a round's first
  * one went out together with it; a later one had to wait for an answer.
  */
 function rounds(): number {
-  const times = emu
+  const times = f.emu
     .log()
     .map((e) => e.time)
     .sort((a, b) => a - b);
@@ -57,27 +43,27 @@ function rounds(): number {
   return count;
 }
 
-async function bin(args: string[], input = '') {
+/** Runs the built program in another sandbox than the test's; its output is kept for the scan. */
+async function binIn(sb: Sandbox, args: string[], input = '') {
   const r = await runBin(sb, args, input);
-  outputs.push(r.stdout, r.stderr);
+  f.outputs.push(r.stdout, r.stderr);
   return r;
 }
 
 describe('independent requests go out together (docs/classifier.md, "Rounds")', () => {
   it('login of a known account: 2 rounds (server, then who/record/entry/write check at once)', async () => {
-    const r = await bin(['login', `${emu.baseUrl}/scm/prj/app.git`, '--token-stdin'], `${token}\n`);
+    const r = await bin(['login', `${f.emu.baseUrl}/scm/prj/app.git`, '--token-stdin'], `${token}\n`);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toContain('expiry:');
     expect(r.stderr).not.toContain('Not checked');
-    expect(emu.log().length).toBeGreaterThanOrEqual(4);
+    expect(f.emu.log().length).toBeGreaterThanOrEqual(4);
     expect(rounds()).toBe(2);
   });
 
   it('first login with the name given: 2 rounds; with no name at all: 3 (the record waits for the name)', async () => {
     const fresh = makeSandbox();
     try {
-      const named = await runBin(fresh, ['login', emu.baseUrl, '--username', 'alice', '--token-stdin'], `${token}\n`);
-      outputs.push(named.stdout, named.stderr);
+      const named = await binIn(fresh, ['login', f.emu.baseUrl, '--username', 'alice', '--token-stdin'], `${token}\n`);
       expect(named.exitCode, named.stderr).toBe(0);
       expect(rounds()).toBe(2);
     } finally {
@@ -87,13 +73,12 @@ describe('independent requests go out together (docs/classifier.md, "Rounds")', 
     const first = makeSandbox({ USER: 'carol-elsewhere', LOGNAME: 'carol-elsewhere' });
     try {
       fs.writeFileSync(first.env.GIT_CONFIG_GLOBAL!, '[user]\n\temail = carol@elsewhere.example\n');
-      emu.clearLog();
-      const unnamed = await runBin(first, ['login', emu.baseUrl, '--token-stdin'], `${token}\n`);
-      outputs.push(unnamed.stdout, unnamed.stderr);
+      f.emu.clearLog();
+      const unnamed = await binIn(first, ['login', f.emu.baseUrl, '--token-stdin'], `${token}\n`);
       expect(unnamed.exitCode, unnamed.stderr).toBe(0);
       expect(unnamed.stderr).toContain('alice-write');
       expect(rounds()).toBe(3);
-      const asked = emu.log().map((e) => e.path);
+      const asked = f.emu.log().map((e) => e.path);
       expect(asked).toContain('/bitbucket/rest/api/1.0/users/carol');
       expect(asked).toContain('/bitbucket/rest/api/1.0/users/carol-elsewhere');
     } finally {
@@ -110,9 +95,8 @@ describe('independent requests go out together (docs/classifier.md, "Rounds")', 
       const first = makeSandbox(env);
       try {
         fs.writeFileSync(first.env.GIT_CONFIG_GLOBAL!, `[user]\n\temail = ${email}\n`);
-        emu.clearLog();
-        const r = await runBin(first, ['login', emu.baseUrl, '--token-stdin'], `${token}\n`);
-        outputs.push(r.stdout, r.stderr);
+        f.emu.clearLog();
+        const r = await binIn(first, ['login', f.emu.baseUrl, '--token-stdin'], `${token}\n`);
         expect(r.exitCode, `${what}: ${r.stderr}`).toBe(0);
         expect(r.stderr).toContain('alice-write');
         expect(r.stderr).toContain('expiry:');
@@ -131,13 +115,13 @@ describe('independent requests go out together (docs/classifier.md, "Rounds")', 
   });
 
   it('doctor: 2 rounds (server, then every account of the host at once)', async () => {
-    emu.setFaults([]);
-    const bob = await bin(['login', emu.baseUrl, '--username', 'bob', '--token-stdin'], `${bobToken}\n`);
+    f.emu.setFaults([]);
+    const bob = await bin(['login', f.emu.baseUrl, '--username', 'bob', '--token-stdin'], `${bobToken}\n`);
     expect(bob.exitCode, bob.stderr).toBe(0);
-    await bin(['setup', emu.baseUrl]);
-    emu.setFaults([{ kind: 'latency', ms: LATENCY_MS }]);
-    emu.clearLog();
-    const r = await bin(['doctor', emu.baseUrl]);
+    await bin(['setup', f.emu.baseUrl]);
+    f.emu.setFaults([{ kind: 'latency', ms: LATENCY_MS }]);
+    f.emu.clearLog();
+    const r = await bin(['doctor', f.emu.baseUrl]);
     expect(r.stdout).toContain('answers: Bitbucket');
     expect(r.stdout).toContain('alice: a personal token the server accepts');
     expect(r.stdout).toContain('bob: a personal token the server accepts');
@@ -148,11 +132,10 @@ describe('independent requests go out together (docs/classifier.md, "Rounds")', 
 
 describe('the progress line', () => {
   // each wait well past the second after which the line appears, so that it shows on a busy machine too
-  beforeEach(() => emu.setFaults([{ kind: 'latency', ms: 2.5 * PROGRESS_AFTER_MS }]));
+  beforeEach(() => f.emu.setFaults([{ kind: 'latency', ms: 2.5 * PROGRESS_AFTER_MS }]));
 
   it('on a terminal: says what status waits for, then erases the line', async () => {
-    const r = await runOnPty(sb, ['status'], []);
-    outputs.push(r.output);
+    const r = await pty(['status'], []);
     expect(r.exitCode, r.output).toBe(0);
     const at = r.output.indexOf('… waiting for the server to check 1 token (1 s)');
     expect(at, r.output).toBeGreaterThan(-1);
@@ -163,22 +146,17 @@ describe('the progress line', () => {
   });
 
   it('on a terminal: login shows what it waits for at each step', async () => {
-    const r = await runOnPty(
-      sb,
-      ['login', emu.baseUrl],
-      [{ wait: 'input is hidden', send: `${token}\r` }, DECLINE_SETUP],
-    );
-    outputs.push(r.output);
+    const r = await pty(['login', f.emu.baseUrl], [{ wait: 'input is hidden', send: `${token}\r` }, DECLINE_SETUP]);
     expect(r.exitCode, r.output).toBe(0);
-    expect(r.output).toContain(`… waiting for ${emu.baseUrl} to answer`);
-    expect(r.output).toContain(`… waiting for ${emu.baseUrl} to check the token`);
+    expect(r.output).toContain(`… waiting for ${f.emu.baseUrl} to answer`);
+    expect(r.output).toContain(`… waiting for ${f.emu.baseUrl} to check the token`);
   });
 
   it('without a terminal: nothing', async () => {
     const r = await bin(['status']);
     expect(r.stderr).not.toContain('waiting for');
     expect(r.stderr).not.toContain('\x1b[K');
-    const l = await bin(['login', emu.baseUrl, '--token-stdin'], `${token}\n`);
+    const l = await bin(['login', f.emu.baseUrl, '--token-stdin'], `${token}\n`);
     expect(l.stderr).not.toContain('waiting for');
   });
 });

@@ -5,17 +5,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  BIN,
-  describe as desc,
-  expectNoSecrets,
-  makeSandbox,
-  runBin,
-  runGit,
-  type Sandbox,
-} from '../helpers/sandbox.js';
-import { makeToken, startEmulator, type Emulator } from '../emulator/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BIN, describe as desc, runBin, runGit, storeAsBearer, type Sandbox } from '../helpers/sandbox.js';
+import { pushFixture, useEmulatorSandbox } from '../helpers/fixture.js';
+import { makeToken, type Emulator } from '../emulator/index.js';
 import { hookInstallRun } from '../../src/commands/hook.js';
 import { GIT_VERSION, gitAtLeast } from '../helpers/git-version.js';
 import { recordingIO } from './helpers.js';
@@ -23,29 +16,17 @@ import { recordingIO } from './helpers.js';
 const T = { write: makeToken('310000000001'), project: makeToken('310000000002') };
 /** git 2.46 added `authtype`/`credential` (a Bearer credential from a helper). */
 const bearerFromHelpers = gitAtLeast(2, 46);
-let emu: Emulator;
-const outputs: string[] = [];
-const sandboxes: Sandbox[] = [];
-
-beforeAll(async () => {
-  emu = await startEmulator({
-    data: {
-      users: [{ name: 'alice', displayName: 'Alice Example', email: 'alice@example.com', password: 'alice-pw' }],
-      projects: [{ key: 'PRJ', name: 'Project' }],
-      repos: [{ project: 'PRJ', slug: 'app', seed: true }],
-      permissions: [{ user: 'alice', project: 'PRJ', permission: 'PROJECT_WRITE' }],
-      tokens: [
-        { owner: { user: 'alice' }, name: 'write', token: T.write, permissions: ['PROJECT_READ', 'REPO_WRITE'] },
-        { owner: { project: 'PRJ' }, name: 'ci', token: T.project, permissions: ['PROJECT_WRITE', 'REPO_WRITE'] },
-      ],
-    },
-  });
+const f = useEmulatorSandbox({
+  secrets: Object.values(T),
+  data: pushFixture([
+    { owner: { user: 'alice' }, name: 'write', token: T.write, permissions: ['PROJECT_READ', 'REPO_WRITE'] },
+    { owner: { project: 'PRJ' }, name: 'ci', token: T.project, permissions: ['PROJECT_WRITE', 'REPO_WRITE'] },
+  ]),
 });
-
-afterAll(async () => {
-  expectNoSecrets(outputs, Object.values(T));
-  await emu?.stop();
-  for (const sb of sandboxes) sb.cleanup();
+const { outputs } = f;
+let emu: Emulator;
+beforeAll(() => {
+  emu = f.emu;
 });
 
 const repoUrl = () => `${emu.baseUrl}/scm/prj/app.git`;
@@ -62,8 +43,7 @@ async function git(sb: Sandbox, args: string[], cwd = sb.dir) {
  * repository's helper chain replaced by `helpers` (our helper is the last one when `oursLast`).
  */
 async function cloneWithChain(helpers: string[], oursLast = true): Promise<{ sb: Sandbox; work: string }> {
-  const sb = makeSandbox();
-  sandboxes.push(sb);
+  const { sb } = f;
   await git(sb, ['config', '--global', 'credential.helper', BIN]);
   await git(sb, ['config', '--global', 'user.name', 'Alice']);
   await git(sb, ['config', '--global', 'user.email', 'alice@example.com']);
@@ -82,23 +62,6 @@ async function cloneWithChain(helpers: string[], oursLast = true): Promise<{ sb:
   for (const h of helpers) await git(sb, ['config', '--add', 'credential.helper', h], work);
   if (oursLast) await git(sb, ['config', '--add', 'credential.helper', BIN], work);
   return { sb, work };
-}
-
-/** Replaces our store's token with the project token, kept as a Bearer credential (git 2.46+). */
-async function storeProjectTokenAsBearer(sb: Sandbox): Promise<void> {
-  await runBin(sb, ['erase'], desc({ protocol: 'http', host: host() }));
-  const r = await runBin(
-    sb,
-    ['store'],
-    desc([
-      ['capability[]', 'authtype'],
-      ['protocol', 'http'],
-      ['host', host()],
-      ['authtype', 'Bearer'],
-      ['credential', T.project],
-    ]),
-  );
-  expect(r.exitCode, r.stderr).toBe(0);
 }
 
 function script(sb: Sandbox, name: string, body: string): string {
@@ -149,8 +112,8 @@ describe(`helper chains (git ${GIT_VERSION.join('.')})`, () => {
   it.runIf(bearerFromHelpers)(
     'a pass-through helper first, ours holding a Bearer project token: flagged, and blocked with projectToken=block',
     async () => {
-      const { sb, work } = await cloneWithChain([script(sb0(), 'pass.sh', 'cat >/dev/null\nexit 0\n')]);
-      await storeProjectTokenAsBearer(sb);
+      const { sb, work } = await cloneWithChain([script(f.sb, 'pass.sh', 'cat >/dev/null\nexit 0\n')]);
+      await storeAsBearer(sb, host(), T.project);
       await expectFlaggedThenBlocked(sb, work, () => commitAndPush(sb, work, 'by the bot'));
     },
   );
@@ -159,7 +122,7 @@ describe(`helper chains (git ${GIT_VERSION.join('.')})`, () => {
     'a helper answering Bearer first (only when asked with capability authtype): flagged and blocked',
     async () => {
       const bearer = script(
-        sb0(),
+        f.sb,
         'bearer.sh',
         [
           'input=$(cat)',
@@ -190,7 +153,7 @@ describe(`helper chains (git ${GIT_VERSION.join('.')})`, () => {
   });
 
   it('a pass-through helper first, ours holding a personal token: the push goes through unflagged', async () => {
-    const { sb, work } = await cloneWithChain([script(sb0(), 'pass2.sh', 'cat >/dev/null\nexit 0\n')]);
+    const { sb, work } = await cloneWithChain([script(f.sb, 'pass2.sh', 'cat >/dev/null\nexit 0\n')]);
     await git(sb, ['config', 'bitbucket.projectToken', 'block'], work);
     const r = await commitAndPush(sb, work, 'by alice');
     expect(r.exitCode, r.stderr).toBe(0);
@@ -198,13 +161,3 @@ describe(`helper chains (git ${GIT_VERSION.join('.')})`, () => {
     expect(r.stderr).not.toContain('no token found');
   });
 });
-
-/** A directory for helper scripts shared by the tests. */
-let shared: Sandbox | undefined;
-function sb0(): Sandbox {
-  if (!shared) {
-    shared = makeSandbox();
-    sandboxes.push(shared);
-  }
-  return shared;
-}

@@ -5,17 +5,10 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  BIN,
-  describe as desc,
-  expectNoSecrets,
-  makeSandbox,
-  runBin,
-  runGit,
-  type Sandbox,
-} from '../helpers/sandbox.js';
-import { makeToken, startEmulator, type Emulator } from '../emulator/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BIN, describe as desc, runBin, runGit, storeAsBearer, type Sandbox } from '../helpers/sandbox.js';
+import { ALICE, pushFixture, useEmulatorSandbox } from '../helpers/fixture.js';
+import { makeToken, type Emulator } from '../emulator/index.js';
 import { hookInstallRun, hookUninstallRun } from '../../src/commands/hook.js';
 import { checkRun } from '../../src/commands/check.js';
 import { recordingIO } from './helpers.js';
@@ -28,43 +21,30 @@ const T = {
   soon: makeToken('300000000003'),
   project: makeToken('300000000004'),
 };
-let emu: Emulator;
-let launcher: string;
-const outputs: string[] = [];
-const sandboxes: Sandbox[] = [];
-
-beforeAll(async () => {
-  // the real launcher and dist/ bundles (npm test builds them first)
-  launcher = BIN;
-  emu = await startEmulator({
-    data: {
-      users: [
-        { name: 'alice', displayName: 'Alice Example', email: 'alice@example.com', password: 'alice-pw' },
-        { name: 'bob', displayName: 'Bob Example', email: 'bob@example.com', password: 'bob-pw' },
-      ],
-      projects: [{ key: 'PRJ', name: 'Project' }],
-      repos: [{ project: 'PRJ', slug: 'app', seed: true }],
-      permissions: [{ user: 'alice', project: 'PRJ', permission: 'PROJECT_WRITE' }],
-      tokens: [
-        { owner: { user: 'alice' }, name: 'write', token: T.write, permissions: ['PROJECT_READ', 'REPO_WRITE'] },
-        { owner: { user: 'alice' }, name: 'read', token: T.read, permissions: ['REPO_READ'] },
-        {
-          owner: { user: 'alice' },
-          name: 'soon',
-          token: T.soon,
-          permissions: ['REPO_WRITE'],
-          expiresAt: new Date(Date.now() + DAY + 3_600_000).toISOString(),
-        },
-        { owner: { project: 'PRJ' }, name: 'ci', token: T.project, permissions: ['PROJECT_WRITE', 'REPO_WRITE'] },
-      ],
-    },
-  });
+const f = useEmulatorSandbox({
+  secrets: Object.values(T),
+  data: pushFixture(
+    [
+      { owner: { user: 'alice' }, name: 'write', token: T.write, permissions: ['PROJECT_READ', 'REPO_WRITE'] },
+      { owner: { user: 'alice' }, name: 'read', token: T.read, permissions: ['REPO_READ'] },
+      {
+        owner: { user: 'alice' },
+        name: 'soon',
+        token: T.soon,
+        permissions: ['REPO_WRITE'],
+        expiresAt: new Date(Date.now() + DAY + 3_600_000).toISOString(),
+      },
+      { owner: { project: 'PRJ' }, name: 'ci', token: T.project, permissions: ['PROJECT_WRITE', 'REPO_WRITE'] },
+    ],
+    { users: [ALICE, { name: 'bob', displayName: 'Bob Example', email: 'bob@example.com', password: 'bob-pw' }] },
+  ),
 });
-
-afterAll(async () => {
-  expectNoSecrets(outputs, Object.values(T));
-  await emu?.stop();
-  for (const sb of sandboxes) sb.cleanup();
+const { outputs } = f;
+/** The real launcher and dist/ bundles (npm test builds them first). */
+const launcher = BIN;
+let emu: Emulator;
+beforeAll(() => {
+  emu = f.emu;
 });
 
 const repoUrl = () => `${emu.baseUrl}/scm/prj/app.git`;
@@ -75,8 +55,7 @@ async function setup(
   token: string | null,
   opts: { extraHeader?: string } = {},
 ): Promise<{ sb: Sandbox; work: string }> {
-  const sb = makeSandbox();
-  sandboxes.push(sb);
+  const { sb } = f;
   await git(sb, ['config', '--global', 'credential.helper', BIN]);
   // as Bitbucket names her: a commit checker compares the committer name with the display name
   await git(sb, ['config', '--global', 'user.name', 'Alice Example']);
@@ -114,7 +93,7 @@ async function commit(sb: Sandbox, work: string, message: string, email = 'alice
 }
 
 const bareHead = (ref = 'main') =>
-  runGit(makeSandbox(), ['--git-dir', emu.bareRepoPath('PRJ', 'app'), 'rev-parse', '--verify', '-q', ref]).then((r) =>
+  runGit(f.sb, ['--git-dir', emu.bareRepoPath('PRJ', 'app'), 'rev-parse', '--verify', '-q', ref]).then((r) =>
     r.stdout.trim(),
   );
 
@@ -199,19 +178,7 @@ describe('pre-push guard against the emulator', () => {
   it('project token stored as a Bearer credential (git 2.46+ pushes with it): check sees it', async () => {
     const { sb, work } = await setup(T.write);
     // replace alice's token with the project token, stored the way login --allow-project-token does
-    await runBin(sb, ['erase'], desc({ protocol: 'http', host: host() }));
-    const stored = await runBin(
-      sb,
-      ['store'],
-      desc([
-        ['capability[]', 'authtype'],
-        ['protocol', 'http'],
-        ['host', host()],
-        ['authtype', 'Bearer'],
-        ['credential', T.project],
-      ]),
-    );
-    expect(stored.exitCode, stored.stderr).toBe(0);
+    await storeAsBearer(sb, host(), T.project);
     await commit(sb, work, 'by the bot, stored');
     const io = recordingIO(sb.env);
     const code = await checkRun({ json: true, cwd: work }, io);
@@ -303,8 +270,7 @@ describe('pre-push guard against the emulator', () => {
   });
 
   it('an existing pre-push hook is chained, still run with the same arguments and stdin, and restored', async () => {
-    const sb = makeSandbox();
-    sandboxes.push(sb);
+    const { sb } = f;
     await git(sb, ['config', '--global', 'credential.helper', BIN]);
     await runBin(sb, ['store'], desc({ protocol: 'http', host: host(), username: 'alice', password: T.write }));
     await git(sb, ['clone', '-q', repoUrl(), 'work']);
@@ -334,8 +300,7 @@ describe('pre-push guard against the emulator', () => {
   });
 
   it('a non-Bitbucket remote is left alone', async () => {
-    const sb = makeSandbox();
-    sandboxes.push(sb);
+    const { sb } = f;
     await git(sb, ['init', '-q', '--bare', 'plain.git']);
     await git(sb, ['init', '-q', 'work']);
     const work = path.join(sb.dir, 'work');

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeToken, startEmulator, type Emulator } from '../emulator/index.js';
 import { describe as desc, expectNoSecrets, makeSandbox, runBin, type Sandbox } from '../helpers/sandbox.js';
+import { ALICE, pushFixture } from '../helpers/fixture.js';
 import { guardedRepo } from './hostile-repo.js';
 import { REFUSALS_FILE } from '../../src/bitbucket/refusals.js';
 import { stateDir } from '../../src/settings.js';
@@ -17,16 +18,13 @@ const outputs: string[] = [];
 
 beforeAll(async () => {
   emu = await startEmulator({
-    data: {
-      users: [{ name: 'alice', displayName: 'Alice', email: 'alice@example.com', password: 'alice-pw' }],
-      projects: [{ key: 'PRJ', name: 'Project' }],
-      repos: [{ project: 'PRJ', slug: 'app', seed: true }],
-      permissions: [{ user: 'alice', project: 'PRJ', permission: 'PROJECT_WRITE' }],
-      tokens: [
+    data: pushFixture(
+      [
         { owner: { user: 'alice' }, name: 'gone', token: REVOKED, permissions: ['REPO_WRITE'], revoked: true },
         { owner: { user: 'alice' }, name: 'good', token: GOOD, permissions: ['REPO_WRITE'] },
       ],
-    },
+      { users: [{ ...ALICE, displayName: 'Alice' }] }, // guardedRepo commits as Alice
+    ),
   });
 });
 afterAll(async () => {

@@ -4,7 +4,7 @@
  * breaks that imitate the guard's own output and bidirectional overrides; branch names carry
  * shell syntax. Everything goes through real git.
  */
-import path from 'node:path';
+import { repoWithOrigin } from '../helpers/repo.js';
 import { BIN, describe as desc, runBin, runGit, type Sandbox } from '../helpers/sandbox.js';
 
 const ESC = '\x1b';
@@ -68,28 +68,9 @@ export async function addHostileCommits(sb: Sandbox, work: string): Promise<Host
  * program as the credential helper and `token` stored for alice: ready for `check`.
  */
 export async function guardedRepo(sb: Sandbox, baseUrl: string, token: string): Promise<string> {
-  const work = path.join(sb.dir, 'work');
-  for (const args of [
-    ['config', '--global', 'credential.helper', BIN],
-    ['init', '-q', '-b', 'main', work],
-    ['-C', work, 'remote', 'add', 'origin', `${baseUrl}/scm/prj/app.git`],
-    [
-      '-C',
-      work,
-      '-c',
-      'user.name=Alice',
-      '-c',
-      'user.email=alice@example.com',
-      'commit',
-      '-q',
-      '--allow-empty',
-      '-m',
-      'x',
-    ],
-  ]) {
-    const r = await runGit(sb, args);
-    if (r.exitCode !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
-  }
+  const helper = await runGit(sb, ['config', '--global', 'credential.helper', BIN]);
+  if (helper.exitCode !== 0) throw new Error(`git config credential.helper: ${helper.stderr}`);
+  const work = await repoWithOrigin(sb, baseUrl);
   const host = new URL(baseUrl).host;
   const r = await runBin(sb, ['store'], desc({ protocol: 'http', host, username: 'alice', password: token }));
   if (r.exitCode !== 0) throw new Error(`store: ${r.stderr}`);

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeToken, startEmulator, type Emulator } from '../emulator/index.js';
 import { expectNoSecrets, makeSandbox, runBin, runGit, type Sandbox } from '../helpers/sandbox.js';
+import { ALICE, pushFixture } from '../helpers/fixture.js';
 import { addHostileCommits, guardedRepo } from './hostile-repo.js';
 import { visible } from '../../src/visible.js';
 
@@ -17,13 +18,9 @@ const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/;
 
 beforeAll(async () => {
   emu = await startEmulator({
-    data: {
-      users: [{ name: 'alice', displayName: 'Alice', email: 'alice@example.com', password: 'alice-pw' }],
-      projects: [{ key: 'PRJ', name: 'Project' }],
-      repos: [{ project: 'PRJ', slug: 'app', seed: true }],
-      permissions: [{ user: 'alice', project: 'PRJ', permission: 'PROJECT_WRITE' }],
-      tokens: [{ owner: { user: 'alice' }, name: 'w', token: TOKEN, permissions: ['REPO_WRITE'] }],
-    },
+    data: pushFixture([{ owner: { user: 'alice' }, name: 'w', token: TOKEN, permissions: ['REPO_WRITE'] }], {
+      users: [{ ...ALICE, displayName: 'Alice' }], // guardedRepo commits as Alice
+    }),
   });
   sb = makeSandbox();
 });
