@@ -39,7 +39,7 @@ export function initTrace(env: NodeJS.ProcessEnv = process.env): boolean {
         sink = null; // a trace file that cannot be written must not break the operation
       }
     };
-  } else if (TRUE.test(value)) {
+  } else if (value !== '' && TRUE.test(value)) {
     sink = (line) => {
       try {
         fs.writeSync(2, line);

@@ -13,6 +13,7 @@
  */
 import fs from 'node:fs';
 import type { GitResult } from './repo.js';
+import { isDigits } from '../prepush/chars.js';
 
 export class Prefetched {
   private readonly pending: number[];
@@ -84,7 +85,7 @@ export function parsePrefetched(text: string): { key: string; result: GitResult 
   const statusStart = text.lastIndexOf('\n', text.length - 2);
   if (statusStart < outStart - 1) return undefined;
   const status = text.slice(statusStart + 1, -1);
-  if (!/^\d{1,3}$/.test(status)) return undefined;
+  if (!isDigits(status, 1, 3)) return undefined;
   return {
     key: answerKey(header, input),
     result: { status: Number(status), stdout: text.slice(outStart, statusStart), stderr: '' },

@@ -46,7 +46,9 @@ export function requestFor(url: string, loc: BitbucketLocation, config: RemoteCo
 }
 
 /** The credential in an answer (ours or git's), when it is complete. */
-export function authFromAnswer(pairs: CredentialRequest | undefined): TokenAuth | undefined {
+export function authFromAnswer(
+  pairs: Pick<CredentialRequest, 'authtype' | 'credential' | 'username' | 'password'> | undefined,
+): TokenAuth | undefined {
   if (!pairs) return undefined;
   if (pairs.authtype?.toLowerCase() === 'bearer' && pairs.credential)
     return { scheme: 'bearer', secret: pairs.credential };
@@ -70,14 +72,29 @@ export async function findCredential(
   if (config.helpers[0] !== undefined && isOurHelper(config.helpers[0])) {
     // the same rule as `get`: no token over plain http to another machine unless allowed
     const answer = await getCredential(req, allStores(openStores(dataDir(env))), now, await cleartextFilter(req, env));
-    const parsed = parseCredential(answer.map(([k, v]) => `${k}=${v}\n`).join(''));
-    const auth = authFromAnswer(
-      parsed.ok ? { ...parsed.request, username: parsed.request.username ?? req.username } : undefined,
-    );
+    const auth = authFromAnswer(ourAnswer(answer, req));
     if (auth) return { found: true, auth, source: 'credential store' };
   }
   if (config.helpers.length === 0) return { found: false, reason: 'no credential helper is configured for this URL' };
   return gitCredentialFill(url, env, run);
+}
+
+/**
+ * What git would read from our `get` answer, the request's username kept when the answer has
+ * none. `get` refuses to print a line break, carriage return or NUL (formatCredential), so git
+ * would then hear nothing from us: no answer. (The stores never hold such values.)
+ */
+function ourAnswer(
+  answer: ReadonlyArray<readonly [string, string]>,
+  req: CredentialRequest,
+): Pick<CredentialRequest, 'authtype' | 'credential' | 'username' | 'password'> | undefined {
+  const out: Pick<CredentialRequest, 'authtype' | 'credential' | 'username' | 'password'> = {};
+  for (const [key, value] of answer) {
+    if (value.includes('\n') || value.includes('\r') || value.includes('\0')) return undefined;
+    if (key === 'authtype' || key === 'credential' || key === 'username' || key === 'password') out[key] = value;
+  }
+  if (out.username === undefined && req.username !== undefined) out.username = req.username;
+  return out;
 }
 
 /**
@@ -111,6 +128,7 @@ export const stripPassword = withoutPassword;
 
 /** git uses `user:password@` from the URL as it is, without asking any helper. */
 function passwordInUrl(url: string): { username: string; secret: string } | undefined {
+  if (!url.includes('@')) return undefined; // the common case, without compiling the RegExp (see ./chars.ts)
   const m = /^[a-z][a-z0-9+.-]*:\/\/([^/@?#:]*):([^/@?#]*)@/i.exec(url);
   return m && m[2] ? { username: decodeOrKeep(m[1] ?? ''), secret: decodeOrKeep(m[2]) } : undefined;
 }

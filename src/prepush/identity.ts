@@ -7,6 +7,7 @@
 import { catFileBatch, revListSync, type GitRun } from '../git/repo.js';
 import type { CommitInfo, IdentityScan, TagInfo } from './facts.js';
 import type { PushUpdate } from './stdin.js';
+import { isPlainName } from './chars.js';
 
 /**
  * sha, author e-mail, committer e-mail, committer name, subject, NUL-separated (none of them
@@ -122,7 +123,7 @@ export function scanPushedCommits(
 ): IdentityScan | { error: string } | undefined {
   const range = pushRange(updates);
   if (range.include.length === 0) return undefined;
-  const named = /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(remote) ? remote : undefined;
+  const named = isPlainName(remote) ? remote : undefined;
   const r = revListSync({ format: REV_LIST_FORMAT, ...range, ...(named ? { remote: named } : {}) }, run);
   if (r.status !== 0) return { error: `git rev-list failed: ${r.stderr.trim().split('\n')[0] ?? `exit ${r.status}`}` };
   const collector = new IdentityCollector();

@@ -5,6 +5,7 @@
  * REST client needs. Pure.
  */
 import { parseGitBool } from '../settings.js';
+import { sameAsciiNoCase } from './chars.js';
 import { lastValues, listWithResets, valuesFor, type ConfigEntry } from './urlmatch.js';
 
 /** A token git sends by itself on every request (http.extraHeader). Never printed. */
@@ -60,6 +61,12 @@ export function authFromHeaders(headers: readonly string[]): HeaderAuth | undefi
 }
 
 /**
+ * How the helper line `setup` writes begins (src/commands/shared/invocation.ts): a function that
+ * reads the sh front, its first argument, into the sh git starts; the front's path follows.
+ */
+export const HELPER_LINE_PREFIX = '!f() { . "$1"; }; f ';
+
+/**
  * Whether a `credential.helper` value runs this tool: `bitbucket` (git runs
  * `git credential-bitbucket`), a path to git-credential-bitbucket (with or without `.js`,
  * `.cmd`, `.exe`), or a `!` snippet starting with one (`!node /x/git-credential-bitbucket.js`,
@@ -70,12 +77,11 @@ export function authFromHeaders(headers: readonly string[]): HeaderAuth | undefi
  */
 export function isOurHelper(value: string): boolean {
   const v = value.trim();
-  const sourced = /^!\s*f\(\)\s*\{\s*\.\s+"\$1";\s*\};\s*f\s+/.exec(v);
-  if (sourced) return isOurProgram(shellWords(v.slice(sourced[0].length))[0]);
-  const words = shellWords(v.replace(/^!\s*/, ''));
+  if (v.startsWith(HELPER_LINE_PREFIX)) return isOurProgram(shellWords(v.slice(HELPER_LINE_PREFIX.length))[0]);
+  const words = shellWords(v.startsWith('!') ? v.slice(1).trimStart() : v);
   if (!v.startsWith('!')) return words[0] === 'bitbucket' || isOurProgram(words[0]);
   if (words[0] === 'git' && words[1] === 'credential-bitbucket') return true;
-  return isOurProgram(words[0]) || (/^(node|sh)(\.exe)?$/.test(base(words[0])) && isOurProgram(words[1]));
+  return isOurProgram(words[0]) || (SHELLS.includes(base(words[0])) && isOurProgram(words[1]));
 }
 
 /**
@@ -99,7 +105,7 @@ export function shellWords(text: string): string[] {
         current += text[j] === '\\' && (text[j + 1] === '"' || text[j + 1] === '\\') ? text[++j] : text[j];
       i = j;
       inWord = true;
-    } else if (/\s/.test(ch)) {
+    } else if (ch.trim() === '') {
       if (inWord) words.push(current);
       current = '';
       inWord = false;
@@ -112,10 +118,17 @@ export function shellWords(text: string): string[] {
   return words;
 }
 
+/** What may run our program in a `!` helper: node or sh (Windows: .exe). */
+const SHELLS = ['node', 'sh', 'node.exe', 'sh.exe'];
+
+/** The last part of a path, after `/` or `\`. */
 function base(word: string | undefined): string {
-  return (word ?? '').split(/[\\/]/).pop() ?? '';
+  const w = word ?? '';
+  return w.slice(Math.max(w.lastIndexOf('/'), w.lastIndexOf('\\')) + 1);
 }
 
+/** git-credential-bitbucket, with or without .js, .sh, .cmd or .exe, in any case (ASCII). */
 function isOurProgram(word: string | undefined): boolean {
-  return /^git-credential-bitbucket(\.js|\.sh|\.cmd|\.exe)?$/i.test(base(word));
+  const b = base(word);
+  return ['', '.js', '.sh', '.cmd', '.exe'].some((ext) => sameAsciiNoCase(b, `git-credential-bitbucket${ext}`));
 }

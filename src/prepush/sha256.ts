@@ -3,10 +3,11 @@
  * warm path hashes two short strings (the token fingerprint and the cache file name); loading
  * `node:crypto` for them would initialise OpenSSL, which costs more than the rest of the warm
  * path's JavaScript together (~4 ms of a ~15 ms budget). Same digests as
- * `createHash('sha256')`; not meant for large inputs.
+ * `createHash('sha256')`; not meant for large inputs. No Buffer either: its methods are
+ * compiled on first use, which costs more than the hashing.
  */
 
-const K = new Uint32Array([
+const K = [
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98,
   0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
   0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8,
@@ -15,24 +16,51 @@ const K = new Uint32Array([
   0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a,
   0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
   0xc67178f2,
-]);
+];
+
+/** The UTF-8 bytes of `text`, a lone surrogate as U+FFFD (as Buffer.from(text, 'utf8') does). */
+function utf8(text: string): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    let c = text.charCodeAt(i);
+    if (c < 0x80) {
+      out.push(c);
+      continue;
+    }
+    if (c < 0x800) {
+      out.push(0xc0 | (c >> 6), 0x80 | (c & 0x3f));
+      continue;
+    }
+    if (c >= 0xd800 && c <= 0xdfff) {
+      const next = text.charCodeAt(i + 1);
+      if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
+        i++;
+        out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 0x3f), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f));
+        continue;
+      }
+      c = 0xfffd;
+    }
+    out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f));
+  }
+  return out;
+}
 
 export function sha256Hex(text: string): string {
-  const data = Buffer.from(text, 'utf8');
-  const bitLength = data.length * 8;
-  // Message + 0x80 + zero padding + 64-bit big-endian length, to a multiple of 64 bytes.
-  const padded = Buffer.alloc((((data.length + 8) >> 6) + 1) << 6);
-  data.copy(padded);
-  padded[data.length] = 0x80;
-  padded.writeUInt32BE(Math.floor(bitLength / 0x1_0000_0000), padded.length - 8);
-  padded.writeUInt32BE(bitLength >>> 0, padded.length - 4);
+  const data = utf8(text);
+  const n = data.length;
+  // Message + 0x80 + zero padding + 64-bit big-endian length, as 32-bit big-endian words, to a
+  // multiple of 16 words (64 bytes).
+  const words = new Array<number>((((n + 8) >> 6) + 1) << 4).fill(0);
+  for (let i = 0; i < n; i++) words[i >> 2]! |= data[i]! << (24 - (i & 3) * 8);
+  words[n >> 2]! |= 0x80 << (24 - (n & 3) * 8);
+  words[words.length - 2] = Math.floor(n / 0x2000_0000);
+  words[words.length - 1] = (n * 8) | 0;
 
-  const h = new Uint32Array([
-    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
-  ]);
-  const w = new Uint32Array(64);
-  for (let off = 0; off < padded.length; off += 64) {
-    for (let i = 0; i < 16; i++) w[i] = padded.readUInt32BE(off + i * 4);
+  const h = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
+  const w = new Array<number>(64);
+  for (let off = 0; off < words.length; off += 16) {
+    for (let i = 0; i < 16; i++) w[i] = words[off + i]!;
     for (let i = 16; i < 64; i++) {
       const x = w[i - 15]!;
       const y = w[i - 2]!;
@@ -72,7 +100,7 @@ export function sha256Hex(text: string): string {
     h[7] = (h[7]! + k) | 0;
   }
   let hex = '';
-  for (const v of h) hex += v.toString(16).padStart(8, '0');
+  for (const v of h) hex += (v >>> 0).toString(16).padStart(8, '0');
   return hex;
 }
 

@@ -4,6 +4,7 @@
  * all-zero remote oid; a delete has local ref `(delete)` and an all-zero local oid. Object ids
  * are 40 hex digits (SHA-1) or 64 (SHA-256).
  */
+import { isAllZeros, isOid } from './chars.js';
 
 /** One ref update git is about to push. */
 export interface PushUpdate {
@@ -19,9 +20,6 @@ export interface PushUpdate {
 
 export type ParsedPush =
   { ok: true; updates: PushUpdate[]; objectFormat?: 'sha1' | 'sha256' } | { ok: false; error: string };
-
-const OID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
-const ZERO = /^0+$/;
 
 /** Parses the whole of stdin. A malformed line is an error naming its number. */
 export function parsePushInput(text: string): ParsedPush {
@@ -40,7 +38,7 @@ export function parsePushInput(text: string): ParsedPush {
       };
     const [localRef, localOid, remoteRef, remoteOid] = parts as [string, string, string, string];
     for (const oid of [localOid, remoteOid]) {
-      if (!OID.test(oid))
+      if (!isOid(oid))
         return {
           ok: false,
           error: `${where}: "${oid.slice(0, 70)}" is not a 40- or 64-digit lower-case hex object id`,
@@ -51,7 +49,7 @@ export function parsePushInput(text: string): ParsedPush {
     }
     if (localRef === '' || remoteRef === '') return { ok: false, error: `${where}: empty ref name` };
     const isDelete = localRef === '(delete)';
-    if (isDelete !== ZERO.test(localOid)) {
+    if (isDelete !== isAllZeros(localOid)) {
       return {
         ok: false,
         error: `${where}: ${isDelete ? '(delete) with a non-zero local object id' : 'all-zero local object id without (delete)'}`,
@@ -59,7 +57,7 @@ export function parsePushInput(text: string): ParsedPush {
     }
     const u: PushUpdate = { localRef, remoteRef, isDelete };
     if (!isDelete) u.localOid = localOid;
-    if (!ZERO.test(remoteOid)) u.remoteOid = remoteOid;
+    if (!isAllZeros(remoteOid)) u.remoteOid = remoteOid;
     updates.push(u);
   }
   const out: ParsedPush = { ok: true, updates };

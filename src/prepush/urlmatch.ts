@@ -10,6 +10,7 @@
  *   `credential.*`.
  */
 import { decodeOrKeep } from '../decode.js';
+import { isDigits } from './chars.js';
 
 /** One raw config entry, in file order. `url` is the subsection, when the key has one. */
 export interface ConfigEntry {
@@ -64,17 +65,57 @@ const DEFAULT_PORTS: Record<string, string> = {
   git: '9418',
 };
 
-/** git's url_normalize, reduced to what matching compares. undefined when not a URL. */
+/**
+ * git's url_normalize, reduced to what matching compares. undefined when not a URL. The parts
+ * are those of `^(scheme)://(?:(user-info)@)?(\[[^\]]*\]|[^:/?#]*)(?::(\d*))?([^?#]*)`, taken
+ * apart by hand (see ./chars.ts for why not with that RegExp).
+ */
 export function normaliseUrl(url: string): Parts | undefined {
-  const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(?:([^@/?#]*)@)?(\[[^\]]*\]|[^:/?#]*)(?::(\d*))?([^?#]*)/.exec(url);
-  if (!m) return undefined;
-  const scheme = m[1]!.toLowerCase();
-  const info = m[2];
-  let port = m[4] ?? '';
+  const sep = url.indexOf('://');
+  if (sep < 1 || !isScheme(url.slice(0, sep))) return undefined;
+  const scheme = url.slice(0, sep).toLowerCase();
+  let rest = url.slice(sep + 3);
+  let info: string | undefined;
+  const at = firstOf(rest, '@/?#');
+  if (rest[at] === '@') {
+    info = rest.slice(0, at);
+    rest = rest.slice(at + 1);
+  }
+  const close = rest.startsWith('[') ? rest.indexOf(']') : -1;
+  const host = close >= 0 ? rest.slice(0, close + 1) : rest.slice(0, firstOf(rest, ':/?#'));
+  rest = rest.slice(host.length);
+  let port = '';
+  if (rest.startsWith(':')) {
+    let end = 1;
+    while (isDigits(rest.charAt(end))) end++;
+    port = rest.slice(1, end);
+    rest = rest.slice(end);
+  }
   if (port === DEFAULT_PORTS[scheme]) port = '';
-  const parts: Parts = { scheme, host: (m[3] ?? '').toLowerCase(), port, path: dotSegments(m[5] || '/') };
+  const parts: Parts = {
+    scheme,
+    host: host.toLowerCase(),
+    port,
+    path: dotSegments(rest.slice(0, firstOf(rest, '?#')) || '/'),
+  };
   if (info !== undefined) parts.user = decodeOrKeep(info.split(':')[0] ?? '');
   return parts;
+}
+
+/** [A-Za-z][A-Za-z0-9+.-]* */
+function isScheme(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const ch = s[i]!;
+    const letter = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+    if (!letter && (i === 0 || !(isDigits(ch) || ch === '+' || ch === '.' || ch === '-'))) return false;
+  }
+  return s !== '';
+}
+
+/** The index of the first character of `s` that is one of `chars`; `s.length` when there is none. */
+function firstOf(s: string, chars: string): number {
+  for (let i = 0; i < s.length; i++) if (chars.includes(s[i]!)) return i;
+  return s.length;
 }
 
 function dotSegments(path: string): string {
@@ -92,7 +133,13 @@ function hostMatches(pattern: string, host: string): boolean {
   const p = pattern.split('.');
   const h = host.split('.');
   if (p.length !== h.length) return false;
-  return p.every((label, i) => new RegExp('^' + label.split('*').map(escape).join('[^.]*') + '$').test(h[i]!));
+  return p.every((label, i) => labelMatches(label, h[i]!));
+}
+
+/** One host label; `*` matches any run of characters within it. A RegExp only for a `*` (rare, see ./chars.ts). */
+function labelMatches(pattern: string, label: string): boolean {
+  if (!pattern.includes('*')) return pattern === label;
+  return new RegExp('^' + pattern.split('*').map(escape).join('[^.]*') + '$').test(label);
 }
 
 function escape(s: string): string {

@@ -251,7 +251,17 @@ function shWord(text: string): string {
  * a display name may still carry such characters.
  */
 export function withoutCrud(name: string): string {
-  return name.replace(/[<>\n]/g, '').replace(/^[\0- .,:;"'\\]+|[\0- .,:;"'\\]+$/g, '');
+  const kept = name.replaceAll('<', '').replaceAll('>', '').replaceAll('\n', '');
+  let start = 0;
+  let end = kept.length;
+  while (start < end && isCrud(kept[start]!)) start++;
+  while (end > start && isCrud(kept[end - 1]!)) end--;
+  return kept.slice(start, end);
+}
+
+/** A character git trims from the ends of a name: a control character, space or `.,:;"'\`. */
+function isCrud(ch: string): boolean {
+  return ch <= ' ' || '.,:;"\'\\'.includes(ch);
 }
 
 /**

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { shQuote, type Program } from '../../git/hooks.js';
+import { HELPER_LINE_PREFIX } from '../../prepush/remote-config.js';
 
 /** The launcher `bin/git-credential-bitbucket.js` of this installation, found from this module (src/ or dist/). */
 export function launcherPath(from: string = import.meta.url): string {
@@ -33,8 +34,5 @@ export function program(): Program {
  */
 export function helperInvocation(p: Program = program(), platform: string = process.platform): string {
   const front = path.join(path.dirname(p.bin), 'git-credential-bitbucket.sh');
-  return `${SOURCED_PREFIX}${shQuote(front)} ${shQuote(p.node)} ${platform}`;
+  return `${HELPER_LINE_PREFIX}${shQuote(front)} ${shQuote(p.node)} ${platform}`;
 }
-
-/** How the helper line begins: a function that reads the front (its first argument) into git's sh. */
-export const SOURCED_PREFIX = '!f() { . "$1"; }; f ';
