@@ -81,12 +81,13 @@ function ensurePrivateDir(dir) {
  * - The file name carries the bundle's size, mtime, ctime and inode and the Node version: a
  *   rebuilt or reinstalled bundle never gets code compiled for another one (V8 itself checks
  *   only the source length, and would run the stale code).
- * - A cache in use is moved aside and put back only by a run that exits normally and without
- *   an unexpected error (the hook marks one, see src/load-esm.ts). V8 checks only a cache's
- *   header; damaged code crashes Node or fails in odd ways; such a cache is then gone, and the
- *   next run compiles afresh and writes a new one, instead of failing on every run. (Files
- *   are written whole under a new name and renamed into place, so a half-written one is
- *   never read.)
+ * - V8 checks only a cache's header, and damaged code crashes Node, loops or fails in odd
+ *   ways. The file holds the cache twice and is used only when both copies are the same, byte
+ *   for byte (see readChecked), so damage to the file never runs. (Files are written whole
+ *   under a new name and renamed into place, so a half-written one is never read.)
+ * - Besides, a cache in use is moved aside and put back only by a run that exits normally and
+ *   without an unexpected error (the hook marks one, see src/load-esm.ts): code that went wrong
+ *   for any other reason is compiled afresh next time instead of failing on every run.
  * - Only a directory of this user that no one else can write is used (see isPrivateDir).
  * The build makes sure such a bundle has no import() of its own (see below).
  */
@@ -107,7 +108,7 @@ function runHot(name) {
     } else {
       process.once('exit', () => {
         if (taken) fs.rmSync(taken.aside, { force: true });
-        writeCache(cacheFile, `${name}-`, suffix, script);
+        writeCache(cacheFile, `${name}-`, suffix, script, 2);
       });
     }
     return script;
@@ -212,7 +213,10 @@ function wrapCommonJs(file) {
   return `(function (exports, require, module, __filename, __dirname) {${fs.readFileSync(file, 'utf8')}\n})`;
 }
 
-/** Moves the cache aside for this run and reads it; undefined when there is none of ours. */
+/**
+ * Moves the cache aside for this run and reads it (as readChecked: ours, and both copies the
+ * same); undefined when there is none of ours.
+ */
 function takeCache(file) {
   const aside = `${file}.${process.pid}.inuse`;
   try {
@@ -220,17 +224,9 @@ function takeCache(file) {
   } catch {
     return undefined; // no cache yet (or another run has it right now)
   }
-  try {
-    const fd = fs.openSync(aside, 'r');
-    try {
-      if (!process.getuid || fs.fstatSync(fd).uid === process.getuid()) return { data: fs.readFileSync(fd), aside };
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    // unreadable: written anew at exit
-  }
-  fs.rmSync(aside, { force: true });
+  const data = readChecked(aside);
+  if (data) return { data, aside };
+  fs.rmSync(aside, { force: true }); // unreadable, not ours or its copies differ: written anew at exit
   return undefined;
 }
 
