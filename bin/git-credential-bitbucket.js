@@ -108,7 +108,7 @@ function runHot(name) {
     } else {
       process.once('exit', () => {
         if (taken) fs.rmSync(taken.aside, { force: true });
-        writeCache(cacheFile, `${name}-`, suffix, script, 2);
+        writeCache(cacheFile, `${name}-`, suffix, script);
       });
     }
     return script;
@@ -135,7 +135,7 @@ function runChecked(name, op) {
       const data = isPrivateDir(cache) ? readChecked(cacheFile) : undefined;
       const script = compile(data);
       if (!data || script.cachedDataRejected)
-        process.once('exit', () => writeCache(cacheFile, `${name}.${op}-`, suffix, script, 2));
+        process.once('exit', () => writeCache(cacheFile, `${name}.${op}-`, suffix, script));
       return script;
     },
     `${name}.${op}`,
@@ -243,15 +243,15 @@ function isRunning(pid) {
  * Writes the cache through a new temporary file (O_EXCL: never through a link someone placed
  * there) renamed over the old one, and drops older builds' caches of the same bundle for this
  * Node (other Node versions in use keep theirs) and files left by runs that were killed or
- * crashed. With `copies` 2 the file holds the cache twice (runChecked compares them).
+ * crashed. The file holds the cache twice (readChecked compares the copies).
  */
-function writeCache(file, prefix, suffix, script, copies = 1) {
+function writeCache(file, prefix, suffix, script) {
   const dir = path.dirname(file);
   if (!ensurePrivateDir(dir)) return;
   const tmp = `${file}.${process.pid}.${process.hrtime.bigint()}.tmp`;
   try {
     const data = script.createCachedData();
-    fs.writeFileSync(tmp, copies === 1 ? data : Buffer.concat(Array(copies).fill(data)), { mode: 0o600, flag: 'wx' });
+    fs.writeFileSync(tmp, Buffer.concat([data, data]), { mode: 0o600, flag: 'wx' });
     fs.renameSync(tmp, file);
     for (const old of fs.readdirSync(dir)) {
       const stale = old !== path.basename(file) && old.startsWith(prefix) && old.endsWith(suffix);

@@ -53,13 +53,19 @@ const check = async () => {
   expect(r.stderr).not.toContain(SECRET);
   return r.stderr;
 };
-const hookCaches = () =>
-  fs.existsSync(codeDir) ? fs.readdirSync(codeDir).filter((f) => f.startsWith('hook.cjs-')) : [];
-const cacheFile = () =>
+/** The files in the code cache directory whose names start with `prefix`. */
+const cachesOf = (prefix: string) =>
+  fs.existsSync(codeDir) ? fs.readdirSync(codeDir).filter((f) => f.startsWith(prefix)) : [];
+/** The cache file itself (`.v8`) of those. */
+const cacheFileOf = (prefix: string) =>
   path.join(
     codeDir,
-    hookCaches().find((f) => f.endsWith('.v8'))!,
+    cachesOf(prefix).find((f) => f.endsWith('.v8'))!,
   );
+/** A cache file holds the cache twice, the same byte for byte. */
+const copiesSame = (b: Buffer) => b.length % 2 === 0 && b.subarray(0, b.length / 2).equals(b.subarray(b.length / 2));
+const hookCaches = () => cachesOf('hook.cjs-');
+const cacheFile = () => cacheFileOf('hook.cjs-');
 
 describe.runIf(vmCache)('the code cache (Node 20: vm.Script cachedData)', () => {
   it('is written on the first run, 0600 in a 0700 directory, and then reused as it is', async () => {
@@ -88,7 +94,7 @@ describe.runIf(vmCache)('the code cache (Node 20: vm.Script cachedData)', () => 
     const first = await check();
     const good = fs.readFileSync(cacheFile());
     const half = good.length / 2;
-    expect(good.subarray(0, half).equals(good.subarray(half))).toBe(true);
+    expect(copiesSame(good)).toBe(true);
     for (const at of [200, 2000, half - 50, half + 200, half + Math.floor(half / 2), good.length - 100]) {
       const bad = Buffer.from(good);
       for (let i = 0; i < 16; i++) bad[at + i] = bad[at + i]! ^ 0xa5;
@@ -98,7 +104,7 @@ describe.runIf(vmCache)('the code cache (Node 20: vm.Script cachedData)', () => 
       expect(r.exitCode, `bytes flipped at ${at}`).toBe(0);
       expect(r.stderr, `bytes flipped at ${at}`).toBe(first);
       const now = fs.readFileSync(cacheFile());
-      expect(now.subarray(0, now.length / 2).equals(now.subarray(now.length / 2)), `bytes flipped at ${at}`).toBe(true);
+      expect(copiesSame(now), `bytes flipped at ${at}`).toBe(true);
       expect(now.equals(bad), `bytes flipped at ${at}`).toBe(false);
     }
   }, 240_000);
@@ -157,13 +163,8 @@ describe.runIf(vmCache)('the code cache (Node 20: vm.Script cachedData)', () => 
 describe.runIf(vmCache)(
   "the helper bundle's code cache (Node 20): two copies, used only when they are the same",
   () => {
-    const helperCaches = () =>
-      fs.existsSync(codeDir) ? fs.readdirSync(codeDir).filter((f) => f.startsWith('helper.cjs.get-')) : [];
-    const helperCache = () =>
-      path.join(
-        codeDir,
-        helperCaches().find((f) => f.endsWith('.v8'))!,
-      );
+    const helperCaches = () => cachesOf('helper.cjs.get-');
+    const helperCache = () => cacheFileOf('helper.cjs.get-');
     /** `get` as git runs it: the stored token, nothing on stderr. */
     const get = async () => {
       const r = await runBin(sb, ['get'], desc({ protocol: 'http', host: HOST }));
@@ -171,8 +172,6 @@ describe.runIf(vmCache)(
       expect(r.stdout.split('\n')).toEqual(expect.arrayContaining(['username=u', `password=${SECRET}`]));
       expect(r.stderr).toBe('');
     };
-    const copiesSame = (b: Buffer) =>
-      b.length % 2 === 0 && b.subarray(0, b.length / 2).equals(b.subarray(b.length / 2));
 
     beforeEach(async () => {
       expect(helperCaches()).toEqual([]); // the store before this test wrote its own
