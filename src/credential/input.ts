@@ -1,19 +1,26 @@
 /**
  * Reads a credential description from a file descriptor (stdin) synchronously, stopping at
- * the blank line that ends it, at EOF, or one byte past the 1 MiB limit (so that the parser
+ * the blank line that ends it, at EOF, or one read past the 1 MiB limit (so that the parser
  * can refuse it). Decoding is left to the caller's parser, which splits on LF only.
+ *
+ * `get` runs this on every git operation: it reads into one typed array and decodes it once
+ * (see src/bytes.ts for why not through Buffer's functions).
  */
 import fs from 'node:fs';
 import { MAX_INPUT_BYTES } from './protocol.js';
+import { grown, utf8 } from '../bytes.js';
+
+const LF = 0x0a;
+const CR = 0x0d;
 
 export function readDescription(fd = 0): string {
-  const chunks: Buffer[] = [];
+  let buf = new Uint8Array(64 * 1024);
   let total = 0;
-  const buf = Buffer.alloc(64 * 1024);
   for (;;) {
+    if (total === buf.length) buf = grown(buf);
     let n: number;
     try {
-      n = fs.readSync(fd, buf, 0, buf.length, null);
+      n = fs.readSync(fd, buf, total, buf.length - total, null);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'EAGAIN') {
@@ -24,16 +31,23 @@ export function readDescription(fd = 0): string {
       throw err;
     }
     if (n === 0) break;
-    chunks.push(Buffer.from(buf.subarray(0, n)));
+    const from = total;
     total += n;
     if (total > MAX_INPUT_BYTES) break;
-    if (endsDescription(Buffer.concat(chunks))) break;
+    if (endsDescription(buf, from, total)) break;
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return utf8(buf, 0, total);
 }
 
-/** A blank line (LF LF, or LF CR LF) or a leading blank line ends the description. */
-function endsDescription(b: Buffer): boolean {
-  if (b[0] === 0x0a || (b[0] === 0x0d && b[1] === 0x0a)) return true;
-  return b.includes('\n\n') || b.includes('\n\r\n');
+/**
+ * A blank line (LF LF, or LF CR LF) ending in bytes [from, to) of `b`, or a leading blank line.
+ * Bytes past `to` are still zero.
+ */
+function endsDescription(b: Uint8Array, from: number, to: number): boolean {
+  if (b[0] === LF || (b[0] === CR && b[1] === LF)) return true;
+  for (let i = Math.max(1, from); i < to; i++) {
+    if (b[i] !== LF) continue;
+    if (b[i - 1] === LF || (b[i - 1] === CR && i >= 2 && b[i - 2] === LF)) return true;
+  }
+  return false;
 }

@@ -67,11 +67,16 @@ export abstract class IndexedStore implements TokenStore {
     }
   }
 
-  /** The file's identity: inode, size, modification and change times to the nanosecond. */
+  /**
+   * The file's identity: inode, size, modification and change times (milliseconds with their
+   * fraction: a double keeps them to a fraction of a microsecond; writers replace the file, so
+   * its inode changes as well). Not `{ bigint: true }`: that is a second kind of stat for Node to
+   * compile on the hot paths, which already use the plain one.
+   */
   private stamp(): string {
     try {
-      const st = fs.statSync(this.file, { bigint: true });
-      return `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+      const st = fs.statSync(this.file);
+      return `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
     } catch {
       return 'none';
     }

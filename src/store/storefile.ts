@@ -10,6 +10,7 @@ import { loadEsm } from '../load-esm.js';
 import { PROGRAM } from '../settings.js';
 import { assertPrivate, checkPrivateDir, ensurePrivateDir, UnsafePathError } from '../private-dir.js';
 import { visible } from '../visible.js';
+import { latin1, readWhole, utf8 } from '../bytes.js';
 
 /** One entry as kept on disk; `secrets` only in the file store, never in the keyring index. */
 export type DiskEntry = StoredEntry & { secrets?: Secrets };
@@ -73,11 +74,12 @@ function parseStoreFile(file: string): { text: string; data: StoreFileData } | u
 
 /** The file's text (private, never through a link); undefined when there is no file. */
 function readStoreText(file: string): string | undefined {
-  return readStoreBytes(file)?.toString('utf8');
+  const bytes = readStoreBytes(file);
+  return bytes && utf8(bytes);
 }
 
 /** The file's bytes (private, never through a link); undefined when there is no file. */
-function readStoreBytes(file: string): Buffer | undefined {
+function readStoreBytes(file: string): Uint8Array | undefined {
   checkPrivateDir(path.dirname(file));
   try {
     return readPrivate(file);
@@ -120,8 +122,10 @@ function parseStoreText(file: string, text: string): StoreFileData {
  * `get` may answer from a file in which another entry is malformed; writers refuse such a file.
  */
 export class StoreFileView {
-  private readonly bytes: Buffer | undefined;
+  private readonly bytes: Uint8Array | undefined;
   private decoded: string | undefined;
+  /** The bytes as Latin-1 text, for the line layout's search. */
+  private byteText: string | undefined;
   private entries: unknown[] | undefined;
   private lines: boolean | undefined;
   private spans: number[] | undefined | null;
@@ -135,7 +139,7 @@ export class StoreFileView {
   }
 
   private get text(): string | undefined {
-    if (this.decoded === undefined && this.bytes !== undefined) this.decoded = this.bytes.toString('utf8');
+    if (this.decoded === undefined && this.bytes !== undefined) this.decoded = utf8(this.bytes);
     return this.decoded;
   }
 
@@ -200,17 +204,17 @@ export class StoreFileView {
     const known = this.found.get(needle);
     if (known) return known;
     const bytes = this.bytes!;
-    const pattern = Buffer.from(needle, 'utf8');
+    // searched as Latin-1 text (one character per byte, so offsets are byte offsets) with the
+    // string search built into V8; only the lines found are decoded as UTF-8
+    const text = (this.byteText ??= latin1(bytes));
+    const pattern = latin1(Buffer.from(needle, 'utf8'));
     const out = new Map<number, unknown>();
     this.found.set(needle, out);
-    for (
-      let at = bytes.indexOf(pattern, LINES_HEAD.length);
-      at >= 0;
-      at = bytes.indexOf(pattern, at + pattern.length)
-    ) {
-      const start = bytes.lastIndexOf(NEWLINE, at) + 1;
+    for (let at = text.indexOf(pattern, LINES_HEAD.length); at >= 0; at = text.indexOf(pattern, at + pattern.length)) {
+      const start = text.lastIndexOf('\n', at) + 1;
       if (out.has(start)) continue;
-      const line = bytes.toString('utf8', start, bytes.indexOf(NEWLINE, at)).trim();
+      const end = text.indexOf('\n', at);
+      const line = utf8(bytes, start, end < 0 ? bytes.length : end).trim();
       out.set(start, parseOrUndefined(line.endsWith(',') ? line.slice(0, -1) : line));
     }
     return out;
@@ -274,12 +278,12 @@ const NEWLINE = 10;
 const BACKSLASH = 92;
 
 /** Whether `bytes` is in the line layout, with no escape anywhere (so a host is always written as JSON.stringify writes it). */
-function inLineLayout(bytes: Buffer): boolean {
+function inLineLayout(bytes: Uint8Array): boolean {
   if (bytes.length < LINES_HEAD.length + LINES_TAIL.length) return false;
-  if (bytes.toString('latin1', 0, LINES_HEAD.length) !== LINES_HEAD) return false;
+  if (latin1(bytes, 0, LINES_HEAD.length) !== LINES_HEAD) return false;
   let end = bytes.length;
   while (end > 0 && (bytes[end - 1] === NEWLINE || bytes[end - 1] === 13 || bytes[end - 1] === 32)) end--;
-  if (bytes.toString('latin1', end - LINES_TAIL.length, end) !== LINES_TAIL) return false;
+  if (latin1(bytes, end - LINES_TAIL.length, end) !== LINES_TAIL) return false;
   return bytes.indexOf(BACKSLASH) < 0;
 }
 
@@ -350,7 +354,7 @@ export function entrySpans(text: string): number[] | undefined {
 }
 
 /** Opens without following a link, checks the open file by the rule, reads it. */
-function readPrivate(file: string): Buffer {
+function readPrivate(file: string): Uint8Array {
   let fd: number;
   try {
     fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
@@ -359,8 +363,9 @@ function readPrivate(file: string): Buffer {
     throw err;
   }
   try {
-    assertPrivate(file, fs.fstatSync(fd), false, 'credential store');
-    return fs.readFileSync(fd);
+    const st = fs.fstatSync(fd);
+    assertPrivate(file, st, false, 'credential store');
+    return readWhole(fd, st.size);
   } finally {
     fs.closeSync(fd);
   }
