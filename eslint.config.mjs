@@ -54,8 +54,8 @@ export default tseslint.config(
     },
   },
   {
-    // the launcher is CommonJS on purpose: it starts faster (see bin/git-credential-bitbucket.js)
-    files: ['bin/**/*.js'],
+    // the launcher is CommonJS on purpose: it starts faster (see bin/git-credential-bitbucket.cjs)
+    files: ['bin/**/*.js', 'bin/**/*.cjs'],
     languageOptions: { sourceType: 'commonjs' },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

@@ -9,7 +9,7 @@ import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const BIN = path.join(root, 'bin', 'git-credential-bitbucket.js');
+export const BIN = path.join(root, 'bin', 'git-credential-bitbucket.cjs');
 export const FIXTURE = path.join(root, 'test', 'emulator', 'fixtures', 'demo.json');
 const fixture = JSON.parse(fs.readFileSync(FIXTURE, 'utf8'));
 /** Every secret in the fixture: printed text goes through `redact` first. */

@@ -3,12 +3,16 @@
 // Launcher: loads a built bundle, nothing else. git runs get/store/erase on every HTTPS
 // operation and the pre-push hook on every push, so those go to small CommonJS bundles (the
 // hook's with its compiled code kept between runs); every other command goes to the full CLI.
-const fs = require('node:fs');
-const path = require('node:path');
+// Built-in modules through process.getBuiltinModule: cheaper than require(), which goes
+// through the module loader's resolution first.
+const fs = process.getBuiltinModule('node:fs');
+const path = process.getBuiltinModule('node:path');
 // node:module only where it has enableCompileCache (22.1+): loading it loads Node's ES module
 // loader and source maps too, more than the helper's own start on Node 20. There the module
 // class it exports is already at hand as this module's constructor.
-const nodeModule = hasCompileCache(process.versions.node) ? require('node:module') : module.constructor;
+const nodeModule = hasCompileCache(process.versions.node)
+  ? process.getBuiltinModule('node:module')
+  : module.constructor;
 
 const [op, sub] = process.argv.slice(2);
 // Our sh fronts start Node without NODE_EXTRA_CA_CERTS and hand it on under another name
@@ -38,7 +42,11 @@ function cacheDir(env) {
   const abs = (p) => (p && path.isAbsolute(p) ? p : undefined);
   if (abs(env.XDG_CACHE_HOME)) return path.join(env.XDG_CACHE_HOME, 'git-credential-bitbucket');
   if (env.GIT_CREDENTIAL_BITBUCKET_DIR) return path.join(path.resolve(env.GIT_CREDENTIAL_BITBUCKET_DIR), 'cache');
-  return path.join(abs(env.HOME) || require('node:os').homedir(), '.cache', 'git-credential-bitbucket');
+  return path.join(
+    abs(env.HOME) || process.getBuiltinModule('node:os').homedir(),
+    '.cache',
+    'git-credential-bitbucket',
+  );
 }
 
 /**
@@ -156,7 +164,7 @@ function runBundle(name, withCache, cacheName = name) {
   }
   let fn;
   try {
-    const vm = require('node:vm');
+    const vm = process.getBuiltinModule('node:vm');
     const { path: cacheFile, suffix } = cacheFileFor(file, cacheName);
     const compile = (cachedData) => new vm.Script(wrapCommonJs(file), { filename: file, cachedData });
     fn = withCache(compile, cacheFile, suffix).runInThisContext();
@@ -172,7 +180,11 @@ function runWrapped(fn, file) {
   // Code compiled by vm.Script cannot import() on Node 20; src/load-esm.ts borrows this one.
   globalThis[Symbol.for('git-credential-bitbucket.import')] = (specifier) => import(specifier);
   const mod = { exports: {}, filename: file, id: file };
-  fn.call(mod.exports, mod.exports, nodeModule.createRequire(file), mod, file, path.dirname(file));
+  // Hot bundles take Node's built-in modules from process.getBuiltinModule (scripts/build.mjs):
+  // a require() of their own is made only for something else (the hook's network bundle).
+  let own;
+  const lazyRequire = (id) => (own ??= nodeModule.createRequire(file))(id);
+  fn.call(mod.exports, mod.exports, lazyRequire, mod, file, path.dirname(file));
 }
 
 /** The cache in a file written by writeCache with two copies, when they are the same; else undefined. */
@@ -182,16 +194,36 @@ function readChecked(file) {
     try {
       const st = fs.fstatSync(fd);
       if (process.getuid && st.uid !== process.getuid()) return undefined;
-      const both = fs.readFileSync(fd);
+      const both = readWhole(fd, st.size);
       const half = both.length / 2;
       if (half < 1 || !Number.isInteger(half)) return undefined;
       const first = both.subarray(0, half);
-      return first.equals(both.subarray(half)) ? first : undefined;
+      return Buffer.compare(first, both.subarray(half)) === 0 ? first : undefined;
     } finally {
       fs.closeSync(fd);
     }
   } catch {
     return undefined; // none yet, or unreadable: written anew at exit
+  }
+}
+
+/**
+ * Everything from `fd` to its end, in a Uint8Array (a copy of readWhole in src/bytes.ts, which this
+ * file may not load): fs.readFileSync(fd) would be compiled at this first call, which costs more
+ * than reading the cache saves.
+ */
+function readWhole(fd, sizeHint) {
+  let buf = new Uint8Array(sizeHint + 1);
+  let total = 0;
+  for (;;) {
+    if (total === buf.length) {
+      const bigger = new Uint8Array(buf.length * 2);
+      bigger.set(buf);
+      buf = bigger;
+    }
+    const n = fs.readSync(fd, buf, total, buf.length - total, null);
+    if (n === 0) return buf.subarray(0, total);
+    total += n;
   }
 }
 

@@ -14,12 +14,17 @@
 #   says how it is kept). Any doubt (another attribute, no digest tool, no file) goes to Node.
 # The token only ever goes through a pipe: never into arguments or the environment.
 case ${1-} in
-  */git-credential-bitbucket.sh) gcb_bin=${1%/*}/git-credential-bitbucket.js; shift ;; # read into git's sh
-  *) gcb_bin=${0%/*}/git-credential-bitbucket.js ;; # run as `sh <this file>`
+  */git-credential-bitbucket.sh) gcb_bin=${1%/*}/git-credential-bitbucket.cjs; shift ;; # read into git's sh
+  *) gcb_bin=${0%/*}/git-credential-bitbucket.cjs ;; # run as `sh <this file>`
 esac
 gcb_node=$1
 gcb_platform=$2
 shift 2
+# Node starts the launcher under the name it has here, without resolving links in each
+# directory of its path first (--preserve-symlinks-main), unless the launcher is itself a link
+# (it finds dist/ from its own directory).
+gcb_main=--preserve-symlinks-main
+[ ! -L "$gcb_bin" ] || gcb_main=--
 
 if [ -n "${NODE_EXTRA_CA_CERTS-}" ]; then
   GIT_CREDENTIAL_BITBUCKET_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS
@@ -54,10 +59,10 @@ case ${1-} in
       GIT_CREDENTIAL_BITBUCKET_GIVEN=$gcb_given
       export GIT_CREDENTIAL_BITBUCKET_GIVEN
     fi
-    exec "$gcb_node" "$gcb_bin" "$@"
+    exec "$gcb_node" "$gcb_main" "$gcb_bin" "$@"
     ;;
   store) ;;
-  *) exec "$gcb_node" "$gcb_bin" "$@" ;;
+  *) exec "$gcb_node" "$gcb_main" "$gcb_bin" "$@" ;;
 esac
 
 # store: read the request (up to a blank line, as git-credential(1) ends it), keep it to hand
@@ -83,7 +88,7 @@ while IFS= read -r gcb_line || [ -n "$gcb_line" ]; do
 done
 
 to_node() {
-  printf '%s' "$gcb_req" | "$gcb_node" "$gcb_bin" store
+  printf '%s' "$gcb_req" | "$gcb_node" "$gcb_main" "$gcb_bin" store
   exit
 }
 

@@ -12,7 +12,7 @@ import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const BIN = path.join(root, 'bin', 'git-credential-bitbucket.js');
+const BIN = path.join(root, 'bin', 'git-credential-bitbucket.cjs');
 const fixture = JSON.parse(fs.readFileSync(path.join(root, 'test/emulator/fixtures/demo.json'), 'utf8'));
 const token = (name) => fixture.tokens.find((t) => t.name === name).token;
 const TOKENS = fixture.tokens.map((t) => t.token);

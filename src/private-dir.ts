@@ -4,7 +4,7 @@
  * and they are not symbolic links. What another user can write or replace, they can read our
  * tokens through, or plant a store that `get` would hand to git.
  *
- * The launcher (bin/git-credential-bitbucket.js) loads nothing, so it keeps a copy of
+ * The launcher (bin/git-credential-bitbucket.cjs) loads nothing, so it keeps a copy of
  * `privateProblem` for its code cache; test/private-dir.test.ts runs one table against both.
  */
 import fs from 'node:fs';

@@ -12,7 +12,7 @@
  *   `configListing` for the pre-push hook's single listing, matched by src/prepush/urlmatch.ts).
  * - Loaded by every bundle, the hot ones included: keep it small and free of imports beyond
  *   node:path (node:os only when HOME is unset: loading it costs every `get`).
- * - The launcher (bin/git-credential-bitbucket.js, which may load nothing) has its own copy of
+ * - The launcher (bin/git-credential-bitbucket.cjs, which may load nothing) has its own copy of
  *   {@link cacheDir}; test/settings.test.ts compares the two.
  */
 import path from 'node:path';

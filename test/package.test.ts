@@ -69,6 +69,7 @@ describe('the npm package', () => {
     expect(packed!.filename).toBe(`git-credential-bitbucket-${version}.tgz`);
     expect(packed!.files.map((f) => f.path).sort()).toEqual([
       'README.md',
+      'bin/git-credential-bitbucket.cjs',
       'bin/git-credential-bitbucket.js',
       'bin/git-credential-bitbucket.sh',
       'dist/cli.mjs',
@@ -87,7 +88,7 @@ describe('the npm package', () => {
     );
     const installed = path.join(prefix, 'lib', 'node_modules', 'git-credential-bitbucket');
     const bin = path.join(prefix, 'bin', 'git-credential-bitbucket');
-    expect(fs.realpathSync(bin)).toBe(path.join(installed, 'bin', 'git-credential-bitbucket.js'));
+    expect(fs.realpathSync(bin)).toBe(path.join(installed, 'bin', 'git-credential-bitbucket.cjs'));
 
     // the keyring binding comes from its platform package and loads
     const binding = await user(process.execPath, [

@@ -21,7 +21,7 @@ mkdir "$tmp/bin"
 # `git credential-bitbucket` must be found on PATH
 cat >"$tmp/bin/git-credential-bitbucket" <<SH
 #!/bin/sh
-exec '$(command -v node)' '$root/bin/git-credential-bitbucket.js' "\$@"
+exec '$(command -v node)' '$root/bin/git-credential-bitbucket.cjs' "\$@"
 SH
 chmod 755 "$tmp/bin/git-credential-bitbucket"
 echo "== t0303-credential-external.sh (git $version) against git-credential-bitbucket" >&2

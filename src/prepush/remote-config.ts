@@ -68,8 +68,8 @@ export const HELPER_LINE_PREFIX = '!f() { . "$1"; }; f ';
 
 /**
  * Whether a `credential.helper` value runs this tool: `bitbucket` (git runs
- * `git credential-bitbucket`), a path to git-credential-bitbucket (with or without `.js`,
- * `.cmd`, `.exe`), or a `!` snippet starting with one (`!node /x/git-credential-bitbucket.js`,
+ * `git credential-bitbucket`), a path to git-credential-bitbucket (with or without `.cjs`,
+ * `.js`, `.cmd`, `.exe`), or a `!` snippet starting with one (`!node /x/git-credential-bitbucket.js`,
  * `!sh /x/git-credential-bitbucket.sh /usr/bin/node linux`, `!git credential-bitbucket`), or the
  * line `setup` writes, which reads the front into git's sh
  * (`!f() { . "$1"; }; f /x/git-credential-bitbucket.sh /usr/bin/node linux`, see
@@ -130,5 +130,5 @@ function base(word: string | undefined): string {
 /** git-credential-bitbucket, with or without .js, .sh, .cmd or .exe, in any case (ASCII). */
 function isOurProgram(word: string | undefined): boolean {
   const b = base(word);
-  return ['', '.js', '.sh', '.cmd', '.exe'].some((ext) => sameAsciiNoCase(b, `git-credential-bitbucket${ext}`));
+  return ['', '.cjs', '.js', '.sh', '.cmd', '.exe'].some((ext) => sameAsciiNoCase(b, `git-credential-bitbucket${ext}`));
 }

@@ -81,7 +81,9 @@ async function world(
     wrapper,
     [
       '#!/bin/sh',
-      `{ printf '%s' "$2\${3:+ $3}"; printf ' extra=%s handed=%s\\n' "$NODE_EXTRA_CA_CERTS" "$GIT_CREDENTIAL_BITBUCKET_EXTRA_CA_CERTS"; } >>'${log}'`,
+      // the operation: the words after Node's options (such as --preserve-symlinks-main) and the launcher
+      'op() { while case $1 in -*) true ;; *) false ;; esac; do shift; done; printf \'%s\' "$2${3:+ $3}"; }',
+      `{ op "$@"; printf ' extra=%s handed=%s\\n' "$NODE_EXTRA_CA_CERTS" "$GIT_CREDENTIAL_BITBUCKET_EXTRA_CA_CERTS"; } >>'${log}'`,
       `printf '%s\\n' "$*" >>'${log}.argv'`,
       `env >>'${log}.env'`,
       `exec '${process.execPath}' "$@"`,
@@ -225,6 +227,36 @@ describe.each(lanes)('one Node start per git operation (%s)', (_name, gitDir) =>
       }
     } finally {
       await runGit(w.sb, ['config', '--global', '--replace-all', key, line, '^!sh ']);
+    }
+  });
+
+  itLane('Node starts the launcher by the name it has, or by its real name when that name is a link', async () => {
+    const key = `credential.${emu.baseUrl}.helper`;
+    const current = (await runGit(w.sb, ['config', '--global', '--get-all', key])).stdout.trim().split('\n');
+    const line = current[current.length - 1]!;
+    const front = path.join(path.dirname(BIN), 'git-credential-bitbucket.sh');
+    expect(line).toContain(`'${front}'`);
+    const argv = path.join(w.sb.dir, 'node-starts.argv');
+    const lastStart = () => fs.readFileSync(argv, 'utf8').trim().split('\n').pop();
+    w.starts();
+    expect((await w.git(['fetch', '-q', 'origin'], w.work)).exitCode).toBe(0);
+    expect(lastStart()).toBe(`--preserve-symlinks-main ${BIN} get`);
+    // a directory of links to the front and the launcher (as some package managers install):
+    // kept as it is, the launcher's name would not lead Node to dist/
+    const links = path.join(w.sb.dir, 'links');
+    fs.mkdirSync(links);
+    fs.symlinkSync(front, path.join(links, 'git-credential-bitbucket.sh'));
+    fs.symlinkSync(BIN, path.join(links, 'git-credential-bitbucket.cjs'));
+    const linked = line.replace(`'${front}'`, `'${path.join(links, 'git-credential-bitbucket.sh')}'`);
+    expect((await runGit(w.sb, ['config', '--global', '--replace-all', key, linked, '^!f'])).exitCode).toBe(0);
+    try {
+      w.starts();
+      const fetch = await w.git(['fetch', '-q', 'origin'], w.work);
+      expect(fetch.exitCode, fetch.stderr).toBe(0);
+      expect(ops(w.starts())).toEqual(['get']);
+      expect(lastStart()).toBe(`-- ${path.join(links, 'git-credential-bitbucket.cjs')} get`);
+    } finally {
+      await runGit(w.sb, ['config', '--global', '--replace-all', key, line, '^!f']);
     }
   });
 });

@@ -71,7 +71,7 @@ describe('get', () => {
       expect(
         ours.filter((f) => f !== 'dist/helper.cjs'),
         round,
-      ).toEqual(['bin/git-credential-bitbucket.js']);
+      ).toEqual(['bin/git-credential-bitbucket.cjs']);
       const heavy = builtins.filter((m) =>
         /^NativeModule (net|tty|stream|readline|http|https|tls|dns|child_process|crypto|internal\/streams\/.*)$/.test(
           m,

@@ -67,7 +67,7 @@ for (const step of steps) {
       else env[k] = v;
     }
     const t0 = performance.now();
-    const r = spawnSync(process.execPath, [path.join(root, 'bin/git-credential-bitbucket.js'), ...step.args], {
+    const r = spawnSync(process.execPath, [path.join(root, 'bin/git-credential-bitbucket.cjs'), ...step.args], {
       input: step.input ?? '',
       env,
       encoding: 'utf8',

@@ -45,7 +45,7 @@ async function run(args: string[], input = '', umask = '022'): Promise<RunResult
       '-c',
       `umask ${umask}; exec "$0" "$@"`,
       process.execPath,
-      path.join(ROOT, 'bin/git-credential-bitbucket.js'),
+      path.join(ROOT, 'bin/git-credential-bitbucket.cjs'),
       ...args,
     ],
     {

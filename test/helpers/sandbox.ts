@@ -8,7 +8,7 @@ import path from 'node:path';
 import { execa, type Options } from 'execa';
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
-export const BIN = path.join(ROOT, 'bin', 'git-credential-bitbucket.js');
+export const BIN = path.join(ROOT, 'bin', 'git-credential-bitbucket.cjs');
 
 export interface Sandbox {
   dir: string;

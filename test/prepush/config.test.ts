@@ -91,6 +91,7 @@ describe('resolveRemoteConfig', () => {
     ['bitbucket --flag', true],
     ['/opt/bin/git-credential-bitbucket', true],
     ['C:\\tools\\git-credential-bitbucket.cmd', true],
+    ['/x/bin/git-credential-bitbucket.cjs', true],
     ['/x/bin/git-credential-bitbucket.js', true],
     ['!node /x/git-credential-bitbucket.js', true],
     ["!sh '/x/bin/git-credential-bitbucket.sh' '/usr/bin/node' linux", true],

@@ -8,15 +8,15 @@ import { fileURLToPath } from 'node:url';
 import { shQuote, type Program } from '../../git/hooks.js';
 import { HELPER_LINE_PREFIX } from '../../prepush/remote-config.js';
 
-/** The launcher `bin/git-credential-bitbucket.js` of this installation, found from this module (src/ or dist/). */
+/** The launcher `bin/git-credential-bitbucket.cjs` of this installation, found from this module (src/ or dist/). */
 export function launcherPath(from: string = import.meta.url): string {
   let dir = path.dirname(fileURLToPath(from));
   for (let i = 0; i < 5; i++) {
-    const candidate = path.join(dir, 'bin', 'git-credential-bitbucket.js');
+    const candidate = path.join(dir, 'bin', 'git-credential-bitbucket.cjs');
     if (fs.existsSync(candidate)) return fs.realpathSync(candidate);
     dir = path.dirname(dir);
   }
-  throw new Error('cannot find bin/git-credential-bitbucket.js next to the installed program');
+  throw new Error('cannot find bin/git-credential-bitbucket.cjs next to the installed program');
 }
 
 export function program(): Program {
