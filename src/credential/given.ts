@@ -24,6 +24,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { CredentialRequest } from './protocol.js';
 import { sha256Hex } from '../prepush/sha256.js';
+import { isLowerHex } from '../prepush/chars.js';
 import { ENV } from '../settings.js';
 import type { TokenStore } from '../store/types.js';
 
@@ -110,9 +111,9 @@ export async function noteGiven(
     // everything but the write happens before the lock is taken
     const lines = readLines(own);
     let salt = lines[0]?.startsWith(HEADER) ? lines[0].slice(HEADER.length) : undefined;
-    if (!salt || !/^[0-9a-f]{32}$/.test(salt)) salt = newSalt();
+    if (!salt || !isLowerHex(salt, 32)) salt = newSalt();
     const digests = canonicalForms(req, answer).map((c) => givenDigest(salt, c));
-    const kept = lines.slice(1).filter((d) => /^[0-9a-f]{64}$/.test(d) && !digests.includes(d));
+    const kept = lines.slice(1).filter((d) => isLowerHex(d, 64) && !digests.includes(d));
     const next = [`${HEADER}${salt}`, ...digests, ...kept.slice(0, MAX_DIGESTS - digests.length)];
     if (next.join('\n') === lines.join('\n')) return;
     const tmp = `${own}.${process.pid}.tmp`;

@@ -6,6 +6,7 @@
  * CR as well (as Node's readline does) is the injection class of CVE-2024-52006.
  */
 import { decodeOrKeep } from '../decode.js';
+import { hasBreakOrNul } from '../prepush/chars.js';
 import { parseGitBool } from '../settings.js';
 
 /** A parsed credential description, as git sends it to a helper. */
@@ -168,7 +169,7 @@ function applyUrl(r: CredentialRequest, value: string): string | undefined {
   const trimmed = path?.replace(/\/+$/, '');
   if (trimmed) r.path = decodeOrKeep(trimmed);
   for (const v of [r.host, r.username, r.password, r.path]) {
-    if (v !== undefined && /[\r\n\0]/.test(v)) return 'url contains an encoded newline, carriage return or NUL';
+    if (v !== undefined && hasBreakOrNul(v)) return 'url contains an encoded newline, carriage return or NUL';
   }
   return undefined;
 }
@@ -190,7 +191,7 @@ export class UnsafeAttributeError extends Error {
 export function formatCredential(attributes: ReadonlyArray<readonly [string, string]>): string {
   let out = '';
   for (const [key, value] of attributes) {
-    if (key === '' || key === 'url' || /[=\r\n\0]/.test(key) || /[\r\n\0]/.test(value)) {
+    if (key === '' || key === 'url' || key.includes('=') || hasBreakOrNul(key) || hasBreakOrNul(value)) {
       throw new UnsafeAttributeError(/^[a-z_[\]]{1,40}$/.test(key) ? key : 'an attribute');
     }
     out += `${key}=${value}\n`;

@@ -1,7 +1,7 @@
 /**
- * Character tests for the hook's warm path, written out instead of as regular expressions: V8
- * compiles each RegExp on its first use (and again to machine code on its second), about
- * 0.1 million instructions each, and a warm push met some fifty of them.
+ * Character tests for the hot paths (the hook's warm path, `get`), written out instead of as
+ * regular expressions: V8 compiles each RegExp on its first use (and again to machine code on its
+ * second), about 0.1 million instructions each, and a warm push met some fifty of them.
  */
 
 /** Every character of `s` passes `ok` (true for ''). */
@@ -21,6 +21,16 @@ export function isDigits(s: string, min = 1, max = Infinity): boolean {
 /** An object id: 40 (SHA-1) or 64 (SHA-256) lower-case hex digits. */
 export function isOid(s: string): boolean {
   return (s.length === 40 || s.length === 64) && every(s, (ch) => digit(ch) || (ch >= 'a' && ch <= 'f'));
+}
+
+/** /^[0-9a-f]{length}$/: lower-case hex digits, exactly `length` of them. */
+export function isLowerHex(s: string, length: number): boolean {
+  return s.length === length && every(s, (ch) => digit(ch) || (ch >= 'a' && ch <= 'f'));
+}
+
+/** /[\r\n\0]/: a line break or NUL anywhere in `s`, which no protocol line or stored value may hold. */
+export function hasBreakOrNul(s: string): boolean {
+  return s.includes('\n') || s.includes('\r') || s.includes('\0');
 }
 
 /** /^0+$/ */

@@ -11,6 +11,7 @@ import { PROGRAM } from '../settings.js';
 import { assertPrivate, checkPrivateDir, ensurePrivateDir, UnsafePathError } from '../private-dir.js';
 import { visible } from '../visible.js';
 import { latin1, readWhole, utf8 } from '../bytes.js';
+import { hasBreakOrNul } from '../prepush/chars.js';
 
 /** One entry as kept on disk; `secrets` only in the file store, never in the keyring index. */
 export type DiskEntry = StoredEntry & { secrets?: Secrets };
@@ -474,7 +475,7 @@ function corrupt(file: string, why: string): StoreError {
 
 const isStr = (v: unknown): v is string => typeof v === 'string';
 const isOptStr = (v: unknown) => v === undefined || isStr(v);
-const unsafe = (v: unknown) => isStr(v) && /[\r\n\0]/.test(v);
+const unsafe = (v: unknown) => isStr(v) && hasBreakOrNul(v);
 
 function validateFile(data: unknown): string | undefined {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return 'not an object';
