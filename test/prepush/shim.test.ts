@@ -64,11 +64,14 @@ describe('the pre-push shim', () => {
       `#!/bin/sh\n{ echo "args: $*"; echo "env: $GIT_CREDENTIAL_BITBUCKET_PREFETCHED"; head -n 1 <&3; } > '${seen}'\ncat >/dev/null\n`,
       { mode: 0o755 },
     );
+    // a stand-in for Node: notes the option it got before the program, runs the program with sh
+    const node = path.join(sb.dir, 'node');
+    fs.writeFileSync(node, `#!/bin/sh\necho "node: $1" >'${seen}.node'\nshift\nexec /bin/sh "$@"\n`, { mode: 0o755 });
     fs.writeFileSync(
       hook,
       fs
         .readFileSync(hook, 'utf8')
-        .replace(/^GCB_NODE=.*$/m, "GCB_NODE='/bin/sh'")
+        .replace(/^GCB_NODE=.*$/m, `GCB_NODE='${node}'`)
         .replace(/^GCB_BIN=.*$/m, `GCB_BIN='${fake}'`),
     );
     const url = 'https://bitbucket.invalid/scm/prj/app.git';
@@ -85,6 +88,8 @@ describe('the pre-push shim', () => {
     expect(fs.readFileSync(seen, 'utf8')).toBe(
       `args: hook pre-push origin ${url}\nenv: 3,4\nconfig -z --get-regexp ^(bitbucket|credential|http|hook)\\.\n`,
     );
+    // Node starts the program by the name it has (no link resolution in each directory of its path)
+    expect(fs.readFileSync(`${seen}.node`, 'utf8')).toBe('node: --preserve-symlinks-main\n');
   });
 
   it('lets the push through when the program is gone entirely', async () => {
