@@ -2,6 +2,15 @@
  * Pure parsing of Bitbucket Server / Data Center URLs: server, clone (`/scm/...`), browse
  * (`/projects/.../repos/...`, `/users/.../repos/...`) and SSH remotes. No IO.
  */
+import {
+  everyChar,
+  hasControl,
+  hasControlOrSpace,
+  indexOfAny,
+  isDigits,
+  isWordChar,
+  schemePrefixLength,
+} from '../prepush/chars.js';
 
 /** An http(s) Bitbucket address, split the way the rest of the project needs it. */
 export interface BitbucketLocation {
@@ -46,8 +55,21 @@ const ROUTE_ROOTS = new Set([
   'git',
   'status',
 ]);
-const FORBIDDEN_IN_SEGMENT = /[\u0000-\u001f\u007f/\\?#]/;
-const PROJECT_KEY = /^~?[A-Za-z0-9_][A-Za-z0-9_.@-]*$/;
+// The pre-push guard parses the remote URL on every push: the character tests below are written
+// out (src/prepush/chars.ts says why); each names the RegExp it stands for.
+
+/** /[\u0000-\u001f\u007f/\\?#]/: what a path segment may not hold once decoded. */
+const forbiddenInSegment = (s: string) => hasControl(s) || indexOfAny(s, '/\\?#') >= 0;
+
+/** /^~?[A-Za-z0-9_][A-Za-z0-9_.@-]*$/: a project key (`~user` for a personal project). */
+export function isProjectKey(key: string): boolean {
+  const start = key.startsWith('~') ? 1 : 0;
+  return (
+    key.length > start &&
+    isWordChar(key[start]!) &&
+    everyChar(key.slice(start + 1), (ch) => isWordChar(ch) || ch === '.' || ch === '@' || ch === '-')
+  );
+}
 
 /**
  * Parses a Bitbucket server, clone or browse URL. Returns `{ kind: 'ssh' }` results for SSH remotes
@@ -56,11 +78,11 @@ const PROJECT_KEY = /^~?[A-Za-z0-9_][A-Za-z0-9_.@-]*$/;
  */
 export function parseBitbucketUrl(input: string): ParsedRemote | null {
   const text = input.trim();
-  if (text === '' || /[\u0000-\u001f\u007f\s]/.test(text)) return null;
-  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(text);
-  if (!scheme) return parseScpLike(text);
-  const name = scheme[1]!.toLowerCase();
-  const rest = text.slice(scheme[0].length);
+  if (text === '' || hasControlOrSpace(text)) return null;
+  const schemeEnd = schemePrefixLength(text);
+  if (schemeEnd === 0) return parseScpLike(text);
+  const name = text.slice(0, schemeEnd - 3).toLowerCase();
+  const rest = text.slice(schemeEnd);
   if (name === 'ssh' || name === 'git+ssh' || name === 'ssh+git') return parseSshUrl(rest);
   if (name !== 'http' && name !== 'https') return null;
   return parseHttp(name, rest);
@@ -119,7 +141,7 @@ function findRoute(seg: string[]): Route | null {
 }
 
 function projectRoute(at: number, key: string): Route | null {
-  return PROJECT_KEY.test(key) ? { at, projectKey: key.toUpperCase() } : null;
+  return isProjectKey(key) ? { at, projectKey: key.toUpperCase() } : null;
 }
 
 function repoRoute(at: number, key: string, slug: string): Route | null {
@@ -133,10 +155,10 @@ function stripGit(slug: string): string {
 }
 
 function splitAuthority(rest: string): { authority: string; path: string } {
-  const end = rest.search(/[/?#]/);
+  const end = indexOfAny(rest, '/?#');
   if (end < 0) return { authority: rest, path: '' };
   const after = rest.slice(end);
-  const pathEnd = after.search(/[?#]/);
+  const pathEnd = indexOfAny(after, '?#');
   return { authority: rest.slice(0, end), path: pathEnd < 0 ? after : after.slice(0, pathEnd) };
 }
 
@@ -147,7 +169,7 @@ function splitUserInfo(authority: string): { host: string; username?: string } |
   const colon = info.indexOf(':');
   const user = safeDecode(colon < 0 ? info : info.slice(0, colon));
   // A decoded control character (`%0d`, `%0a`, `%00`, ESC) would reach messages and prompts.
-  if (user === null || /[\u0000-\u001f\u007f]/.test(user)) return null;
+  if (user === null || hasControl(user)) return null;
   const host = authority.slice(at + 1);
   return user === '' ? { host } : { host, username: user };
 }
@@ -156,18 +178,47 @@ function splitUserInfo(authority: string): { host: string; username?: string } |
 function validHost(rawHost: string): string | null {
   const host = safeDecode(rawHost);
   if (host === null || host === '') return null;
-  const m = /^(\[[0-9A-Fa-f:.]+(?:%[A-Za-z0-9]+)?\]|[A-Za-z0-9_~.-]+)(?::(\d{1,5}))?$/.exec(host);
+  const m = hostAndPort(host);
   if (!m) return null;
-  if (m[2] !== undefined && (Number(m[2]) < 1 || Number(m[2]) > 65535)) return null;
-  if (m[1]!.startsWith('[') && !m[1]!.includes(':')) return null;
+  if (m.port !== undefined && (Number(m.port) < 1 || Number(m.port) > 65535)) return null;
+  if (m.name.startsWith('[') && !m.name.includes(':')) return null;
   return host;
 }
+
+/**
+ * /^(\[[0-9A-Fa-f:.]+(?:%[A-Za-z0-9]+)?\]|[A-Za-z0-9_~.-]+)(?::(\d{1,5}))?$/: a bracketed IPv6
+ * literal (with a zone) or a name, and the port if there is one; null when `host` is neither.
+ */
+export function hostAndPort(host: string): { name: string; port?: string } | null {
+  let end: number;
+  if (host.startsWith('[')) {
+    end = host.indexOf(']') + 1;
+    if (end === 0) return null;
+    const inner = host.slice(1, end - 1);
+    const pct = inner.indexOf('%');
+    const address = pct < 0 ? inner : inner.slice(0, pct);
+    if (address === '' || !everyChar(address, (ch) => isHexDigit(ch) || ch === ':' || ch === '.')) return null;
+    if (pct >= 0 && (pct === inner.length - 1 || !everyChar(inner.slice(pct + 1), isAlnum))) return null;
+  } else {
+    end = 0;
+    while (end < host.length && (isWordChar(host[end]!) || host[end] === '~' || host[end] === '.' || host[end] === '-'))
+      end++;
+    if (end === 0) return null;
+  }
+  const name = host.slice(0, end);
+  if (end === host.length) return { name };
+  const port = host.slice(end + 1);
+  return host[end] === ':' && isDigits(port, 1, 5) ? { name, port } : null;
+}
+
+const isHexDigit = (ch: string) => (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F');
+const isAlnum = (ch: string) => isWordChar(ch) && ch !== '_';
 
 function decodeSegments(raw: string[]): string[] | null {
   const out: string[] = [];
   for (const r of raw) {
     const s = safeDecode(r);
-    if (s === null || s === '.' || s === '..' || FORBIDDEN_IN_SEGMENT.test(s)) return null;
+    if (s === null || s === '.' || s === '..' || forbiddenInSegment(s)) return null;
     out.push(s);
   }
   return out;
@@ -207,7 +258,7 @@ function sshRemote(host: string, username: string | undefined, path: string): Ss
   if (username !== undefined) remote.username = username;
   const key = seg[seg.length - 2];
   const slug = seg[seg.length - 1];
-  if (key !== undefined && slug !== undefined && PROJECT_KEY.test(key)) {
+  if (key !== undefined && slug !== undefined && isProjectKey(key)) {
     remote.projectKey = key.toUpperCase();
     remote.repoSlug = stripGit(slug);
   }

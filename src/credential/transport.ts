@@ -8,14 +8,37 @@ import { configGetSync } from '../git/repo.js';
 import { ALLOW_HTTP_KEY, ENV, envFlag } from '../settings.js';
 import type { CredentialRequest } from './protocol.js';
 import type { StoredEntry } from '../store/types.js';
+import { indexOfAny, isDigits } from '../prepush/chars.js';
 
-/** 127.0.0.0/8, ::1 and localhost (with or without a port): traffic that never leaves the machine. */
+/**
+ * 127.0.0.0/8, ::1 and localhost (with or without a port): traffic that never leaves the machine.
+ * Written out (the guard asks this on every push; src/prepush/chars.ts says why), as
+ * host.replace(/^\[(.*)\](:\d+)?$/, '$1').replace(/^([^:]*):\d+$/, '$1').toLowerCase()
+ * compared with localhost, ::1 and /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.
+ */
 export function isLoopbackHost(host: string): boolean {
-  const name = host
-    .replace(/^\[(.*)\](:\d+)?$/, '$1')
-    .replace(/^([^:]*):\d+$/, '$1')
-    .toLowerCase();
-  return name === 'localhost' || name === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
+  const name = withoutPort(withoutBrackets(host)).toLowerCase();
+  if (name === 'localhost' || name === '::1') return true;
+  const parts = name.split('.');
+  return parts.length === 4 && parts[0] === '127' && parts.slice(1).every((p) => isDigits(p, 1, 3));
+}
+
+/** `[inside]` or `[inside]:port` as `inside` (the last `]`: the RegExp's `.*` is greedy); else as it is. */
+function withoutBrackets(host: string): string {
+  if (!host.startsWith('[')) return host;
+  const close = host.lastIndexOf(']');
+  if (close < 0) return host;
+  const after = host.slice(close + 1);
+  const inside = host.slice(1, close);
+  // `.` matches no line terminator
+  if (indexOfAny(inside, '\n\r\u2028\u2029') >= 0) return host;
+  return after === '' || (after.startsWith(':') && isDigits(after.slice(1))) ? inside : host;
+}
+
+/** `name:port` (one colon, digits after it) as `name`; else as it is. */
+function withoutPort(host: string): string {
+  const colon = host.indexOf(':');
+  return colon >= 0 && isDigits(host.slice(colon + 1)) ? host.slice(0, colon) : host;
 }
 
 /** True when the request would carry a token in clear text over the network. */

@@ -6,6 +6,7 @@
 import { homedir } from 'node:os';
 import { parseGitBool } from '../settings.js';
 import { GitNotFoundError, gitAsync } from './async.js';
+import { indexOfAny, schemePrefixLength } from '../prepush/chars.js';
 
 /** Network settings git would use for one URL. */
 export interface HttpSettings {
@@ -94,10 +95,22 @@ export function parseNullConfig(out: string): Map<string, string | null> {
  * stays because `http.<url>.*` keys may name one (git-config(1)).
  */
 export function withoutPassword(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/@?#]*)@/i, (_m, scheme: string, info: string) => {
-    const colon = info.indexOf(':');
-    return `${scheme}${colon < 0 ? info : info.slice(0, colon)}@`;
-  });
+  const info = userInfo(url);
+  if (!info) return url;
+  const colon = info.text.indexOf(':');
+  return colon < 0 ? url : `${url.slice(0, info.start + colon)}${url.slice(info.start + info.text.length)}`;
+}
+
+/**
+ * The user info of `scheme://info@…` (what /^[a-z][a-z0-9+.-]*:\/\/([^/@?#]*)@/i captures) and
+ * where it starts; undefined when the URL has none. Written out: the guard runs this on every push
+ * (src/prepush/chars.ts says why).
+ */
+export function userInfo(url: string): { text: string; start: number } | undefined {
+  const start = schemePrefixLength(url);
+  if (start === 0) return undefined;
+  const end = indexOfAny(url, '/?#@', start);
+  return end >= 0 && url[end] === '@' ? { text: url.slice(start, end), start } : undefined;
 }
 
 function expandPath(p: string, env: NodeJS.ProcessEnv): string {

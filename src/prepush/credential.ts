@@ -13,7 +13,7 @@ import { dataDir } from '../settings.js';
 import { allStores, openStores } from '../store/select.js';
 import type { BitbucketLocation } from '../bitbucket/url.js';
 import { gitSync, type GitRun } from '../git/repo.js';
-import { withoutPassword } from '../git/config.js';
+import { userInfo, withoutPassword } from '../git/config.js';
 import type { CredentialSource } from './facts.js';
 import { isOurHelper, type RemoteConfig } from './remote-config.js';
 import { decodeOrKeep } from '../decode.js';
@@ -128,7 +128,8 @@ export const stripPassword = withoutPassword;
 
 /** git uses `user:password@` from the URL as it is, without asking any helper. */
 function passwordInUrl(url: string): { username: string; secret: string } | undefined {
-  if (!url.includes('@')) return undefined; // the common case, without compiling the RegExp (see ./chars.ts)
-  const m = /^[a-z][a-z0-9+.-]*:\/\/([^/@?#:]*):([^/@?#]*)@/i.exec(url);
-  return m && m[2] ? { username: decodeOrKeep(m[1] ?? ''), secret: decodeOrKeep(m[2]) } : undefined;
+  const info = userInfo(url)?.text;
+  const colon = info?.indexOf(':') ?? -1;
+  if (info === undefined || colon < 0 || colon === info.length - 1) return undefined;
+  return { username: decodeOrKeep(info.slice(0, colon)), secret: decodeOrKeep(info.slice(colon + 1)) };
 }
