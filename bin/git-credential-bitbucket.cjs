@@ -4,15 +4,14 @@
 // operation and the pre-push hook on every push, so those go to small CommonJS bundles (the
 // hook's with its compiled code kept between runs); every other command goes to the full CLI.
 // Built-in modules through process.getBuiltinModule: cheaper than require(), which goes
-// through the module loader's resolution first.
-const fs = process.getBuiltinModule('node:fs');
-const path = process.getBuiltinModule('node:path');
+// through the module loader's resolution first (require() where Node lacks it: 22.0-22.2).
+const builtin = process.getBuiltinModule ?? require;
+const fs = builtin('node:fs');
+const path = builtin('node:path');
 // node:module only where it has enableCompileCache (22.1+): loading it loads Node's ES module
 // loader and source maps too, more than the helper's own start on Node 20. There the module
 // class it exports is already at hand as this module's constructor.
-const nodeModule = hasCompileCache(process.versions.node)
-  ? process.getBuiltinModule('node:module')
-  : module.constructor;
+const nodeModule = hasCompileCache(process.versions.node) ? builtin('node:module') : module.constructor;
 
 const [op, sub] = process.argv.slice(2);
 // Our sh fronts start Node without NODE_EXTRA_CA_CERTS and hand it on under another name
@@ -42,11 +41,7 @@ function cacheDir(env) {
   const abs = (p) => (p && path.isAbsolute(p) ? p : undefined);
   if (abs(env.XDG_CACHE_HOME)) return path.join(env.XDG_CACHE_HOME, 'git-credential-bitbucket');
   if (env.GIT_CREDENTIAL_BITBUCKET_DIR) return path.join(path.resolve(env.GIT_CREDENTIAL_BITBUCKET_DIR), 'cache');
-  return path.join(
-    abs(env.HOME) || process.getBuiltinModule('node:os').homedir(),
-    '.cache',
-    'git-credential-bitbucket',
-  );
+  return path.join(abs(env.HOME) || builtin('node:os').homedir(), '.cache', 'git-credential-bitbucket');
 }
 
 /**
@@ -164,7 +159,7 @@ function runBundle(name, withCache, cacheName = name) {
   }
   let fn;
   try {
-    const vm = process.getBuiltinModule('node:vm');
+    const vm = builtin('node:vm');
     const { path: cacheFile, suffix } = cacheFileFor(file, cacheName);
     const compile = (cachedData) => new vm.Script(wrapCommonJs(file), { filename: file, cachedData });
     fn = withCache(compile, cacheFile, suffix).runInThisContext();

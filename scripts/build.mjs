@@ -43,7 +43,7 @@ const hot = {
  * file: about a millisecond of every hook start. Node's built-ins need no interop, so in hot
  * bundles each importing file gets a small ES module with just what it imports, read off the
  * module process.getBuiltinModule returns (cheaper than a require(), which resolves the name
- * through the module loader first; Node 20.16+). Side-effect free: a file whose imports go unused
+ * through the module loader first; Node 20.16+ and 22.3+, require() before). Side-effect free: a file whose imports go unused
  * does not load the module.
  */
 function builtinsWithoutInterop() {
@@ -68,7 +68,7 @@ function builtinsWithoutInterop() {
         if (missing.length) return { errors: [{ text: `${id} has no export ${missing.join(', ')}` }] };
         return {
           contents: [
-            `const m = process.getBuiltinModule(${JSON.stringify(id)});`,
+            `const m = (process.getBuiltinModule ?? require)(${JSON.stringify(id)});`,
             'export default m;',
             ...names.map((n) => `export const ${n} = m.${n};`),
           ].join('\n'),

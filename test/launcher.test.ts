@@ -264,3 +264,19 @@ describe('without a usable cache directory', () => {
     expect(hookCaches()).toEqual([]); // (the store before this test wrote the helper's, in the sandbox's)
   });
 });
+
+describe('where Node has no process.getBuiltinModule (22.0-22.2)', () => {
+  it('the launcher and the helper bundle load built-ins through require(): get answers, with and without the code cache', async () => {
+    const preload = path.join(sb.dir, 'no-get-builtin-module.cjs');
+    fs.writeFileSync(preload, 'delete process.getBuiltinModule;\n');
+    const env = { ...sb.env, NODE_OPTIONS: `--require "${preload}"` };
+    for (let run = 0; run < 2; run++) {
+      const r = await runBin({ ...sb, env }, ['get'], desc({ protocol: 'http', host: HOST }));
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toContain(`password=${SECRET}`);
+    }
+    const version = await runBin({ ...sb, env }, ['--version']);
+    expect(version.exitCode, version.stderr).toBe(0);
+  });
+});
