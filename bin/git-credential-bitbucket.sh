@@ -21,10 +21,10 @@ gcb_node=$1
 gcb_platform=$2
 shift 2
 # Node starts the launcher under the name it has here, without resolving links in each
-# directory of its path first (--preserve-symlinks-main), unless the launcher is itself a link
-# (it finds dist/ from its own directory).
+# directory of its path first (--preserve-symlinks-main), unless the launcher or its directory
+# is a link (it finds dist/ one level up from its own directory).
 gcb_main=--preserve-symlinks-main
-[ ! -L "$gcb_bin" ] || gcb_main=--
+[ ! -L "$gcb_bin" ] && [ ! -L "${gcb_bin%/*}" ] || gcb_main=--
 
 if [ -n "${NODE_EXTRA_CA_CERTS-}" ]; then
   GIT_CREDENTIAL_BITBUCKET_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS

@@ -127,7 +127,7 @@ function base(word: string | undefined): string {
   return w.slice(Math.max(w.lastIndexOf('/'), w.lastIndexOf('\\')) + 1);
 }
 
-/** git-credential-bitbucket, with or without .js, .sh, .cmd or .exe, in any case (ASCII). */
+/** git-credential-bitbucket, with or without .cjs, .js, .sh, .cmd or .exe, in any case (ASCII). */
 function isOurProgram(word: string | undefined): boolean {
   const b = base(word);
   return ['', '.cjs', '.js', '.sh', '.cmd', '.exe'].some((ext) => sameAsciiNoCase(b, `git-credential-bitbucket${ext}`));

@@ -34,7 +34,7 @@ export abstract class IndexedStore implements TokenStore {
 
   /**
    * The index, parsed once while the file stays the same (inode, size, change and modification
-   * times to the nanosecond): `get` lists the entries and then reads one, and with thousands
+   * times, see stamp): `get` lists the entries and then reads one, and with thousands
    * of accounts a second parse costs as much as Node's start. Its entries are checked when
    * first used (StoreFileView). Writes read afresh under the lock.
    */

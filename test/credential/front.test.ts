@@ -230,35 +230,48 @@ describe.each(lanes)('one Node start per git operation (%s)', (_name, gitDir) =>
     }
   });
 
-  itLane('Node starts the launcher by the name it has, or by its real name when that name is a link', async () => {
-    const key = `credential.${emu.baseUrl}.helper`;
-    const current = (await runGit(w.sb, ['config', '--global', '--get-all', key])).stdout.trim().split('\n');
-    const line = current[current.length - 1]!;
-    const front = path.join(path.dirname(BIN), 'git-credential-bitbucket.sh');
-    expect(line).toContain(`'${front}'`);
-    const argv = path.join(w.sb.dir, 'node-starts.argv');
-    const lastStart = () => fs.readFileSync(argv, 'utf8').trim().split('\n').pop();
-    w.starts();
-    expect((await w.git(['fetch', '-q', 'origin'], w.work)).exitCode).toBe(0);
-    expect(lastStart()).toBe(`--preserve-symlinks-main ${BIN} get`);
-    // a directory of links to the front and the launcher (as some package managers install):
-    // kept as it is, the launcher's name would not lead Node to dist/
-    const links = path.join(w.sb.dir, 'links');
-    fs.mkdirSync(links);
-    fs.symlinkSync(front, path.join(links, 'git-credential-bitbucket.sh'));
-    fs.symlinkSync(BIN, path.join(links, 'git-credential-bitbucket.cjs'));
-    const linked = line.replace(`'${front}'`, `'${path.join(links, 'git-credential-bitbucket.sh')}'`);
-    expect((await runGit(w.sb, ['config', '--global', '--replace-all', key, linked, '^!f'])).exitCode).toBe(0);
-    try {
+  itLane(
+    'Node starts the launcher by the name it has, or by its real name when it or its directory is a link',
+    async () => {
+      const key = `credential.${emu.baseUrl}.helper`;
+      const current = (await runGit(w.sb, ['config', '--global', '--get-all', key])).stdout.trim().split('\n');
+      const line = current[current.length - 1]!;
+      const front = path.join(path.dirname(BIN), 'git-credential-bitbucket.sh');
+      expect(line).toContain(`'${front}'`);
+      const argv = path.join(w.sb.dir, 'node-starts.argv');
+      const lastStart = () => fs.readFileSync(argv, 'utf8').trim().split('\n').pop();
       w.starts();
-      const fetch = await w.git(['fetch', '-q', 'origin'], w.work);
-      expect(fetch.exitCode, fetch.stderr).toBe(0);
-      expect(ops(w.starts())).toEqual(['get']);
-      expect(lastStart()).toBe(`-- ${path.join(links, 'git-credential-bitbucket.cjs')} get`);
-    } finally {
-      await runGit(w.sb, ['config', '--global', '--replace-all', key, line, '^!f']);
-    }
-  });
+      expect((await w.git(['fetch', '-q', 'origin'], w.work)).exitCode).toBe(0);
+      expect(lastStart()).toBe(`--preserve-symlinks-main ${BIN} get`);
+      // a directory of links to the front and the launcher (as some package managers install), and
+      // a link to the bin directory: kept as they are, the launcher's name would not lead Node to dist/
+      const links = path.join(w.sb.dir, 'links');
+      fs.mkdirSync(links);
+      fs.symlinkSync(front, path.join(links, 'git-credential-bitbucket.sh'));
+      fs.symlinkSync(BIN, path.join(links, 'git-credential-bitbucket.cjs'));
+      const linked = line.replace(`'${front}'`, `'${path.join(links, 'git-credential-bitbucket.sh')}'`);
+      expect((await runGit(w.sb, ['config', '--global', '--replace-all', key, linked, '^!f'])).exitCode).toBe(0);
+      try {
+        w.starts();
+        const fetch = await w.git(['fetch', '-q', 'origin'], w.work);
+        expect(fetch.exitCode, fetch.stderr).toBe(0);
+        expect(ops(w.starts())).toEqual(['get']);
+        expect(lastStart()).toBe(`-- ${path.join(links, 'git-credential-bitbucket.cjs')} get`);
+        // a link to the whole bin directory: the files are not links, their directory is
+        const binLink = path.join(w.sb.dir, 'bin-link');
+        fs.symlinkSync(path.dirname(BIN), binLink);
+        const viaDir = line.replace(`'${front}'`, `'${path.join(binLink, 'git-credential-bitbucket.sh')}'`);
+        expect((await runGit(w.sb, ['config', '--global', '--replace-all', key, viaDir, '^!f'])).exitCode).toBe(0);
+        w.starts();
+        const again = await w.git(['fetch', '-q', 'origin'], w.work);
+        expect(again.exitCode, again.stderr).toBe(0);
+        expect(ops(w.starts())).toEqual(['get']);
+        expect(lastStart()).toBe(`-- ${path.join(binLink, 'git-credential-bitbucket.cjs')} get`);
+      } finally {
+        await runGit(w.sb, ['config', '--global', '--replace-all', key, line, '^!f']);
+      }
+    },
+  );
 });
 
 describe('a private CA given only through NODE_EXTRA_CA_CERTS', () => {
