@@ -5,11 +5,19 @@
 /** Network modules the hook's own bundle must never load: they belong in dist/hook-net.cjs. */
 export const NETWORK_MODULES = ['http', 'https', 'tls', 'net', 'http2', 'dns'];
 
+/**
+ * A module loaded when the bundle starts: `require("x")`, or the form scripts/build.mjs gives a
+ * hot bundle's imports of built-ins, `(process.getBuiltinModule??require)("x")`. (A lazy
+ * `process.getBuiltinModule("x")` inside a function is not one of these.) Group 1: the name
+ * without `node:`.
+ */
+const LOADED =
+  /(?:\brequire|\(\s*process\.getBuiltinModule\s*\?\?\s*require\s*\))\(\s*["'](?:node:)?([a-z0-9/-]+)["']\s*\)/g;
+
 /** The network modules `text` (a CommonJS bundle) requires, with or without the `node:` prefix. */
 export function networkRequires(text) {
   const found = new Set();
-  for (const m of text.matchAll(/\brequire\(\s*["'](?:node:)?([a-z0-9]+)["']\s*\)/g))
-    if (NETWORK_MODULES.includes(m[1])) found.add(`node:${m[1]}`);
+  for (const m of text.matchAll(LOADED)) if (NETWORK_MODULES.includes(m[1])) found.add(`node:${m[1]}`);
   for (const m of text.matchAll(/\bgetBuiltinModule\(\s*["'](?:node:)?([a-z0-9]+)["']\s*\)/g))
     if (NETWORK_MODULES.includes(m[1])) found.add(`node:${m[1]}`);
   return [...found].sort();
@@ -43,8 +51,7 @@ export const HEAVY_MODULES = ['yargs', 'execa', 'simple-git', 'tty', 'readline',
 /** The heavy modules `text` (a CommonJS bundle) requires, with or without the `node:` prefix. */
 export function heavyRequires(text) {
   const found = new Set();
-  for (const m of text.matchAll(/\brequire\(\s*["'](?:node:)?([a-z0-9/-]+)["']\s*\)/g))
-    if (HEAVY_MODULES.includes(m[1])) found.add(m[1]);
+  for (const m of text.matchAll(LOADED)) if (HEAVY_MODULES.includes(m[1])) found.add(m[1]);
   return [...found].sort();
 }
 

@@ -49,6 +49,12 @@ describe('the hook bundle check', () => {
       'node:tls',
     ]);
     expect(requires('require("node:fs");require("./hook-net.cjs")')).toEqual([]);
+    // the form scripts/build.mjs gives a hot bundle's imports of built-ins
+    expect(
+      requires(
+        'const a=(process.getBuiltinModule??require)("node:http"),b=(process.getBuiltinModule??require)("node:fs")',
+      ),
+    ).toEqual(['node:http']);
   });
 });
 
@@ -68,6 +74,9 @@ describe('the hot bundles check', () => {
       'yargs',
     ]);
     expect(() => checkHot('hook.cjs', 'const t=require("node:tty");')).toThrow(/dist\/hook\.cjs requires tty/);
+    expect(() => checkHot('hook.cjs', 'const t=(process.getBuiltinModule??require)("node:tty");')).toThrow(
+      /dist\/hook\.cjs requires tty/,
+    );
     expect(() => checkHot('helper.cjs', 'const h=require("node:https");')).toThrow(
       /dist\/helper\.cjs loads node:https/,
     );

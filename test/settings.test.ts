@@ -86,9 +86,10 @@ describe('directories', () => {
     const source = fs.readFileSync(BIN, 'utf8');
     const fn = /\nfunction cacheDir\(env\) \{\n[\s\S]*?\n\}\n/.exec(source)?.[0];
     expect(fn, 'bin/ defines cacheDir(env)').toBeDefined();
-    const launcherCacheDir = new Function('path', 'require', `${fn}\nreturn cacheDir;`)(path, (id: string) =>
-      id === 'node:os' ? os : undefined,
-    ) as (env: NodeJS.ProcessEnv) => string;
+    const builtin = (id: string) => (id === 'node:os' ? os : undefined);
+    const launcherCacheDir = new Function('path', 'builtin', `${fn}\nreturn cacheDir;`)(path, builtin) as (
+      env: NodeJS.ProcessEnv,
+    ) => string;
     const envs: NodeJS.ProcessEnv[] = [
       { HOME: home },
       { HOME: home, XDG_CACHE_HOME: '/c' },
