@@ -43,8 +43,8 @@ const hot = {
  * file: about a millisecond of every hook start. Node's built-ins need no interop, so in hot
  * bundles each importing file gets a small ES module with just what it imports, read off the
  * module process.getBuiltinModule returns (cheaper than a require(), which resolves the name
- * through the module loader first; Node 20.16+ and 22.3+, require() before). Side-effect free: a file whose imports go unused
- * does not load the module.
+ * through the module loader first; Node 20.16+ and 22.3+, require() before). Side-effect free:
+ * a file whose imports go unused does not load the module.
  */
 function builtinsWithoutInterop() {
   const load = createRequire(import.meta.url);

@@ -20,7 +20,7 @@ export function isDigits(s: string, min = 1, max = Infinity): boolean {
 
 /** An object id: 40 (SHA-1) or 64 (SHA-256) lower-case hex digits. */
 export function isOid(s: string): boolean {
-  return (s.length === 40 || s.length === 64) && everyChar(s, (ch) => digit(ch) || (ch >= 'a' && ch <= 'f'));
+  return isLowerHex(s, 40) || isLowerHex(s, 64);
 }
 
 /** /^[0-9a-f]{length}$/: lower-case hex digits, exactly `length` of them. */
