@@ -36,6 +36,7 @@ command -v node >/dev/null 2>&1 || die "Node.js is not installed; install Node $
 command -v npm >/dev/null 2>&1 || die "npm is not installed; it comes with Node.js $NODE_MIN or newer"
 node_version=$(node -p 'process.versions.node')
 version_ge "$node_version" "$NODE_MIN" || die "Node.js $node_version is too old; $NODE_MIN or newer is needed"
+case $node_version in 22.[012].*) die "Node.js $node_version is not supported; use Node 22.3 or newer, or 20.19+ (22.0-22.2 lack process.getBuiltinModule)" ;; esac
 command -v git >/dev/null 2>&1 || die "git is not installed; install git $GIT_MIN or newer"
 git_version=$(git --version | sed -n 's/^git version \([0-9][0-9.]*\).*/\1/p')
 version_ge "${git_version:-0}" "$GIT_MIN" || die "git ${git_version:-unknown} is too old; $GIT_MIN or newer is needed"

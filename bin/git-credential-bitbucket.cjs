@@ -4,8 +4,15 @@
 // operation and the pre-push hook on every push, so those go to small CommonJS bundles (the
 // hook's with its compiled code kept between runs); every other command goes to the full CLI.
 // Built-in modules through process.getBuiltinModule: cheaper than require(), which goes
-// through the module loader's resolution first (require() where Node lacks it: 22.0-22.2).
-const builtin = process.getBuiltinModule ?? require;
+// through the module loader's resolution first. Every supported Node has it (20.19+, 22.3+, as
+// package.json's engines says); the ones without it (older, and 22.0-22.2) get one line.
+if (typeof process.getBuiltinModule !== 'function') {
+  process.stderr.write(
+    `git-credential-bitbucket: Node ${process.version} is not supported; it needs Node 20.19 or newer (22.3 or newer on 22)\n`,
+  );
+  process.exit(1);
+}
+const builtin = process.getBuiltinModule;
 const fs = builtin('node:fs');
 const path = builtin('node:path');
 // node:module only where it has enableCompileCache (22.1+): loading it loads Node's ES module

@@ -265,18 +265,23 @@ describe('without a usable cache directory', () => {
   });
 });
 
-describe('where Node has no process.getBuiltinModule (22.0-22.2)', () => {
-  it('the launcher and the helper bundle load built-ins through require(): get answers, with and without the code cache', async () => {
+describe('where Node has no process.getBuiltinModule (before 20.16, and 22.0-22.2)', () => {
+  it('get, the hook and any command say in one line which Node is needed, and exit 1', async () => {
     const preload = path.join(sb.dir, 'no-get-builtin-module.cjs');
     fs.writeFileSync(preload, 'delete process.getBuiltinModule;\n');
     const env = { ...sb.env, NODE_OPTIONS: `--require "${preload}"` };
-    for (let run = 0; run < 2; run++) {
-      const r = await runBin({ ...sb, env }, ['get'], desc({ protocol: 'http', host: HOST }));
-      expect(r.exitCode, r.stderr).toBe(0);
-      expect(r.stderr).toBe('');
-      expect(r.stdout).toContain(`password=${SECRET}`);
+    for (const args of [
+      ['get'],
+      ['hook', 'pre-push', 'origin', 'https://example.invalid/scm/p/r.git'],
+      ['--version'],
+    ]) {
+      const r = await runBin({ ...sb, env }, args, desc({ protocol: 'http', host: HOST }));
+      expect(r.exitCode, args.join(' ')).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(
+        /^git-credential-bitbucket: Node v[\d.]+ is not supported; it needs Node 20\.19 or newer \(22\.3 or newer on 22\)\n?$/,
+      );
+      expect(r.stderr).not.toContain(SECRET);
     }
-    const version = await runBin({ ...sb, env }, ['--version']);
-    expect(version.exitCode, version.stderr).toBe(0);
   });
 });
