@@ -19,6 +19,11 @@
  * The canonical text lists the attributes `store` keeps, in this fixed order, as `key=value`
  * lines; the front builds the same text from the request (capability[] and state[] left out,
  * any other attribute means no match).
+ *
+ * The file ends with a memo of the latest record: its canonical text without the secret values
+ * and the store's identity when `get` read it (see memoLine). A `get` that gives out the same
+ * again from an unchanged store finds the memo and is done without hashing, which is most of
+ * the record's cost. The front never takes the memo for a digest (it is not one).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -48,6 +53,9 @@ export const CANONICAL_KEYS = [
 
 /** Attributes git 2.39 (before 2.41) does not hand back in `store`. */
 const NEWER_KEYS = new Set(['password_expiry_utc', 'oauth_refresh_token']);
+/** Attributes whose values the memo leaves out. */
+const SECRET_KEYS = new Set(['password', 'oauth_refresh_token', 'credential']);
+const MEMO = 'm ';
 
 export function givenPath(dir: string): string {
   return path.join(dir, GIVEN_FILE);
@@ -55,19 +63,44 @@ export function givenPath(dir: string): string {
 
 /** Pure: the canonical texts git may echo back in `store` for this answer (with and without the 2.41+ attributes). */
 export function canonicalForms(req: CredentialRequest, answer: ReadonlyArray<readonly [string, string]>): string[] {
+  const values = canonicalValues(req, answer);
+  const forms = [canonicalText(values, () => false)];
+  if ([...NEWER_KEYS].some((k) => values.has(k))) forms.push(canonicalText(values, (k) => NEWER_KEYS.has(k)));
+  return forms;
+}
+
+function canonicalValues(
+  req: CredentialRequest,
+  answer: ReadonlyArray<readonly [string, string]>,
+): Map<string, string> {
   const values = new Map<string, string>();
   if (req.protocol !== undefined) values.set('protocol', req.protocol);
   if (req.host !== undefined) values.set('host', req.host);
   if (req.path !== undefined) values.set('path', req.path);
   if (req.username !== undefined) values.set('username', req.username);
   for (const [k, v] of answer) if (k !== 'capability[]') values.set(k, v);
-  const text = (skip: (k: string) => boolean) =>
-    CANONICAL_KEYS.filter((k) => values.has(k) && !skip(k))
-      .map((k) => `${k}=${values.get(k)}\n`)
-      .join('');
-  const forms = [text(() => false)];
-  if ([...NEWER_KEYS].some((k) => values.has(k))) forms.push(text((k) => NEWER_KEYS.has(k)));
-  return forms;
+  return values;
+}
+
+function canonicalText(values: ReadonlyMap<string, string>, skip: (k: string) => boolean): string {
+  return CANONICAL_KEYS.filter((k) => values.has(k) && !skip(k))
+    .map((k) => `${k}=${values.get(k)}\n`)
+    .join('');
+}
+
+/**
+ * Pure: the memo line of a record, `m ["<store identity>","<canonical text>"]` with the secret
+ * attributes' values left out (`password=` and so on): the same line means the same answer,
+ * since a store that is unchanged holds one secret per account. Never a secret.
+ */
+export function memoLine(
+  stamp: string,
+  req: CredentialRequest,
+  answer: ReadonlyArray<readonly [string, string]>,
+): string {
+  const values = canonicalValues(req, answer);
+  for (const k of SECRET_KEYS) if (values.has(k)) values.set(k, '');
+  return `${MEMO}${JSON.stringify([stamp, canonicalText(values, () => false)])}`;
 }
 
 /** The digest the front computes: SHA-256 of the salt line and the canonical text. */
@@ -93,7 +126,7 @@ export async function noteGiven(
   dir: string,
   req: CredentialRequest,
   answer: ReadonlyArray<readonly [string, string]>,
-  from: Pick<TokenStore, 'whileUnchanged'> | undefined,
+  from: Pick<TokenStore, 'whileUnchanged' | 'seenStamp'> | undefined,
 ): Promise<void> {
   try {
     const own = givenPath(dir);
@@ -110,11 +143,16 @@ export async function noteGiven(
     }
     // everything but the write happens before the lock is taken
     const lines = readLines(own);
+    const stamp = from?.seenStamp?.();
+    const memo = stamp === undefined ? undefined : memoLine(stamp, req, answer);
+    // the same answer from the same store as the last record: its digests are there already
+    if (memo !== undefined && lines.length > 2 && lines[0]!.startsWith(HEADER) && lines.at(-1) === memo) return;
     let salt = lines[0]?.startsWith(HEADER) ? lines[0].slice(HEADER.length) : undefined;
     if (!salt || !isLowerHex(salt, 32)) salt = newSalt();
     const digests = canonicalForms(req, answer).map((c) => givenDigest(salt, c));
     const kept = lines.slice(1).filter((d) => isLowerHex(d, 64) && !digests.includes(d));
     const next = [`${HEADER}${salt}`, ...digests, ...kept.slice(0, MAX_DIGESTS - digests.length)];
+    if (memo !== undefined) next.push(memo);
     if (next.join('\n') === lines.join('\n')) return;
     const tmp = `${own}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, `${next.join('\n')}\n`, { mode: 0o600, flag: 'wx' });

@@ -23,6 +23,9 @@ import {
   type TokenStore,
 } from './types.js';
 
+/** The stamp of a file that is not there. */
+const NONE = 'none';
+
 export abstract class IndexedStore implements TokenStore {
   abstract readonly kind: BackendKind;
   abstract readonly location: string;
@@ -40,7 +43,7 @@ export abstract class IndexedStore implements TokenStore {
    */
   private index(): StoreFileView {
     const stamp = this.stamp();
-    if (this.snapshot?.stamp !== stamp) this.snapshot = { stamp, view: new StoreFileView(this.file) };
+    if (this.snapshot?.stamp !== stamp) this.snapshot = { stamp, view: new StoreFileView(this.file, stamp !== NONE) };
     return this.snapshot.view;
   }
 
@@ -67,6 +70,10 @@ export abstract class IndexedStore implements TokenStore {
     }
   }
 
+  seenStamp(): string | undefined {
+    return this.snapshot?.stamp;
+  }
+
   /**
    * The file's identity: inode, size, modification and change times (milliseconds with their
    * fraction: a double keeps them to a fraction of a microsecond; writers replace the file, so
@@ -75,10 +82,11 @@ export abstract class IndexedStore implements TokenStore {
    */
   private stamp(): string {
     try {
-      const st = fs.statSync(this.file);
-      return `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+      // no exception for a file that is not there (the keyring's index, for most): making one costs
+      const st = fs.statSync(this.file, { throwIfNoEntry: false });
+      return st ? `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}` : NONE;
     } catch {
-      return 'none';
+      return 'unknown'; // read, to report why it cannot be
     }
   }
 

@@ -75,13 +75,14 @@ function parseStoreFile(file: string): { text: string; data: StoreFileData } | u
 
 /** The file's text (private, never through a link); undefined when there is no file. */
 function readStoreText(file: string): string | undefined {
-  const bytes = readStoreBytes(file);
+  const bytes = readStoreBytes(file, true);
   return bytes && utf8(bytes);
 }
 
 /** The file's bytes (private, never through a link); undefined when there is no file. */
-function readStoreBytes(file: string): Uint8Array | undefined {
+function readStoreBytes(file: string, present: boolean): Uint8Array | undefined {
   checkPrivateDir(path.dirname(file));
+  if (!present) return undefined;
   try {
     return readPrivate(file);
   } catch (err) {
@@ -135,8 +136,15 @@ export class StoreFileView {
   /** The candidates found for each host's JSON text. */
   private readonly found = new Map<string, Map<number, unknown>>();
 
-  constructor(readonly file: string) {
-    this.bytes = readStoreBytes(file);
+  /**
+   * `present`: false when a stat has just found no file, which then reads as none (its directory
+   * is still checked) without an open that fails: an exception costs.
+   */
+  constructor(
+    readonly file: string,
+    present = true,
+  ) {
+    this.bytes = readStoreBytes(file, present);
   }
 
   private get text(): string | undefined {

@@ -80,6 +80,11 @@ export interface TokenStore {
    * stores without it never run `fn`.
    */
   whileUnchanged?(fn: () => void): Promise<boolean>;
+  /**
+   * The identity of the store as this object last read it (it changes with every write), or
+   * undefined before a read; optional, as whileUnchanged.
+   */
+  seenStamp?(): string | undefined;
   /** The secrets of one entry, or undefined when there is none. */
   read(key: CredentialKey): Promise<Secrets | undefined>;
   /** Adds or replaces the entry with this key. */

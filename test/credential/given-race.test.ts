@@ -91,3 +91,74 @@ describe.runIf(process.platform !== 'win32')('the given record and a concurrent 
     expect(fs.readFileSync(lock, 'utf8')).toContain('held');
   });
 });
+
+/** The front's `store` with a Node that cannot start: it succeeds only when the front skips Node. */
+function frontSkips(input: string): boolean {
+  const r = spawnSync('sh', [FRONT, path.join(sb.dir, 'no-node-here'), process.platform, 'store'], {
+    input,
+    env: sb.env,
+    encoding: 'utf8',
+  });
+  return r.status === 0;
+}
+
+describe.runIf(process.platform !== 'win32')("the given record's memo", () => {
+  it('a second get of the same answer from the unchanged store writes nothing; the memo names no secret', async () => {
+    sb = makeSandbox();
+    expect((await runBin(sb, ['store'], ANSWERED)).exitCode).toBe(0);
+    await getWith(() => undefined);
+    const first = fs.readFileSync(givenFile(), 'utf8');
+    const before = fs.statSync(givenFile());
+    const memo = first.trimEnd().split('\n').pop()!;
+    expect(memo).toMatch(/^m \[/);
+    expect(memo).toContain('username=alice');
+    expect(memo).not.toContain(TOKEN);
+    expect(first).not.toContain(TOKEN);
+
+    await getWith(() => undefined);
+    const after = fs.statSync(givenFile());
+    expect(fs.readFileSync(givenFile(), 'utf8')).toBe(first);
+    expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]); // not rewritten
+    expect(frontSkips(ANSWERED), 'the front skips Node for the store of what get gave out').toBe(true);
+    expect(frontSkips(ANSWERED.replace(TOKEN, `${TOKEN}x`)), 'another token reaches Node').toBe(false);
+  });
+
+  it('a store that changed since the memo was written: get records again, with the new identity', async () => {
+    sb = makeSandbox();
+    expect((await runBin(sb, ['store'], ANSWERED)).exitCode).toBe(0);
+    await getWith(() => undefined);
+    const memo = () => fs.readFileSync(givenFile(), 'utf8').trimEnd().split('\n').pop();
+    const old = memo();
+    // the store file replaced behind the program's back (same content, another inode)
+    const store = path.join(sb.dataDir, 'credentials.json');
+    const text = fs.readFileSync(store);
+    fs.rmSync(store);
+    fs.writeFileSync(store, text, { mode: 0o600 });
+    await getWith(() => undefined);
+    expect(memo()).toMatch(/^m \[/);
+    expect(memo()).not.toBe(old);
+    expect(frontSkips(ANSWERED)).toBe(true);
+  });
+
+  it('another account answering on the same host: both are recorded, the memo follows the latest', async () => {
+    sb = makeSandbox();
+    const bob = desc({ protocol: 'https', host: HOST, username: 'bob', password: `${TOKEN}bob` });
+    expect((await runBin(sb, ['store'], ANSWERED)).exitCode).toBe(0);
+    expect((await runBin(sb, ['store'], bob)).exitCode).toBe(0);
+    const getAs = async (username: string) => {
+      const code = await runHelperOperation('get', {
+        readInput: () => desc({ protocol: 'https', host: HOST, username }),
+        stdout: () => undefined,
+        stderr: () => undefined,
+        env: { ...sb.env, GIT_CREDENTIAL_BITBUCKET_GIVEN: givenFile() },
+        now: () => Date.now(),
+      });
+      expect(code).toBe(0);
+    };
+    await getAs('alice');
+    await getAs('bob');
+    expect(fs.readFileSync(givenFile(), 'utf8').trimEnd().split('\n').pop()).toContain('username=bob');
+    expect(frontSkips(ANSWERED)).toBe(true);
+    expect(frontSkips(bob)).toBe(true);
+  });
+});
