@@ -136,7 +136,7 @@ export async function noteGiven(
       return;
     }
     if (!announced) return;
-    if (path.resolve(announced) !== path.resolve(own)) {
+    if (announced !== own && path.resolve(announced) !== path.resolve(own)) {
       // the front looks at a file this data directory does not keep up to date: empty it
       if (path.basename(announced) === GIVEN_FILE) fs.rmSync(announced, { force: true });
       return;
