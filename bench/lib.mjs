@@ -207,6 +207,21 @@ export function stats(xs) {
   };
 }
 
+/**
+ * The ratio of case `a` to its baseline `b`, timed in one interleave: the median of the
+ * per-round ratios a_i / b_i. Each pair ran back to back, so the machine's speed of the moment
+ * (another process, a slow spell of the virtual machine) cancels out of each ratio; on a shared
+ * 2-core box that is a steadier figure than the ratio of the two medians, which pairs runs from
+ * different moments.
+ */
+export function pairedRatio(a, b) {
+  if (a.samples.length !== b.samples.length) throw new Error('pairedRatio: the cases were not timed together');
+  return quantile(
+    a.samples.map((x, i) => x / b.samples[i]).sort((p, q) => p - q),
+    0.5,
+  );
+}
+
 export const ms = (x) => `${x.toFixed(1)} ms`;
 /** `median ms (IQR p25–p75, n)`: the spread shown next to every figure. */
 export const spread = (st) =>

@@ -28,6 +28,7 @@ import {
   machineLoad,
   makeHome,
   ms,
+  pairedRatio,
   redact,
   root,
   run,
@@ -46,7 +47,7 @@ const argValue = (name) => {
   const i = process.argv.indexOf(name);
   return i > 0 ? process.argv[i + 1] : undefined;
 };
-const RUNS = Number(argValue('--runs') ?? 30);
+const RUNS = Number(argValue('--runs') ?? 50);
 const ONLY = new Set((argValue('--only') ?? 'get,hook,cold,scan,push').split(','));
 const CALLER = process.argv.includes('--caller-env');
 useCleanEnv(!CALLER);
@@ -136,7 +137,7 @@ async function benchGet({ keyring = true } = {}) {
   say(`   bare node -e ''            ${spread(m.bare)}`);
   say(`   git credential-store get   ${spread(m.gitStore)}`);
   say(`   get, file backend          ${spread(m.file)}  (the helper line as git runs it: sh reading the front, Node)`);
-  const rFile = m.file.median / m.bare.median;
+  const rFile = pairedRatio(m.file, m.bare);
   table.push(["bare node -e ''", ms(m.bare.median), '1.00x', '', '', '']);
   table.push([
     'get, file backend',
@@ -165,7 +166,7 @@ async function benchGet({ keyring = true } = {}) {
   );
   say(`   get, ${ACCOUNTS.toLocaleString('en')} accounts        ${spread(n.many)}`);
   say(`   credential-store, same     ${spread(n.gitStore)}`);
-  const rMany = n.many.median / n.bare.median;
+  const rMany = pairedRatio(n.many, n.bare);
   table.push([
     `get, ${ACCOUNTS.toLocaleString('en')} stored accounts`,
     ms(n.many.median),
@@ -207,7 +208,7 @@ async function benchGet({ keyring = true } = {}) {
   const k = JSON.parse(r.stdout);
   say(`   bare node (keyring session) ${spread(k.bare)}`);
   say(`   get, OS keyring            ${spread(k.keyring)}`);
-  const rKey = k.keyring.median / k.bare.median;
+  const rKey = pairedRatio(k.keyring, k.bare);
   table.push([
     'get, OS keyring',
     ms(k.keyring.median),
@@ -251,7 +252,7 @@ async function benchWarmHook(emu, u) {
   say(`   hook - bare node           ${ms(m.hook.median - m.bare.median)}`);
   say(`   requests to the server: cold run ${cold}, all ${RUNS + 1} warm runs ${warmRequests}`);
   if (warmRequests !== 0) throw new Error('the warm hook runs asked the server: the cache was not used');
-  const r = m.hook.median / m.bare.median;
+  const r = pairedRatio(m.hook, m.bare);
   table.push([
     'hook pre-push, warm cache',
     ms(m.hook.median),
@@ -586,7 +587,7 @@ try {
 
 for (const [title, rows] of tables) printTable(title, rows);
 say(
-  `Ratios are of wall-time medians (the targets); "CPU" is the same ratio in CPU time per run (user + system of every process a run starts), which other work on the machine hardly changes. At the end: ${machineLoad()}.`,
+  `The get and warm-hook ratios are medians of per-round wall-time ratios (each run over the bare start next to it), the other figures come from wall-time medians (the targets are on wall time); "CPU" is the same ratio in CPU time per run (user + system of every process a run starts), which other work on the machine hardly changes. At the end: ${machineLoad()}.`,
 );
 say(`(${((Date.now() - started) / 1000).toFixed(0)} s)`);
 process.exit(failed ? 1 : 0);
