@@ -161,7 +161,7 @@ describe('install.sh', () => {
     }
   }, 300_000);
 
-  it('fails with a clear message when git is missing or Node is too old', async () => {
+  it('fails with a clear message when git is missing or Node is too old or unsupported', async () => {
     const fake = path.join(sb.dir, 'fakebin');
     fs.mkdirSync(fake);
     for (const tool of ['sh', 'sed', 'sort', 'head', 'mkdir', 'dirname', 'cat']) {
@@ -178,5 +178,12 @@ describe('install.sh', () => {
     const oldNode = await install(['--prefix', prefix], '', { ...sb.env, PATH: fake });
     expect(oldNode.exitCode).toBe(1);
     expect(String(oldNode.stderr).trim()).toBe('install.sh: Node.js 18.20.0 is too old; 20.19.0 or newer is needed');
+    // 22.0-22.2 are newer than 20.19 but lack process.getBuiltinModule (package.json's engines)
+    fs.writeFileSync(path.join(fake, 'node'), '#!/bin/sh\necho 22.1.0\n', { mode: 0o755 });
+    const early22 = await install(['--prefix', prefix], '', { ...sb.env, PATH: fake });
+    expect(early22.exitCode).toBe(1);
+    expect(String(early22.stderr).trim()).toBe(
+      'install.sh: Node.js 22.1.0 is not supported; use Node 22.3 or newer, or 20.19+ (22.0-22.2 lack process.getBuiltinModule)',
+    );
   });
 });
