@@ -129,6 +129,7 @@ export async function gatherFacts(input: GatherInput): Promise<Gathered> {
         httpConfig: config.http,
         env,
         auth,
+        source: cred.source,
         timeoutMs,
         now,
         ...pick(loc),

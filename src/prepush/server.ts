@@ -10,7 +10,7 @@ import { resolveHttpSettings } from '../git/config.js';
 import { fileRefusals } from '../bitbucket/refusals.js';
 import { isTokenShaped, replacePasswordFix, STORED_PASSWORD } from '../credential/passwords.js';
 import { stateDir } from '../settings.js';
-import type { ServerFacts, ServerOutcome } from './facts.js';
+import type { CredentialSource, ServerFacts, ServerOutcome } from './facts.js';
 import type { TokenAuth } from './credential.js';
 
 export interface ServerQuery {
@@ -20,11 +20,21 @@ export interface ServerQuery {
   httpConfig: ReadonlyMap<string, string | null>;
   env: NodeJS.ProcessEnv;
   auth: TokenAuth;
+  /** Where `auth` came from (the password finding names it). */
+  source?: CredentialSource;
   projectKey?: string;
   repoSlug?: string;
   timeoutMs: number;
   now: number;
 }
+
+/** The password finding, by where git's credential for the push comes from. */
+const PASSWORD_FROM: Record<CredentialSource, string> = {
+  'credential store': STORED_PASSWORD,
+  'git credential fill': "git's credential helpers give an account password, not an access token",
+  'remote URL': 'the remote URL holds an account password, not an access token',
+  'http.extraHeader': 'http.extraHeader sends an account password, not an access token',
+};
 
 export async function fetchServerFacts(q: ServerQuery): Promise<ServerOutcome> {
   // An account password is never sent for the guard's checks (a wrong one counts towards the
@@ -35,7 +45,7 @@ export async function fetchServerFacts(q: ServerQuery): Promise<ServerOutcome> {
     return {
       status: 'password',
       username: q.auth.username,
-      message: `${q.auth.username}: ${STORED_PASSWORD}`,
+      message: `${q.auth.username}: ${PASSWORD_FROM[q.source ?? 'credential store']}`,
       fix: replacePasswordFix(account, q.baseUrl),
     };
   }

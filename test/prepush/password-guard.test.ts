@@ -103,3 +103,32 @@ describe('a stored account password at push time', () => {
     }
   });
 });
+
+describe('an account password from another helper in front of this one', () => {
+  it('is reported as what git’s helpers give, not as stored, and never sent for the checks', async () => {
+    const app2 = path.join(sb.dir, 'app2');
+    const storeFile = path.join(sb.dir, 'other-helper-credentials');
+    const url = new URL(emu.baseUrl);
+    fs.writeFileSync(storeFile, `${url.protocol}//alice:${PASSWORD}@${url.host}\n`, { mode: 0o600 });
+    expect((await git(['clone', '-q', `${emu.baseUrl}/scm/prj/app.git`, app2])).exitCode).toBe(0);
+    // only git's own credential-store for this repository: an empty value drops the helpers before it
+    await git(['-C', app2, 'config', 'credential.helper', '']);
+    await git(['-C', app2, 'config', '--add', 'credential.helper', `store --file ${storeFile}`]);
+    await git(['-C', app2, 'config', 'user.email', 'alice@example.com']);
+    await git(['-C', app2, 'config', 'user.name', 'Alice']);
+    const hook = await runBin(sb, ['hook', 'install'], '', { cwd: app2 });
+    outputs.push(hook.stdout, hook.stderr);
+    expect(hook.exitCode, hook.stderr).toBe(0);
+    fs.writeFileSync(path.join(app2, 'c.txt'), 'c\n');
+    await git(['-C', app2, 'add', 'c.txt']);
+    await git(['-C', app2, 'commit', '-q', '-m', 'c']);
+    emu.clearLog();
+    const push = await git(['-C', app2, 'push', '-q', 'origin', 'HEAD:refs/heads/pw-other']);
+    expect(push.stderr).toContain(
+      "warning: alice: git's credential helpers give an account password, not an access token; the push was not checked",
+    );
+    expect(push.stderr).not.toContain('is stored');
+    expect(push.exitCode, push.stderr).toBe(0);
+    expect(emu.log().filter((e) => e.path.includes('/rest/'))).toEqual([]);
+  });
+});
