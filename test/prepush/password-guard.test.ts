@@ -64,14 +64,18 @@ async function git(args: string[]) {
   outputs.push(r.stdout, r.stderr);
   return r;
 }
+/** A new commit in `repo`, pushed to `branch` with the emulator's log cleared first. */
+async function commitAndPush(repo: string, name: string, branch: string) {
+  fs.writeFileSync(path.join(repo, name), `${name}\n`);
+  await git(['-C', repo, 'add', name]);
+  await git(['-C', repo, 'commit', '-q', '-m', name]);
+  emu.clearLog();
+  return git(['-C', repo, 'push', '-q', 'origin', `HEAD:refs/heads/${branch}`]);
+}
 
 describe('a stored account password at push time', () => {
   it('is reported by the guard, never sent for its checks; the push goes on at the default level', async () => {
-    fs.writeFileSync(path.join(app, 'a.txt'), 'a\n');
-    await git(['-C', app, 'add', 'a.txt']);
-    await git(['-C', app, 'commit', '-q', '-m', 'a']);
-    emu.clearLog();
-    const push = await git(['-C', app, 'push', '-q', 'origin', 'HEAD:refs/heads/pw-warn']);
+    const push = await commitAndPush(app, 'a.txt', 'pw-warn');
     expect(push.stderr).toContain(
       'warning: alice: an account password is stored, not an access token; the push was not checked',
     );
@@ -86,11 +90,7 @@ describe('a stored account password at push time', () => {
   it('bitbucket.unreachable=block blocks it, still without sending it', async () => {
     await git(['-C', app, 'config', 'bitbucket.unreachable', 'block']);
     try {
-      fs.writeFileSync(path.join(app, 'b.txt'), 'b\n');
-      await git(['-C', app, 'add', 'b.txt']);
-      await git(['-C', app, 'commit', '-q', '-m', 'b']);
-      emu.clearLog();
-      const push = await git(['-C', app, 'push', '-q', 'origin', 'HEAD:refs/heads/pw-block']);
+      const push = await commitAndPush(app, 'b.txt', 'pw-block');
       expect(push.exitCode).not.toBe(0);
       expect(push.stderr).toContain('blocked: alice: an account password is stored, not an access token');
       expect(emu.log().filter((e) => e.path.includes('/rest/'))).toEqual([]);
@@ -119,11 +119,7 @@ describe('an account password from another helper in front of this one', () => {
     const hook = await runBin(sb, ['hook', 'install'], '', { cwd: app2 });
     outputs.push(hook.stdout, hook.stderr);
     expect(hook.exitCode, hook.stderr).toBe(0);
-    fs.writeFileSync(path.join(app2, 'c.txt'), 'c\n');
-    await git(['-C', app2, 'add', 'c.txt']);
-    await git(['-C', app2, 'commit', '-q', '-m', 'c']);
-    emu.clearLog();
-    const push = await git(['-C', app2, 'push', '-q', 'origin', 'HEAD:refs/heads/pw-other']);
+    const push = await commitAndPush(app2, 'c.txt', 'pw-other');
     expect(push.stderr).toContain(
       "warning: alice: git's credential helpers give an account password, not an access token; the push was not checked",
     );
