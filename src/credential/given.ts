@@ -91,7 +91,10 @@ function canonicalText(values: ReadonlyMap<string, string>, skip: (k: string) =>
 /**
  * Pure: the memo line of a record, `m ["<store identity>","<canonical text>"]` with the secret
  * attributes' values left out (`password=` and so on): the same line means the same answer,
- * since a store that is unchanged holds one secret per account. Never a secret.
+ * since a store that is unchanged holds one secret per account. Never a secret. Should it be
+ * wrong (a keyring secret replaced by another program leaves the index, and so the identity, as
+ * it was), the record is only not brought up to date: the front then sends git's `store` of the
+ * new secret to Node, as it does without a record. A memo never makes anything be skipped.
  */
 export function memoLine(
   stamp: string,
