@@ -61,7 +61,15 @@ export interface SetupRecord {
 
 export function readSettings(dir: string): Settings {
   try {
-    const data = JSON.parse(fs.readFileSync(storePaths(dir).settings, 'utf8')) as unknown;
+    // never through a link (as the store files): what it says decides what unsetup removes
+    const fd = fs.openSync(storePaths(dir).settings, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
+    let text: string;
+    try {
+      text = fs.readFileSync(fd, 'utf8');
+    } finally {
+      fs.closeSync(fd);
+    }
+    const data = JSON.parse(text) as unknown;
     return typeof data === 'object' && data !== null ? (data as Settings) : {};
   } catch {
     return {};

@@ -17,6 +17,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, describe as desc, makeSandbox, runBin, type RunResult, type Sandbox } from '../helpers/sandbox.js';
 import { bytesOf, credentialsFile, expectOneLineFailure, isRoot } from '../hardening/util.js';
 import { privateProblem, type StatLike } from '../../src/private-dir.js';
+import { readSettings } from '../../src/store/settings.js';
 
 const TOKEN = 'BBDC-ownershipTOKEN0123456789abcdefghijklmnop';
 const PLANTED = 'BBDC-plantedTOKEN0123456789abcdefghijklmnopqr';
@@ -54,6 +55,21 @@ async function expectRefused(sb: Sandbox, pattern: RegExp, files: string[]): Pro
 }
 
 describe.runIf(process.platform !== 'win32')('a store others could plant or change is refused', () => {
+  it('settings.json that is a link is not read through (what it says decides what unsetup removes)', () => {
+    const sb = makeSandbox();
+    sandboxes.push(sb);
+    fs.mkdirSync(sb.dataDir, { recursive: true, mode: 0o700 });
+    const target = path.join(sb.dir, 'elsewhere-settings.json');
+    const planted = { refused: [{ protocol: 'https', host: 'bb.example.com', at: 1 }] };
+    fs.writeFileSync(target, JSON.stringify(planted), { mode: 0o600 });
+    const file = path.join(sb.dataDir, 'settings.json');
+    fs.symlinkSync(target, file);
+    expect(readSettings(sb.dataDir)).toEqual({});
+    fs.rmSync(file);
+    fs.copyFileSync(target, file);
+    expect(readSettings(sb.dataDir)).toEqual(planted); // the same content, as a file of its own
+  });
+
   it('credentials.json that is a link to another file: not read, not written through', async () => {
     const sb = await seeded();
     const target = path.join(sb.dir, 'elsewhere.json');
