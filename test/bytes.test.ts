@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { grown, latin1, readWhole, utf8 } from '../src/bytes.js';
 import { BIN } from './helpers/sandbox.js';
+import { bundleForChild } from './helpers/generated.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gcb-bytes-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -52,15 +53,7 @@ describe('readWhole', () => {
   it('reads a pipe to its end', async () => {
     const { spawnSync } = await import('node:child_process');
     const script = `const { readWhole } = require(${JSON.stringify(path.join(dir, 'bytes.cjs'))}); process.stdout.write(String(readWhole(0).length))`;
-    const { build } = await import('esbuild');
-    await build({
-      entryPoints: [path.join(__dirname, '..', 'src', 'bytes.ts')],
-      outfile: path.join(dir, 'bytes.cjs'),
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      logLevel: 'silent',
-    });
+    await bundleForChild(path.join(__dirname, '..', 'src', 'bytes.ts'), path.join(dir, 'bytes.cjs'));
     const r = spawnSync(process.execPath, ['-e', script], { input: big, encoding: 'utf8' });
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe(String(big.length));

@@ -3,21 +3,13 @@
  * RegExp (or replace chain) it stands for, on generated strings over the characters that matter.
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { hostAndPort, isProjectKey } from '../../src/bitbucket/url.js';
 import { isLoopbackHost } from '../../src/credential/transport.js';
 import { userInfo, withoutPassword } from '../../src/git/config.js';
 import { hasControl, hasControlOrSpace, indexOfAny, isWordChar, schemePrefixLength } from '../../src/prepush/chars.js';
 
-const from = (chars: string, maxLength = 24) =>
-  fc.array(fc.constantFrom(...chars), { maxLength }).map((a) => a.join(''));
-const agree = <T>(samples: fc.Arbitrary<string>, ours: (s: string) => T, oracle: (s: string) => T) =>
-  fc.assert(
-    fc.property(samples, (s) => {
-      expect(ours(s), JSON.stringify(s)).toEqual(oracle(s));
-    }),
-    { numRuns: 3000 },
-  );
+import { agree, stringsOver as from } from '../helpers/generated.js';
 
 describe('written-out URL tests agree with their RegExps', () => {
   it('hostAndPort', () => {

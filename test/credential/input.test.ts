@@ -6,9 +6,9 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_INPUT_BYTES } from '../../src/credential/protocol.js';
+import { bundleForChild } from '../helpers/generated.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gcb-input-'));
 const reader = path.join(dir, 'reader.cjs');
@@ -20,14 +20,7 @@ require("node:fs").writeFileSync(1, JSON.stringify(readDescription(0)));
 process.exit(0);
 `,
   );
-  await build({
-    entryPoints: [path.join(dir, 'entry.ts')],
-    outfile: reader,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    logLevel: 'silent',
-  });
+  await bundleForChild(path.join(dir, 'entry.ts'), reader);
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 

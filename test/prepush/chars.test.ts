@@ -10,11 +10,12 @@ import {
   isPlainName,
   sameAsciiNoCase,
 } from '../../src/prepush/chars.js';
+import { agree, stringsOver } from '../helpers/generated.js';
 
 // strings over an alphabet that reaches every branch (hex digits, both cases, the punctuation the
 // tests name, line breaks, NUL, non-ASCII)
 const alphabet = [...'0123456789abcdefABCDEFxyzXYZ._-=\r\n\0 é'];
-const text = (maxLength = 70) => fc.array(fc.constantFrom(...alphabet), { maxLength }).map((a) => a.join(''));
+const text = (maxLength = 70) => stringsOver(alphabet, maxLength);
 
 describe('character tests agree with their regular expressions', () => {
   it.each([
@@ -26,19 +27,8 @@ describe('character tests agree with their regular expressions', () => {
     ['isAllZeros', isAllZeros, /^0+$/],
     ['isPlainName', isPlainName, /^[A-Za-z0-9][A-Za-z0-9._-]*$/],
   ])('%s', (_name, test, re) => {
-    const hexOf = (n: number) => fc.array(fc.constantFrom(...'0123456789abcdef'), { minLength: n, maxLength: n });
-    const samples = fc.oneof(
-      text(),
-      hexOf(32).map((a) => a.join('')),
-      hexOf(40).map((a) => a.join('')),
-      hexOf(64).map((a) => a.join('')),
-    );
-    fc.assert(
-      fc.property(samples, (s) => {
-        expect(test(s), JSON.stringify(s)).toBe(re.test(s));
-      }),
-      { numRuns: 2000 },
-    );
+    const hexOf = (n: number) => stringsOver('0123456789abcdef', n, n);
+    agree(fc.oneof(text(), hexOf(32), hexOf(40), hexOf(64)), test, (s) => re.test(s), 2000);
   });
 
   it('sameAsciiNoCase is a non-unicode case-insensitive comparison', () => {
