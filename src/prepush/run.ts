@@ -6,6 +6,7 @@
  * and lets the push go: a broken guard must not stop anyone's work.
  */
 import { parseBitbucketUrl } from '../bitbucket/url.js';
+import { redactUrl } from '../git/config.js';
 import type { Prefetched } from '../git/prefetched.js';
 import type { GitRun } from '../git/repo.js';
 import { gatherFacts } from './gather.js';
@@ -31,7 +32,7 @@ export async function runPrePush(args: readonly string[], input: string, io: Hoo
   trace(
     'guard',
     () =>
-      `pre-push ${remote ?? '?'} ${url ? url.replace(/\/\/[^/@]*@/, '//') : '?'}${io.prefetched ? ' (git answers prefetched by the hook script)' : ''}`,
+      `pre-push ${remote === undefined ? '?' : redactUrl(remote)} ${url ? redactUrl(url) : '?'}${io.prefetched ? ' (git answers prefetched by the hook script)' : ''}`,
   );
   if (remote === undefined || url === undefined) {
     io.stderr(`${PREFIX}: hook pre-push: expected <remote> <url> (git passes them to the pre-push hook)\n`);
