@@ -52,17 +52,24 @@ package_dir() {
     console.log(path.dirname(path.dirname(fs.realpathSync(process.argv[1]))))' "$bin"
 }
 
+# sh_quoted TEXT: TEXT as the program's shQuote writes it inside '...' (an apostrophe as '\''),
+# which is how the helper lines name the package directory.
+sh_quoted() {
+  printf '%s\n' "$1" | sed "s/'/'\\\\''/g"
+}
+
 # points_at VALUE: true when a helper line or hook command runs the program being removed: by its
-# package directory or binary path, by a file that names them (the config-hook shim), or by name
-# (`bitbucket`, `!git-credential-bitbucket ...`) when the only one on PATH is this one.
+# package directory or binary path (as written or sh-quoted), by a file that names them (the
+# config-hook shim), or by name (`bitbucket`, `!git-credential-bitbucket ...`) when the only one on
+# PATH is this one.
 points_at() {
-  case $1 in *"$pkg/"* | *"$bin"*) return 0 ;; esac
+  case $1 in *"$pkg/"* | *"$pkg_q/"* | *"$bin"*) return 0 ;; esac
   if [ "$by_name" = yes ]; then
     case $1 in bitbucket | "bitbucket "* | '!git-credential-bitbucket'* | '!git credential-bitbucket'*) return 0 ;; esac
   fi
   gcb_file=$(printf '%s\n' "$1" | sed -n "s/^'\\([^']*\\)'\$/\\1/p")
   [ -n "$gcb_file" ] || gcb_file=$1
-  case $gcb_file in /*) [ -f "$gcb_file" ] && grep -qF -e "$pkg/" -e "$bin" "$gcb_file" ;; *) return 1 ;; esac
+  case $gcb_file in /*) [ -f "$gcb_file" ] && grep -qF -e "$pkg/" -e "$pkg_q/" -e "$bin" "$gcb_file" ;; *) return 1 ;; esac
 }
 
 # Removes every helper line and config-based hook of the global config that runs this program and
@@ -126,7 +133,7 @@ name_hook_files() {
 $gcb_global"
   printf '%s\n' "$gcb_dirs" | while IFS= read -r gcb_dir; do
     [ -n "$gcb_dir" ] && [ -f "$gcb_dir/pre-push" ] || continue
-    grep -qF -e "$pkg/" -e "$bin" "$gcb_dir/pre-push" || continue
+    grep -qF -e "$pkg/" -e "$pkg_q/" -e "$bin" "$gcb_dir/pre-push" || continue
     gcb_restore=''
     [ ! -e "$gcb_dir/pre-push.chained-by-bitbucket" ] ||
       gcb_restore=" && mv '$gcb_dir/pre-push.chained-by-bitbucket' '$gcb_dir/pre-push'"
@@ -142,6 +149,7 @@ if [ "$action" = uninstall ]; then
       echo "install.sh: no token for $url was removed (see above; with several: '$bin logout $url --username NAME')" >&2
   fi
   pkg=$(package_dir)
+  pkg_q=$(sh_quoted "$pkg")
   if [ -n "$pkg" ]; then
     by_name=no
     [ "$(command -v git-credential-bitbucket || true)" != "$bin" ] || by_name=yes

@@ -51,6 +51,14 @@ const install = (args: string[], input = '', env: NodeJS.ProcessEnv = sb.env) =>
     timeout: 240_000,
   });
 
+const run = (bin: string, args: string[]) =>
+  execa(bin, args, { env: sb.env, extendEnv: false, reject: false, cwd: sb.dir, input: '' });
+
+const helperValues = async (key: string) => {
+  const r = await runGit(sb, ['config', '--global', '--get-all', key], '', { stripFinalNewline: false });
+  return r.exitCode === 0 ? r.stdout.split('\n').slice(0, -1) : [];
+};
+
 describe('install.sh', () => {
   it('puts a working binary on PATH in a clean prefix, and is idempotent', async () => {
     const r = await install(['--prefix', prefix]);
@@ -159,6 +167,27 @@ describe('install.sh', () => {
     } finally {
       await other.stop();
     }
+  }, 300_000);
+
+  // a prefix whose name needs sh quoting: the helper line names it as shQuote writes it ('\'')
+  it('with an apostrophe, a space and a $ in the prefix: setup is idempotent, unsetup and --uninstall remove it', async () => {
+    const odd = path.join(sb.dir, "o'brien z$x");
+    const r = await install(['--prefix', odd]);
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    const bin = path.join(odd, 'bin', 'git-credential-bitbucket');
+    const key = 'credential.https://odd.example.com.helper';
+    for (let i = 0; i < 2; i++) expect((await run(bin, ['setup', 'https://odd.example.com'])).exitCode).toBe(0);
+    const values = await helperValues(key);
+    expect(values).toHaveLength(2);
+    expect(values[0]).toBe('');
+    const un = await run(bin, ['unsetup', 'https://odd.example.com']);
+    expect(un.stderr).toContain('this helper and the reset before it');
+    expect(await helperValues(key)).toEqual([]);
+    const again = await run(bin, ['setup', 'https://odd.example.com']);
+    expect(again.exitCode).toBe(0);
+    const u = await install(['--uninstall', '--prefix', odd]);
+    expect(u.exitCode, String(u.stderr)).toBe(0);
+    expect(await helperValues(key)).toEqual([]);
   }, 300_000);
 
   it('fails with a clear message when git is missing or Node is too old or unsupported', async () => {
