@@ -59,6 +59,13 @@ const helperValues = async (key: string) => {
   return r.exitCode === 0 ? r.stdout.split('\n').slice(0, -1) : [];
 };
 
+/** The keys of the setup records in settings.json. */
+const setupRecords = () => {
+  const file = path.join(sb.dataDir, 'settings.json');
+  if (!fs.existsSync(file)) return [];
+  return Object.keys((JSON.parse(fs.readFileSync(file, 'utf8')) as { setups?: object }).setups ?? {});
+};
+
 describe('install.sh', () => {
   it('puts a working binary on PATH in a clean prefix, and is idempotent', async () => {
     const r = await install(['--prefix', prefix]);
@@ -141,10 +148,12 @@ describe('install.sh', () => {
       });
       expect(un.exitCode, String(un.stderr)).toBe(0);
       const out = String(un.stdout);
-      expect(out).toContain('Removed from the global git config:');
-      expect(out).toContain(`- credential.${other.baseUrl}.helper = !f() { . "$1"; }; f '${pkg}/`);
-      expect(out).toContain('and the empty reset before it');
-      if (configHook) expect(out).toContain('config-based hook hook.bitbucket-pre-push');
+      // the other host's setup goes by the program's own unsetup, as its record says
+      expect(String(un.stderr)).toContain(`- credential.${other.baseUrl}.helper (this helper and the reset before it)`);
+      if (configHook) {
+        expect(out).toContain('Removed from the global git config:');
+        expect(out).toContain('config-based hook hook.bitbucket-pre-push');
+      }
       const hookFile = path.join(fs.realpathSync(repo), '.git', 'hooks', 'pre-push');
       expect(out).toContain(`The pre-push hook ${hookFile} still calls the removed program`);
       expect(out).toContain(`rm '${hookFile}'`);
@@ -188,6 +197,55 @@ describe('install.sh', () => {
     const u = await install(['--uninstall', '--prefix', odd]);
     expect(u.exitCode, String(u.stderr)).toBe(0);
     expect(await helperValues(key)).toEqual([]);
+    expect(setupRecords()).toEqual([]);
+  }, 300_000);
+
+  it('--uninstall after the package is gone removes what setup --cache added, keeps a reset of the user, forgets the records', async () => {
+    const p = path.join(sb.dir, 'gone');
+    const r = await install(['--prefix', p]);
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    const bin = path.join(p, 'bin', 'git-credential-bitbucket');
+    const cached = 'credential.https://cached.example.com.helper';
+    const kept = 'credential.https://kept.example.com.helper';
+    expect((await run(bin, ['setup', 'https://cached.example.com', '--cache', '60'])).exitCode).toBe(0);
+    // the user's own reset was there before setup: setup adds none (its record says so)
+    await runGit(sb, ['config', '--global', '--add', kept, '']);
+    expect((await run(bin, ['setup', 'https://kept.example.com'])).exitCode).toBe(0);
+    expect(await helperValues(cached)).toHaveLength(3);
+    expect(await helperValues(kept)).toHaveLength(2);
+    await execa('npm', ['uninstall', '-g', '--prefix', p, '--loglevel=error', 'git-credential-bitbucket'], {
+      env: sb.env,
+      extendEnv: false,
+    });
+    expect(fs.existsSync(bin)).toBe(false);
+    const u = await install(['--uninstall', '--prefix', p]);
+    expect(u.exitCode, String(u.stderr)).toBe(0);
+    expect(String(u.stdout)).toContain('Removed from the global git config:');
+    expect(await helperValues(cached)).toEqual([]);
+    expect(await helperValues(kept)).toEqual(['']);
+    expect(setupRecords()).toEqual([]);
+    // git asks no helper that is gone: no ". : cannot open" on each operation
+    const fill = await runGit(sb, ['credential', 'fill'], 'url=https://cached.example.com/x\n\n');
+    expect(String(fill.stderr)).not.toMatch(/cannot open|credential-bitbucket/);
+    await runGit(sb, ['config', '--global', '--unset-all', kept]);
+  }, 300_000);
+
+  it('--uninstall with the package there runs its unsetup for each setup: the cache line goes, a reset of the user stays', async () => {
+    const p = path.join(sb.dir, 'there');
+    const r = await install(['--prefix', p]);
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    const bin = path.join(p, 'bin', 'git-credential-bitbucket');
+    const cached = 'credential.https://cached2.example.com.helper';
+    const kept = 'credential.https://kept2.example.com.helper';
+    expect((await run(bin, ['setup', 'https://cached2.example.com', '--cache', '60'])).exitCode).toBe(0);
+    await runGit(sb, ['config', '--global', '--add', kept, '']);
+    expect((await run(bin, ['setup', 'https://kept2.example.com'])).exitCode).toBe(0);
+    const u = await install(['--uninstall', '--prefix', p]);
+    expect(u.exitCode, String(u.stderr)).toBe(0);
+    expect(await helperValues(cached)).toEqual([]);
+    expect(await helperValues(kept)).toEqual(['']);
+    expect(setupRecords()).toEqual([]);
+    await runGit(sb, ['config', '--global', '--unset-all', kept]);
   }, 300_000);
 
   it('fails with a clear message when git is missing or Node is too old or unsupported', async () => {
