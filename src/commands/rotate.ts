@@ -27,6 +27,7 @@ import {
   defaultTokenName,
   DEFAULT_EXPIRY_DAYS,
   DEFAULT_PERMISSIONS,
+  revokeCreated,
   tokenLine,
   type Created,
 } from './lifecycle/create.js';
@@ -99,11 +100,11 @@ export async function rotateRun(opts: RotateOptions, io: CommandIO): Promise<num
     `${baseUrl} to check the new token`,
     prove(client, created.raw, session.username, server),
   );
-  if (problem) await undo(session, created, `the new token does not work: ${problem}`, io);
+  if (problem) await undo(session, created, baseUrl, `the new token does not work: ${problem}`, io);
   try {
     await store(account, created.raw, oldRaw, server, opts, io);
   } catch (err) {
-    await undo(session, created, `the new token could not be stored: ${(err as Error).message}`, io);
+    await undo(session, created, baseUrl, `the new token could not be stored: ${(err as Error).message}`, io);
   }
 
   const page = tokenPageUrl(baseUrl, session.slug);
@@ -217,9 +218,15 @@ async function store(
 }
 
 /** The new token is not usable: revoke it, keep the old one stored, and stop. */
-async function undo(session: PasswordSession, created: Created, why: string, io: CommandIO): Promise<never> {
-  const r = await session.revoke(created.info.id);
-  if (r.status !== 'ok') io.stderr(`Could not revoke the new token ${tokenLine(created.info)} either: ${r.message}\n`);
+async function undo(
+  session: PasswordSession,
+  created: Created,
+  baseUrl: string,
+  why: string,
+  io: CommandIO,
+): Promise<never> {
+  const left = await revokeCreated(session, created, baseUrl);
+  if (left) io.stderr(`${left}.\n`);
   throw new CommandError(`${why}; the old token is still stored and was not revoked`);
 }
 
