@@ -21,6 +21,7 @@ import { cleanToken, promptHidden, promptLine, readAllStdin } from './shared/pro
 import { clientFor, gitUsesUs, parseServer } from './shared/server.js';
 import { recogniseServer, type RecognisedServer } from './shared/recognise.js';
 import { waitingFor } from './shared/progress.js';
+import { timeoutOption } from './shared/timeout.js';
 import { checkCreateFlags, createForLogin } from './lifecycle/login-create.js';
 import { revokeCreated, type Created } from './lifecycle/create.js';
 import type { PasswordSession } from './lifecycle/password.js';
@@ -355,11 +356,10 @@ export const loginCommand = (ctx: CommandContext): CommandModule<object, LoginOp
         default: false,
         describe: 'with --create: read the account password from standard input (for scripts)',
       })
-      .option('timeout', {
-        type: 'number',
-        default: 30,
-        describe: 'seconds for all requests to the server together (time at a prompt not counted)',
-      })
+      .option(
+        'timeout',
+        timeoutOption('seconds for all requests to the server together (time at a prompt not counted)', 30),
+      )
       .option('allow-http', {
         type: 'boolean',
         default: false,

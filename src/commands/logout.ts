@@ -6,6 +6,7 @@ import { removeToken } from './shared/cache.js';
 import { CommandError, EXIT } from './shared/errors.js';
 import type { CommandContext, CommandIO } from './shared/io.js';
 import { parseServer } from './shared/server.js';
+import { timeoutOption } from './shared/timeout.js';
 import { revokeOnServer, stillWorksNotice } from './lifecycle/revoke.js';
 
 export interface LogoutOptions {
@@ -80,7 +81,7 @@ export const logoutCommand = (ctx: CommandContext): CommandModule<object, Logout
         default: false,
         describe: 'with --revoke: read the account password from standard input (for scripts)',
       })
-      .option('timeout', { type: 'number', default: 10, describe: 'seconds to wait for each request to the server' })
+      .option('timeout', timeoutOption('seconds to wait for each request to the server', 10))
       .example('$0 logout https://bitbucket.example.com --username alice', '')
       .example('$0 logout https://bitbucket.example.com --revoke', 'also deletes the token on the server') as never,
   handler: async (argv) => {

@@ -22,6 +22,7 @@ import { CommandError, EXIT } from './shared/errors.js';
 import { paint, type CommandContext, type CommandIO } from './shared/io.js';
 import { waitingFor } from './shared/progress.js';
 import { clientFor, entryBaseUrl, parseServer } from './shared/server.js';
+import { timeoutOption } from './shared/timeout.js';
 import {
   createToken,
   defaultTokenName,
@@ -285,7 +286,7 @@ export const rotateCommand = (ctx: CommandContext): CommandModule<object, Rotate
         default: false,
         describe: 'read the account password from standard input (for scripts)',
       })
-      .option('timeout', { type: 'number', default: 10, describe: 'seconds to wait for each request to the server' })
+      .option('timeout', timeoutOption('seconds to wait for each request to the server', 10))
       .example('$0 rotate https://bitbucket.example.com', '') as never,
   handler: async (argv) => {
     ctx.exitCode = await rotateRun(argv, ctx.io);
