@@ -7,11 +7,11 @@ import { classifyToken, type ValidTokenReport } from '../bitbucket/classifier.js
 import { maskToken } from '../bitbucket/token.js';
 import { tokenPageUrl } from '../bitbucket/links.js';
 import type { BitbucketLocation } from '../bitbucket/url.js';
-import { putReplacing } from '../credential/helper.js';
 import { configuredBackend, selectBackend } from '../store/select.js';
 import { clearRefusal, recordFileFallback } from '../store/settings.js';
 import type { Secrets, StoredEntry, TokenMeta } from '../store/types.js';
 import { listAccounts, storesFor } from './shared/accounts.js';
+import { replaceToken } from './shared/cache.js';
 import { bearerAdvice, gitWithoutBearer } from './shared/bearer.js';
 import { CommandError, EXIT } from './shared/errors.js';
 import { describeExpiry, describeToken, fallbackNotice, PROJECT_TOKEN_EXPLANATION } from './shared/describe.js';
@@ -169,7 +169,7 @@ async function keep(got: Obtained, opts: LoginOptions, io: CommandIO): Promise<n
   if (selection.configured.choice === 'auto') await recordFileFallback(dir, selection.fallbackReason, io.now());
   const { entry, secrets } = toEntry(server, report, token, io.now());
   if (opts.allowHttp && server.protocol === 'http') entry.meta = { ...entry.meta, allowHttp: true };
-  await putReplacing(await listAccounts(stores), selection.store, entry, secrets);
+  await replaceToken(io, await listAccounts(stores), selection.store, entry, secrets);
   await clearRefusal(dir, entry);
   await makeDefault(stores, entry);
 

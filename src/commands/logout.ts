@@ -2,6 +2,7 @@
 import type { CommandModule } from 'yargs';
 import { sameKey } from '../store/types.js';
 import { hostKey, listAccounts, storesFor, type Account } from './shared/accounts.js';
+import { removeToken } from './shared/cache.js';
 import { CommandError, EXIT } from './shared/errors.js';
 import type { CommandContext, CommandIO } from './shared/io.js';
 import { parseServer } from './shared/server.js';
@@ -26,7 +27,7 @@ export async function logoutRun(opts: LogoutOptions, io: CommandIO): Promise<num
   const target = pickAccount(accounts, opts);
   if (opts.revoke)
     await revokeOnServer(target, { passwordStdin: opts.passwordStdin ?? false, timeout: opts.timeout ?? 10 }, io);
-  await target.store.erase(target);
+  await removeToken(io, accounts, target);
   // If the default account went, the newest remaining one for the host becomes the default.
   const rest = accounts.filter((a) => hostKey(a) === hostKey(target) && !sameKey(a, target));
   if (target.isDefault && rest.length > 0 && !rest.some((a) => a.isDefault)) {

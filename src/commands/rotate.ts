@@ -17,6 +17,7 @@ import type { BitbucketLocation } from '../bitbucket/url.js';
 import { loginRun } from './login.js';
 import { pickAccount } from './logout.js';
 import { listAccounts, storesFor, type Account } from './shared/accounts.js';
+import { retireTokens } from './shared/cache.js';
 import { CommandError, EXIT } from './shared/errors.js';
 import { paint, type CommandContext, type CommandIO } from './shared/io.js';
 import { waitingFor } from './shared/progress.js';
@@ -195,6 +196,7 @@ async function store(
   opts: RotateOptions,
   io: CommandIO,
 ): Promise<void> {
+  if (oldRaw !== undefined) await retireTokens(io, account, [oldRaw]);
   const code = await loginRun(
     {
       url: server.repoSlug ? (opts.url ?? server.baseUrl) : server.baseUrl,
