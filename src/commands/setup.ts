@@ -13,17 +13,18 @@ import {
   keysWithPrefix,
   removeSectionIfEmpty,
   setValue,
-  unsetAll,
+  unsetValue,
   type ConfigTarget,
   type Scope,
 } from '../git/credential-config.js';
+import { removeValueLine } from '../git/config-lines.js';
+import { CACHE_LINE, planSetup, planUnsetup, type Block, type Step } from './setup-plan.js';
 import { readSettings, updateSettings, type SetupRecord } from '../store/settings.js';
 import { listAccounts, storesFor } from './shared/accounts.js';
 import { CommandError, EXIT } from './shared/errors.js';
 import type { CommandContext, CommandIO } from './shared/io.js';
 import { helperInvocation } from './shared/invocation.js';
-import type { Program } from '../git/hooks.js';
-import { isOurHelper } from '../prepush/remote-config.js';
+import { shQuote, type Program } from '../git/hooks.js';
 import { parseServer } from './shared/server.js';
 
 export interface SetupOptions {
@@ -67,32 +68,6 @@ export function cacheSeconds(o: SetupOptions): number | undefined {
   return o.cache;
 }
 
-/**
- * The desired values of `credential.<url>.helper`: a reset, then ours (git's credential-cache
- * when asked for, then us), last. `cache` is the cache value setup added before, if any: it
- * counts as ours.
- */
-export function setupPlan(
-  current: string[],
-  ours: string,
-  cache: { want?: string; had?: string } = {},
-): { removeOurs: boolean; addReset: boolean; addOurs: boolean; values: string[] } {
-  const values = cache.want ? [cache.want, ours] : [ours];
-  const isOurs = (v: string) => isOurHelper(v) || (cache.had !== undefined && v === cache.had);
-  const n = current.length;
-  const tail = current.slice(n - values.length - 1);
-  if (
-    tail.length === values.length + 1 &&
-    tail[0] === '' &&
-    values.every((v, i) => tail[i + 1] === v) &&
-    current.filter(isOurs).length === values.length
-  ) {
-    return { removeOurs: false, addReset: false, addOurs: false, values };
-  }
-  const others = current.filter((v) => !isOurs(v));
-  return { removeOurs: others.length !== n, addReset: others[others.length - 1] !== '', addOurs: true, values };
-}
-
 function scopeOf(o: SetupOptions): Scope {
   const chosen = (['global', 'system', 'local'] as const).filter((s) => o[s]);
   if (chosen.length > 1) throw new CommandError('choose one of --global, --system, --local', EXIT.usage);
@@ -125,31 +100,23 @@ export async function setupRun(o: SetupOptions, io: CommandIO): Promise<number> 
   const ours = helperInvocation(o.program);
   const fileExisted = fs.existsSync(file);
   const current = await getAll(t, key);
-  const record = `${file}|${server.baseUrl}`;
-  const previous = readSettings(storesFor(io).dir).setups?.[record];
-  // Without --cache a cache setup added before stays as it is.
+  const recordKey = `${file}|${server.baseUrl}`;
+  const { dir } = storesFor(io);
+  const previous = readSettings(dir).setups?.[recordKey];
   const seconds = cacheSeconds(o);
-  const had = previous?.cache !== undefined && current.includes(previous.cache) ? previous.cache : undefined;
-  const want = seconds !== undefined ? cacheHelper(seconds) : had;
-  const plan = setupPlan(current, ours, { want, had: previous?.cache });
+  // Without --cache a cache line setup wrote stays as it is.
+  const plan = planSetup(
+    current,
+    ours,
+    seconds !== undefined ? cacheHelper(seconds) : undefined,
+    previous?.addedReset === false,
+  );
+  if (plan.kind === 'conflict') throw conflictError(t, file, key, server.baseUrl, plan.block, current);
   const changes: string[] = [];
-  if (plan.removeOurs) {
-    const kept = current.filter((v) => !isOurHelper(v) && v !== previous?.cache);
-    await unsetAll(t, key);
-    for (const v of kept) await addValue(t, key, v);
-    changes.push(`- ${key} (an older invocation of this helper)`);
-  }
-  if (plan.addReset) {
-    await addValue(t, key, '');
-    changes.push(`+ ${key} = "" (resets the helper list for ${server.baseUrl} only)`);
-  }
-  if (plan.addOurs) {
-    for (const v of plan.values) {
-      await addValue(t, key, v);
-      changes.push(
-        `+ ${key} = ${v}${v === want ? ` (git's credential-cache keeps the token in memory for ${want.split('=')[1]} s)` : ''}`,
-      );
-    }
+  let cache = plan.kind === 'done' && plan.block.cache !== undefined ? current[plan.block.cache] : undefined;
+  if (plan.kind === 'change') {
+    cache = plan.steps.flatMap((st) => (st.op === 'add' && CACHE_LINE.test(st.value) ? [st.value] : []))[0] ?? cache;
+    await applySteps(plan.steps, { t, file, key, baseUrl: server.baseUrl, values: current, changes, io });
   }
   let addedUseHttpPath = false;
   const pathScoped = (await listAccounts(storesFor(io).stores)).some(
@@ -161,14 +128,14 @@ export async function setupRun(o: SetupOptions, io: CommandIO): Promise<number> 
     changes.push(`+ ${section}.useHttpPath = true (tokens scoped to repository paths are stored)`);
   }
   if (changes.length > 0) {
-    await updateSettings(storesFor(io).dir, (s) => {
-      s.setups = {
-        ...s.setups,
-        [record]: {
-          addedReset: plan.addReset || Boolean(previous?.addedReset),
+    await updateSettings(dir, (st) => {
+      st.setups = {
+        ...st.setups,
+        [recordKey]: {
+          addedReset: (plan.kind === 'change' && plan.addedReset) || previous?.addedReset !== false,
           addedUseHttpPath: addedUseHttpPath || Boolean(previous?.addedUseHttpPath),
           createdFile: previous?.createdFile ?? !fileExisted,
-          ...(want ? { cache: want } : {}),
+          ...(cache ? { cache } : {}),
         },
       };
     });
@@ -177,6 +144,95 @@ export async function setupRun(o: SetupOptions, io: CommandIO): Promise<number> 
     io.stderr(`${file} (${t.scope}) already sends ${server.baseUrl} to this helper; nothing changed.\n`);
   }
   return o.hook ? installGuard(t.scope, io) : EXIT.ok;
+}
+
+interface Apply {
+  t: ConfigTarget;
+  file: string;
+  key: string;
+  baseUrl: string;
+  /** The key's values before the steps. */
+  values: readonly string[];
+  /** What was done, for the message; filled as it goes, so that a failure can still tell. */
+  changes: string[];
+  io: CommandIO;
+}
+
+/**
+ * Runs the steps one git config call (or one locked rewrite) each: every step leaves a file git
+ * reads, and none removes or rewrites a value that is not setup's. When a step fails, what was
+ * done before it is printed with the error.
+ */
+async function applySteps(steps: readonly Step[], a: Apply): Promise<void> {
+  const live = a.values.map((v, at) => ({ v, at: at as number | undefined }));
+  try {
+    for (const st of steps) {
+      if (st.op === 'add') {
+        await addValue(a.t, a.key, st.value);
+        live.push({ v: st.value, at: undefined });
+        a.changes.push(`+ ${a.key} = ${shown(st.value)}${addedWhy(st, a.baseUrl)}`);
+        continue;
+      }
+      const p = live.findIndex((e) => e.at === st.at);
+      await removeAt(
+        a,
+        live.map((e) => e.v),
+        p,
+      );
+      a.changes.push(`- ${a.key} = ${shown(live[p]!.v)} (${st.why})`);
+      live.splice(p, 1);
+    }
+  } catch (err) {
+    if (a.changes.length > 0)
+      a.io.stderr(`Updated ${a.file} (${a.t.scope}) before the error:\n${a.changes.map((c) => `  ${c}\n`).join('')}`);
+    throw err;
+  }
+}
+
+/** Removes the value at `p` of `values` (the key's values as they are now), and no other line. */
+async function removeAt(a: Apply, values: readonly string[], p: number): Promise<void> {
+  const value = values[p]!;
+  const changed = () =>
+    new CommandError(`${a.key} in ${a.file} changed while this ran; nothing more was changed: run it again`);
+  if (values.filter((v) => v === value).length === 1) {
+    if ((await unsetValue(a.t, a.key, value)) !== 'removed') throw changed();
+    return;
+  }
+  // git config cannot single out one of several equal values
+  const dot = a.key.lastIndexOf('.');
+  const parts = { section: 'credential', subsection: a.key.slice('credential.'.length, dot), name: 'helper' };
+  const now = await getAll(a.t, a.key);
+  if (now.length !== values.length || now.some((v, i) => v !== values[i])) throw changed();
+  const failed = removeValueLine(a.file, parts, p, now);
+  if (failed) throw new CommandError(failed);
+}
+
+function shown(value: string): string {
+  return value === '' ? '""' : value;
+}
+
+function addedWhy(st: Step & { op: 'add' }, baseUrl: string): string {
+  if (st.value === '') return ` (resets the helper list for ${baseUrl} only)`;
+  const cache = CACHE_LINE.exec(st.value);
+  return cache ? ` (git's credential-cache keeps the token in memory for ${cache[1]} s)` : '';
+}
+
+/** A helper after this one in the same key: setup changes nothing and says what the user can do. */
+function conflictError(
+  t: ConfigTarget,
+  file: string,
+  key: string,
+  baseUrl: string,
+  block: Block,
+  values: readonly string[],
+): CommandError {
+  const after = block.after.map((i) => values[i]!);
+  const unset = [...new Set(after)]
+    .map((v) => `git config --${t.scope} --fixed-value --unset-all ${shQuote(key)} ${shQuote(v)}`)
+    .join('; ');
+  return new CommandError(
+    `${key} in ${file} has ${after.map((v) => `'${shown(v)}'`).join(', ')} after this helper (added after setup): git asks ${after.length > 1 ? 'them' : 'it'} too and hands ${after.length > 1 ? 'them' : 'it'} every token it confirms; setup does not turn ${after.length > 1 ? 'them' : 'it'} off for ${baseUrl} on its own. Nothing changed. To use only this helper: ${unset}; then run setup again. To use ${after.length > 1 ? 'them' : 'it'} instead: git credential-bitbucket unsetup ${baseUrl}`,
+  );
 }
 
 /**
@@ -205,21 +261,22 @@ export async function unsetupRun(o: SetupOptions, io: CommandIO): Promise<number
   const { dir } = storesFor(io);
   const record: SetupRecord | undefined = readSettings(dir).setups?.[recordKey];
   const current = await getAll(t, key);
+  const plan = planUnsetup(current, record?.addedReset === false);
   const changes: string[] = [];
-  if (current.some(isOurHelper)) {
-    const kept = current.filter((v) => !isOurHelper(v) && v !== record?.cache);
-    // Drop the reset we added: the last empty value, which stood right before our helper.
-    const resetAt = record?.addedReset !== false ? kept.lastIndexOf('') : -1;
-    if (resetAt >= 0 && resetAt === kept.length - 1) kept.splice(resetAt, 1);
-    await unsetAll(t, key);
-    for (const v of kept) await addValue(t, key, v);
-    const cached = record?.cache !== undefined && current.includes(record.cache) ? `, ${record.cache}` : '';
-    changes.push(`- ${key} (this helper${cached}${resetAt >= 0 ? ' and the reset before it' : ''})`);
-  }
-  if (record?.addedUseHttpPath) {
-    await unsetAll(t, `${section}.useHttpPath`);
-    changes.push(`- ${section}.useHttpPath`);
-  }
+  const why = (i: number) =>
+    i === plan.block?.reset
+      ? 'the reset setup wrote'
+      : i === plan.block?.cache
+        ? "git's credential-cache, which setup --cache put before this helper"
+        : 'this helper';
+  // The reset goes first and this helper last: stopped half-way, the file still holds this
+  // helper, so unsetup run again finds the rest.
+  await applySteps(
+    plan.remove.map((at) => ({ op: 'remove', at, why: why(at) })),
+    { t, file, key, baseUrl: server.baseUrl, values: current, changes, io },
+  );
+  if (record?.addedUseHttpPath && (await unsetValue(t, `${section}.useHttpPath`, 'true')) === 'removed')
+    changes.push(`- ${section}.useHttpPath = true`);
   if (changes.length > 0) await removeSectionIfEmpty(t, section);
   if (
     record?.createdFile &&
