@@ -22,8 +22,10 @@ export interface ValueLine {
  * Pure: the values of `<section>.<subsection>.<name>` in file order, after git-config(1)
  * "Syntax": `[section "sub"]` (escapes `\"`, `\\`) or the older `[section.sub]`; names are
  * case-insensitive, the subsection is not; values take `"…"` quoting, the escapes `\n \t \b \\ \"`,
- * a backslash-newline continuation, `#`/`;` comments outside quotes; whitespace runs outside
- * quotes count as spaces, leading and trailing ones are dropped. `text` is latin1 (one char a byte).
+ * a backslash-newline continuation, `#`/`;` comments outside quotes; leading and trailing
+ * whitespace outside quotes is dropped, and whitespace inside is kept as git 2.45+ keeps it (older
+ * git turns each such tab into a space: compare through {@link sameValue}). `text` is latin1 (one
+ * char a byte).
  */
 export function valueLines(text: string, section: string, subsection: string, name: string): ValueLine[] {
   const out: ValueLine[] = [];
@@ -94,7 +96,7 @@ function header(text: string, at: number): { h: { section: string; sub: string |
 
 function parseValue(text: string, from: number): { value: string; end: number } | undefined {
   let value = '';
-  let spaces = 0;
+  let spaces = '';
   let quoted = false;
   let i = from;
   for (; i < text.length; i++) {
@@ -108,11 +110,11 @@ function parseValue(text: string, from: number): { value: string; end: number } 
       break;
     }
     if (!quoted && (c === ' ' || c === '\t' || c === '\r')) {
-      if (value !== '') spaces++;
+      if (value !== '') spaces += c;
       continue;
     }
-    value += ' '.repeat(spaces);
-    spaces = 0;
+    value += spaces;
+    spaces = '';
     if (c === '"') quoted = !quoted;
     else if (c === '\\') {
       const n = text[++i];
@@ -123,6 +125,11 @@ function parseValue(text: string, from: number): { value: string; end: number } 
     } else value += c;
   }
   return quoted ? undefined : { value, end: i };
+}
+
+/** The same value as git reads it, whichever git: tabs outside quotes became spaces before 2.45. */
+export function sameValue(a: string | null, b: string | null): boolean {
+  return a === b || (a !== null && b !== null && a.replace(/\t/g, ' ') === b.replace(/\t/g, ' '));
 }
 
 /**
@@ -151,7 +158,7 @@ export function removeValueLine(
     const before = fs.readFileSync(file);
     const text = before.toString('latin1');
     const lines = valueLines(text, key.section, key.subsection, key.name);
-    const agrees = lines.length === expected.length && lines.every((l, n) => l.value === expected[n]);
+    const agrees = lines.length === expected.length && lines.every((l, n) => sameValue(l.value ?? '', expected[n]!));
     const target = lines[index];
     if (!agrees || !target)
       return `cannot tell the lines of ${file} apart as git does; remove the value by hand (git config --file ${file} --edit)`;

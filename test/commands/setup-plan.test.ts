@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findBlock, planSetup, planUnsetup } from '../../src/commands/setup-plan.js';
-import { removeValueLine, valueLines } from '../../src/git/config-lines.js';
+import { removeValueLine, sameValue, valueLines } from '../../src/git/config-lines.js';
 import { makeSandbox, runGit, type Sandbox } from '../helpers/sandbox.js';
 
 const OURS = `!f() { . "$1"; }; f '/x/bin/git-credential-bitbucket.sh' '/usr/bin/node' linux`;
@@ -93,7 +93,9 @@ describe('valueLines reads values as git does', () => {
     const git = await runGit(sb, ['config', '--global', '--null', '--get-all', `credential.${url}.helper`]);
     const fromGit = git.stdout.split('\0').slice(0, -1);
     const lines = valueLines(text, 'credential', url, 'helper');
-    expect(lines.map((l) => l.value ?? '')).toEqual(fromGit.map((v) => v));
+    expect(lines).toHaveLength(fromGit.length);
+    lines.forEach((l, i) => expect(sameValue(l.value ?? '', fromGit[i]!), `${l.value} ~ ${fromGit[i]}`).toBe(true));
+    expect(lines[4]!.value).toBe('a\tb "c" \\ d\t  e');
     expect(lines.map((l) => l.alone)).toEqual([false, true, true, true, true, true, true, true]);
     // the continuation line goes with its value
     expect(text.slice(lines[5]!.start, lines[5]!.end)).toBe('\thelper = first \\\ncontinued\n');
