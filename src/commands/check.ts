@@ -19,6 +19,7 @@ import { listAccounts, storesFor } from './shared/accounts.js';
 import { bearerAdvice, gitWithoutBearer } from './shared/bearer.js';
 import { EXIT } from './shared/errors.js';
 import type { CommandContext, CommandIO } from './shared/io.js';
+import { timeoutOption } from './shared/timeout.js';
 
 export interface CheckOptions {
   remote?: string;
@@ -134,10 +135,10 @@ export function checkCommand(
           describe: "remote name or URL (default: the branch's remote, else origin)",
         })
         .option('json', { type: 'boolean', default: false, describe: 'print the facts and findings as JSON' })
-        .option('timeout', {
-          type: 'number',
-          describe: 'seconds for all requests to the server together (default: bitbucket.timeout, as a push)',
-        }) as never,
+        .option(
+          'timeout',
+          timeoutOption('seconds for all requests to the server together (default: bitbucket.timeout, as a push)'),
+        ) as never,
     handler: async (a) => {
       ctx.exitCode = await checkRun(
         {

@@ -32,6 +32,7 @@ import { CommandError, EXIT } from './shared/errors.js';
 import { paint, type CommandContext, type CommandIO } from './shared/io.js';
 import { clientFor, parseServer } from './shared/server.js';
 import { CONCURRENT_CHECKS, mapBounded, waitingFor } from './shared/progress.js';
+import { timeoutOption } from './shared/timeout.js';
 import { ENV } from '../settings.js';
 import { visible } from '../visible.js';
 
@@ -475,11 +476,7 @@ export const doctorCommand = (
     y
       .positional('url', { type: 'string', describe: "the server (default: origin's, or the one stored)" })
       .option('json', { type: 'boolean', default: false, describe: 'machine-readable findings' })
-      .option('timeout', {
-        type: 'number',
-        default: 30,
-        describe: 'seconds for all requests to the server together',
-      }) as never,
+      .option('timeout', timeoutOption('seconds for all requests to the server together', 30)) as never,
   handler: async (argv) => {
     ctx.exitCode = await doctorRun(argv, ctx.io);
   },

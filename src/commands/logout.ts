@@ -2,9 +2,11 @@
 import type { CommandModule } from 'yargs';
 import { sameKey } from '../store/types.js';
 import { hostKey, listAccounts, storesFor, type Account } from './shared/accounts.js';
+import { removeToken } from './shared/cache.js';
 import { CommandError, EXIT } from './shared/errors.js';
 import type { CommandContext, CommandIO } from './shared/io.js';
 import { parseServer } from './shared/server.js';
+import { timeoutOption } from './shared/timeout.js';
 import { revokeOnServer, stillWorksNotice } from './lifecycle/revoke.js';
 
 export interface LogoutOptions {
@@ -25,7 +27,7 @@ export async function logoutRun(opts: LogoutOptions, io: CommandIO): Promise<num
   const target = pickAccount(accounts, opts);
   if (opts.revoke)
     await revokeOnServer(target, { passwordStdin: opts.passwordStdin ?? false, timeout: opts.timeout ?? 10 }, io);
-  await target.store.erase(target);
+  await removeToken(io, accounts, target);
   // If the default account went, the newest remaining one for the host becomes the default.
   const rest = accounts.filter((a) => hostKey(a) === hostKey(target) && !sameKey(a, target));
   if (target.isDefault && rest.length > 0 && !rest.some((a) => a.isDefault)) {
@@ -79,7 +81,7 @@ export const logoutCommand = (ctx: CommandContext): CommandModule<object, Logout
         default: false,
         describe: 'with --revoke: read the account password from standard input (for scripts)',
       })
-      .option('timeout', { type: 'number', default: 10, describe: 'seconds to wait for each request to the server' })
+      .option('timeout', timeoutOption('seconds to wait for each request to the server', 10))
       .example('$0 logout https://bitbucket.example.com --username alice', '')
       .example('$0 logout https://bitbucket.example.com --revoke', 'also deletes the token on the server') as never,
   handler: async (argv) => {
