@@ -7,10 +7,10 @@
  */
 import type { CommandModule } from 'yargs';
 import { parseBitbucketUrl } from '../bitbucket/url.js';
+import { withoutPassword } from '../git/config.js';
 import type { GitRun } from '../git/repo.js';
 import { currentBranchTarget, remotePushUrl, resolveRef, type BranchTarget } from '../git/repository.js';
 import { holdsPassword, replacePasswordFix, STORED_PASSWORD } from '../credential/passwords.js';
-import { stripPassword } from '../prepush/credential.js';
 import { gatherFacts } from '../prepush/gather.js';
 import { renderSummary, renderVerdict } from '../prepush/render.js';
 import type { PushUpdate } from '../prepush/stdin.js';
@@ -32,11 +32,13 @@ export interface CheckOptions {
 export async function checkRun(o: CheckOptions, io: CommandIO): Promise<number> {
   const run: GitRun = { env: io.env, ...(o.cwd ? { cwd: o.cwd } : {}) };
   const target = await currentBranchTarget(o.cwd, io.env);
-  const remote = o.remote ?? target.remote ?? 'origin';
-  const url = /^[a-z][a-z0-9+.-]*:\/\//i.test(remote) ? remote : await remotePushUrl(remote, o.cwd, io.env);
-  if (!url) return say(io, o, EXIT.error, `no remote named '${remote}' (name one: check REMOTE)`);
+  const named = o.remote ?? target.remote ?? 'origin';
+  const url = /^[a-z][a-z0-9+.-]*:\/\//i.test(named) ? named : await remotePushUrl(named, o.cwd, io.env);
+  if (!url) return say(io, o, EXIT.error, `no remote named '${named}' (name one: check REMOTE)`);
+  // a URL named here is shown without its password, as the hook shows it (src/prepush/run.ts)
+  const remote = withoutPassword(named);
   const loc = parseBitbucketUrl(url);
-  if (!loc) return say(io, o, EXIT.ok, `${stripPassword(url)} is not a Bitbucket HTTP(S) remote; nothing to check`);
+  if (!loc) return say(io, o, EXIT.ok, `${withoutPassword(url)} is not a Bitbucket HTTP(S) remote; nothing to check`);
   if (loc.kind === 'ssh')
     return say(io, o, EXIT.ok, `${remote} is an SSH remote; the guard checks HTTP(S) tokens only, nothing to check`);
   const g = await gatherFacts({
