@@ -5,6 +5,7 @@
 import type { HttpResult } from './http.js';
 import { parseErrors } from './model.js';
 import { retryDelayMs } from './retry.js';
+import { CUT } from './server-values.js';
 
 /** Kinds of failure. `unauthorized` is Bitbucket's 401: bad credentials *or* insufficient permission. */
 export type FailureStatus =
@@ -93,7 +94,19 @@ export function redactSecret(text: string, secret: string, username?: string): s
     }
   }
   // longest first, so that a form containing another is removed whole
+  const sorted = [...forms].sort((a, b) => b.length - a.length);
   let out = text;
-  for (const form of [...forms].sort((a, b) => b.length - a.length)) out = out.split(form).join('[redacted]');
-  return out;
+  for (const form of sorted) out = out.split(form).join('[redacted]');
+  return out
+    .split(CUT)
+    .map((part, i, all) => (i < all.length - 1 ? cutTail(part, sorted) : part))
+    .join(CUT);
+}
+
+/** A message cut short (serverMessage) may end inside a secret: the start of any form before the cut goes too. */
+function cutTail(text: string, forms: readonly string[]): string {
+  for (const form of forms)
+    for (let k = Math.min(form.length - 1, text.length); k >= 4; k--)
+      if (text.endsWith(form.slice(0, k))) return `${text.slice(0, -k)}[redacted]`;
+  return text;
 }

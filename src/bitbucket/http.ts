@@ -94,6 +94,9 @@ async function send(req: HttpRequest): Promise<HttpResult> {
   return new Promise((resolve) => new Exchange(req, url, proxy, ca, resolve).start());
 }
 
+/** The longest delay Node's timers take (2^31-1 ms, about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 class Exchange {
   private done = false;
   private readonly destroyers: Array<() => void> = [];
@@ -113,7 +116,8 @@ class Exchange {
   start(): void {
     this.timer = setTimeout(
       () => this.finish(fail('timeout', `no complete response from ${this.where} within ${this.req.timeoutMs} ms`)),
-      this.req.timeoutMs,
+      // Node fires a longer timer after 1 ms (with a warning): the longest it can wait instead
+      Math.min(this.req.timeoutMs, MAX_TIMER_MS),
     );
     this.req.signal?.addEventListener('abort', this.onAbort, { once: true });
     try {

@@ -7,10 +7,10 @@
  */
 import type { CommandModule } from 'yargs';
 import { parseBitbucketUrl } from '../bitbucket/url.js';
+import { redactUrl, withoutPassword } from '../git/config.js';
 import type { GitRun } from '../git/repo.js';
 import { currentBranchTarget, remotePushUrl, resolveRef, type BranchTarget } from '../git/repository.js';
 import { holdsPassword, replacePasswordFix, STORED_PASSWORD } from '../credential/passwords.js';
-import { redactUrl } from '../git/config.js';
 import { gatherFacts } from '../prepush/gather.js';
 import { renderSummary, renderVerdict } from '../prepush/render.js';
 import type { PushUpdate } from '../prepush/stdin.js';
@@ -19,6 +19,7 @@ import { listAccounts, storesFor } from './shared/accounts.js';
 import { bearerAdvice, gitWithoutBearer } from './shared/bearer.js';
 import { EXIT } from './shared/errors.js';
 import type { CommandContext, CommandIO } from './shared/io.js';
+import { timeoutOption } from './shared/timeout.js';
 
 export interface CheckOptions {
   remote?: string;
@@ -31,18 +32,15 @@ export interface CheckOptions {
 export async function checkRun(o: CheckOptions, io: CommandIO): Promise<number> {
   const run: GitRun = { env: io.env, ...(o.cwd ? { cwd: o.cwd } : {}) };
   const target = await currentBranchTarget(o.cwd, io.env);
-  const remote = o.remote ?? target.remote ?? 'origin';
-  const url = /^[a-z][a-z0-9+.-]*:\/\//i.test(remote) ? remote : await remotePushUrl(remote, o.cwd, io.env);
-  if (!url) return say(io, o, EXIT.error, `no remote named '${redactUrl(remote)}' (name one: check REMOTE)`);
+  const named = o.remote ?? target.remote ?? 'origin';
+  const url = /^[a-z][a-z0-9+.-]*:\/\//i.test(named) ? named : await remotePushUrl(named, o.cwd, io.env);
+  if (!url) return say(io, o, EXIT.error, `no remote named '${redactUrl(named)}' (name one: check REMOTE)`);
+  // a URL named here is shown without its password, as the hook shows it (src/prepush/run.ts)
+  const remote = withoutPassword(named);
   const loc = parseBitbucketUrl(url);
   if (!loc) return say(io, o, EXIT.ok, `${redactUrl(url)} is not a Bitbucket HTTP(S) remote; nothing to check`);
   if (loc.kind === 'ssh')
-    return say(
-      io,
-      o,
-      EXIT.ok,
-      `${redactUrl(remote)} is an SSH remote; the guard checks HTTP(S) tokens only, nothing to check`,
-    );
+    return say(io, o, EXIT.ok, `${remote} is an SSH remote; the guard checks HTTP(S) tokens only, nothing to check`);
   const g = await gatherFacts({
     remote,
     url,
@@ -139,10 +137,10 @@ export function checkCommand(
           describe: "remote name or URL (default: the branch's remote, else origin)",
         })
         .option('json', { type: 'boolean', default: false, describe: 'print the facts and findings as JSON' })
-        .option('timeout', {
-          type: 'number',
-          describe: 'seconds for all requests to the server together (default: bitbucket.timeout, as a push)',
-        }) as never,
+        .option(
+          'timeout',
+          timeoutOption('seconds for all requests to the server together (default: bitbucket.timeout, as a push)'),
+        ) as never,
     handler: async (a) => {
       ctx.exitCode = await checkRun(
         {

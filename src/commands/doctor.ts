@@ -9,6 +9,8 @@ import { classifyToken } from '../bitbucket/classifier.js';
 import { httpSettingsFor } from '../git/config.js';
 import {
   CHAINED_NAME,
+  CONFIG_HOOK_NAME,
+  configHookTarget,
   describeGuardRuns,
   guardRuns,
   hooksDir,
@@ -16,8 +18,9 @@ import {
   readTemplate,
   renderHook,
   supportsConfigHooks,
+  type GuardRuns,
 } from '../git/hooks.js';
-import { configListing, gitVersion } from '../git/repo.js';
+import { configListing, gitVersion, type GitRun } from '../git/repo.js';
 import { remotePushUrl } from '../git/repository.js';
 import { parseConfigListing } from '../prepush/urlmatch.js';
 import { isOurHelper, resolveRemoteConfig } from '../prepush/remote-config.js';
@@ -32,6 +35,7 @@ import { CommandError, EXIT } from './shared/errors.js';
 import { paint, type CommandContext, type CommandIO } from './shared/io.js';
 import { clientFor, parseServer } from './shared/server.js';
 import { CONCURRENT_CHECKS, mapBounded, waitingFor } from './shared/progress.js';
+import { timeoutOption } from './shared/timeout.js';
 import { ENV } from '../settings.js';
 import { visible } from '../visible.js';
 
@@ -231,6 +235,47 @@ async function storeFindings(io: CommandIO): Promise<Finding[]> {
 function hookFindings(io: CommandIO): Finding[] {
   const run = { env: io.env };
   const g = guardRuns(run);
+  const commands = configHookFindings(g, run);
+  if (commands.some((f) => f.level === 'error')) return commands;
+  return [...guardFindings(g, run), ...commands];
+}
+
+/**
+ * The guard's enabled config-based hooks whose command names a file git cannot run (a ~/.gitconfig
+ * copied to another machine, a wiped data directory): with the command of older versions every
+ * push fails; with the command written now (configHookCommand) no push is checked. A command of an older
+ * version that still works is worth renewing.
+ */
+function configHookFindings(g: GuardRuns, run: GitRun): Finding[] {
+  const out: Finding[] = [];
+  for (const h of g.configHooks) {
+    if (h.state !== 'enabled') continue;
+    const t = configHookTarget(h.name, run);
+    if (t.file === undefined) continue;
+    const reinstall =
+      h.scope === 'global' || h.scope === 'local'
+        ? `git credential-bitbucket hook install ${h.scope === 'global' ? '--global' : '--config'}`
+        : `git config --${h.scope ?? 'global'} --remove-section hook.${h.name}`;
+    const hook = `config-based hook hook.${h.name}${h.scope ? ` (${h.scope})` : ''}`;
+    if (!t.runnable)
+      out.push({
+        id: 'hook',
+        level: 'error',
+        title: `${hook} runs ${t.file}, which is missing or not executable: ${t.form === 'plain' ? 'git fails every push it runs for' : 'no push is checked'}`,
+        fix: reinstall,
+      });
+    else if (t.form === 'plain' && h.name === CONFIG_HOOK_NAME)
+      out.push({
+        id: 'hook-outdated',
+        level: 'info',
+        title: `${hook} was written by an older version: git would fail every push if ${t.file} went missing`,
+        fix: reinstall,
+      });
+  }
+  return out;
+}
+
+function guardFindings(g: GuardRuns, run: GitRun): Finding[] {
   const where = describeGuardRuns(g);
   if (g.runs > 1)
     return [
@@ -475,11 +520,7 @@ export const doctorCommand = (
     y
       .positional('url', { type: 'string', describe: "the server (default: origin's, or the one stored)" })
       .option('json', { type: 'boolean', default: false, describe: 'machine-readable findings' })
-      .option('timeout', {
-        type: 'number',
-        default: 30,
-        describe: 'seconds for all requests to the server together',
-      }) as never,
+      .option('timeout', timeoutOption('seconds for all requests to the server together', 30)) as never,
   handler: async (argv) => {
     ctx.exitCode = await doctorRun(argv, ctx.io);
   },

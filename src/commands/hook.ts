@@ -6,6 +6,7 @@
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import {
+  configHookCommand,
   describeGuardRuns,
   guardRuns,
   hooksDir,
@@ -14,7 +15,6 @@ import {
   readTemplate,
   renderHook,
   setConfigHook,
-  shQuote,
   uninstallHookFile,
   supportsConfigHooks,
   type Program,
@@ -44,12 +44,13 @@ export async function hookInstallRun(o: HookInstallOptions, io: CommandIO): Prom
     io.stderr(`git-credential-bitbucket: ${plan.message}\n`);
     return EXIT.usage;
   }
-  const content = renderHook(readTemplate(), o.program ?? program());
+  const prog = o.program ?? program();
+  const content = renderHook(readTemplate(), prog);
   if (plan.mode === 'config') {
     const shimDir = path.join(dataDir(io.env), 'hooks');
-    const shim = installHookFile(shimDir, renderHook(readTemplate(), o.program ?? program(), 'config'));
+    const shim = installHookFile(shimDir, renderHook(readTemplate(), prog, 'config'));
     if (shim.status === 'error') return fail(io, shim.message);
-    const set = setConfigHook(plan.scope, shQuote(shim.file), run);
+    const set = setConfigHook(plan.scope, configHookCommand(shim.file, prog.bin), run);
     if (!set.ok) return fail(io, set.message);
     io.stderr(
       `Installed the pre-push guard as config-based hook "hook.bitbucket-pre-push" (${plan.scope}), running ${shim.file}.\n`,

@@ -7,11 +7,11 @@ import { classifyToken, type ValidTokenReport } from '../bitbucket/classifier.js
 import { maskToken } from '../bitbucket/token.js';
 import { tokenPageUrl } from '../bitbucket/links.js';
 import type { BitbucketLocation } from '../bitbucket/url.js';
-import { putReplacing } from '../credential/helper.js';
 import { configuredBackend, selectBackend } from '../store/select.js';
 import { clearRefusal, recordFileFallback } from '../store/settings.js';
 import type { Secrets, StoredEntry, TokenMeta } from '../store/types.js';
 import { listAccounts, storesFor } from './shared/accounts.js';
+import { replaceToken } from './shared/cache.js';
 import { bearerAdvice, gitWithoutBearer } from './shared/bearer.js';
 import { CommandError, EXIT } from './shared/errors.js';
 import { describeExpiry, describeToken, fallbackNotice, PROJECT_TOKEN_EXPLANATION } from './shared/describe.js';
@@ -21,7 +21,10 @@ import { cleanToken, promptHidden, promptLine, readAllStdin } from './shared/pro
 import { clientFor, gitUsesUs, parseServer } from './shared/server.js';
 import { recogniseServer, type RecognisedServer } from './shared/recognise.js';
 import { waitingFor } from './shared/progress.js';
+import { timeoutOption } from './shared/timeout.js';
 import { checkCreateFlags, createForLogin } from './lifecycle/login-create.js';
+import { revokeCreated, type Created } from './lifecycle/create.js';
+import type { PasswordSession } from './lifecycle/password.js';
 import { visible } from '../visible.js';
 import { configGetSync } from '../git/repo.js';
 
@@ -44,7 +47,6 @@ export interface LoginOptions {
 
 export async function loginRun(opts: LoginOptions, io: CommandIO): Promise<number> {
   checkCreateFlags(opts);
-  const p = paint(io.stderrIsTTY, io.env);
   const server = parseServer(
     opts.url ?? (await promptLine(io, 'Bitbucket Server URL (e.g. https://bitbucket.example.com): ')),
     { allowHttp: opts.allowHttp },
@@ -62,14 +64,56 @@ export async function loginRun(opts: LoginOptions, io: CommandIO): Promise<numbe
   );
   // the whole command's time budget: the probe's share is spent, a prompt's wait is not counted
   const left = Math.max(0, budgetMs - (Date.now() - probeStarted));
-  const token = cleanToken(
-    opts.token ??
-      piped ??
-      (opts.create
-        ? await createForLogin(server, { ...opts, passwordStdin: opts.passwordStdin ?? false }, io)
-        : await readToken(server, found, opts, io)),
-  );
+  const given = opts.token ?? piped;
+  if (given !== undefined || !opts.create) {
+    const token = cleanToken(given ?? (await readToken(server, found, opts, io)));
+    return keep({ server, found, token, budgetMs, left }, opts, io);
+  }
+  const got = await createForLogin(server, { ...opts, passwordStdin: opts.passwordStdin ?? false }, io);
+  const made = got.made;
+  if (!made) return keep({ server, found, token: cleanToken(got.raw), budgetMs, left }, opts, io);
+  try {
+    return await keep({ server, found, token: cleanToken(got.raw), budgetMs, left }, opts, io);
+  } catch (err) {
+    // nobody but this process knows the new token: revoke it rather than leave it working unseen
+    throw await withdrawn(err, made.session, made.created, server.baseUrl);
+  }
+}
 
+/**
+ * The failure after `--create` made a token, once the token is revoked; or, where revoking fails
+ * too, naming it (id, name, token page) instead of saying that nothing is left behind.
+ */
+async function withdrawn(
+  err: unknown,
+  session: PasswordSession,
+  created: Created,
+  baseUrl: string,
+): Promise<CommandError> {
+  const message = (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
+  const why = message.replace(/; nothing was stored$/, '');
+  const code = err instanceof CommandError ? err.exitCode : EXIT.error;
+  const left = await revokeCreated(session, created, baseUrl);
+  return new CommandError(
+    left ? `${why}; nothing was stored. ${left}` : `${why}; nothing was stored, and the new token was revoked`,
+    code,
+  );
+}
+
+/** What login learnt before it had the token, and the token. */
+interface Obtained {
+  server: BitbucketLocation;
+  found: RecognisedServer;
+  token: string;
+  /** The whole command's time budget, and what is left of it. */
+  budgetMs: number;
+  left: number;
+}
+
+/** Checks the token with the server and stores it; throws CommandError when it cannot be kept. */
+async function keep(got: Obtained, opts: LoginOptions, io: CommandIO): Promise<number> {
+  const { server, found, token, budgetMs, left } = got;
+  const p = paint(io.stderrIsTTY, io.env);
   const client = await clientFor(server.baseUrl, io, budgetMs, { allowHttp: opts.allowHttp });
   const username = opts.username ?? server.username;
   // One round identifies the token and checks it on the repository (docs/classifier.md): the names
@@ -125,7 +169,7 @@ export async function loginRun(opts: LoginOptions, io: CommandIO): Promise<numbe
   if (selection.configured.choice === 'auto') await recordFileFallback(dir, selection.fallbackReason, io.now());
   const { entry, secrets } = toEntry(server, report, token, io.now());
   if (opts.allowHttp && server.protocol === 'http') entry.meta = { ...entry.meta, allowHttp: true };
-  await putReplacing(await listAccounts(stores), selection.store, entry, secrets);
+  await replaceToken(io, await listAccounts(stores), selection.store, entry, secrets);
   await clearRefusal(dir, entry);
   await makeDefault(stores, entry);
 
@@ -312,11 +356,10 @@ export const loginCommand = (ctx: CommandContext): CommandModule<object, LoginOp
         default: false,
         describe: 'with --create: read the account password from standard input (for scripts)',
       })
-      .option('timeout', {
-        type: 'number',
-        default: 30,
-        describe: 'seconds for all requests to the server together (time at a prompt not counted)',
-      })
+      .option(
+        'timeout',
+        timeoutOption('seconds for all requests to the server together (time at a prompt not counted)', 30),
+      )
       .option('allow-http', {
         type: 'boolean',
         default: false,

@@ -3,9 +3,11 @@ import type { CommandModule } from 'yargs';
 import { sameKey } from '../store/types.js';
 import { redactUrl } from '../git/config.js';
 import { hostKey, listAccounts, storesFor, type Account } from './shared/accounts.js';
+import { removeToken } from './shared/cache.js';
 import { CommandError, EXIT } from './shared/errors.js';
 import type { CommandContext, CommandIO } from './shared/io.js';
 import { parseServer } from './shared/server.js';
+import { timeoutOption } from './shared/timeout.js';
 import { revokeOnServer, stillWorksNotice } from './lifecycle/revoke.js';
 
 export interface LogoutOptions {
@@ -26,7 +28,7 @@ export async function logoutRun(opts: LogoutOptions, io: CommandIO): Promise<num
   const target = pickAccount(accounts, opts);
   if (opts.revoke)
     await revokeOnServer(target, { passwordStdin: opts.passwordStdin ?? false, timeout: opts.timeout ?? 10 }, io);
-  await target.store.erase(target);
+  const from = await removeToken(io, accounts, target);
   // If the default account went, the newest remaining one for the host becomes the default.
   const rest = accounts.filter((a) => hostKey(a) === hostKey(target) && !sameKey(a, target));
   if (target.isDefault && rest.length > 0 && !rest.some((a) => a.isDefault)) {
@@ -34,7 +36,7 @@ export async function logoutRun(opts: LogoutOptions, io: CommandIO): Promise<num
     await next.store.updateEntries((es) => es.map((e) => (sameKey(e, next) ? { ...e, isDefault: true } : e)));
   }
   io.stderr(
-    `Removed the token for ${target.username ?? '(no username)'} on ${target.meta?.baseUrl ?? hostKey(target)} from ${target.store.kind === 'keyring' ? 'the OS keyring' : target.store.location}\n`,
+    `Removed the token for ${target.username ?? '(no username)'} on ${target.meta?.baseUrl ?? hostKey(target)} from ${(from.length > 0 ? from : [target.store]).map((s) => (s.kind === 'keyring' ? 'the OS keyring' : s.location)).join(' and ')}\n`,
   );
   if (!opts.revoke) io.stderr(`${stillWorksNotice(target)}\n`);
   return EXIT.ok;
@@ -58,7 +60,8 @@ export function pickAccount(accounts: Account[], opts: { url?: string; username?
       );
   }
   if (candidates.length === 0) throw new CommandError('no token is stored');
-  if (candidates.length > 1) {
+  // one key in both stores is one account: logout removes every copy
+  if (candidates.some((a) => !sameKey(a, candidates[0]!))) {
     const list = candidates.map((a) => `${hostKey(a)} ${a.username ?? '(no username)'}`).join(', ');
     throw new CommandError(`several tokens match (${list}); name one with a URL and --username`, EXIT.usage);
   }
@@ -82,7 +85,7 @@ export const logoutCommand = (ctx: CommandContext): CommandModule<object, Logout
         default: false,
         describe: 'with --revoke: read the account password from standard input (for scripts)',
       })
-      .option('timeout', { type: 'number', default: 10, describe: 'seconds to wait for each request to the server' })
+      .option('timeout', timeoutOption('seconds to wait for each request to the server', 10))
       .example('$0 logout https://bitbucket.example.com --username alice', '')
       .example('$0 logout https://bitbucket.example.com --revoke', 'also deletes the token on the server') as never,
   handler: async (argv) => {

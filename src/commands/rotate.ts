@@ -17,15 +17,18 @@ import type { BitbucketLocation } from '../bitbucket/url.js';
 import { loginRun } from './login.js';
 import { pickAccount } from './logout.js';
 import { listAccounts, storesFor, type Account } from './shared/accounts.js';
+import { retireTokens } from './shared/cache.js';
 import { CommandError, EXIT } from './shared/errors.js';
 import { paint, type CommandContext, type CommandIO } from './shared/io.js';
 import { waitingFor } from './shared/progress.js';
 import { clientFor, entryBaseUrl, parseServer } from './shared/server.js';
+import { timeoutOption } from './shared/timeout.js';
 import {
   createToken,
   defaultTokenName,
   DEFAULT_EXPIRY_DAYS,
   DEFAULT_PERMISSIONS,
+  revokeCreated,
   tokenLine,
   type Created,
 } from './lifecycle/create.js';
@@ -98,11 +101,11 @@ export async function rotateRun(opts: RotateOptions, io: CommandIO): Promise<num
     `${baseUrl} to check the new token`,
     prove(client, created.raw, session.username, server),
   );
-  if (problem) await undo(session, created, `the new token does not work: ${problem}`, io);
+  if (problem) await undo(session, created, baseUrl, `the new token does not work: ${problem}`, io);
   try {
     await store(account, created.raw, oldRaw, server, opts, io);
   } catch (err) {
-    await undo(session, created, `the new token could not be stored: ${(err as Error).message}`, io);
+    await undo(session, created, baseUrl, `the new token could not be stored: ${(err as Error).message}`, io);
   }
 
   const page = tokenPageUrl(baseUrl, session.slug);
@@ -193,6 +196,7 @@ async function store(
   opts: RotateOptions,
   io: CommandIO,
 ): Promise<void> {
+  if (oldRaw !== undefined) await retireTokens(io, account, [oldRaw]);
   const code = await loginRun(
     {
       url: server.repoSlug ? (opts.url ?? server.baseUrl) : server.baseUrl,
@@ -215,9 +219,15 @@ async function store(
 }
 
 /** The new token is not usable: revoke it, keep the old one stored, and stop. */
-async function undo(session: PasswordSession, created: Created, why: string, io: CommandIO): Promise<never> {
-  const r = await session.revoke(created.info.id);
-  if (r.status !== 'ok') io.stderr(`Could not revoke the new token ${tokenLine(created.info)} either: ${r.message}\n`);
+async function undo(
+  session: PasswordSession,
+  created: Created,
+  baseUrl: string,
+  why: string,
+  io: CommandIO,
+): Promise<never> {
+  const left = await revokeCreated(session, created, baseUrl);
+  if (left) io.stderr(`${left}.\n`);
   throw new CommandError(`${why}; the old token is still stored and was not revoked`);
 }
 
@@ -276,7 +286,7 @@ export const rotateCommand = (ctx: CommandContext): CommandModule<object, Rotate
         default: false,
         describe: 'read the account password from standard input (for scripts)',
       })
-      .option('timeout', { type: 'number', default: 10, describe: 'seconds to wait for each request to the server' })
+      .option('timeout', timeoutOption('seconds to wait for each request to the server', 10))
       .example('$0 rotate https://bitbucket.example.com', '') as never,
   handler: async (argv) => {
     ctx.exitCode = await rotateRun(argv, ctx.io);

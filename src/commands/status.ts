@@ -16,6 +16,7 @@ import { EXIT } from './shared/errors.js';
 import { paint, type CommandContext, type CommandIO } from './shared/io.js';
 import { clientFor, entryBaseUrl, parseServer } from './shared/server.js';
 import { CONCURRENT_CHECKS, mapBounded, waitingFor } from './shared/progress.js';
+import { timeoutOption } from './shared/timeout.js';
 import { visible } from '../visible.js';
 
 export interface StatusOptions {
@@ -275,11 +276,7 @@ export const statusCommand = (ctx: CommandContext): CommandModule<object, Status
     y
       .positional('url', { type: 'string', describe: 'only this server' })
       .option('json', { type: 'boolean', default: false, describe: 'machine-readable output (shape in the README)' })
-      .option('timeout', {
-        type: 'number',
-        default: 30,
-        describe: 'seconds for all requests to the server together',
-      })
+      .option('timeout', timeoutOption('seconds for all requests to the server together', 30))
       .option('expiry-days', {
         type: 'number',
         describe: 'warn when a token expires within this many days (default: git config bitbucket.expiryDays, else 7)',

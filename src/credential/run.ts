@@ -13,6 +13,7 @@ import { allStores, configuredBackend, openStores, selectBackend } from '../stor
 import { recordFileFallback, recordRefusals } from '../store/settings.js';
 import { dueNotice } from './renewal.js';
 import { noteGiven } from './given.js';
+import { isRetired } from './retired.js';
 import { hideInTrace, initTrace, trace } from '../trace.js';
 import { passwordRefusal } from './passwords.js';
 
@@ -101,6 +102,13 @@ export async function runHelperOperation(op: HelperOperation, io: HelperIO): Pro
       case 'store': {
         if (isCleartextRemote(req) && !(await httpAllowed(req, io.env))) {
           trace(op, () => 'plain http:// to another host, not allowed: nothing stored');
+          return 0;
+        }
+        if (isRetired(dir, req)) {
+          trace(op, () => 'a token login, rotate or logout took out: nothing stored');
+          io.stderr(
+            `${PREFIX}: store: not storing a token for ${req.host} that login, rotate or logout replaced or removed (git's credential-cache may still hold it: run 'git credential-cache exit'; to use it again, log in with it); nothing changed\n`,
+          );
           return 0;
         }
         const refusal = await passwordRefusal(req, allStores(stores), io.env);

@@ -5,7 +5,6 @@
  */
 import type { BitbucketLocation } from '../bitbucket/url.js';
 import { configHookRunsGuard } from '../git/hooks.js';
-import { redactUrl } from '../git/config.js';
 import { configListing, type GitRun } from '../git/repo.js';
 import { CONFIG_PATTERN, dataDir } from '../settings.js';
 import { allStores, openStores } from '../store/select.js';
@@ -21,7 +20,9 @@ import { parseConfigListing } from './urlmatch.js';
 import { hideInTrace, trace } from '../trace.js';
 
 export interface GatherInput {
+  /** The remote's name, or the URL pushed to without its password: it is traced and reported. */
   remote: string;
+  /** The URL git pushes to, as git has it (a password in it is the credential git sends). */
   url: string;
   loc: BitbucketLocation;
   updates: readonly PushUpdate[];
@@ -65,7 +66,7 @@ export async function gatherFacts(input: GatherInput): Promise<Gathered> {
     const levels = Object.entries(policy.levels).map(([k, v]) => `${k}=${v}`);
     const rest = `expiryDays=${policy.expiryDays} timeout=${policy.timeoutMs}ms cacheTtl=${policy.cacheTtlSec}s`;
     const enabled = policy.enabled === undefined ? 'enabled=(decide)' : `enabled=${policy.enabled}`;
-    return `${redactUrl(input.remote)} ${loc.baseUrl}: policy ${levels.join(' ')} ${rest} ${enabled}${problems.length ? `; problems: ${problems.join('; ')}` : ''}`;
+    return `${input.remote} ${loc.baseUrl}: policy ${levels.join(' ')} ${rest} ${enabled}${problems.length ? `; problems: ${problems.join('; ')}` : ''}`;
   });
   if (policy.enabled === false) {
     trace('guard', () => 'skipped: bitbucket.enabled is false for this URL');
@@ -79,11 +80,7 @@ export async function gatherFacts(input: GatherInput): Promise<Gathered> {
     identityChecked(policy) ? scanPushedCommits(input.updates, input.remote, run) : undefined,
   );
   run.prefetched?.close(); // every prefetched answer is used by now
-  const remote: CheckFacts['remote'] = {
-    name: redactUrl(input.remote),
-    url: redactUrl(stripPassword(url)),
-    baseUrl: loc.baseUrl,
-  };
+  const remote: CheckFacts['remote'] = { name: input.remote, url: stripPassword(url), baseUrl: loc.baseUrl };
   if (loc.projectKey !== undefined) remote.projectKey = loc.projectKey;
   if (loc.repoSlug !== undefined) remote.repoSlug = loc.repoSlug;
   const cred = await findCredential(

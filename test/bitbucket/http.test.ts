@@ -71,6 +71,20 @@ describe('httpRequest: plain http', () => {
     expectFailure(await httpRequest({ url: plain.url, timeoutMs: 300, settings: direct }), 'timeout');
     expect(Date.now() - t0).toBeLessThan(bound(300));
   });
+  it('waits for a slow answer under a timeout longer than Node timers take (no 1 ms timer, no warning)', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    plain.handler = (_req, res) => setTimeout(() => res.end('late'), 50);
+    try {
+      const r = await httpRequest({ url: plain.url, timeoutMs: 2_200_000_000, settings: direct });
+      expect(r.ok && r.body).toBe('late');
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings).not.toContain('TimeoutOverflowWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
   it('times out on a body that never ends (the deadline covers the whole response)', async () => {
     plain.handler = (_req, res) => {
       res.writeHead(200, { 'Content-Length': '100' });

@@ -14,7 +14,8 @@ import {
 } from '../../src/bitbucket/model.js';
 import { classifyUser } from '../../src/bitbucket/classify.js';
 import { projectTokenPageUrl, tokenPageUrl } from '../../src/bitbucket/links.js';
-import { redactFailure, toFailure } from '../../src/bitbucket/failure.js';
+import { redactFailure, redactSecret, toFailure } from '../../src/bitbucket/failure.js';
+import { MAX_MESSAGE } from '../../src/bitbucket/server-values.js';
 
 describe('noProxyMatches', () => {
   it.each([
@@ -193,6 +194,18 @@ describe('REST body readers', () => {
       exceptionName: 'e.X',
     });
     expect(parseErrors('nope')).toEqual({});
+  });
+  it('parseErrors cuts a long message to MAX_MESSAGE characters and an ellipsis, never inside a surrogate pair', () => {
+    const huge = `Authentication failed: ${'x'.repeat(200_000)}`;
+    const cut = parseErrors({ errors: [{ message: huge }] }).message ?? '';
+    expect(cut).toBe(`${huge.slice(0, MAX_MESSAGE)}…`);
+    const emoji = parseErrors({ errors: [{ message: `${'a'.repeat(MAX_MESSAGE - 1)}😀😀` }] }).message;
+    expect(emoji).toBe(`${'a'.repeat(MAX_MESSAGE - 1)}…`);
+  });
+  it('a token the cut splits is redacted up to the cut', () => {
+    const token = 'BBDC-NTIwMDAwMDAwMDAxOnNlY3JldC1mb3ItdGhlLWN1dA==';
+    const cut = parseErrors({ errors: [{ message: `${'y'.repeat(MAX_MESSAGE - 20)}${token} echoed` }] }).message ?? '';
+    expect(redactSecret(`${cut} (HTTP 500)`, token)).toBe(`${'y'.repeat(MAX_MESSAGE - 20)}[redacted]… (HTTP 500)`);
   });
 });
 

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { renderHook, readTemplate } from '../../src/git/hooks.js';
+import { commandFile, renderHook, readTemplate } from '../../src/git/hooks.js';
 import { gitAtLeast } from '../helpers/git-version.js';
 import { BIN, expectNoSecrets, makeSandbox, runBin, runGit, type Sandbox } from '../helpers/sandbox.js';
 import { makeToken, type Emulator } from '../emulator/index.js';
@@ -111,7 +111,9 @@ describe.runIf(gitAtLeast(2, 54))('a hook file where a global config hook runs t
     async () => {
       expect((await bin(['hook', 'install'])).exitCode).toBe(0);
       expect((await bin(['hook', 'install', '--global'], sb.dir)).exitCode).toBe(0);
-      const shim = (await git('config', '--global', 'hook.bitbucket-pre-push.command')).stdout.trim().slice(1, -1);
+      const shim = commandFile(
+        (await git('config', '--global', 'hook.bitbucket-pre-push.command')).stdout.trim(),
+      )!.file;
       const fileKind = fs.readFileSync(shim, 'utf8').replace(/^GCB_KIND=config$/m, 'GCB_KIND=""');
       expect(renderHook(readTemplate(), { node: '', bin: '' })).toContain('\nGCB_KIND=""\n');
       fs.writeFileSync(shim, fileKind);

@@ -67,6 +67,28 @@ export async function createToken(opts: CreateOptions): Promise<Created> {
   }
 }
 
+/**
+ * Revokes a token this command created and cannot keep (it failed its check, or could not be
+ * stored): one request with the password already accepted, never retried. Undefined once the token
+ * is gone; else a sentence (no final stop) naming it, its id and where to revoke it by hand, since
+ * nobody else knows it exists.
+ */
+export async function revokeCreated(
+  session: PasswordSession,
+  created: Created,
+  baseUrl: string,
+): Promise<string | undefined> {
+  let why: string;
+  try {
+    const r = await session.revoke(created.info.id);
+    if (r.status === 'ok' || r.status === 'not-found') return undefined;
+    why = r.message;
+  } catch (err) {
+    why = err instanceof Error ? err.message : String(err);
+  }
+  return `The new token ${tokenLine(created.info)} could not be revoked (${why}) and still works on the server: revoke it at ${tokenPageUrl(baseUrl, session.slug)}`;
+}
+
 /** One line naming a token: `"name" (id 1234, created 2026-01-02, last used 2026-03-04)`. */
 export function tokenLine(t: Pick<AccessTokenInfo, 'id' | 'name' | 'createdDate' | 'lastAuthenticated'>): string {
   const day = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString().slice(0, 10));

@@ -9,9 +9,16 @@ import { listAccounts, storesFor, type Account } from '../shared/accounts.js';
 import { CommandError, EXIT } from '../shared/errors.js';
 import type { CommandIO } from '../shared/io.js';
 import { clientFor } from '../shared/server.js';
-import { createToken, defaultTokenName, DEFAULT_EXPIRY_DAYS, DEFAULT_PERMISSIONS, tokenLine } from './create.js';
+import {
+  createToken,
+  defaultTokenName,
+  DEFAULT_EXPIRY_DAYS,
+  DEFAULT_PERMISSIONS,
+  tokenLine,
+  type Created,
+} from './create.js';
 import { guidedCreate } from './guided.js';
-import { PasswordUnusable, signIn } from './password.js';
+import { PasswordUnusable, signIn, type PasswordSession } from './password.js';
 import { stillWorksNotice } from './revoke.js';
 
 /** The options of `login` that `--create` uses. */
@@ -68,8 +75,17 @@ export function creationSettings(flags: Pick<CreateFlags, 'permissions' | 'expir
   return { permissions, ...(days !== undefined ? { expiryDays: days } : {}) };
 }
 
-/** Creates a token for `login --create` and returns its raw value (or the one the user pasted). */
-export async function createForLogin(server: BitbucketLocation, flags: CreateFlags, io: CommandIO): Promise<string> {
+/**
+ * A token `login --create` got: its raw value, and (when this program created it with the password)
+ * the session and the server's record of it, so that a later failure can revoke it.
+ */
+export interface ForLogin {
+  raw: string;
+  made?: { session: PasswordSession; created: Created };
+}
+
+/** Creates a token for `login --create` (or takes the one the user pasted on the guided path). */
+export async function createForLogin(server: BitbucketLocation, flags: CreateFlags, io: CommandIO): Promise<ForLogin> {
   const { permissions, expiryDays } = creationSettings(flags);
   const client = await clientFor(server.baseUrl, io, flags.timeout * 1000);
   const name = defaultTokenName();
@@ -92,12 +108,13 @@ export async function createForLogin(server: BitbucketLocation, flags: CreateFla
       interactive: io.stdinIsTTY && !flags.passwordStdin,
     });
     io.stderr(`Created token ${tokenLine(created.info)} [${created.info.permissions.join(', ')}].\n`);
-    const before = (await accountsFor(server, io)).find((a) => a.username === session.username);
+    // a notice only: a store that cannot be read now must not lose the token just created
+    const before = (await accountsFor(server, io).catch(() => [])).find((a) => a.username === session.username);
     if (before) io.stderr(`${stillWorksNotice(before, true)}\n`);
-    return created.raw;
+    return { raw: created.raw, made: { session, created } };
   } catch (err) {
     if (!(err instanceof PasswordUnusable)) throw err;
-    return guidedCreate(
+    const raw = await guidedCreate(
       {
         baseUrl: server.baseUrl,
         ...(known !== undefined ? { userSlug: known } : {}),
@@ -109,6 +126,7 @@ export async function createForLogin(server: BitbucketLocation, flags: CreateFla
       },
       io,
     );
+    return { raw };
   }
 }
 

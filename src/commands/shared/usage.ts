@@ -3,6 +3,7 @@
  * for close misspellings, options given without a value, numbers that are not numbers.
  */
 import { CommandError, EXIT } from './errors.js';
+import { checkTimeout } from './timeout.js';
 import { redactUrl } from '../../git/config.js';
 
 /** Edit distance (insertions, deletions, substitutions, adjacent swaps). */
@@ -63,7 +64,8 @@ function camel(s: string): string {
 
 /**
  * Checks yargs filled in: a string option given without its value (`--username` at the end of
- * the line) and a number option given something else (`--timeout soon`). Defaults pass.
+ * the line), a number option given something else (`--timeout soon`), and `--timeout` (every
+ * command's comes from `timeoutOption`) outside its range. Defaults pass.
  */
 export function checkValues(
   argv: Record<string, unknown>,
@@ -75,6 +77,7 @@ export function checkValues(
     if (named(k) && argv[k] === '') throw new CommandError(`--${k} needs a value`, EXIT.usage);
   for (const k of types.number) {
     const v = argv[k];
+    if (k === 'timeout' && named(k)) checkTimeout(v);
     if (named(k) && (typeof v !== 'number' || !Number.isFinite(v)))
       throw new CommandError(`--${k} needs a number`, EXIT.usage);
   }
