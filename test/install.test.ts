@@ -149,7 +149,8 @@ describe('install.sh', () => {
       expect(un.exitCode, String(un.stderr)).toBe(0);
       const out = String(un.stdout);
       // the other host's setup goes by the program's own unsetup, as its record says
-      expect(String(un.stderr)).toContain(`- credential.${other.baseUrl}.helper (this helper and the reset before it)`);
+      expect(String(un.stderr)).toContain(`- credential.${other.baseUrl}.helper = "" (the reset setup wrote)`);
+      expect(String(un.stderr)).toContain(`- credential.${other.baseUrl}.helper = !f() { . "$1"; }; f '${pkg}/`);
       if (configHook) {
         expect(out).toContain('Removed from the global git config:');
         expect(out).toContain('config-based hook hook.bitbucket-pre-push');
@@ -190,7 +191,8 @@ describe('install.sh', () => {
     expect(values).toHaveLength(2);
     expect(values[0]).toBe('');
     const un = await run(bin, ['unsetup', 'https://odd.example.com']);
-    expect(un.stderr).toContain('this helper and the reset before it');
+    expect(un.stderr).toContain('(the reset setup wrote)');
+    expect(un.stderr).toContain('(this helper)');
     expect(await helperValues(key)).toEqual([]);
     const again = await run(bin, ['setup', 'https://odd.example.com']);
     expect(again.exitCode).toBe(0);
@@ -208,11 +210,11 @@ describe('install.sh', () => {
     const cached = 'credential.https://cached.example.com.helper';
     const kept = 'credential.https://kept.example.com.helper';
     expect((await run(bin, ['setup', 'https://cached.example.com', '--cache', '60'])).exitCode).toBe(0);
-    // the user's own reset was there before setup: setup adds none (its record says so)
+    // the user's own reset was there before setup: it stays (setup adds a reset of its own)
     await runGit(sb, ['config', '--global', '--add', kept, '']);
     expect((await run(bin, ['setup', 'https://kept.example.com'])).exitCode).toBe(0);
     expect(await helperValues(cached)).toHaveLength(3);
-    expect(await helperValues(kept)).toHaveLength(2);
+    expect(await helperValues(kept)).toHaveLength(3);
     await execa('npm', ['uninstall', '-g', '--prefix', p, '--loglevel=error', 'git-credential-bitbucket'], {
       env: sb.env,
       extendEnv: false,
