@@ -13,7 +13,7 @@ import {
   sameSecrets,
   shouldErase,
 } from './matching.js';
-import { keyLabel, sameKey, type Secrets, type StoredEntry, type TokenStore } from '../store/types.js';
+import { keyLabel, sameKey, StoreError, type Secrets, type StoredEntry, type TokenStore } from '../store/types.js';
 import { trace } from '../trace.js';
 
 /**
@@ -104,7 +104,9 @@ export async function storeCredential(
 
 /**
  * Writes `entry` to `target` and removes the same key from any other store that holds it
- * (`existing` lists entries with their stores), so that one key lives in one place.
+ * (`existing` lists entries with their stores), so that one key lives in one place. When such a
+ * copy cannot be removed now (the keyring out of reach, say), nothing is written: a StoreError
+ * says so, as `erase` does, rather than leave the key in two stores.
  */
 export async function putReplacing(
   existing: readonly Tagged[],
@@ -112,8 +114,17 @@ export async function putReplacing(
   entry: StoredEntry,
   secrets: Secrets,
 ): Promise<void> {
+  const others = existing.filter((t) => t.store !== target && sameKey(t, entry));
+  for (const t of others) {
+    const why = t.store.whyNotErasable?.();
+    if (why !== undefined) {
+      throw new StoreError(
+        `"${keyLabel(entry)}" is held in the OS keyring, which cannot be reached to replace it (${why}); nothing changed: unlock the keyring, or store it where the keyring is reachable`,
+      );
+    }
+  }
   await target.put(entry, secrets);
-  for (const t of existing) if (t.store !== target && sameKey(t, entry)) await t.store.erase(entry);
+  for (const t of others) await t.store.erase(entry);
 }
 
 /** `erase`: remove every matching entry (git 2.42: only where a given password matches). */
