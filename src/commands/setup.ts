@@ -25,7 +25,7 @@ import { listAccounts, storesFor } from './shared/accounts.js';
 import { CommandError, EXIT } from './shared/errors.js';
 import type { CommandContext, CommandIO } from './shared/io.js';
 import { helperInvocation } from './shared/invocation.js';
-import { shQuote, type Program } from '../git/hooks.js';
+import { CONFIG_HOOK_NAME, setConfigHook, shQuote, type Program } from '../git/hooks.js';
 import { configListing } from '../git/repo.js';
 import { parseConfigListing, valuesFor, type ConfigEntry } from '../prepush/urlmatch.js';
 import { isOurHelper, resolveRemoteConfig } from '../prepush/remote-config.js';
@@ -161,7 +161,19 @@ export async function setupRun(o: SetupOptions, io: CommandIO): Promise<number> 
     io.stderr(
       `warning: git asks ${chain.after.map((h) => `'${h}'`).join(', ')} after this helper for ${server.baseUrl} and hands ${chain.after.length > 1 ? 'them' : 'it'} every token it confirms; ${chain.why}\n`,
     );
-  return o.hook ? installGuard(t.scope, io) : EXIT.ok;
+  if (!o.hook) return EXIT.ok;
+  const guard = await installGuard(t.scope, io);
+  if (guard.hook) {
+    // the global hook is setup's to remove only when no setup found it there: kept in the record
+    await updateSettings(dir, (st) => {
+      const setups = st.setups ?? {};
+      const shared = Object.entries(setups).some(([k, r]) => k !== recordKey && r.hook === 'installed');
+      const r = setups[recordKey] ?? { addedReset: true, addedUseHttpPath: false, createdFile: !fileExisted };
+      if (r.hook !== 'installed') r.hook = guard.hook === 'installed' || shared ? 'installed' : 'found';
+      st.setups = { ...setups, [recordKey]: r };
+    });
+  }
+  return guard.code;
 }
 
 /** The helpers git runs for `baseUrl` from here, every scope and include read as git reads them. */
@@ -325,12 +337,16 @@ function conflictError(
  * `setup --hook`: the pre-push guard for every repository through a config-based hook where git
  * has them (2.54+) and the scope is global, else in the current repository.
  */
-async function installGuard(scope: Scope, io: CommandIO): Promise<number> {
+async function installGuard(scope: Scope, io: CommandIO): Promise<{ code: number; hook?: 'installed' | 'found' }> {
   const { hookInstallRun } = await import('./hook.js');
   const { gitVersion } = await import('../git/repo.js');
   const { supportsConfigHooks } = await import('../git/hooks.js');
   const version = gitVersion({ env: io.env });
-  if (scope === 'global' && version && supportsConfigHooks(version)) return hookInstallRun({ global: true }, io);
+  if (scope === 'global' && version && supportsConfigHooks(version)) {
+    const had = (await getAll({ scope: 'global', env: io.env }, GLOBAL_HOOK_COMMAND)).length > 0;
+    const code = await hookInstallRun({ global: true }, io);
+    return code === EXIT.ok ? { code, hook: had ? 'found' : 'installed' } : { code };
+  }
   const inRepo = (await import('../git/hooks.js')).hooksDir({ env: io.env }) !== undefined;
   if (!inRepo) {
     throw new CommandError(
@@ -338,7 +354,25 @@ async function installGuard(scope: Scope, io: CommandIO): Promise<number> {
       EXIT.usage,
     );
   }
-  return hookInstallRun({}, io);
+  return { code: await hookInstallRun({}, io) };
+}
+
+const GLOBAL_HOOK_COMMAND = `hook.${CONFIG_HOOK_NAME}.command`;
+
+/** unsetup: the global config-based hook goes with the last setup that installed it. */
+async function removeGlobalHook(io: CommandIO, recordKey: string, changes: string[]): Promise<void> {
+  const setups = readSettings(storesFor(io).dir).setups ?? {};
+  if (setups[recordKey]?.hook !== 'installed') return;
+  if (Object.entries(setups).some(([k, r]) => k !== recordKey && r.hook === 'installed')) return;
+  const g: ConfigTarget = { scope: 'global', env: io.env };
+  const command = await getAll(g, GLOBAL_HOOK_COMMAND);
+  if (command.length === 0) return;
+  const removed = setConfigHook('global', null, { env: io.env });
+  if (!removed.ok) throw new CommandError(removed.message);
+  await removeSectionIfEmpty(g, `hook.${CONFIG_HOOK_NAME}`);
+  changes.push(
+    `- hook.${CONFIG_HOOK_NAME} (the pre-push guard setup --hook installed for every repository: ${command.join(', ')})`,
+  );
 }
 
 export async function unsetupRun(o: SetupOptions, io: CommandIO): Promise<number> {
@@ -364,6 +398,7 @@ export async function unsetupRun(o: SetupOptions, io: CommandIO): Promise<number
   if (record?.addedUseHttpPath && (await unsetValue(t, `${section}.useHttpPath`, 'true')) === 'removed')
     changes.push(`- ${section}.useHttpPath = true`);
   if (changes.length > 0) await removeSectionIfEmpty(t, section);
+  await removeGlobalHook(io, recordKey, changes);
   if (
     record?.createdFile &&
     fs.existsSync(file) &&
