@@ -8,6 +8,7 @@
 import type { CommandModule } from 'yargs';
 import { parseBitbucketUrl } from '../bitbucket/url.js';
 import { withoutPassword } from '../git/config.js';
+import { GitNotFoundError, gitAsync } from '../git/async.js';
 import type { GitRun } from '../git/repo.js';
 import { currentBranchTarget, remotePushUrl, resolveRef, type BranchTarget } from '../git/repository.js';
 import { holdsPassword, replacePasswordFix, STORED_PASSWORD } from '../credential/passwords.js';
@@ -34,7 +35,13 @@ export async function checkRun(o: CheckOptions, io: CommandIO): Promise<number> 
   const target = await currentBranchTarget(o.cwd, io.env);
   const named = o.remote ?? target.remote ?? 'origin';
   const url = /^[a-z][a-z0-9+.-]*:\/\//i.test(named) ? named : await remotePushUrl(named, o.cwd, io.env);
-  if (!url) return say(io, o, EXIT.error, `no remote named '${named}' (name one: check REMOTE)`);
+  if (!url)
+    return say(
+      io,
+      o,
+      EXIT.error,
+      (await outsideRepository(run)) ?? `no remote named '${named}' (name one: check REMOTE)`,
+    );
   // a URL named here is shown without its password, as the hook shows it (src/prepush/run.ts)
   const remote = withoutPassword(named);
   const loc = parseBitbucketUrl(url);
@@ -82,6 +89,25 @@ export async function checkRun(o: CheckOptions, io: CommandIO): Promise<number> 
     );
   }
   return exitCode;
+}
+
+/**
+ * Why git sees no repository here, in one line; undefined inside one. Asked only once a remote
+ * name found no URL: `check URL` needs no repository. git speaks English here (LC_ALL=C), as its
+ * message is read.
+ */
+async function outsideRepository(run: GitRun): Promise<string | undefined> {
+  const r = await gitAsync(['rev-parse', '--git-dir'], { ...run, env: { ...run.env, LC_ALL: 'C' } });
+  if (r.notFound) return new GitNotFoundError().message;
+  if (r.status === 0) return undefined;
+  const said =
+    r.stderr
+      .trim()
+      .split('\n')[0]
+      ?.replace(/^fatal: /, '') ?? '';
+  return /not a git repository/i.test(said)
+    ? 'not in a git repository (run check inside one, or name a URL: check URL)'
+    : `git cannot read the repository here: ${said || `exit code ${r.status}`}`;
 }
 
 /** Entries for the server's host that hold an account password rather than a token (as `status` says). */

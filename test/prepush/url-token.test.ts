@@ -76,6 +76,7 @@ describe('a token in the URL pushed to', () => {
     const r = await f.git(['push', url, 'HEAD:refs/heads/url-token'], { cwd: work });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toContain('warning: the token expires in 1 day');
+    expect(r.stderr).not.toContain('rotate'); // rotate would replace the stored token, not this one
     const traced = fs.readFileSync(traceFile, 'utf8');
     f.outputs.push(traced);
     const shown = `http://alice@${host()}/scm/prj/app.git`;
