@@ -93,10 +93,32 @@ async function resolveUrl(o: SetupOptions, io: CommandIO): Promise<ReturnType<ty
 
 /** The server, the config file of the chosen scope, and the keys setup owns there. */
 async function target(o: SetupOptions, io: CommandIO) {
-  const server = await resolveUrl(o, io);
+  const resolved = await resolveUrl(o, io);
   const t: ConfigTarget = { scope: scopeOf(o), env: io.env, cwd: process.cwd() };
+  const file = await configFile(t);
+  const server = { ...resolved, baseUrl: await spelling(t, resolved.baseUrl) };
   const section = `credential.${server.baseUrl}`;
-  return { server, t, file: await configFile(t), section, key: `${section}.helper` };
+  return { server, t, file, section, key: `${section}.helper` };
+}
+
+/**
+ * Host names are case-insensitive (git's urlmatch lower-cases them): the server's section is
+ * spelt with the host in lower case, or as a setup of an earlier version spelt it, so that
+ * `setup https://BB.Example.COM` finds the setup of `https://bb.example.com`.
+ */
+async function spelling(t: ConfigTarget, baseUrl: string): Promise<string> {
+  const fold = (u: string) => {
+    const p = u.indexOf('/', u.indexOf('://') + 3);
+    return p < 0 ? u.toLowerCase() : u.slice(0, p).toLowerCase() + u.slice(p);
+  };
+  const subsections = new Set(
+    (await keysWithPrefix(t, 'credential.'))
+      .filter((k) => k.toLowerCase().endsWith('.helper'))
+      .map((k) => k.slice('credential.'.length, -'.helper'.length)),
+  );
+  for (const s of subsections)
+    if (fold(s) === fold(baseUrl) && (await getAll(t, `credential.${s}.helper`)).some(isOurHelper)) return s;
+  return fold(baseUrl);
 }
 
 export async function setupRun(o: SetupOptions, io: CommandIO): Promise<number> {
@@ -133,7 +155,7 @@ export async function setupRun(o: SetupOptions, io: CommandIO): Promise<number> 
   );
   let addedUseHttpPath = false;
   const pathScoped = (await listAccounts(storesFor(io).stores)).some(
-    (a) => a.host === server.host && a.path !== undefined,
+    (a) => a.host.toLowerCase() === server.host.toLowerCase() && a.path !== undefined,
   );
   if (pathScoped && (await getAll(t, `${section}.useHttpPath`)).length === 0) {
     await setValue(t, `${section}.useHttpPath`, 'true');
@@ -141,13 +163,17 @@ export async function setupRun(o: SetupOptions, io: CommandIO): Promise<number> 
     changes.push(`+ ${section}.useHttpPath = true (tokens scoped to repository paths are stored)`);
   }
   if (changes.length > 0) {
+    // several setups share a file that setup created: the last one undone removes it
+    const sameFileCreated = Object.entries(readSettings(dir).setups ?? {}).some(
+      ([k, r]) => k.startsWith(`${file}|`) && r.createdFile,
+    );
     await updateSettings(dir, (st) => {
       st.setups = {
         ...st.setups,
         [recordKey]: {
           addedReset: (plan.kind === 'change' && plan.addedReset) || previous?.addedReset !== false,
           addedUseHttpPath: addedUseHttpPath || Boolean(previous?.addedUseHttpPath),
-          createdFile: previous?.createdFile ?? !fileExisted,
+          createdFile: previous?.createdFile ?? (!fileExisted || sameFileCreated),
           ...(cache ? { cache } : {}),
         },
       };
