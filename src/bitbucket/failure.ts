@@ -4,7 +4,8 @@
  */
 import type { HttpResult } from './http.js';
 import { parseErrors } from './model.js';
-import { retryDelayMs } from './retry.js';
+import { DEFAULT_RETRY_AFTER_MS, retryAfterMs as retryAfter, retryWhen } from './retry.js';
+import { CUT } from './server-values.js';
 
 /** Kinds of failure. `unauthorized` is Bitbucket's 401: bad credentials *or* insufficient permission. */
 export type FailureStatus =
@@ -59,8 +60,15 @@ export function toFailure(res: HttpResult): ApiFailure {
   if (res.status === 403) return { ...base, status: 'forbidden', message: text };
   if (res.status === 404) return { ...base, status: 'not-found', message: text };
   if (res.status === 429) {
-    const retryAfterMs = retryDelayMs(res.headers['retry-after'], Date.now());
-    return { ...base, status: 'rate-limited', retryAfterMs, message: 'rate limited by Bitbucket (HTTP 429)' };
+    const now = Date.now();
+    const asked = retryAfter(res.headers['retry-after'], now);
+    const when = asked === undefined ? '' : `; it asks to try again ${retryWhen(asked, now)}`;
+    return {
+      ...base,
+      status: 'rate-limited',
+      retryAfterMs: asked ?? DEFAULT_RETRY_AFTER_MS,
+      message: `rate limited by Bitbucket (HTTP 429)${when}`,
+    };
   }
   if (res.status >= 300 && res.status < 400)
     return { ...base, status: 'error', message: `unexpected redirect (HTTP ${res.status}), possibly to a login page` };
@@ -93,7 +101,19 @@ export function redactSecret(text: string, secret: string, username?: string): s
     }
   }
   // longest first, so that a form containing another is removed whole
+  const sorted = [...forms].sort((a, b) => b.length - a.length);
   let out = text;
-  for (const form of [...forms].sort((a, b) => b.length - a.length)) out = out.split(form).join('[redacted]');
-  return out;
+  for (const form of sorted) out = out.split(form).join('[redacted]');
+  return out
+    .split(CUT)
+    .map((part, i, all) => (i < all.length - 1 ? cutTail(part, sorted) : part))
+    .join(CUT);
+}
+
+/** A message cut short (serverMessage) may end inside a secret: the start of any form before the cut goes too. */
+function cutTail(text: string, forms: readonly string[]): string {
+  for (const form of forms)
+    for (let k = Math.min(form.length - 1, text.length); k >= 4; k--)
+      if (text.endsWith(form.slice(0, k))) return `${text.slice(0, -k)}[redacted]`;
+  return text;
 }

@@ -3,7 +3,7 @@
  * They accept `unknown` and return typed values or undefined; shapes follow docs/bitbucket-server.md.
  * Names, dates and permissions pass the checks of server-values.ts or are dropped.
  */
-import { serverDays, serverPermission, serverText, serverTime } from './server-values.js';
+import { serverDays, serverMessage, serverPermission, serverText, serverTime } from './server-values.js';
 
 /** Token permissions that allow pushing (a project permission applies to every repository in it). */
 export const WRITE_PERMISSIONS: readonly string[] = ['REPO_WRITE', 'REPO_ADMIN', 'PROJECT_WRITE', 'PROJECT_ADMIN'];
@@ -157,7 +157,7 @@ export function parseErrors(json: unknown): { message?: string; exceptionName?: 
   return assignDefined<{ message?: string; exceptionName?: string }>(
     {},
     {
-      message: str(first?.message),
+      message: serverMessage(first?.message),
       exceptionName: str(first?.exceptionName),
     },
   );

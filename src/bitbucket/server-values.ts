@@ -49,6 +49,25 @@ export function serverText(v: unknown, max = MAX_NAME, what?: string): string | 
   return v;
 }
 
+/** Longest error message quoted from a server; a longer one is cut, ending in {@link CUT}. */
+export const MAX_MESSAGE = 300;
+/** Ends a message that was cut. */
+export const CUT = '…';
+
+/**
+ * An error message from the server (`errors[0].message`): text, cut to {@link MAX_MESSAGE}
+ * characters with an ellipsis rather than dropped, since it is often the only explanation there is.
+ * Its control characters stay (`--json` keeps the server's words); every terminal line shows them
+ * made visible (src/visible.ts).
+ */
+export function serverMessage(v: unknown): string | undefined {
+  if (typeof v !== 'string' || v.length === 0) return undefined;
+  if (v.length <= MAX_MESSAGE) return v;
+  // never half of a surrogate pair at the cut
+  const end = /[\uDC00-\uDFFF]/.test(v.charAt(MAX_MESSAGE)) ? MAX_MESSAGE - 1 : MAX_MESSAGE;
+  return `${v.slice(0, end)}${CUT}`;
+}
+
 /** Largest time JavaScript dates hold (epoch ms). */
 const MAX_TIME = 8.64e15;
 

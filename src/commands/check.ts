@@ -7,10 +7,11 @@
  */
 import type { CommandModule } from 'yargs';
 import { parseBitbucketUrl } from '../bitbucket/url.js';
+import { withoutPassword } from '../git/config.js';
+import { GitNotFoundError, gitAsync } from '../git/async.js';
 import type { GitRun } from '../git/repo.js';
 import { currentBranchTarget, remotePushUrl, resolveRef, type BranchTarget } from '../git/repository.js';
 import { holdsPassword, replacePasswordFix, STORED_PASSWORD } from '../credential/passwords.js';
-import { stripPassword } from '../prepush/credential.js';
 import { gatherFacts } from '../prepush/gather.js';
 import { renderSummary, renderVerdict } from '../prepush/render.js';
 import type { PushUpdate } from '../prepush/stdin.js';
@@ -32,11 +33,19 @@ export interface CheckOptions {
 export async function checkRun(o: CheckOptions, io: CommandIO): Promise<number> {
   const run: GitRun = { env: io.env, ...(o.cwd ? { cwd: o.cwd } : {}) };
   const target = await currentBranchTarget(o.cwd, io.env);
-  const remote = o.remote ?? target.remote ?? 'origin';
-  const url = /^[a-z][a-z0-9+.-]*:\/\//i.test(remote) ? remote : await remotePushUrl(remote, o.cwd, io.env);
-  if (!url) return say(io, o, EXIT.error, `no remote named '${remote}' (name one: check REMOTE)`);
+  const named = o.remote ?? target.remote ?? 'origin';
+  const url = /^[a-z][a-z0-9+.-]*:\/\//i.test(named) ? named : await remotePushUrl(named, o.cwd, io.env);
+  if (!url)
+    return say(
+      io,
+      o,
+      EXIT.error,
+      (await outsideRepository(run)) ?? `no remote named '${named}' (name one: check REMOTE)`,
+    );
+  // a URL named here is shown without its password, as the hook shows it (src/prepush/run.ts)
+  const remote = withoutPassword(named);
   const loc = parseBitbucketUrl(url);
-  if (!loc) return say(io, o, EXIT.ok, `${stripPassword(url)} is not a Bitbucket HTTP(S) remote; nothing to check`);
+  if (!loc) return say(io, o, EXIT.ok, `${withoutPassword(url)} is not a Bitbucket HTTP(S) remote; nothing to check`);
   if (loc.kind === 'ssh')
     return say(io, o, EXIT.ok, `${remote} is an SSH remote; the guard checks HTTP(S) tokens only, nothing to check`);
   const g = await gatherFacts({
@@ -80,6 +89,25 @@ export async function checkRun(o: CheckOptions, io: CommandIO): Promise<number> 
     );
   }
   return exitCode;
+}
+
+/**
+ * Why git sees no repository here, in one line; undefined inside one. Asked only once a remote
+ * name found no URL: `check URL` needs no repository. git speaks English here (LC_ALL=C), as its
+ * message is read.
+ */
+async function outsideRepository(run: GitRun): Promise<string | undefined> {
+  const r = await gitAsync(['rev-parse', '--git-dir'], { ...run, env: { ...run.env, LC_ALL: 'C' } });
+  if (r.notFound) return new GitNotFoundError().message;
+  if (r.status === 0) return undefined;
+  const said =
+    r.stderr
+      .trim()
+      .split('\n')[0]
+      ?.replace(/^fatal: /, '') ?? '';
+  return /not a git repository/i.test(said)
+    ? 'not in a git repository (run check inside one, or name a URL: check URL)'
+    : `git cannot read the repository here: ${said || `exit code ${r.status}`}`;
 }
 
 /** Entries for the server's host that hold an account password rather than a token (as `status` says). */

@@ -167,7 +167,7 @@ export async function doctorRun(
       title: `git ${v}`,
       detail: [
         `password_expiry_utc ${at(2, 40) ? 'yes' : 'no (2.40+)'}`,
-        `authtype/Bearer from helpers ${at(2, 46) ? 'yes' : 'no (2.46+; project tokens need http.extraHeader)'}`,
+        `authtype/Bearer from helpers ${at(2, 46) ? 'yes' : 'no (2.46+; project tokens need it: upgrade git, or use a personal token)'}`,
         `credential.interactive ${at(2, 47) ? 'yes' : 'no (2.47+)'}`,
         `config-based hooks ${supportsConfigHooks(version) ? 'yes' : 'no (2.54+)'}`,
       ].join('; '),

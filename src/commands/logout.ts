@@ -27,7 +27,7 @@ export async function logoutRun(opts: LogoutOptions, io: CommandIO): Promise<num
   const target = pickAccount(accounts, opts);
   if (opts.revoke)
     await revokeOnServer(target, { passwordStdin: opts.passwordStdin ?? false, timeout: opts.timeout ?? 10 }, io);
-  await removeToken(io, accounts, target);
+  const from = await removeToken(io, accounts, target);
   // If the default account went, the newest remaining one for the host becomes the default.
   const rest = accounts.filter((a) => hostKey(a) === hostKey(target) && !sameKey(a, target));
   if (target.isDefault && rest.length > 0 && !rest.some((a) => a.isDefault)) {
@@ -35,7 +35,7 @@ export async function logoutRun(opts: LogoutOptions, io: CommandIO): Promise<num
     await next.store.updateEntries((es) => es.map((e) => (sameKey(e, next) ? { ...e, isDefault: true } : e)));
   }
   io.stderr(
-    `Removed the token for ${target.username ?? '(no username)'} on ${target.meta?.baseUrl ?? hostKey(target)} from ${target.store.kind === 'keyring' ? 'the OS keyring' : target.store.location}\n`,
+    `Removed the token for ${target.username ?? '(no username)'} on ${target.meta?.baseUrl ?? hostKey(target)} from ${(from.length > 0 ? from : [target.store]).map((s) => (s.kind === 'keyring' ? 'the OS keyring' : s.location)).join(' and ')}\n`,
   );
   if (!opts.revoke) io.stderr(`${stillWorksNotice(target)}\n`);
   return EXIT.ok;
@@ -57,7 +57,8 @@ export function pickAccount(accounts: Account[], opts: { url?: string; username?
       throw new CommandError(`no token is stored for user '${opts.username}'${opts.url ? ` on ${opts.url}` : ''}`);
   }
   if (candidates.length === 0) throw new CommandError('no token is stored');
-  if (candidates.length > 1) {
+  // one key in both stores is one account: logout removes every copy
+  if (candidates.some((a) => !sameKey(a, candidates[0]!))) {
     const list = candidates.map((a) => `${hostKey(a)} ${a.username ?? '(no username)'}`).join(', ');
     throw new CommandError(`several tokens match (${list}); name one with a URL and --username`, EXIT.usage);
   }

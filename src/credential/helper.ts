@@ -13,12 +13,14 @@ import {
   sameSecrets,
   shouldErase,
 } from './matching.js';
-import { keyLabel, sameKey, type Secrets, type StoredEntry, type TokenStore } from '../store/types.js';
+import { keyLabel, sameKey, StoreError, type Secrets, type StoredEntry, type TokenStore } from '../store/types.js';
 import { trace } from '../trace.js';
 
 /**
  * `get`: the attributes to answer with, or none. An entry whose secret is gone, or that `accept`
- * refuses, is skipped; `answered` learns which entry answered.
+ * refuses, is skipped; `answered` learns which entry answered. With `failed`, a store that
+ * cannot be listed or read (a corrupt file, a keyring error) is skipped and named there, and the
+ * other stores still answer; without it, or when no store could be listed, the error is thrown.
  */
 export async function getCredential(
   req: CredentialRequest,
@@ -26,24 +28,43 @@ export async function getCredential(
   nowMs: number,
   accept: (e: StoredEntry) => boolean = () => true,
   answered?: (e: Tagged) => void,
+  failed?: (store: TokenStore, err: unknown) => void,
 ): Promise<Array<[string, string]>> {
   // Only entries this request matches are copied: with thousands of stored accounts, copying
   // every one costs more than the matching.
   const keep = (e: StoredEntry) => entryMatches(req, e) && accept(e);
   const matching: Tagged[] = [];
+  const broken: Array<[TokenStore, unknown]> = [];
   for (const store of stores) {
-    const entries = store.listMatching
-      ? await store.listMatching(keep, { protocol: req.protocol, host: req.host })
-      : (await store.list()).filter(keep);
+    let entries: StoredEntry[];
+    try {
+      entries = store.listMatching
+        ? await store.listMatching(keep, { protocol: req.protocol, host: req.host })
+        : (await store.list()).filter(keep);
+    } catch (err) {
+      if (!failed) throw err;
+      broken.push([store, err]);
+      continue;
+    }
     for (const e of entries) matching.push({ ...e, store });
   }
+  // every store failed (a data directory refused, say): that is the error, as without `failed`
+  if (broken.length > 0 && broken.length === stores.length) throw broken[0]![1];
+  for (const [store, err] of broken) failed?.(store, err);
   const candidates = candidatesFor(req, matching, nowMs);
   trace('get', () => {
     const byStore = stores.map((s) => `${matching.filter((e) => e.store === s).length} in the ${s.kind} store`);
     return `matching entries: ${byStore.join(', ')}; candidates in order: ${candidates.map(keyLabel).join(' ') || 'none'}`;
   });
   for (const entry of candidates) {
-    const secrets = await entry.store.read(entry);
+    let secrets: Secrets | undefined;
+    try {
+      secrets = await entry.store.read(entry);
+    } catch (err) {
+      if (!failed) throw err;
+      failed(entry.store, err);
+      continue;
+    }
     if (!secrets) {
       trace('get', () => `${keyLabel(entry)}: no secret in the ${entry.store.kind} store, skipped`);
       continue;
@@ -104,7 +125,9 @@ export async function storeCredential(
 
 /**
  * Writes `entry` to `target` and removes the same key from any other store that holds it
- * (`existing` lists entries with their stores), so that one key lives in one place.
+ * (`existing` lists entries with their stores), so that one key lives in one place. When such a
+ * copy cannot be removed now (the keyring out of reach, say), nothing is written: a StoreError
+ * says so, as `erase` does, rather than leave the key in two stores.
  */
 export async function putReplacing(
   existing: readonly Tagged[],
@@ -112,8 +135,17 @@ export async function putReplacing(
   entry: StoredEntry,
   secrets: Secrets,
 ): Promise<void> {
+  const others = existing.filter((t) => t.store !== target && sameKey(t, entry));
+  for (const t of others) {
+    const why = t.store.whyNotErasable?.();
+    if (why !== undefined) {
+      throw new StoreError(
+        `"${keyLabel(entry)}" is held in the OS keyring, which cannot be reached to replace it (${why}); nothing changed: unlock the keyring, or store it where the keyring is reachable`,
+      );
+    }
+  }
   await target.put(entry, secrets);
-  for (const t of existing) if (t.store !== target && sameKey(t, entry)) await t.store.erase(entry);
+  for (const t of others) await t.store.erase(entry);
 }
 
 /** `erase`: remove every matching entry (git 2.42: only where a given password matches). */

@@ -54,6 +54,30 @@ export async function setValue(t: ConfigTarget, key: string, value: string): Pro
   if (r.code !== 0) fail(key, r);
 }
 
+/**
+ * Removes the line of `key` whose value is exactly `value` (`--fixed-value`, git 2.30+), leaving
+ * every other line as it is: `several` when more lines hold that value (git then changes nothing),
+ * `absent` when none does.
+ */
+export async function unsetValue(
+  t: ConfigTarget,
+  key: string,
+  value: string,
+): Promise<'removed' | 'absent' | 'several'> {
+  const r = await git(t, ['--fixed-value', '--unset', key, value]);
+  if (r.code === 0) return 'removed';
+  if (r.code === 5) return /multiple values/.test(r.stderr) ? 'several' : 'absent';
+  fail(`--unset ${key}`, r);
+}
+
+/** The scope's entries whose key matches `pattern` (git config --get-regexp), in file order, as `key\nvalue` items. */
+export async function listMatching(t: ConfigTarget, pattern: string): Promise<string> {
+  const r = await git(t, ['--null', '--get-regexp', pattern]);
+  if (r.code === 1 || (r.code !== 0 && /unable to read|No such file/i.test(r.stderr))) return '';
+  if (r.code !== 0) fail(`--get-regexp ${pattern}`, r);
+  return r.stdout;
+}
+
 export async function unsetAll(t: ConfigTarget, key: string): Promise<void> {
   const r = await git(t, ['--unset-all', key]);
   if (r.code !== 0 && r.code !== 5) fail(`--unset-all ${key}`, r);

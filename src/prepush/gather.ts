@@ -20,7 +20,9 @@ import { parseConfigListing } from './urlmatch.js';
 import { hideInTrace, trace } from '../trace.js';
 
 export interface GatherInput {
+  /** The remote's name, or the URL pushed to without its password: it is traced and reported. */
   remote: string;
+  /** The URL git pushes to, as git has it (a password in it is the credential git sends). */
   url: string;
   loc: BitbucketLocation;
   updates: readonly PushUpdate[];

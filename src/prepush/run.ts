@@ -6,6 +6,7 @@
  * and lets the push go: a broken guard must not stop anyone's work.
  */
 import { parseBitbucketUrl } from '../bitbucket/url.js';
+import { withoutPassword } from '../git/config.js';
 import type { Prefetched } from '../git/prefetched.js';
 import type { GitRun } from '../git/repo.js';
 import { gatherFacts } from './gather.js';
@@ -26,12 +27,17 @@ export interface HookIO {
 }
 
 export async function runPrePush(args: readonly string[], input: string, io: HookIO): Promise<number> {
-  const [remote, url] = args;
+  // A push to a URL (`git push https://user:token@host/...`) makes the URL the remote's name:
+  // the name is traced and reported, so it loses its password here (a remote's name has no ':',
+  // git-check-ref-format(1), so only a URL changes). `url` keeps it: git authenticates with it,
+  // and so the guard finds the credential there (credential.ts).
+  const remote = args[0] === undefined ? undefined : withoutPassword(args[0]);
+  const url = args[1];
   initTrace(io.env);
   trace(
     'guard',
     () =>
-      `pre-push ${remote ?? '?'} ${url ? url.replace(/\/\/[^/@]*@/, '//') : '?'}${io.prefetched ? ' (git answers prefetched by the hook script)' : ''}`,
+      `pre-push ${remote ?? '?'} ${url ? withoutPassword(url) : '?'}${io.prefetched ? ' (git answers prefetched by the hook script)' : ''}`,
   );
   if (remote === undefined || url === undefined) {
     io.stderr(`${PREFIX}: hook pre-push: expected <remote> <url> (git passes them to the pre-push hook)\n`);

@@ -98,16 +98,20 @@ function serverFindings(s: ServerFacts, facts: CheckFacts, policy: Policy, repo:
       ],
     );
   }
-  expiryFinding(s, facts.now, policy, add);
+  expiryFinding(s, facts, policy, add);
   if (s.kind === 'personal' && facts.identity) identityFindings(s, facts.identity, policy, add);
 }
 
-function expiryFinding(s: ServerFacts, now: number, policy: Policy, add: Add): void {
+function expiryFinding(s: ServerFacts, facts: CheckFacts, policy: Policy, add: Add): void {
+  const { now } = facts;
   if (s.expiresAt === undefined || s.expiresAt - now > policy.expiryDays * DAY_MS) return;
   const date = new Date(s.expiresAt).toISOString().slice(0, 10);
+  const rotate = rotateCommand(s, facts);
   if (s.expiresAt <= now) {
     add('expiry', policy.levels.expiry, `the token expired on ${date}`, [
-      'Bitbucket will refuse it: create a new token and store it (expiry cannot be extended).',
+      rotate
+        ? `Bitbucket will refuse it: replace it with: ${rotate} (an expiry date cannot be extended).`
+        : 'Bitbucket will refuse it: create a new token and store it (expiry cannot be extended).',
     ]);
     return;
   }
@@ -116,9 +120,21 @@ function expiryFinding(s: ServerFacts, now: number, policy: Policy, add: Add): v
     const when = days === 0 ? 'within a day' : `in ${days} day${days === 1 ? '' : 's'}`;
     const level = policy.levels.expiry;
     add('expiry', level === 'off' || level === 'note' ? level : 'warn', `the token expires ${when} (on ${date})`, [
-      'Create a new token before then; an expiry date cannot be extended.',
+      rotate
+        ? `Renew it before then with: ${rotate} (an expiry date cannot be extended).`
+        : 'Create a new token before then; an expiry date cannot be extended.',
     ]);
   }
+}
+
+/**
+ * The command that renews the token, as `status` and the renewal notice name it: only for a token
+ * from our store (what `rotate` replaces) that is not a project token (which `rotate` refuses).
+ */
+function rotateCommand(s: ServerFacts, facts: CheckFacts): string | undefined {
+  if (s.kind === 'project' || !facts.credential.found || facts.credential.source !== 'credential store')
+    return undefined;
+  return `git credential-bitbucket rotate ${facts.remote.baseUrl}`;
 }
 
 function identityFindings(s: ServerFacts, scan: IdentityScan | { error: string }, policy: Policy, add: Add): void {

@@ -126,6 +126,11 @@ export class KeyringStore extends IndexedStore {
     return `OS keyring (service "${this.service}"), index ${this.file}`;
   }
 
+  whyNotErasable(): string | undefined {
+    const usable = probeWritable(this.service);
+    return usable.ok ? undefined : usable.reason;
+  }
+
   protected readSecrets(entry: DiskEntry): Secrets | undefined {
     let raw: string | null;
     try {

@@ -51,12 +51,23 @@ export async function clearRefusal(dir: string, account: Omit<Refusal, 'at'>): P
   });
 }
 
+/**
+ * What one `setup` wrote into one config file. setup's helper lines are recognised by their form
+ * (src/commands/setup-plan.ts); the record says what the form cannot.
+ */
 export interface SetupRecord {
+  /** false only from versions that reused an empty value the user had: that one stays. */
   addedReset: boolean;
   addedUseHttpPath: boolean;
+  /** The file did not exist before setup (or before another setup of the same file that did). */
   createdFile: boolean;
   /** `setup --cache`: the credential-cache helper value it put before ours. */
   cache?: string;
+  /**
+   * `setup --hook` with git 2.54+: `installed` when the global config-based hook was not there (or
+   * another setup had installed it), so the last unsetup of such setups removes it; `found` when it was.
+   */
+  hook?: 'installed' | 'found';
 }
 
 export function readSettings(dir: string): Settings {

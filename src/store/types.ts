@@ -87,6 +87,12 @@ export interface TokenStore {
   seenStamp?(): string | undefined;
   /** The secrets of one entry, or undefined when there is none. */
   read(key: CredentialKey): Promise<Secrets | undefined>;
+  /**
+   * Why entries cannot be removed right now (a keyring out of reach or locked), or undefined
+   * when they can. Optional: a store without it can always remove. putReplacing asks before it
+   * writes a key's new copy elsewhere, so that one key never ends up in two stores.
+   */
+  whyNotErasable?(): string | undefined;
   /** Adds or replaces the entry with this key. */
   put(entry: StoredEntry, secrets: Secrets): Promise<void>;
   /** Removes the entry with this key; true when there was one. */

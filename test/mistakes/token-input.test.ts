@@ -1,7 +1,7 @@
 /**
  * A token is trimmed however it arrives (prompt, --token-stdin, a paste with spaces, tabs, CR,
  * extra newlines) and then works with git; whitespace or a control character inside it is a
- * usage error naming the position, before anything is sent or stored.
+ * usage error naming the position, before anything is sent or stored; so are quotes around it.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -67,6 +67,28 @@ describe('--token-stdin', () => {
     expect(r.stderr).toMatch(/nothing was stored/);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(fs.existsSync(storeFile())).toBe(false);
+    expect(f.emu.log()).toEqual([]);
+  });
+
+  it.each([
+    ['in double quotes (copied out of JSON)', `"${token}"\n`],
+    ['in single quotes', `'${token}'\n`],
+    ['in typographic quotes', `\u201c${token}\u201d\n`],
+    ['as a JSON value with its comma', `"${token}",\n`],
+  ])('%s is refused, not stripped: one line, before any request', async (_name, input) => {
+    const r = await bin(['login', f.emu.baseUrl, '--token-stdin'], input);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toBe(
+      'git-credential-bitbucket: the token is in quotes: paste it without them; nothing was stored',
+    );
+    expect(fs.existsSync(storeFile())).toBe(false);
+    expect(f.emu.log()).toEqual([]);
+  });
+
+  it('a quotation mark inside (no Bitbucket token has one) is refused naming the position', async () => {
+    const r = await bin(['login', f.emu.baseUrl, '--token-stdin'], `${token.slice(0, 9)}"${token.slice(9)}\n`);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`has a quotation mark at position 10 of ${token.length + 1}, which no`));
     expect(f.emu.log()).toEqual([]);
   });
 

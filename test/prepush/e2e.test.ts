@@ -236,6 +236,7 @@ describe('pre-push guard against the emulator', () => {
     const r = await git(sb, ['push', 'origin', 'HEAD:main'], work);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toContain('warning: the token expires in 1 day (on ');
+    expect(r.stderr).toContain(`Renew it before then with: git credential-bitbucket rotate ${emu.baseUrl} (`);
   });
 
   it('REST hanging or failing: the push goes through with a warning, within the bound', async () => {

@@ -252,6 +252,33 @@ describe('decide: every policy level for every finding', () => {
     expect(at(0)[0]).toMatchObject({ severity: 'block', title: 'the token expired on 2025-01-15' });
   });
 
+  it('expiry: names rotate with the server URL for a token of our store, as status does; else a new token', () => {
+    const rotate = 'git credential-bitbucket rotate https://bb';
+    const details = (expiresAt: number, more: Partial<ServerFacts> = {}, extra: Partial<CheckFacts> = {}) =>
+      decide(facts({ expiresAt, ...more }, extra), DEFAULT_POLICY).findings.find((f) => f.check === 'expiry')!.details;
+    expect(details(NOW + DAY)).toEqual([`Renew it before then with: ${rotate} (an expiry date cannot be extended).`]);
+    expect(details(NOW - DAY)).toEqual([
+      `Bitbucket will refuse it: replace it with: ${rotate} (an expiry date cannot be extended).`,
+    ]);
+    const inContext = { ...facts(null).remote, baseUrl: 'https://host/bitbucket' };
+    expect(details(NOW + DAY, {}, { remote: inContext })[0]).toContain(
+      'git credential-bitbucket rotate https://host/bitbucket ',
+    );
+    // rotate replaces the stored token, and refuses project tokens: not named for those
+    const elsewhere: Array<[Partial<ServerFacts>, Partial<CheckFacts>]> = [
+      [{}, { credential: { found: true, source: 'remote URL', scheme: 'basic', username: 'alice' } }],
+      [{}, { credential: { found: true, source: 'http.extraHeader', scheme: 'bearer' } }],
+      [{}, { credential: { found: true, source: 'git credential fill', scheme: 'basic', username: 'alice' } }],
+      [{ kind: 'project', user: { name: 'bot-1', slug: 'bot-1' } }, {}],
+    ];
+    for (const [more, extra] of elsewhere) {
+      expect(details(NOW + DAY, more, extra)).toEqual([
+        'Create a new token before then; an expiry date cannot be extended.',
+      ]);
+      expect(details(NOW - DAY, more, extra)[0]).not.toContain('rotate');
+    }
+  });
+
   it('a server error or refusal counts as unreachable; no credential is a note', () => {
     expect(decide(facts({ status: 'rejected', message: 'no' }), DEFAULT_POLICY).findings[0]).toMatchObject({
       check: 'unreachable',

@@ -3,12 +3,14 @@
 // value. The attack: a server whose names, token name, version or error messages carry escape
 // sequences, C1 controls or bidirectional overrides sets the window title, plants a hyperlink,
 // clears the screen or turns a line around.
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from '../bitbucket/helpers.js';
 import { makeToken } from '../emulator/index.js';
-import { expectNoSecrets, makeSandbox, runBin, type RunResult, type Sandbox } from '../helpers/sandbox.js';
+import { expectNoSecrets, makeSandbox, runBin, runGit, type RunResult, type Sandbox } from '../helpers/sandbox.js';
 import { fakeBitbucket } from './hostile-server.js';
 import { visible } from '../../src/visible.js';
+import { MAX_MESSAGE } from '../../src/bitbucket/server-values.js';
 
 const TOKEN = makeToken('510000000001');
 const OTHER = makeToken('510000000002');
@@ -119,6 +121,41 @@ describe('server strings in human output', () => {
     const login = await run(['login', server.url, '--token-stdin'], `${OTHER}\n`);
     expect(login.exitCode).not.toBe(0);
     expect(login.stderr).toContain(visible(REFUSAL));
+  });
+
+  it('a 200,000-character error message is quoted cut, with an ellipsis (login, status, doctor, check)', async () => {
+    const fresh = makeSandbox();
+    const huge = `Authentication failed: ${'x'.repeat(200_000)}`;
+    try {
+      const bin = async (args: string[], input = '', cwd?: string) => {
+        const r = await runBin(fresh, args, input, cwd ? { cwd } : {});
+        outputs.push(r.stdout, r.stderr);
+        return r;
+      };
+      server.handler = fakeBitbucket({ username: 'alice' });
+      expect((await bin(['login', server.url, '--token-stdin'], `${TOKEN}\n`)).exitCode).toBe(0);
+      expect((await bin(['setup', server.url])).exitCode).toBe(0);
+      const repo = path.join(fresh.dir, 'repo');
+      await runGit(fresh, ['init', '-q', repo]);
+      await runGit(fresh, ['-C', repo, 'remote', 'add', 'origin', `${server.url}/scm/prj/app.git`]);
+      server.handler = fakeBitbucket({ username: 'alice', accept: () => false, errorMessage: huge });
+      for (const [args, input, cwd] of [
+        [['login', server.url, '--token-stdin'], `${OTHER}\n`],
+        [['status']],
+        [['status', '--json']],
+        [['doctor', server.url]],
+        [['check'], '', repo],
+      ] as Array<[string[], string?, string?]>) {
+        const r = await bin(args, input, cwd);
+        const all = r.stdout + r.stderr;
+        expect(all.length, args.join(' ')).toBeLessThan(8_000);
+        expect(all, args.join(' ')).toContain(`Authentication failed: ${'x'.repeat(100)}`);
+        expect(all, args.join(' ')).not.toContain('x'.repeat(MAX_MESSAGE));
+        expect(all, args.join(' ')).toContain('…');
+      }
+    } finally {
+      fresh.cleanup();
+    }
   });
 
   it('names with escape sequences never reach the terminal, through any command', async () => {

@@ -66,10 +66,17 @@ export function promptHidden(
   });
 }
 
+/** Quotation marks, straight and typographic, and the backtick. */
+const QUOTES = /["'`\u2018\u2019\u201c\u201d]/u;
+
 /**
  * A token as pasted, without the whitespace around it (spaces, tabs, CR, line breaks: a
  * terminal or a file adds them unseen). Whitespace or a control character inside is a usage
- * error that says where (the token itself is never shown).
+ * error that says where (the token itself is never shown). So is a quotation mark: Bitbucket's
+ * tokens are base64 with `+`, `/` and `=` (docs/bitbucket-server.md section 5), never a quote, so
+ * one is a paste mistake (`"BBDC-…"` copied out of JSON). It is refused rather than stripped, so
+ * that what is stored is exactly what was pasted, and before it is sent, so that it costs no
+ * failed attempt.
  */
 export function cleanToken(raw: string): string {
   const token = raw.replace(/^[\s\u0000-\u001f\u007f]+|[\s\u0000-\u001f\u007f]+$/gu, '');
@@ -88,6 +95,16 @@ export function cleanToken(raw: string): string {
             : `${/\s/u.test(c) ? 'a whitespace' : 'a control'} character (U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')})`;
     throw new CommandError(
       `the token has ${what} at position ${at + 1} of ${chars.length}; a token is one word: copy it again from the token page; nothing was stored`,
+      EXIT.usage,
+    );
+  }
+  const quote = chars.findIndex((c) => QUOTES.test(c));
+  if (quote >= 0) {
+    const ends = QUOTES.test(chars[0]!) || QUOTES.test(chars[chars.length - 1]!);
+    throw new CommandError(
+      ends
+        ? 'the token is in quotes: paste it without them; nothing was stored'
+        : `the token has a quotation mark at position ${quote + 1} of ${chars.length}, which no Bitbucket token has: copy it again from the token page; nothing was stored`,
       EXIT.usage,
     );
   }
