@@ -7,6 +7,7 @@ import { homedir } from 'node:os';
 import { parseGitBool } from '../settings.js';
 import { GitNotFoundError, gitAsync } from './async.js';
 import { indexOfAny, schemePrefixLength } from '../prepush/chars.js';
+import { hostAndPort } from '../bitbucket/url.js';
 
 /** Network settings git would use for one URL. */
 export interface HttpSettings {
@@ -92,15 +93,25 @@ export function parseNullConfig(out: string): Map<string, string | null> {
 
 /**
  * Drops a password from the URL's user info so it never reaches a child's argv or stdin; the user
- * name stays because `http.<url>.*` keys may name one (git-config(1)). Everything from the first
- * `:` after the scheme to the last `@` goes: the user info ends at the authority's last `@` (the URL
- * standard's rule, and curl's: `https://alice:p@ss@host` sends `p@ss`), and a password that holds
- * `/`, `?` or `#` (`https://alice:a/b@host`) ends it early, so a later `@` may close it too. A URL
- * with both a port and an `@` in its path loses its port and host here.
+ * name stays because `http.<url>.*` keys may name one (git-config(1)).
+ * - A URL as git reads it (credential_from_url() in credential.c: the authority runs to the first
+ *   `/`, `?` or `#`) with a host and an optional port after its user info, and no `@` further on:
+ *   everything from the first `:` to the authority's last `@` goes (curl's rule for
+ *   `https://alice:p@ss@host`, which sends `p@ss`). Without a password it stays as it is, so a
+ *   URL with a port and an `@` in its path (`https://bb:7990/scm/~a@b/r.git`) keeps its host.
+ * - Otherwise a password may hold `/`, `?` or `#` (`https://alice:a/b@host`, which git cannot
+ *   use): everything from the first `:` to the URL's last `@` goes, as redactUrl hides it.
  */
 export function withoutPassword(url: string): string {
   const start = schemePrefixLength(url);
-  return start === 0 ? url : redactedSpan(url, start, '');
+  if (start === 0) return url;
+  const slash = indexOfAny(url, '/?#', start);
+  const end = slash < 0 ? url.length : slash;
+  const at = url.lastIndexOf('@', end - 1);
+  const password = at >= start && url.indexOf(':', start) < at;
+  if (hostAndPort(url.slice(at >= start ? at + 1 : start, end)) && !(password && url.includes('@', end)))
+    return password ? dropSpan(url, start, at, '') : url;
+  return redactedSpan(url, start, '');
 }
 
 /**
@@ -117,7 +128,11 @@ export function redactUrl(url: string): string {
 
 /** `text` with its first `:` after `from`, up to its last `@`, replaced by `mark`. */
 function redactedSpan(text: string, from: number, mark: string): string {
-  const at = text.lastIndexOf('@');
+  return dropSpan(text, from, text.lastIndexOf('@'), mark);
+}
+
+/** `text` with its first `:` after `from`, up to the `@` at `at`, replaced by `mark`. */
+function dropSpan(text: string, from: number, at: number, mark: string): string {
   const colon = text.indexOf(':', from);
   return colon < 0 || at < colon ? text : `${text.slice(0, colon)}${mark}${text.slice(at)}`;
 }

@@ -143,6 +143,16 @@ describe('pure config helpers', () => {
     expect(withoutPassword('https://alice@h/')).toBe('https://alice@h/');
     expect(withoutPassword('https://h/a@b')).toBe('https://h/a@b');
     expect(withoutPassword('https://:SECRET@h/')).toBe('https://@h/');
+    // a port and an @ in the path: the host and port stay (git reads no user info there)
+    expect(withoutPassword('https://bb:7990/scm/~carol@x/r.git')).toBe('https://bb:7990/scm/~carol@x/r.git');
+    expect(withoutPassword('https://alice@bb:7990/scm/~carol@x/r.git')).toBe(
+      'https://alice@bb:7990/scm/~carol@x/r.git',
+    );
+    // with a password as well, the password may be `SECRET@bb:7990/scm/~carol`: nothing of it stays
+    expect(withoutPassword('https://alice:SECRET@bb:7990/scm/~carol@x/r.git')).toBe('https://alice@x/r.git');
+    expect(withoutPassword('https://alice:p@ss@[::1]:7990/r')).toBe('https://alice@[::1]:7990/r');
+    // a password holding / ? # (git cannot use the URL): nothing of it stays
+    expect(withoutPassword('https://alice:SE/C?R#ET@h/r')).toBe('https://alice@h/r');
   });
   it('ignores an invalid sslVerify value rather than disabling verification', () => {
     expect(resolveHttpSettings(new Map([['http.sslverify', 'maybe']]), 'https://h/', {}).sslVerify).toBe(true);

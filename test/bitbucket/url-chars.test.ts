@@ -59,7 +59,19 @@ describe('written-out URL tests agree with their RegExps', () => {
 
   it('withoutPassword and userInfo', () => {
     const urls = fc.oneof(from('htps:/@?#a:b', 24), from('hT+.-p:/@x:y?', 20));
-    agree(urls, withoutPassword, (url) => url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:]*):[\s\S]*@/i, '$1@'));
+    const hostPort = /^(\[[0-9A-Fa-f:.]+(?:%[A-Za-z0-9]+)?\]|[A-Za-z0-9_~.-]+)(?::(\d{1,5}))?$/;
+    agree(urls, withoutPassword, (url) => {
+      const m = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)([\s\S]*)$/i.exec(url);
+      if (!m) return url;
+      const [, scheme, authority, rest] = m as unknown as [string, string, string, string];
+      const at = authority.lastIndexOf('@');
+      const password = at >= 0 && authority.slice(0, at).includes(':');
+      // git's reading: user info up to the authority's last @, then a host with an optional port
+      if (hostPort.test(authority.slice(at + 1)) && !(password && rest.includes('@')))
+        return password ? `${scheme}${authority.slice(0, at).split(':')[0]}${authority.slice(at)}${rest}` : url;
+      // a password that may hold / ? #: the first : to the last @ of the whole URL
+      return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:]*):[\s\S]*@/i, '$1@');
+    });
     agree(
       urls,
       (u) => userInfo(u)?.text,
