@@ -45,31 +45,100 @@ mkdir -p "$prefix" || die "cannot create $prefix"
 prefix=$(cd "$prefix" && pwd)
 bin="$prefix/bin/git-credential-bitbucket"
 
-# The installed package directory (what the helper lines and hooks name), or empty.
+# The installed package directory (what the helper lines and hooks name): where npm put it, also
+# when the package is already gone (its helper lines may still be in the config).
 package_dir() {
-  [ -e "$bin" ] || return 0
-  node -e 'const fs = require("fs"), path = require("path");
-    console.log(path.dirname(path.dirname(fs.realpathSync(process.argv[1]))))' "$bin"
+  if [ -e "$bin" ]; then
+    node -e 'const fs = require("fs"), path = require("path");
+      console.log(path.dirname(path.dirname(fs.realpathSync(process.argv[1]))))' "$bin"
+  else
+    printf '%s/lib/node_modules/git-credential-bitbucket\n' "$(cd "$prefix" && pwd -P)"
+  fi
+}
+
+# sh_quoted TEXT: TEXT as the program's shQuote writes it inside '...' (an apostrophe as '\''),
+# which is how the helper lines name the package directory.
+sh_quoted() {
+  printf '%s\n' "$1" | sed "s/'/'\\\\''/g"
 }
 
 # points_at VALUE: true when a helper line or hook command runs the program being removed: by its
-# package directory or binary path, by a file that names them (the config-hook shim), or by name
-# (`bitbucket`, `!git-credential-bitbucket ...`) when the only one on PATH is this one.
+# package directory or binary path (as written or sh-quoted), by a file that names them (the
+# config-hook shim), or by name (`bitbucket`, `!git-credential-bitbucket ...`) when the only one on
+# PATH is this one.
 points_at() {
-  case $1 in *"$pkg/"* | *"$bin"*) return 0 ;; esac
+  case $1 in *"$pkg/"* | *"$pkg_q/"* | *"$bin"*) return 0 ;; esac
   if [ "$by_name" = yes ]; then
     case $1 in bitbucket | "bitbucket "* | '!git-credential-bitbucket'* | '!git credential-bitbucket'*) return 0 ;; esac
   fi
   gcb_file=$(printf '%s\n' "$1" | sed -n "s/^'\\([^']*\\)'\$/\\1/p")
   [ -n "$gcb_file" ] || gcb_file=$1
-  case $gcb_file in /*) [ -f "$gcb_file" ] && grep -qF -e "$pkg/" -e "$bin" "$gcb_file" ;; *) return 1 ;; esac
+  case $gcb_file in /*) [ -f "$gcb_file" ] && grep -qF -e "$pkg/" -e "$pkg_q/" -e "$bin" "$gcb_file" ;; *) return 1 ;; esac
+}
+
+# settings.json in the data directory (the rule of dataDir in src/settings.ts, repeated here for
+# when the program is gone): its `setups` say what each setup added (src/store/settings.ts).
+settings_file() {
+  node -e 'const path = require("path"), os = require("os"), e = process.env, name = "git-credential-bitbucket";
+    const home = e.HOME && path.isAbsolute(e.HOME) ? e.HOME : os.homedir();
+    const xdg = e.XDG_DATA_HOME && path.isAbsolute(e.XDG_DATA_HOME) ? e.XDG_DATA_HOME : path.join(home, ".local", "share");
+    const dir = e.GIT_CREDENTIAL_BITBUCKET_DIR ? path.resolve(e.GIT_CREDENTIAL_BITBUCKET_DIR)
+      : process.platform === "darwin" ? path.join(home, "Library", "Application Support", name) : path.join(xdg, name);
+    console.log(path.join(dir, "settings.json"))'
+}
+
+# setup_records: the setup records of the global git config file (the rule of configFile in
+# src/git/credential-config.ts), one a line: FILE TAB BASEURL TAB ADDEDRESET TAB CACHE (- for
+# none) TAB ADDEDUSEHTTPPATH (true/false). Nothing when there is none.
+setup_records() {
+  node -e 'const fs = require("fs"), path = require("path"), os = require("os"), e = process.env;
+    const home = e.HOME || os.homedir(), dot = path.join(home, ".gitconfig");
+    const xdg = path.join(e.XDG_CONFIG_HOME || path.join(home, ".config"), "git", "config");
+    const global = e.GIT_CONFIG_GLOBAL ? path.resolve(e.GIT_CONFIG_GLOBAL) : fs.existsSync(dot) || !fs.existsSync(xdg) ? dot : xdg;
+    let setups = {};
+    try { setups = JSON.parse(fs.readFileSync(process.argv[1], "utf8")).setups || {}; } catch {}
+    for (const [key, r] of Object.entries(setups)) {
+      const bar = key.lastIndexOf("|"), cache = r.cache || "-";
+      if (key.slice(0, bar) === global && !/[\t\n]/.test(key + cache))
+        console.log([global, key.slice(bar + 1), r.addedReset !== false, cache, r.addedUseHttpPath === true].join("\t"));
+    }' "$gcb_settings"
+}
+
+# record_of FILE BASEURL: ADDEDRESET TAB CACHE TAB ADDEDUSEHTTPPATH of that setup, or nothing.
+record_of() {
+  printf '%s\n' "$gcb_records" | while IFS="$gcb_tab" read -r gcb_r_file gcb_r_base gcb_r_rest; do
+    [ "$gcb_r_file" = "$1" ] && [ "$gcb_r_base" = "$2" ] && { printf '%s\n' "$gcb_r_rest"; break; }
+  done
+}
+
+# drop_last_reset FILE KEY: removes KEY's last value when it is empty (a reset with nothing after it).
+drop_last_reset() {
+  gcb_vals=$(git config --file "$1" --get-all "$2" | sed 's/^/v/')
+  case $gcb_vals in v | *"
+v") ;; *) return 1 ;; esac
+  gcb_vals=${gcb_vals%v}
+  gcb_vals=${gcb_vals%"
+"}
+  git config --file "$1" --unset-all "$2" || die "could not remove $2 from $1 (see above)"
+  [ -z "$gcb_vals" ] || printf '%s\n' "$gcb_vals" | while IFS= read -r gcb_v; do
+    git config --file "$1" --add "$2" "${gcb_v#v}" || exit 1
+  done || die "could not rewrite $2 in $1 (see above)"
+}
+
+# forget_record FILE BASEURL: drops that setup record from settings.json.
+forget_record() {
+  node -e 'const fs = require("fs"), [file, key] = process.argv.slice(1);
+    const s = JSON.parse(fs.readFileSync(file, "utf8"));
+    delete s.setups[key];
+    fs.writeFileSync(file + ".tmp", JSON.stringify(s, null, "\t"), { mode: 0o600 });
+    fs.renameSync(file + ".tmp", file);' "$gcb_settings" "$1|$2"
 }
 
 # Removes every helper line and config-based hook of the global config that runs this program and
 # lists what it changed; lines of other scopes (system, repository, command line) are listed with
 # the command that removes them. What git says when it fails is shown as it is.
 sweep_config() {
-  gcb_changed='' gcb_other='' gcb_tab=$(printf '\t')
+  gcb_changed='' gcb_other=''
   gcb_list=$(git config --show-scope --show-origin --get-regexp '^(credential\.(.*\.)?helper|hook\..*\.command)$') || [ $? -eq 1 ] || die "cannot read the git config (see above)"
   while IFS= read -r gcb_line; do
     [ -n "$gcb_line" ] || continue
@@ -100,9 +169,31 @@ sweep_config() {
       *)
         git config --file "$gcb_file" --fixed-value --unset-all "$gcb_key" "$gcb_value" ||
           die "could not remove $gcb_key from $gcb_file (see above)"
-        # setup put an empty value (a reset of the helper list for that URL) before ours; left
-        # alone it would leave that URL with no helper at all, so it goes too
-        if gcb_left=$(git config --file "$gcb_file" --get-all "$gcb_key") && [ -z "$(printf '%s' "$gcb_left" | tr -d '\n')" ]; then
+        gcb_base=${gcb_key#credential.}
+        gcb_base=${gcb_base%.helper}
+        gcb_rec=$(record_of "$gcb_file" "$gcb_base")
+        if [ -n "$gcb_rec" ]; then
+          # what setup added, as its record says: the cache helper, the reset, useHttpPath
+          gcb_r_reset=${gcb_rec%%"$gcb_tab"*}
+          gcb_r_cache=${gcb_rec#*"$gcb_tab"}
+          gcb_r_path=${gcb_r_cache#*"$gcb_tab"}
+          gcb_r_cache=${gcb_r_cache%%"$gcb_tab"*}
+          if [ "$gcb_r_cache" != - ] && git config --file "$gcb_file" --fixed-value --get-all "$gcb_key" "$gcb_r_cache" >/dev/null; then
+            git config --file "$gcb_file" --fixed-value --unset-all "$gcb_key" "$gcb_r_cache" ||
+              die "could not remove $gcb_key from $gcb_file (see above)"
+            gcb_what="$gcb_what, and $gcb_r_cache (added by setup --cache)"
+          fi
+          if [ "$gcb_r_reset" = true ] && drop_last_reset "$gcb_file" "$gcb_key"; then
+            gcb_what="$gcb_what, and the empty reset setup put before it"
+          fi
+          if [ "$gcb_r_path" = true ]; then
+            git config --file "$gcb_file" --unset-all "credential.$gcb_base.useHttpPath" || true
+            gcb_what="$gcb_what, and credential.$gcb_base.useHttpPath"
+          fi
+          forget_record "$gcb_file" "$gcb_base"
+        elif gcb_left=$(git config --file "$gcb_file" --get-all "$gcb_key" | sed 's/^/v/') && [ "$gcb_left" = v ]; then
+          # no record of this setup: the reset goes only when it is all that is left for that URL
+          # (nothing of the user's comes after it), else that URL would have no helper at all
           git config --file "$gcb_file" --unset-all "$gcb_key" || die "could not remove $gcb_key from $gcb_file (see above)"
           gcb_what="$gcb_what, and the empty reset before it"
         fi
@@ -126,7 +217,7 @@ name_hook_files() {
 $gcb_global"
   printf '%s\n' "$gcb_dirs" | while IFS= read -r gcb_dir; do
     [ -n "$gcb_dir" ] && [ -f "$gcb_dir/pre-push" ] || continue
-    grep -qF -e "$pkg/" -e "$bin" "$gcb_dir/pre-push" || continue
+    grep -qF -e "$pkg/" -e "$pkg_q/" -e "$bin" "$gcb_dir/pre-push" || continue
     gcb_restore=''
     [ ! -e "$gcb_dir/pre-push.chained-by-bitbucket" ] ||
       gcb_restore=" && mv '$gcb_dir/pre-push.chained-by-bitbucket' '$gcb_dir/pre-push'"
@@ -136,18 +227,29 @@ $gcb_global"
 }
 
 if [ "$action" = uninstall ]; then
-  if [ -n "$url" ] && [ -x "$bin" ]; then
-    "$bin" unsetup "$url" || echo "install.sh: the git setup for $url was not removed (see above)" >&2
-    "$bin" logout "$url" ||
-      echo "install.sh: no token for $url was removed (see above; with several: '$bin logout $url --username NAME')" >&2
+  gcb_tab=$(printf '\t')
+  gcb_settings=$(settings_file)
+  if [ -x "$bin" ]; then
+    if [ -n "$url" ]; then
+      "$bin" unsetup "$url" || echo "install.sh: the git setup for $url was not removed (see above)" >&2
+      "$bin" logout "$url" ||
+        echo "install.sh: no token for $url was removed (see above; with several: '$bin logout $url --username NAME')" >&2
+    fi
+    # every other setup of the global config, by the program itself while it is there
+    setup_records | while IFS="$gcb_tab" read -r gcb_r_file gcb_r_base gcb_r_rest; do
+      "$bin" unsetup "$gcb_r_base" --global </dev/null ||
+        echo "install.sh: the git setup for $gcb_r_base was not removed (see above)" >&2
+    done
+  elif [ -n "$url" ]; then
+    echo "install.sh: $bin is gone, so no token for $url was removed (the helper lines go below)" >&2
   fi
   pkg=$(package_dir)
-  if [ -n "$pkg" ]; then
-    by_name=no
-    [ "$(command -v git-credential-bitbucket || true)" != "$bin" ] || by_name=yes
-    sweep_config
-    name_hook_files
-  fi
+  pkg_q=$(sh_quoted "$pkg")
+  gcb_records=$(setup_records)
+  by_name=no
+  [ ! -e "$bin" ] || [ "$(command -v git-credential-bitbucket || true)" != "$bin" ] || by_name=yes
+  sweep_config
+  name_hook_files
   npm uninstall --global --prefix "$prefix" --no-audit --no-fund --loglevel=error git-credential-bitbucket >/dev/null
   [ ! -e "$bin" ] || die "could not remove $bin"
   echo "Removed git-credential-bitbucket from $prefix"

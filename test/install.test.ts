@@ -51,6 +51,21 @@ const install = (args: string[], input = '', env: NodeJS.ProcessEnv = sb.env) =>
     timeout: 240_000,
   });
 
+const run = (bin: string, args: string[]) =>
+  execa(bin, args, { env: sb.env, extendEnv: false, reject: false, cwd: sb.dir, input: '' });
+
+const helperValues = async (key: string) => {
+  const r = await runGit(sb, ['config', '--global', '--get-all', key], '', { stripFinalNewline: false });
+  return r.exitCode === 0 ? r.stdout.split('\n').slice(0, -1) : [];
+};
+
+/** The keys of the setup records in settings.json. */
+const setupRecords = () => {
+  const file = path.join(sb.dataDir, 'settings.json');
+  if (!fs.existsSync(file)) return [];
+  return Object.keys((JSON.parse(fs.readFileSync(file, 'utf8')) as { setups?: object }).setups ?? {});
+};
+
 describe('install.sh', () => {
   it('puts a working binary on PATH in a clean prefix, and is idempotent', async () => {
     const r = await install(['--prefix', prefix]);
@@ -133,10 +148,13 @@ describe('install.sh', () => {
       });
       expect(un.exitCode, String(un.stderr)).toBe(0);
       const out = String(un.stdout);
-      expect(out).toContain('Removed from the global git config:');
-      expect(out).toContain(`- credential.${other.baseUrl}.helper = !f() { . "$1"; }; f '${pkg}/`);
-      expect(out).toContain('and the empty reset before it');
-      if (configHook) expect(out).toContain('config-based hook hook.bitbucket-pre-push');
+      // the other host's setup goes by the program's own unsetup, as its record says
+      expect(String(un.stderr)).toContain(`- credential.${other.baseUrl}.helper = "" (the reset setup wrote)`);
+      expect(String(un.stderr)).toContain(`- credential.${other.baseUrl}.helper = !f() { . "$1"; }; f '${pkg}/`);
+      if (configHook) {
+        expect(out).toContain('Removed from the global git config:');
+        expect(out).toContain('config-based hook hook.bitbucket-pre-push');
+      }
       const hookFile = path.join(fs.realpathSync(repo), '.git', 'hooks', 'pre-push');
       expect(out).toContain(`The pre-push hook ${hookFile} still calls the removed program`);
       expect(out).toContain(`rm '${hookFile}'`);
@@ -159,6 +177,77 @@ describe('install.sh', () => {
     } finally {
       await other.stop();
     }
+  }, 300_000);
+
+  // a prefix whose name needs sh quoting: the helper line names it as shQuote writes it ('\'')
+  it('with an apostrophe, a space and a $ in the prefix: setup is idempotent, unsetup and --uninstall remove it', async () => {
+    const odd = path.join(sb.dir, "o'brien z$x");
+    const r = await install(['--prefix', odd]);
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    const bin = path.join(odd, 'bin', 'git-credential-bitbucket');
+    const key = 'credential.https://odd.example.com.helper';
+    for (let i = 0; i < 2; i++) expect((await run(bin, ['setup', 'https://odd.example.com'])).exitCode).toBe(0);
+    const values = await helperValues(key);
+    expect(values).toHaveLength(2);
+    expect(values[0]).toBe('');
+    const un = await run(bin, ['unsetup', 'https://odd.example.com']);
+    expect(un.stderr).toContain('(the reset setup wrote)');
+    expect(un.stderr).toContain('(this helper)');
+    expect(await helperValues(key)).toEqual([]);
+    const again = await run(bin, ['setup', 'https://odd.example.com']);
+    expect(again.exitCode).toBe(0);
+    const u = await install(['--uninstall', '--prefix', odd]);
+    expect(u.exitCode, String(u.stderr)).toBe(0);
+    expect(await helperValues(key)).toEqual([]);
+    expect(setupRecords()).toEqual([]);
+  }, 300_000);
+
+  it('--uninstall after the package is gone removes what setup --cache added, keeps a reset of the user, forgets the records', async () => {
+    const p = path.join(sb.dir, 'gone');
+    const r = await install(['--prefix', p]);
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    const bin = path.join(p, 'bin', 'git-credential-bitbucket');
+    const cached = 'credential.https://cached.example.com.helper';
+    const kept = 'credential.https://kept.example.com.helper';
+    expect((await run(bin, ['setup', 'https://cached.example.com', '--cache', '60'])).exitCode).toBe(0);
+    // the user's own reset was there before setup: it stays (setup adds a reset of its own)
+    await runGit(sb, ['config', '--global', '--add', kept, '']);
+    expect((await run(bin, ['setup', 'https://kept.example.com'])).exitCode).toBe(0);
+    expect(await helperValues(cached)).toHaveLength(3);
+    expect(await helperValues(kept)).toHaveLength(3);
+    await execa('npm', ['uninstall', '-g', '--prefix', p, '--loglevel=error', 'git-credential-bitbucket'], {
+      env: sb.env,
+      extendEnv: false,
+    });
+    expect(fs.existsSync(bin)).toBe(false);
+    const u = await install(['--uninstall', '--prefix', p]);
+    expect(u.exitCode, String(u.stderr)).toBe(0);
+    expect(String(u.stdout)).toContain('Removed from the global git config:');
+    expect(await helperValues(cached)).toEqual([]);
+    expect(await helperValues(kept)).toEqual(['']);
+    expect(setupRecords()).toEqual([]);
+    // git asks no helper that is gone: no ". : cannot open" on each operation
+    const fill = await runGit(sb, ['credential', 'fill'], 'url=https://cached.example.com/x\n\n');
+    expect(String(fill.stderr)).not.toMatch(/cannot open|credential-bitbucket/);
+    await runGit(sb, ['config', '--global', '--unset-all', kept]);
+  }, 300_000);
+
+  it('--uninstall with the package there runs its unsetup for each setup: the cache line goes, a reset of the user stays', async () => {
+    const p = path.join(sb.dir, 'there');
+    const r = await install(['--prefix', p]);
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    const bin = path.join(p, 'bin', 'git-credential-bitbucket');
+    const cached = 'credential.https://cached2.example.com.helper';
+    const kept = 'credential.https://kept2.example.com.helper';
+    expect((await run(bin, ['setup', 'https://cached2.example.com', '--cache', '60'])).exitCode).toBe(0);
+    await runGit(sb, ['config', '--global', '--add', kept, '']);
+    expect((await run(bin, ['setup', 'https://kept2.example.com'])).exitCode).toBe(0);
+    const u = await install(['--uninstall', '--prefix', p]);
+    expect(u.exitCode, String(u.stderr)).toBe(0);
+    expect(await helperValues(cached)).toEqual([]);
+    expect(await helperValues(kept)).toEqual(['']);
+    expect(setupRecords()).toEqual([]);
+    await runGit(sb, ['config', '--global', '--unset-all', kept]);
   }, 300_000);
 
   it('fails with a clear message when git is missing or Node is too old or unsupported', async () => {

@@ -374,7 +374,8 @@ class Classification {
 
   private applyEntry(report: ValidTokenReport, t: AccessTokenInfo): void {
     report.tokenId = t.id;
-    report.tokenName = t.name;
+    // a name the boundary dropped (src/bitbucket/server-values.ts) is no name, not an empty one
+    if (t.name !== '') report.tokenName = t.name;
     report.permissions = t.permissions;
     if (t.expiresAt !== undefined) report.expiresAt = t.expiresAt;
     if (t.createdDate !== undefined) report.createdAt = t.createdDate;

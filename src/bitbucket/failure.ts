@@ -4,7 +4,7 @@
  */
 import type { HttpResult } from './http.js';
 import { parseErrors } from './model.js';
-import { retryDelayMs } from './retry.js';
+import { DEFAULT_RETRY_AFTER_MS, retryAfterMs as retryAfter, retryWhen } from './retry.js';
 import { CUT } from './server-values.js';
 
 /** Kinds of failure. `unauthorized` is Bitbucket's 401: bad credentials *or* insufficient permission. */
@@ -60,8 +60,15 @@ export function toFailure(res: HttpResult): ApiFailure {
   if (res.status === 403) return { ...base, status: 'forbidden', message: text };
   if (res.status === 404) return { ...base, status: 'not-found', message: text };
   if (res.status === 429) {
-    const retryAfterMs = retryDelayMs(res.headers['retry-after'], Date.now());
-    return { ...base, status: 'rate-limited', retryAfterMs, message: 'rate limited by Bitbucket (HTTP 429)' };
+    const now = Date.now();
+    const asked = retryAfter(res.headers['retry-after'], now);
+    const when = asked === undefined ? '' : `; it asks to try again ${retryWhen(asked, now)}`;
+    return {
+      ...base,
+      status: 'rate-limited',
+      retryAfterMs: asked ?? DEFAULT_RETRY_AFTER_MS,
+      message: `rate limited by Bitbucket (HTTP 429)${when}`,
+    };
   }
   if (res.status >= 300 && res.status < 400)
     return { ...base, status: 'error', message: `unexpected redirect (HTTP ${res.status}), possibly to a login page` };

@@ -8,11 +8,29 @@ export const DEFAULT_RETRY_AFTER_MS = 5_000;
  * section 10.2.3); {@link DEFAULT_RETRY_AFTER_MS} when missing or unreadable; never negative.
  */
 export function retryDelayMs(header: string | undefined, now: number): number {
+  return retryAfterMs(header, now) ?? DEFAULT_RETRY_AFTER_MS;
+}
+
+/** The wait a `Retry-After` value asks for, in ms; undefined when it is missing or unreadable. */
+export function retryAfterMs(header: string | undefined, now: number): number | undefined {
   const value = header?.trim();
-  if (!value) return DEFAULT_RETRY_AFTER_MS;
+  if (!value) return undefined;
   if (/^\d+$/.test(value)) return Number(value) * 1000;
   // HTTP dates always name a weekday or month; this keeps Date.parse from reading '-3' as a year.
   const date = /[A-Za-z]{3}/.test(value) ? Date.parse(value) : Number.NaN;
-  if (Number.isNaN(date)) return DEFAULT_RETRY_AFTER_MS;
+  if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - now);
+}
+
+/**
+ * When to try again, for a person: `in 45 s`, `in 60 min (at 14:15 UTC)`, the date too beyond a
+ * day. Rounded up, so that the time named is never too early.
+ */
+export function retryWhen(waitMs: number, now: number): string {
+  const s = Math.ceil(waitMs / 1000);
+  if (s < 120) return `in ${s} s`;
+  const at = new Date(now + waitMs + 59_999).toISOString();
+  const clock = s < 86_400 ? `${at.slice(11, 16)} UTC` : `${at.slice(0, 10)} ${at.slice(11, 16)} UTC`;
+  const span = s < 7_200 ? `${Math.ceil(s / 60)} min` : `${Math.ceil(s / 3600)} h`;
+  return `in ${span} (at ${clock})`;
 }

@@ -7,7 +7,7 @@
  */
 import type { CommandModule } from 'yargs';
 import { parseBitbucketUrl } from '../bitbucket/url.js';
-import { withoutPassword } from '../git/config.js';
+import { redactUrl, withoutPassword } from '../git/config.js';
 import { GitNotFoundError, gitAsync } from '../git/async.js';
 import type { GitRun } from '../git/repo.js';
 import { currentBranchTarget, remotePushUrl, resolveRef, type BranchTarget } from '../git/repository.js';
@@ -40,12 +40,12 @@ export async function checkRun(o: CheckOptions, io: CommandIO): Promise<number> 
       io,
       o,
       EXIT.error,
-      (await outsideRepository(run)) ?? `no remote named '${named}' (name one: check REMOTE)`,
+      (await outsideRepository(run)) ?? `no remote named '${redactUrl(named)}' (name one: check REMOTE)`,
     );
   // a URL named here is shown without its password, as the hook shows it (src/prepush/run.ts)
   const remote = withoutPassword(named);
   const loc = parseBitbucketUrl(url);
-  if (!loc) return say(io, o, EXIT.ok, `${withoutPassword(url)} is not a Bitbucket HTTP(S) remote; nothing to check`);
+  if (!loc) return say(io, o, EXIT.ok, `${redactUrl(url)} is not a Bitbucket HTTP(S) remote; nothing to check`);
   if (loc.kind === 'ssh')
     return say(io, o, EXIT.ok, `${remote} is an SSH remote; the guard checks HTTP(S) tokens only, nothing to check`);
   const g = await gatherFacts({

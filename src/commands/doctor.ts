@@ -12,13 +12,17 @@ import {
   CONFIG_HOOK_NAME,
   configHookTarget,
   describeGuardRuns,
+  GUARD_LINE,
   guardRuns,
   hooksDir,
+  hooksDirRefusal,
   isOurHook,
   readTemplate,
   renderHook,
+  runsGuardLine,
   supportsConfigHooks,
   type GuardRuns,
+  type Refusal,
 } from '../git/hooks.js';
 import { configListing, gitVersion, type GitRun } from '../git/repo.js';
 import { remotePushUrl } from '../git/repository.js';
@@ -304,6 +308,8 @@ function guardFindings(g: GuardRuns, run: GitRun): Finding[] {
   }
   const dir = hooksDir(run);
   if (!dir) return [{ id: 'hook', level: 'info', title: 'not in a git repository: pre-push guard not checked' }];
+  const refusal = hooksDirRefusal(dir, run);
+  if (refusal) return refusedDirFindings(refusal, run);
   const file = path.join(dir, 'pre-push');
   const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
   if (text === undefined)
@@ -352,6 +358,81 @@ function guardFindings(g: GuardRuns, run: GitRun): Finding[] {
     });
   }
   return out;
+}
+
+/**
+ * A hooks directory the guard's file does not go into (husky's, the work tree's, a tracked one):
+ * whether the user's own hook runs the guard, and what an older version left there.
+ */
+function refusedDirFindings(r: Refusal, run: GitRun): Finding[] {
+  const file = path.join(r.dir, 'pre-push');
+  const chained = path.join(r.dir, CHAINED_NAME);
+  const text = readText(file);
+  const where = { husky: "husky's hook directory", 'work-tree': 'the work tree', tracked: 'a directory git tracks' }[
+    r.kind
+  ];
+  const instead = r.userHook
+    ? `add this line to ${r.userHook}: ${GUARD_LINE}`
+    : 'use husky 9 or newer, and add the line hook install prints to .husky/pre-push';
+  if (text !== undefined && isOurHook(text))
+    return [
+      {
+        id: 'hook',
+        level: 'warn',
+        title: `the guard's file ${file}, put there by an older version, is in ${where}: ${r.kind === 'husky' ? `husky runs a hook by its file name, so the pre-push hook it chained (${CHAINED_NAME}) does not run, and husky's next install removes the guard` : "committed, it would give everyone this machine's paths"}`,
+        fix: `git credential-bitbucket hook uninstall, then ${instead}`,
+      },
+    ];
+  const out: Finding[] = [];
+  if (fs.existsSync(chained))
+    out.push({
+      id: 'hook-leftover',
+      level: 'warn',
+      title: `${chained} is left over from an older install: nothing runs it`,
+      fix: `compare it with ${file}, then rm '${chained}'`,
+    });
+  const own = r.userHook ? readText(r.userHook) : undefined;
+  if (!r.userHook || own === undefined || !runsGuardLine(own))
+    return [
+      {
+        id: 'hook',
+        level: 'warn',
+        title: `the pre-push guard is not installed here: the hooks directory is ${where}, so it runs only from your own hook`,
+        fix: `${instead}; or with git 2.54+: git credential-bitbucket hook install --global`,
+      },
+      ...out,
+    ];
+  if (!onPath('git-credential-bitbucket', run.env ?? process.env))
+    return [
+      {
+        id: 'hook',
+        level: 'warn',
+        title: `${r.userHook} runs the guard by name, but git-credential-bitbucket is not on PATH here: the check is skipped`,
+        fix: 'put the directory of git-credential-bitbucket on PATH; or with git 2.54+: git credential-bitbucket hook install --global',
+      },
+      ...out,
+    ];
+  return [{ id: 'hook', level: 'ok', title: `the pre-push guard runs from your own hook, ${r.userHook}` }, ...out];
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** An executable `name` in one of PATH's directories, as `command -v` finds it. */
+function onPath(name: string, env: NodeJS.ProcessEnv): boolean {
+  return (env.PATH ?? '').split(path.delimiter).some((d) => {
+    try {
+      fs.accessSync(path.join(d || '.', name), fs.constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 async function serverFindings(url: string, io: CommandIO, timeout: number): Promise<Finding[]> {

@@ -3,6 +3,7 @@
  * hook calls (the launcher should send that one to the fast bundle, dist/hook.cjs; this
  * handler is the fallback through the full CLI).
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import {
@@ -10,9 +11,12 @@ import {
   describeGuardRuns,
   guardRuns,
   hooksDir,
+  hooksDirRefusal,
   installHookFile,
+  isOurHook,
   planInstall,
   readTemplate,
+  refusalLines,
   renderHook,
   setConfigHook,
   uninstallHookFile,
@@ -68,6 +72,13 @@ export async function hookInstallRun(o: HookInstallOptions, io: CommandIO): Prom
       `The pre-push guard already runs here through ${describeGuardRuns(before)}; no hook file written (both would run it twice per push).\n`,
     );
     return EXIT.ok;
+  }
+  const refusal = hooksDirRefusal(dir, run);
+  if (refusal) {
+    const oursThere = isOurHook(readText(path.join(dir, 'pre-push')));
+    const lines = refusalLines(refusal, version !== undefined && supportsConfigHooks(version), oursThere);
+    io.stderr(`git-credential-bitbucket: ${lines.join('\n')}\n`);
+    return EXIT.error;
   }
   const r = installHookFile(dir, content);
   if (r.status === 'error') return fail(io, r.message);
@@ -125,6 +136,14 @@ export async function hookUninstallRun(
       : `Removed ${r.file}${r.restored ? '; your previous pre-push hook is back in place' : ''}.\n`,
   );
   return EXIT.ok;
+}
+
+function readText(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 function fail(io: CommandIO, message: string): number {

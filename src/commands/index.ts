@@ -5,6 +5,7 @@
  */
 import yargs, { type CommandModule } from 'yargs';
 import { CommandError, EXIT } from './shared/errors.js';
+import { redactUrl } from '../git/config.js';
 import { checkValues, closest, explainUsageError } from './shared/usage.js';
 import { processIO, type CommandContext } from './shared/io.js';
 import { loginCommand } from './login.js';
@@ -62,7 +63,9 @@ export async function runCommand(
   if (initTrace(ctx.io.env)) trace('command', () => `${argv[0] ?? '(none)'} (${argv.length - 1} more argument(s))`);
   if (argv[0] === 'completion' && !argv.includes('--help') && !argv.includes('-h')) {
     if (argv.length > 1) {
-      ctx.io.stderr(`git-credential-bitbucket: completion takes no arguments (got ${argv.slice(1).join(' ')})\n`);
+      ctx.io.stderr(
+        `git-credential-bitbucket: completion takes no arguments (got ${argv.slice(1).map(redactUrl).join(' ')})\n`,
+      );
       return EXIT.usage;
     }
     const { completionScript } = await import('./completion.js');

@@ -1,6 +1,7 @@
 /** `logout [URL] [--username U] [--revoke]`: removes one stored token, and only that one. */
 import type { CommandModule } from 'yargs';
 import { sameKey } from '../store/types.js';
+import { redactUrl } from '../git/config.js';
 import { hostKey, listAccounts, storesFor, type Account } from './shared/accounts.js';
 import { removeToken } from './shared/cache.js';
 import { CommandError, EXIT } from './shared/errors.js';
@@ -54,7 +55,9 @@ export function pickAccount(accounts: Account[], opts: { url?: string; username?
   if (opts.username !== undefined) {
     candidates = candidates.filter((a) => a.username === opts.username);
     if (candidates.length === 0)
-      throw new CommandError(`no token is stored for user '${opts.username}'${opts.url ? ` on ${opts.url}` : ''}`);
+      throw new CommandError(
+        `no token is stored for user '${opts.username}'${opts.url ? ` on ${redactUrl(opts.url)}` : ''}`,
+      );
   }
   if (candidates.length === 0) throw new CommandError('no token is stored');
   // one key in both stores is one account: logout removes every copy

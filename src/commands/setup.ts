@@ -25,7 +25,7 @@ import { listAccounts, storesFor } from './shared/accounts.js';
 import { CommandError, EXIT } from './shared/errors.js';
 import type { CommandContext, CommandIO } from './shared/io.js';
 import { helperInvocation } from './shared/invocation.js';
-import { shQuote, type Program } from '../git/hooks.js';
+import { CONFIG_HOOK_NAME, setConfigHook, shQuote, type Program } from '../git/hooks.js';
 import { configListing } from '../git/repo.js';
 import { parseConfigListing, valuesFor, type ConfigEntry } from '../prepush/urlmatch.js';
 import { isOurHelper, resolveRemoteConfig } from '../prepush/remote-config.js';
@@ -93,10 +93,32 @@ async function resolveUrl(o: SetupOptions, io: CommandIO): Promise<ReturnType<ty
 
 /** The server, the config file of the chosen scope, and the keys setup owns there. */
 async function target(o: SetupOptions, io: CommandIO) {
-  const server = await resolveUrl(o, io);
+  const resolved = await resolveUrl(o, io);
   const t: ConfigTarget = { scope: scopeOf(o), env: io.env, cwd: process.cwd() };
+  const file = await configFile(t);
+  const server = { ...resolved, baseUrl: await spelling(t, resolved.baseUrl) };
   const section = `credential.${server.baseUrl}`;
-  return { server, t, file: await configFile(t), section, key: `${section}.helper` };
+  return { server, t, file, section, key: `${section}.helper` };
+}
+
+/**
+ * Host names are case-insensitive (git's urlmatch lower-cases them): the server's section is
+ * spelt with the host in lower case, or as a setup of an earlier version spelt it, so that
+ * `setup https://BB.Example.COM` finds the setup of `https://bb.example.com`.
+ */
+async function spelling(t: ConfigTarget, baseUrl: string): Promise<string> {
+  const fold = (u: string) => {
+    const p = u.indexOf('/', u.indexOf('://') + 3);
+    return p < 0 ? u.toLowerCase() : u.slice(0, p).toLowerCase() + u.slice(p);
+  };
+  const subsections = new Set(
+    (await keysWithPrefix(t, 'credential.'))
+      .filter((k) => k.toLowerCase().endsWith('.helper'))
+      .map((k) => k.slice('credential.'.length, -'.helper'.length)),
+  );
+  for (const s of subsections)
+    if (fold(s) === fold(baseUrl) && (await getAll(t, `credential.${s}.helper`)).some(isOurHelper)) return s;
+  return fold(baseUrl);
 }
 
 export async function setupRun(o: SetupOptions, io: CommandIO): Promise<number> {
@@ -133,7 +155,7 @@ export async function setupRun(o: SetupOptions, io: CommandIO): Promise<number> 
   );
   let addedUseHttpPath = false;
   const pathScoped = (await listAccounts(storesFor(io).stores)).some(
-    (a) => a.host === server.host && a.path !== undefined,
+    (a) => a.host.toLowerCase() === server.host.toLowerCase() && a.path !== undefined,
   );
   if (pathScoped && (await getAll(t, `${section}.useHttpPath`)).length === 0) {
     await setValue(t, `${section}.useHttpPath`, 'true');
@@ -141,13 +163,17 @@ export async function setupRun(o: SetupOptions, io: CommandIO): Promise<number> 
     changes.push(`+ ${section}.useHttpPath = true (tokens scoped to repository paths are stored)`);
   }
   if (changes.length > 0) {
+    // several setups share a file that setup created: the last one undone removes it
+    const sameFileCreated = Object.entries(readSettings(dir).setups ?? {}).some(
+      ([k, r]) => k.startsWith(`${file}|`) && r.createdFile,
+    );
     await updateSettings(dir, (st) => {
       st.setups = {
         ...st.setups,
         [recordKey]: {
           addedReset: (plan.kind === 'change' && plan.addedReset) || previous?.addedReset !== false,
           addedUseHttpPath: addedUseHttpPath || Boolean(previous?.addedUseHttpPath),
-          createdFile: previous?.createdFile ?? !fileExisted,
+          createdFile: previous?.createdFile ?? (!fileExisted || sameFileCreated),
           ...(cache ? { cache } : {}),
         },
       };
@@ -161,7 +187,19 @@ export async function setupRun(o: SetupOptions, io: CommandIO): Promise<number> 
     io.stderr(
       `warning: git asks ${chain.after.map((h) => `'${h}'`).join(', ')} after this helper for ${server.baseUrl} and hands ${chain.after.length > 1 ? 'them' : 'it'} every token it confirms; ${chain.why}\n`,
     );
-  return o.hook ? installGuard(t.scope, io) : EXIT.ok;
+  if (!o.hook) return EXIT.ok;
+  const guard = await installGuard(t.scope, io);
+  if (guard.hook) {
+    // the global hook is setup's to remove only when no setup found it there: kept in the record
+    await updateSettings(dir, (st) => {
+      const setups = st.setups ?? {};
+      const shared = Object.entries(setups).some(([k, r]) => k !== recordKey && r.hook === 'installed');
+      const r = setups[recordKey] ?? { addedReset: true, addedUseHttpPath: false, createdFile: !fileExisted };
+      if (r.hook !== 'installed') r.hook = guard.hook === 'installed' || shared ? 'installed' : 'found';
+      st.setups = { ...setups, [recordKey]: r };
+    });
+  }
+  return guard.code;
 }
 
 /** The helpers git runs for `baseUrl` from here, every scope and include read as git reads them. */
@@ -325,12 +363,16 @@ function conflictError(
  * `setup --hook`: the pre-push guard for every repository through a config-based hook where git
  * has them (2.54+) and the scope is global, else in the current repository.
  */
-async function installGuard(scope: Scope, io: CommandIO): Promise<number> {
+async function installGuard(scope: Scope, io: CommandIO): Promise<{ code: number; hook?: 'installed' | 'found' }> {
   const { hookInstallRun } = await import('./hook.js');
   const { gitVersion } = await import('../git/repo.js');
   const { supportsConfigHooks } = await import('../git/hooks.js');
   const version = gitVersion({ env: io.env });
-  if (scope === 'global' && version && supportsConfigHooks(version)) return hookInstallRun({ global: true }, io);
+  if (scope === 'global' && version && supportsConfigHooks(version)) {
+    const had = (await getAll({ scope: 'global', env: io.env }, GLOBAL_HOOK_COMMAND)).length > 0;
+    const code = await hookInstallRun({ global: true }, io);
+    return code === EXIT.ok ? { code, hook: had ? 'found' : 'installed' } : { code };
+  }
   const inRepo = (await import('../git/hooks.js')).hooksDir({ env: io.env }) !== undefined;
   if (!inRepo) {
     throw new CommandError(
@@ -338,7 +380,25 @@ async function installGuard(scope: Scope, io: CommandIO): Promise<number> {
       EXIT.usage,
     );
   }
-  return hookInstallRun({}, io);
+  return { code: await hookInstallRun({}, io) };
+}
+
+const GLOBAL_HOOK_COMMAND = `hook.${CONFIG_HOOK_NAME}.command`;
+
+/** unsetup: the global config-based hook goes with the last setup that installed it. */
+async function removeGlobalHook(io: CommandIO, recordKey: string, changes: string[]): Promise<void> {
+  const setups = readSettings(storesFor(io).dir).setups ?? {};
+  if (setups[recordKey]?.hook !== 'installed') return;
+  if (Object.entries(setups).some(([k, r]) => k !== recordKey && r.hook === 'installed')) return;
+  const g: ConfigTarget = { scope: 'global', env: io.env };
+  const command = await getAll(g, GLOBAL_HOOK_COMMAND);
+  if (command.length === 0) return;
+  const removed = setConfigHook('global', null, { env: io.env });
+  if (!removed.ok) throw new CommandError(removed.message);
+  await removeSectionIfEmpty(g, `hook.${CONFIG_HOOK_NAME}`);
+  changes.push(
+    `- hook.${CONFIG_HOOK_NAME} (the pre-push guard setup --hook installed for every repository: ${command.join(', ')})`,
+  );
 }
 
 export async function unsetupRun(o: SetupOptions, io: CommandIO): Promise<number> {
@@ -364,6 +424,7 @@ export async function unsetupRun(o: SetupOptions, io: CommandIO): Promise<number
   if (record?.addedUseHttpPath && (await unsetValue(t, `${section}.useHttpPath`, 'true')) === 'removed')
     changes.push(`- ${section}.useHttpPath = true`);
   if (changes.length > 0) await removeSectionIfEmpty(t, section);
+  await removeGlobalHook(io, recordKey, changes);
   if (
     record?.createdFile &&
     fs.existsSync(file) &&

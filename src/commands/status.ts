@@ -7,6 +7,7 @@ import type { CommandModule } from 'yargs';
 import { classifyToken, type TokenReport } from '../bitbucket/classifier.js';
 import { maskToken } from '../bitbucket/token.js';
 import { readSettings, type Refusal } from '../store/settings.js';
+import { redactUrl } from '../git/config.js';
 import { holdsPassword, replacePasswordFix, STORED_PASSWORD } from '../credential/passwords.js';
 import { expiryDaysFor } from '../credential/renewal.js';
 import { byHost, daysLeft, expiryOf, hostKey, listAccounts, storesFor, type Account } from './shared/accounts.js';
@@ -137,7 +138,9 @@ function printHuman(
   for (const line of refusalLines(refused)) io.stdout(`${p.red('✗')} ${visible(line)}\n`);
   if (results.length === 0 && refused.length > 0) return;
   if (results.length === 0) {
-    io.stdout(`No tokens stored${url ? ` for ${url}` : ''}. Add one with: git credential-bitbucket login <URL>\n`);
+    io.stdout(
+      `No tokens stored${url ? ` for ${redactUrl(url)}` : ''}. Add one with: git credential-bitbucket login <URL>\n`,
+    );
     return;
   }
   for (const [host, list] of byHost(results.map((r) => r.account))) {

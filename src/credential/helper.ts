@@ -18,7 +18,9 @@ import { trace } from '../trace.js';
 
 /**
  * `get`: the attributes to answer with, or none. An entry whose secret is gone, or that `accept`
- * refuses, is skipped; `answered` learns which entry answered.
+ * refuses, is skipped; `answered` learns which entry answered. With `failed`, a store that
+ * cannot be listed or read (a corrupt file, a keyring error) is skipped and named there, and the
+ * other stores still answer; without it, or when no store could be listed, the error is thrown.
  */
 export async function getCredential(
   req: CredentialRequest,
@@ -26,24 +28,43 @@ export async function getCredential(
   nowMs: number,
   accept: (e: StoredEntry) => boolean = () => true,
   answered?: (e: Tagged) => void,
+  failed?: (store: TokenStore, err: unknown) => void,
 ): Promise<Array<[string, string]>> {
   // Only entries this request matches are copied: with thousands of stored accounts, copying
   // every one costs more than the matching.
   const keep = (e: StoredEntry) => entryMatches(req, e) && accept(e);
   const matching: Tagged[] = [];
+  const broken: Array<[TokenStore, unknown]> = [];
   for (const store of stores) {
-    const entries = store.listMatching
-      ? await store.listMatching(keep, { protocol: req.protocol, host: req.host })
-      : (await store.list()).filter(keep);
+    let entries: StoredEntry[];
+    try {
+      entries = store.listMatching
+        ? await store.listMatching(keep, { protocol: req.protocol, host: req.host })
+        : (await store.list()).filter(keep);
+    } catch (err) {
+      if (!failed) throw err;
+      broken.push([store, err]);
+      continue;
+    }
     for (const e of entries) matching.push({ ...e, store });
   }
+  // every store failed (a data directory refused, say): that is the error, as without `failed`
+  if (broken.length > 0 && broken.length === stores.length) throw broken[0]![1];
+  for (const [store, err] of broken) failed?.(store, err);
   const candidates = candidatesFor(req, matching, nowMs);
   trace('get', () => {
     const byStore = stores.map((s) => `${matching.filter((e) => e.store === s).length} in the ${s.kind} store`);
     return `matching entries: ${byStore.join(', ')}; candidates in order: ${candidates.map(keyLabel).join(' ') || 'none'}`;
   });
   for (const entry of candidates) {
-    const secrets = await entry.store.read(entry);
+    let secrets: Secrets | undefined;
+    try {
+      secrets = await entry.store.read(entry);
+    } catch (err) {
+      if (!failed) throw err;
+      failed(entry.store, err);
+      continue;
+    }
     if (!secrets) {
       trace('get', () => `${keyLabel(entry)}: no secret in the ${entry.store.kind} store, skipped`);
       continue;

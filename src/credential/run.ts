@@ -80,24 +80,40 @@ export async function runHelperOperation(op: HelperOperation, io: HelperIO): Pro
         if (onlyAllowed)
           trace(op, () => 'plain http:// to another host, not allowed: only tokens logged in with --allow-http');
         let chosen: Tagged | undefined;
-        const answer = await getCredential(req, allStores(stores), io.now(), onlyAllowed, (e) => {
-          chosen = e;
-        });
+        // a store that fails (a corrupt file) is named once and skipped: the others still answer
+        const failed = new Set<TokenStore>();
+        const skip = (store: TokenStore, err: unknown) => {
+          trace(op, () => `the ${store.kind} store failed, skipped: ${oneLine(err)}`);
+          if (!failed.has(store)) io.stderr(`${PREFIX}: get: skipped the ${store.kind} store: ${oneLine(err)}\n`);
+          failed.add(store);
+        };
+        const answer = await getCredential(
+          req,
+          allStores(stores),
+          io.now(),
+          onlyAllowed,
+          (e) => {
+            chosen = e;
+          },
+          skip,
+        );
         trace(op, () => (answer.length > 0 ? `answered: ${answer.map(([k]) => k).join(', ')}` : 'no answer'));
-        if (answer.length === 0 && onlyAllowed && (await getCredential(req, allStores(stores), io.now())).length > 0) {
+        const unfiltered = () => getCredential(req, allStores(stores), io.now(), undefined, undefined, skip);
+        if (answer.length === 0 && onlyAllowed && (await unfiltered()).length > 0) {
           io.stderr(
             `${PREFIX}: not sending a token over plain http:// to ${req.host}; use https://, or allow it: git config ${ALLOW_HTTP_KEY} true\n`,
           );
         }
         // Format fully before writing anything: an unsafe value means no answer at all.
         if (answer.length > 0) io.stdout(formatCredential(answer));
-        else await sayWhyNothing(req, allStores(stores), io);
+        else if (failed.size === 0) await sayWhyNothing(req, allStores(stores), io);
         // recorded under the answering store's lock, only if no writer changed it since it was read
         await noteGiven(io.env, dir, req, answer, chosen?.store);
         const notice =
           chosen && dueNotice(chosen, { env: io.env, now: io.now(), stderrIsTTY: io.stderrIsTTY ?? false });
         if (notice) io.stderr(notice);
-        return 0;
+        // nothing to answer and a store failed: a failure, as before (its line was written)
+        return answer.length === 0 && failed.size > 0 ? 1 : 0;
       }
       case 'store': {
         if (isCleartextRemote(req) && !(await httpAllowed(req, io.env))) {

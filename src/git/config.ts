@@ -91,20 +91,42 @@ export function parseNullConfig(out: string): Map<string, string | null> {
 }
 
 /**
- * Drops a password from the URL's user info so it never reaches a child's argv; the user name
- * stays because `http.<url>.*` keys may name one (git-config(1)).
+ * Drops a password from the URL's user info so it never reaches a child's argv or stdin; the user
+ * name stays because `http.<url>.*` keys may name one (git-config(1)). Everything from the first
+ * `:` after the scheme to the last `@` goes: the user info ends at the authority's last `@` (the URL
+ * standard's rule, and curl's: `https://alice:p@ss@host` sends `p@ss`), and a password that holds
+ * `/`, `?` or `#` (`https://alice:a/b@host`) ends it early, so a later `@` may close it too. A URL
+ * with both a port and an `@` in its path loses its port and host here.
  */
 export function withoutPassword(url: string): string {
-  const info = userInfo(url);
-  if (!info) return url;
-  const colon = info.text.indexOf(':');
-  return colon < 0 ? url : `${url.slice(0, info.start + colon)}${url.slice(info.start + info.text.length)}`;
+  const start = schemePrefixLength(url);
+  return start === 0 ? url : redactedSpan(url, start, '');
 }
 
 /**
- * The user info of `scheme://info@…` (what /^[a-z][a-z0-9+.-]*:\/\/([^/@?#]*)@/i captures) and
- * where it starts; undefined when the URL has none. Written out: the guard runs this on every push
- * (src/prepush/chars.ts says why).
+ * `url` (or anything typed where a URL was expected) safe to print: when a `:` comes before the
+ * last `@` after the scheme (or from the start, without one), everything from that `:` to the last
+ * `@` becomes `:***`. The last `@` of the whole text, not of the authority: a password may hold
+ * `/`, `?`, `#`, `:` or `@`, and nothing that could be part of one is ever shown (git's own rule,
+ * credential_from_url() in credential.c, ends the user info at the first `/?#`, so such a URL
+ * means something else to git; it is a secret all the same). The user name before the `:` stays.
+ */
+export function redactUrl(url: string): string {
+  return redactedSpan(url, schemePrefixLength(url), ':***');
+}
+
+/** `text` with its first `:` after `from`, up to its last `@`, replaced by `mark`. */
+function redactedSpan(text: string, from: number, mark: string): string {
+  const at = text.lastIndexOf('@');
+  const colon = text.indexOf(':', from);
+  return colon < 0 || at < colon ? text : `${text.slice(0, colon)}${mark}${text.slice(at)}`;
+}
+
+/**
+ * The user info of `scheme://info@…` as git reads it (what /^[a-z][a-z0-9+.-]*:\/\/([^/@?#]*)@/i
+ * captures: credential_from_url() in git's credential.c ends it at the first `@`, `/`, `?` or `#`)
+ * and where it starts; undefined when the URL has none. Written out: the guard runs this on every
+ * push (src/prepush/chars.ts says why).
  */
 export function userInfo(url: string): { text: string; start: number } | undefined {
   const start = schemePrefixLength(url);

@@ -78,17 +78,24 @@ export const HELPER_LINE_PREFIX = '!f() { . "$1"; }; f ';
 export function isOurHelper(value: string): boolean {
   const v = value.trim();
   if (v.startsWith(HELPER_LINE_PREFIX)) return isOurProgram(shellWords(v.slice(HELPER_LINE_PREFIX.length))[0]);
-  const words = shellWords(v.startsWith('!') ? v.slice(1).trimStart() : v);
-  if (!v.startsWith('!')) return words[0] === 'bitbucket' || isOurProgram(words[0]);
+  if (!v.startsWith('!')) {
+    // a helper name or path: Windows paths (C:\tools\…) hold backslashes more often than escapes
+    const words = shellWords(v, { literalBackslash: true });
+    return words[0] === 'bitbucket' || isOurProgram(words[0]);
+  }
+  const words = shellWords(v.slice(1).trimStart());
   if (words[0] === 'git' && words[1] === 'credential-bitbucket') return true;
   return isOurProgram(words[0]) || (SHELLS.includes(base(words[0])) && isOurProgram(words[1]));
 }
 
 /**
- * Splits a command line into words, honouring '…' and "…" quoting. A backslash outside quotes
- * stays as it is: helper values hold Windows paths (C:\\tools\\…) more often than sh escapes.
+ * Splits a command line into words as POSIX sh quotes them (XCU 2.2): '…' keeps everything; inside
+ * "…" a backslash escapes only `$`, `` ` ``, `"`, `\` and a newline; outside quotes it escapes the
+ * next character (so `'it'\''s'`, what `shQuote` writes for an apostrophe, is `it's`), and a
+ * backslash-newline joins lines. `literalBackslash` keeps a backslash outside quotes as it is, for
+ * helper values that are Windows paths rather than sh.
  */
-export function shellWords(text: string): string[] {
+export function shellWords(text: string, opts: { literalBackslash?: boolean } = {}): string[] {
   const words: string[] = [];
   let current = '';
   let inWord = false;
@@ -101,10 +108,21 @@ export function shellWords(text: string): string[] {
       inWord = true;
     } else if (ch === '"') {
       let j = i + 1;
-      for (; j < text.length && text[j] !== '"'; j++)
-        current += text[j] === '\\' && (text[j + 1] === '"' || text[j + 1] === '\\') ? text[++j] : text[j];
+      for (; j < text.length && text[j] !== '"'; j++) {
+        const next = text[j + 1];
+        if (text[j] === '\\' && next !== undefined && '$`"\\\n'.includes(next)) {
+          j++;
+          if (next !== '\n') current += next;
+        } else current += text[j];
+      }
       i = j;
       inWord = true;
+    } else if (ch === '\\' && !opts.literalBackslash && i + 1 < text.length) {
+      i++;
+      if (text[i] !== '\n') {
+        current += text[i];
+        inWord = true;
+      }
     } else if (ch.trim() === '') {
       if (inWord) words.push(current);
       current = '';

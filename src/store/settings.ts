@@ -63,6 +63,11 @@ export interface SetupRecord {
   createdFile: boolean;
   /** `setup --cache`: the credential-cache helper value it put before ours. */
   cache?: string;
+  /**
+   * `setup --hook` with git 2.54+: `installed` when the global config-based hook was not there (or
+   * another setup had installed it), so the last unsetup of such setups removes it; `found` when it was.
+   */
+  hook?: 'installed' | 'found';
 }
 
 export function readSettings(dir: string): Settings {

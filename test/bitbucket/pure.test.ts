@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { noProxyMatches, proxyFor } from '../../src/bitbucket/proxy.js';
-import { DEFAULT_RETRY_AFTER_MS, retryDelayMs } from '../../src/bitbucket/retry.js';
+import { DEFAULT_RETRY_AFTER_MS, retryDelayMs, retryWhen } from '../../src/bitbucket/retry.js';
 import {
   computeExpiry,
   parseAccessToken,
@@ -70,6 +70,17 @@ describe('proxyFor', () => {
     expect(proxyFor(target, { sslVerify: true, proxy: 'socks5://proxy.local:1080' })).toMatchObject({
       error: expect.stringMatching(/socks5/),
     });
+  });
+});
+
+describe('retryWhen', () => {
+  const now = Date.parse('2026-12-07T13:00:30Z');
+  it('seconds, then minutes and hours with the UTC time, then the date too; never too early', () => {
+    expect(retryWhen(0, now)).toBe('in 0 s');
+    expect(retryWhen(1500, now)).toBe('in 2 s');
+    expect(retryWhen(3_600_000, now)).toBe('in 60 min (at 14:01 UTC)');
+    expect(retryWhen(5 * 3_600_000, now)).toBe('in 5 h (at 18:01 UTC)');
+    expect(retryWhen(2 * 86_400_000, now)).toBe('in 48 h (at 2026-12-09 13:01 UTC)');
   });
 });
 
@@ -282,7 +293,12 @@ describe('toFailure / redactFailure', () => {
     expect(toFailure(res(429, undefined, { 'retry-after': '3' }))).toMatchObject({
       status: 'rate-limited',
       retryAfterMs: 3000,
+      message: 'rate limited by Bitbucket (HTTP 429); it asks to try again in 3 s',
     });
+    expect(toFailure(res(429)).message).toBe('rate limited by Bitbucket (HTTP 429)');
+    expect(toFailure(res(429, undefined, { 'retry-after': 'soon' })).message).toBe(
+      'rate limited by Bitbucket (HTTP 429)',
+    );
     expect(toFailure(res(302)).status).toBe('error');
     expect(toFailure(res(503)).status).toBe('error');
     expect(toFailure({ ok: false, error: 'timeout', message: 'slow' })).toEqual({

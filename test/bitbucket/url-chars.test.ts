@@ -59,12 +59,7 @@ describe('written-out URL tests agree with their RegExps', () => {
 
   it('withoutPassword and userInfo', () => {
     const urls = fc.oneof(from('htps:/@?#a:b', 24), from('hT+.-p:/@x:y?', 20));
-    agree(urls, withoutPassword, (url) =>
-      url.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/@?#]*)@/i, (_m, scheme: string, info: string) => {
-        const colon = info.indexOf(':');
-        return `${scheme}${colon < 0 ? info : info.slice(0, colon)}@`;
-      }),
-    );
+    agree(urls, withoutPassword, (url) => url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:]*):[\s\S]*@/i, '$1@'));
     agree(
       urls,
       (u) => userInfo(u)?.text,

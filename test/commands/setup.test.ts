@@ -126,6 +126,33 @@ describe('setup / unsetup', () => {
     expect(read()).toBeNull();
   });
 
+  it.each([
+    ['first', 'last'],
+    ['last', 'first'],
+  ])('two servers set up on a file setup created: unset %s, then %s: no file is left', async (a) => {
+    const other = 'https://localhost:7991';
+    const order = a === 'first' ? [URL_, other] : [other, URL_];
+    fs.rmSync(gitconfig, { force: true });
+    expect((await runBin(sb, ['setup', URL_])).exitCode).toBe(0);
+    expect((await runBin(sb, ['setup', other])).exitCode).toBe(0);
+    expect((await runBin(sb, ['unsetup', order[0]!])).exitCode).toBe(0);
+    expect(read()).not.toBeNull();
+    const last = await runBin(sb, ['unsetup', order[1]!]);
+    expect(last.stderr).toMatch(/created by setup, now empty/);
+    expect(read()).toBeNull();
+  });
+
+  it('host names are case-insensitive: another spelling of the host is the same setup', async () => {
+    const lower = 'https://bb.example.com/Context';
+    expect((await runBin(sb, ['setup', lower])).exitCode).toBe(0);
+    const after = read();
+    const again = await runBin(sb, ['setup', 'https://BB.Example.COM/Context']);
+    expect(again.stderr).toMatch(/already sends https:\/\/bb\.example\.com\/Context to this helper; nothing changed/);
+    expect(read()).toBe(after);
+    expect((await runBin(sb, ['unsetup', 'https://Bb.example.com/Context'])).stderr).toMatch(/Updated/);
+    expect(read()).toBe('');
+  });
+
   it('keeps a global store helper and osxkeychain-style helpers for other hosts', async () => {
     // a fake "osxkeychain" helper on PATH that answers for any host
     const binDir = path.join(sb.dir, 'fakebin');

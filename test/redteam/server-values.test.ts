@@ -1,10 +1,12 @@
 // Issue 14 item 4 (the boundary half): values a hostile server sends are checked where they
 // enter. The attacks: `X-AUSERNAME: mallory%0Ax` was stored and made the whole store "corrupt";
 // an expiry of 1e300 crashed login/status/list ("Invalid time value"); -1e300 passed as a date.
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from '../bitbucket/helpers.js';
 import { makeToken } from '../emulator/index.js';
-import { describe as desc, expectNoSecrets, makeSandbox, runBin, type Sandbox } from '../helpers/sandbox.js';
+import { describe as desc, expectNoSecrets, makeSandbox, ROOT, runBin, type Sandbox } from '../helpers/sandbox.js';
 import { fakeBitbucket } from './hostile-server.js';
 
 const TOKEN = makeToken('500000000001');
@@ -82,6 +84,25 @@ describe('hostile server values', () => {
       accounts: Array<{ expiresAt: unknown }>;
     };
     expect(json.accounts[0]?.expiresAt).toBeNull();
+  });
+
+  it('a token name with control characters is ignored with a note; status --json has tokenName null', async () => {
+    const sb = sandbox();
+    server.handler = fakeBitbucket({
+      token: { id: 500000000001, name: 'laptop\u001b]0;pwned\u0007', permissions: ['REPO_WRITE'] },
+    });
+    const login = await bin(sb, ['login', server.url, '--token-stdin'], `${TOKEN}\n`);
+    expect(login.exitCode, login.stderr).toBe(0);
+    expect(login.stderr).toContain('token name "laptop\\x1b]0;pwned\\x07" (control characters)');
+    const status = await bin(sb, ['status', '--json']);
+    const json = JSON.parse(status.stdout) as { accounts: Array<{ tokenName: unknown }> };
+    expect(json.accounts[0]?.tokenName).toBeNull();
+    // the shape the README documents, key for key
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const block = /### `status --json`[\s\S]*?```json\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+    const documented = JSON.parse(block) as { accounts: Array<Record<string, unknown>> };
+    expect(Object.keys(json)).toEqual(Object.keys(documented));
+    expect(Object.keys(json.accounts[0]!)).toEqual(Object.keys(documented.accounts[0]!));
   });
 
   it('a display name and an e-mail with control characters are ignored with a note', async () => {

@@ -7,7 +7,7 @@ import { BitbucketClient } from '../../bitbucket/client.js';
 import { fileRefusals } from '../../bitbucket/refusals.js';
 import { stateDir } from '../../settings.js';
 import { parseBitbucketUrl, type BitbucketLocation } from '../../bitbucket/url.js';
-import { httpSettingsFor, withoutPassword } from '../../git/config.js';
+import { httpSettingsFor, redactUrl } from '../../git/config.js';
 import { CommandError, EXIT } from './errors.js';
 import { configListing } from '../../git/repo.js';
 import { parseConfigListing } from '../../prepush/urlmatch.js';
@@ -19,8 +19,8 @@ import type { CommandIO } from './io.js';
 export function parseServer(input: string, opts: { allowHttp?: boolean } = {}): BitbucketLocation {
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(input) || /^[^/]*@[^/]*:/.test(input) ? input : `https://${input}`;
   const parsed = parseBitbucketUrl(withScheme);
-  // the input may carry user:token@: never echo that part
-  const shown = withoutPassword(input);
+  // the input may carry user:token@, the token holding anything: never echo that part
+  const shown = redactUrl(input);
   if (parsed === null) throw new CommandError(`'${shown}' is not a Bitbucket http(s) URL`, EXIT.usage);
   if (parsed.kind === 'ssh')
     throw new CommandError(

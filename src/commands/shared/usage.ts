@@ -4,6 +4,7 @@
  */
 import { CommandError, EXIT } from './errors.js';
 import { checkTimeout } from './timeout.js';
+import { redactUrl } from '../../git/config.js';
 
 /** Edit distance (insertions, deletions, substitutions, adjacent swaps). */
 export function editDistance(a: string, b: string): number {
@@ -47,7 +48,7 @@ export function explainUsageError(
   const all = m[1]!.split(', ');
   const words = all.filter((w) => !all.some((o) => o !== w && camel(o) === w));
   const parts = words.map((w) => {
-    const typed = given.find((a) => a.replace(/^-+/, '').split('=')[0] === w) ?? w;
+    const typed = redactUrl(given.find((a) => a.replace(/^-+/, '').split('=')[0] === w) ?? w);
     const asOption = typed.startsWith('-') || !closest(w, commands) ? closest(w, options) : undefined;
     if (asOption) return `${typed} (did you mean --${asOption}?)`;
     const asCommand = closest(w, commands);
