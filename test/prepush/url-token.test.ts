@@ -104,4 +104,19 @@ describe('a token in the URL pushed to', () => {
     f.outputs.push(traced);
     expectNoSecrets([text.stdout, text.stderr, json.stdout, json.stderr, ssh.stdout, ssh.stderr, traced], SECRETS);
   });
+
+  it("a '/' written as it is in the password: neither the hook nor check repeats it", async () => {
+    const url = urlWith(inUrl);
+    const head = (await f.git(['rev-parse', 'HEAD'], { cwd: work })).stdout.trim();
+    const hook = await f.bin(['hook', 'pre-push', url, url], `HEAD ${head} refs/heads/x ${'0'.repeat(40)}\n`, {
+      cwd: work,
+    });
+    expect(hook.exitCode, hook.stderr).toBe(0);
+    const check = await f.bin(['check', url], '', { cwd: work });
+    expect(check.stdout).toContain('is not a Bitbucket HTTP(S) remote');
+    const json = await f.bin(['check', '--json', url], '', { cwd: work });
+    const traced = fs.readFileSync(traceFile, 'utf8');
+    f.outputs.push(traced);
+    expectNoSecrets([hook.stdout, hook.stderr, check.stdout, check.stderr, json.stdout, json.stderr, traced], SECRETS);
+  });
 });
