@@ -30,6 +30,8 @@ import { configListing } from '../git/repo.js';
 import { parseConfigListing, valuesFor, type ConfigEntry } from '../prepush/urlmatch.js';
 import { isOurHelper, resolveRemoteConfig } from '../prepush/remote-config.js';
 import { parseServer } from './shared/server.js';
+import { httpAllowedFor, isLoopbackHost } from '../credential/transport.js';
+import { ALLOW_HTTP_KEY } from '../settings.js';
 
 export interface SetupOptions {
   url?: string;
@@ -79,16 +81,33 @@ function scopeOf(o: SetupOptions): Scope {
 }
 
 async function resolveUrl(o: SetupOptions, io: CommandIO): Promise<ReturnType<typeof parseServer>> {
-  if (o.url) return parseServer(o.url);
-  const accounts = await listAccounts(storesFor(io).stores);
-  const bases = [...new Set(accounts.map((a) => a.meta?.baseUrl ?? `${a.protocol}://${a.host}`))];
-  if (bases.length === 1) return parseServer(bases[0]!);
-  throw new CommandError(
-    bases.length === 0
-      ? 'name the server: setup https://bitbucket.example.com'
-      : `several servers are stored (${bases.join(', ')}); name one`,
-    EXIT.usage,
-  );
+  const accounts = () => listAccounts(storesFor(io).stores);
+  let url = o.url;
+  if (!url) {
+    const bases = [...new Set((await accounts()).map((a) => a.meta?.baseUrl ?? `${a.protocol}://${a.host}`))];
+    if (bases.length !== 1)
+      throw new CommandError(
+        bases.length === 0
+          ? 'name the server: setup https://bitbucket.example.com'
+          : `several servers are stored (${bases.join(', ')}); name one`,
+        EXIT.usage,
+      );
+    url = bases[0]!;
+  }
+  const server = parseServer(url, { allowHttp: true });
+  // Plain http to another machine: only where a token may go there (get's rule, see transport.ts):
+  // allowed by bitbucket.allowHttp, or a token logged in with --allow-http for that server.
+  if (
+    server.protocol === 'http' &&
+    !isLoopbackHost(server.host) &&
+    !httpAllowedFor(`${server.baseUrl}/`, io.env) &&
+    !(await accounts()).some((a) => a.protocol === 'http' && a.host === server.host && a.meta?.allowHttp === true)
+  )
+    throw new CommandError(
+      `refusing to set up plain http:// to ${server.host}: git would send its token unencrypted; use https://, or log in with 'git credential-bitbucket login ${server.baseUrl} --allow-http' first, or allow it: git config --global ${ALLOW_HTTP_KEY} true`,
+      EXIT.usage,
+    );
+  return server;
 }
 
 /** The server, the config file of the chosen scope, and the keys setup owns there. */
