@@ -107,6 +107,10 @@ export const FOREIGN_ENV: readonly EnvSetting[] = [
     name: 'USER',
     doc: "The login name (else `LOGNAME`, or `USERNAME` on Windows): a first `login` with no name known asks for this user's record too, with the local part of git's `user.email`.",
   },
+  {
+    name: 'PATH',
+    doc: 'Where `doctor` looks for `git-credential-bitbucket` when a hook of the user runs the guard by that name (as `command -v` does).',
+  },
   { name: 'NO_COLOR', doc: 'Any value turns colour off (https://no-color.org).' },
   { name: 'TERM', doc: '`dumb` turns colour off.' },
 ];
