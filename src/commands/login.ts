@@ -192,6 +192,11 @@ async function keep(got: Obtained, opts: LoginOptions, io: CommandIO): Promise<n
     );
   }
   for (const what of report.unchecked) io.stderr(`${p.yellow('!')} Not checked: ${what}\n`);
+  // a 404 says nothing about the token (docs/bitbucket-server.md section 7): the URL is wrong
+  if (report.repository?.missing)
+    io.stderr(
+      `${p.yellow('!')} ${report.repository.missing} (check the remote URL); write permission was not checked\n`,
+    );
   if (writable === false) {
     io.stderr(
       `${p.yellow('!')} This token cannot push: it lacks repository write permission (REPO_WRITE)${server.repoSlug ? ` on ${server.projectKey}/${server.repoSlug}` : ''}. Pushes will be refused; create a token with write permission at ${tokenPageUrl(server.baseUrl, report.user.slug)}\n`,
