@@ -51,6 +51,13 @@ describe('a repository that does not exist', () => {
     expect((await f.bin(['status'])).stdout).toContain('alice');
   });
 
+  it('login with a read-only token: its own permissions still say it cannot push, naming no repository', async () => {
+    const r = await f.bin(['login', url('PRJ/nope'), '--token-stdin'], `${fixtureToken('alice-read')}\n`);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toContain(missing());
+    expect(r.stderr).toContain('This token cannot push: it lacks repository write permission (REPO_WRITE). Pushes');
+  });
+
   it('login to a repository the token cannot read still says it cannot push (401 is a permission)', async () => {
     const r = await f.bin(['login', url('sec/vault'), '--token-stdin'], `${WRITE}\n`);
     expect(r.exitCode, r.stderr).toBe(0);
