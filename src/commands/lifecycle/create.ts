@@ -15,6 +15,11 @@ import type { PasswordSession } from './password.js';
 /** Least privilege for pushing: read the project, write its repositories. */
 export const DEFAULT_PERMISSIONS = ['PROJECT_READ', 'REPO_WRITE'];
 export const DEFAULT_EXPIRY_DAYS = 90;
+/**
+ * The longest expiry asked for: the most days `serverDays` (src/bitbucket/server-values.ts) reads
+ * back from the server, so that a token created with it does not show as "expiry: none known".
+ */
+export const MAX_EXPIRY_DAYS = 100_000;
 
 /** The name of tokens this program creates: where the token lives. */
 export function defaultTokenName(): string {
@@ -29,6 +34,11 @@ export interface CreateOptions {
   permissions: string[];
   /** Undefined: the default, lowered to the server's maximum when it refuses more. */
   expiryDays?: number;
+  /**
+   * `expiryDays` is a length to keep (rotate: the old token's) rather than one the user asked
+   * for: lowered to the server's maximum like the default, and said so.
+   */
+  lowerToMaximum?: boolean;
   /** Whether the user can be asked which token to revoke. */
   interactive: boolean;
 }
@@ -48,8 +58,11 @@ export async function createToken(opts: CreateOptions): Promise<Created> {
     if (r.status === 'ok') return { info: r.token, raw: r.raw };
     if (r.status === 'field-error') {
       const max = r.maxExpiryDays;
-      if (r.context === 'expiryDays' && opts.expiryDays === undefined && max !== undefined && max < expiryDays) {
-        io.stderr(`The server allows tokens of at most ${max} days; creating one that expires in ${max} days.\n`);
+      const lowers = opts.expiryDays === undefined || opts.lowerToMaximum === true;
+      if (r.context === 'expiryDays' && lowers && max !== undefined && max < expiryDays) {
+        io.stderr(
+          `The server allows tokens of at most ${max} days, not ${expiryDays}; creating one that expires in ${max} days.\n`,
+        );
         expiryDays = max;
         continue;
       }
@@ -58,13 +71,18 @@ export async function createToken(opts: CreateOptions): Promise<Created> {
         roomMade = true;
         continue;
       }
-      throw new CommandError(`${opts.baseUrl} refused to create the token: ${r.message}; nothing was changed`);
+      throw new CommandError(`${opts.baseUrl} refused to create the token: ${clause(r.message)}; nothing was changed`);
     }
     throw new CommandError(
-      `${opts.baseUrl} refused to create the token: ${r.message}; nothing was changed`,
+      `${opts.baseUrl} refused to create the token: ${clause(r.message)}; nothing was changed`,
       r.status === 'unauthorized' ? EXIT.auth : EXIT.error,
     );
   }
+}
+
+/** A server's sentence as a clause of ours: without its final stop, so that `…: clause; more` reads right. */
+export function clause(message: string): string {
+  return message.trim().replace(/[\s.;:]+$/, '');
 }
 
 /**
@@ -122,6 +140,7 @@ async function makeRoom(opts: CreateOptions): Promise<void> {
   const chosen = /^\d+$/.test(answer) ? tokens[Number(answer) - 1] : undefined;
   if (!chosen) throw new CommandError('cancelled; nothing was changed', EXIT.usage);
   const revoked = await session.revoke(chosen.id);
-  if (revoked.status !== 'ok') throw new CommandError(`could not revoke ${tokenLine(chosen)}: ${revoked.message}`);
+  if (revoked.status !== 'ok')
+    throw new CommandError(`could not revoke ${tokenLine(chosen)}: ${clause(revoked.message)}`);
   io.stderr(`Revoked ${tokenLine(chosen)}.\n`);
 }

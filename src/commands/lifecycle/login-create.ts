@@ -14,6 +14,7 @@ import {
   defaultTokenName,
   DEFAULT_EXPIRY_DAYS,
   DEFAULT_PERMISSIONS,
+  MAX_EXPIRY_DAYS,
   tokenLine,
   type Created,
 } from './create.js';
@@ -69,8 +70,8 @@ export function creationSettings(flags: Pick<CreateFlags, 'permissions' | 'expir
   const problem = permissionProblem(permissions);
   if (problem) throw new CommandError(`--permissions: ${problem}`, EXIT.usage);
   const days = flags.expiryDays;
-  if (days !== undefined && (!Number.isInteger(days) || days < 1)) {
-    throw new CommandError('--expiry-days: give a whole number of days, at least 1', EXIT.usage);
+  if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > MAX_EXPIRY_DAYS)) {
+    throw new CommandError(`--expiry-days: give a whole number of days from 1 to ${MAX_EXPIRY_DAYS}`, EXIT.usage);
   }
   return { permissions, ...(days !== undefined ? { expiryDays: days } : {}) };
 }
