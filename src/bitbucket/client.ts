@@ -366,14 +366,14 @@ export class BitbucketClient {
 /** A 401 that was not sent: the server refused this secret as Basic before (remembered in `where`). */
 function notRetried(at: number, where: string | undefined): HttpResult {
   const message =
-    `not tried again: the server refused this token with Basic authentication on ${refusalTime(at)} ` +
+    `not tried again: the server refused this token with Basic authentication on ${utcMinute(at)} ` +
     `(one failed attempt at most, so the account is not locked; remembered in ${where ?? 'the refusal memory'}); log in with a new token`;
   const body = JSON.stringify({ errors: [{ message }] });
   return { ok: true, status: 401, headers: {}, body, json: JSON.parse(body) as unknown };
 }
 
-/** When a refusal was remembered, to the minute: `2026-01-02 13:45 UTC`. */
-export function refusalTime(at: number): string {
+/** A moment to the minute, for messages: `2026-01-02 13:45 UTC`. */
+export function utcMinute(at: number): string {
   return `${new Date(at).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 

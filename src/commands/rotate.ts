@@ -104,6 +104,7 @@ export async function rotateRun(opts: RotateOptions, io: CommandIO): Promise<num
     expiryDays: old.expiryDays,
     lowerToMaximum: true,
     interactive: io.stdinIsTTY && !opts.passwordStdin,
+    ...(old.id !== undefined ? { keep: [old.id] } : {}),
   });
   io.stderr(`Created token ${tokenLine(created.info)} [${created.info.permissions.join(', ')}].\n`);
 

@@ -99,6 +99,8 @@ export async function createForLogin(server: BitbucketLocation, flags: CreateFla
       usernameGiven: flags.username !== undefined,
       passwordStdin: flags.passwordStdin,
     });
+    // a notice only: a store that cannot be read now must not lose the token about to be created
+    const before = (await accountsFor(server, io).catch(() => [])).find((a) => a.username === session.username);
     const created = await createToken({
       session,
       io,
@@ -107,10 +109,9 @@ export async function createForLogin(server: BitbucketLocation, flags: CreateFla
       permissions,
       ...(expiryDays !== undefined ? { expiryDays } : {}),
       interactive: io.stdinIsTTY && !flags.passwordStdin,
+      ...(before?.meta?.tokenId !== undefined ? { keep: [before.meta.tokenId] } : {}),
     });
     io.stderr(`Created token ${tokenLine(created.info)} [${created.info.permissions.join(', ')}].\n`);
-    // a notice only: a store that cannot be read now must not lose the token just created
-    const before = (await accountsFor(server, io).catch(() => [])).find((a) => a.username === session.username);
     if (before) io.stderr(`${stillWorksNotice(before, true)}\n`);
     return { raw: created.raw, made: { session, created } };
   } catch (err) {

@@ -12,7 +12,7 @@ import {
   revokeAccessToken,
   type NewTokenRequest,
 } from '../../bitbucket/access-tokens.js';
-import { refusalTime, type Auth, type BitbucketClient } from '../../bitbucket/client.js';
+import { utcMinute, type Auth, type BitbucketClient } from '../../bitbucket/client.js';
 import { CommandError, EXIT } from '../shared/errors.js';
 import type { CommandIO } from '../shared/io.js';
 import { waitingFor } from '../shared/progress.js';
@@ -109,7 +109,7 @@ function rememberedRefusal(client: BitbucketClient, at: number): CommandError {
     ? `if it is right now, delete ${where} (it forgets every remembered refusal) and try again`
     : 'type the right password';
   return new CommandError(
-    `${client.baseUrl}: this password was not sent: the server refused it on ${refusalTime(at)}, and that refusal is remembered so that it costs no second failed attempt; ${forget}; nothing was changed`,
+    `${client.baseUrl}: this password was not sent: the server refused it on ${utcMinute(at)}, and that refusal is remembered so that it costs no second failed attempt; ${forget}; nothing was changed`,
     EXIT.auth,
   );
 }
