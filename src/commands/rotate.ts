@@ -77,6 +77,11 @@ export async function rotateRun(opts: RotateOptions, io: CommandIO): Promise<num
   const oldRaw = (await account.store.read(account))?.password;
   const old = await waitingFor(io, `${baseUrl} to check the stored token`, describeOld(client, account, oldRaw));
 
+  if (!old.expiryKnown) {
+    io.stderr(
+      `No expiry is known for the old token (it may never expire): the new one will expire in ${old.expiryDays} days, the default.\n`,
+    );
+  }
   let session: PasswordSession;
   try {
     session = await signIn({
@@ -89,11 +94,6 @@ export async function rotateRun(opts: RotateOptions, io: CommandIO): Promise<num
   } catch (err) {
     if (err instanceof PasswordUnusable) return guidedRotate(err.reason, account, old, server, opts, io);
     throw err;
-  }
-  if (!old.expiryKnown) {
-    io.stderr(
-      `No expiry is known for the old token (it may never expire); the new one expires in ${old.expiryDays} days, the default.\n`,
-    );
   }
   const created = await createToken({
     session,

@@ -99,7 +99,7 @@ export async function createForLogin(server: BitbucketLocation, flags: CreateFla
       usernameGiven: flags.username !== undefined,
       passwordStdin: flags.passwordStdin,
     });
-    // a notice only: a store that cannot be read now must not lose the token about to be created
+    // for a notice and the id never to revoke: a store that cannot be read now is no reason to stop
     const before = (await accountsFor(server, io).catch(() => [])).find((a) => a.username === session.username);
     const created = await createToken({
       session,
