@@ -162,6 +162,14 @@ describe('a project token (git 2.55: git < 2.46 cannot send it)', () => {
       expect(r.stderr).not.toContain('/access-tokens/users/');
       expect(r.stderr).not.toContain('CAPTCHA');
       expect(fs.readFileSync(storeFile(), 'utf8')).not.toContain(t.token);
+      // list and status remember it the same way: a plain login would refuse the new project token
+      for (const args of [['list'], ['status']]) {
+        const shown = await bin(args);
+        expect(shown.stdout).toContain(`: refused by the server on `);
+        expect(shown.stdout).toContain(`Run: ${projectLogin()}`);
+      }
+      const json = JSON.parse((await bin(['status', '--json'])).stdout) as { refused: Array<{ kind: string | null }> };
+      expect(json.refused.map((x) => x.kind)).toEqual(['project']);
     },
   );
 
