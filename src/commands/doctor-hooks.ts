@@ -5,22 +5,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  CHAINED_NAME,
-  CONFIG_HOOK_NAME,
-  configHookTarget,
-  describeGuardRuns,
-  GUARD_LINE,
-  guardRuns,
-  hooksDir,
-  hooksDirRefusal,
-  isOurHook,
-  readTemplate,
-  renderHook,
-  runsGuardLine,
-  type GuardRuns,
-  type Refusal,
-} from '../git/hooks.js';
+import { configHookTarget } from '../git/config-hook-command.js';
+import { describeGuardRuns, guardRuns, type GuardRuns } from '../git/config-hooks.js';
+import { GUARD_LINE, hooksDirRefusal, runsGuardLine, type Refusal } from '../git/hook-refusal.js';
+import { CHAINED_NAME, CONFIG_HOOK_NAME, hooksDir, isOurHook, readTemplate, renderHook } from '../git/hooks.js';
 import type { GitRun } from '../git/repo.js';
 import type { Finding } from './doctor-findings.js';
 import type { CommandIO } from './shared/io.js';

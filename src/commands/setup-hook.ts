@@ -4,7 +4,8 @@
  * with the last setup that installed it.
  */
 import { getAll, removeSectionIfEmpty, type ConfigTarget, type Scope } from '../git/credential-config.js';
-import { CONFIG_HOOK_NAME, setConfigHook } from '../git/hooks.js';
+import { setConfigHook } from '../git/config-hooks.js';
+import { CONFIG_HOOK_NAME } from '../git/hooks.js';
 import { readSettings } from '../store/settings.js';
 import { storesFor } from './shared/accounts.js';
 import { CommandError, EXIT } from './shared/errors.js';
