@@ -186,6 +186,7 @@ function refusalJson(r: Refusal) {
     host: r.host,
     baseUrl: r.baseUrl ?? null,
     username: r.username ?? null,
+    kind: r.kind ?? null,
     refusedAt: new Date(r.at).toISOString(),
   };
 }
