@@ -3,7 +3,8 @@
  * remote it pushes to. Also the way to learn why a push just failed: a token without
  * REPO_WRITE makes Bitbucket refuse the push (HTTP 403, before the hook can run when the
  * server refuses the receive-pack advertisement), and `check` names the missing permission.
- * Always asks the server (the cache is refreshed, not trusted). Exit 1 when a check would block.
+ * Always asks the server (the cache is refreshed, not trusted). Exit 1 when a check would block,
+ * and when the server says the repository does not exist.
  */
 import type { CommandModule } from 'yargs';
 import { parseBitbucketUrl } from '../bitbucket/url.js';
@@ -70,7 +71,10 @@ export async function checkRun(o: CheckOptions, io: CommandIO): Promise<number> 
   const oldGit =
     c.found && c.scheme === 'bearer' && c.source !== 'http.extraHeader' ? gitWithoutBearer(run) : undefined;
   const unusable = oldGit ? bearerAdvice(oldGit, loc.baseUrl) : undefined;
-  const exitCode = unusable ? Math.max(verdict.exitCode, EXIT.error) : verdict.exitCode;
+  // a repository the server says does not exist: a push there fails, though the guard leaves
+  // saying so to git (src/prepush/verdict.ts)
+  const missing = g.facts.server?.status === 'ok' && g.facts.server.facts.repositoryMissing !== undefined;
+  const exitCode = unusable || missing ? Math.max(verdict.exitCode, EXIT.error) : verdict.exitCode;
   if (o.json) {
     io.stdout(
       `${JSON.stringify({ ...g.facts, policy: g.policy, problems: g.problems, findings: verdict.findings, storedPasswords: passwords.map((p) => p.username), ...(unusable ? { unusable } : {}), exitCode }, null, 2)}\n`,
