@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { commandFile, configHookCommand, readTemplate, renderHook, shQuote } from '../src/git/hooks.js';
+import { commandFile, configHookCommand } from '../src/git/config-hook-command.js';
+import { readTemplate, renderHook, shQuote } from '../src/git/hooks.js';
 import { makeSandbox, ROOT, runGit } from './helpers/sandbox.js';
 
 const sb = makeSandbox();

@@ -4,7 +4,7 @@
  * cache miss.
  */
 import type { BitbucketLocation } from '../bitbucket/url.js';
-import { configHookRunsGuard } from '../git/hooks.js';
+import { configHookRunsGuard } from '../git/config-hooks.js';
 import { configListing, type GitRun } from '../git/repo.js';
 import { CONFIG_PATTERN, dataDir } from '../settings.js';
 import { allStores, openStores } from '../store/select.js';

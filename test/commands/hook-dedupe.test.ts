@@ -7,7 +7,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { commandFile, renderHook, readTemplate } from '../../src/git/hooks.js';
+import { commandFile } from '../../src/git/config-hook-command.js';
+import { renderHook, readTemplate } from '../../src/git/hooks.js';
 import { gitAtLeast } from '../helpers/git-version.js';
 import { BIN, expectNoSecrets, makeSandbox, runBin, runGit, type Sandbox } from '../helpers/sandbox.js';
 import { makeToken, type Emulator } from '../emulator/index.js';
