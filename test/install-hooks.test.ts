@@ -1,6 +1,6 @@
 /**
  * install.sh --uninstall and the config-based hooks: it reads a `hook.<name>.command` as
- * commandFile (src/git/hooks.ts) does, so it takes out exactly the hooks that run the program it
+ * commandFile (src/git/config-hook-command.ts) does, so it takes out exactly the hooks that run the program it
  * removes, whatever the paths hold. The commands here are the program's own (configHookCommand,
  * shQuote), so a change of their form on one side fails this test.
  */

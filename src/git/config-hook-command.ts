@@ -21,8 +21,9 @@ export function scriptOf(command: string): string | undefined {
 /**
  * Pure: the `hook.<name>.command` that runs `file`, or says so in one line and lets the push go on
  * when the file is gone (data directory wiped, a ~/.gitconfig copied to another machine): a
- * missing tool never blocks work. The line names the program that set the hook (`bin`), which is
- * also how install.sh --uninstall knows the hook for its own. git runs a command with spaces as
+ * missing tool never blocks work. The line names the program that set the hook (`bin`):
+ * install.sh --uninstall (`points_at`) goes by the script the command runs, and by that name only
+ * once the script is gone. git runs a command with spaces as
  * `sh -c '<command> "$@"'` (run-command.c `prepare_shell_cmd`), so the hook's arguments go to the
  * function at the end.
  */

@@ -1,7 +1,7 @@
 /**
  * `hook install --global` leaves the guard's hook file in other repositories: there the file
  * steps aside at run time when an enabled config-based hook runs the guard's config-hook script
- * (src/git/hooks.ts `configHookRunsGuard`), so every push is checked once. Real pushes to the
+ * (src/git/config-hooks.ts `configHookRunsGuard`), so every push is checked once. Real pushes to the
  * emulator; checks counted from the trace (one `policy` line per check actually made).
  */
 import fs from 'node:fs';
