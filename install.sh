@@ -62,18 +62,63 @@ sh_quoted() {
   printf '%s\n' "$1" | sed "s/'/'\\\\''/g"
 }
 
-# points_at VALUE: true when a helper line or hook command runs the program being removed: by its
-# package directory or binary path (as written or sh-quoted), by a file that names them (the
-# config-hook shim), or by name (`bitbucket`, `!git-credential-bitbucket ...`) when the only one on
-# PATH is this one.
+# points_at VALUE: true when a helper line or hook command runs the program being removed. A
+# hook command is read as commandFile in src/git/hooks.ts reads it. The command hook install
+# writes (configHookCommand there) runs a script, which decides by the paths it names; when the
+# script is gone, the command only reports that, naming the program that set it ("hook set by"),
+# which decides. One file's path (as shQuote writes it, or plain: older versions wrote that) runs
+# that file. Any other value: by the package directory or binary path (as written or sh-quoted),
+# or by name (`bitbucket`, `!git-credential-bitbucket ...`) when the only one on PATH is this one.
 points_at() {
+  if tolerant_file "$1"; then
+    if [ -f "$gcb_file" ]; then
+      names_program "$gcb_file"
+    else
+      case $gcb_setter in "$pkg/"* | "$bin") return 0 ;; *) return 1 ;; esac
+    fi
+    return
+  fi
   case $1 in *"$pkg/"* | *"$pkg_q/"* | *"$bin"*) return 0 ;; esac
   if [ "$by_name" = yes ]; then
     case $1 in bitbucket | "bitbucket "* | '!git-credential-bitbucket'* | '!git credential-bitbucket'*) return 0 ;; esac
   fi
-  gcb_file=$(printf '%s\n' "$1" | sed -n "s/^'\\([^']*\\)'\$/\\1/p")
-  [ -n "$gcb_file" ] || gcb_file=$1
-  case $gcb_file in /*) [ -f "$gcb_file" ] && grep -qF -e "$pkg/" -e "$pkg_q/" -e "$bin" "$gcb_file" ;; *) return 1 ;; esac
+  if printf '%s\n' "$1" | grep -qxE "$gcb_quoted"; then
+    gcb_file=$(sh_unquoted "$1")
+  else
+    case $1 in *[[:space:]]*) return 1 ;; esac
+    gcb_file=$1
+  fi
+  case $gcb_file in /*) [ -f "$gcb_file" ] && names_program "$gcb_file" ;; *) return 1 ;; esac
+}
+
+# A word as shQuote (src/git/hooks.ts) writes it, as an extended regular expression.
+gcb_quoted="'([^']|'\\\\'')*'"
+
+# sh_unquoted WORD: the text of a word shQuote wrote.
+sh_unquoted() {
+  printf '%s\n' "$1" | sed -e "s/^'//" -e "s/'\$//" -e "s/'\\\\''/'/g"
+}
+
+# tolerant_file COMMAND: true when COMMAND is the config-hook command configHookCommand
+# (src/git/hooks.ts) writes, byte for byte: then gcb_file is the file it runs and gcb_setter the
+# program it names as the one that set it.
+tolerant_file() {
+  case $1 in 'gcb() { h='*) ;; *) return 1 ;; esac
+  gcb_form="^gcb\\(\\) \\{ h=($gcb_quoted); .*\\(hook set by \"($gcb_quoted)\"; "
+  gcb_file=$(printf '%s\n' "$1" | sed -nE "s/$gcb_form.*/\\1/p")
+  gcb_setter=$(printf '%s\n' "$1" | sed -nE "s/$gcb_form.*/\\3/p")
+  [ -n "$gcb_file" ] && [ -n "$gcb_setter" ] || return 1
+  gcb_file=$(sh_unquoted "$gcb_file")
+  gcb_setter=$(sh_unquoted "$gcb_setter")
+  case $gcb_file in /*) ;; *) return 1 ;; esac
+  # shellcheck disable=SC2016 # the command's own text, $h and "$@" included
+  [ "$1" = "$(printf 'gcb() { h=%s; if [ -x "$h" ]; then exec "$h" "$@"; fi; echo "git-credential-bitbucket: $h is missing or not executable; pre-push check skipped (hook set by "%s"; see: git credential-bitbucket doctor)" >&2; }; gcb' \
+    "'$(sh_quoted "$gcb_file")'" "'$(sh_quoted "$gcb_setter")'")" ]
+}
+
+# names_program FILE: FILE names the package directory or the binary path (a hook script does).
+names_program() {
+  grep -qF -e "$pkg/" -e "$pkg_q/" -e "$bin" "$1"
 }
 
 # settings.json in the data directory (the rule of dataDir in src/settings.ts, repeated here for

@@ -101,6 +101,11 @@ export class BitbucketClient {
     return this.opts.refusals?.refusedAt(secret);
   }
 
+  /** Where the refusal memory is kept (deleting it forgets the refusals), when it is a file. */
+  get refusalsKeptIn(): string | undefined {
+    return this.opts.refusals?.where;
+  }
+
   /** Recognises Bitbucket (properties shape + `X-AREQUESTID`) without credentials. */
   async applicationProperties(): Promise<
     | ApiResult<{ version: string; buildNumber?: string; displayName?: string }>
@@ -129,7 +134,8 @@ export class BitbucketClient {
 
   /** The authenticated user's name from `X-AUSERNAME` on `GET /rest/api/1.0/users?limit=1`. */
   async whoAmI(auth: Auth): Promise<ApiResult<{ username: string; userId?: number }>> {
-    const res = await this.get(auth, '/rest/api/1.0/users', { limit: '1' });
+    // the sign-in check: its 401 is a verdict on the secret (see `send`)
+    const res = await this.send(auth, 'GET', '/rest/api/1.0/users', { limit: '1' }, undefined, true);
     if (!res.ok || res.status !== 200) return this.failure(res, auth);
     const raw = res.headers['x-ausername'];
     if (!raw)
@@ -292,7 +298,9 @@ export class BitbucketClient {
   /**
    * One request under `/rest` with the 429 policy: wait Retry-After (5 s fallback, capped), at most
    * maxRetries429 times. Any other answer, a 401 above all, is returned as it is, never retried.
-   * `body` is sent as JSON.
+   * `body` is sent as JSON. `verdict`: this request checks the credentials themselves, so a 401
+   * authentication failure of a Basic secret is remembered (see refusals.ts); other calls' 401s
+   * may be about permission or a lock that came meanwhile, and are not.
    */
   async send(
     auth: Auth,
@@ -300,6 +308,7 @@ export class BitbucketClient {
     path: string,
     query?: Record<string, string>,
     body?: unknown,
+    verdict = false,
   ): Promise<HttpResult> {
     const url = this.baseUrl + path + (query ? '?' + new URLSearchParams(query).toString() : '');
     const headers: Record<string, string> = {
@@ -309,7 +318,7 @@ export class BitbucketClient {
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (auth.scheme === 'basic') {
       const refused = this.opts.refusals?.refusedAt(auth.secret);
-      if (refused !== undefined) return notRetried(refused);
+      if (refused !== undefined) return notRetried(refused, this.opts.refusals?.where);
       headers.Authorization = 'Basic ' + Buffer.from(`${auth.username}:${auth.secret}`, 'utf8').toString('base64');
     }
     if (auth.scheme === 'bearer') headers.Authorization = `Bearer ${auth.secret}`;
@@ -328,7 +337,7 @@ export class BitbucketClient {
         settings: this.opts.settings,
         cleartextAllowed: this.opts.allowHttp === true,
       });
-      if (auth.scheme === 'basic' && refusedCredentials(res))
+      if (verdict && auth.scheme === 'basic' && refusedCredentials(res))
         this.opts.refusals?.remember(auth.secret, new URL(this.baseUrl).host, Date.now());
       if (!res.ok || res.status !== 429 || attempt >= (this.opts.maxRetries429 ?? 2)) return res;
       const wait = retryDelayMs(res.headers['retry-after'], Date.now());
@@ -354,21 +363,27 @@ export class BitbucketClient {
   }
 }
 
-/** A 401 that was not sent: the server refused this secret as Basic before. */
-function notRetried(at: number): HttpResult {
+/** A 401 that was not sent: the server refused this secret as Basic before (remembered in `where`). */
+function notRetried(at: number, where: string | undefined): HttpResult {
   const message =
-    `not tried again: the server refused this token with Basic authentication on ${new Date(at).toISOString().slice(0, 10)} ` +
-    '(one failed attempt at most, so the account is not locked); log in with a new token';
+    `not tried again: the server refused this token with Basic authentication on ${utcMinute(at)} ` +
+    `(one failed attempt at most, so the account is not locked; remembered in ${where ?? 'the refusal memory'}); log in with a new token`;
   const body = JSON.stringify({ errors: [{ message }] });
   return { ok: true, status: 401, headers: {}, body, json: JSON.parse(body) as unknown };
 }
 
+/** A moment to the minute, for messages: `2026-01-02 13:45 UTC`. */
+export function utcMinute(at: number): string {
+  return `${new Date(at).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
 /**
- * A refusal of the credentials themselves: a CAPTCHA lock, or a 401 that is not about permission
- * (Bitbucket answers missing permission with 401 AuthorisationException, docs/bitbucket-server.md section 7).
+ * A refusal of the credentials themselves: a 401 that is not about permission (Bitbucket answers
+ * missing permission with 401 AuthorisationException, docs/bitbucket-server.md section 7). A
+ * CAPTCHA lock is not one: it refuses correct credentials too, until the user solves it (section 2).
  */
 function refusedCredentials(res: HttpResult): boolean {
-  if (!res.ok) return false;
+  if (!res.ok || res.status !== 401) return false;
   const f = toFailure(res);
-  return f.status === 'captcha' || (res.status === 401 && !/Authori[sz]ation/i.test(f.exception ?? ''));
+  return f.status === 'unauthorized' && !/Authori[sz]ation/i.test(f.exception ?? '');
 }

@@ -2,7 +2,12 @@
  * Which secrets the server has refused as Basic. Every failed Basic attempt counts towards the
  * user's CAPTCHA lock (docs/bitbucket-server.md section 2), so the whole product spends at most
  * one failed Basic attempt per secret, ever: once refused, a secret is never sent as Basic again
- * by any command until the user changes it (a new token has a new fingerprint).
+ * by any command until the user changes it (a new token has a new fingerprint) or deletes the file.
+ *
+ * Only a verdict on the secret is remembered: a 401 authentication failure on the sign-in check
+ * (`GET /rest/api/1.0/users`). A CAPTCHA answer is not one (the lock refuses correct secrets too,
+ * until the user solves it), nor is a 401 on a later call (the create request, say), which may be
+ * about permission or a lock that came meanwhile.
  *
  * The memory holds fingerprints only: scrypt of the secret under a random salt kept beside them,
  * so that a short password is not exposed to a dictionary the way a plain hash would be.
@@ -18,6 +23,8 @@ export interface RefusalMemory {
   refusedAt(secret: string): number | undefined;
   /** Records a refusal; best effort (a memory that cannot be written is no reason to fail). */
   remember(secret: string, host: string, now: number): void;
+  /** Where the memory is kept, for messages: deleting it forgets every refusal. */
+  readonly where?: string;
 }
 
 interface RefusalFile {
@@ -44,6 +51,7 @@ export function fileRefusals(dir: string): RefusalMemory {
     return fp;
   };
   return {
+    where: file,
     refusedAt(secret) {
       const data = read(file);
       return data ? data.refused[fingerprint(secret, data.salt)]?.at : undefined;

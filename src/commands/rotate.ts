@@ -3,6 +3,9 @@
  * expiry length, then revokes the old one. Bitbucket has no renew call and a token cannot create
  * tokens (docs/bitbucket-server.md section 5), so this takes the account password, once.
  *
+ * The expiry length is the old token's, lowered to the server's enforced maximum when that is
+ * shorter (section 5), and the default when the old one's is not known; the output says which.
+ *
  * Order, so that no failed step leaves the user without a working stored token: create the new
  * token, prove it works (REST, and write access to the repository when the URL names one), replace
  * the stored token, and only then revoke the old one. If the new token fails its proof it is revoked
@@ -52,7 +55,9 @@ interface OldToken {
   createdDate?: number;
   lastAuthenticated?: number;
   permissions: string[];
+  /** The old token's expiry length, or the default when `expiryKnown` is false. */
   expiryDays: number;
+  expiryKnown: boolean;
   expiresAt?: number;
 }
 
@@ -72,6 +77,11 @@ export async function rotateRun(opts: RotateOptions, io: CommandIO): Promise<num
   const oldRaw = (await account.store.read(account))?.password;
   const old = await waitingFor(io, `${baseUrl} to check the stored token`, describeOld(client, account, oldRaw));
 
+  if (!old.expiryKnown) {
+    io.stderr(
+      `No expiry is known for the old token (it may never expire): the new one will expire in ${old.expiryDays} days, the default.\n`,
+    );
+  }
   let session: PasswordSession;
   try {
     session = await signIn({
@@ -92,7 +102,9 @@ export async function rotateRun(opts: RotateOptions, io: CommandIO): Promise<num
     name: defaultTokenName(),
     permissions: old.permissions,
     expiryDays: old.expiryDays,
+    lowerToMaximum: true,
     interactive: io.stdinIsTTY && !opts.passwordStdin,
+    ...(old.id !== undefined ? { keep: [old.id] } : {}),
   });
   io.stderr(`Created token ${tokenLine(created.info)} [${created.info.permissions.join(', ')}].\n`);
 
@@ -153,7 +165,9 @@ async function describeOld(client: BitbucketClient, account: Account, raw: strin
     ...(report?.lastAuthenticatedAt !== undefined ? { lastAuthenticated: report.lastAuthenticatedAt } : {}),
     ...(expiresAt !== undefined ? { expiresAt } : {}),
     permissions: permissions?.length ? permissions : DEFAULT_PERMISSIONS,
-    expiryDays: days !== undefined && days >= 1 ? days : DEFAULT_EXPIRY_DAYS,
+    ...(days !== undefined && days >= 1
+      ? { expiryDays: days, expiryKnown: true }
+      : { expiryDays: DEFAULT_EXPIRY_DAYS, expiryKnown: false }),
   };
 }
 
@@ -276,7 +290,7 @@ function pick(old: OldToken): { createdDate?: number; lastAuthenticated?: number
 export const rotateCommand = (ctx: CommandContext): CommandModule<object, RotateOptions> => ({
   command: 'rotate [url]',
   describe:
-    'replace the stored token with a new one (same permissions and expiry length), then revoke the old one; asks for the account password once',
+    "replace the stored token with a new one (same permissions and expiry length: 90 days when the old one's is not known, the server's maximum when that is shorter), then revoke the old one; asks for the account password once",
   builder: (y) =>
     y
       .positional('url', { type: 'string', describe: 'the server, or a repository URL to prove write access on' })

@@ -67,7 +67,9 @@ export async function statusRun(opts: StatusOptions, io: CommandIO): Promise<num
     mapBounded(accounts, CONCURRENT_CHECKS, (a) => checkAccount(a, io, opts, deadline)),
   );
   const fallback = readSettings(dir).fileFallback;
-  const ok = results.every((r) => !r.problems.some((p) => FATAL.includes(p))) && refused.length === 0;
+  // nothing stored for what was asked is not a pass: a script asking `status URL` wants a token
+  const ok =
+    results.length > 0 && results.every((r) => !r.problems.some((p) => FATAL.includes(p))) && refused.length === 0;
   if (opts.json)
     io.stdout(
       `${JSON.stringify({ ...toJson(results, fallback, stores.file.location, io.now(), ok), refused: refused.map(refusalJson) }, null, 2)}\n`,
@@ -184,6 +186,7 @@ function refusalJson(r: Refusal) {
     host: r.host,
     baseUrl: r.baseUrl ?? null,
     username: r.username ?? null,
+    kind: r.kind ?? null,
     refusedAt: new Date(r.at).toISOString(),
   };
 }

@@ -168,6 +168,7 @@ export async function runHelperOperation(op: HelperOperation, io: HelperIO): Pro
             host: e.host,
             ...(e.username !== undefined ? { username: e.username } : {}),
             ...(e.meta?.baseUrl !== undefined ? { baseUrl: e.meta.baseUrl } : {}),
+            ...(e.meta?.kind === 'project' ? { kind: 'project' as const } : {}),
             at,
           })),
         ).catch(() => undefined);

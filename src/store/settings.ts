@@ -25,6 +25,8 @@ export interface Refusal {
   host: string;
   username?: string;
   baseUrl?: string;
+  /** A project or repository token (its new one is logged in with --allow-project-token). */
+  kind?: 'project';
   /** Epoch milliseconds. */
   at: number;
 }

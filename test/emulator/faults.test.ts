@@ -92,7 +92,54 @@ describe('faults', () => {
       await box.cleanup();
     }
   });
+  describe('afterHandling: the request takes effect, then its answer is lost', () => {
+    const tokens = () => `${emu.baseUrl}/rest/access-tokens/1.0/users/alice`;
+    const create = (name: string) =>
+      fetch(tokens(), {
+        method: 'PUT',
+        headers: { Authorization: basic('alice', 'alice-pw'), 'Content-Type': 'application/json' },
+        body: JSON.stringify({ name, permissions: ['REPO_READ'], expiryDays: 30 }),
+      });
+    const named = async (name: string) => {
+      const page = (await call(`${tokens()}?limit=1000`, basic('alice', 'alice-pw'))).body as {
+        values: Array<{ name: string }>;
+      };
+      return page.values.filter((t) => t.name === name).length;
+    };
+    it('replaced by a 502: the token exists all the same', async () => {
+      emu.setFaults([{ kind: 'afterHandling', then: 'status', method: 'PUT', times: 1 }]);
+      const r = await create('lost-502');
+      expect(r.status).toBe(502);
+      expect(await r.text()).not.toMatch(/"token"/);
+      expect(emu.log()[0]).toMatchObject({ method: 'PUT', fault: 'afterHandling', status: 502 });
+      expect(await named('lost-502')).toBe(1);
+    });
+    it('a reset connection (the default)', async () => {
+      emu.setFaults([{ kind: 'afterHandling', method: 'PUT', times: 1 }]);
+      await expect(create('lost-reset')).rejects.toThrow();
+      expect(emu.log()[0]).toMatchObject({ fault: 'afterHandling', status: 0 });
+      expect(await named('lost-reset')).toBe(1);
+    });
+    it('never answered, or answered late', async () => {
+      emu.setFaults([{ kind: 'afterHandling', then: 'hang', method: 'PUT', times: 1 }]);
+      await expect(
+        fetch(tokens(), {
+          method: 'PUT',
+          headers: { Authorization: basic('alice', 'alice-pw'), 'Content-Type': 'application/json' },
+          body: JSON.stringify({ name: 'lost-hang', permissions: ['REPO_READ'], expiryDays: 30 }),
+          signal: AbortSignal.timeout(300),
+        }),
+      ).rejects.toThrow(/abort|timeout/i);
+      expect(await named('lost-hang')).toBe(1);
+      emu.setFaults([{ kind: 'afterHandling', then: 'latency', ms: 50, method: 'PUT', times: 1 }]);
+      const late = await create('late');
+      expect(late.status).toBe(200);
+      expect(((await late.json()) as { name: string }).name).toBe('late');
+    });
+  });
   it('rejects invalid faults with a clear message', () => {
+    expect(() => emu.setFaults([{ kind: 'afterHandling', then: 'explode' } as never])).toThrow(/then/);
+    expect(() => emu.setFaults([{ kind: 'status', then: 'reset' }])).toThrow(/then/);
     expect(() => emu.setFaults([{ kind: 'explode' } as never])).toThrow(/kind/);
     expect(() => emu.setFaults([{ kind: 'status', path: '(' }])).toThrow(/regular expression/);
   });

@@ -2,9 +2,19 @@
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { errorBody } from './render.js';
-import type { Fault, FaultKind } from './types.js';
+import type { Fault, FaultKind, LostAnswer } from './types.js';
 
-const KINDS: readonly FaultKind[] = ['latency', 'status', 'rateLimit', 'reset', 'hang', 'invalidJson', 'loginRedirect'];
+const KINDS: readonly FaultKind[] = [
+  'latency',
+  'status',
+  'rateLimit',
+  'reset',
+  'hang',
+  'invalidJson',
+  'loginRedirect',
+  'afterHandling',
+];
+const LOST: readonly LostAnswer[] = ['reset', 'hang', 'status', 'latency'];
 
 /** Validates a list of faults (from JSON); throws an Error with a clear message. */
 export function validateFaults(raw: unknown): Fault[] {
@@ -30,6 +40,8 @@ export function validateFaults(raw: unknown): Fault[] {
     if (o.status !== undefined && ((o.status as number) < 100 || (o.status as number) > 599))
       throw new Error(`${where}.status: must be an HTTP status`);
     if (o.method !== undefined && typeof o.method !== 'string') throw new Error(`${where}.method: must be a string`);
+    if (o.then !== undefined && (o.kind !== 'afterHandling' || !LOST.includes(o.then as LostAnswer)))
+      throw new Error(`${where}.then: only with kind afterHandling, one of ${LOST.join(', ')}`);
     return { ...o } as unknown as Fault;
   });
 }
@@ -69,11 +81,47 @@ export class FaultBook {
   }
 }
 
+/**
+ * For an `afterHandling` fault: lets normal handling write its answer into a holding area, and
+ * once the answer is complete, acts out `fault.then` instead of sending it (or sends it late).
+ * The request has taken effect either way: what a lost answer to a request that a server carried
+ * out looks like to the client (a proxy's 502, a reset connection, a timeout).
+ */
+export function holdAnswer(fault: Fault, res: ServerResponse, base: string): void {
+  const real = { writeHead: res.writeHead, write: res.write, end: res.end };
+  const held: { head?: unknown[]; chunks: unknown[] } = { chunks: [] };
+  const restore = () => Object.assign(res, real);
+  res.writeHead = ((...args: unknown[]) => {
+    held.head = args;
+    return res;
+  }) as typeof res.writeHead;
+  res.write = ((chunk: unknown) => {
+    held.chunks.push(chunk);
+    return true;
+  }) as typeof res.write;
+  res.end = ((chunk?: unknown) => {
+    if (chunk !== undefined && typeof chunk !== 'function') held.chunks.push(chunk);
+    restore();
+    const then = fault.then ?? 'reset';
+    if (then !== 'latency') {
+      actOut({ kind: then, status: fault.status ?? 502 }, res, base);
+      return res;
+    }
+    setTimeout(() => {
+      if (held.head) (res.writeHead as (...a: unknown[]) => ServerResponse)(...held.head);
+      for (const c of held.chunks) res.write(c as Buffer);
+      res.end();
+    }, fault.ms ?? 0);
+    return res;
+  }) as typeof res.end;
+}
+
 /** Acts out a terminal fault; returns the status logged (0 for reset and hang). */
 export function actOut(fault: Fault, res: ServerResponse, base: string): number {
   switch (fault.kind) {
     case 'latency':
-      return 0; // never terminal
+    case 'afterHandling':
+      return 0; // never terminal before handling
     case 'reset': {
       const socket = res.socket as (Socket & { resetAndDestroy?: () => void }) | null;
       if (socket?.resetAndDestroy) socket.resetAndDestroy();

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { handleAdmin } from './admin.js';
 import { authenticate, parseAuthorization } from './auth.js';
-import { actOut } from './faults.js';
+import { actOut, holdAnswer } from './faults.js';
 import { CHALLENGE, handleGit } from './git-http.js';
 import { LOGIN_PAGE, sendHtml, sendJson, type Ctx, type State } from './http-util.js';
 import { ERRORS } from './render.js';
@@ -75,8 +75,8 @@ async function handle(
   if (taken.latencyMs > 0) await new Promise((r) => setTimeout(r, taken.latencyMs));
   if (taken.fault) {
     entry.fault = taken.fault.kind;
-    actOut(taken.fault, res, base);
-    return;
+    if (taken.fault.kind !== 'afterHandling') return void actOut(taken.fault, res, base);
+    holdAnswer(taken.fault, res, base);
   }
 
   // The login page is served whatever the credentials, so followed redirects land on HTML.

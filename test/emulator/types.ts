@@ -135,9 +135,17 @@ export const DEFAULT_SWITCHES: Readonly<Switches> = Object.freeze({
 });
 
 /** Kinds of injected faults. */
-export type FaultKind = 'latency' | 'status' | 'rateLimit' | 'reset' | 'hang' | 'invalidJson' | 'loginRedirect';
+export type FaultKind =
+  'latency' | 'status' | 'rateLimit' | 'reset' | 'hang' | 'invalidJson' | 'loginRedirect' | 'afterHandling';
 
-/** A fault injected before normal handling. Admin endpoints (`__emulator`) are never faulted. */
+/** What becomes of the answer of a request an `afterHandling` fault let through. */
+export type LostAnswer = 'reset' | 'hang' | 'status' | 'latency';
+
+/**
+ * A fault injected before normal handling, or (`afterHandling`) after it: the request takes
+ * effect, and then its answer is lost, replaced or delayed. Admin endpoints (`__emulator`) are
+ * never faulted.
+ */
 export interface Fault {
   kind: FaultKind;
   /** Regular expression (unanchored) tested against the request path, context path included. */
@@ -146,10 +154,12 @@ export interface Fault {
   method?: string;
   /** Apply to the first N matching requests only; unlimited when omitted. */
   times?: number;
-  /** `latency`: delay in milliseconds before normal handling continues. */
+  /** `latency`: delay in milliseconds before normal handling continues; `afterHandling` with `then: 'latency'`: before the answer goes out. */
   ms?: number;
-  /** `status`: the status code to answer (default 500). */
+  /** `status`: the status code to answer (default 500); `afterHandling` with `then: 'status'`: the one replacing the answer (default 502). */
   status?: number;
+  /** `afterHandling`: what becomes of the answer (default `reset`). */
+  then?: LostAnswer;
   /** `rateLimit`: value of `Retry-After` in seconds; the header is omitted when not a number. */
   retryAfter?: number;
 }

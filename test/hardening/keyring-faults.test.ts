@@ -1,20 +1,19 @@
 /**
  * Faults of the OS keyring backend: no session bus, a stale bus address, a locked keyring, an
  * index that cannot be written. The locked cases run in a D-Bus session and GNOME keyring of
- * their own (dbus-run-session, throwaway HOME/XDG dirs), never the user's, so that locking it
- * disturbs no other test.
+ * their own (test/helpers/private-keyring.ts: dbus-run-session, throwaway HOME/XDG dirs), never
+ * the user's, so that locking it disturbs no other test.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { describe as desc, makeSandbox, ROOT, runBin, type RunResult, type Sandbox } from '../helpers/sandbox.js';
+import { canRunKeyring, inPrivateKeyring } from '../helpers/private-keyring.js';
+import { describe as desc, makeSandbox, runBin, type Sandbox } from '../helpers/sandbox.js';
 import { bytesOf, expectOneLineFailure, timed } from './util.js';
 import { NO_WAIT_MS } from '../helpers/bounds.js';
 
 const TOKEN = 'BBDC-keyringFAULTtoken0123456789abcdefghijklmnop';
-const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
-const canRunKeyring = ['dbus-run-session', 'gnome-keyring-daemon', 'dbus-send'].every(has);
 if (process.env.CI && !canRunKeyring)
   throw new Error('CI must run the keyring fault tests: install dbus and gnome-keyring');
 
@@ -93,57 +92,9 @@ describe('no keyring daemon reachable', () => {
   }
 });
 
-interface Step {
-  args?: string[];
-  input?: string;
-  envOverride?: Record<string, string | null>;
-  lock?: boolean;
-  unlock?: boolean;
-  chattr?: '+i' | '-i';
-  path?: string;
-  keyringGet?: string;
-  service?: string;
-}
-type StepResult = RunResult & { ms: number; locked?: boolean; status?: number; value?: string | null };
-
-/** Runs `steps` in a fresh private D-Bus session with an unlocked GNOME keyring. */
-function inPrivateKeyring(steps: Step[]): StepResult[] {
-  const home = path.join(sb.dir, 'keyring-home');
-  for (const d of ['data', 'config', 'run']) fs.mkdirSync(path.join(home, d), { recursive: true, mode: 0o700 });
-  const stepsFile = path.join(sb.dir, 'steps.json');
-  fs.writeFileSync(stepsFile, JSON.stringify(steps.map((s) => ({ ...s, env: sb.env }))));
-  const script = `printf '%s' test-only-keyring-password | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec "$0" "$@"`;
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: home,
-    XDG_DATA_HOME: path.join(home, 'data'),
-    XDG_CONFIG_HOME: path.join(home, 'config'),
-    XDG_RUNTIME_DIR: path.join(home, 'run'),
-  };
-  const outFile = path.join(sb.dir, 'results.json');
-  const r = spawnSync(
-    'dbus-run-session',
-    [
-      '--',
-      'sh',
-      '-c',
-      script,
-      process.execPath,
-      path.join(ROOT, 'test/hardening/keyring-session.mjs'),
-      stepsFile,
-      ROOT,
-      outFile,
-    ],
-    { env, encoding: 'utf8', timeout: 60_000 },
-  );
-  if (r.status !== 0 || !fs.existsSync(outFile))
-    throw new Error(`private keyring session failed (${r.status}): ${r.stderr.slice(-500)}`);
-  return JSON.parse(fs.readFileSync(outFile, 'utf8')) as StepResult[];
-}
-
 describe.runIf(canRunKeyring)('a locked keyring (private session)', () => {
   it('get answers nothing, store and erase refuse in one line, nothing is lost, and all works again once unlocked', () => {
-    const results = inPrivateKeyring([
+    const results = inPrivateKeyring(sb, [
       { args: ['store'], input: cred('bb.example.com') },
       { lock: true },
       { args: ['get'], input: ask('bb.example.com') },
@@ -179,7 +130,7 @@ describe.runIf(canRunKeyring)('a locked keyring (private session)', () => {
 
   it('an index that cannot be written: store refused in one line, and no orphan secret stays in the keyring', () => {
     const chattr = spawnSync('sh', ['-c', 'command -v chattr'], { stdio: 'ignore' }).status === 0;
-    const results = inPrivateKeyring([
+    const results = inPrivateKeyring(sb, [
       { args: ['store'], input: cred('bb.example.com') },
       ...(chattr ? [{ chattr: '+i' as const, path: indexFile() }] : []),
       { args: ['store'], input: cred('new.example.com', 'bob') },

@@ -1,5 +1,5 @@
 // Runs inside a private D-Bus session with its own GNOME keyring (started by
-// keyring-faults.test.ts through dbus-run-session, with a throwaway HOME and XDG dirs), so it
+// test/helpers/private-keyring.ts through dbus-run-session, with a throwaway HOME and XDG dirs), so it
 // can lock and unlock that keyring without touching anyone else's. Reads a list of steps (JSON
 // file in argv[2]) and writes one JSON result per step, as a JSON list, to the file in argv[4]
 // (not stdout: daemons D-Bus activates in this session inherit it and print to it).

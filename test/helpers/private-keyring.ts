@@ -15,11 +15,14 @@ export interface KeyringStep {
   envOverride?: Record<string, string | null>;
   lock?: boolean;
   unlock?: boolean;
+  /** Runs `chattr` with this flag on `path` (its exit status is the step's `status`). */
+  chattr?: '+i' | '-i';
+  path?: string;
   /** Reads this keyring item of `service` directly. */
   keyringGet?: string;
   service?: string;
 }
-export type KeyringStepResult = RunResult & { ms: number; locked?: boolean; value?: string | null };
+export type KeyringStepResult = RunResult & { ms: number; locked?: boolean; status?: number; value?: string | null };
 
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 /** Whether this machine can start a private keyring session. */

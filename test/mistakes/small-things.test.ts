@@ -1,4 +1,4 @@
-/** Ctrl-C at either prompt exits 130 with the terminal restored; the keyring fall-back notice is one line, once. */
+/** Ctrl-C at either prompt exits 130 with the terminal restored; the keyring fall-back notice is one line, once; status with nothing stored fails. */
 import { describe, expect, it } from 'vitest';
 import { runBin } from '../helpers/sandbox.js';
 import { useEmulatorSandbox } from '../helpers/fixture.js';
@@ -34,5 +34,21 @@ describe('the keyring fall-back notice', () => {
     expect(notice[0]).toMatch(/OS keyring not usable \(.*\): tokens are in .*credentials\.json \(mode 0600\)/);
     const doctor = await runBin(box, ['doctor', 'https://127.0.0.9']);
     expect((doctor.stdout + doctor.stderr).split('\n').filter((l) => /keyring.*not usable/i.test(l))).toHaveLength(1);
+  });
+});
+
+describe('status with nothing stored', () => {
+  // `status URL` in a script means "is there a working token for this server": none is a no
+  it('for a URL, or at all: says so in one line, exits 1, and --json says ok: false', async () => {
+    for (const args of [['status', f.emu.baseUrl], ['status']]) {
+      const human = await runBin(f.sb, args);
+      expect(human.exitCode, human.stderr).toBe(1);
+      expect(human.stdout.trim().split('\n')).toHaveLength(1);
+      expect(human.stdout).toMatch(/^No tokens stored/);
+      expect(human.stderr).not.toMatch(/\n.*\n|at .*\.js/);
+      const json = await runBin(f.sb, [...args, '--json']);
+      expect(json.exitCode, json.stderr).toBe(1);
+      expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, accounts: [] });
+    }
   });
 });

@@ -1,7 +1,8 @@
 /**
  * A token is trimmed however it arrives (prompt, --token-stdin, a paste with spaces, tabs, CR,
- * extra newlines) and then works with git; whitespace or a control character inside it is a
- * usage error naming the position, before anything is sent or stored; so are quotes around it.
+ * extra newlines, zero-width characters) and then works with git; whitespace, a control
+ * character or any other character outside printable ASCII inside it is a usage error naming
+ * the position, before anything is sent or stored; so are quotes around it.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -40,6 +41,42 @@ describe('--token-stdin', () => {
   });
 
   it.each([
+    ['a zero-width space after it', `${token}\u200b\n`],
+    ['a byte order mark before it (a file saved by an editor)', `\ufeff${token}\n`],
+    ['zero-width joiners, non-joiners and word joiners around it', `\u200d\u2060${token}\u200c \u200b\n`],
+  ])('%s is trimmed like whitespace: logged in, and git can use it', async (_name, input) => {
+    const r = await bin(['login', f.emu.baseUrl, '--token-stdin'], input);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/Logged in to .* as alice \(Alice Example\)/);
+    await cloneWorks();
+  });
+
+  it.each([
+    [
+      'a zero-width space',
+      `${token.slice(0, 12)}\u200b${token.slice(12)}\n`,
+      new RegExp(`has a zero-width character \\(U\\+200B\\) at position 13 of ${token.length + 1};`),
+    ],
+    [
+      'a byte order mark',
+      `${token.slice(0, 2)}\ufeff${token.slice(2)}\n`,
+      new RegExp(`has a zero-width character \\(U\\+FEFF\\) at position 3 of ${token.length + 1};`),
+    ],
+    [
+      'a letter outside ASCII',
+      `${token.slice(0, 30)}\u00e9${token.slice(30)}\n`,
+      new RegExp(`has a character outside printable ASCII \\(U\\+00E9\\) at position 31 of ${token.length + 1},`),
+    ],
+    [
+      'a dash outside ASCII',
+      `${token.slice(0, 8)}\u2014${token.slice(8)}\n`,
+      new RegExp(`has a character outside printable ASCII \\(U\\+2014\\) at position 9 of ${token.length + 1},`),
+    ],
+    [
+      'a character outside the basic plane',
+      `${token.slice(0, 4)}\u{1F511}${token.slice(4)}\n`,
+      new RegExp(`has a character outside printable ASCII \\(U\\+1F511\\) at position 5 of ${token.length + 1},`),
+    ],
     [
       'a space',
       `${token.slice(0, 10)} ${token.slice(10)}\n`,
@@ -105,6 +142,30 @@ describe('the hidden prompt on a terminal', () => {
       f.sb,
       ['login', f.emu.baseUrl],
       [{ wait: 'input is hidden', send: `  ${token} \t\r` }, DECLINE_SETUP],
+    );
+    f.outputs.push(r.output);
+    expect(r.exitCode, r.output).toBe(0);
+    expect(r.output).toMatch(/Logged in to .* as alice/);
+    await cloneWorks();
+  });
+
+  it('a paste with zero-width characters around it logs in; one inside is a usage error naming it', async () => {
+    const inside = await runOnPty(
+      f.sb,
+      ['login', f.emu.baseUrl],
+      [{ wait: 'input is hidden', send: `${token.slice(0, 6)}\u200b${token.slice(6)}\r` }],
+    );
+    f.outputs.push(inside.output);
+    expect(inside.exitCode, inside.output).toBe(2);
+    expect(inside.output).toMatch(
+      new RegExp(`has a zero-width character \\(U\\+200B\\) at position 7 of ${token.length + 1};`),
+    );
+    expect(fs.existsSync(storeFile())).toBe(false);
+
+    const r = await runOnPty(
+      f.sb,
+      ['login', f.emu.baseUrl],
+      [{ wait: 'input is hidden', send: `\u200b${token}\u2060\r` }, DECLINE_SETUP],
     );
     f.outputs.push(r.output);
     expect(r.exitCode, r.output).toBe(0);

@@ -14,6 +14,7 @@ import {
   defaultTokenName,
   DEFAULT_EXPIRY_DAYS,
   DEFAULT_PERMISSIONS,
+  MAX_EXPIRY_DAYS,
   tokenLine,
   type Created,
 } from './create.js';
@@ -69,8 +70,8 @@ export function creationSettings(flags: Pick<CreateFlags, 'permissions' | 'expir
   const problem = permissionProblem(permissions);
   if (problem) throw new CommandError(`--permissions: ${problem}`, EXIT.usage);
   const days = flags.expiryDays;
-  if (days !== undefined && (!Number.isInteger(days) || days < 1)) {
-    throw new CommandError('--expiry-days: give a whole number of days, at least 1', EXIT.usage);
+  if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > MAX_EXPIRY_DAYS)) {
+    throw new CommandError(`--expiry-days: give a whole number of days from 1 to ${MAX_EXPIRY_DAYS}`, EXIT.usage);
   }
   return { permissions, ...(days !== undefined ? { expiryDays: days } : {}) };
 }
@@ -98,6 +99,8 @@ export async function createForLogin(server: BitbucketLocation, flags: CreateFla
       usernameGiven: flags.username !== undefined,
       passwordStdin: flags.passwordStdin,
     });
+    // for a notice and the id never to revoke: a store that cannot be read now is no reason to stop
+    const before = (await accountsFor(server, io).catch(() => [])).find((a) => a.username === session.username);
     const created = await createToken({
       session,
       io,
@@ -106,10 +109,9 @@ export async function createForLogin(server: BitbucketLocation, flags: CreateFla
       permissions,
       ...(expiryDays !== undefined ? { expiryDays } : {}),
       interactive: io.stdinIsTTY && !flags.passwordStdin,
+      ...(before?.meta?.tokenId !== undefined ? { keep: [before.meta.tokenId] } : {}),
     });
     io.stderr(`Created token ${tokenLine(created.info)} [${created.info.permissions.join(', ')}].\n`);
-    // a notice only: a store that cannot be read now must not lose the token just created
-    const before = (await accountsFor(server, io).catch(() => [])).find((a) => a.username === session.username);
     if (before) io.stderr(`${stillWorksNotice(before, true)}\n`);
     return { raw: created.raw, made: { session, created } };
   } catch (err) {

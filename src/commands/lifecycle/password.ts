@@ -12,7 +12,7 @@ import {
   revokeAccessToken,
   type NewTokenRequest,
 } from '../../bitbucket/access-tokens.js';
-import type { Auth, BitbucketClient } from '../../bitbucket/client.js';
+import { utcMinute, type Auth, type BitbucketClient } from '../../bitbucket/client.js';
 import { CommandError, EXIT } from '../shared/errors.js';
 import type { CommandIO } from '../shared/io.js';
 import { waitingFor } from '../shared/progress.js';
@@ -70,6 +70,8 @@ export async function signIn(opts: SignInOptions): Promise<PasswordSession> {
       );
   if (password === '') throw new CommandError('no password given; nothing was changed', EXIT.usage);
   const auth: Auth = { scheme: 'basic', username, secret: password };
+  const before = client.basicRefusedAt(password);
+  if (before !== undefined) throw rememberedRefusal(client, before);
   const who = await waitingFor(io, `${client.baseUrl} to check the password`, client.whoAmI(auth));
   if (who.status === 'unauthorized') {
     throw new CommandError(
@@ -95,6 +97,21 @@ export async function signIn(opts: SignInOptions): Promise<PasswordSession> {
     list: () => wait('list the tokens', listAccessTokens(client, auth, slug)),
     revoke: (id) => wait('revoke the token', revokeAccessToken(client, auth, slug, id)),
   };
+}
+
+/**
+ * The password was refused before and is remembered (refused-basic.json): it is not sent again,
+ * since each failed attempt counts towards the CAPTCHA lock. Says so, and how to forget it.
+ */
+function rememberedRefusal(client: BitbucketClient, at: number): CommandError {
+  const where = client.refusalsKeptIn;
+  const forget = where
+    ? `if it is right now, delete ${where} (it forgets every remembered refusal) and try again`
+    : 'type the right password';
+  return new CommandError(
+    `${client.baseUrl}: this password was not sent: the server refused it on ${utcMinute(at)}, and that refusal is remembered so that it costs no second failed attempt; ${forget}; nothing was changed`,
+    EXIT.auth,
+  );
 }
 
 async function askUsername(opts: SignInOptions): Promise<string> {

@@ -33,7 +33,7 @@ export function fallbackNotice(reason: string, location: string): string {
 export function refusalLines(refused: readonly Refusal[]): string[] {
   return refused.map(
     (r) =>
-      `${r.username ?? '(no username)'} on ${r.baseUrl ?? `${r.protocol}://${r.host}`}: ${refusedSince(r.at)}; the token was removed. Run: ${loginCommandFor({ ...r, meta: r.baseUrl ? { baseUrl: r.baseUrl } : {} })}`,
+      `${r.username ?? '(no username)'} on ${r.baseUrl ?? `${r.protocol}://${r.host}`}: ${refusedSince(r.at)}; the token was removed. Run: ${loginCommandFor({ ...r, meta: { ...(r.baseUrl ? { baseUrl: r.baseUrl } : {}), ...(r.kind ? { kind: r.kind } : {}) } })}`,
   );
 }
 

@@ -70,31 +70,52 @@ export function promptHidden(
 const QUOTES = /["'`\u2018\u2019\u201c\u201d]/u;
 
 /**
- * A token as pasted, without the whitespace around it (spaces, tabs, CR, line breaks: a
- * terminal or a file adds them unseen). Whitespace or a control character inside is a usage
- * error that says where (the token itself is never shown). So is a quotation mark: Bitbucket's
- * tokens are base64 with `+`, `/` and `=` (docs/bitbucket-server.md section 5), never a quote, so
- * one is a paste mistake (`"BBDC-…"` copied out of JSON). It is refused rather than stripped, so
- * that what is stored is exactly what was pasted, and before it is sent, so that it costs no
- * failed attempt.
+ * Zero-width characters a copy from a web page, a chat or an editor adds unseen: zero-width
+ * space, non-joiner and joiner, word joiner, and the byte order mark (zero-width no-break space).
+ */
+const ZERO_WIDTH = /[\u200b-\u200d\u2060\ufeff]/u;
+
+/** What a paste adds around a token unseen: whitespace, control and zero-width characters. */
+const AROUND =
+  /^[\s\u0000-\u001f\u007f\u200b-\u200d\u2060\ufeff]+|[\s\u0000-\u001f\u007f\u200b-\u200d\u2060\ufeff]+$/gu;
+
+/** What has no place inside a token and is hard to see there: whitespace, control and zero-width characters. */
+const UNSEEN = /[\s\u0000-\u001f\u007f-\u009f\u200b-\u200d\u2060\ufeff]/u;
+
+/** `U+200B`. */
+function codePoint(c: string): string {
+  return `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/** A character of UNSEEN in words: the common ones by name, the others by kind and code point. */
+function unseen(c: string): string {
+  if (c === ' ') return 'a space';
+  if (c === '\t') return 'a tab';
+  if (c === '\n' || c === '\r') return 'a line break';
+  const kind = ZERO_WIDTH.test(c) ? 'a zero-width' : /\s/u.test(c) ? 'a whitespace' : 'a control';
+  return `${kind} character (${codePoint(c)})`;
+}
+
+/**
+ * A token as pasted, without what a paste adds around it unseen (spaces, tabs, CR, line breaks,
+ * zero-width characters such as U+200B and the byte order mark). Whitespace, a control or a
+ * zero-width character inside is a usage error that says where (the token itself is never
+ * shown). So is a quotation mark: Bitbucket's tokens are base64 with `+`, `/` and `=`
+ * (docs/bitbucket-server.md section 5), never a quote, so one is a paste mistake (`"BBDC-…"`
+ * copied out of JSON); and so is any other character outside printable ASCII (a typographic
+ * dash, a letter with an accent), which no token has and which Node refuses to put in the
+ * Authorization header. It is refused rather than stripped, so that what is stored is exactly
+ * what was pasted, and before it is sent, so that it costs no failed attempt.
  */
 export function cleanToken(raw: string): string {
-  const token = raw.replace(/^[\s\u0000-\u001f\u007f]+|[\s\u0000-\u001f\u007f]+$/gu, '');
+  const token = raw.replace(AROUND, '');
   if (token === '') throw new CommandError('no token given', EXIT.usage);
   const chars = [...token];
-  const at = chars.findIndex((c) => /[\s\u0000-\u001f\u007f-\u009f]/u.test(c));
+  const where = (i: number) => `at position ${i + 1} of ${chars.length}`;
+  const at = chars.findIndex((c) => UNSEEN.test(c));
   if (at >= 0) {
-    const c = chars[at]!;
-    const what =
-      c === ' '
-        ? 'a space'
-        : c === '\t'
-          ? 'a tab'
-          : c === '\n' || c === '\r'
-            ? 'a line break'
-            : `${/\s/u.test(c) ? 'a whitespace' : 'a control'} character (U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')})`;
     throw new CommandError(
-      `the token has ${what} at position ${at + 1} of ${chars.length}; a token is one word: copy it again from the token page; nothing was stored`,
+      `the token has ${unseen(chars[at]!)} ${where(at)}; a token is one word: copy it again from the token page; nothing was stored`,
       EXIT.usage,
     );
   }
@@ -104,7 +125,14 @@ export function cleanToken(raw: string): string {
     throw new CommandError(
       ends
         ? 'the token is in quotes: paste it without them; nothing was stored'
-        : `the token has a quotation mark at position ${quote + 1} of ${chars.length}, which no Bitbucket token has: copy it again from the token page; nothing was stored`,
+        : `the token has a quotation mark ${where(quote)}, which no Bitbucket token has: copy it again from the token page; nothing was stored`,
+      EXIT.usage,
+    );
+  }
+  const other = chars.findIndex((c) => c < '!' || c > '~');
+  if (other >= 0) {
+    throw new CommandError(
+      `the token has a character outside printable ASCII (${codePoint(chars[other]!)}) ${where(other)}, which no Bitbucket token has: copy it again from the token page; nothing was stored`,
       EXIT.usage,
     );
   }
