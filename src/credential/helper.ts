@@ -14,6 +14,7 @@ import {
   shouldErase,
 } from './matching.js';
 import { keyLabel, sameKey, StoreError, type Secrets, type StoredEntry, type TokenStore } from '../store/types.js';
+import { PROGRAM } from '../settings.js';
 import { trace } from '../trace.js';
 
 /**
@@ -81,6 +82,31 @@ export async function getCredential(
     }
   }
   return [];
+}
+
+/**
+ * The `failed` callback of `getCredential` for a command that talks to a person: each store that
+ * failed is named once, in one line through `say` (its kind and the first line of its error,
+ * which names the place and never a secret), and traced under `area`; `failed` holds them.
+ */
+export function storeSkipper(
+  op: string,
+  say: (text: string) => void,
+  area = op,
+): { skip: (store: TokenStore, err: unknown) => void; failed: ReadonlySet<TokenStore> } {
+  const failed = new Set<TokenStore>();
+  const skip = (store: TokenStore, err: unknown) => {
+    trace(area, () => `the ${store.kind} store failed, skipped: ${oneLine(err)}`);
+    if (!failed.has(store)) say(`${PROGRAM}: ${op}: skipped the ${store.kind} store: ${oneLine(err)}\n`);
+    failed.add(store);
+  };
+  return { skip, failed };
+}
+
+/** An error as one line: our own errors carry safe messages; anything else is summarised. */
+export function oneLine(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.split('\n')[0] ?? 'unexpected error';
 }
 
 export interface StoreOutcome {

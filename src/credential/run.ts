@@ -5,7 +5,14 @@
  */
 import { formatCredential, parseCredential, type CredentialRequest } from './protocol.js';
 import type { StoredEntry, TokenStore } from '../store/types.js';
-import { eraseCredentialEntries, getCredential, storeCredential, type Tagged } from './helper.js';
+import {
+  eraseCredentialEntries,
+  getCredential,
+  oneLine,
+  storeCredential,
+  storeSkipper,
+  type Tagged,
+} from './helper.js';
 import { expiredTokenLine, refusedTokenLine } from './notices.js';
 import { ALLOW_HTTP_KEY, dataDir, PROGRAM as PREFIX } from '../settings.js';
 import { cleartextFilter, httpAllowed, isCleartextRemote } from './transport.js';
@@ -81,12 +88,7 @@ export async function runHelperOperation(op: HelperOperation, io: HelperIO): Pro
           trace(op, () => 'plain http:// to another host, not allowed: only tokens logged in with --allow-http');
         let chosen: Tagged | undefined;
         // a store that fails (a corrupt file) is named once and skipped: the others still answer
-        const failed = new Set<TokenStore>();
-        const skip = (store: TokenStore, err: unknown) => {
-          trace(op, () => `the ${store.kind} store failed, skipped: ${oneLine(err)}`);
-          if (!failed.has(store)) io.stderr(`${PREFIX}: get: skipped the ${store.kind} store: ${oneLine(err)}\n`);
-          failed.add(store);
-        };
+        const { skip, failed } = storeSkipper(op, io.stderr);
         const answer = await getCredential(
           req,
           allStores(stores),
@@ -202,10 +204,4 @@ async function sayWhyNothing(req: CredentialRequest, stores: readonly TokenStore
   for (const s of stores) entries.push(...(await s.list()));
   const line = expiredTokenLine(req, entries, io.now());
   if (line) io.stderr(line);
-}
-
-/** An error as one line: our own errors carry safe messages; anything else is summarised. */
-export function oneLine(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  return message.split('\n')[0] ?? 'unexpected error';
 }

@@ -6,7 +6,7 @@
  * start git and a second node); otherwise `git credential fill` runs with every prompt
  * disabled. The request travels on stdin; no secret ever goes into argv.
  */
-import { getCredential } from '../credential/helper.js';
+import { getCredential, storeSkipper } from '../credential/helper.js';
 import { cleartextFilter } from '../credential/transport.js';
 import { parseCredential, type CredentialRequest } from '../credential/protocol.js';
 import { dataDir } from '../settings.js';
@@ -17,6 +17,8 @@ import { userInfo, withoutPassword } from '../git/config.js';
 import type { CredentialSource } from './facts.js';
 import { isOurHelper, type RemoteConfig } from './remote-config.js';
 import { decodeOrKeep } from '../decode.js';
+import { writeFd } from '../fdwrite.js';
+import type { TokenStore } from '../store/types.js';
 
 export type TokenAuth = { scheme: 'basic'; username: string; secret: string } | { scheme: 'bearer'; secret: string };
 
@@ -57,6 +59,11 @@ export function authFromAnswer(
   return undefined;
 }
 
+/**
+ * The credential git would send to `url`. Our stores are read as `get` reads them: when a store
+ * fails (a corrupt credentials.json) and another answers, the failed one is named once through
+ * `skipped` (by default one line on stderr, the guard's); with no answer, its error is thrown.
+ */
 export async function findCredential(
   url: string,
   loc: BitbucketLocation,
@@ -64,6 +71,7 @@ export async function findCredential(
   env: NodeJS.ProcessEnv,
   run: GitRun,
   now: number,
+  skipped: (store: TokenStore, err: unknown) => void = storeSkipper('pre-push', (t) => writeFd(2, t), 'guard').skip,
 ): Promise<CredentialLookup> {
   if (config.headerAuth) return { found: true, auth: config.headerAuth, source: 'http.extraHeader' };
   const inUrl = passwordInUrl(url);
@@ -71,7 +79,14 @@ export async function findCredential(
   const req = requestFor(url, loc, config);
   if (config.helpers[0] !== undefined && isOurHelper(config.helpers[0])) {
     // the same rule as `get`: no token over plain http to another machine unless allowed
-    const answer = await getCredential(req, allStores(openStores(dataDir(env))), now, await cleartextFilter(req, env));
+    const failures: Array<[TokenStore, unknown]> = [];
+    const stores = allStores(openStores(dataDir(env)));
+    const answer = await getCredential(req, stores, now, await cleartextFilter(req, env), undefined, (store, err) => {
+      failures.push([store, err]);
+    });
+    // as `get`: a store that failed is named when another answers; with no answer its error stands
+    if (answer.length === 0 && failures[0]) throw failures[0][1];
+    for (const [store, err] of failures) skipped(store, err);
     const auth = authFromAnswer(ourAnswer(answer, req));
     if (auth) return { found: true, auth, source: 'credential store' };
   }
