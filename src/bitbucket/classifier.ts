@@ -68,8 +68,11 @@ export interface ValidTokenReport {
   expiresAt?: number;
   createdAt?: number;
   lastAuthenticatedAt?: number;
-  /** The effective level on `repository`: `writable` undefined when it could not be checked. */
-  repository?: { projectKey: string; repoSlug: string; writable?: boolean };
+  /**
+   * The effective level on `repository`: `writable` undefined when it could not be checked.
+   * `missing`: the server says the repository does not exist (its words); nothing about the token.
+   */
+  repository?: { projectKey: string; repoSlug: string; writable?: boolean; missing?: string };
   server: { version?: string };
   /** Set when `username` was given and the server acts as someone else. */
   usernameMismatch?: { expected: string; actual: string };
@@ -388,6 +391,10 @@ class Classification {
     const where = { projectKey: repo.projectKey, repoSlug: repo.repoSlug };
     if (write?.status === 'ok' && write.writable !== undefined) {
       report.repository = { ...where, writable: write.writable };
+      return;
+    }
+    if (write?.status === 'missing') {
+      report.repository = { ...where, missing: write.message };
       return;
     }
     report.repository = where;

@@ -65,9 +65,11 @@ export type TokenOwner = { user: string } | { project: string } | { project: str
 /**
  * A repository permission look-up: `writable` (readable, for REPO_READ) when a page listed the
  * repository; undefined with `unchecked` saying why when the page cap or the time budget ran out
- * before the last page.
+ * before the last page. `missing` (from `canWrite` only): the server says the repository does not
+ * exist, which is no answer about the token's permissions.
  */
-export type PermissionResult = ApiResult<{ writable: boolean | undefined; unchecked?: string }>;
+export type PermissionResult =
+  ApiResult<{ writable: boolean | undefined; unchecked?: string }> | { status: 'missing'; message: string };
 
 type Ok = Extract<HttpResult, { ok: true }>;
 const enc = encodeURIComponent;
@@ -183,14 +185,18 @@ export class BitbucketClient {
    * Whether `auth` may push to the repository, via `GET /rest/api/1.0/repos?projectkey&name&permission=REPO_WRITE`.
    * `name` matches case-insensitively and the repository's name may differ from its slug, so slugs are
    * compared exactly and, when the slug finds nothing, the repository's real name is looked up and tried.
-   * At most {@link MAX_PAGES} pages in all (docs/classifier.md, "Time and pages").
+   * At most {@link MAX_PAGES} pages in all (docs/classifier.md, "Time and pages"). The repository
+   * itself answers 401 when the caller may not read it and 404 only when it does not exist
+   * (docs/bitbucket-server.md section 7): the first is `writable: false`, the second `missing`.
    */
   async canWrite(auth: Auth, projectKey: string, slug: string): Promise<PermissionResult> {
     const pages = { left: MAX_PAGES };
     const first = await this.writableWithName(auth, projectKey, slug, slug, 'REPO_WRITE', pages);
     if (first.status !== 'ok' || first.writable !== false) return first;
     const repo = await this.getRepo(auth, projectKey, slug);
-    if (repo.status === 'unauthorized' || repo.status === 'not-found') return { status: 'ok', writable: false };
+    if (repo.status === 'unauthorized') return { status: 'ok', writable: false };
+    if (repo.status === 'not-found')
+      return { status: 'missing', message: `${projectKey}/${slug} does not exist on ${this.baseUrl}` };
     if (repo.status === 'network' && repo.network === 'timeout')
       return {
         status: 'ok',

@@ -3,20 +3,24 @@
  * remote it pushes to. Also the way to learn why a push just failed: a token without
  * REPO_WRITE makes Bitbucket refuse the push (HTTP 403, before the hook can run when the
  * server refuses the receive-pack advertisement), and `check` names the missing permission.
- * Always asks the server (the cache is refreshed, not trusted). Exit 1 when a check would block.
+ * Always asks the server (the cache is refreshed, not trusted). Exit 1 when a check would block,
+ * and when the server says the repository does not exist.
  */
 import type { CommandModule } from 'yargs';
 import { parseBitbucketUrl } from '../bitbucket/url.js';
 import { redactUrl, withoutPassword } from '../git/config.js';
 import { GitNotFoundError, gitAsync } from '../git/async.js';
 import type { GitRun } from '../git/repo.js';
+import { allStores } from '../store/select.js';
+import type { TokenStore } from '../store/types.js';
 import { currentBranchTarget, remotePushUrl, resolveRef, type BranchTarget } from '../git/repository.js';
+import { storeSkipper } from '../credential/helper.js';
 import { holdsPassword, replacePasswordFix, STORED_PASSWORD } from '../credential/passwords.js';
 import { gatherFacts } from '../prepush/gather.js';
 import { renderSummary, renderVerdict } from '../prepush/render.js';
 import type { PushUpdate } from '../prepush/stdin.js';
 import { decide } from '../prepush/verdict.js';
-import { listAccounts, storesFor } from './shared/accounts.js';
+import { storesFor } from './shared/accounts.js';
 import { bearerAdvice, gitWithoutBearer } from './shared/bearer.js';
 import { EXIT } from './shared/errors.js';
 import type { CommandContext, CommandIO } from './shared/io.js';
@@ -48,6 +52,8 @@ export async function checkRun(o: CheckOptions, io: CommandIO): Promise<number> 
   if (!loc) return say(io, o, EXIT.ok, `${redactUrl(url)} is not a Bitbucket HTTP(S) remote; nothing to check`);
   if (loc.kind === 'ssh')
     return say(io, o, EXIT.ok, `${remote} is an SSH remote; the guard checks HTTP(S) tokens only, nothing to check`);
+  // a store that fails (a corrupt credentials.json) while another answers is named once, as by get
+  const skipper = storeSkipper('check', io.stderr);
   const g = await gatherFacts({
     remote,
     url,
@@ -58,19 +64,23 @@ export async function checkRun(o: CheckOptions, io: CommandIO): Promise<number> 
     now: io.now(),
     force: true,
     readCache: false,
+    skipped: skipper.skip,
     ...(o.timeout !== undefined ? { timeoutMs: o.timeout * 1000 } : {}),
   });
   if (g.skip) return say(io, o, EXIT.ok, `the guard is turned off for ${loc.baseUrl} (bitbucket.enabled=false)`);
   const verdict = decide(g.facts, g.policy);
   // a password git would send is reported once, by the verdict (docs/classifier.md)
   const sent = g.facts.server?.status === 'password' ? g.facts.server.username : undefined;
-  const passwords = await storedPasswords(loc.baseUrl, io);
+  const passwords = await storedPasswords(loc.baseUrl, io, skipper.skip);
   // a Bearer credential from a helper that this git cannot send: never "allowed", a push would fail
   const c = g.facts.credential;
   const oldGit =
     c.found && c.scheme === 'bearer' && c.source !== 'http.extraHeader' ? gitWithoutBearer(run) : undefined;
   const unusable = oldGit ? bearerAdvice(oldGit, loc.baseUrl) : undefined;
-  const exitCode = unusable ? Math.max(verdict.exitCode, EXIT.error) : verdict.exitCode;
+  // a repository the server says does not exist: a push there fails, though the guard leaves
+  // saying so to git (src/prepush/verdict.ts)
+  const missing = g.facts.server?.status === 'ok' && g.facts.server.facts.repositoryMissing !== undefined;
+  const exitCode = unusable || missing ? Math.max(verdict.exitCode, EXIT.error) : verdict.exitCode;
   if (o.json) {
     io.stdout(
       `${JSON.stringify({ ...g.facts, policy: g.policy, problems: g.problems, findings: verdict.findings, storedPasswords: passwords.map((p) => p.username), ...(unusable ? { unusable } : {}), exitCode }, null, 2)}\n`,
@@ -111,13 +121,24 @@ async function outsideRepository(run: GitRun): Promise<string | undefined> {
 }
 
 /** Entries for the server's host that hold an account password rather than a token (as `status` says). */
-async function storedPasswords(baseUrl: string, io: CommandIO): Promise<Array<{ username: string; fix: string }>> {
+async function storedPasswords(
+  baseUrl: string,
+  io: CommandIO,
+  skipped: (store: TokenStore, err: unknown) => void,
+): Promise<Array<{ username: string; fix: string }>> {
   const { protocol, host } = new URL(baseUrl);
   const found: Array<{ username: string; fix: string }> = [];
-  for (const a of await listAccounts(storesFor(io).stores)) {
-    if (`${a.protocol}:` !== protocol || a.host !== host) continue;
-    if (holdsPassword(a, await a.store.read(a)))
-      found.push({ username: a.username ?? '(no username)', fix: replacePasswordFix(a, baseUrl) });
+  for (const store of allStores(storesFor(io).stores)) {
+    try {
+      for (const e of await store.list()) {
+        if (`${e.protocol}:` !== protocol || e.host !== host) continue;
+        const a = { ...e, store };
+        if (holdsPassword(a, await store.read(a)))
+          found.push({ username: a.username ?? '(no username)', fix: replacePasswordFix(a, baseUrl) });
+      }
+    } catch (err) {
+      skipped(store, err);
+    }
   }
   return found;
 }

@@ -192,9 +192,14 @@ async function keep(got: Obtained, opts: LoginOptions, io: CommandIO): Promise<n
     );
   }
   for (const what of report.unchecked) io.stderr(`${p.yellow('!')} Not checked: ${what}\n`);
+  // a 404 says nothing about the token (docs/bitbucket-server.md section 7): the URL is wrong
+  if (report.repository?.missing)
+    io.stderr(
+      `${p.yellow('!')} ${report.repository.missing} (check the remote URL); write permission was not checked\n`,
+    );
   if (writable === false) {
     io.stderr(
-      `${p.yellow('!')} This token cannot push: it lacks repository write permission (REPO_WRITE)${server.repoSlug ? ` on ${server.projectKey}/${server.repoSlug}` : ''}. Pushes will be refused; create a token with write permission at ${tokenPageUrl(server.baseUrl, report.user.slug)}\n`,
+      `${p.yellow('!')} This token cannot push: it lacks repository write permission (REPO_WRITE)${server.repoSlug && !report.repository?.missing ? ` on ${server.projectKey}/${server.repoSlug}` : ''}. Pushes will be refused; create a token with write permission at ${tokenPageUrl(server.baseUrl, report.user.slug)}\n`,
     );
   }
   await offerSetup(server.baseUrl, opts, io);
@@ -258,9 +263,12 @@ function repository(server: BitbucketLocation): { repository?: { projectKey: str
   return { repository: { projectKey: server.projectKey, ...(server.repoSlug ? { repoSlug: server.repoSlug } : {}) } };
 }
 
-/** Write permission: on the repository when the URL names one, else from the token's own permissions. */
+/**
+ * Write permission: on the repository when the URL names one that exists, else from the token's
+ * own permissions.
+ */
 function canPush(report: ValidTokenReport): boolean | undefined {
-  if (report.repository) return report.repository.writable;
+  if (report.repository && report.repository.missing === undefined) return report.repository.writable;
   if (report.permissions) return report.permissions.some((perm) => WRITE_PERMISSIONS.includes(perm));
   return undefined;
 }

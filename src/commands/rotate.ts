@@ -192,7 +192,9 @@ async function prove(
   if (report.status !== 'valid') return report.message;
   if (report.kind !== 'personal') return 'the server does not treat it as a personal token';
   if (report.usernameMismatch) return `it acts as ${report.usernameMismatch.actual}, not ${username}`;
-  if (report.repository) {
+  // a repository that does not exist says nothing against the new token: login, which stores
+  // it next with the same URL, names the URL's mistake
+  if (report.repository && report.repository.missing === undefined) {
     const where = `${report.repository.projectKey}/${report.repository.repoSlug}`;
     if (report.repository.writable === undefined)
       return `could not check write access to ${where}: ${report.unchecked.join('; ')}`;

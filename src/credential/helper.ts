@@ -95,9 +95,12 @@ export function storeSkipper(
   area = op,
 ): { skip: (store: TokenStore, err: unknown) => void; failed: ReadonlySet<TokenStore> } {
   const failed = new Set<TokenStore>();
+  // once per store, though a command may open the same store more than once
+  const said = new Set<string>();
   const skip = (store: TokenStore, err: unknown) => {
     trace(area, () => `the ${store.kind} store failed, skipped: ${oneLine(err)}`);
-    if (!failed.has(store)) say(`${PROGRAM}: ${op}: skipped the ${store.kind} store: ${oneLine(err)}\n`);
+    if (!said.has(store.location)) say(`${PROGRAM}: ${op}: skipped the ${store.kind} store: ${oneLine(err)}\n`);
+    said.add(store.location);
     failed.add(store);
   };
   return { skip, failed };

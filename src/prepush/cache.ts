@@ -46,10 +46,11 @@ export function isFresh(storedAt: number, now: number, ttlSec: number): boolean 
 
 /**
  * Pure: facts worth keeping. A refusal to write is looked up again, so a fix takes effect at once;
- * so is an answer the time budget or page cap left incomplete.
+ * so is a repository that did not exist (it may be created next), and an answer the time budget or
+ * page cap left incomplete.
  */
 export function worthCaching(facts: ServerFacts): boolean {
-  return facts.writable !== false && !facts.unchecked?.length;
+  return facts.writable !== false && facts.repositoryMissing === undefined && !facts.unchecked?.length;
 }
 
 /** The cached facts for a key, or undefined (missing, stale, unreadable, or for another key). */

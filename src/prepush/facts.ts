@@ -13,6 +13,8 @@ export interface ServerFacts {
   user: { name: string; slug: string; email?: string; displayName?: string };
   /** Whether the token may push to the repository; undefined when the server could not tell. */
   writable?: boolean;
+  /** The server says the repository does not exist (404, its words): nothing about the token. */
+  repositoryMissing?: string;
   permissions?: string[];
   /** Epoch ms; undefined when unknown or never. */
   expiresAt?: number;

@@ -15,6 +15,7 @@ import { scanPushedCommits } from './identity.js';
 import { parsePolicy, type Policy } from './policy.js';
 import { isOurHelper, resolveRemoteConfig, type RemoteConfig } from './remote-config.js';
 import type { PushUpdate } from './stdin.js';
+import type { TokenStore } from '../store/types.js';
 import { fingerprint } from './sha256.js';
 import { parseConfigListing } from './urlmatch.js';
 import { hideInTrace, trace } from '../trace.js';
@@ -40,6 +41,8 @@ export interface GatherInput {
   stepAsideForConfigHook?: boolean;
   /** `check --timeout`: the time budget in ms instead of `bitbucket.timeout`. */
   timeoutMs?: number;
+  /** Names a store that failed while another answered (`check` passes its own; the guard's by default). */
+  skipped?: (store: TokenStore, err: unknown) => void;
 }
 
 export type Gathered = { skip: true } | { skip: false; facts: CheckFacts; policy: Policy; problems: string[] };
@@ -90,6 +93,7 @@ export async function gatherFacts(input: GatherInput): Promise<Gathered> {
     env,
     { ...run, timeoutMs: Math.max(100, policy.timeoutMs - (Date.now() - started)) },
     now,
+    input.skipped,
   );
   const facts: CheckFacts = { remote, credential: { found: false, reason: '' }, now };
   if (!cred.found) {

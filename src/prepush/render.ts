@@ -39,7 +39,7 @@ export function renderSummary(facts: CheckFacts): string {
     );
     if (f.permissions) lines.push(`  grants:   ${f.tokenName ? `"${f.tokenName}" ` : ''}${f.permissions.join(', ')}`);
     lines.push(
-      `  push:     ${f.writable === undefined ? 'unknown' : f.writable ? 'allowed (REPO_WRITE)' : 'refused: no REPO_WRITE'}`,
+      `  push:     ${f.writable === undefined ? (f.repositoryMissing !== undefined ? 'not checked: no such repository' : 'unknown') : f.writable ? 'allowed (REPO_WRITE)' : 'refused: no REPO_WRITE'}`,
     );
     lines.push(
       `  expires:  ${f.expiresAt === undefined ? 'unknown or never' : new Date(f.expiresAt).toISOString().slice(0, 10)}`,

@@ -103,6 +103,7 @@ function toFacts(r: ValidTokenReport, now: number): ServerFacts {
   if (r.user.email) facts.user.email = r.user.email;
   if (r.user.displayName) facts.user.displayName = r.user.displayName;
   if (r.repository?.writable !== undefined) facts.writable = r.repository.writable;
+  if (r.repository?.missing !== undefined) facts.repositoryMissing = r.repository.missing;
   if (r.permissions) facts.permissions = r.permissions;
   if (r.tokenName !== undefined) facts.tokenName = r.tokenName;
   if (r.expiresAt !== undefined) facts.expiresAt = r.expiresAt;

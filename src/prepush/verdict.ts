@@ -63,6 +63,19 @@ function serverFindings(s: ServerFacts, facts: CheckFacts, policy: Policy, repo:
     s.writable === false || (s.permissions !== undefined && !s.permissions.some((p) => WRITE_PERMISSIONS.includes(p)))
       ? false
       : s.writable;
+  if (s.repositoryMissing !== undefined) {
+    // Not a permission problem, and never a block: git runs the hook only after the server has
+    // answered git for this repository, so a 404 here means REST and git disagree (renamed or
+    // deleted meanwhile, a path read differently), and the server decides the push. Where the
+    // repository is truly missing git fails first with its own "not found". `check` exits 1 on it.
+    const level = levels.writePermission;
+    add(
+      'writePermission',
+      level === 'off' || level === 'note' ? level : 'warn',
+      `${s.repositoryMissing} (check the remote URL); write permission not checked`,
+      [`Bitbucket answers that ${repo} does not exist; a push there fails at the server whatever the token may do.`],
+    );
+  }
   const writeUnchecked = s.unchecked?.find((u) => u.startsWith('write permission'));
   if (writable === undefined && writeUnchecked)
     // a check the time budget or page cap left undone: its level decides, so `block` still blocks

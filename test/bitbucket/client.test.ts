@@ -183,7 +183,11 @@ describe('users and repositories', () => {
     expect(await client.canWrite(bearer(TOK.bobLegacy), 'PRJ', 'lib')).toEqual({ status: 'ok', writable: false });
     expect(await client.canWrite(bearer(TOK.bobLegacy), 'PRJ', 'library')).toEqual({ status: 'ok', writable: true });
     expect(await client.canWrite(bearer(TOK.aliceWrite), 'OTHER', 'app')).toEqual({ status: 'ok', writable: false });
-    expect(await client.canWrite(bearer(TOK.aliceWrite), 'PRJ', 'missing')).toEqual({ status: 'ok', writable: false });
+    // 401 above is a permission; a 404 is a repository that does not exist, nothing about the token
+    expect(await client.canWrite(bearer(TOK.aliceWrite), 'PRJ', 'missing')).toEqual({
+      status: 'missing',
+      message: `PRJ/missing does not exist on ${emu.baseUrl}`,
+    });
     expect(await client.canWrite(bearer(TOK.prj), 'PRJ', 'app')).toEqual({ status: 'ok', writable: true });
     expect(await client.canWrite(bearer(TOK.repo), 'PRJ', 'lib')).toEqual({ status: 'ok', writable: false });
     emu.clearLog();

@@ -41,13 +41,14 @@ export function stillWorksNotice(account: Account, replaced = false): string {
 /**
  * Deletes the account's token on the server with the password (once). Where the password cannot
  * be used, says where to revoke it by hand and lets the local removal go on; any other failure
- * stops before the local removal, so the user can try again.
+ * stops before the local removal, so the user can try again. True when the token no longer works
+ * on the server (revoked now, or gone already).
  */
 export async function revokeOnServer(
   account: Account,
   opts: { passwordStdin: boolean; timeout: number },
   io: CommandIO,
-): Promise<void> {
+): Promise<boolean> {
   if (account.meta?.kind === 'project') {
     throw new CommandError(
       'this is a project or repository token: revoke it in the project or repository settings, then run logout without --revoke',
@@ -69,14 +70,15 @@ export async function revokeOnServer(
   } catch (err) {
     if (!(err instanceof PasswordUnusable)) throw err;
     io.stderr(`${err.reason}.\nRevoke ${label} in the web UI: ${pageOf(account)}\n`);
-    return;
+    return false;
   }
   if (id === undefined) {
     io.stderr(`Cannot tell which token on the server this is; revoke ${label} at ${pageOf(account)}\n`);
-    return;
+    return false;
   }
   const r = await session.revoke(id);
   if (r.status === 'ok') io.stderr(`Revoked ${label} on ${client.baseUrl}\n`);
   else if (r.status === 'not-found') io.stderr(`${label} no longer exists on ${client.baseUrl}\n`);
   else throw new CommandError(`could not revoke ${label}: ${r.message}; it is still stored here`);
+  return true;
 }
