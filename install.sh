@@ -63,7 +63,7 @@ sh_quoted() {
 }
 
 # points_at VALUE: true when a helper line or hook command runs the program being removed. A
-# hook command is read as commandFile in src/git/hooks.ts reads it. The command hook install
+# hook command is read as commandFile in src/git/config-hook-command.ts reads it. The command hook install
 # writes (configHookCommand there) runs a script, which decides by the paths it names; when the
 # script is gone, the command only reports that, naming the program that set it ("hook set by"),
 # which decides. One file's path (as shQuote writes it, or plain: older versions wrote that) runs
@@ -100,7 +100,7 @@ sh_unquoted() {
 }
 
 # tolerant_file COMMAND: true when COMMAND is the config-hook command configHookCommand
-# (src/git/hooks.ts) writes, byte for byte: then gcb_file is the file it runs and gcb_setter the
+# (src/git/config-hook-command.ts) writes, byte for byte: then gcb_file is the file it runs and gcb_setter the
 # program it names as the one that set it.
 tolerant_file() {
   case $1 in 'gcb() { h='*) ;; *) return 1 ;; esac

@@ -250,7 +250,7 @@ export function configSetting(key: string): ConfigSetting | undefined {
 
 /**
  * The git config sections the pre-push hook reads, as one `git config --get-regexp` pattern
- * (`hook.*`: whether a config-based hook runs the guard, see src/git/hooks.ts).
+ * (`hook.*`: whether a config-based hook runs the guard, see src/git/config-hooks.ts).
  */
 export const CONFIG_PATTERN = '^(bitbucket|credential|http|hook)\\.';
 

@@ -1,6 +1,6 @@
 /**
  * install.sh --uninstall and the config-based hooks: it reads a `hook.<name>.command` as
- * commandFile (src/git/hooks.ts) does, so it takes out exactly the hooks that run the program it
+ * commandFile (src/git/config-hook-command.ts) does, so it takes out exactly the hooks that run the program it
  * removes, whatever the paths hold. The commands here are the program's own (configHookCommand,
  * shQuote), so a change of their form on one side fails this test.
  */
@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { commandFile, configHookCommand, readTemplate, renderHook, shQuote } from '../src/git/hooks.js';
+import { commandFile, configHookCommand } from '../src/git/config-hook-command.js';
+import { readTemplate, renderHook, shQuote } from '../src/git/hooks.js';
 import { makeSandbox, ROOT, runGit } from './helpers/sandbox.js';
 
 const sb = makeSandbox();

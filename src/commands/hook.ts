@@ -6,19 +6,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
+import { configHookCommand } from '../git/config-hook-command.js';
+import { describeGuardRuns, guardRuns, setConfigHook } from '../git/config-hooks.js';
+import { hooksDirRefusal, refusalLines } from '../git/hook-refusal.js';
 import {
-  configHookCommand,
-  describeGuardRuns,
-  guardRuns,
   hooksDir,
-  hooksDirRefusal,
   installHookFile,
   isOurHook,
   planInstall,
   readTemplate,
-  refusalLines,
   renderHook,
-  setConfigHook,
   uninstallHookFile,
   supportsConfigHooks,
   type Program,

@@ -36,6 +36,7 @@ import {
   type Created,
 } from './lifecycle/create.js';
 import { guidedCreate } from './lifecycle/guided.js';
+import { keyLabel, sameKey, type StoredEntry, type TokenMeta } from '../store/types.js';
 import { PasswordUnusable, signIn, type PasswordSession } from './lifecycle/password.js';
 
 export interface RotateOptions {
@@ -226,12 +227,39 @@ async function store(
     io,
   );
   if (code !== EXIT.ok) throw new Error(`login exited with ${code}`);
-  // An entry git stored under another key (a path, say) may hold the old token: it goes too.
   if (oldRaw === undefined) return;
-  for (const a of await listAccounts(storesFor(io).stores)) {
-    if (a.protocol !== account.protocol || a.host !== account.host) continue;
-    if ((await a.store.read(a))?.password === oldRaw) await a.store.erase(a);
+  const accounts = await listAccounts(storesFor(io).stores);
+  const fresh = accounts.find((a) => sameKey(a, account));
+  for (const a of accounts) {
+    const secrets = await a.store.read(a);
+    if (secrets?.password !== oldRaw) continue;
+    if (a.protocol === account.protocol && a.host === account.host) {
+      // an entry git stored under another key (a path, say): it goes
+      await a.store.erase(a);
+    } else {
+      // the same server under another name (localhost and 127.0.0.1, say): the old token stops
+      // working there too, and the user never saw the new one to log it in, so it is put there
+      await a.store.put(renewed(a, fresh, io.now()), { ...secrets, password: raw });
+      io.stderr(`Also stored the new token for ${keyLabel(a)}, which held the old one.\n`);
+    }
   }
+}
+
+/** `entry` with the new token's facts from `fresh` (the entry login just wrote), its own name kept. */
+function renewed(entry: Account, fresh: Account | undefined, now: number): StoredEntry {
+  const { store: _store, passwordExpiryUtc: _expiry, ...rest } = entry;
+  const meta: TokenMeta = { ...entry.meta };
+  for (const k of ['tokenId', 'tokenName', 'permissions', 'expiresAt', 'verifiedAt'] as const) {
+    const v = fresh?.meta?.[k];
+    if (v === undefined) delete meta[k];
+    else (meta as Record<string, unknown>)[k] = v;
+  }
+  return {
+    ...rest,
+    ...(fresh?.passwordExpiryUtc !== undefined ? { passwordExpiryUtc: fresh.passwordExpiryUtc } : {}),
+    storedAt: now,
+    meta,
+  };
 }
 
 /** The new token is not usable: revoke it, keep the old one stored, and stop. */

@@ -4,7 +4,7 @@
  * cache miss.
  */
 import type { BitbucketLocation } from '../bitbucket/url.js';
-import { configHookRunsGuard } from '../git/hooks.js';
+import { configHookRunsGuard } from '../git/config-hooks.js';
 import { configListing, type GitRun } from '../git/repo.js';
 import { CONFIG_PATTERN, dataDir } from '../settings.js';
 import { allStores, openStores } from '../store/select.js';
@@ -36,7 +36,7 @@ export interface GatherInput {
   readCache?: boolean;
   /**
    * The hook passes true unless the script of a config-based hook runs it: the guard then steps
-   * aside when an enabled config-based hook runs it for this push (src/git/hooks.ts).
+   * aside when an enabled config-based hook runs it for this push (src/git/config-hooks.ts).
    */
   stepAsideForConfigHook?: boolean;
   /** `check --timeout`: the time budget in ms instead of `bitbucket.timeout`. */

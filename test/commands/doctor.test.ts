@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator, type Fixture } from '../emulator/index.js';
-import { analyseHelpers } from '../../src/commands/doctor.js';
+import { analyseHelpers } from '../../src/commands/doctor-helper-chain.js';
 import { FileStore } from '../../src/store/file.js';
 import { expectNoSecrets, makeSandbox, ROOT, runBin, runGit, type Sandbox } from '../helpers/sandbox.js';
 import { bound } from '../helpers/bounds.js';

@@ -1,13 +1,14 @@
 /**
  * `hook install --global` leaves the guard's hook file in other repositories: there the file
  * steps aside at run time when an enabled config-based hook runs the guard's config-hook script
- * (src/git/hooks.ts `configHookRunsGuard`), so every push is checked once. Real pushes to the
+ * (src/git/config-hooks.ts `configHookRunsGuard`), so every push is checked once. Real pushes to the
  * emulator; checks counted from the trace (one `policy` line per check actually made).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { commandFile, renderHook, readTemplate } from '../../src/git/hooks.js';
+import { commandFile } from '../../src/git/config-hook-command.js';
+import { renderHook, readTemplate } from '../../src/git/hooks.js';
 import { gitAtLeast } from '../helpers/git-version.js';
 import { BIN, expectNoSecrets, makeSandbox, runBin, runGit, type Sandbox } from '../helpers/sandbox.js';
 import { makeToken, type Emulator } from '../emulator/index.js';

@@ -6,7 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CHAINED_NAME, GUARD_LINE, installHookFile, readTemplate, renderHook } from '../../src/git/hooks.js';
+import { GUARD_LINE } from '../../src/git/hook-refusal.js';
+import { CHAINED_NAME, installHookFile, readTemplate, renderHook } from '../../src/git/hooks.js';
 import { BIN, makeSandbox, runBin, runGit, type Sandbox } from '../helpers/sandbox.js';
 
 let sb: Sandbox;

@@ -7,7 +7,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { commandFile, configHookCommand, CONFIG_HOOK_NAME } from '../../src/git/hooks.js';
+import { commandFile, configHookCommand } from '../../src/git/config-hook-command.js';
+import { CONFIG_HOOK_NAME } from '../../src/git/hooks.js';
 import { gitAtLeast } from '../helpers/git-version.js';
 import { BIN, makeSandbox, runBin, runGit, type Sandbox } from '../helpers/sandbox.js';
 

@@ -1,7 +1,8 @@
 /**
  * One token stored under two entries (the same server as 127.0.0.1 and as localhost): `logout`
  * on one entry must not leave the other holding a token it revoked, nor advise revoking a token
- * the other entry still uses. Through the built binary against the emulator.
+ * the other entry still uses; `rotate` on one entry gives the other the new token. Through the
+ * built binary against the emulator.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -87,5 +88,30 @@ describe('logout of a token stored under another entry too', () => {
     const r = await f.bin(['logout', f.emu.baseUrl]);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toContain('The token still works on the server until it expires or is revoked: revoke');
+  });
+});
+
+describe('rotate of a token stored under another entry too', () => {
+  it('the other entry gets the new token and says so: the revoked one is left nowhere, git gets the new one there', async () => {
+    const token = await storedTwice();
+    const r = await f.bin(['rotate', byName(), '--password-stdin'], `${PASSWORD}\n`);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/Revoked the old token/);
+    expect(r.stderr).toContain(`Also stored the new token for http://alice@${new URL(f.emu.baseUrl).host}/`);
+    const entries = stored();
+    expect(entries).toHaveLength(2);
+    const fresh = entries[0]?.secrets.password ?? '';
+    created.push(fresh);
+    expect(fresh).not.toBe(token);
+    expect(entries.map((e) => e.secrets.password)).toEqual([fresh, fresh]);
+    expect(await restStatus(token)).toBe(401);
+    expect(await restStatus(fresh)).toBe(200);
+    // what git gets for the other name, and what status says of both
+    const got = await f.bin(['get'], `protocol=http\nhost=${new URL(f.emu.baseUrl).host}\n\n`);
+    expect(got.stdout).toContain(`password=${fresh}`);
+    const status = await f.bin(['status', '--json']);
+    const accounts = (JSON.parse(status.stdout) as { accounts: Array<{ server: { accepted: boolean } }> }).accounts;
+    expect(accounts.map((a) => a.server.accepted)).toEqual([true, true]);
+    expect(status.exitCode, status.stdout).toBe(0);
   });
 });
