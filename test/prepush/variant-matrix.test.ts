@@ -1,14 +1,31 @@
 /**
  * The variant matrix: every combination of the identity-related emulator switches
  * (docs/bitbucket-server.md section 12) times every kind of token, through every surface that
- * classifies a token: `check --json`, `status --json`, a real `git push` through the installed
- * hook, and `login`. In every cell:
+ * classifies a token: `check --json`, `status --json` and `login` in every cell, and a real
+ * `git push` through the installed hook in a selection of the combinations (below). In every cell:
  * - the kind is right or `unknown`, never the other kind;
  * - a working token is never called invalid (nor "could not verify");
  * - a read-only token never passes as writable (the guard blocks its push before the upload);
  * - an unknown kind is reported at the projectToken policy's level: the matrix runs with
  *   `bitbucket.projectToken=block`, so such a push is blocked, as a project token's is;
  * - a dead token (revoked, expired) is never accepted, stored or pushed with.
+ *
+ * Why the push takes a selection: the hook decides with the same code `check` runs
+ * (src/prepush/gather.ts: the server's answers, the classification, the verdict), and `check`
+ * meets every combination; what only the push proves is git's side (the credential git sends,
+ * the hook git runs, the guard's verdict stopping git before the upload) and the hook process
+ * around that code. A push costs git, the helper, the hook's node and git http-backend, more than
+ * the other three surfaces together, and was most of this file's time. So the matrix runs in two
+ * passes: first `check`, `status` and `login` in every cell, noting the decision `check` reached
+ * in each (kind, the docs/classifier.md row, writable, findings, exit code); then a push, with
+ * every token kind, in
+ * - a pairwise selection (test/helpers/pairwise.ts): every value of any switch meets every value
+ *   of any other switch in at least one pushed combination (a test below checks that, pair by
+ *   pair), so a fault of the push path that needs two switches, or one switch and a kind, to show
+ *   is met; the first combination, the default switches, is among them;
+ * - and every combination where `check` reached a decision for a kind that no pushed combination
+ *   has yet: so every decision the guard takes in the matrix is also taken by the hook, through
+ *   git, at least once (a classification broken in three switches' corner is pushed there).
  *
  * Speed: a few emulators (POOL), each taking switch combinations one after another and serving
  * the six token kinds of a combination at once; so never more than one emulator per combination,
@@ -32,6 +49,7 @@ import {
   type Sandbox,
 } from '../helpers/sandbox.js';
 import { gitAtLeast } from '../helpers/git-version.js';
+import { allCombinations, missingPairs, pairwiseIndexes, type Axis } from '../helpers/pairwise.js';
 import { makeToken, startEmulator, type Emulator, type Fixture } from '../emulator/index.js';
 import { DEFAULT_SWITCHES, type Switches } from '../emulator/types.js';
 import { WRITE_PERMISSIONS } from '../../src/bitbucket/model.js';
@@ -60,21 +78,19 @@ const HELPER_BEARER = gitAtLeast(2, 46);
 /** git 2.54+ runs config-based hooks: the guard is installed the way `setup --hook` does there. */
 const CONFIG_HOOK = gitAtLeast(2, 54);
 
-/** Every combination of the identity-related switches. */
-function combinations(): Array<Partial<Switches>> {
-  let out: Array<Partial<Switches>> = [{}];
-  const axes: Array<[keyof Switches, readonly unknown[]]> = [
-    ['projectTokenUserHeader', ['present', 'absent']],
-    ['projectTokenUsersApi', ['allowed', '401']],
-    ['tokenCanReadOwnEntry', [true, false]],
-    ['serviceUserLookup', ['404', 'object', '401']],
-    ['userHeaderEncoding', ['url', 'raw']],
-    ['unknownBearerAsAnonymous', [false, true]],
-  ];
-  for (const [name, values] of axes) out = out.flatMap((c) => values.map((v) => ({ ...c, [name]: v })));
-  return out;
-}
-const COMBOS = combinations();
+/** The identity-related switches and their values, the default first. */
+const AXES: ReadonlyArray<Axis & readonly [keyof Switches, readonly unknown[]]> = [
+  ['projectTokenUserHeader', ['present', 'absent']],
+  ['projectTokenUsersApi', ['allowed', '401']],
+  ['tokenCanReadOwnEntry', [true, false]],
+  ['serviceUserLookup', ['404', 'object', '401']],
+  ['userHeaderEncoding', ['url', 'raw']],
+  ['unknownBearerAsAnonymous', [false, true]],
+];
+/** Every combination of them. */
+const COMBOS = allCombinations(AXES) as Array<Partial<Switches>>;
+/** The combinations pushed in whatever `check` decides (indexes into COMBOS): a pairwise selection. */
+const PAIRWISE = pairwiseIndexes(COMBOS, AXES);
 
 /** The fixture. One clock reading: the emulator requires expiresAt - createdAt in whole days. */
 function fixture(now: number): Fixture {
@@ -235,12 +251,21 @@ afterAll(async () => {
 type Say = (surface: string, problem: string) => void;
 
 interface CheckJson {
-  server?: { status: string; message?: string; facts?: { kind: string; writable?: boolean } };
+  server?: { status: string; message?: string; facts?: { kind: string; writable?: boolean; decidedBy?: string } };
   findings: Array<{ check: string; severity: string; title: string }>;
   exitCode: number;
 }
 
-async function checkCell(s: Seat, say: Say): Promise<void> {
+/** The decision `check` reached, as text: kind, the docs/classifier.md row, writable, findings, exit code. */
+function decisionOf(r: CheckJson): string {
+  const srv = r.server;
+  const f = srv?.facts;
+  const findings = r.findings.map((x) => `${x.check}:${x.severity}`).sort();
+  return `${srv?.status} ${f?.kind} ${f?.decidedBy} writable=${f?.writable} [${findings.join(' ')}] exit ${r.exitCode}`;
+}
+
+/** Runs `check --json` in the cell; returns the decision it reached (decisionOf). */
+async function checkCell(s: Seat, say: Say): Promise<string> {
   const k = KINDS[s.kind];
   const io = recordingIO(s.sb.env);
   await checkRun({ json: true, cwd: s.work }, io);
@@ -249,10 +274,12 @@ async function checkCell(s: Seat, say: Say): Promise<void> {
   const srv = r.server;
   if (!k.works) {
     if (srv?.status === 'ok') say('check', 'a dead token was accepted');
-    return;
+    return decisionOf(r);
   }
-  if (srv?.status !== 'ok' || !srv.facts)
-    return say('check', `a working token was called ${srv?.status}: ${srv?.message}`);
+  if (srv?.status !== 'ok' || !srv.facts) {
+    say('check', `a working token was called ${srv?.status}: ${srv?.message}`);
+    return decisionOf(r);
+  }
   const kind = srv.facts.kind;
   if (kind !== k.kind && kind !== 'unknown') say('check', `kind ${kind}, expected ${k.kind}`);
   if (!k.writable && srv.facts.writable === true) say('check', 'a read-only token passed as writable');
@@ -261,6 +288,7 @@ async function checkCell(s: Seat, say: Say): Promise<void> {
       say('check', `kind ${kind} without a projectToken finding at the policy's level (block)`);
     if (r.exitCode !== 1) say('check', `kind ${kind} with projectToken=block: exit ${r.exitCode}, a push would pass`);
   }
+  return decisionOf(r);
 }
 
 interface StatusJson {
@@ -368,28 +396,81 @@ async function loginCell(kind: KindName, baseUrl: string, say: Say): Promise<voi
   }
 }
 
+/**
+ * The combinations to push in: PAIRWISE, then, greedily, the combination holding the most
+ * decisions (a kind's decision, from `decisions[combo][kind]`) no chosen combination holds,
+ * until every decision is held. Dead tokens are left out: they are pushed in the first
+ * combination only (pushCell).
+ */
+function pushedCombos(decisions: ReadonlyArray<Map<KindName, string>>): number[] {
+  const key = (c: number) =>
+    KIND_NAMES.filter((k) => KINDS[k].works).map((k) => `${k}: ${decisions[c]?.get(k) ?? 'not checked'}`);
+  const chosen = new Set(PAIRWISE);
+  const held = new Set([...chosen].flatMap(key));
+  for (;;) {
+    let best = -1;
+    let gain = 0;
+    for (let c = 0; c < COMBOS.length; c++) {
+      const g = new Set(key(c).filter((d) => !held.has(d))).size;
+      if (g > gain) [best, gain] = [c, g];
+    }
+    if (best < 0) return [...chosen].sort((a, b) => a - b);
+    chosen.add(best);
+    for (const d of key(best)) held.add(d);
+  }
+}
+
+/** Runs `cell` for every kind in each of `combos`, the slots taking combinations one after another. */
+async function eachCombo(
+  combos: readonly number[],
+  cell: (slot: Slot, combo: number, kind: KindName) => Promise<void>,
+) {
+  let next = 0;
+  await Promise.all(
+    slots.map(async (slot) => {
+      for (let i = next++; i < combos.length; i = next++) {
+        const c = combos[i]!;
+        slot.emu.setSwitches({ ...DEFAULT_SWITCHES, ...MATRIX_SWITCHES, ...COMBOS[c] });
+        await Promise.all(KIND_NAMES.map((kind) => cell(slot, c, kind)));
+      }
+    }),
+  );
+}
+
 describe('variant matrix', () => {
-  it(`${COMBOS.length} switch combinations × ${KIND_NAMES.length} token kinds × check --json, status --json, push through the hook, login`, async () => {
+  it(`the ${PAIRWISE.length} combinations pushed in whatever check decides hold every pair of switch values, the defaults among them`, () => {
+    expect(
+      missingPairs(
+        PAIRWISE.map((c) => COMBOS[c]!),
+        AXES,
+      ),
+    ).toEqual([]);
+    expect(PAIRWISE).toContain(0);
+    expect(COMBOS[0]).toEqual(Object.fromEntries(AXES.map(([name]) => [name, DEFAULT_SWITCHES[name]])));
+  });
+
+  it(`${COMBOS.length} switch combinations × ${KIND_NAMES.length} token kinds × check --json, status --json, login; push through the hook where the decisions differ`, async () => {
     const problems: string[] = [];
-    let next = 0;
-    await Promise.all(
-      slots.map(async (slot) => {
-        for (let c = next++; c < COMBOS.length; c = next++) {
-          slot.emu.setSwitches({ ...DEFAULT_SWITCHES, ...MATRIX_SWITCHES, ...COMBOS[c] });
-          await Promise.all(
-            KIND_NAMES.map(async (kind) => {
-              const say: Say = (surface, p) =>
-                void problems.push(`${surface} ${JSON.stringify(COMBOS[c])} ${kind}: ${p}`);
-              const s = slot.seats.get(kind)!;
-              await checkCell(s, say);
-              await statusCell(s, slot.emu.baseUrl, say);
-              await pushCell(s, c, say);
-              await loginCell(kind, slot.emu.baseUrl, say);
-            }),
-          );
-        }
-      }),
+    const sayer =
+      (c: number, kind: KindName): Say =>
+      (surface, p) =>
+        void problems.push(`${surface} ${JSON.stringify(COMBOS[c])} ${kind}: ${p}`);
+    const decisions = COMBOS.map(() => new Map<KindName, string>());
+    await eachCombo(
+      COMBOS.map((_, c) => c),
+      async (slot, c, kind) => {
+        const s = slot.seats.get(kind)!;
+        decisions[c]!.set(kind, await checkCell(s, sayer(c, kind)));
+        await statusCell(s, slot.emu.baseUrl, sayer(c, kind));
+        await loginCell(kind, slot.emu.baseUrl, sayer(c, kind));
+      },
     );
+    const pushed = pushedCombos(decisions);
+    await eachCombo(pushed, (slot, c, kind) => pushCell(slot.seats.get(kind)!, c, sayer(c, kind)));
     expect(problems).toEqual([]);
+    // every decision check reached for a working token was also reached through a push
+    const held = new Set(pushed.flatMap((c) => [...decisions[c]!].map(([k, d]) => `${k} ${d}`)));
+    const unpushed = decisions.flatMap((m) => [...m].filter(([k, d]) => KINDS[k].works && !held.has(`${k} ${d}`)));
+    expect(unpushed).toEqual([]);
   }, 1_200_000);
 });
