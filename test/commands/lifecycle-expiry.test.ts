@@ -10,7 +10,7 @@ import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { serverDays } from '../../src/bitbucket/server-values.js';
 import { MAX_EXPIRY_DAYS } from '../../src/commands/lifecycle/create.js';
-import { useEmulatorSandbox } from '../helpers/fixture.js';
+import { bearerStatus, useEmulatorSandbox } from '../helpers/fixture.js';
 
 const PASSWORD = 'alice-password';
 const f = useEmulatorSandbox({ context: '/bb', secrets: [PASSWORD] });
@@ -30,9 +30,7 @@ const storedToken = () =>
       entries: Array<{ secrets: { password?: string } }>;
     }
   ).entries[0]?.secrets.password ?? '';
-const restStatus = async (token: string) =>
-  (await fetch(`${f.emu.baseUrl}/rest/api/1.0/users?limit=1`, { headers: { Authorization: `Bearer ${token}` } }))
-    .status;
+const restStatus = (token: string) => bearerStatus(f.emu.baseUrl, token);
 
 describe('rotate and the expiry length', () => {
   it("lowers the old token's length to the server's enforced maximum, says so, and replaces the token", async () => {

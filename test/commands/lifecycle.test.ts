@@ -9,7 +9,7 @@ import path from 'node:path';
 import { execa, execaSync } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stateDir } from '../../src/settings.js';
-import { useEmulatorSandbox } from '../helpers/fixture.js';
+import { bearerStatus, useEmulatorSandbox } from '../helpers/fixture.js';
 import { DECLINE_SETUP, runOnPty, type PtyStep } from '../helpers/pty.js';
 import { BIN, expectNoSecrets } from '../helpers/sandbox.js';
 
@@ -70,12 +70,7 @@ const storedToken = () => stored()[0]?.secrets.password ?? '';
 const failedBasic = () => f.emu.log().filter((l) => l.auth === 'basic' && l.status === 401).length;
 const repo = () => `${f.emu.baseUrl}/scm/prj/app.git`;
 
-async function restStatus(token: string): Promise<number> {
-  const r = await fetch(`${f.emu.baseUrl}/rest/api/1.0/users?limit=1`, {
-    headers: { Authorization: `Bearer ${token}` },
-  });
-  return r.status;
-}
+const restStatus = (token: string) => bearerStatus(f.emu.baseUrl, token);
 
 /** Clones PRJ/app with the helper configured, commits, and pushes: the stored token must work. */
 async function pushWithStoredToken(): Promise<{ exitCode: number; stderr: string }> {

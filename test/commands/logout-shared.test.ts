@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { useEmulatorSandbox } from '../helpers/fixture.js';
+import { bearerStatus, useEmulatorSandbox } from '../helpers/fixture.js';
 import { expectNoSecrets } from '../helpers/sandbox.js';
 
 const PASSWORD = 'alice-password';
@@ -45,12 +45,7 @@ async function storedTwice(): Promise<string> {
   return token;
 }
 
-async function restStatus(token: string): Promise<number> {
-  const r = await fetch(`${f.emu.baseUrl}/rest/api/1.0/users?limit=1`, {
-    headers: { Authorization: `Bearer ${token}` },
-  });
-  return r.status;
-}
+const restStatus = (token: string) => bearerStatus(f.emu.baseUrl, token);
 
 describe('logout of a token stored under another entry too', () => {
   it('--revoke removes the other entry as well and names it: nothing is left holding a dead token', async () => {

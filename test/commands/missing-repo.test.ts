@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { DEMO, fixtureToken, useEmulatorSandbox } from '../helpers/fixture.js';
+import { bearerStatus, DEMO, fixtureToken, useEmulatorSandbox } from '../helpers/fixture.js';
 import { BIN } from '../helpers/sandbox.js';
 
 const PASSWORD = 'alice-password';
@@ -137,9 +137,4 @@ function storedToken(): string {
   return file.entries[0]?.secrets.password ?? '';
 }
 
-async function restStatus(token: string): Promise<number> {
-  const r = await fetch(`${f.emu.baseUrl}/rest/api/1.0/users?limit=1`, {
-    headers: { Authorization: `Bearer ${token}` },
-  });
-  return r.status;
-}
+const restStatus = (token: string) => bearerStatus(f.emu.baseUrl, token);

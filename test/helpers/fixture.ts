@@ -134,3 +134,9 @@ export function useEmulatorSandbox(opts: EmulatorSandboxOptions = {}): EmulatorS
   };
   return ctx;
 }
+
+/** The status the server at `baseUrl` answers a REST call made with `token` as Bearer: 200 while it works. */
+export async function bearerStatus(baseUrl: string, token: string): Promise<number> {
+  const r = await fetch(`${baseUrl}/rest/api/1.0/users?limit=1`, { headers: { Authorization: `Bearer ${token}` } });
+  return r.status;
+}
