@@ -7,23 +7,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { serverDays } from '../../src/bitbucket/server-values.js';
 import { MAX_EXPIRY_DAYS } from '../../src/commands/lifecycle/create.js';
-import { bearerStatus, useEmulatorSandbox } from '../helpers/fixture.js';
+import { bearerStatus } from '../helpers/fixture.js';
+import { useLifecycleSandbox } from '../helpers/lifecycle.js';
 
-const PASSWORD = 'alice-password';
-const f = useEmulatorSandbox({ context: '/bb', secrets: [PASSWORD] });
-beforeEach(() => {
-  f.emu.setFaults([]);
-  f.emu.setSwitches({ captchaThreshold: 5, tokenMaxExpiryDays: 0, maxTokensPerOwner: 100 });
-  f.emu.clearCaptcha('alice');
-  f.emu.clearLog();
-});
-
-const createLogin = (...extra: string[]) =>
-  f.bin(['login', f.emu.baseUrl, '--create', '--username', 'alice', '--password-stdin', ...extra], `${PASSWORD}\n`);
-const rotate = () => f.bin(['rotate', f.emu.baseUrl, '--password-stdin'], `${PASSWORD}\n`);
+const { f, createLogin, rotate } = useLifecycleSandbox();
 const storedToken = () =>
   (
     JSON.parse(fs.readFileSync(path.join(f.sb.dataDir, 'credentials.json'), 'utf8')) as {
@@ -66,7 +56,7 @@ describe('rotate and the expiry length', () => {
 describe('login --create and the expiry length', () => {
   it("a refused expiry reads as one sentence (no '.;')", async () => {
     f.emu.setSwitches({ tokenMaxExpiryDays: 30 });
-    const r = await createLogin('--expiry-days', '60');
+    const r = await createLogin(['--expiry-days', '60']);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/refused to create the token: .*30 days.*maximum; nothing was changed/);
     expect(r.stderr).not.toMatch(/\.;/);
@@ -76,7 +66,7 @@ describe('login --create and the expiry length', () => {
     expect(serverDays(MAX_EXPIRY_DAYS)).toBe(MAX_EXPIRY_DAYS);
     expect(serverDays(MAX_EXPIRY_DAYS + 1)).toBeUndefined();
     for (const days of ['99999999', String(MAX_EXPIRY_DAYS + 1), '0', '1.5']) {
-      const r = await createLogin('--expiry-days', days);
+      const r = await createLogin(['--expiry-days', days]);
       expect(r.exitCode, days).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toContain(`--expiry-days: give a whole number of days from 1 to ${MAX_EXPIRY_DAYS}`);

@@ -7,29 +7,18 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Fault } from '../emulator/index.js';
-import { useEmulatorSandbox } from '../helpers/fixture.js';
+import { ALICE_PASSWORD, useLifecycleSandbox } from '../helpers/lifecycle.js';
 
-const PASSWORD = 'alice-password';
 const NAME = /git-credential-bitbucket on /;
-const f = useEmulatorSandbox({ context: '/bb', secrets: [PASSWORD] });
-beforeEach(() => {
-  f.emu.setFaults([]);
-  f.emu.setSwitches({ captchaThreshold: 5, tokenMaxExpiryDays: 0, maxTokensPerOwner: 100 });
-  f.emu.clearCaptcha('alice');
-  f.emu.clearLog();
-});
-
-const createLogin = (...extra: string[]) =>
-  f.bin(['login', f.emu.baseUrl, '--create', '--username', 'alice', '--password-stdin', ...extra], `${PASSWORD}\n`);
-const rotate = (...extra: string[]) => f.bin(['rotate', f.emu.baseUrl, '--password-stdin', ...extra], `${PASSWORD}\n`);
+const { f, createLogin, rotate } = useLifecycleSandbox();
 const page = () => `${f.emu.baseUrl}/plugins/servlet/access-tokens/users/alice/manage`;
 const lostPut = (then: Fault['then']): Fault => ({ kind: 'afterHandling', then, method: 'PUT', times: 1 });
 
 /** alice's tokens named like ours, as the server lists them. */
 async function ours(): Promise<Array<{ id: string; name: string }>> {
-  const auth = `Basic ${Buffer.from(`alice:${PASSWORD}`).toString('base64')}`;
+  const auth = `Basic ${Buffer.from(`alice:${ALICE_PASSWORD}`).toString('base64')}`;
   const res = await fetch(`${f.emu.baseUrl}/rest/access-tokens/1.0/users/alice?limit=1000`, {
     headers: { Authorization: auth },
   });
@@ -65,7 +54,7 @@ describe('login --create when the answer to the create request is lost', () => {
 
   it('no answer within --timeout: the same', async () => {
     f.emu.setFaults([lostPut('hang')]);
-    const r = await createLogin('--timeout', '2');
+    const r = await createLogin(['--timeout', '2']);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/was lost .*all the same: revoked, so nothing was changed/);
     expect(await ours()).toEqual([]);

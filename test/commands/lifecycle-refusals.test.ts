@@ -7,22 +7,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { REFUSALS_FILE } from '../../src/bitbucket/refusals.js';
 import { stateDir } from '../../src/settings.js';
-import { useEmulatorSandbox } from '../helpers/fixture.js';
+import { ALICE_PASSWORD, useLifecycleSandbox } from '../helpers/lifecycle.js';
 
-const PASSWORD = 'alice-password';
-const f = useEmulatorSandbox({ context: '/bb', secrets: [PASSWORD] });
-beforeEach(() => {
-  f.emu.setFaults([]);
-  f.emu.setSwitches({ captchaThreshold: 5, tokenMaxExpiryDays: 0, maxTokensPerOwner: 100 });
-  f.emu.clearCaptcha('alice');
-  f.emu.clearLog();
-});
-
-const createLogin = (password = PASSWORD) =>
-  f.bin(['login', f.emu.baseUrl, '--create', '--username', 'alice', '--password-stdin'], `${password}\n`);
+const { f, createLogin, rotate } = useLifecycleSandbox();
 const basicSent = () => f.emu.log().filter((l) => l.auth === 'basic').length;
 
 /** Five wrong passwords sent straight to the server lock alice behind a CAPTCHA. */
@@ -45,9 +35,9 @@ describe('the refusal memory and the account password', () => {
     const created = await createLogin();
     expect(created.exitCode, created.stderr).toBe(0);
     expect(basicSent()).toBeGreaterThan(0);
-    const rotated = await f.bin(['rotate', f.emu.baseUrl, '--password-stdin'], `${PASSWORD}\n`);
+    const rotated = await rotate();
     expect(rotated.exitCode, rotated.stderr).toBe(0);
-    const out = await f.bin(['logout', f.emu.baseUrl, '--revoke', '--password-stdin'], `${PASSWORD}\n`);
+    const out = await f.bin(['logout', f.emu.baseUrl, '--revoke', '--password-stdin'], `${ALICE_PASSWORD}\n`);
     expect(out.exitCode, out.stderr).toBe(0);
     expect(out.stderr).toMatch(/Revoked ".+" \(id \d{12}\)/);
   });
@@ -62,12 +52,12 @@ describe('the refusal memory and the account password', () => {
   });
 
   it('a wrong password is remembered: the next run sends nothing and says since when, where, and how to forget it', async () => {
-    expect((await createLogin('wrong-pw')).exitCode).toBe(4);
+    expect((await createLogin([], 'wrong-pw')).exitCode).toBe(4);
     expect(basicSent()).toBe(1);
     const file = path.join(stateDir(f.sb.env), REFUSALS_FILE);
     expect(fs.existsSync(file)).toBe(true);
 
-    const again = await createLogin('wrong-pw');
+    const again = await createLogin([], 'wrong-pw');
     expect(again.exitCode).toBe(4);
     expect(basicSent()).toBe(1);
     const line = again.stderr.trim();
@@ -79,7 +69,7 @@ describe('the refusal memory and the account password', () => {
     expect(line).toMatch(/delete/);
 
     fs.rmSync(file); // as the message says: the memory is forgotten
-    const third = await createLogin('wrong-pw');
+    const third = await createLogin([], 'wrong-pw');
     expect(third.exitCode).toBe(4);
     expect(third.stderr).toMatch(/refused the username or password \(one failed attempt/);
     expect(basicSent()).toBe(2);
