@@ -19,6 +19,12 @@ const f = useEmulatorSandbox({ context: '/bitbucket', secrets });
 const { bin, git } = f;
 
 const storeFile = () => path.join(f.sb.dataDir, 'credentials.json');
+/** Marks the stored token as expired on 2024-02-01, as the store would after a login long ago. */
+function expireStored(): void {
+  const data = JSON.parse(fs.readFileSync(storeFile(), 'utf8')) as { entries: Array<{ meta: { expiresAt?: number } }> };
+  data.entries[0]!.meta.expiresAt = Date.parse('2024-02-01T00:00:00Z');
+  fs.writeFileSync(storeFile(), JSON.stringify(data));
+}
 const cloneUrl = () => `${f.emu.baseUrl}/scm/prj/app.git`;
 const page = () => `${f.emu.baseUrl}/plugins/servlet/access-tokens/users/alice/manage`;
 
@@ -42,11 +48,7 @@ describe.each(GITS)('%s', (_name, dir) => {
 
   it('an expired token: get withholds it and says whose, since when, where to make one and what to run', async () => {
     await loggedIn();
-    const data = JSON.parse(fs.readFileSync(storeFile(), 'utf8')) as {
-      entries: Array<{ meta: { expiresAt?: number } }>;
-    };
-    data.entries[0]!.meta.expiresAt = Date.parse('2024-02-01T00:00:00Z');
-    fs.writeFileSync(storeFile(), JSON.stringify(data));
+    expireStored();
     const r = await git(['clone', '-q', cloneUrl(), path.join(f.sb.dir, 'app')]);
     expect(r.exitCode).not.toBe(0);
     expect(r.stderr).toContain(
@@ -177,11 +179,7 @@ describe('a project token (git 2.55: git < 2.46 cannot send it)', () => {
     'expired: get withholds it and points to the project or repository settings and login --allow-project-token',
     async () => {
       const t = await projectLoggedIn();
-      const data = JSON.parse(fs.readFileSync(storeFile(), 'utf8')) as {
-        entries: Array<{ meta: { expiresAt?: number } }>;
-      };
-      data.entries[0]!.meta.expiresAt = Date.parse('2024-02-01T00:00:00Z');
-      fs.writeFileSync(storeFile(), JSON.stringify(data));
+      expireStored();
       const r = await git(['clone', '-q', cloneUrl(), path.join(f.sb.dir, 'app')]);
       expect(r.exitCode).not.toBe(0);
       expect(r.stderr).toContain(
