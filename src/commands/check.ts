@@ -11,7 +11,6 @@ import { parseBitbucketUrl } from '../bitbucket/url.js';
 import { redactUrl, withoutPassword } from '../git/config.js';
 import { GitNotFoundError, gitAsync } from '../git/async.js';
 import type { GitRun } from '../git/repo.js';
-import { allStores } from '../store/select.js';
 import type { TokenStore } from '../store/types.js';
 import { currentBranchTarget, remotePushUrl, resolveRef, type BranchTarget } from '../git/repository.js';
 import { storeSkipper } from '../credential/helper.js';
@@ -20,7 +19,7 @@ import { gatherFacts } from '../prepush/gather.js';
 import { renderSummary, renderVerdict } from '../prepush/render.js';
 import type { PushUpdate } from '../prepush/stdin.js';
 import { decide } from '../prepush/verdict.js';
-import { storesFor } from './shared/accounts.js';
+import { listAccounts, storesFor } from './shared/accounts.js';
 import { bearerAdvice, gitWithoutBearer } from './shared/bearer.js';
 import { EXIT } from './shared/errors.js';
 import type { CommandContext, CommandIO } from './shared/io.js';
@@ -128,17 +127,10 @@ async function storedPasswords(
 ): Promise<Array<{ username: string; fix: string }>> {
   const { protocol, host } = new URL(baseUrl);
   const found: Array<{ username: string; fix: string }> = [];
-  for (const store of allStores(storesFor(io).stores)) {
-    try {
-      for (const e of await store.list()) {
-        if (`${e.protocol}:` !== protocol || e.host !== host) continue;
-        const a = { ...e, store };
-        if (holdsPassword(a, await store.read(a)))
-          found.push({ username: a.username ?? '(no username)', fix: replacePasswordFix(a, baseUrl) });
-      }
-    } catch (err) {
-      skipped(store, err);
-    }
+  for (const a of await listAccounts(storesFor(io).stores, skipped)) {
+    if (`${a.protocol}:` !== protocol || a.host !== host) continue;
+    if (holdsPassword(a, await a.store.read(a)))
+      found.push({ username: a.username ?? '(no username)', fix: replacePasswordFix(a, baseUrl) });
   }
   return found;
 }

@@ -16,9 +16,23 @@ export function storesFor(io: CommandIO): { dir: string; stores: Stores } {
   return { dir, stores: openStores(dir) };
 }
 
-export async function listAccounts(stores: Stores): Promise<Account[]> {
+export async function listAccounts(
+  stores: Stores,
+  skipped?: (store: TokenStore, err: unknown) => void,
+): Promise<Account[]> {
   const out: Account[] = [];
-  for (const store of allStores(stores)) for (const e of await store.list()) out.push({ ...e, store });
+  for (const store of allStores(stores)) {
+    let entries: StoredEntry[];
+    try {
+      entries = await store.list();
+    } catch (err) {
+      // with `skipped`, a store that fails (a corrupt file) is named there and the others listed
+      if (!skipped) throw err;
+      skipped(store, err);
+      continue;
+    }
+    for (const e of entries) out.push({ ...e, store });
+  }
   return out.sort((a, b) => hostKey(a).localeCompare(hostKey(b)) || (a.username ?? '').localeCompare(b.username ?? ''));
 }
 
