@@ -24,7 +24,7 @@ echo "== git lane: $("$git_bin" --version) first in PATH" >&2
 
 # The test files that run git, directly or through the program, the emulator (test/helpers/fixture.ts
 # starts it for useEmulatorSandbox) or the hook.
-files=$(grep -rlE "runGit|runBin|startEmulator|useEmulatorSandbox|gitSync|gitAsync|git-version|hookInstallRun|execa\('git'" test \
+files=$(grep -rlE "runGit|runBin|startEmulator|useEmulatorSandbox|useLifecycleSandbox|gitSync|gitAsync|git-version|hookInstallRun|execa\('git'" test \
   --include='*.test.ts' | sort)
 status=0
 # shellcheck disable=SC2086 # one argument per file
