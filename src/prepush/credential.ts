@@ -60,9 +60,10 @@ export function authFromAnswer(
 }
 
 /**
- * The credential git would send to `url`. Our stores are read as `get` reads them: when a store
- * fails (a corrupt credentials.json) and another answers, the failed one is named once through
- * `skipped` (by default one line on stderr, the guard's); with no answer, its error is thrown.
+ * The credential git would send to `url`. Our stores are read as `get` reads them: a store that
+ * fails (a corrupt credentials.json) is named once through `skipped` (by default one line on
+ * stderr, the guard's) when another store or a helper after ours answers; when ours is the only
+ * helper and no store answers, its error is thrown.
  */
 export async function findCredential(
   url: string,
@@ -84,8 +85,9 @@ export async function findCredential(
     const answer = await getCredential(req, stores, now, await cleartextFilter(req, env), undefined, (store, err) => {
       failures.push([store, err]);
     });
-    // as `get`: a store that failed is named when another answers; with no answer its error stands
-    if (answer.length === 0 && failures[0]) throw failures[0][1];
+    // as `get`: a store that failed is named when another answers. With no answer git goes on
+    // to the helpers after ours, and so does the check; with none after ours its error stands.
+    if (answer.length === 0 && failures[0] && config.helpers.length === 1) throw failures[0][1];
     for (const [store, err] of failures) skipped(store, err);
     const auth = authFromAnswer(ourAnswer(answer, req));
     if (auth) return { found: true, auth, source: 'credential store' };

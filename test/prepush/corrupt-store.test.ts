@@ -1,7 +1,8 @@
 /**
  * The guard finds the token as `get` does: a corrupt credentials.json is named in one line and
  * skipped, and the token the OS keyring holds is the one checked, by a real `git push` through
- * the installed hook and by `check`. The real GNOME keyring, in the private D-Bus session
+ * the installed hook and by `check`; with nothing in our stores, a helper configured after ours
+ * is asked, as git asks it. The real GNOME keyring, in the private D-Bus session
  * test/run.sh starts; every output (and the trace) is scanned for the token.
  */
 import fs from 'node:fs';
@@ -88,6 +89,33 @@ describe.runIf(privateKeyring)('a corrupt credentials.json and the token in the 
       if (args.length === 1) expect(r.stdout).toMatch(/from credential store/);
       else expect(JSON.parse(r.stdout)).toMatchObject({ credential: { found: true, source: 'credential store' } });
       expectNoSecrets([r.stdout, r.stderr, traced], [TOKEN]);
+    }
+  });
+
+  it('nothing in our stores, a helper after ours has the token: the guard asks it, as git does', async () => {
+    const url = `http://localhost:${new URL(f.emu.baseUrl).port}/scm/prj/app.git`;
+    const other = path.join(f.sb.dir, 'other-helper-store');
+    fs.writeFileSync(other, `http://alice:${encodeURIComponent(TOKEN)}@localhost%3a${new URL(url).port}\n`, {
+      mode: 0o600,
+    });
+    const key = `credential.http://localhost:${new URL(url).port}.helper`;
+    await f.git(['config', '--global', key, `store --file ${other}`]);
+    try {
+      fs.writeFileSync(traceFile, '');
+      const head = (await f.git(['rev-parse', 'HEAD'], { cwd: work })).stdout.trim();
+      const r = await f.bin(['hook', 'pre-push', url, url], `HEAD ${head} refs/heads/x ${'0'.repeat(40)}\n`, {
+        cwd: work,
+      });
+      const traced = fs.readFileSync(traceFile, 'utf8');
+      f.outputs.push(traced);
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(count(r.stderr, skipped('pre-push'))).toBe(1);
+      expect(r.stderr).not.toContain('check skipped');
+      expect(r.stderr).toContain('warning: the token expires in 1 day');
+      expect(traced).toContain('guard: credential from git credential fill, basic as alice');
+      expectNoSecrets([r.stdout, r.stderr, traced], [TOKEN]);
+    } finally {
+      await f.git(['config', '--global', '--unset', key]);
     }
   });
 
