@@ -8,14 +8,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { bearerStatus, DEMO, fixtureToken, useEmulatorSandbox } from '../helpers/fixture.js';
+import { bearerStatus, DEMO, fixtureSecrets, fixtureToken, useEmulatorSandbox } from '../helpers/fixture.js';
 import { BIN } from '../helpers/sandbox.js';
 
 const PASSWORD = 'alice-password';
 const WRITE = fixtureToken('alice-write');
 const f = useEmulatorSandbox({
   context: '/bb',
-  secrets: [PASSWORD, ...(DEMO.tokens ?? []).flatMap((t) => (t.token ? [t.token] : []))],
+  secrets: [PASSWORD, ...fixtureSecrets(DEMO)],
   // a project alice cannot see: its repository answers 401, not 404
   data: {
     ...DEMO,

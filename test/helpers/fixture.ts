@@ -93,7 +93,7 @@ export function useEmulatorSandbox(opts: EmulatorSandboxOptions = {}): EmulatorS
   afterAll(async () => {
     await emu?.stop();
     if (sandbox === 'file') sb?.cleanup();
-    expectNoSecrets(outputs, secrets ?? (data.tokens ?? []).flatMap((t) => (t.token ? [t.token] : [])));
+    expectNoSecrets(outputs, secrets ?? fixtureSecrets(data));
   });
   if (sandbox === 'each') {
     beforeEach(() => {
@@ -101,14 +101,40 @@ export function useEmulatorSandbox(opts: EmulatorSandboxOptions = {}): EmulatorS
     });
     afterEach(() => sb?.cleanup());
   }
+  return emulatorSandbox(
+    {
+      get emu() {
+        if (!emu) throw new Error('the emulator is not started yet (use it inside tests or hooks)');
+        return emu;
+      },
+      get sb() {
+        if (!sb) throw new Error('no sandbox yet (use it inside tests or hooks)');
+        return sb;
+      },
+    },
+    outputs,
+  );
+}
+
+/** Every token of a fixture: what no output may contain unless a file says otherwise. */
+export function fixtureSecrets(data: Fixture): string[] {
+  return (data.tokens ?? []).flatMap((t) => (t.token ? [t.token] : []));
+}
+
+/**
+ * The methods of an EmulatorSandbox over `at`'s emulator and sandbox (read at each call), every
+ * output kept in `outputs`.
+ */
+export function emulatorSandbox(
+  at: { readonly emu: Emulator; readonly sb: Sandbox },
+  outputs: string[],
+): EmulatorSandbox {
   const ctx: EmulatorSandbox = {
     get emu() {
-      if (!emu) throw new Error('the emulator is not started yet (use it inside tests or hooks)');
-      return emu;
+      return at.emu;
     },
     get sb() {
-      if (!sb) throw new Error('no sandbox yet (use it inside tests or hooks)');
-      return sb;
+      return at.sb;
     },
     outputs,
     async bin(args, input = '', runOpts = {}) {

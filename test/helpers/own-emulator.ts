@@ -7,9 +7,8 @@
  */
 import { afterAll } from 'vitest';
 import { startEmulator } from '../emulator/index.js';
-import { DEMO, type EmulatorSandbox, type EmulatorSandboxOptions } from './fixture.js';
-import { runOnPty } from './pty.js';
-import { expectNoSecrets, makeSandbox, runBin, runGit, type Sandbox } from './sandbox.js';
+import { DEMO, emulatorSandbox, fixtureSecrets, type EmulatorSandbox, type EmulatorSandboxOptions } from './fixture.js';
+import { expectNoSecrets, makeSandbox, type Sandbox } from './sandbox.js';
 
 export interface OwnEmulators {
   /** Runs `fn` with a fresh emulator and sandbox (`env` added to the sandbox's), stopped and removed after. */
@@ -22,38 +21,13 @@ export interface OwnEmulators {
 export function ownEmulators(opts: Omit<EmulatorSandboxOptions, 'sandbox'> = {}): OwnEmulators {
   const { data = DEMO, secrets, ...emulator } = opts;
   const outputs: string[] = [];
-  afterAll(() => expectNoSecrets(outputs, secrets ?? (data.tokens ?? []).flatMap((t) => (t.token ? [t.token] : []))));
+  afterAll(() => expectNoSecrets(outputs, secrets ?? fixtureSecrets(data)));
   return {
     outputs,
     async with(fn, env = {}) {
       const emu = await startEmulator({ data, ...emulator });
       const sb: Sandbox = makeSandbox(env);
-      const keep = (...texts: string[]) => void outputs.push(...texts);
-      const f: EmulatorSandbox = {
-        emu,
-        sb,
-        outputs,
-        async bin(args, input = '', runOpts = {}) {
-          const r = await runBin(sb, args, input, runOpts);
-          keep(args[0] === 'get' ? '' : r.stdout, r.stderr);
-          return r;
-        },
-        async git(args, { input = '', ...runOpts } = {}) {
-          const r = await runGit(sb, args, input, runOpts);
-          keep(r.stdout, r.stderr);
-          return r;
-        },
-        async pty(args, steps) {
-          const r = await runOnPty(sb, args, steps);
-          keep(r.output);
-          return r;
-        },
-        async login(token, ...extra) {
-          const r = await f.bin(['login', emu.baseUrl, '--token-stdin', ...extra], `${token}\n`);
-          if (r.exitCode !== 0) throw new Error(`login failed: ${r.stderr}`);
-          return r;
-        },
-      };
+      const f = emulatorSandbox({ emu, sb }, outputs);
       try {
         return await fn(f);
       } finally {
