@@ -502,7 +502,7 @@ fi
 # Another copy that still runs instead of this one: the one PATH finds first (git runs that for
 # `git credential-bitbucket` and the helper lines that name the program), and helper lines that
 # name another copy's file (setup URL replaces such a line with this one's).
-realpath_of() { node -e 'console.log(require("fs").realpathSync(process.argv[1]))' "$1"; }
+realpath_of() { node -e 'const f = process.argv[1]; try { console.log(require("fs").realpathSync(f)); } catch { console.log(f); }' "$1"; }
 gcb_copy=$(command -v git-credential-bitbucket || true)
 if [ -n "$gcb_copy" ] && [ "$(realpath_of "$gcb_copy")" != "$(realpath_of "$bin")" ]; then
   gcb_copy_version=$("$gcb_copy" --version 2>/dev/null </dev/null) || gcb_copy_version='it does not run'
