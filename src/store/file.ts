@@ -8,6 +8,7 @@ import type { Secrets, StoredEntry } from './types.js';
 
 export class FileStore extends IndexedStore {
   readonly kind = 'file' as const;
+  protected override readonly secretsInIndex = true;
 
   get location(): string {
     return this.file;

@@ -15,6 +15,7 @@ import {
   type StoreFileData,
 } from './storefile.js';
 import {
+  keyLabel,
   sameKey,
   type BackendKind,
   type CredentialKey,
@@ -22,6 +23,9 @@ import {
   type StoredEntry,
   type TokenStore,
 } from './types.js';
+
+/** Where a write is: see IndexedStore.reached. */
+export type WritePoint = 'put:waiting' | 'put:stored' | 'erase:waiting' | 'erase:seen';
 
 /** The stamp of a file that is not there. */
 const NONE = 'none';
@@ -32,6 +36,9 @@ export abstract class IndexedStore implements TokenStore {
 
   /** The index as last read, with the file's identity then: `get` lists and reads from one parse. */
   private snapshot: { stamp: string; view: StoreFileView } | undefined;
+
+  /** Whether the secrets live in the index itself (the file store), so no key lock is needed. */
+  protected readonly secretsInIndex: boolean = false;
 
   constructor(readonly file: string) {}
 
@@ -122,46 +129,77 @@ export abstract class IndexedStore implements TokenStore {
   }
 
   /**
-   * Keeps `secrets` for `entry`. The secret goes to its place (the keyring) *before* the lock is
-   * taken, so no keyring round trip (which may wait on an unlock prompt) holds up other writers;
-   * under the lock only the index changes.
+   * Keeps `secrets` for `entry`. The secret goes to its place (the keyring) *before* the index
+   * lock is taken, so no keyring round trip (which may wait on an unlock prompt) holds up other
+   * writers; under the index lock only the index changes. The key's own lock (withKey) keeps an
+   * erase of the same key from dropping the secret just put.
    */
   async put(entry: StoredEntry, secrets: Secrets): Promise<void> {
-    const isNew = !(await this.list()).some((e) => sameKey(e, entry));
-    const kept = this.storeSecrets(entry, secrets);
-    try {
-      await this.mutate((data) => {
-        data.entries = data.entries.filter((e) => !sameKey(e, entry));
-        data.entries.push(kept);
-        return [];
-      });
-    } catch (err) {
-      // The index could not be written: a secret stored for a new key would be left where no
-      // list, logout or erase can see it, so take it back (best effort; the error stands).
-      if (isNew) this.rollBack(kept);
-      throw err;
-    }
+    await this.withKey(entry, 'put', async () => {
+      const isNew = !(await this.list()).some((e) => sameKey(e, entry));
+      const kept = this.storeSecrets(entry, secrets);
+      await this.reached('put:stored');
+      try {
+        await this.mutate((data) => {
+          data.entries = data.entries.filter((e) => !sameKey(e, entry));
+          data.entries.push(kept);
+          return [];
+        });
+      } catch (err) {
+        // The index could not be written: a secret stored for a new key would be left where no
+        // list, logout or erase can see it, so take it back (best effort; the error stands).
+        if (isNew) this.rollBack(kept);
+        throw err;
+      }
+    });
   }
 
   /**
-   * Forgets `key`. Its secret is removed *before* the lock is taken (see put); if that fails
-   * nothing changes and the entry stays listed, instead of leaving a secret behind that no
-   * index points at (invisible to list, logout and erase). Under the lock the entry leaves the
-   * index only if it is still the one whose secret was removed: one stored again meanwhile
-   * (a concurrent `store`) stays, with its new secret.
+   * Forgets `key`. Its secret is removed *before* the index lock is taken (see put); if that
+   * fails nothing changes and the entry stays listed, instead of leaving a secret behind that no
+   * index points at (invisible to list, logout and erase). The key's own lock (withKey) keeps a
+   * concurrent `store` of the key from writing its new secret between the read of the index and
+   * the removal (which would remove the new secret and leave its entry listed without one).
+   * Under the index lock the entry leaves the index only if it is still the one read: one stored
+   * again meanwhile (a concurrent `store` on the file backend, which has no key lock) stays.
    */
   async erase(key: CredentialKey): Promise<boolean> {
-    const seen = readStoreFile(this.file).entries.filter((e) => sameKey(e, key));
-    if (seen.length === 0) return false;
-    for (const e of seen) this.dropSecrets(e);
-    const gone = await this.mutate((data) => {
-      const removed = data.entries.filter((e) => sameKey(e, key) && seen.some((s) => s.storedAt === e.storedAt));
-      if (removed.length === 0) return null;
-      data.entries = data.entries.filter((e) => !removed.includes(e));
-      return removed;
+    // nothing to erase: no lock, no lock file (nor data directory) made
+    if (!readStoreFile(this.file).entries.some((e) => sameKey(e, key))) return false;
+    return this.withKey(key, 'erase', async () => {
+      const seen = readStoreFile(this.file).entries.filter((e) => sameKey(e, key));
+      if (seen.length === 0) return false;
+      await this.reached('erase:seen');
+      for (const e of seen) this.dropSecrets(e);
+      const gone = await this.mutate((data) => {
+        const removed = data.entries.filter((e) => sameKey(e, key) && seen.some((s) => s.storedAt === e.storedAt));
+        if (removed.length === 0) return null;
+        data.entries = data.entries.filter((e) => !removed.includes(e));
+        return removed;
+      });
+      return gone !== null && gone.length > 0;
     });
-    return gone !== null && gone.length > 0;
   }
+
+  /**
+   * Runs `fn`, a put or an erase of `key`, while no other put or erase of the same key runs (in
+   * any process): the secret's own place (a keyring item, one per key) and the index are changed
+   * in two steps, which two writers of one key must not interleave. A lock file per key, beside
+   * the index; held across the keyring round trip, so a slow keyring holds up only writers of the
+   * same key, never the index lock. Not needed when the secrets are in the index.
+   */
+  private async withKey<T>(key: CredentialKey, op: 'put' | 'erase', fn: () => Promise<T>): Promise<T> {
+    if (this.secretsInIndex) return fn();
+    ensurePrivateDir(path.dirname(this.file), 'data directory');
+    const id = process.getBuiltinModule('node:crypto').createHash('sha256').update(keyLabel(key)).digest('hex');
+    return withLock(`${this.file}.${id.slice(0, 16)}.lock`, fn, { onBusy: () => void this.reached(`${op}:waiting`) });
+  }
+
+  /**
+   * A point a put or an erase has reached; nothing happens here. Tests override it to pause a
+   * writer there (a promise returned is awaited) and interleave writers deterministically.
+   */
+  protected reached(_point: WritePoint): Promise<void> | void {}
 
   async updateEntries(fn: (entries: StoredEntry[]) => StoredEntry[]): Promise<void> {
     await this.mutate((data) => {
@@ -194,7 +232,7 @@ export abstract class IndexedStore implements TokenStore {
    * Read-modify-write of the index under the lock. `fn` edits `data` in place and returns the
    * entries it removed, or null when it changed nothing, in which case nothing is written.
    * Nothing slow happens while the lock is held: conf is loaded before, and secrets are put
-   * and dropped by the callers before (see put and erase).
+   * and dropped by the callers before (see put and erase), under the key's lock only.
    */
   private async mutate(fn: (data: StoreFileData) => DiskEntry[] | null): Promise<DiskEntry[] | null> {
     ensurePrivateDir(path.dirname(this.file), 'data directory');

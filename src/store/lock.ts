@@ -25,6 +25,8 @@ export interface LockOptions {
   timeoutMs?: number;
   /** A lock held by a live process older than this is considered abandoned. */
   staleMs?: number;
+  /** Called once, when the lock is found held by someone else (and waited for). */
+  onBusy?: () => void;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -36,10 +38,15 @@ export async function withLock<T>(lockPath: string, fn: () => Promise<T> | T, op
   const deadline = Date.now() + timeoutMs;
   let delay = 2;
   let mine: string | undefined;
+  let busy = false;
   for (;;) {
     mine = tryAcquire(lockPath);
     if (mine !== undefined) break;
     checkLockFile(lockPath);
+    if (!busy) {
+      busy = true;
+      opts.onBusy?.();
+    }
     const stale = staleSnapshot(lockPath, staleMs);
     if (stale !== undefined) {
       breakStaleLock(lockPath, stale);
