@@ -25,9 +25,33 @@ export interface Apply {
 /**
  * Runs the steps one git config call (or one locked rewrite) each: every step leaves a file git
  * reads, and none removes or rewrites a value that is not setup's. When a step fails, what was
- * done before it is printed with the error.
+ * done before it is printed with the error. SIGINT, SIGTERM and SIGHUP wait until the steps are
+ * done (heldSignals): stopped between them, setup would leave its reset without its helper.
  */
 export async function applySteps(steps: readonly Step[], a: Apply): Promise<void> {
+  await heldSignals(() => runSteps(steps, a));
+}
+
+const HELD = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * Runs `fn` with SIGINT, SIGTERM and SIGHUP held back; the first that arrived meanwhile is raised
+ * again when it is done (its default action: the process ends as it would have). A Ctrl-C also
+ * reaches the git config running then, which fails that step (git removes its lock itself).
+ */
+async function heldSignals(fn: () => Promise<void>): Promise<void> {
+  let got: NodeJS.Signals | undefined;
+  const hold = (sig: NodeJS.Signals) => void (got ??= sig);
+  for (const sig of HELD) process.on(sig, hold);
+  try {
+    await fn();
+  } finally {
+    for (const sig of HELD) process.off(sig, hold);
+    if (got) process.kill(process.pid, got);
+  }
+}
+
+async function runSteps(steps: readonly Step[], a: Apply): Promise<void> {
   const live = a.values.map((v, at) => ({ v, at: at as number | undefined }));
   try {
     for (const st of steps) {

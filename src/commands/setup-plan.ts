@@ -48,6 +48,48 @@ export function findBlock(values: readonly string[], userReset = false): Block |
   return block;
 }
 
+/** An empty value, and a cache line after it, that no helper of this tool follows. */
+export interface LoneReset {
+  reset: number;
+  cache?: number;
+}
+
+/**
+ * The empty value (and a cache line after it) that ends the key's values when no value runs this
+ * tool: what a setup stopped half-way leaves (after its reset or its cache line were added, or an
+ * older helper line removed). Only the caller can tell whether it is setup's (the setup record,
+ * or the section setup writes: see ownSectionForm); then setup finishes its block on it and
+ * unsetup removes it, instead of leaving a reset that turns off the user's helpers for the host.
+ */
+export function loneReset(values: readonly string[]): LoneReset | undefined {
+  if (values.some((v) => isOurHelper(v))) return undefined;
+  const n = values.length;
+  if (values[n - 1] === '') return { reset: n - 1 };
+  if (n >= 2 && values[n - 2] === '' && CACHE_LINE.test(values[n - 1]!.trim())) return { reset: n - 2, cache: n - 1 };
+  return undefined;
+}
+
+/**
+ * Pure: whether the lone reset's lines in `text` (the config file, latin1) are a section as setup
+ * writes it for `subsection`: its header `[credential "<subsection>"]` on the line before the
+ * reset, then the reset, the cache line if any, and nothing more up to the next section or the
+ * end. `lines`: the key's value lines in `text` (valueLines), one for each value git reads.
+ */
+export function ownSectionForm(
+  text: string,
+  subsection: string,
+  lines: readonly { start: number; end: number; alone: boolean }[],
+  lone: LoneReset,
+): boolean {
+  const reset = lines[lone.reset];
+  const last = lines[lone.cache ?? lone.reset];
+  if (!reset?.alone || !last?.alone) return false;
+  const header = `[credential "${subsection.replace(/[\\"]/g, (c) => `\\${c}`)}"]`;
+  if (text.slice(0, reset.start).trimEnd().split('\n').pop()?.trim() !== header) return false;
+  const rest = text.slice(last.end).trimStart();
+  return rest === '' || rest.startsWith('[');
+}
+
 /** One step of a change, in the order to run it. `at` indexes the values as they were before any step. */
 export type Step = { op: 'remove'; at: number; why: string } | { op: 'add'; value: string; why: string };
 
@@ -61,8 +103,15 @@ export type SetupPlan =
  * (`--cache`), or undefined to keep the block's as it is. A foreign value after this helper is a
  * conflict: adding a new block after it would put it behind a reset, where git never asks it.
  */
-export function planSetup(values: readonly string[], ours: string, cache?: string, userReset = false): SetupPlan {
+export function planSetup(
+  values: readonly string[],
+  ours: string,
+  cache?: string,
+  userReset = false,
+  lone?: LoneReset,
+): SetupPlan {
   const block = findBlock(values, userReset);
+  if (!block && lone) return finishLone(values, ours, cache, lone);
   if (block && block.after.length > 0) return { kind: 'conflict', block };
   const steps: Step[] = [];
   const haveCache = block?.cache !== undefined ? values[block.cache] : undefined;
@@ -95,10 +144,31 @@ export function planSetup(values: readonly string[], ours: string, cache?: strin
   return { kind: 'change', steps, addedReset };
 }
 
-/** What unsetup removes, in a safe order: the reset first, this helper last (see setupRun's notes). */
-export function planUnsetup(values: readonly string[], userReset = false): { block?: Block; remove: number[] } {
+/** The rest of a block a setup stopped half-way left (loneReset): the cache line if it changes, this helper. */
+function finishLone(values: readonly string[], ours: string, cache: string | undefined, lone: LoneReset): SetupPlan {
+  const steps: Step[] = [];
+  const haveCache = lone.cache !== undefined ? values[lone.cache] : undefined;
+  const wantCache = cache ?? haveCache;
+  if (haveCache !== wantCache) {
+    if (lone.cache !== undefined) steps.push({ op: 'remove', at: lone.cache, why: 'the cache time changes' });
+    steps.push({ op: 'add', value: wantCache!, why: 'cache' });
+  }
+  steps.push({ op: 'add', value: ours, why: '' });
+  return { kind: 'change', steps, addedReset: false };
+}
+
+/**
+ * What unsetup removes, in a safe order: the reset first, this helper last (see setupRun's notes).
+ * `lone`: the lone reset (loneReset) the caller knows to be setup's, removed when there is no block.
+ */
+export function planUnsetup(
+  values: readonly string[],
+  userReset = false,
+  lone?: LoneReset,
+): { block?: Block; lone?: LoneReset; remove: number[] } {
   const block = findBlock(values, userReset);
-  if (!block) return { remove: [] };
+  if (!block)
+    return lone ? { lone, remove: [lone.reset, ...(lone.cache !== undefined ? [lone.cache] : [])] } : { remove: [] };
   const remove = [block.reset, block.cache, ...block.strays, block.anchor].filter((i) => i !== undefined);
   return { block, remove };
 }

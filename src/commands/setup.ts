@@ -7,7 +7,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { getAll, keysWithPrefix, removeSectionIfEmpty, setValue, unsetValue } from '../git/credential-config.js';
-import { CACHE_LINE, findBlock, planSetup, planUnsetup } from './setup-plan.js';
+import {
+  CACHE_LINE,
+  findBlock,
+  loneReset,
+  ownSectionForm,
+  planSetup,
+  planUnsetup,
+  type LoneReset,
+} from './setup-plan.js';
+import { valueLines } from '../git/config-lines.js';
 import { readSettings, updateSettings, type SetupRecord } from '../store/settings.js';
 import { listAccounts, storesFor } from './shared/accounts.js';
 import { EXIT } from './shared/errors.js';
@@ -34,12 +43,26 @@ export async function setupRun(o: SetupOptions, io: CommandIO): Promise<number> 
     ours,
     seconds !== undefined ? cacheHelper(seconds) : undefined,
     previous?.addedReset === false,
+    setupsLoneReset(file, server.baseUrl, current, previous),
   );
   if (plan.kind === 'conflict') throw conflictError(t, file, key, server.baseUrl, plan.block, current);
   const changes: string[] = [];
   let cache = plan.kind === 'done' && plan.block.cache !== undefined ? current[plan.block.cache] : undefined;
+  // several setups share a file that setup created: the last one undone removes it
+  const sameFileCreated = Object.entries(readSettings(dir).setups ?? {}).some(
+    ([k, r]) => k.startsWith(`${file}|`) && r.createdFile,
+  );
+  const record = (addedUseHttpPath: boolean): SetupRecord => ({
+    addedReset: (plan.kind === 'change' && plan.addedReset) || previous?.addedReset !== false,
+    addedUseHttpPath: addedUseHttpPath || Boolean(previous?.addedUseHttpPath),
+    createdFile: previous?.createdFile ?? (!fileExisted || sameFileCreated),
+    ...(cache ? { cache } : {}),
+  });
   if (plan.kind === 'change') {
     cache = plan.steps.flatMap((st) => (st.op === 'add' && CACHE_LINE.test(st.value) ? [st.value] : []))[0] ?? cache;
+    // recorded before the first change: a run stopped half-way (another git holding the config
+    // lock, a signal, a kill) leaves a lone reset that the next setup or unsetup knows as setup's
+    if (!previous) await updateSettings(dir, (st) => void (st.setups = { ...st.setups, [recordKey]: record(false) }));
     await applySteps(plan.steps, { t, file, key, baseUrl: server.baseUrl, values: current, changes, io });
   }
   const block = findBlock(await getAll(t, key), previous?.addedReset === false);
@@ -61,21 +84,7 @@ export async function setupRun(o: SetupOptions, io: CommandIO): Promise<number> 
     changes.push(`+ ${section}.useHttpPath = true (tokens scoped to repository paths are stored)`);
   }
   if (changes.length > 0) {
-    // several setups share a file that setup created: the last one undone removes it
-    const sameFileCreated = Object.entries(readSettings(dir).setups ?? {}).some(
-      ([k, r]) => k.startsWith(`${file}|`) && r.createdFile,
-    );
-    await updateSettings(dir, (st) => {
-      st.setups = {
-        ...st.setups,
-        [recordKey]: {
-          addedReset: (plan.kind === 'change' && plan.addedReset) || previous?.addedReset !== false,
-          addedUseHttpPath: addedUseHttpPath || Boolean(previous?.addedUseHttpPath),
-          createdFile: previous?.createdFile ?? (!fileExisted || sameFileCreated),
-          ...(cache ? { cache } : {}),
-        },
-      };
-    });
+    await updateSettings(dir, (st) => void (st.setups = { ...st.setups, [recordKey]: record(addedUseHttpPath) }));
     io.stderr(`Updated ${file} (${t.scope}):\n${changes.map((c) => `  ${c}\n`).join('')}`);
   } else if (!failure) {
     io.stderr(`${file} (${t.scope}) already sends ${server.baseUrl} to this helper; nothing changed.\n`);
@@ -106,12 +115,18 @@ export async function unsetupRun(o: SetupOptions, io: CommandIO): Promise<number
   const { dir } = storesFor(io);
   const record: SetupRecord | undefined = readSettings(dir).setups?.[recordKey];
   const current = await getAll(t, key);
-  const plan = planUnsetup(current, record?.addedReset === false);
+  const plan = planUnsetup(
+    current,
+    record?.addedReset === false,
+    setupsLoneReset(file, server.baseUrl, current, record),
+  );
   const changes: string[] = [];
   const why = (i: number) =>
-    i === plan.block?.reset
-      ? 'the reset setup wrote'
-      : i === plan.block?.cache
+    i === plan.block?.reset || i === plan.lone?.reset
+      ? plan.lone
+        ? 'the reset of a setup stopped half-way'
+        : 'the reset setup wrote'
+      : i === plan.block?.cache || i === plan.lone?.cache
         ? "git's credential-cache, which setup --cache put before this helper"
         : 'this helper';
   // The reset goes first and this helper last: stopped half-way, the file still holds this
@@ -140,6 +155,30 @@ export async function unsetupRun(o: SetupOptions, io: CommandIO): Promise<number
       : `${file} (${t.scope}) has no setup for ${server.baseUrl}; nothing changed.\n`,
   );
   return EXIT.ok;
+}
+
+/**
+ * The lone reset (loneReset) a setup stopped half-way left, when it is setup's: the setup record
+ * says so (it is written before the first change), or, for a setup without a record, the reset
+ * sits in a section of its own as setup writes it.
+ */
+function setupsLoneReset(
+  file: string,
+  subsection: string,
+  values: readonly string[],
+  record: SetupRecord | undefined,
+): LoneReset | undefined {
+  const lone = loneReset(values);
+  if (!lone || record?.addedReset === false) return undefined;
+  if (record) return lone;
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'latin1');
+  } catch {
+    return undefined;
+  }
+  const lines = valueLines(text, 'credential', subsection, 'helper');
+  return lines.length === values.length && ownSectionForm(text, subsection, lines, lone) ? lone : undefined;
 }
 
 const scopeOptions = {

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { findBlock, planSetup, planUnsetup } from '../../src/commands/setup-plan.js';
+import { findBlock, loneReset, ownSectionForm, planSetup, planUnsetup } from '../../src/commands/setup-plan.js';
 import { removeValueLine, sameValue, valueLines } from '../../src/git/config-lines.js';
 import { makeSandbox, runGit, type Sandbox } from '../helpers/sandbox.js';
 
@@ -59,6 +59,42 @@ describe('findBlock / planSetup / planUnsetup', () => {
     expect(planUnsetup([OLDER, 'x', '', OURS]).remove).toEqual([2, 0, 3]);
     expect(planUnsetup(['', C900, OURS], true).remove).toEqual([1, 2]);
     expect(planUnsetup(['manager']).remove).toEqual([]);
+  });
+
+  it("a lone reset (a setup stopped half-way), when known to be setup's, is finished by setup and removed by unsetup", () => {
+    expect(loneReset(['store', ''])).toEqual({ reset: 1 });
+    expect(loneReset(['store', '', C900])).toEqual({ reset: 1, cache: 2 });
+    expect(loneReset(['', 'store'])).toBeUndefined();
+    expect(loneReset(['', OLDER, ''])).toBeUndefined(); // a value of this tool: findBlock's to judge
+    expect(planSetup(['store', ''], OURS, undefined, false, { reset: 1 })).toEqual({
+      kind: 'change',
+      addedReset: false,
+      steps: [{ op: 'add', value: OURS, why: '' }],
+    });
+    expect(planSetup(['', C900], OURS, 'cache --timeout=60', false, { reset: 0, cache: 1 })).toMatchObject({
+      steps: [{ op: 'remove', at: 1 }, { value: 'cache --timeout=60' }, { value: OURS }],
+    });
+    expect(planSetup(['', C900], OURS, undefined, false, { reset: 0, cache: 1 })).toMatchObject({
+      steps: [{ value: OURS }],
+    });
+    // not known to be setup's: a reset of setup's own goes after it, as before
+    expect(planSetup(['store', ''], OURS)).toMatchObject({ addedReset: true });
+    expect(planUnsetup(['store', '', C900], false, { reset: 1, cache: 2 }).remove).toEqual([1, 2]);
+    expect(planUnsetup(['store', ''])).toEqual({ remove: [] });
+  });
+
+  it('ownSectionForm: the reset right under its own header, with nothing of the user after it', () => {
+    const url = 'https://bb.example.com';
+    const form = (text: string) => {
+      const lines = valueLines(text, 'credential', url, 'helper');
+      const lone = loneReset(lines.map((l) => l.value ?? ''));
+      return lone !== undefined && ownSectionForm(text, url, lines, lone);
+    };
+    expect(form(`[credential]\n\thelper = store\n[credential "${url}"]\n\thelper = \n`)).toBe(true);
+    expect(form(`[credential "${url}"]\n\thelper = \n\thelper = ${C900}\n[user]\n\tname = A\n`)).toBe(true);
+    expect(form(`[credential "${url}"]\n\tusername = alice\n\thelper = \n`)).toBe(false);
+    expect(form(`[credential "${url}"]\n\thelper = \n\tusername = alice\n`)).toBe(false);
+    expect(form(`[credential "${url}"] helper = \n`)).toBe(false);
   });
 });
 
