@@ -1,13 +1,16 @@
 // httpRequest at the edges of TLS, against real TLS servers on 127.0.0.1 and with settings read
 // from real git config: one TLS context per process (not one per request), client certificates
 // (http.sslCert / http.sslKey, GIT_SSL_CERT / GIT_SSL_KEY), and short messages for what OpenSSL
-// says at length.
+// says at length; and the guard's title worded by the kind of failure.
 import tls from 'node:tls';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { httpRequest, type HttpResult } from '../../src/bitbucket/http.js';
 import { httpSettingsFor, type HttpSettings } from '../../src/git/config.js';
+import { decide } from '../../src/prepush/verdict.js';
+import { DEFAULT_POLICY } from '../../src/prepush/policy.js';
+import type { CheckFacts } from '../../src/prepush/facts.js';
 import { makeSandbox, runGit, type Sandbox } from '../helpers/sandbox.js';
-import { startProxy, startServer, type TestProxy, type TestServer } from './helpers.js';
+import { closedPort, startProxy, startServer, type TestProxy, type TestServer } from './helpers.js';
 import { EXPIRED_ON, makeEdgePki, startTlsFront, VALID_FROM, type EdgePki, type TlsFront } from './tls-pki.js';
 
 let pki: EdgePki;
@@ -194,5 +197,34 @@ describe('OpenSSL errors in a few words', () => {
     } finally {
       other.remove();
     }
+  });
+});
+
+describe("the guard's title says what failed", () => {
+  const facts = (message: string): CheckFacts => ({
+    remote: { name: 'origin', url: `${valid.url}/scm/p/r.git`, baseUrl: valid.url },
+    credential: { found: true, source: 'credential store', scheme: 'bearer' },
+    server: { status: 'unreachable', message: `${message}; not checked: who the token acts as` },
+    now: 0,
+  });
+  const title = (r: HttpResult) =>
+    decide(facts(failure(r, r.ok ? 'none' : r.error)), DEFAULT_POLICY).findings[0]?.title;
+
+  it('TLS, refused, reset and timeout each in their own words', async () => {
+    const base = valid.url;
+    expect(title(await get(valid.url, { sslVerify: true, caFile: pki.clientCert }))).toBe(
+      `could not reach ${base}: TLS failed; the push was not checked`,
+    );
+    expect(title(await get(`http://127.0.0.1:${await closedPort()}`, { sslVerify: true }))).toBe(
+      `could not reach ${base}: no connection; the push was not checked`,
+    );
+    plain.handler = (req) => req.socket.destroy();
+    expect(title(await get(plain.url, { sslVerify: true }))).toBe(
+      `could not reach ${base}: the connection was closed; the push was not checked`,
+    );
+    plain.handler = () => {};
+    expect(title(await httpRequest({ url: plain.url, timeoutMs: 200, settings: { sslVerify: true } }))).toBe(
+      `could not reach ${base} in time; the push was not checked`,
+    );
   });
 });

@@ -6,8 +6,10 @@
  * configured with works. The TLS servers are fronts for the emulator on 127.0.0.1.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureToken, useEmulatorSandbox } from '../helpers/fixture.js';
+import { BIN, describe as credential } from '../helpers/sandbox.js';
 import {
   EXPIRED_ON,
   makeEdgePki,
@@ -107,5 +109,33 @@ describe('doctor', () => {
       `TLS failure with ${new URL(url).host}: the server does not speak TLS on this port (http:// URL?) (ERR_SSL_WRONG_VERSION_NUMBER)`,
     );
     expect(out).not.toMatch(/deps\/openssl|EPROTO/);
+  });
+});
+
+describe('the guard', () => {
+  it('says TLS failed in its title, and checks the push with the client certificate git config names', async () => {
+    await trust(mtls.url);
+    const host = `127.0.0.1:${mtls.port}`;
+    const stored = await bin(['store'], credential({ protocol: 'https', host, username: 'alice', password: token }));
+    expect(stored.exitCode, stored.stderr).toBe(0);
+    const work = path.join(f.sb.dir, 'work');
+    await git(['init', '-q', '-b', 'main', work]);
+    const inWork = { cwd: work };
+    await git(
+      ['-c', 'user.email=alice@example.com', '-c', 'user.name=A', 'commit', '-q', '--allow-empty', '-m', 'x'],
+      inWork,
+    );
+    await git(['config', 'credential.helper', BIN], inWork);
+    const head = (await git(['rev-parse', 'HEAD'], inWork)).stdout.trim();
+    const input = `refs/heads/main ${head} refs/heads/main ${'0'.repeat(40)}\n`;
+    const remote = `${mtls.url}/scm/PRJ/app.git`;
+    const without = await bin(['hook', 'pre-push', 'origin', remote], input, inWork);
+    expect(without.exitCode, without.stderr).toBe(0);
+    expect(without.stderr).toContain(`could not reach ${mtls.url}: TLS failed; the push was not checked`);
+    expect(without.stderr).toContain('the server asks for a client certificate (http.sslCert/http.sslKey)');
+    await git(['config', '--global', `http.${mtls.url}/.sslCert`, pki.clientCombined]);
+    const withCert = await bin(['hook', 'pre-push', 'origin', remote], input, inWork);
+    expect(withCert.exitCode, withCert.stderr).toBe(0);
+    expect(withCert.stderr).not.toMatch(/could not reach|TLS/);
   });
 });
