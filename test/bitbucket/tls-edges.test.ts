@@ -5,6 +5,7 @@
 import tls from 'node:tls';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { httpRequest, type HttpResult } from '../../src/bitbucket/http.js';
+import { BitbucketClient } from '../../src/bitbucket/client.js';
 import { httpSettingsFor, type HttpSettings } from '../../src/git/config.js';
 import { decide } from '../../src/prepush/verdict.js';
 import { DEFAULT_POLICY } from '../../src/prepush/policy.js';
@@ -225,6 +226,24 @@ describe("the guard's title says what failed", () => {
     plain.handler = () => {};
     expect(title(await httpRequest({ url: plain.url, timeoutMs: 200, settings: { sslVerify: true } }))).toBe(
       `could not reach ${base} in time; the push was not checked`,
+    );
+  });
+
+  it("a proxy that is down, and the client's spent time budget, too", async () => {
+    const down = `http://127.0.0.1:${await closedPort()}`;
+    expect(title(await get(valid.url, { sslVerify: true, proxy: down, noProxy: '' }))).toBe(
+      `could not reach ${valid.url}: the proxy failed; the push was not checked`,
+    );
+    const client = new BitbucketClient({
+      baseUrl: plain.url,
+      settings: { sslVerify: true },
+      timeoutMs: 1000,
+      deadline: Date.now() - 1,
+    });
+    const spent = await client.applicationProperties();
+    if (spent.status === 'ok') throw new Error('expected no answer');
+    expect(decide(facts(spent.message), DEFAULT_POLICY).findings[0]?.title).toBe(
+      `could not reach ${valid.url} in time; the push was not checked`,
     );
   });
 });
