@@ -19,8 +19,50 @@ export function launcherPath(from: string = import.meta.url): string {
   throw new Error('cannot find bin/git-credential-bitbucket.cjs next to the installed program');
 }
 
-export function program(): Program {
-  return { node: process.execPath, bin: launcherPath() };
+export function program(env: NodeJS.ProcessEnv = process.env): Program {
+  return { node: stableNode(process.execPath, env), bin: launcherPath() };
+}
+
+/**
+ * The path to name for the running Node. process.execPath is the resolved file, which an upgrade
+ * removes with its versioned directory (Homebrew's `Cellar/node/X`, a `nodes/vX` behind a link
+ * that is re-pointed), so a link that resolves to it is named instead: the `node` a shell finds
+ * on PATH, else fnm's default alias or Homebrew's link. Never fnm's per-shell links
+ * (`fnm_multishells`, removed with the shell); a shim that is no link (volta, asdf) does not
+ * resolve to execPath, and nvm puts the versioned directory itself on PATH: execPath for those.
+ */
+export function stableNode(execPath: string, env: NodeJS.ProcessEnv, platform: string = process.platform): string {
+  const exe = platform === 'win32' ? 'node.exe' : 'node';
+  const home = env.HOME ?? env.USERPROFILE;
+  const fnm = env.FNM_DIR ? [env.FNM_DIR] : home ? [path.join(home, '.local/share/fnm'), path.join(home, '.fnm')] : [];
+  const links = [
+    onPath(exe, env.PATH),
+    ...fnm.map((d) => path.join(d, 'aliases', 'default', 'bin', exe)),
+    ...(platform === 'win32'
+      ? []
+      : ['/opt/homebrew/bin/node', '/usr/local/bin/node', '/home/linuxbrew/.linuxbrew/bin/node']),
+  ];
+  const real = realpath(execPath);
+  if (real === undefined) return execPath;
+  return links.find((l) => l !== undefined && !/[\\/]fnm_multishells[\\/]/.test(l) && realpath(l) === real) ?? execPath;
+}
+
+/** The first executable `name` in PATH's absolute directories, as a shell finds it. */
+function onPath(name: string, pathVar: string | undefined): string | undefined {
+  for (const dir of (pathVar ?? '').split(path.delimiter)) {
+    if (!path.isAbsolute(dir)) continue;
+    const file = path.join(dir, name);
+    if (usable(file, fs.constants.X_OK)) return file;
+  }
+  return undefined;
+}
+
+function realpath(p: string): string | undefined {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
