@@ -136,3 +136,11 @@ function usable(file: string, mode: number): boolean {
     return false;
   }
 }
+
+/**
+ * Whether the program runs from npx's cache (`…/_npx/<hash>/…`): npm removes that directory
+ * when it cleans its cache, and with it every path a helper line or hook names there.
+ */
+export function inNpxCache(bin: string): boolean {
+  return /[\\/]_npx[\\/]/.test(bin);
+}
