@@ -495,7 +495,7 @@ describe("the hook script runs the guard's git queries itself", () => {
       ran++;
     }
     expect(ran).toBeGreaterThanOrEqual(4);
-    expect(fs.readdirSync(tmp)).toEqual([]); // the script's file is gone
+    expect(fs.readdirSync(tmp)).toEqual([]); // the script writes no file
   });
 
   it('1,000 refs: prefetched as well, the same verdict as Node finds on its own', async () => {
