@@ -33,6 +33,7 @@ export function validateFaults(raw: unknown): Fault[] {
       }
     }
     for (const k of ['times', 'ms', 'status', 'retryAfter'] as const) {
+      if (k === 'retryAfter' && typeof o[k] === 'string') continue; // an HTTP date, sent as it is
       if (o[k] !== undefined && (typeof o[k] !== 'number' || !Number.isInteger(o[k]) || (o[k] as number) < 0)) {
         throw new Error(`${where}.${k}: must be a non-negative integer`);
       }
@@ -148,7 +149,7 @@ export function actOut(fault: Fault, res: ServerResponse, base: string): number 
         'Content-Type': 'application/json;charset=UTF-8',
         'Content-Length': Buffer.byteLength(text),
       };
-      if (typeof fault.retryAfter === 'number') headers['Retry-After'] = String(fault.retryAfter);
+      if (fault.retryAfter !== undefined) headers['Retry-After'] = String(fault.retryAfter);
       res.writeHead(429, headers);
       res.end(text);
       return 429;

@@ -160,8 +160,8 @@ export interface Fault {
   status?: number;
   /** `afterHandling`: what becomes of the answer (default `reset`). */
   then?: LostAnswer;
-  /** `rateLimit`: value of `Retry-After` in seconds; the header is omitted when not a number. */
-  retryAfter?: number;
+  /** `rateLimit`: `Retry-After` in seconds, or a string sent as it is (an HTTP date); omitted when unset. */
+  retryAfter?: number | string;
 }
 
 /** One entry of the request log. Never holds credentials. */
