@@ -79,6 +79,10 @@ export const ENV = {
  */
 export const FOREIGN_ENV: readonly EnvSetting[] = [
   { name: 'HOME', doc: 'The home directory, base of the default directories.' },
+  {
+    name: 'SUDO_UID',
+    doc: 'Set by sudo: as root, a file of this user is theirs (root with their HOME, `sudo -E`), so messages say to run git as them, not to remove or chown it.',
+  },
   { name: 'XDG_DATA_HOME', doc: 'Data directory base (Linux); ignored unless absolute (XDG spec).' },
   { name: 'XDG_CACHE_HOME', doc: 'Cache directory base; ignored unless absolute (XDG spec).' },
   { name: 'XDG_STATE_HOME', doc: 'State directory base (Linux); ignored unless absolute (XDG spec).' },
