@@ -5,7 +5,9 @@
  * tokens through, or plant a store that `get` would hand to git.
  *
  * The launcher (bin/git-credential-bitbucket.cjs) loads nothing, so it keeps a copy of
- * `privateProblem` for its code cache; test/private-dir.test.ts runs one table against both.
+ * `privateProblem` for its code cache (test/store/ownership.test.ts runs one table against both)
+ * and of ensurePrivateDir's rule for where a directory may be made (`mayCreateIn`; exercised end
+ * to end by test/store/home-dirs.test.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
