@@ -57,7 +57,7 @@ describe.concurrent('login under network faults', () => {
     [
       '302 to the HTML login page',
       [{ kind: 'loginRedirect' }],
-      /unexpected redirect \(HTTP 302\), possibly to a login page/,
+      /unexpected redirect \(HTTP 302\), possibly to a login page: it points to http:\/\/127\.0\.0\.1:\d+\/bitbucket\/login;/,
     ],
     [
       'hang after the server was recognised',
