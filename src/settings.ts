@@ -88,6 +88,11 @@ export const FOREIGN_ENV: readonly EnvSetting[] = [
   { name: 'XDG_STATE_HOME', doc: 'State directory base (Linux); ignored unless absolute (XDG spec).' },
   { name: 'XDG_CONFIG_HOME', doc: "Where git's global config may live (`setup` names the file it writes)." },
   { name: 'APPDATA', doc: 'Data directory base on Windows.' },
+  { name: 'USERPROFILE', doc: 'The home directory on Windows when HOME is unset (where `setup` looks for fnm).' },
+  {
+    name: 'FNM_DIR',
+    doc: "fnm's directory: `setup` names its default alias's node, which outlives an upgrade, instead of the resolved file.",
+  },
   { name: 'LOCALAPPDATA', doc: 'Cache directory base on Windows.' },
   { name: 'GIT_CONFIG_GLOBAL', doc: 'The global git config file, as for git.' },
   { name: 'GIT_CONFIG_SYSTEM', doc: 'The system git config file, as for git.' },
