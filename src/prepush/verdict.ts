@@ -242,16 +242,29 @@ function identityFindings(s: ServerFacts, scan: IdentityScan | { error: string }
 
 type Group = IdentityScan['groups'][number];
 
+/**
+ * Up to {@link COMMIT_LIST_CAP} commit lines: the first sample of each group, then the second,
+ * and so on, so that a large group never hides another; then "… and N more".
+ */
 function sampleLines(groups: readonly Group[], count: number, line: (c: CommitInfo) => string): string[] {
   const lines: string[] = [];
-  for (const g of groups) for (const c of g.samples) if (lines.length < COMMIT_LIST_CAP) lines.push(line(c));
+  for (let i = 0; lines.length < COMMIT_LIST_CAP; i++) {
+    const round = groups.flatMap((g) => (i < g.samples.length ? [g.samples[i]!] : []));
+    if (round.length === 0) break;
+    for (const c of round.slice(0, COMMIT_LIST_CAP - lines.length)) lines.push(line(c));
+  }
   if (count > lines.length) lines.push(`… and ${count - lines.length} more`);
   return lines;
 }
 
-/** `e-mail` when the name is right, else `Name <e-mail>`, for a commit list line. */
+/** `e-mail` when the name is right, else `Name <e-mail>`, for a commit list line; `<>` for an empty e-mail. */
 function who(mail: string, name: string, email: string, display: string | undefined): string {
-  return display === undefined || sameName(name, display) || mail !== email ? mail : `${name} <${mail}>`;
+  return display === undefined || sameName(name, display) || mail !== email ? shown(mail) : `${name} <${mail}>`;
+}
+
+/** An e-mail for a list line: as it is, or `<>` when empty (git records `<>` then), never a blank. */
+function shown(mail: string): string {
+  return mail === '' ? '<>' : mail;
 }
 
 /** `sha  who  subject`: the author alone when the committer is right, else who committed it. */
@@ -259,12 +272,12 @@ function commitLine(c: CommitInfo, email: string, display: string | undefined): 
   const mine = c.committer === email && (display === undefined || sameName(c.committerName, display));
   const committer = who(c.committer, c.committerName, email, display);
   const text = mine
-    ? c.author
+    ? shown(c.author)
     : c.author === c.committer
       ? committer
       : c.author === email
         ? `committer ${committer}`
-        : `${c.author}, committer ${committer}`;
+        : `${shown(c.author)}, committer ${committer}`;
   const subject = c.subject.length > 60 ? `${c.subject.slice(0, 59)}…` : c.subject;
   return `${c.sha.slice(0, 10)}  ${text}  ${subject}`;
 }

@@ -314,3 +314,52 @@ describe('decide: every policy level for every finding', () => {
     expect(renderVerdict(decide(facts({}), DEFAULT_POLICY), TRIGGERS.identity)).toBe('');
   });
 });
+
+describe('identity lists', () => {
+  it('name every group before a second commit of any: a large group never hides another', () => {
+    const scan = {
+      total: 33_333,
+      groups: [
+        group('bob@example.com', 'bob@example.com', 16_667, 'Bob'),
+        group('mal@evil.com', 'mal@evil.com', 16_666, 'Mal'),
+      ],
+      tags: [],
+    };
+    const [f] = decide(facts({}, { identity: scan }), DEFAULT_POLICY).findings;
+    expect(f!.details.slice(0, COMMIT_LIST_CAP).map((l) => l.split('  ')[1])).toEqual([
+      'bob@example.com',
+      'mal@evil.com',
+      'bob@example.com',
+      'mal@evil.com',
+      'bob@example.com',
+    ]);
+    expect(f!.details[COMMIT_LIST_CAP]).toBe('… and 33328 more');
+    // more groups than lines: the first of each, up to the cap
+    const six = { total: 6, groups: [1, 2, 3, 4, 5, 6].map((n) => group(`u${n}@x`, `u${n}@x`, 1, 'U')), tags: [] };
+    const [g] = decide(facts({}, { identity: six }), DEFAULT_POLICY).findings;
+    expect(g!.details.slice(0, COMMIT_LIST_CAP + 1).map((l) => l.split('  ')[1] ?? l)).toEqual([
+      'u1@x',
+      'u2@x',
+      'u3@x',
+      'u4@x',
+      'u5@x',
+      '… and 1 more',
+    ]);
+  });
+
+  it('an empty e-mail shows as <>, never as a blank', () => {
+    const emptyCommitter = { total: 1, groups: [group('alice@example.com', '', 1, 'no brackets')], tags: [] };
+    const [f] = decide(facts({}, { identity: emptyCommitter }), DEFAULT_POLICY).findings;
+    expect(f!.details[0]).toBe(`${'1'.padStart(40, 'a').slice(0, 10)}  committer <>  change 1`);
+    const emptyBoth = { total: 1, groups: [group('', '', 1, 'x')], tags: [] };
+    expect(decide(facts({}, { identity: emptyBoth }), DEFAULT_POLICY).findings[0]!.details[0]).toContain(
+      '  <>  change 1',
+    );
+    const emptyAuthor = { total: 1, groups: [group('', 'alice@example.com', 1)], tags: [] };
+    const [a] = decide(facts({}, { identity: emptyAuthor }), DEFAULT_POLICY).findings;
+    expect(a).toMatchObject({ check: 'author' });
+    expect(a!.details[0]).toBe(`${'1'.padStart(40, 'a').slice(0, 10)}  <>  change 1`);
+    const tagless = { total: 0, groups: [], tags: [tag('v1', '', 'Alice Example')] };
+    expect(decide(facts({}, { identity: tagless }), DEFAULT_POLICY).findings[0]!.details[0]).toBe('v1  tagger <>');
+  });
+});
