@@ -35,7 +35,9 @@ beforeEach(async () => {
     '',
     { cwd: work },
   );
-  await runGit(sb, ['config', 'bitbucket.timeout', '500'], '', { cwd: work });
+  // Port 9 refuses at once; a budget a loaded machine cannot spend before connecting keeps every
+  // run's message the same ("cannot connect"), which the cache tests compare run to run.
+  await runGit(sb, ['config', 'bitbucket.timeout', '20000'], '', { cwd: work });
   await runGit(sb, ['config', 'credential.helper', BIN], '', { cwd: work });
   const head = (await runGit(sb, ['rev-parse', 'HEAD'], '', { cwd: work })).stdout.trim();
   input = `refs/heads/main ${head} refs/heads/main ${'0'.repeat(40)}\n`;

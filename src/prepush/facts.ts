@@ -63,6 +63,12 @@ export interface IdentityScan {
   total: number;
   groups: Array<{ author: string; committer: string; committerName: string; count: number; samples: CommitInfo[] }>;
   tags: TagInfo[];
+  /**
+   * Set when nothing in this repository tells which commits the remote has beyond the ref list
+   * git gave (src/prepush/known.ts): why, and what to run. The commits listed may then be on the
+   * server already.
+   */
+  unsure?: string;
 }
 
 export type CredentialSource = 'http.extraHeader' | 'remote URL' | 'credential store' | 'git credential fill';

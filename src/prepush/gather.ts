@@ -80,7 +80,7 @@ export async function gatherFacts(input: GatherInput): Promise<Gathered> {
     return { skip: true };
   }
   const scan = Promise.resolve(
-    identityChecked(policy) ? scanPushedCommits(input.updates, input.remote, run) : undefined,
+    identityChecked(policy) ? scanPushedCommits(input.updates, input.remote, url, run) : undefined,
   );
   run.prefetched?.close(); // every prefetched answer is used by now
   const remote: CheckFacts['remote'] = { name: input.remote, url: stripPassword(url), baseUrl: loc.baseUrl };

@@ -50,6 +50,11 @@ export function renderSummary(facts: CheckFacts): string {
     lines.push(`  server:   ${s.status}: ${s.message}`);
   }
   const id = facts.identity;
-  if (id && !('error' in id)) lines.push(`  commits:  ${id.total} not yet on the remote`);
+  if (id && !('error' in id))
+    lines.push(
+      id.unsure === undefined
+        ? `  commits:  ${id.total} not yet on the remote`
+        : `  commits:  ${id.total} pushed; could not tell which are new to ${facts.remote.name} (${id.unsure})`,
+    );
   return lines.map(visible).join('\n') + '\n';
 }

@@ -112,7 +112,7 @@ function serverFindings(s: ServerFacts, facts: CheckFacts, policy: Policy, repo:
     );
   }
   expiryFinding(s, facts, policy, add);
-  if (s.kind === 'personal' && facts.identity) identityFindings(s, facts.identity, policy, add);
+  if (s.kind === 'personal' && facts.identity) identityFindings(s, facts.identity, facts.remote.name, policy, add);
 }
 
 function expiryFinding(s: ServerFacts, facts: CheckFacts, policy: Policy, add: Add): void {
@@ -150,7 +150,13 @@ function rotateCommand(s: ServerFacts, facts: CheckFacts): string | undefined {
   return `git credential-bitbucket rotate ${facts.remote.baseUrl}`;
 }
 
-function identityFindings(s: ServerFacts, scan: IdentityScan | { error: string }, policy: Policy, add: Add): void {
+function identityFindings(
+  s: ServerFacts,
+  scan: IdentityScan | { error: string },
+  remote: string,
+  policy: Policy,
+  add: Add,
+): void {
   const { identity, tagger, author } = policy.levels;
   if ('error' in scan) {
     // A check that cannot run is decided by its level: `block` must not become a note.
@@ -180,21 +186,32 @@ function identityFindings(s: ServerFacts, scan: IdentityScan | { error: string }
   if (identity !== 'off' && committed.length > 0) {
     const count = committed.reduce((n, g) => n + g.count, 0);
     const lines = sampleLines(committed, count, (c) => commitLine(c, email, display));
-    const first = setUp(
-      committed.some((g) => g.committer !== email),
-      committed.some((g) => !nameOk(g.committerName)),
-    );
-    lines.push(
-      `Fix: ${first}, then commit them again as yourself ` +
-        `(the last one: git commit --amend --no-edit; several: git rebase --exec 'git commit --amend --no-edit' <base>; ` +
-        `each keeps its author; add --reset-author to take the authorship too).`,
-    );
-    add(
-      'identity',
-      identity,
-      `${count} commit${count === 1 ? '' : 's'} to push ${count === 1 ? 'is' : 'are'} not committed as ${you}: a commit checker on the server would reject ${count === 1 ? 'it' : 'them'}`,
-      lines,
-    );
+    if (scan.unsure !== undefined) {
+      // Perhaps all on the server already: never a block, never "rewrite them".
+      lines.push(unsureAdvice(count));
+      add(
+        'identity',
+        atMostWarn(identity),
+        `${couldNotTell(remote, scan.unsure)}; ${count} commit${count === 1 ? '' : 's'} pushed ${count === 1 ? 'is' : 'are'} not committed as ${you}`,
+        lines,
+      );
+    } else {
+      const first = setUp(
+        committed.some((g) => g.committer !== email),
+        committed.some((g) => !nameOk(g.committerName)),
+      );
+      lines.push(
+        `Fix: ${first}, then commit them again as yourself ` +
+          `(the last one: git commit --amend --no-edit; several: git rebase --exec 'git commit --amend --no-edit' <base>; ` +
+          `each keeps its author; add --reset-author to take the authorship too).`,
+      );
+      add(
+        'identity',
+        identity,
+        `${count} commit${count === 1 ? '' : 's'} to push ${count === 1 ? 'is' : 'are'} not committed as ${you}: a commit checker on the server would reject ${count === 1 ? 'it' : 'them'}`,
+        lines,
+      );
+    }
   }
 
   const tags = scan.tags.filter((t) => t.tagger.email !== email || !nameOk(t.tagger.name));
@@ -224,6 +241,12 @@ function identityFindings(s: ServerFacts, scan: IdentityScan | { error: string }
   if (author !== 'off' && authored.length > 0) {
     const count = authored.reduce((n, g) => n + g.count, 0);
     const lines = sampleLines(authored, count, (c) => commitLine(c, email, display));
+    const what = `${count} commit${count === 1 ? '' : 's'} ${scan.unsure !== undefined ? 'pushed' : 'to push'} ${count === 1 ? 'is' : 'are'} committed by you but authored by another e-mail`;
+    if (scan.unsure !== undefined) {
+      lines.push(unsureAdvice(count));
+      add('author', atMostWarn(author), `${couldNotTell(remote, scan.unsure)}; ${what}`, lines);
+      return;
+    }
     // A Data Center account has one e-mail address, from its user directory (docs/bitbucket-server.md
     // section 3): the fix is in git, never "add the address to the account".
     lines.push(
@@ -231,13 +254,25 @@ function identityFindings(s: ServerFacts, scan: IdentityScan | { error: string }
         `(the last one: git commit --amend --no-edit --reset-author; several: git rebase --exec 'git commit --amend --no-edit --reset-author' <base>); ` +
         `for an address of yours in history already shared, map it in .mailmap.`,
     );
-    add(
-      'author',
-      author,
-      `${count} commit${count === 1 ? '' : 's'} to push ${count === 1 ? 'is' : 'are'} committed by you but authored by another e-mail`,
-      lines,
-    );
+    add('author', author, what, lines);
   }
+}
+
+/** The headline of a finding on commits that may be on the server already (src/prepush/known.ts). */
+function couldNotTell(remote: string, why: string): string {
+  return `could not tell which commits are new to ${remote} (${why})`;
+}
+
+function unsureAdvice(count: number): string {
+  return (
+    `A commit checker on the server looks only at commits new to it; ${count === 1 ? 'this one' : 'these'} may be there already. ` +
+    'Rewrite nothing for this; once the commits new to the remote are known, they are checked as usual.'
+  );
+}
+
+/** What cannot be known to be wrong warns at most. */
+function atMostWarn(level: Level): Level {
+  return level === 'block' ? 'warn' : level;
 }
 
 type Group = IdentityScan['groups'][number];

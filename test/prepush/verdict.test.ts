@@ -363,3 +363,36 @@ describe('identity lists', () => {
     expect(decide(facts({}, { identity: tagless }), DEFAULT_POLICY).findings[0]!.details[0]).toBe('v1  tagger <>');
   });
 });
+
+describe('commits that may be on the server already (no remote-tracking refs to tell)', () => {
+  const why = 'no remote-tracking refs: run git fetch origin';
+  const unsure = { ...mismatch, unsure: why };
+
+  it('never block and never ask to rewrite them; say what to run', () => {
+    for (const level of ['note', 'warn', 'block'] as Level[]) {
+      const v = decide(facts({}, { identity: unsure }), policy('identity', level));
+      expect(v.exitCode).toBe(0);
+      expect(v.findings).toHaveLength(1);
+      const [f] = v.findings;
+      expect(f!.severity).toBe(level === 'block' ? 'warn' : level);
+      expect(f!.title).toBe(
+        `could not tell which commits are new to origin (${why}); 2 commits pushed are not committed as Alice@Example.com (Alice Example.)`,
+      );
+      expect(f!.details.join('\n')).not.toMatch(/Fix|rebase|amend/);
+      expect(f!.details.at(-1)).toContain('Rewrite nothing for this');
+    }
+    expect(decide(facts({}, { identity: unsure }), policy('identity', 'off')).findings).toEqual([]);
+    const author = { ...TRIGGERS.author.identity!, unsure: why };
+    const [a] = decide(facts({}, { identity: author }), policy('author', 'block')).findings;
+    expect(a).toMatchObject({ check: 'author', severity: 'warn' });
+    expect(a!.title).toBe(
+      `could not tell which commits are new to origin (${why}); 1 commit pushed is committed by you but authored by another e-mail`,
+    );
+    expect(a!.details.join('\n')).not.toMatch(/reset-author/);
+  });
+
+  it('the tagger check is not concerned: tags come from the ref list alone', () => {
+    const tagged = { total: 0, groups: [], tags: [tag('v1', 'bob@example.com')], unsure: why };
+    expect(decide(facts({}, { identity: tagged }), policy('tagger', 'block')).exitCode).toBe(1);
+  });
+});
