@@ -190,6 +190,18 @@ export function hasTrackingRefs(remote: string, run: GitRun = {}): boolean {
   return r.status === 0 && r.stdout.trim() !== '';
 }
 
+/**
+ * When the repository is a submodule checked out in another repository's work tree: that work
+ * tree (the superproject) and the submodule's own, from `git rev-parse
+ * --show-superproject-working-tree --show-toplevel` (git prints nothing for the first outside a
+ * submodule). Undefined otherwise, or when git cannot tell.
+ */
+export function superprojectOf(run: GitRun = {}): { superproject: string; toplevel: string } | undefined {
+  const r = gitSync(['rev-parse', '--show-superproject-working-tree', '--show-toplevel'], run);
+  const lines = r.stdout.split('\n').filter((l) => l !== '');
+  return r.status === 0 && lines.length === 2 ? { superproject: lines[0]!, toplevel: lines[1]! } : undefined;
+}
+
 /** One object as `git cat-file --batch` prints it; type `missing` when the repository lacks it. */
 export interface CatFileObject {
   oid: string;

@@ -79,6 +79,8 @@ export interface CheckFacts {
     | { found: true; source: CredentialSource; scheme: 'basic' | 'bearer'; username?: string }
     | { found: false; reason: string };
   server?: ServerOutcome;
+  /** The refs pushed, as `git push` takes them (`<local>:<remote>`), for the command that pushes them again. */
+  pushed?: string[];
   /** Absent when nothing new is pushed (deletes only) or the identity check is off. */
   identity?: IdentityScan | { error: string };
   /** Epoch ms. */

@@ -362,8 +362,22 @@ function rank(s: Severity): number {
   return s === 'block' ? 0 : s === 'warn' ? 1 : 2;
 }
 
-/** The bypass advice for a blocked push: `--no-verify`, or the config key of each blocking check. */
-export function bypassHint(findings: readonly Finding[]): string {
+/** A submodule pushed by its superproject's `git push --recurse-submodules`, for the bypass advice. */
+export interface Submodule {
+  /** The submodule's path from the superproject's work tree. */
+  path: string;
+  remote: string;
+  /** The refs pushed, as `git push` takes them. */
+  refs: readonly string[];
+}
+
+/**
+ * The bypass advice for a blocked push: `--no-verify`, or the config key of each blocking check.
+ * In a submodule, `git push --recurse-submodules` runs the submodule's push without passing
+ * `--no-verify` on (git-push(1) names no such pass-through), so the advice is to push the
+ * submodule itself first, and a lowered level goes into the submodule's config.
+ */
+export function bypassHint(findings: readonly Finding[], submodule?: Submodule): string {
   const keys = [
     ...new Set(
       findings
@@ -371,6 +385,13 @@ export function bypassHint(findings: readonly Finding[]): string {
         .map((f) => configKey(f.check as CheckName)),
     ),
   ];
-  const config = keys.map((k) => `git config ${k} warn`).join(' / ');
-  return `To push anyway: git push --no-verify${config ? `, or lower the check: ${config}` : ''}`;
+  const git = submodule ? `git -C ${shWord(submodule.path)}` : 'git';
+  const config = keys.map((k) => `${git} config ${k} warn`).join(' / ');
+  const lower = config ? `, or lower the check: ${config}` : '';
+  if (!submodule) return `To push anyway: git push --no-verify${lower}`;
+  const push = [git, 'push', '--no-verify', shWord(submodule.remote), ...submodule.refs.map(shWord)].join(' ');
+  return (
+    `To push anyway: ${push}, then push again (this is submodule ${shWord(submodule.path)}, and git push ` +
+    `--recurse-submodules does not pass --no-verify on to it)${lower}`
+  );
 }

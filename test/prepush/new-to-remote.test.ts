@@ -238,3 +238,47 @@ describe('the commits new to the repository pushed to', () => {
     SLOW,
   );
 });
+
+describe('a submodule pushed by its superproject (git push --recurse-submodules)', () => {
+  it(
+    'a blocked push names the submodule push with --no-verify (git does not pass it on), which works as printed',
+    async () => {
+      const { sb, git, install } = await setup();
+      const superproject = path.join(sb.dir, 'super');
+      const sub = path.join(superproject, 'sub');
+      expect((await git(['init', '-q', '-b', 'main', superproject], sb.dir)).exitCode).toBe(0);
+      // a first commit: git looks for submodule changes in commits with a parent
+      await git(['commit', '-q', '--allow-empty', '-m', 'start'], superproject);
+      const added = await git(['submodule', 'add', '-q', appUrl(), 'sub'], superproject);
+      expect(added.exitCode, added.stderr).toBe(0);
+      await install(sub);
+      await git(['config', 'bitbucket.identity', 'block'], sub);
+      await commit(git, sub, MAL, 'evil');
+      await git(['add', 'sub'], superproject);
+      await git(['commit', '-q', '-m', 'bump sub'], superproject);
+      await git(['init', '-q', '--bare', path.join(sb.dir, 'super.git')], sb.dir);
+      await git(['remote', 'add', 'origin', path.join(sb.dir, 'super.git')], superproject);
+
+      const r = await git(['push', '--recurse-submodules=on-demand', 'origin', 'main'], superproject);
+      expect(r.exitCode, r.stderr).not.toBe(0);
+      expect(r.stderr).toContain('blocked: 1 commit to push is not committed as alice@example.com');
+      const hint =
+        /To push anyway: (git -C sub push --no-verify origin \S+), then push again \(this is submodule sub, and git push --recurse-submodules does not pass --no-verify on to it\), or lower the check: git -C sub config bitbucket\.identity warn/.exec(
+          r.stderr,
+        );
+      expect(hint, r.stderr).not.toBeNull();
+      // --no-verify on the superproject's push does not reach the submodule's hook
+      const skipped = await git(
+        ['push', '--no-verify', '--recurse-submodules=on-demand', 'origin', 'main'],
+        superproject,
+      );
+      expect(skipped.exitCode).not.toBe(0);
+
+      const pushed = await git(hint![1]!.split(' ').slice(1), superproject);
+      expect(pushed.exitCode, pushed.stderr).toBe(0);
+      const again = await git(['push', '--recurse-submodules=on-demand', 'origin', 'main'], superproject);
+      expect(again.exitCode, again.stderr).toBe(0);
+    },
+    SLOW,
+  );
+});

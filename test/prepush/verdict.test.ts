@@ -3,7 +3,7 @@ import type { CheckFacts, ServerFacts } from '../../src/prepush/facts.js';
 import { DEFAULT_POLICY, type Policy } from '../../src/prepush/policy.js';
 import { CHECKS, type CheckName, type Level } from '../../src/settings.js';
 import { renderVerdict } from '../../src/prepush/render.js';
-import { COMMIT_LIST_CAP, decide } from '../../src/prepush/verdict.js';
+import { bypassHint, COMMIT_LIST_CAP, decide } from '../../src/prepush/verdict.js';
 
 const NOW = Date.UTC(2025, 0, 15);
 const DAY = 86_400_000;
@@ -394,5 +394,24 @@ describe('commits that may be on the server already (no remote-tracking refs to 
   it('the tagger check is not concerned: tags come from the ref list alone', () => {
     const tagged = { total: 0, groups: [], tags: [tag('v1', 'bob@example.com')], unsure: why };
     expect(decide(facts({}, { identity: tagged }), policy('tagger', 'block')).exitCode).toBe(1);
+  });
+});
+
+describe('the bypass advice', () => {
+  const blocked = decide(facts({ writable: false, permissions: ['REPO_READ'] }), DEFAULT_POLICY).findings;
+
+  it('in a repository of its own: git push --no-verify', () => {
+    expect(bypassHint(blocked)).toBe(
+      'To push anyway: git push --no-verify, or lower the check: git config bitbucket.writePermission warn',
+    );
+  });
+
+  it('in a submodule: its own push with --no-verify first (git push --recurse-submodules passes none on)', () => {
+    const sub = { path: 'libs/my lib', remote: 'origin', refs: ['refs/heads/main', 'HEAD:refs/heads/x'] };
+    expect(bypassHint(blocked, sub)).toBe(
+      "To push anyway: git -C 'libs/my lib' push --no-verify origin refs/heads/main HEAD:refs/heads/x, then push again " +
+        "(this is submodule 'libs/my lib', and git push --recurse-submodules does not pass --no-verify on to it), " +
+        "or lower the check: git -C 'libs/my lib' config bitbucket.writePermission warn",
+    );
   });
 });
