@@ -30,7 +30,11 @@ const cache = path.join(cacheDir(process.env), 'code');
 if (nodeModule.enableCompileCache && cache && ensurePrivateDir(cache)) nodeModule.enableCompileCache(cache);
 if (op === 'get' || op === 'store' || op === 'erase') runChecked('helper.cjs', op);
 else if (op === 'hook' && sub === 'pre-push') runHot('hook.cjs');
-else import('../dist/cli.mjs');
+else
+  import('../dist/cli.mjs').catch((err) => {
+    incomplete(path.join(__dirname, '..', 'dist', 'cli.mjs'), err);
+    throw err;
+  });
 
 /** Whether this Node keeps compiled code itself (module.enableCompileCache, Node 22.1+). */
 function hasCompileCache(version) {
@@ -161,7 +165,7 @@ function runChecked(name, op) {
 function runBundle(name, withCache, cacheName = name) {
   const file = path.join(__dirname, '..', 'dist', name);
   if (nodeModule.enableCompileCache || !cache) {
-    require(file);
+    requireBundle(file);
     return;
   }
   let fn;
@@ -171,10 +175,36 @@ function runBundle(name, withCache, cacheName = name) {
     const compile = (cachedData) => new vm.Script(wrapCommonJs(file), { filename: file, cachedData });
     fn = withCache(compile, cacheFile, suffix).runInThisContext();
   } catch {
-    require(file);
+    requireBundle(file);
     return;
   }
   runWrapped(fn, file);
+}
+
+/** require(file), with one line instead of Node's stack trace when the bundle is missing. */
+function requireBundle(file) {
+  try {
+    require(file);
+  } catch (err) {
+    incomplete(file, err);
+    throw err;
+  }
+}
+
+/**
+ * When `err` comes from `file` (a bundle of dist/) missing, says so in one line and exits 1: an
+ * installation whose dist/ is gone (a `git clean` in the checkout it runs from, an interrupted
+ * install) would otherwise print a stack trace on every git operation. Anything else is left
+ * to the caller.
+ */
+function incomplete(file, err) {
+  const code = err && err.code;
+  if (code !== 'MODULE_NOT_FOUND' && code !== 'ERR_MODULE_NOT_FOUND') return;
+  if (fs.existsSync(file)) return; // the bundle is there: something it loads is not
+  process.stderr.write(
+    `git-credential-bitbucket: this installation is incomplete: ${file} is missing; install it again (npm install -g, or install.sh), or run \`npm run build\` in a checkout\n`,
+  );
+  process.exit(1);
 }
 
 /** Runs a bundle compiled by wrapCommonJs as Node runs a CommonJS module. */

@@ -10,7 +10,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import nodeModule from 'node:module';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BIN, describe as desc, makeSandbox, runBin, runGit, type Sandbox } from './helpers/sandbox.js';
+import { execa } from 'execa';
+import { BIN, describe as desc, makeSandbox, ROOT, runBin, runGit, type Sandbox } from './helpers/sandbox.js';
 import { makeToken } from './emulator/index.js';
 
 const vmCache = !('enableCompileCache' in nodeModule);
@@ -284,6 +285,34 @@ describe('where Node has no process.getBuiltinModule (before 20.16, and 22.0-22.
         /^git-credential-bitbucket: Node v[\d.]+ is not supported; it needs Node 20\.19 or newer \(22\.3 or newer on 22\)\n?$/,
       );
       expect(r.stderr).not.toContain(SECRET);
+    }
+  });
+});
+
+describe('an installation whose dist/ is gone (a git clean in the checkout it runs from)', () => {
+  it('get, the hook and any command say in one line what is missing and how to fix it, and exit 1', async () => {
+    const copy = path.join(sb.dir, 'install');
+    fs.cpSync(path.join(ROOT, 'bin'), path.join(copy, 'bin'), { recursive: true });
+    fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(copy, 'package.json'));
+    fs.mkdirSync(path.join(copy, 'dist'));
+    const launcher = path.join(copy, 'bin', 'git-credential-bitbucket.cjs');
+    for (const [args, bundle] of [
+      [['get'], 'helper.cjs'],
+      [['hook', 'pre-push', 'origin', URL], 'hook.cjs'],
+      [['status'], 'cli.mjs'],
+    ] as const) {
+      const r = await execa(process.execPath, [launcher, ...args], {
+        env: sb.env,
+        extendEnv: false,
+        cwd: work,
+        input: desc({ protocol: 'http', host: HOST }),
+        reject: false,
+      });
+      expect(r.exitCode, args.join(' ')).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe(
+        `git-credential-bitbucket: this installation is incomplete: ${path.join(copy, 'dist', bundle)} is missing; install it again (npm install -g, or install.sh), or run \`npm run build\` in a checkout`,
+      );
     }
   });
 });

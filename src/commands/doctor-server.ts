@@ -4,7 +4,7 @@
  */
 import { classifyToken } from '../bitbucket/classifier.js';
 import type { BitbucketClient } from '../bitbucket/client.js';
-import { httpSettingsFor } from '../git/config.js';
+import { httpSettingsFor, redactUrl } from '../git/config.js';
 import { holdsPassword, replacePasswordFix, STORED_PASSWORD } from '../credential/passwords.js';
 import { expiryOf, listAccounts, storesFor, type Account } from './shared/accounts.js';
 import { bearerFix, bearerReason, gitWithoutBearer } from './shared/bearer.js';
@@ -19,7 +19,7 @@ export async function serverFindings(url: string, io: CommandIO, timeout: number
   const deadline = Date.now() + timeout * 1000;
   const settings = await httpSettingsFor(`${url}/`, undefined, io.env);
   const net = [
-    settings.proxy ? `proxy ${settings.proxy.replace(/^((?:[a-z][a-z0-9+.-]*:\/\/)?)[^@/]*@/i, '$1***@')}` : 'no proxy',
+    settings.proxy ? `proxy ${redactUrl(settings.proxy)}` : 'no proxy',
     settings.caFile ? `CA file ${settings.caFile}` : 'system CAs',
     settings.sslVerify ? '' : 'TLS verification OFF',
   ]

@@ -3,7 +3,13 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { noProxyMatches, proxyFor } from '../../src/bitbucket/proxy.js';
-import { DEFAULT_RETRY_AFTER_MS, retryDelayMs, retryWhen } from '../../src/bitbucket/retry.js';
+import {
+  DEFAULT_RETRY_AFTER_MS,
+  MAX_RETRY_AFTER_MS,
+  retryAfterMs,
+  retryDelayMs,
+  retryWhen,
+} from '../../src/bitbucket/retry.js';
 import {
   computeExpiry,
   parseAccessToken,
@@ -81,6 +87,20 @@ describe('retryWhen', () => {
     expect(retryWhen(3_600_000, now)).toBe('in 60 min (at 14:01 UTC)');
     expect(retryWhen(5 * 3_600_000, now)).toBe('in 5 h (at 18:01 UTC)');
     expect(retryWhen(2 * 86_400_000, now)).toBe('in 48 h (at 2026-12-09 13:01 UTC)');
+  });
+  it('a wait of a year or more, or not a number, is "more than a year", never a date out of range', () => {
+    for (const wait of [MAX_RETRY_AFTER_MS, 1e17, Infinity, Number.NaN])
+      expect(retryWhen(wait, now)).toBe('in more than a year');
+  });
+});
+
+describe('retryAfterMs', () => {
+  it('holds a Retry-After of centuries, in seconds or as a date, to MAX_RETRY_AFTER_MS', () => {
+    const now = Date.parse('2026-12-07T13:00:30Z');
+    expect(retryAfterMs('99999999999999', now)).toBe(MAX_RETRY_AFTER_MS);
+    expect(retryAfterMs('9'.repeat(400), now)).toBe(MAX_RETRY_AFTER_MS);
+    expect(retryAfterMs('Fri, 31 Dec 9999 23:59:59 GMT', now)).toBe(MAX_RETRY_AFTER_MS);
+    expect(retryAfterMs('86400', now)).toBe(86_400_000);
   });
 });
 
@@ -300,6 +320,18 @@ describe('toFailure / redactFailure', () => {
       'rate limited by Bitbucket (HTTP 429)',
     );
     expect(toFailure(res(302)).status).toBe('error');
+    expect(toFailure(res(302)).message).toBe('unexpected redirect (HTTP 302), possibly to a login page');
+    // where it points, without user info, query or fragment; a relative one as its path
+    expect(
+      toFailure(res(301, undefined, { location: 'https://u:s3cret@bb.new.example:8443/rest/api?token=s3cret#x' }))
+        .message,
+    ).toBe(
+      'unexpected redirect (HTTP 301), possibly to a login page: it points to https://bb.new.example:8443/rest/api',
+    );
+    expect(toFailure(res(302, undefined, { location: '/login?next=%2Frest' })).message).toBe(
+      'unexpected redirect (HTTP 302), possibly to a login page: it points to /login',
+    );
+    expect(toFailure(res(307, undefined, { location: `https://bb/${'a'.repeat(400)}` })).message).toMatch(/a…$/);
     expect(toFailure(res(503)).status).toBe('error');
     expect(toFailure({ ok: false, error: 'timeout', message: 'slow' })).toEqual({
       status: 'network',

@@ -12,6 +12,7 @@ const KINDS: readonly FaultKind[] = [
   'hang',
   'invalidJson',
   'loginRedirect',
+  'signInPage',
   'afterHandling',
 ];
 const LOST: readonly LostAnswer[] = ['reset', 'hang', 'status', 'latency'];
@@ -33,6 +34,7 @@ export function validateFaults(raw: unknown): Fault[] {
       }
     }
     for (const k of ['times', 'ms', 'status', 'retryAfter'] as const) {
+      if (k === 'retryAfter' && typeof o[k] === 'string') continue; // an HTTP date, sent as it is
       if (o[k] !== undefined && (typeof o[k] !== 'number' || !Number.isInteger(o[k]) || (o[k] as number) < 0)) {
         throw new Error(`${where}.${k}: must be a non-negative integer`);
       }
@@ -132,7 +134,7 @@ export function actOut(fault: Fault, res: ServerResponse, base: string): number 
       return 0; // the connection stays open until the client gives up or the emulator stops
     case 'status': {
       const status = fault.status ?? 500;
-      const text = JSON.stringify(errorBody(`Emulated failure (HTTP ${status})`, null));
+      const text = JSON.stringify(errorBody('Emulated failure', null));
       res.writeHead(status, {
         'Content-Type': 'application/json;charset=UTF-8',
         'Content-Length': Buffer.byteLength(text),
@@ -148,7 +150,7 @@ export function actOut(fault: Fault, res: ServerResponse, base: string): number 
         'Content-Type': 'application/json;charset=UTF-8',
         'Content-Length': Buffer.byteLength(text),
       };
-      if (typeof fault.retryAfter === 'number') headers['Retry-After'] = String(fault.retryAfter);
+      if (fault.retryAfter !== undefined) headers['Retry-After'] = String(fault.retryAfter);
       res.writeHead(429, headers);
       res.end(text);
       return 429;
@@ -166,5 +168,13 @@ export function actOut(fault: Fault, res: ServerResponse, base: string): number 
       res.writeHead(302, { Location: `${base}/login`, 'Content-Length': 0 });
       res.end();
       return 302;
+    case 'signInPage': {
+      // what a single sign-on proxy in front of the server serves in place of any answer
+      const page =
+        '<!DOCTYPE html><html><head><title>Sign in</title></head><body><form method="post"></form></body></html>';
+      res.writeHead(200, { 'Content-Type': 'text/html;charset=UTF-8', 'Content-Length': Buffer.byteLength(page) });
+      res.end(page);
+      return 200;
+    }
   }
 }

@@ -136,7 +136,15 @@ export const DEFAULT_SWITCHES: Readonly<Switches> = Object.freeze({
 
 /** Kinds of injected faults. */
 export type FaultKind =
-  'latency' | 'status' | 'rateLimit' | 'reset' | 'hang' | 'invalidJson' | 'loginRedirect' | 'afterHandling';
+  | 'latency'
+  | 'status'
+  | 'rateLimit'
+  | 'reset'
+  | 'hang'
+  | 'invalidJson'
+  | 'loginRedirect'
+  | 'signInPage'
+  | 'afterHandling';
 
 /** What becomes of the answer of a request an `afterHandling` fault let through. */
 export type LostAnswer = 'reset' | 'hang' | 'status' | 'latency';
@@ -160,8 +168,8 @@ export interface Fault {
   status?: number;
   /** `afterHandling`: what becomes of the answer (default `reset`). */
   then?: LostAnswer;
-  /** `rateLimit`: value of `Retry-After` in seconds; the header is omitted when not a number. */
-  retryAfter?: number;
+  /** `rateLimit`: `Retry-After` in seconds, or a string sent as it is (an HTTP date); omitted when unset. */
+  retryAfter?: number | string;
 }
 
 /** One entry of the request log. Never holds credentials. */

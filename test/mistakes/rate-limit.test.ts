@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixtureToken, useEmulatorSandbox } from '../helpers/fixture.js';
+import { BIN } from '../helpers/sandbox.js';
 
 const token = fixtureToken('alice-write');
 const f = useEmulatorSandbox({ context: '/bitbucket', secrets: [token] });
@@ -31,5 +32,34 @@ describe('a 429 with Retry-After: 3600', () => {
     const plain = await f.bin(['status', '--timeout', '1']);
     expect(plain.stdout).toContain('rate limited by Bitbucket (HTTP 429)');
     expect(plain.stdout).not.toContain('try again');
+  });
+});
+
+describe('a 429 with a Retry-After of centuries (a misbehaving server or proxy)', () => {
+  it('login, status and check say "more than a year" in one line; the guard warns and lets the push go', async () => {
+    f.emu.setFaults([]);
+    await f.login(token);
+    await f.git(['config', '--global', 'credential.helper', BIN]);
+    const work = path.join(f.sb.dir, 'work');
+    expect((await f.git(['clone', '-q', `${f.emu.baseUrl}/scm/prj/app.git`, work])).exitCode).toBe(0);
+    for (const retryAfter of [99_999_999_999_999, 'Fri, 31 Dec 9999 23:59:59 GMT']) {
+      f.emu.setFaults([{ kind: 'rateLimit', retryAfter }]);
+      const login = await f.bin(['login', f.emu.baseUrl, '--token-stdin'], `${token}\n`);
+      expect(login.exitCode).toBe(1);
+      expect(login.stderr).toMatch(/rate limited by Bitbucket \(HTTP 429\); it asks to try again in more than a year/);
+      expect(login.stderr.trim().split('\n')).toHaveLength(1);
+      expect((await f.bin(['status'])).stdout).toContain('it asks to try again in more than a year');
+      const check = await f.bin(['check'], '', { cwd: work });
+      expect(check.stderr).not.toMatch(/RangeError|\n\s+at /);
+      expect(check.stdout + check.stderr).toContain('in more than a year');
+      const head = (await f.git(['rev-parse', 'HEAD'], { cwd: work })).stdout.trim();
+      const url = `${f.emu.baseUrl}/scm/prj/app.git`;
+      const hook = await f.bin(['hook', 'pre-push', 'origin', url], `HEAD ${head} refs/heads/x ${'0'.repeat(40)}\n`, {
+        cwd: work,
+      });
+      expect(hook.exitCode, hook.stderr).toBe(0);
+      expect(hook.stderr).not.toMatch(/RangeError|\n\s+at /);
+      expect(hook.stderr).toContain('in more than a year');
+    }
   });
 });

@@ -90,3 +90,28 @@ describe('no command echoes a password from its URL argument', () => {
         }
       });
 });
+
+describe('a password in the proxy URL (http.proxy)', () => {
+  let sb: Sandbox;
+  beforeAll(() => {
+    sb = makeSandbox({ GIT_CREDENTIAL_BITBUCKET_TRACE: '1' });
+  });
+  afterAll(() => sb.cleanup());
+
+  it.each(PASSWORDS)('doctor, in text and JSON, shows the proxy without %j', async (password) => {
+    // a closed loopback port as the proxy: doctor reports it unreachable, naming the proxy it used
+    await runGit(sb, ['config', '--global', 'http.proxy', `http://proxyuser:${password}@127.0.0.1:9`]);
+    for (const args of [
+      ['doctor', `https://${HOST}`],
+      ['doctor', `https://${HOST}`, '--json'],
+    ]) {
+      const r = await runBin(sb, args);
+      expect(r.stdout + r.stderr).toContain('proxyuser:***@');
+      // pieces of 4 or more: doctor's own words hold 3-letter ones such as "ret" (in "secret")
+      expectNoSecrets(
+        [r.stdout, r.stderr],
+        pieces(password).filter((p) => p.length >= 4),
+      );
+    }
+  });
+});
