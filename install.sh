@@ -41,8 +41,15 @@ command -v git >/dev/null 2>&1 || die "git is not installed; install git $GIT_MI
 git_version=$(git --version | sed -n 's/^git version \([0-9][0-9.]*\).*/\1/p')
 version_ge "${git_version:-0}" "$GIT_MIN" || die "git ${git_version:-unknown} is too old; $GIT_MIN or newer is needed"
 
-mkdir -p "$prefix" || die "cannot create $prefix"
-prefix=$(cd "$prefix" && pwd)
+if [ "$action" = install ]; then
+  mkdir -p "$prefix" || die "cannot create $prefix"
+fi
+# --uninstall creates nothing: a prefix that does not exist is taken as written (made absolute)
+if [ -d "$prefix" ]; then
+  prefix=$(cd "$prefix" && pwd)
+else
+  case $prefix in /*) ;; *) prefix="$(pwd)/$prefix" ;; esac
+fi
 bin="$prefix/bin/git-credential-bitbucket"
 
 # The installed package directory (what the helper lines and hooks name): where npm put it, also
@@ -51,8 +58,10 @@ package_dir() {
   if [ -e "$bin" ]; then
     node -e 'const fs = require("fs"), path = require("path");
       console.log(path.dirname(path.dirname(fs.realpathSync(process.argv[1]))))' "$bin"
-  else
+  elif [ -d "$prefix" ]; then
     printf '%s/lib/node_modules/git-credential-bitbucket\n' "$(cd "$prefix" && pwd -P)"
+  else
+    printf '%s/lib/node_modules/git-credential-bitbucket\n' "$prefix"
   fi
 }
 
@@ -121,15 +130,21 @@ names_program() {
   grep -qF -e "$pkg/" -e "$pkg_q/" -e "$bin" "$1"
 }
 
-# settings.json in the data directory (the rule of dataDir in src/settings.ts, repeated here for
-# when the program is gone): its `setups` say what each setup added (src/store/settings.ts).
-settings_file() {
+# program_dirs: the program's directories, one a line: data (the file store, the keyring's index,
+# settings.json, the config-based hook's script), cache and state; the rules of dataDir, cacheDir
+# and stateDir in src/settings.ts, repeated here for when the program is gone. settings.json there
+# has the `setups`, what each setup added (src/store/settings.ts).
+program_dirs() {
   node -e 'const path = require("path"), os = require("os"), e = process.env, name = "git-credential-bitbucket";
-    const home = e.HOME && path.isAbsolute(e.HOME) ? e.HOME : os.homedir();
-    const xdg = e.XDG_DATA_HOME && path.isAbsolute(e.XDG_DATA_HOME) ? e.XDG_DATA_HOME : path.join(home, ".local", "share");
-    const dir = e.GIT_CREDENTIAL_BITBUCKET_DIR ? path.resolve(e.GIT_CREDENTIAL_BITBUCKET_DIR)
-      : process.platform === "darwin" ? path.join(home, "Library", "Application Support", name) : path.join(xdg, name);
-    console.log(path.join(dir, "settings.json"))'
+    const abs = (v) => (v && path.isAbsolute(v) ? v : undefined), mac = process.platform === "darwin";
+    const home = abs(e.HOME) || os.homedir();
+    const own = e.GIT_CREDENTIAL_BITBUCKET_DIR ? path.resolve(e.GIT_CREDENTIAL_BITBUCKET_DIR) : undefined;
+    const data = own || (mac ? path.join(home, "Library", "Application Support", name)
+      : path.join(abs(e.XDG_DATA_HOME) || path.join(home, ".local", "share"), name));
+    const cache = abs(e.XDG_CACHE_HOME) ? path.join(e.XDG_CACHE_HOME, name) : own ? path.join(own, "cache") : path.join(home, ".cache", name);
+    const state = abs(e.XDG_STATE_HOME) ? path.join(e.XDG_STATE_HOME, name) : own ? path.join(own, "state")
+      : mac ? path.join(data, "state") : path.join(home, ".local", "state", name);
+    console.log([data, cache, state].join("\n"))'
 }
 
 # setup_records: the setup records of the global git config file (the rule of configFile in
@@ -179,6 +194,18 @@ forget_record() {
     fs.renameSync(file + ".tmp", file);' "$gcb_settings" "$1|$2"
 }
 
+# config_line LINE: a line of git config --show-scope --show-origin --get-regexp, into gcb_scope,
+# gcb_origin, gcb_key and gcb_value.
+config_line() {
+  gcb_scope=${1%%"$gcb_tab"*}
+  gcb_rest=${1#*"$gcb_tab"}
+  gcb_origin=${gcb_rest%%"$gcb_tab"*}
+  gcb_kv=${gcb_rest#*"$gcb_tab"}
+  gcb_key=${gcb_kv%% *}
+  gcb_value=${gcb_kv#"$gcb_key"}
+  gcb_value=${gcb_value# }
+}
+
 # Removes every helper line and config-based hook of the global config that runs this program and
 # lists what it changed; lines of other scopes (system, repository, command line) are listed with
 # the command that removes them. What git says when it fails is shown as it is.
@@ -187,13 +214,7 @@ sweep_config() {
   gcb_list=$(git config --show-scope --show-origin --get-regexp '^(credential\.(.*\.)?helper|hook\..*\.command)$') || [ $? -eq 1 ] || die "cannot read the git config (see above)"
   while IFS= read -r gcb_line; do
     [ -n "$gcb_line" ] || continue
-    gcb_scope=${gcb_line%%"$gcb_tab"*}
-    gcb_rest=${gcb_line#*"$gcb_tab"}
-    gcb_origin=${gcb_rest%%"$gcb_tab"*}
-    gcb_kv=${gcb_rest#*"$gcb_tab"}
-    gcb_key=${gcb_kv%% *}
-    gcb_value=${gcb_kv#"$gcb_key"}
-    gcb_value=${gcb_value# }
+    config_line "$gcb_line"
     points_at "$gcb_value" || continue
     gcb_file=${gcb_origin#file:}
     case $gcb_key in
@@ -271,33 +292,179 @@ $gcb_global"
   done
 }
 
+# The helper line setup writes starts with this (HELPER_LINE_PREFIX in src/prepush/remote-config.ts).
+gcb_helper_prefix='!f() { . "$1"; }; f '
+
+# program_file VALUE: the file a helper line of the program runs, as the line names it: the front
+# setup names, or the program's own path. False for other lines, and for the lines that run the
+# program by name (`bitbucket`, `!git credential-bitbucket`), which PATH decides.
+program_file() {
+  case $1 in
+    "$gcb_helper_prefix"*) gcb_w=${1#"$gcb_helper_prefix"} ;;
+    '!sh '*) gcb_w=${1#'!sh '} ;;
+    '!'*) gcb_w=${1#!} ;;
+    *) gcb_w=$1 ;;
+  esac
+  if printf '%s\n' "$gcb_w" | grep -qE "^$gcb_quoted"; then
+    gcb_w=$(sh_unquoted "$(printf '%s\n' "$gcb_w" | sed -nE "s/^($gcb_quoted).*/\\1/p")")
+  else
+    gcb_w=${gcb_w%% *}
+  fi
+  case $gcb_w in /*/git-credential-bitbucket*) printf '%s\n' "$gcb_w" ;; *) return 1 ;; esac
+}
+
+# runs_other VALUE: a helper line (not this program's: points_at said no) that runs another copy
+# of the program that is still there, by the file it names or by name on PATH.
+runs_other() {
+  case $1 in
+    bitbucket | 'bitbucket '* | '!git credential-bitbucket'* | '!git-credential-bitbucket'*)
+      gcb_w=$(command -v git-credential-bitbucket) && [ "$gcb_w" != "$bin" ]
+      return
+      ;;
+  esac
+  gcb_w=$(program_file "$1") && [ -e "$gcb_w" ]
+}
+
+# other_copy_line FILE KEY: the value of KEY in FILE that runs another copy of the program still
+# installed, when none of them runs this one; nothing otherwise (a front that is gone runs nothing).
+other_copy_line() {
+  gcb_vals=$(git config --file "$1" --get-all "$2") || return 0
+  gcb_o=''
+  while IFS= read -r gcb_v; do
+    ! points_at "$gcb_v" || return 0
+    [ -n "$gcb_o" ] || ! runs_other "$gcb_v" || gcb_o=$gcb_v
+  done <<VALS
+$gcb_vals
+VALS
+  printf '%s\n' "$gcb_o"
+}
+
+# stored_tokens: the accounts the program holds, one a line, by its `list --json` (no secret is
+# read); nothing when it cannot list them.
+stored_tokens() {
+  "$bin" list --json </dev/null 2>/dev/null | node -e 'let t = "";
+    process.stdin.on("data", (c) => (t += c)).on("end", () => {
+      let accounts = [];
+      try { accounts = JSON.parse(t).accounts || []; } catch {}
+      const clean = (v) => String(v).replace(/[\u0000-\u001f\u007f-\u009f]/g, "?");
+      for (const a of accounts)
+        console.log(`  ${clean(a.baseUrl || `${a.protocol}://${a.host}${a.path ? `/${a.path}` : ""}`)}: ${clean(a.username || "(no username)")} (${a.backend === "keyring" ? "in the OS keyring" : "in the file store"})`);
+    });'
+}
+
+# The script hook install --global/--config writes into the data directory (src/commands/hook.ts)
+# stays when its hook goes (hook uninstall, unsetup and the sweep remove config lines only); once
+# no config-based hook runs it and it names the program removed, it goes too.
+remove_hook_script() {
+  gcb_shim="$gcb_data/hooks/pre-push"
+  [ -f "$gcb_shim" ] && names_program "$gcb_shim" || return 0
+  gcb_cmds=$(git config --get-regexp '^hook\..*\.command$' | sed 's/^[^ ]* //') || true
+  while IFS= read -r gcb_c; do
+    [ -n "$gcb_c" ] || continue
+    if tolerant_file "$gcb_c"; then [ "$gcb_file" != "$gcb_shim" ] || return 0; fi
+    [ "$gcb_c" != "$gcb_shim" ] && [ "$gcb_c" != "'$(sh_quoted "$gcb_shim")'" ] || return 0
+  done <<CMDS
+$gcb_cmds
+CMDS
+  rm -f "$gcb_shim" || die "could not remove $gcb_shim"
+  rmdir "$gcb_data/hooks" 2>/dev/null || true
+  printf 'Removed %s (the script of the config-based hook; no hook runs it any more)\n' "$gcb_shim"
+  gcb_changed="$gcb_changed  - $gcb_shim
+"
+}
+
+# What --uninstall leaves: the tokens (they work on their servers until they expire or are
+# revoked) and the program's files, with how to remove them; with another copy still there (on
+# PATH, or named by a helper line left), which shares them, only the tokens and that copy's logout.
+left_behind() {
+  gcb_copy=$(command -v git-credential-bitbucket) || gcb_copy=$gcb_kept_copy
+  if [ -n "$gcb_copy" ]; then
+    [ -z "$gcb_stored" ] ||
+      printf 'Still stored, for the copy at %s, which stays (remove one with it: git credential-bitbucket logout URL --revoke):\n%s\n' "$gcb_copy" "$gcb_stored"
+    return 0
+  fi
+  if [ -n "$gcb_stored" ]; then
+    printf 'Still stored, and working on their servers until they expire or are revoked:\n%s\n' "$gcb_stored"
+    printf 'Revoke each on its server (the HTTP access tokens page of your account), or install again and run: git credential-bitbucket logout URL --revoke\n'
+  fi
+  gcb_rm=''
+  while IFS= read -r gcb_d; do
+    [ ! -d "$gcb_d" ] || gcb_rm="$gcb_rm '$(sh_quoted "$gcb_d")'"
+  done <<DIRS
+$gcb_pdirs
+DIRS
+  [ -z "$gcb_rm" ] || printf "The program's files stay (the file store, settings, caches); remove them with: rm -rf%s\n" "$gcb_rm"
+  case $gcb_stored in
+    *'in the OS keyring'*) printf 'rm leaves the tokens in the OS keyring (service git-credential-bitbucket); logout removes them\n' ;;
+  esac
+}
+
+# nothing_installed: says that nothing is installed under the prefix, and which copy PATH finds.
+nothing_installed() {
+  gcb_copy=$(command -v git-credential-bitbucket || true)
+  case $gcb_copy in
+    '') gcb_where='; none is on PATH either' ;;
+    */bin/git-credential-bitbucket)
+      gcb_where="; the one on PATH is $gcb_copy: remove it with: $0 --uninstall --prefix '$(sh_quoted "${gcb_copy%/bin/git-credential-bitbucket}")'"
+      ;;
+    *) gcb_where="; the one on PATH is $gcb_copy" ;;
+  esac
+  die "nothing is installed under $prefix$gcb_where"
+}
+
 if [ "$action" = uninstall ]; then
   gcb_tab=$(printf '\t')
-  gcb_settings=$(settings_file)
+  gcb_pdirs=$(program_dirs)
+  gcb_data=$(printf '%s\n' "$gcb_pdirs" | sed -n 1p)
+  gcb_settings="$gcb_data/settings.json"
+  pkg=$(package_dir)
+  pkg_q=$(sh_quoted "$pkg")
+  by_name=no
+  [ ! -e "$bin" ] || [ "$(command -v git-credential-bitbucket || true)" != "$bin" ] || by_name=yes
+  gcb_installed=no
+  [ ! -e "$bin" ] && [ ! -d "$pkg" ] || gcb_installed=yes
+  gcb_stored='' gcb_kept='' gcb_kept_copy=''
   if [ -x "$bin" ]; then
     if [ -n "$url" ]; then
       "$bin" unsetup "$url" || echo "install.sh: the git setup for $url was not removed (see above)" >&2
       "$bin" logout "$url" ||
         echo "install.sh: no token for $url was removed (see above; with several: '$bin logout $url --username NAME')" >&2
     fi
-    # every other setup of the global config, by the program itself while it is there
-    setup_records | while IFS="$gcb_tab" read -r gcb_r_file gcb_r_base gcb_r_rest; do
+    gcb_stored=$(stored_tokens)
+    # every other setup of the global config, by the program itself while it is there; one whose
+    # helper line runs another copy that stays installed is that copy's (unsetup would remove it)
+    while IFS="$gcb_tab" read -r gcb_r_file gcb_r_base gcb_r_rest; do
+      [ -n "$gcb_r_file" ] || continue
+      gcb_v=$(other_copy_line "$gcb_r_file" "credential.$gcb_r_base.helper")
+      if [ -n "$gcb_v" ]; then
+        if [ -z "$gcb_kept_copy" ] && gcb_f=$(program_file "$gcb_v"); then gcb_kept_copy=${gcb_f%/bin/*}; fi
+        gcb_kept="$gcb_kept  - credential.$gcb_r_base.helper = $gcb_v ($gcb_r_file)
+"
+        continue
+      fi
       "$bin" unsetup "$gcb_r_base" --global </dev/null ||
         echo "install.sh: the git setup for $gcb_r_base was not removed (see above)" >&2
-    done
+    done <<RECORDS
+$(setup_records)
+RECORDS
   elif [ -n "$url" ]; then
     echo "install.sh: $bin is gone, so no token for $url was removed (the helper lines go below)" >&2
   fi
-  pkg=$(package_dir)
-  pkg_q=$(sh_quoted "$pkg")
   gcb_records=$(setup_records)
-  by_name=no
-  [ ! -e "$bin" ] || [ "$(command -v git-credential-bitbucket || true)" != "$bin" ] || by_name=yes
   sweep_config
+  remove_hook_script
   name_hook_files
-  npm uninstall --global --prefix "$prefix" --no-audit --no-fund --loglevel=error git-credential-bitbucket >/dev/null
-  [ ! -e "$bin" ] || die "could not remove $bin"
-  echo "Removed git-credential-bitbucket from $prefix"
+  [ -z "$gcb_kept" ] ||
+    printf "Left as they are (they run another copy of git-credential-bitbucket, which stays installed; that copy's unsetup URL removes one):\n%s" "$gcb_kept"
+  if [ "$gcb_installed" = no ]; then
+    [ -n "$gcb_changed" ] || nothing_installed
+    echo "git-credential-bitbucket was already gone from $prefix; the git config lines that ran it are removed (above)"
+  else
+    npm uninstall --global --prefix "$prefix" --no-audit --no-fund --loglevel=error git-credential-bitbucket >/dev/null
+    [ ! -e "$bin" ] || die "could not remove $bin"
+    echo "Removed git-credential-bitbucket from $prefix"
+  fi
+  left_behind
   exit 0
 fi
 
@@ -331,3 +498,47 @@ if [ -n "$url" ]; then
   fi
   echo "Next, in each repository you push from: git credential-bitbucket hook install"
 fi
+
+# Another copy that still runs instead of this one: the one PATH finds first (git runs that for
+# `git credential-bitbucket` and the helper lines that name the program), and helper lines that
+# name another copy's file (setup URL replaces such a line with this one's).
+realpath_of() { node -e 'const f = process.argv[1]; try { console.log(require("fs").realpathSync(f)); } catch { console.log(f); }' "$1"; }
+gcb_copy=$(command -v git-credential-bitbucket || true)
+if [ -n "$gcb_copy" ] && [ "$(realpath_of "$gcb_copy")" != "$(realpath_of "$bin")" ]; then
+  gcb_copy_version=$("$gcb_copy" --version 2>/dev/null </dev/null) || gcb_copy_version='it does not run'
+  case $gcb_copy in
+    */bin/git-credential-bitbucket) gcb_fix="remove it ($0 --uninstall --prefix '$(sh_quoted "${gcb_copy%/bin/git-credential-bitbucket}")') or put" ;;
+    *) gcb_fix=put ;;
+  esac
+  printf 'install.sh: warning: git credential-bitbucket runs %s (%s), which PATH finds instead of this one; %s %s/bin before it in PATH\n' \
+    "$gcb_copy" "$gcb_copy_version" "$gcb_fix" "$prefix" >&2
+fi
+gcb_tab=$(printf '\t')
+pkg=$(package_dir)
+pkg_q=$(sh_quoted "$pkg")
+by_name=no
+gcb_stale=''
+gcb_list=$(git config --show-scope --show-origin --get-regexp '^credential\.(.*\.)?helper$') || true
+while IFS= read -r gcb_line; do
+  [ -n "$gcb_line" ] || continue
+  config_line "$gcb_line"
+  ! points_at "$gcb_value" && program_file "$gcb_value" >/dev/null || continue
+  gcb_base=${gcb_key#credential.}
+  gcb_base=${gcb_base%helper}
+  gcb_base=${gcb_base%.}
+  gcb_cmd=''
+  case $gcb_scope in
+    global | system | local)
+      gcb_cmd="'$(sh_quoted "$bin")' setup"
+      [ -z "$gcb_base" ] || gcb_cmd="$gcb_cmd '$(sh_quoted "$gcb_base")'"
+      gcb_cmd="$gcb_cmd --$gcb_scope"
+      ;;
+  esac
+  gcb_stale="$gcb_stale  $gcb_key = $gcb_value ($gcb_scope, ${gcb_origin#file:})
+${gcb_cmd:+    to run this one there: $gcb_cmd
+}"
+done <<LIST
+$gcb_list
+LIST
+[ -z "$gcb_stale" ] ||
+  printf 'install.sh: warning: git still runs another copy of git-credential-bitbucket for:\n%s' "$gcb_stale" >&2

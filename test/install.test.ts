@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cacheDir, dataDir, stateDir } from '../src/settings.js';
 import { startEmulator, type Emulator, type Fixture } from './emulator/index.js';
 import {
   copyCheckout,
@@ -71,8 +72,11 @@ const installedAt = async (dest: string) => {
   await execa('cp', ['-a', `${template}/.`, dest]);
 };
 
-const run = (bin: string, args: string[]) =>
-  execa(bin, args, { env: sb.env, extendEnv: false, reject: false, cwd: sb.dir, input: '' });
+const run = (bin: string, args: string[], input = '') =>
+  execa(bin, args, { env: sb.env, extendEnv: false, reject: false, cwd: sb.dir, input });
+
+const binIn = (dest: string) => path.join(dest, 'bin', 'git-credential-bitbucket');
+const packageIn = (dest: string) => fs.realpathSync(path.join(dest, 'lib', 'node_modules', 'git-credential-bitbucket'));
 
 const helperValues = async (key: string) => {
   const r = await runGit(sb, ['config', '--global', '--get-all', key], '', { stripFinalNewline: false });
@@ -108,12 +112,41 @@ describe('install.sh', () => {
       input: desc({ protocol: 'https', host: 'inst.invalid' }),
     });
     expect(parsePairs(get.stdout)).toContainEqual(['password', 'installed-secret']);
-    const again = await install(['--prefix', odd]);
+
+    // the update, with another copy first on PATH that a helper line also names: both are named
+    const shadow = path.join(sb.dir, 'shadow');
+    await installedAt(shadow);
+    const url = 'https://shadow.example.com';
+    const key = `credential.${url}.helper`;
+    expect((await run(binIn(shadow), ['setup', url])).exitCode).toBe(0);
+    const again = await install(['--prefix', odd], '', {
+      ...sb.env,
+      PATH: `${shadow}/bin${path.delimiter}${sb.env.PATH}`,
+    });
     expect(again.exitCode, String(again.stderr)).toBe(0);
     expect(String(again.stdout)).not.toContain('Installing dependencies');
     expect((await execa('git', ['credential-bitbucket', '--version'], { env, extendEnv: false })).stdout.trim()).toBe(
       '0.1.0',
     );
+    const warned = String(again.stderr);
+    expect(warned).toContain(
+      `install.sh: warning: git credential-bitbucket runs ${binIn(shadow)} (0.1.0), which PATH finds instead of this one; remove it (${path.join(copy, 'install.sh')} --uninstall --prefix '${shadow}') or put ${odd}/bin before it in PATH`,
+    );
+    const [shadowLine] = (await helperValues(key)).slice(-1);
+    expect(shadowLine).toContain(`${packageIn(shadow)}/bin/git-credential-bitbucket.sh`);
+    expect(warned).toContain(
+      `install.sh: warning: git still runs another copy of git-credential-bitbucket for:\n  ${key} = ${shadowLine} (global, ${sb.env.GIT_CONFIG_GLOBAL})\n`,
+    );
+    // the command it gives points that line at this copy
+    const fix = /^ {4}to run this one there: (.*)$/m.exec(warned)?.[1];
+    expect(fix).toBeDefined();
+    expect((await execa('sh', ['-c', fix!], { env: sb.env, extendEnv: false, reject: false })).exitCode).toBe(0);
+    expect(await helperValues(key)).toEqual([
+      '',
+      shadowLine!.replace(packageIn(shadow), packageIn(odd).replace(/'/g, "'\\''")),
+    ]);
+    expect((await run(binIn(odd), ['unsetup', url])).exitCode).toBe(0);
+    fs.rmSync(shadow, { recursive: true });
   }, 240_000);
 
   it('with a URL also sets git up and logs in; --uninstall URL removes all of it', async () => {
@@ -158,6 +191,9 @@ describe('install.sh', () => {
       if (configHook) expect((await run(['hook', 'install', '--global'])).exitCode).toBe(0);
       const before = (await runGit(sb, ['config', '--global', '--list'])).stdout;
       expect(before).toContain(`credential.${other.baseUrl}.helper=!f() { . "$1"; }; f '${pkg}/`);
+      // the script the config-based hook runs, in the data directory
+      const script = path.join(sb.dataDir, 'hooks', 'pre-push');
+      expect(fs.existsSync(script)).toBe(configHook);
 
       const un = await execa('sh', [path.join(copy, 'install.sh'), '--uninstall', '--prefix', prefix, emu.baseUrl], {
         env,
@@ -173,7 +209,13 @@ describe('install.sh', () => {
       if (configHook) {
         expect(out).toContain('Removed from the global git config:');
         expect(out).toContain('config-based hook hook.bitbucket-pre-push');
+        expect(out).toContain(`Removed ${script} (the script of the config-based hook; no hook runs it any more)`);
       }
+      expect(fs.existsSync(script)).toBe(false);
+      // the other server's token stays, and works there: named (never shown), with how to end it
+      expect(out).toContain(`Still stored, and working on their servers until they expire or are revoked:\n`);
+      expect(out).toMatch(new RegExp(`^  ${other.baseUrl.replace(/[.]/g, '\\.')}: \\S+ \\(in the file store\\)$`, 'm'));
+      expect(out).toContain('git credential-bitbucket logout URL --revoke');
       const hookFile = path.join(fs.realpathSync(repo), '.git', 'hooks', 'pre-push');
       expect(out).toContain(`The pre-push hook ${hookFile} still calls the removed program`);
       expect(out).toContain(`rm '${hookFile}'`);
@@ -263,6 +305,77 @@ describe('install.sh', () => {
     expect(await helperValues(kept)).toEqual(['']);
     expect(setupRecords()).toEqual([]);
     await runGit(sb, ['config', '--global', '--unset-all', kept]);
+  }, 300_000);
+
+  it('--uninstall leaves a setup whose helper line runs another copy that stays, and says so; the other copy then removes it', async () => {
+    const a = path.join(sb.dir, 'copy-a');
+    const b = path.join(sb.dir, 'copy-b');
+    const gone = path.join(sb.dir, 'copy-gone');
+    const url = (p: string) => `https://${path.basename(p)}.example.com`;
+    const key = (p: string) => `credential.${url(p)}.helper`;
+    for (const p of [a, b, gone]) {
+      await installedAt(p);
+      expect((await run(binIn(p), ['setup', url(p)])).exitCode).toBe(0);
+    }
+    fs.rmSync(gone, { recursive: true });
+    const secret = 'kept-token-secret';
+    const stored = desc({ protocol: 'https', host: 'kept.invalid', username: 'u', password: secret });
+    expect((await run(binIn(a), ['store'], stored)).exitCode).toBe(0);
+    const linesOfA = await helperValues(key(a));
+    const record = (p: string) => `${sb.env.GIT_CONFIG_GLOBAL}|${url(p)}`;
+
+    const u = await install(['--uninstall', '--prefix', b]);
+    expect(u.exitCode, String(u.stderr)).toBe(0);
+    const out = String(u.stdout);
+    expect(await helperValues(key(a))).toEqual(linesOfA);
+    expect(setupRecords()).toContain(record(a));
+    // this copy's setup goes, and one whose helper's front is gone with its copy
+    expect(await helperValues(key(b))).toEqual([]);
+    expect(await helperValues(key(gone))).toEqual([]);
+    expect(setupRecords()).not.toContain(record(b));
+    expect(setupRecords()).not.toContain(record(gone));
+    expect(out).toContain(
+      `Left as they are (they run another copy of git-credential-bitbucket, which stays installed; that copy's unsetup URL removes one):\n  - ${key(a)} = ${linesOfA[1]} (${sb.env.GIT_CONFIG_GLOBAL})\n`,
+    );
+    // the files are that copy's too: no rm for them
+    expect(out).toContain(`Still stored, for the copy at ${packageIn(a)}, which stays`);
+    expect(out).toContain('  https://kept.invalid: u (in the file store)');
+    expect(out).not.toContain('rm -rf');
+
+    const last = await install(['--uninstall', '--prefix', a]);
+    expect(last.exitCode, String(last.stderr)).toBe(0);
+    const lastOut = String(last.stdout);
+    expect(await helperValues(key(a))).toEqual([]);
+    expect(setupRecords()).not.toContain(record(a));
+    // the last copy gone: what stays, and how to remove it
+    expect(lastOut).toContain('Still stored, and working on their servers until they expire or are revoked:\n');
+    expect(lastOut).toContain('  https://kept.invalid: u (in the file store)');
+    const dirs = [dataDir(sb.env), cacheDir(sb.env), stateDir(sb.env)].filter((d) => fs.existsSync(d));
+    expect(dirs).toContain(sb.dataDir);
+    expect(lastOut).toContain(`remove them with: rm -rf ${dirs.map((d) => `'${d}'`).join(' ')}`);
+    expectNoSecrets([out, String(u.stderr), lastOut, String(last.stderr)], [secret, token, 'installed-secret']);
+  }, 300_000);
+
+  it('--uninstall where nothing is installed creates nothing, says so, names the copy PATH finds, and exits 1', async () => {
+    const env = { ...sb.env };
+    delete env.PREFIX;
+    const none = path.join(sb.dir, 'nothing', 'here');
+    const u = await install(['--uninstall', '--prefix', none], '', env);
+    expect(u.exitCode).toBe(1);
+    expect(String(u.stderr).trim()).toBe(`install.sh: nothing is installed under ${none}; none is on PATH either`);
+    expect(String(u.stdout)).toBe('');
+    expect(fs.existsSync(path.join(sb.dir, 'nothing'))).toBe(false);
+    // the default prefix, ~/.local, while the copy PATH finds is elsewhere
+    const onPath = path.join(sb.dir, 'on-path');
+    await installedAt(onPath);
+    const d = await install(['--uninstall'], '', { ...env, PATH: `${onPath}/bin${path.delimiter}${env.PATH}` });
+    expect(d.exitCode).toBe(1);
+    expect(String(d.stderr).trim()).toBe(
+      `install.sh: nothing is installed under ${sb.home}/.local; the one on PATH is ${binIn(onPath)}: remove it with: ${path.join(copy, 'install.sh')} --uninstall --prefix '${onPath}'`,
+    );
+    expect(fs.existsSync(path.join(sb.home, '.local'))).toBe(false);
+    expect(fs.existsSync(binIn(onPath))).toBe(true);
+    fs.rmSync(onPath, { recursive: true });
   }, 300_000);
 
   it('fails with a clear message when git is missing or Node is too old or unsupported', async () => {

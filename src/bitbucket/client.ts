@@ -140,6 +140,9 @@ export class BitbucketClient {
     const res = await this.send(auth, 'GET', '/rest/api/1.0/users', { limit: '1' }, undefined, true);
     if (!res.ok || res.status !== 200) return this.failure(res, auth);
     const raw = res.headers['x-ausername'];
+    // Bitbucket answers an anonymous request with a JSON page; anything else (an HTML sign-in
+    // page from a proxy in front) says nothing about the credentials
+    if (!raw && res.json === undefined) return this.badBody(res);
     if (!raw)
       return { status: 'unauthorized', httpStatus: 200, message: 'the server treated the credentials as anonymous' };
     const username = serverText(decodeOrKeep(raw));
@@ -361,10 +364,13 @@ export class BitbucketClient {
 
   /** The failure for a 200 whose body is not the expected shape. */
   badBody(res: Ok): ApiFailure {
+    const html = /^\s*text\/html\b/i.test(res.headers['content-type'] ?? '');
     return {
       status: 'error',
       httpStatus: res.status,
-      message: `unexpected response body from ${this.baseUrl} (HTTP ${res.status})`,
+      message: html
+        ? `${this.baseUrl} answered with an HTML page, not Bitbucket's REST API (HTTP ${res.status}): a sign-in page of a proxy in front of the server? Check the URL, or ask its administrator how scripts reach the API`
+        : `unexpected response body from ${this.baseUrl} (HTTP ${res.status})`,
     };
   }
 }

@@ -5,7 +5,7 @@
 import type { HttpResult } from './http.js';
 import { parseErrors } from './model.js';
 import { DEFAULT_RETRY_AFTER_MS, retryAfterMs as retryAfter, retryWhen } from './retry.js';
-import { CUT } from './server-values.js';
+import { CUT, serverMessage } from './server-values.js';
 
 /** Kinds of failure. `unauthorized` is Bitbucket's 401: bad credentials *or* insufficient permission. */
 export type FailureStatus =
@@ -70,9 +70,34 @@ export function toFailure(res: HttpResult): ApiFailure {
       message: `rate limited by Bitbucket (HTTP 429)${when}`,
     };
   }
-  if (res.status >= 300 && res.status < 400)
-    return { ...base, status: 'error', message: `unexpected redirect (HTTP ${res.status}), possibly to a login page` };
+  if (res.status >= 300 && res.status < 400) {
+    // never followed (a token goes only to the server it was given for): named, so that a moved
+    // server, an http-to-https switch or a sign-in page can be told apart
+    const target = redirectTarget(res.headers.location);
+    return {
+      ...base,
+      status: 'error',
+      message: `unexpected redirect (HTTP ${res.status}), possibly to a login page${target ? `: it points to ${target}` : ''}`,
+    };
+  }
   return { ...base, status: 'error', message: `${text}${message ? ` (HTTP ${res.status})` : ''}` };
+}
+
+/**
+ * Where a redirect points, for a message: the scheme, host and path of its `Location` (a relative
+ * one as its path), never user info, query or fragment; cut as a server message is. Undefined
+ * without one.
+ */
+function redirectTarget(location: string | undefined): string | undefined {
+  if (!location) return undefined;
+  const here = 'http://relative.invalid';
+  let u: URL;
+  try {
+    u = new URL(location, here);
+  } catch {
+    return undefined;
+  }
+  return serverMessage(u.origin === here ? u.pathname : `${u.protocol}//${u.host}${u.pathname}`);
 }
 
 /**

@@ -320,6 +320,18 @@ describe('toFailure / redactFailure', () => {
       'rate limited by Bitbucket (HTTP 429)',
     );
     expect(toFailure(res(302)).status).toBe('error');
+    expect(toFailure(res(302)).message).toBe('unexpected redirect (HTTP 302), possibly to a login page');
+    // where it points, without user info, query or fragment; a relative one as its path
+    expect(
+      toFailure(res(301, undefined, { location: 'https://u:s3cret@bb.new.example:8443/rest/api?token=s3cret#x' }))
+        .message,
+    ).toBe(
+      'unexpected redirect (HTTP 301), possibly to a login page: it points to https://bb.new.example:8443/rest/api',
+    );
+    expect(toFailure(res(302, undefined, { location: '/login?next=%2Frest' })).message).toBe(
+      'unexpected redirect (HTTP 302), possibly to a login page: it points to /login',
+    );
+    expect(toFailure(res(307, undefined, { location: `https://bb/${'a'.repeat(400)}` })).message).toMatch(/a…$/);
     expect(toFailure(res(503)).status).toBe('error');
     expect(toFailure({ ok: false, error: 'timeout', message: 'slow' })).toEqual({
       status: 'network',

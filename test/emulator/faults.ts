@@ -12,6 +12,7 @@ const KINDS: readonly FaultKind[] = [
   'hang',
   'invalidJson',
   'loginRedirect',
+  'signInPage',
   'afterHandling',
 ];
 const LOST: readonly LostAnswer[] = ['reset', 'hang', 'status', 'latency'];
@@ -133,7 +134,7 @@ export function actOut(fault: Fault, res: ServerResponse, base: string): number 
       return 0; // the connection stays open until the client gives up or the emulator stops
     case 'status': {
       const status = fault.status ?? 500;
-      const text = JSON.stringify(errorBody(`Emulated failure (HTTP ${status})`, null));
+      const text = JSON.stringify(errorBody('Emulated failure', null));
       res.writeHead(status, {
         'Content-Type': 'application/json;charset=UTF-8',
         'Content-Length': Buffer.byteLength(text),
@@ -167,5 +168,13 @@ export function actOut(fault: Fault, res: ServerResponse, base: string): number 
       res.writeHead(302, { Location: `${base}/login`, 'Content-Length': 0 });
       res.end();
       return 302;
+    case 'signInPage': {
+      // what a single sign-on proxy in front of the server serves in place of any answer
+      const page =
+        '<!DOCTYPE html><html><head><title>Sign in</title></head><body><form method="post"></form></body></html>';
+      res.writeHead(200, { 'Content-Type': 'text/html;charset=UTF-8', 'Content-Length': Buffer.byteLength(page) });
+      res.end(page);
+      return 200;
+    }
   }
 }

@@ -136,7 +136,15 @@ export const DEFAULT_SWITCHES: Readonly<Switches> = Object.freeze({
 
 /** Kinds of injected faults. */
 export type FaultKind =
-  'latency' | 'status' | 'rateLimit' | 'reset' | 'hang' | 'invalidJson' | 'loginRedirect' | 'afterHandling';
+  | 'latency'
+  | 'status'
+  | 'rateLimit'
+  | 'reset'
+  | 'hang'
+  | 'invalidJson'
+  | 'loginRedirect'
+  | 'signInPage'
+  | 'afterHandling';
 
 /** What becomes of the answer of a request an `afterHandling` fault let through. */
 export type LostAnswer = 'reset' | 'hang' | 'status' | 'latency';

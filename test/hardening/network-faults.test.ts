@@ -1,6 +1,7 @@
 /**
  * Network faults for `login` and `status` through the real binary, against the emulator: 5xx,
- * resets, hangs, invalid JSON, a 302 to the HTML login page, and TLS
+ * resets, hangs, invalid JSON, a 302 to the HTML login page, an HTML sign-in page served with
+ * 200 (a single sign-on proxy in front of the server), and TLS
  * without the CA. Each: non-zero exit, one clear line (login), bounded time, nothing stored, no
  * stack trace, no token in any output. Tests run concurrently, each with its own emulator.
  * (429 without Retry-After is in bounded-waits.test.ts.)
@@ -56,7 +57,7 @@ describe.concurrent('login under network faults', () => {
     [
       '302 to the HTML login page',
       [{ kind: 'loginRedirect' }],
-      /unexpected redirect \(HTTP 302\), possibly to a login page/,
+      /unexpected redirect \(HTTP 302\), possibly to a login page: it points to http:\/\/127\.0\.0\.1:\d+\/bitbucket\/login;/,
     ],
     [
       'hang after the server was recognised',
@@ -70,6 +71,20 @@ describe.concurrent('login under network faults', () => {
       expectOneLineFailure(r, pattern);
       expect(r.stderr).toMatch(/nothing was stored/);
       expect(ms).toBeLessThan(bound(1000));
+      expectNoToken(r);
+      expectNothingStored(sb);
+    });
+  });
+
+  it('a sign-on proxy answering an HTML page for the REST API: one line saying so, nothing stored', async () => {
+    await withEmulator({ faults: [{ kind: 'signInPage', path: '/rest/api/1.0/users' }] }, async (emu, sb) => {
+      // a time budget a loaded machine cannot run out of: what is checked is the message
+      const r = await runBin(sb, ['login', emu.baseUrl, '--token-stdin', '--timeout', '60'], `${TOKEN}\n`);
+      expectOneLineFailure(
+        r,
+        /answered with an HTML page, not Bitbucket's REST API \(HTTP 200\): a sign-in page of a proxy in front of the server\?.*nothing was stored/,
+      );
+      expect(r.stderr).not.toMatch(/rejected|refused/);
       expectNoToken(r);
       expectNothingStored(sb);
     });
@@ -98,7 +113,8 @@ describe.concurrent('status under network faults', () => {
     ['reset', [{ kind: 'reset' }]],
     ['hang', [{ kind: 'hang' }]],
     ['302 to login', [{ kind: 'loginRedirect' }]],
-  ])('%s: exit 1, bounded, token masked, the stored entry untouched', async (_name, faults) => {
+    ['an HTML sign-in page', [{ kind: 'signInPage', path: '/rest/api/1.0/users' }]],
+  ])('%s: exit 1, bounded, token masked, the stored entry untouched, not called refused', async (_name, faults) => {
     await withEmulator({}, async (emu, sb) => {
       const ok = await runBin(sb, ['login', emu.baseUrl, '--token-stdin'], `${TOKEN}\n`);
       expect(ok.exitCode, ok.stderr).toBe(0);
@@ -108,6 +124,7 @@ describe.concurrent('status under network faults', () => {
       const { ms, value: r } = await timed(() => runBin(sb, ['status', '--timeout', '1']));
       expect(r.exitCode).toBe(1);
       expect(r.stderr + r.stdout).not.toMatch(/\n\s+at |node:internal/);
+      expect(r.stderr + r.stdout).not.toMatch(/rejected|refused/);
       expect(ms).toBeLessThan(bound(1000));
       expectNoToken(r);
       expect(fs.readFileSync(file)).toEqual(before);

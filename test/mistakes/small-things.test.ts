@@ -1,7 +1,7 @@
-/** Ctrl-C at either prompt exits 130 with the terminal restored; the keyring fall-back notice is one line, once; status with nothing stored fails. */
+/** Ctrl-C at either prompt exits 130 with the terminal restored; the keyring fall-back notice is one line, once; status with nothing stored fails; a host name typed with capitals. */
 import { describe, expect, it } from 'vitest';
-import { runBin } from '../helpers/sandbox.js';
-import { useEmulatorSandbox } from '../helpers/fixture.js';
+import { BIN, runBin, runGit } from '../helpers/sandbox.js';
+import { fixtureToken, useEmulatorSandbox } from '../helpers/fixture.js';
 import { runOnPty } from '../helpers/pty.js';
 
 // login recognises the server before the token prompt: that prompt needs one that answers
@@ -50,5 +50,22 @@ describe('status with nothing stored', () => {
       expect(json.exitCode, json.stderr).toBe(1);
       expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, accounts: [] });
     }
+  });
+});
+
+describe('a server URL typed with capitals', () => {
+  // DNS names are case-insensitive; git asks about the host as the remote URL spells it
+  it('login stores the token for the lower-case host, and git fetches with it', async () => {
+    const upper = f.emu.baseUrl.replace('127.0.0.1', 'LocalHost');
+    const lower = f.emu.baseUrl.replace('127.0.0.1', 'localhost');
+    await runGit(f.sb, ['config', '--global', 'credential.helper', BIN]);
+    const login = await runBin(f.sb, ['login', upper, '--token-stdin'], `${fixtureToken('alice-write')}\n`);
+    expect(login.exitCode, login.stderr).toBe(0);
+    expect(login.stdout + login.stderr).not.toContain('LocalHost');
+    const listed = await runBin(f.sb, ['list', '--json']);
+    expect(listed.stdout).toContain(`"host": "${new URL(lower).host}"`);
+    const r = await runGit(f.sb, ['ls-remote', `${lower}/scm/prj/app.git`]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain('refs/heads/main');
   });
 });

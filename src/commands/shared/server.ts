@@ -6,7 +6,7 @@
 import { BitbucketClient } from '../../bitbucket/client.js';
 import { fileRefusals } from '../../bitbucket/refusals.js';
 import { stateDir } from '../../settings.js';
-import { parseBitbucketUrl, type BitbucketLocation } from '../../bitbucket/url.js';
+import { parseBitbucketUrl, type BitbucketLocation, type ParsedRemote } from '../../bitbucket/url.js';
 import { httpSettingsFor, redactUrl } from '../../git/config.js';
 import { CommandError, EXIT } from './errors.js';
 import { configListing } from '../../git/repo.js';
@@ -15,10 +15,15 @@ import { isOurHelper, resolveRemoteConfig } from '../../prepush/remote-config.js
 import { httpAllowedFor, isLoopbackHost } from '../../credential/transport.js';
 import type { CommandIO } from './io.js';
 
-/** Parses a server, clone or browse URL; a bare host name means https. */
+/**
+ * Parses a server, clone or browse URL; a bare host name means https. The host name is taken in
+ * lower case (DNS names are case-insensitive; git sends helpers the host as its remote URL spells
+ * it, and clone URLs are lower case): a token logged in for `https://BB.example.com` is stored for
+ * the `bb.example.com` git asks about.
+ */
 export function parseServer(input: string, opts: { allowHttp?: boolean } = {}): BitbucketLocation {
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(input) || /^[^/]*@[^/]*:/.test(input) ? input : `https://${input}`;
-  const parsed = parseBitbucketUrl(withScheme);
+  const parsed = lowerCaseHost(parseBitbucketUrl(withScheme));
   // the input may carry user:token@, the token holding anything: never echo that part
   const shown = redactUrl(input);
   if (parsed === null) throw new CommandError(`'${shown}' is not a Bitbucket http(s) URL`, EXIT.usage);
@@ -34,6 +39,13 @@ export function parseServer(input: string, opts: { allowHttp?: boolean } = {}): 
     );
   }
   return parsed;
+}
+
+/** `loc` with its host name in lower case (an IPv6 literal, whose zone may be case-sensitive, as it is). */
+function lowerCaseHost(loc: ParsedRemote | null): ParsedRemote | null {
+  if (loc?.kind !== 'http' || loc.host.startsWith('[')) return loc;
+  const host = loc.host.toLowerCase();
+  return host === loc.host ? loc : { ...loc, host, baseUrl: `${loc.protocol}://${host}${loc.contextPath}` };
 }
 
 /**
