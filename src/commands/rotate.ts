@@ -114,7 +114,7 @@ export async function rotateRun(opts: RotateOptions, io: CommandIO): Promise<num
     interactive: io.stdinIsTTY && !opts.passwordStdin,
     ...(old.id !== undefined ? { keep: [old.id] } : {}),
   });
-  const watch = watchCreated(session, created, baseUrl, io);
+  const watch = await watchCreated(session, created, baseUrl, io);
   io.stderr(`Created token ${tokenLine(created.info)} [${created.info.permissions.join(', ')}].\n`);
   const page = tokenPageUrl(baseUrl, session.slug);
 

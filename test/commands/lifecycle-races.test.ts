@@ -211,7 +211,7 @@ describe('a signal after the new token was created, before it was stored', () =>
     await run.saw('Created token');
     run.child.kill('SIGINT');
     const r = await run.done;
-    expect(r.signal).toBe('SIGINT');
+    expect(r.signal, r.stderr).toBe('SIGINT');
     expect(r.stderr).toMatch(
       /^git-credential-bitbucket: interrupted; the new token "git-credential-bitbucket on .+" \(id \d{12}, .*\) was revoked, and nothing was stored$/m,
     );
@@ -226,7 +226,7 @@ describe('a signal after the new token was created, before it was stored', () =>
     await run.saw('Created token');
     run.child.kill('SIGTERM');
     const r = await run.done;
-    expect(r.signal).toBe('SIGTERM');
+    expect(r.signal, r.stderr).toBe('SIGTERM');
     expect(r.stderr).toMatch(/interrupted; the new token .* was revoked, and nothing was stored$/m);
     expect(storedToken()).toBe(old);
     expect(await bearerStatus(f.emu.baseUrl, old)).toBe(200);
@@ -239,7 +239,7 @@ describe('a signal after the new token was created, before it was stored', () =>
     await run.saw('Created token');
     run.child.kill('SIGINT');
     const r = await run.done;
-    expect(r.signal).toBe('SIGINT');
+    expect(r.signal, r.stderr).toBe('SIGINT');
     const [left] = await ours();
     expect(left).toBeDefined();
     expect(r.stderr).toContain(
@@ -260,7 +260,7 @@ describe('a signal after the new token was created, before it was stored', () =>
     await until(() => f.emu.log().some((l) => l.method === 'DELETE'));
     run.child.kill('SIGINT');
     const r = await run.done;
-    expect(r.signal).toBe('SIGINT');
+    expect(r.signal, r.stderr).toBe('SIGINT');
     expect(r.stderr).toMatch(
       /^git-credential-bitbucket: interrupted; the new token "git-credential-bitbucket on .+" \(id \d{12}, .*\) was not stored and may still work on the server: revoke it at \S+$/m,
     );

@@ -8,9 +8,14 @@
  * Once the command takes the token over (to store it, or to revoke it itself after a failed
  * check), a signal waits until the command releases it: it is acted on then, after one line
  * saying what became of the token.
+ *
+ * Other listeners of these signals are set aside while the watch is on and put back after: conf's
+ * atomic writes (src/store/storefile.ts) end the process on them through when-exit, which hooks
+ * them once conf is loaded, so conf is loaded before the watch starts.
  */
 import { tokenPageUrl } from '../../bitbucket/links.js';
 import { PROGRAM } from '../../settings.js';
+import { loadConf } from '../../store/storefile.js';
 import type { CommandIO } from '../shared/io.js';
 import { revokeCreated, tokenLine, type Created } from './create.js';
 import type { PasswordSession } from './password.js';
@@ -35,7 +40,14 @@ export interface CreatedWatch {
 }
 
 /** Watches SIGINT, SIGTERM and SIGHUP from now until `release`. */
-export function watchCreated(session: PasswordSession, created: Created, baseUrl: string, io: CommandIO): CreatedWatch {
+export async function watchCreated(
+  session: PasswordSession,
+  created: Created,
+  baseUrl: string,
+  io: CommandIO,
+): Promise<CreatedWatch> {
+  await loadConf().catch(() => undefined);
+  const others = SIGNALS.map((s) => [s, process.rawListeners(s)] as const);
   let state: 'watching' | 'taken' | 'revoking' | 'released' = 'watching';
   let pending: NodeJS.Signals | undefined;
   const label = tokenLine(created.info);
@@ -47,10 +59,14 @@ export function watchCreated(session: PasswordSession, created: Created, baseUrl
       // a terminal that hung up: nothing to tell
     }
   };
-  const off = (): void => {
+  let off = (): void => {
+    off = () => undefined;
     for (const s of SIGNALS) process.off(s, onSignal);
+    for (const [s, listeners] of others)
+      for (const l of listeners) process.on(s, l as (signal: NodeJS.Signals) => void);
   };
-  // ends the process as the signal would have (a shell then reports 130 for Ctrl-C)
+  // ends the process as the signal would have (a shell then reports 130 for Ctrl-C); the
+  // listeners put back see it first (when-exit ends it the same way)
   const end = (signal: NodeJS.Signals): void => {
     off();
     process.kill(process.pid, signal);
@@ -71,7 +87,10 @@ export function watchCreated(session: PasswordSession, created: Created, baseUrl
       end(signal);
     });
   }
-  for (const s of SIGNALS) process.on(s, onSignal);
+  for (const s of SIGNALS) {
+    process.removeAllListeners(s);
+    process.on(s, onSignal);
+  }
   return {
     take() {
       if (state === 'revoking') return false;

@@ -112,7 +112,7 @@ export async function createForLogin(server: BitbucketLocation, flags: CreateFla
       interactive: io.stdinIsTTY && !flags.passwordStdin,
       ...(before?.meta?.tokenId !== undefined ? { keep: [before.meta.tokenId] } : {}),
     });
-    const watch = watchCreated(session, created, server.baseUrl, io);
+    const watch = await watchCreated(session, created, server.baseUrl, io);
     io.stderr(`Created token ${tokenLine(created.info)} [${created.info.permissions.join(', ')}].\n`);
     if (before) io.stderr(`${stillWorksNotice(before, true)}\n`);
     return { raw: created.raw, made: { session, created, watch } };
