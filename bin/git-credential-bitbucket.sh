@@ -59,10 +59,32 @@ case ${1-} in
       GIT_CREDENTIAL_BITBUCKET_GIVEN=$gcb_given
       export GIT_CREDENTIAL_BITBUCKET_GIVEN
     fi
-    exec "$gcb_node" "$gcb_main" "$gcb_bin" "$@"
+    [ ! -x "$gcb_node" ] || exec "$gcb_node" "$gcb_main" "$gcb_bin" "$@"
     ;;
   store) ;;
-  *) exec "$gcb_node" "$gcb_main" "$gcb_bin" "$@" ;;
+  *) [ ! -x "$gcb_node" ] || exec "$gcb_node" "$gcb_main" "$gcb_bin" "$@" ;;
+esac
+
+# Past this point only for a store, or when the Node the line names cannot run (sh reads this
+# far only then). That Node gone (an upgrade removed its versioned directory): `node` on PATH
+# runs instead, with one line saying so; with none, one line and exit 1, and git goes on to the
+# next helper or its prompt. doctor reports the same (src/commands/shared/invocation.ts).
+find_node() {
+  [ ! -x "$gcb_node" ] || return 0
+  if gcb_found=$(command -v node 2>/dev/null) && [ -n "$gcb_found" ]; then
+    printf '%s\n' "git-credential-bitbucket: the Node this helper line names is gone ($gcb_node); using $gcb_found from PATH. To fix, run: git credential-bitbucket setup URL" >&2
+    gcb_node=$gcb_found
+  else
+    printf '%s\n' "git-credential-bitbucket: the Node this helper line names is gone ($gcb_node) and no node is on PATH; install Node, then run: git credential-bitbucket setup URL" >&2
+    exit 1
+  fi
+}
+case ${1-} in
+  store) ;;
+  *)
+    find_node
+    exec "$gcb_node" "$gcb_main" "$gcb_bin" "$@"
+    ;;
 esac
 
 # store: read the request (up to a blank line, as git-credential(1) ends it), keep it to hand
@@ -88,6 +110,7 @@ while IFS= read -r gcb_line || [ -n "$gcb_line" ]; do
 done
 
 to_node() {
+  find_node
   printf '%s' "$gcb_req" | "$gcb_node" "$gcb_main" "$gcb_bin" store
   exit
 }

@@ -1,5 +1,7 @@
 /** Pure pieces of the HTTP client: building results and classifying transport errors. */
 import type http from 'node:http';
+import type { PeerCertificate } from 'node:tls';
+import type { HttpSettings } from '../git/config.js';
 import type { HttpErrorKind, HttpResult } from './http.js';
 
 type Failure = Extract<HttpResult, { ok: false }>;
@@ -17,15 +19,80 @@ export function fail(error: HttpErrorKind, message: string, code?: string): Fail
   return code ? { ok: false, error, message, code } : { ok: false, error, message };
 }
 
-/** Classifies a socket/TLS error. `viaProxy` = the error happened while talking to the proxy. */
-export function classifyError(err: NodeJS.ErrnoException, where: string, viaProxy: boolean): Failure {
+/** Certificate codes that mean: signed by a CA not trusted here (Node's names of OpenSSL's verify errors). */
+export const UNTRUSTED_CODES =
+  /^(UNABLE_TO_(GET_ISSUER_CERT(_LOCALLY)?|VERIFY_LEAF_SIGNATURE)|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_UNTRUSTED)$/;
+
+/**
+ * Classifies a socket/TLS error. `viaProxy` = the error happened while talking to the proxy;
+ * `settings` name the CA file and client certificate in TLS messages.
+ */
+export function classifyError(
+  err: NodeJS.ErrnoException,
+  where: string,
+  viaProxy: boolean,
+  settings?: HttpSettings,
+): Failure {
   const code = err.code ?? '';
-  if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ALTNAME|^EPROTO$/.test(code)) {
-    return fail('tls', `TLS failure with ${where}: ${err.message}`, code);
-  }
+  if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ALTNAME|^EPROTO$/.test(code))
+    return tlsFailure(err, where, settings);
   if (viaProxy) return fail('proxy', `proxy ${where} failed: ${code || err.message}`);
   if (UNREACHABLE_CODES.has(code)) return fail('unreachable', `cannot connect to ${where} (${code})`, code);
   return fail('reset', `connection to ${where} was closed (${code || err.message})`, code || undefined);
+}
+
+/**
+ * A TLS failure in a few words and a code, instead of OpenSSL's text (its source file, line and
+ * error queue). A write that fails with EPROTO carries the reason only in its text: its code is
+ * then named as Node names the others (ERR_SSL_ and the reason).
+ */
+function tlsFailure(err: NodeJS.ErrnoException & { reason?: string }, where: string, s?: HttpSettings): Failure {
+  const reason = (err.reason ?? /:error:[0-9A-Fa-f]+:[^:]*:[^:]*:([^:\n]+)/.exec(err.message)?.[1])?.trim();
+  const code =
+    err.code === 'EPROTO' && reason ? `ERR_SSL_${reason.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}` : (err.code ?? '');
+  const cert = s?.clientCert;
+  let phrase: string;
+  if (UNTRUSTED_CODES.test(code))
+    phrase = s?.caFile
+      ? `the server's certificate is signed by a CA that the CA file ${s.caFile} does not hold`
+      : "the server's certificate is signed by a CA this machine does not trust";
+  else if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') return validityFailure(where, code);
+  else if (/wrong version number|packet length too long|http request/.test(reason ?? ''))
+    phrase = 'the server does not speak TLS on this port (http:// URL?)';
+  else if (/certificate required/.test(reason ?? '') || (!cert && /alert handshake failure/.test(reason ?? '')))
+    phrase = cert
+      ? `the server asks for a client certificate and did not take ${cert.certFile} (${cert.certFrom})`
+      : 'the server asks for a client certificate (http.sslCert/http.sslKey)';
+  else if (
+    cert &&
+    /alert (bad certificate|unknown ca|certificate \w+|access denied|handshake failure)/.test(reason ?? '')
+  )
+    phrase = `the server does not accept the client certificate ${cert.certFile} (${cert.certFrom}): ${reason}`;
+  else phrase = reason ?? err.message.split('\n')[0]!.trim();
+  return fail('tls', `TLS failure with ${where}: ${phrase} (${code})`, code);
+}
+
+/** The failure for an expired or not yet valid server certificate, with its dates when known. */
+export function validityFailure(
+  where: string,
+  code: string,
+  cert?: Pick<PeerCertificate, 'valid_from' | 'valid_to'>,
+): Failure {
+  const phrase =
+    code === 'CERT_HAS_EXPIRED'
+      ? cert
+        ? `expired on ${utcMinute(cert.valid_to)}`
+        : 'has expired'
+      : cert
+        ? `is valid only from ${utcMinute(cert.valid_from)}`
+        : 'is not valid yet';
+  return fail('tls', `TLS failure with ${where}: the server's certificate ${phrase} (${code})`, code);
+}
+
+/** OpenSSL's "Feb  1 00:00:00 2020 GMT" as "2020-02-01 00:00 UTC". */
+function utcMinute(openssl: string): string {
+  const t = Date.parse(openssl);
+  return Number.isNaN(t) ? openssl : `${new Date(t).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
 /** A response result: lower-cased headers (repeated ones joined), json parsed for json content types. */
@@ -43,4 +110,19 @@ export function buildResponse(res: http.IncomingMessage, body: string): HttpResu
     }
   }
   return result;
+}
+
+/**
+ * The kind of transport failure a message of this client names (by its first words; a deadline of
+ * BitbucketClient and the guard's own safety net included), for a layer that kept only the
+ * message: the guard's verdict. test/bitbucket/tls-edges.test.ts holds it to real failures.
+ */
+export function failureKindOf(message: string): HttpErrorKind | undefined {
+  if (/^(no complete response from|not sent: the time budget|no answer within)/.test(message)) return 'timeout';
+  if (/^(TLS |cannot read CA file|cannot (read|use) the client|the client key|http\.ssl|GIT_SSL_)/.test(message))
+    return 'tls';
+  if (/^(the )?proxy /.test(message)) return 'proxy';
+  if (message.startsWith('connection to ')) return 'reset';
+  if (message.startsWith('cannot connect to ')) return 'unreachable';
+  return undefined;
 }

@@ -6,14 +6,13 @@
 import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
-import { readFile } from 'node:fs/promises';
-import type { Duplex } from 'node:stream';
 import type { HttpSettings } from '../git/config.js';
-import { buildResponse, classifyError, fail } from './http-result.js';
+import { buildResponse, classifyError, fail, validityFailure } from './http-result.js';
 import { proxyFor, type ProxyTarget } from './proxy.js';
+import { secureContextFor } from './tls-context.js';
+import { MAX_TIMER_MS, openTunnel, presentedCertificate, stripBrackets, tunnelledTls } from './tls-connect.js';
 import { isLoopbackHost } from '../credential/transport.js';
 import { ALLOW_HTTP_KEY } from '../settings.js';
-import { ENV } from '../settings.js';
 import { trace } from '../trace.js';
 
 /** One request. `timeoutMs` bounds everything: proxy, connect, TLS, response and body. */
@@ -77,25 +76,22 @@ async function send(req: HttpRequest): Promise<HttpResult> {
   if (proxy && 'error' in proxy) return fail('proxy', proxy.error);
   const refusal = cleartextRefusal(req, url, proxy);
   if (refusal) return fail('insecure', refusal);
-  let ca: Array<string | Buffer> | undefined;
-  if (url.protocol === 'https:' && req.settings.caFile) {
-    try {
-      ca = [await readFile(req.settings.caFile)];
-    } catch (e) {
-      return fail(
-        'tls',
-        `cannot read CA file ${req.settings.caFile} (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
-      );
-    }
-  } else if (url.protocol === 'https:') {
-    ca = await systemTrust();
+  let context: tls.SecureContext | undefined;
+  if (url.protocol === 'https:') {
+    const built = await secureContextFor(req.settings);
+    if ('error' in built) return fail('tls', built.error);
+    context = built.context;
   }
   if (req.signal?.aborted) return fail('aborted', 'request aborted');
-  return new Promise((resolve) => new Exchange(req, url, proxy, ca, resolve).start());
+  const started = Date.now();
+  const r = await new Promise<HttpResult>((resolve) => new Exchange(req, url, proxy, context, resolve).start());
+  if (r.ok || (r.code !== 'CERT_HAS_EXPIRED' && r.code !== 'CERT_NOT_YET_VALID') || !context) return r;
+  // Node gives no certificate with a verification failure: its dates come from a second
+  // handshake that sends nothing, within what is left of the time
+  const left = req.timeoutMs - (Date.now() - started);
+  const cert = left > 0 ? await presentedCertificate(url, proxy, context, left) : undefined;
+  return validityFailure(url.host, r.code, cert);
 }
-
-/** The longest delay Node's timers take (2^31-1 ms, about 24.8 days). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 class Exchange {
   private done = false;
@@ -107,7 +103,7 @@ class Exchange {
     private readonly req: HttpRequest,
     private readonly url: URL,
     private readonly proxy: ProxyTarget | null,
-    private readonly ca: Array<string | Buffer> | undefined,
+    private readonly context: tls.SecureContext | undefined,
     private readonly resolve: (r: HttpResult) => void,
   ) {
     this.where = url.host;
@@ -137,7 +133,8 @@ class Exchange {
     this.done = true;
     clearTimeout(this.timer);
     this.req.signal?.removeEventListener('abort', this.onAbort);
-    for (const d of this.destroyers) d();
+    // the last opened first: Node 20 crashes (SIGSEGV) when the socket under a TLS socket goes first
+    for (const d of this.destroyers.reverse()) d();
     this.resolve(result);
   }
 
@@ -161,7 +158,8 @@ class Exchange {
       headers: this.headers(),
       agent: false,
     };
-    if (secure) Object.assign(options, { ca: this.ca, rejectUnauthorized: this.req.settings.sslVerify });
+    if (secure)
+      Object.assign(options, { secureContext: this.context, rejectUnauthorized: this.req.settings.sslVerify });
     this.send((secure ? https : http).request(options), false);
   }
 
@@ -182,51 +180,23 @@ class Exchange {
 
   /** https through a proxy: CONNECT tunnel, then TLS to the server inside it. */
   private tunnel(proxy: ProxyTarget): void {
-    const authority = `${this.url.hostname}:${this.url.port || 443}`;
-    const headers: Record<string, string> = { Host: authority };
-    if (proxy.authorization) headers['Proxy-Authorization'] = proxy.authorization;
-    const connect = http.request({
-      host: proxy.host,
-      port: proxy.port,
-      method: 'CONNECT',
-      path: authority,
-      headers,
-      agent: false,
+    openTunnel(proxy, this.url, {
+      opened: (part) => this.destroyers.push(() => part.destroy()),
+      failed: (f) => this.finish(f),
+      ready: (socket) => {
+        const secure = tunnelledTls(socket, this.url, this.context, this.req.settings.sslVerify);
+        this.destroyers.push(() => secure.destroy());
+        secure.on('error', (e) => this.finish(classifyError(e, this.where, false, this.req.settings)));
+        const r = http.request({
+          host: stripBrackets(this.url.hostname),
+          method: this.req.method ?? 'GET',
+          path: this.path(),
+          headers: this.headers(),
+          createConnection: () => secure,
+        });
+        this.send(r, false);
+      },
     });
-    this.destroyers.push(() => connect.destroy());
-    connect.on('error', (e) => this.finish(classifyError(e, `${proxy.display} (CONNECT)`, true)));
-    connect.on('connect', (res: http.IncomingMessage, socket: Duplex) => {
-      this.destroyers.push(() => socket.destroy());
-      if (res.statusCode !== 200) {
-        this.finish(
-          fail('proxy', `proxy ${proxy.display} refused the tunnel to ${this.where} (HTTP ${res.statusCode})`),
-        );
-        return;
-      }
-      const hostname = stripBrackets(this.url.hostname);
-      // Over a tunnel socket Node would otherwise check the certificate against the proxy's
-      // address (or "localhost"): name the target host explicitly, for IP addresses too (SNI
-      // carries names only, RFC 6066 section 3).
-      const secure = tls.connect({
-        socket,
-        host: hostname,
-        ca: this.ca,
-        rejectUnauthorized: this.req.settings.sslVerify,
-        checkServerIdentity: (_name, cert) => tls.checkServerIdentity(hostname, cert),
-        ...(isIp(hostname) ? {} : { servername: hostname }),
-      });
-      this.destroyers.push(() => secure.destroy());
-      secure.on('error', (e) => this.finish(classifyError(e, this.where, false)));
-      const r = http.request({
-        host: hostname,
-        method: this.req.method ?? 'GET',
-        path: this.path(),
-        headers: this.headers(),
-        createConnection: () => secure,
-      });
-      this.send(r, false);
-    });
-    connect.end();
   }
 
   private send(r: http.ClientRequest, viaProxy: boolean): void {
@@ -242,7 +212,7 @@ class Exchange {
       // A reset before the TLS handshake completed is a TLS problem (wrong port, interception).
       if (!handshakeDone && e.code === 'ECONNRESET')
         this.finish(fail('tls', `TLS handshake with ${this.where} failed (${e.code})`, e.code));
-      else this.finish(classifyError(e, viaProxy ? `for ${this.where}` : this.where, viaProxy));
+      else this.finish(classifyError(e, viaProxy ? `for ${this.where}` : this.where, viaProxy, this.req.settings));
     });
     r.on('response', (res) => this.receive(res, viaProxy));
     r.end(this.req.body);
@@ -261,7 +231,7 @@ class Exchange {
       if (size > max) this.finish(fail('too-large', `response from ${this.where} exceeds ${max} bytes`));
       else chunks.push(c);
     });
-    res.on('error', (e) => this.finish(classifyError(e, this.where, false)));
+    res.on('error', (e) => this.finish(classifyError(e, this.where, false, this.req.settings)));
     res.on('aborted', () => this.finish(fail('reset', `connection to ${this.where} closed mid-response`)));
     res.on('end', () => {
       if (!res.complete) {
@@ -282,54 +252,4 @@ function cleartextRefusal(req: HttpRequest, url: URL, proxy: ProxyTarget | null)
     `not sending the token over plain http:// to ${url.host}${proxy ? ` through the proxy ${proxy.display}` : ''}; ` +
     `use https://, or allow plain http (login --allow-http, or git config ${ALLOW_HTTP_KEY} true)`
   );
-}
-
-function stripBrackets(h: string): string {
-  return h.startsWith('[') && h.endsWith(']') ? h.slice(1, -1) : h;
-}
-
-function isIp(h: string): boolean {
-  return /^[\d.]+$/.test(h) || h.includes(':');
-}
-
-/**
- * Without http.sslCAInfo, git (through curl and OpenSSL) trusts the system's CA bundle, which is
- * where a company's internal CA usually lives; Node trusts only its own bundled list. So, like
- * git, also trust the system bundle when there is one (Node's list stays in), and the file of
- * NODE_EXTRA_CA_CERTS (which our sh fronts, the helper line's and the hook's, hand on as
- * ENV.extraCaCerts: Node then need not read it at every start), which Node would add itself were no `ca`
- * given. Undefined: Node's defaults only.
- */
-async function systemTrust(): Promise<Array<string | Buffer> | undefined> {
-  const extra = await extraTrust();
-  const bundle = await systemBundle();
-  return bundle || extra.length > 0 ? [...tls.rootCertificates, ...(bundle ? [bundle] : []), ...extra] : undefined;
-}
-
-async function extraTrust(): Promise<Buffer[]> {
-  const file = process.env[ENV.extraCaCerts.name] || process.env.NODE_EXTRA_CA_CERTS;
-  try {
-    return file ? [await readFile(file)] : [];
-  } catch {
-    return []; // Node too only warns about an unreadable NODE_EXTRA_CA_CERTS
-  }
-}
-
-async function systemBundle(): Promise<Buffer | undefined> {
-  const candidates = [
-    process.env.SSL_CERT_FILE,
-    '/etc/ssl/certs/ca-certificates.crt', // Debian, Ubuntu, Alpine
-    '/etc/pki/tls/certs/ca-bundle.crt', // Fedora, RHEL
-    '/etc/ssl/ca-bundle.pem', // openSUSE
-    '/etc/ssl/cert.pem', // macOS, BSDs
-  ];
-  for (const file of candidates) {
-    if (!file) continue;
-    try {
-      return await readFile(file);
-    } catch {
-      // not on this system: try the next place
-    }
-  }
-  return undefined;
 }

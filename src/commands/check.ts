@@ -10,20 +10,24 @@ import type { CommandModule } from 'yargs';
 import { parseBitbucketUrl } from '../bitbucket/url.js';
 import { redactUrl, withoutPassword } from '../git/config.js';
 import { GitNotFoundError, gitAsync } from '../git/async.js';
-import type { GitRun } from '../git/repo.js';
+import { configListing, type GitRun } from '../git/repo.js';
 import type { TokenStore } from '../store/types.js';
 import { currentBranchTarget, remotePushUrl, resolveRef, type BranchTarget } from '../git/repository.js';
 import { storeSkipper } from '../credential/helper.js';
 import { holdsPassword, replacePasswordFix, STORED_PASSWORD } from '../credential/passwords.js';
 import { gatherFacts } from '../prepush/gather.js';
+import { resolveRemoteConfig } from '../prepush/remote-config.js';
+import { parseConfigListing } from '../prepush/urlmatch.js';
 import { renderSummary, renderVerdict } from '../prepush/render.js';
 import type { PushUpdate } from '../prepush/stdin.js';
 import { decide } from '../prepush/verdict.js';
 import { listAccounts, storesFor } from './shared/accounts.js';
 import { bearerAdvice, gitWithoutBearer } from './shared/bearer.js';
+import { brokenHelperPaths } from './shared/invocation.js';
 import { EXIT } from './shared/errors.js';
 import type { CommandContext, CommandIO } from './shared/io.js';
 import { timeoutOption } from './shared/timeout.js';
+import { visible } from '../visible.js';
 
 export interface CheckOptions {
   remote?: string;
@@ -79,10 +83,16 @@ export async function checkRun(o: CheckOptions, io: CommandIO): Promise<number> 
   // a repository the server says does not exist: a push there fails, though the guard leaves
   // saying so to git (src/prepush/verdict.ts)
   const missing = g.facts.server?.status === 'ok' && g.facts.server.facts.repositoryMissing !== undefined;
-  const exitCode = unusable || missing ? Math.max(verdict.exitCode, EXIT.error) : verdict.exitCode;
+  // what the credential lines above read in-process, git reads through the helper line
+  const brokenHelper = brokenHelperPaths(
+    resolveRemoteConfig(parseConfigListing(configListing('^credential\\.', run)), url).helpers,
+    loc.baseUrl,
+  );
+  const exitCode =
+    unusable || missing || brokenHelper.length > 0 ? Math.max(verdict.exitCode, EXIT.error) : verdict.exitCode;
   if (o.json) {
     io.stdout(
-      `${JSON.stringify({ ...g.facts, policy: g.policy, problems: g.problems, findings: verdict.findings, storedPasswords: passwords.map((p) => p.username), ...(unusable ? { unusable } : {}), exitCode }, null, 2)}\n`,
+      `${JSON.stringify({ ...g.facts, policy: g.policy, problems: g.problems, findings: verdict.findings, storedPasswords: passwords.map((p) => p.username), ...(unusable ? { unusable } : {}), ...(brokenHelper.length ? { brokenHelper } : {}), exitCode }, null, 2)}\n`,
     );
   } else {
     for (const p of passwords.filter((x) => x.username !== sent))
@@ -90,10 +100,13 @@ export async function checkRun(o: CheckOptions, io: CommandIO): Promise<number> 
     const summary = renderSummary(g.facts);
     io.stdout(unusable ? summary.replace(/^( {2}push: {5}).*$/m, '$1not with this git (see below)') : summary);
     if (unusable) io.stdout(`✗ ${unusable}\n`);
+    for (const b of brokenHelper) io.stdout(`✗ ${visible(b)}; run: git credential-bitbucket setup ${loc.baseUrl}\n`);
     const text = renderVerdict(verdict, g.facts, g.problems);
     io.stdout(
       text === ''
-        ? 'No problems found.\n'
+        ? brokenHelper.length > 0
+          ? ''
+          : 'No problems found.\n'
         : text.split('\n').slice(1).join('\n').replace('Push blocked.', 'A push would be blocked.'),
     );
   }

@@ -1,9 +1,10 @@
 /**
  * doctor's reading of the credential helpers git asks for the server, in the order it asks them:
  * whether this helper is among them, and what comes before it (answers first) and after it (is
- * handed every token git confirms).
+ * handed every token git confirms); and whether the paths our lines name are still there.
  */
 import { isOurHelper } from '../prepush/remote-config.js';
+import { brokenHelperPaths } from './shared/invocation.js';
 import type { Finding } from './doctor-findings.js';
 
 /** Helpers that keep what git hands them on `store`, in plain text or elsewhere. */
@@ -79,4 +80,17 @@ export function analyseHelpers(helpers: string[], url: string, tokenStored = fal
     });
   }
   return out;
+}
+
+/**
+ * An error for each path our helper lines name that is gone (a Node upgrade, an uninstalled or
+ * moved package): git's sh fails on it, and nothing else would say so.
+ */
+export function helperPathFindings(helpers: readonly string[], url: string): Finding[] {
+  return brokenHelperPaths(helpers, url).map((title) => ({
+    id: 'helper-paths',
+    level: 'error',
+    title,
+    fix: `git credential-bitbucket setup ${url}`,
+  }));
 }

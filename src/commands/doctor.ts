@@ -18,7 +18,7 @@ import { parseServer } from './shared/server.js';
 import { timeoutOption } from './shared/timeout.js';
 import { ENV } from '../settings.js';
 import { printFindings, type Finding } from './doctor-findings.js';
-import { analyseHelpers } from './doctor-helper-chain.js';
+import { analyseHelpers, helperPathFindings } from './doctor-helper-chain.js';
 import { hookFindings } from './doctor-hooks.js';
 import { serverFindings } from './doctor-server.js';
 
@@ -70,7 +70,8 @@ export async function doctorRun(
   const stored = (await listAccounts(storesFor(io).stores).catch(() => [])).some(
     (a) => a.protocol === server.protocol && a.host.toLowerCase() === server.host.toLowerCase(),
   );
-  findings.push(...analyseHelpers(resolveRemoteConfig(entries, `${url}/`).helpers, url, stored));
+  const { helpers } = resolveRemoteConfig(entries, `${url}/`);
+  findings.push(...analyseHelpers(helpers, url, stored), ...helperPathFindings(helpers, url));
   findings.push(...(await storeFindings(io)));
   findings.push(...hookFindings(io));
   findings.push(...(await serverFindings(url, io, opts.timeout)));

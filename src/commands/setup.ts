@@ -12,7 +12,7 @@ import { readSettings, updateSettings, type SetupRecord } from '../store/setting
 import { listAccounts, storesFor } from './shared/accounts.js';
 import { EXIT } from './shared/errors.js';
 import type { CommandContext, CommandIO } from './shared/io.js';
-import { helperInvocation } from './shared/invocation.js';
+import { helperInvocation, inNpxCache, program } from './shared/invocation.js';
 import { cacheHelper, cacheOption, cacheSeconds, DEFAULT_CACHE_SECONDS, type SetupOptions } from './setup-options.js';
 import { target } from './setup-target.js';
 import { applySteps, conflictError } from './setup-apply.js';
@@ -21,7 +21,12 @@ import { installGuard, removeGlobalHook } from './setup-hook.js';
 
 export async function setupRun(o: SetupOptions, io: CommandIO): Promise<number> {
   const { server, t, file, section, key } = await target(o, io);
-  const ours = helperInvocation(o.program);
+  const prog = o.program ?? program();
+  const ours = helperInvocation(prog);
+  if (inNpxCache(prog.bin))
+    io.stderr(
+      `warning: this git-credential-bitbucket runs from npx's cache (${path.dirname(path.dirname(prog.bin))}); the helper line stops working when npm cleans that cache: install it (npm install -g with the package name or its .tgz, see the README's Install) and run setup again from there\n`,
+    );
   const fileExisted = fs.existsSync(file);
   const current = await getAll(t, key);
   const recordKey = `${file}|${server.baseUrl}`;

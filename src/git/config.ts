@@ -19,6 +19,22 @@ export interface HttpSettings {
   caFile?: string;
   /** false when `http.sslVerify=false` or `GIT_SSL_NO_VERIFY` is set. */
   sslVerify: boolean;
+  /** The client certificate for mTLS, when `http.sslCert` / `GIT_SSL_CERT` names one. */
+  clientCert?: ClientCertificate;
+}
+
+/**
+ * A client certificate as git hands it to curl (git's http.c, `http.sslCert` and neighbours):
+ * PEM files only; the key comes from the certificate's file when no `http.sslKey` names one
+ * (curl's rule). `unsupported` says why it cannot be used (a type other than PEM).
+ */
+export interface ClientCertificate {
+  certFile: string;
+  keyFile: string;
+  /** Where each file was named, for messages: a config key or an environment variable. */
+  certFrom: string;
+  keyFrom: string;
+  unsupported?: string;
 }
 
 /** Options for the git child process. Tests pass `env` to isolate HOME and git config. */
@@ -66,11 +82,41 @@ export function resolveHttpSettings(
   if (ca) settings.caFile = expandPath(ca, env);
   if (env.GIT_SSL_CAINFO) settings.caFile = env.GIT_SSL_CAINFO;
   if (env.GIT_SSL_NO_VERIFY !== undefined) settings.sslVerify = false;
+  const cert = clientCertificate(config, env);
+  if (cert) settings.clientCert = cert;
   const proxy = config.has('http.proxy') ? (config.get('http.proxy') ?? '') : proxyFromEnv(url, env);
   if (proxy) settings.proxy = proxy;
   const noProxy = env.no_proxy ?? env.NO_PROXY;
   if (noProxy !== undefined) settings.noProxy = noProxy;
   return settings;
+}
+
+/**
+ * git's http.c: `http.sslCert`, `http.sslKey` (paths: `~/` expands), their types, each overridden
+ * by GIT_SSL_CERT, GIT_SSL_KEY, GIT_SSL_CERT_TYPE, GIT_SSL_KEY_TYPE. A key without a certificate
+ * is not used (curl's rule).
+ */
+function clientCertificate(config: Map<string, string | null>, env: NodeJS.ProcessEnv): ClientCertificate | undefined {
+  // [path, where it was named]
+  const pick = (name: string, envName: string): [string, string] | undefined => {
+    const fromEnv = env[envName];
+    if (fromEnv) return [fromEnv, envName];
+    const value = config.get(name.toLowerCase());
+    return value ? [expandPath(value, env), name] : undefined;
+  };
+  const cert = pick('http.sslCert', 'GIT_SSL_CERT');
+  if (!cert) return undefined;
+  const key = pick('http.sslKey', 'GIT_SSL_KEY') ?? cert;
+  const result: ClientCertificate = { certFile: cert[0], keyFile: key[0], certFrom: cert[1], keyFrom: key[1] };
+  for (const [name, envName] of [
+    ['http.sslCertType', 'GIT_SSL_CERT_TYPE'],
+    ['http.sslKeyType', 'GIT_SSL_KEY_TYPE'],
+  ] as const) {
+    const type = env[envName] || config.get(name.toLowerCase());
+    if (type && type.toUpperCase() !== 'PEM')
+      result.unsupported ??= `${env[envName] ? envName : name} ${type} is not supported (PEM only)`;
+  }
+  return result;
 }
 
 /** git's http.c: https_proxy beats HTTPS_PROXY; plain http reads only lower-case http_proxy (httpoxy). */

@@ -7,6 +7,8 @@ import { WRITE_PERMISSIONS } from '../bitbucket/model.js';
 import type { CheckName, Level } from '../settings.js';
 import { configKey, type Policy } from './policy.js';
 import { tokenPageUrl } from '../bitbucket/links.js';
+import { failureKindOf } from '../bitbucket/http-result.js';
+import type { HttpErrorKind } from '../bitbucket/http.js';
 
 export type Severity = 'block' | 'warn' | 'note';
 
@@ -21,6 +23,15 @@ export interface Verdict {
   findings: Finding[];
   exitCode: 0 | 1;
 }
+
+/** What the title of an unchecked push says of the failure, by its kind (none when not known). */
+const UNREACHABLE_WHY: Partial<Record<HttpErrorKind, string>> = {
+  timeout: ' in time',
+  tls: ': TLS failed',
+  unreachable: ': no connection',
+  reset: ': the connection was closed',
+  proxy: ': the proxy failed',
+};
 
 /** How many commits an identity finding lists before "… and N more". */
 export const COMMIT_LIST_CAP = 5;
@@ -44,7 +55,7 @@ export function decide(facts: CheckFacts, policy: Policy): Verdict {
   } else if (facts.server && facts.server.status !== 'ok') {
     const what =
       facts.server.status === 'unreachable'
-        ? `could not reach ${facts.remote.baseUrl} in time`
+        ? `could not reach ${facts.remote.baseUrl}${UNREACHABLE_WHY[failureKindOf(facts.server.message)!] ?? ''}`
         : 'could not verify the token';
     add('unreachable', levels.unreachable, `${what}; the push was not checked`, [facts.server.message]);
   } else if (facts.server) {

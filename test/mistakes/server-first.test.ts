@@ -151,7 +151,7 @@ describe('login recognises the server first', () => {
     // not trusted yet: names https and the CA command together
     let line = expectOneLineFailure(await login(toSecure));
     expect(line).toContain(
-      `${toSecure} does not answer over http, but ${secure.baseUrl} speaks TLS with a certificate from a CA this machine does not trust; get the CA's PEM file from your administrator, run: git config --global http.${secure.baseUrl}/.sslCAInfo <file>, then run login with ${secure.baseUrl}`,
+      `${toSecure} does not answer over http, but ${secure.baseUrl} speaks TLS with a certificate from a CA this machine does not trust (UNABLE_TO_VERIFY_LEAF_SIGNATURE); get the CA's PEM file from your administrator and run: git config --global http.${secure.baseUrl}/.sslCAInfo <file>, then run login with ${secure.baseUrl}`,
     );
     await git(['config', '--global', `http.${secure.baseUrl}/.sslCAInfo`, secure.caFile!]);
     line = expectOneLineFailure(await login(toSecure));

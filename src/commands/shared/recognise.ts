@@ -5,7 +5,9 @@
  * does answer as Bitbucket, or which of DNS, connect and timeout failed.
  */
 import type { ApiFailure } from '../../bitbucket/failure.js';
+import { UNTRUSTED_CODES } from '../../bitbucket/http-result.js';
 import type { BitbucketLocation } from '../../bitbucket/url.js';
+import { httpSettingsFor } from '../../git/config.js';
 import { CommandError, EXIT } from './errors.js';
 import type { CommandIO } from './io.js';
 import { clientFor } from './server.js';
@@ -21,9 +23,6 @@ type Probe = Awaited<ReturnType<Awaited<ReturnType<typeof clientFor>>['applicati
 
 /** The usual context paths of Bitbucket Server installations (docs/bitbucket-server.md). */
 const USUAL_CONTEXT_PATHS = ['', '/bitbucket', '/stash'];
-
-const CERTIFICATE_CODES =
-  /^(UNABLE_TO_(GET_ISSUER_CERT(_LOCALLY)?|VERIFY_LEAF_SIGNATURE)|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_UNTRUSTED)$/;
 
 /**
  * Probes share the command's whole time budget: each waits at most until the deadline, and none
@@ -55,11 +54,13 @@ export async function recogniseServer(
   if (first.status === 'network') {
     const f = first as ApiFailure;
     const hostPort = new URL(baseUrl).host;
-    if (f.network === 'tls' && CERTIFICATE_CODES.test(f.networkCode ?? ''))
-      fail(
-        `${hostPort} presents a certificate signed by a CA this machine does not trust (${f.networkCode}); get the CA's PEM file from your administrator and run: git config --global http.${baseUrl}/.sslCAInfo <file>`,
-      );
-    if (f.network === 'tls' && f.networkCode !== undefined && /ALTNAME|EXPIRED|NOT_YET_VALID/.test(f.networkCode))
+    if (f.network === 'tls' && UNTRUSTED_CODES.test(f.networkCode ?? ''))
+      fail(`${hostPort} presents a certificate signed by a CA ${await trustAdvice(baseUrl, io, f.networkCode!)}`);
+    if (f.networkCode === 'CERT_HAS_EXPIRED')
+      fail(`${f.message}; tell the server's administrator: the certificate must be renewed`);
+    if (f.networkCode === 'CERT_NOT_YET_VALID')
+      fail(`${f.message}; check this machine's date and time, else tell the server's administrator`);
+    if (f.network === 'tls' && f.networkCode !== undefined && /ALTNAME/.test(f.networkCode))
       fail(`${hostPort}: the server's certificate is not valid for this address (${f.networkCode}); check the URL`);
     if (f.networkCode === 'ENOTFOUND' || f.networkCode === 'EAI_AGAIN')
       fail(`cannot resolve the host name ${new URL(baseUrl).hostname} (DNS lookup failed); check the URL's spelling`);
@@ -69,7 +70,7 @@ export async function recogniseServer(
       );
     // a TLS error or reset (one scheme spoken to the other's server), or a refusal on the
     // default port of one scheme, may mean the other scheme answers
-    suggestOtherScheme(server, await otherScheme(server, io, deadline));
+    await suggestOtherScheme(server, io, await otherScheme(server, io, deadline));
     if (f.networkCode === 'ECONNREFUSED')
       fail(
         `${hostPort} refused the connection: nothing listens on that port; check the URL's port and that the server runs`,
@@ -84,7 +85,7 @@ export async function recogniseServer(
       otherScheme(server, io, deadline),
       ...others.map((url) => probe(url, io, deadline, allowHttp)),
     ]);
-    suggestOtherScheme(server, scheme);
+    await suggestOtherScheme(server, io, scheme);
     const at = paths.findIndex((r) => r?.status === 'ok');
     if (at >= 0) {
       const answering = recognised(others[at]!, paths[at] as Extract<Probe, { status: 'ok' }>);
@@ -121,17 +122,37 @@ async function otherScheme(
 }
 
 /** Fails naming the same address over the other scheme, when that answers as Bitbucket. */
-function suggestOtherScheme(server: BitbucketLocation, { url, r }: { url: string; r: Probe | undefined }): void {
+async function suggestOtherScheme(
+  server: BitbucketLocation,
+  io: CommandIO,
+  { url, r }: { url: string; r: Probe | undefined },
+): Promise<void> {
   if (r === undefined) return;
   if (r.status === 'ok')
     fail(
       `${server.baseUrl} does not answer as Bitbucket over ${server.protocol}, but ${url} does: run login with ${url}`,
     );
   const f = r as ApiFailure;
-  if (url.startsWith('https:') && f.network === 'tls' && CERTIFICATE_CODES.test(f.networkCode ?? ''))
+  if (url.startsWith('https:') && f.network === 'tls' && UNTRUSTED_CODES.test(f.networkCode ?? ''))
     fail(
-      `${server.baseUrl} does not answer over http, but ${url} speaks TLS with a certificate from a CA this machine does not trust; get the CA's PEM file from your administrator, run: git config --global http.${url}/.sslCAInfo <file>, then run login with ${url}`,
+      `${server.baseUrl} does not answer over http, but ${url} speaks TLS with a certificate from a CA ${await trustAdvice(url, io, f.networkCode!)}, then run login with ${url}`,
     );
+}
+
+/**
+ * The rest of "signed by a CA …": not trusted here, or not in the CA file git names for `url`
+ * (that file, and how to put the CA in it), with the code and the command that trusts it.
+ */
+async function trustAdvice(url: string, io: CommandIO, code: string): Promise<string> {
+  const { caFile } = await httpSettingsFor(`${url}/`, undefined, io.env).catch(() => ({ caFile: undefined }));
+  if (!caFile)
+    return `this machine does not trust (${code}); get the CA's PEM file from your administrator and run: git config --global http.${url}/.sslCAInfo <file>`;
+  const fromEnv = io.env.GIT_SSL_CAINFO === caFile;
+  return (
+    `that ${caFile} does not hold (${code}), the CA file ${fromEnv ? 'GIT_SSL_CAINFO' : 'http.sslCAInfo'} names; ` +
+    `get the CA's PEM file from your administrator and add it to ${caFile}, or ` +
+    (fromEnv ? 'set GIT_SSL_CAINFO to it' : `run: git config --global http.${url}/.sslCAInfo <file>`)
+  );
 }
 
 /** The origin with the usual context paths, other than the one given. */
