@@ -98,6 +98,11 @@ export const FOREIGN_ENV: readonly EnvSetting[] = [
   { name: 'GIT_CONFIG_SYSTEM', doc: 'The system git config file, as for git.' },
   { name: 'GIT_SSL_CAINFO', doc: 'CA bundle for the REST API, overriding `http.sslCAInfo`, as for git.' },
   { name: 'GIT_SSL_NO_VERIFY', doc: 'Any value turns TLS verification off, as for git.' },
+  { name: 'GIT_SSL_CERT', doc: 'Client certificate (PEM) for the REST API, overriding `http.sslCert`, as for git.' },
+  { name: 'GIT_SSL_KEY', doc: 'Its private key (PEM, no passphrase), overriding `http.sslKey`, as for git.' },
+  { name: 'GIT_SSL_CERT_TYPE', doc: 'Overrides `http.sslCertType`; only `PEM` is supported.' },
+  { name: 'GIT_SSL_KEY_TYPE', doc: 'Overrides `http.sslKeyType`; only `PEM` is supported.' },
+
   { name: 'SSL_CERT_FILE', doc: "The system CA bundle to trust besides Node's own list." },
   {
     name: 'NODE_EXTRA_CA_CERTS',
