@@ -375,7 +375,7 @@ async function benchScan(u) {
   const { scanPushedCommits } = createRequire(import.meta.url)(out);
   const updates = [{ localRef: 'refs/heads/main', localOid: tip, remoteRef: 'refs/heads/big', isDelete: false }];
   const opts = { cwd: big, env: u.env };
-  const probe = await scanPushedCommits(updates, 'origin', opts);
+  const probe = await scanPushedCommits(updates, 'origin', u.url, opts);
   if (probe?.total !== SCAN_COMMITS)
     throw new Error(`the scan counted ${probe?.total ?? JSON.stringify(probe)} commits, not ${SCAN_COMMITS}`);
   const range = ['--ignore-missing', tip, '--not', '--remotes=origin'];
@@ -385,7 +385,7 @@ async function benchScan(u) {
       scan: {
         fn: async () => {
           const t = process.hrtime.bigint();
-          await scanPushedCommits(updates, 'origin', opts);
+          await scanPushedCommits(updates, 'origin', u.url, opts);
           return Number(process.hrtime.bigint() - t) / 1e6;
         },
       },

@@ -79,13 +79,37 @@ function privateProblem(st, dir, uid) {
   return undefined;
 }
 
+/**
+ * True when `dir` is a private directory of this user (isPrivateDir), made with mode 0700 if it
+ * was not there. Nothing is made inside a directory of another user (root's, like /tmp, aside):
+ * root with a user's HOME (`sudo -E git ...`) would leave a root-owned ~/.cache there, which
+ * breaks that user's own tools (git credential-cache among them). The cache is skipped then, as
+ * for a directory of someone else (src/private-dir.ts's ensurePrivateDir has the same rule).
+ */
 function ensurePrivateDir(dir) {
+  if (isPrivateDir(dir)) return true;
   try {
+    if (!mayCreateIn(dir)) return false;
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch {
     return false;
   }
   return isPrivateDir(dir);
+}
+
+/** Whether the nearest directory that exists on `dir`'s path is this user's or root's. */
+function mayCreateIn(dir) {
+  const uid = process.getuid ? process.getuid() : undefined;
+  for (let p = path.resolve(dir); ; p = path.dirname(p)) {
+    let st;
+    try {
+      st = fs.statSync(p);
+    } catch {
+      if (path.dirname(p) === p) return false;
+      continue;
+    }
+    return uid === undefined || st.uid === uid || st.uid === 0;
+  }
 }
 
 /**

@@ -79,16 +79,30 @@ export const ENV = {
  */
 export const FOREIGN_ENV: readonly EnvSetting[] = [
   { name: 'HOME', doc: 'The home directory, base of the default directories.' },
+  {
+    name: 'SUDO_UID',
+    doc: 'Set by sudo: as root, a file of this user is theirs (root with their HOME, `sudo -E`), so messages say to run git as them, not to remove or chown it.',
+  },
   { name: 'XDG_DATA_HOME', doc: 'Data directory base (Linux); ignored unless absolute (XDG spec).' },
   { name: 'XDG_CACHE_HOME', doc: 'Cache directory base; ignored unless absolute (XDG spec).' },
   { name: 'XDG_STATE_HOME', doc: 'State directory base (Linux); ignored unless absolute (XDG spec).' },
   { name: 'XDG_CONFIG_HOME', doc: "Where git's global config may live (`setup` names the file it writes)." },
   { name: 'APPDATA', doc: 'Data directory base on Windows.' },
+  { name: 'USERPROFILE', doc: 'The home directory on Windows when HOME is unset (where `setup` looks for fnm).' },
+  {
+    name: 'FNM_DIR',
+    doc: "fnm's directory: `setup` names its default alias's node, which outlives an upgrade, instead of the resolved file.",
+  },
   { name: 'LOCALAPPDATA', doc: 'Cache directory base on Windows.' },
   { name: 'GIT_CONFIG_GLOBAL', doc: 'The global git config file, as for git.' },
   { name: 'GIT_CONFIG_SYSTEM', doc: 'The system git config file, as for git.' },
   { name: 'GIT_SSL_CAINFO', doc: 'CA bundle for the REST API, overriding `http.sslCAInfo`, as for git.' },
   { name: 'GIT_SSL_NO_VERIFY', doc: 'Any value turns TLS verification off, as for git.' },
+  { name: 'GIT_SSL_CERT', doc: 'Client certificate (PEM) for the REST API, overriding `http.sslCert`, as for git.' },
+  { name: 'GIT_SSL_KEY', doc: 'Its private key (PEM, no passphrase), overriding `http.sslKey`, as for git.' },
+  { name: 'GIT_SSL_CERT_TYPE', doc: 'Overrides `http.sslCertType`; only `PEM` is supported.' },
+  { name: 'GIT_SSL_KEY_TYPE', doc: 'Overrides `http.sslKeyType`; only `PEM` is supported.' },
+
   { name: 'SSL_CERT_FILE', doc: "The system CA bundle to trust besides Node's own list." },
   {
     name: 'NODE_EXTRA_CA_CERTS',

@@ -36,7 +36,9 @@ beforeEach(async () => {
     '',
     { cwd: work },
   );
-  await runGit(sb, ['config', 'bitbucket.timeout', '500'], '', { cwd: work });
+  // nothing listens on the port, so each check ends at once with "connection refused"; a budget a
+  // loaded machine cannot run out of keeps that the only outcome (the tests compare whole outputs)
+  await runGit(sb, ['config', 'bitbucket.timeout', '60000'], '', { cwd: work });
   await runGit(sb, ['config', 'credential.helper', BIN], '', { cwd: work });
   const head = (await runGit(sb, ['rev-parse', 'HEAD'], '', { cwd: work })).stdout.trim();
   input = `refs/heads/main ${head} refs/heads/main ${'0'.repeat(40)}\n`;

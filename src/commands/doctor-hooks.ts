@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { configHookTarget } from '../git/config-hook-command.js';
 import { describeGuardRuns, guardRuns, type GuardRuns } from '../git/config-hooks.js';
-import { GUARD_LINE, hooksDirRefusal, runsGuardLine, type Refusal } from '../git/hook-refusal.js';
+import { guardTakesInput, hooksDirRefusal, runsGuardLine, type Refusal } from '../git/hook-refusal.js';
 import { CHAINED_NAME, CONFIG_HOOK_NAME, hooksDir, isOurHook, readTemplate, renderHook } from '../git/hooks.js';
 import type { GitRun } from '../git/repo.js';
 import type { Finding } from './doctor-findings.js';
@@ -149,8 +149,8 @@ function refusedDirFindings(r: Refusal, run: GitRun): Finding[] {
     r.kind
   ];
   const instead = r.userHook
-    ? `add this line to ${r.userHook}: ${GUARD_LINE}`
-    : 'use husky 9 or newer, and add the line hook install prints to .husky/pre-push';
+    ? `add the lines git credential-bitbucket hook install prints to ${r.userHook}`
+    : 'use husky 9 or newer, and add the lines hook install prints to .husky/pre-push';
   if (text !== undefined && isOurHook(text))
     return [
       {
@@ -186,6 +186,16 @@ function refusedDirFindings(r: Refusal, run: GitRun): Finding[] {
         level: 'warn',
         title: `${r.userHook} runs the guard by name, but git-credential-bitbucket is not on PATH here: the check is skipped`,
         fix: 'put the directory of git-credential-bitbucket on PATH; or with git 2.54+: git credential-bitbucket hook install --global',
+      },
+      ...out,
+    ];
+  if (guardTakesInput(own))
+    return [
+      {
+        id: 'hook',
+        level: 'warn',
+        title: `${r.userHook} runs the guard with the line of an older version, which takes git's ref list: what follows it there sees no ref, so a check of the refs in it passes every push`,
+        fix: 'replace that line with the lines git credential-bitbucket hook install prints',
       },
       ...out,
     ];

@@ -17,6 +17,7 @@ import type { CommandContext, CommandIO } from './shared/io.js';
 import { parseServer } from './shared/server.js';
 import { timeoutOption } from './shared/timeout.js';
 import { ENV } from '../settings.js';
+import { dataDirFindings } from './doctor-data-dir.js';
 import { printFindings, type Finding } from './doctor-findings.js';
 import { analyseHelpers, helperPathFindings } from './doctor-helper-chain.js';
 import { hookFindings } from './doctor-hooks.js';
@@ -73,6 +74,7 @@ export async function doctorRun(
   const { helpers } = resolveRemoteConfig(entries, `${url}/`);
   findings.push(...analyseHelpers(helpers, url, stored), ...helperPathFindings(helpers, url));
   findings.push(...(await storeFindings(io)));
+  findings.push(...dataDirFindings(io.env));
   findings.push(...hookFindings(io));
   findings.push(...(await serverFindings(url, io, opts.timeout)));
   findings.push(traceFinding(io.env));

@@ -77,13 +77,17 @@ export async function hookInstallRun(o: HookInstallOptions, io: CommandIO): Prom
     io.stderr(`git-credential-bitbucket: ${lines.join('\n')}\n`);
     return EXIT.error;
   }
-  const r = installHookFile(dir, content);
+  const configHooks = version !== undefined && supportsConfigHooks(version);
+  const r = installHookFile(dir, content, { repository: true, configHooks });
   if (r.status === 'error') return fail(io, r.message);
   const verb = r.status === 'unchanged' ? 'is already installed' : r.status === 'updated' ? 'updated' : 'installed';
-  io.stderr(
-    `Pre-push guard ${verb}: ${r.file}${r.chained ? ` (it also runs your previous hook, kept as ${r.chained})` : ''}.\n`,
-  );
-  if (version && supportsConfigHooks(version))
+  const previous = r.chainedMissing
+    ? ` (your previous hook, a link to ${r.chainedMissing}, which does not exist, is kept as ${r.chained} and runs once it does)`
+    : r.chained
+      ? ` (it also runs your previous hook, kept as ${r.chained})`
+      : '';
+  io.stderr(`Pre-push guard ${verb}: ${r.file}${previous}.\n`);
+  if (configHooks)
     io.stderr(
       'Tip: this git supports config-based hooks; `hook install --global` guards every repository with one setting.\n',
     );

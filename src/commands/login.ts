@@ -11,7 +11,7 @@ import { configuredBackend, selectBackend } from '../store/select.js';
 import { clearRefusal, recordFileFallback } from '../store/settings.js';
 import type { Secrets, StoredEntry, TokenMeta } from '../store/types.js';
 import { listAccounts, storesFor } from './shared/accounts.js';
-import { replaceToken } from './shared/cache.js';
+import { replaceToken, type Expected } from './shared/cache.js';
 import { bearerAdvice, gitWithoutBearer } from './shared/bearer.js';
 import { CommandError, EXIT } from './shared/errors.js';
 import { describeExpiry, describeToken, fallbackNotice, PROJECT_TOKEN_EXPLANATION } from './shared/describe.js';
@@ -25,6 +25,7 @@ import { timeoutOption } from './shared/timeout.js';
 import { checkCreateFlags, createForLogin } from './lifecycle/login-create.js';
 import { revokeCreated, type Created } from './lifecycle/create.js';
 import type { PasswordSession } from './lifecycle/password.js';
+import type { CreatedWatch } from './lifecycle/interrupt.js';
 import { visible } from '../visible.js';
 import { configGetSync } from '../git/repo.js';
 
@@ -39,6 +40,10 @@ export interface LoginOptions {
   passwordStdin?: boolean;
   /** A token obtained already (rotate): stored and described like any other. */
   token?: string;
+  /** rotate: store only while this entry holds the token rotate read (else Superseded). */
+  replaces?: Expected;
+  /** rotate: the signals' watch over its new token, taken over right before the write. */
+  watch?: CreatedWatch;
   allowProjectToken: boolean;
   allowHttp: boolean;
   /** Seconds for the whole command's requests to the server (time at a prompt not counted). */
@@ -73,10 +78,13 @@ export async function loginRun(opts: LoginOptions, io: CommandIO): Promise<numbe
   const made = got.made;
   if (!made) return keep({ server, found, token: cleanToken(got.raw), budgetMs, left }, opts, io);
   try {
-    return await keep({ server, found, token: cleanToken(got.raw), budgetMs, left }, opts, io);
+    return await keep({ server, found, token: cleanToken(got.raw), budgetMs, left, watch: made.watch }, opts, io);
   } catch (err) {
+    if (!made.watch.take()) return made.watch.parked();
     // nobody but this process knows the new token: revoke it rather than leave it working unseen
-    throw await withdrawn(err, made.session, made.created, server.baseUrl);
+    const e = await withdrawn(err, made.session, made.created, server.baseUrl);
+    made.watch.release(e.message);
+    throw e;
   }
 }
 
@@ -108,6 +116,8 @@ interface Obtained {
   /** The whole command's time budget, and what is left of it. */
   budgetMs: number;
   left: number;
+  /** login --create: the signals' watch over the new token, released once it is stored. */
+  watch?: CreatedWatch;
 }
 
 /** Checks the token with the server and stores it; throws CommandError when it cannot be kept. */
@@ -169,9 +179,12 @@ async function keep(got: Obtained, opts: LoginOptions, io: CommandIO): Promise<n
   if (selection.configured.choice === 'auto') await recordFileFallback(dir, selection.fallbackReason, io.now());
   const { entry, secrets } = toEntry(server, report, token, io.now());
   if (opts.allowHttp && server.protocol === 'http') entry.meta = { ...entry.meta, allowHttp: true };
-  await replaceToken(io, await listAccounts(stores), selection.store, entry, secrets);
+  const watch = got.watch ?? opts.watch;
+  if (watch && !watch.take()) return watch.parked();
+  await replaceToken(io, stores, selection.store, entry, secrets, opts.replaces);
   await clearRefusal(dir, entry);
   await makeDefault(stores, entry);
+  got.watch?.release('the new token is stored');
 
   io.stderr(
     `${p.green('✓')} Logged in to ${server.baseUrl} as ${p.bold(visible(report.user.name))}${report.user.displayName ? ` (${visible(report.user.displayName)})` : ''}\n`,

@@ -10,6 +10,12 @@
  * token, prove it works (REST, and write access to the repository when the URL names one), replace
  * the stored token, and only then revoke the old one. If the new token fails its proof it is revoked
  * and the old one stays; if the old one cannot be revoked, the output names it exactly.
+ *
+ * The new token replaces the stored one only while that entry still holds the token read at the
+ * start (src/commands/shared/cache.ts compares them under a lock): when another rotate or login
+ * replaced it meanwhile, the new token is revoked and the one stored now is kept, so that no
+ * token is left working on the server that nothing here names. A signal between the creation
+ * and the write revokes the new token too (src/commands/lifecycle/interrupt.ts).
  */
 import type { CommandModule } from 'yargs';
 import { classifyToken, type ValidTokenReport } from '../bitbucket/classifier.js';
@@ -21,7 +27,7 @@ import { loginRun } from './login.js';
 import { pickAccount } from './logout.js';
 import { listAccounts, storesFor, type Account } from './shared/accounts.js';
 import { retireTokens } from './shared/cache.js';
-import { CommandError, EXIT } from './shared/errors.js';
+import { CommandError, EXIT, Superseded } from './shared/errors.js';
 import { paint, type CommandContext, type CommandIO } from './shared/io.js';
 import { waitingFor } from './shared/progress.js';
 import { clientFor, entryBaseUrl, parseServer } from './shared/server.js';
@@ -38,6 +44,7 @@ import {
 import { guidedCreate } from './lifecycle/guided.js';
 import { keyLabel, sameKey, type StoredEntry, type TokenMeta } from '../store/types.js';
 import { PasswordUnusable, signIn, type PasswordSession } from './lifecycle/password.js';
+import { watchCreated, type CreatedWatch } from './lifecycle/interrupt.js';
 
 export interface RotateOptions {
   url?: string;
@@ -107,21 +114,23 @@ export async function rotateRun(opts: RotateOptions, io: CommandIO): Promise<num
     interactive: io.stdinIsTTY && !opts.passwordStdin,
     ...(old.id !== undefined ? { keep: [old.id] } : {}),
   });
+  const watch = await watchCreated(session, created, baseUrl, io);
   io.stderr(`Created token ${tokenLine(created.info)} [${created.info.permissions.join(', ')}].\n`);
+  const page = tokenPageUrl(baseUrl, session.slug);
 
   const problem = await waitingFor(
     io,
     `${baseUrl} to check the new token`,
     prove(client, created.raw, session.username, server),
   );
-  if (problem) await undo(session, created, baseUrl, `the new token does not work: ${problem}`, io);
+  if (problem) await undo(session, created, baseUrl, `the new token does not work: ${problem}`, watch, io);
   try {
-    await store(account, created.raw, oldRaw, server, opts, io);
+    await store(account, created.raw, oldRaw, server, { ...opts, watch }, io);
   } catch (err) {
-    await undo(session, created, baseUrl, `the new token could not be stored: ${(err as Error).message}`, io);
+    if (err instanceof Superseded) await undo(session, created, baseUrl, superseded(err), watch, io, 'lost');
+    await undo(session, created, baseUrl, `the new token could not be stored: ${(err as Error).message}`, watch, io);
   }
-
-  const page = tokenPageUrl(baseUrl, session.slug);
+  watch.release(`the new token is stored, but the old token ${oldLine(old)} was not revoked: revoke it at ${page}`);
   if (old.id === undefined) {
     io.stderr(
       `${p.yellow('!')} The old token's id is unknown, so it was not revoked: revoke ${oldLine(old)} at ${page}\n`,
@@ -204,16 +213,18 @@ async function prove(
   return undefined;
 }
 
-/** Stores the new token in the old one's place (one write replaces the entry), like `login` does. */
+/**
+ * Stores the new token in the old one's place (one write replaces the entry), like `login` does,
+ * but only while that entry still holds `oldRaw` (else Superseded: another rotate or login won).
+ */
 async function store(
   account: Account,
   raw: string,
   oldRaw: string | undefined,
   server: BitbucketLocation,
-  opts: RotateOptions,
+  opts: RotateOptions & { watch?: CreatedWatch },
   io: CommandIO,
 ): Promise<void> {
-  if (oldRaw !== undefined) await retireTokens(io, account, [oldRaw]);
   const code = await loginRun(
     {
       url: server.repoSlug ? (opts.url ?? server.baseUrl) : server.baseUrl,
@@ -223,6 +234,8 @@ async function store(
       allowProjectToken: false,
       allowHttp: account.meta?.allowHttp === true || server.protocol === 'http',
       timeout: opts.timeout,
+      replaces: { key: account, secret: oldRaw },
+      ...(opts.watch ? { watch: opts.watch } : {}),
     },
     io,
   );
@@ -239,6 +252,8 @@ async function store(
     } else {
       // the same server under another name (localhost and 127.0.0.1, say): the old token stops
       // working there too, and the user never saw the new one to log it in, so it is put there
+      // (the old one retired first, as login did for this name)
+      await retireTokens(io, a, [oldRaw]);
       await a.store.put(renewed(a, fresh, io.now()), { ...secrets, password: raw });
       io.stderr(`Also stored the new token for ${keyLabel(a)}, which held the old one.\n`);
     }
@@ -262,17 +277,32 @@ function renewed(entry: Account, fresh: Account | undefined, now: number): Store
   };
 }
 
-/** The new token is not usable: revoke it, keep the old one stored, and stop. */
+/**
+ * The new token is not usable, or (`lost`) another rotate or login replaced the stored token
+ * first: revoke the new token, leave the stored one as it is, and stop.
+ */
 async function undo(
   session: PasswordSession,
   created: Created,
   baseUrl: string,
   why: string,
+  watch: CreatedWatch,
   io: CommandIO,
+  lost?: 'lost',
 ): Promise<never> {
+  if (!watch.take()) return watch.parked();
   const left = await revokeCreated(session, created, baseUrl);
   if (left) io.stderr(`${left}.\n`);
-  throw new CommandError(`${why}; the old token is still stored and was not revoked`);
+  const kept = lost
+    ? `${left ? '' : 'the new token was revoked, and '}the token stored now was kept`
+    : 'the old token is still stored and was not revoked';
+  const err = new CommandError(`${why}; ${kept}`);
+  watch.release(left ? `${left}; ${kept}` : err.message);
+  throw err;
+}
+
+function superseded(err: Superseded): string {
+  return err.message.replace(/; nothing was stored$/, '');
 }
 
 async function guidedRotate(

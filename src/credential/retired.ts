@@ -2,19 +2,24 @@
  * Tokens that `login`, `rotate` or `logout` took out of the store for a host, so that git's
  * `store` cannot put them back.
  *
- * With `setup --cache`, git's credential-cache answers before this helper. After a login, rotate
- * or logout the cache may still hold the token that was replaced or removed (the commands erase
- * it there, see src/commands/shared/cache.ts, but a daemon on another socket, or another git's,
- * is out of their reach). git then authenticates with it and, on success, sends `store` of that
- * old token to every helper (gitcredentials(7)): without this record the old token would
- * overwrite the new one, and a removed one would come back.
+ * git remembers the credential `get` gave it and, after its first successful request, sends
+ * `store` of it to every helper (gitcredentials(7)). A git already running when one of these
+ * commands replaces or removes the token (a fetch waiting for the server) sends that old token
+ * afterwards; so does git's credential-cache after `setup --cache`, when a daemon out of the
+ * commands' reach still holds it (src/commands/shared/cache.ts). Without this record the old
+ * token would overwrite the new one (after rotate: a revoked one, which git's next 401 then
+ * erases, leaving nothing stored), and a removed one would come back.
  *
  * The `retired` file in the data directory (0600) holds a random salt and SHA-256 digests of
  * `salt\nprotocol\nhost\nsecret`, never a secret, newest first and at most MAX_DIGESTS of them.
- * Only hosts with a `setup --cache` are recorded: without a cache in front nothing can hand git
- * an old token, and a token typed at a prompt must always be stored. A digest is dropped when
- * `login` stores that token again. A retired token typed at a prompt later is refused like a
- * cached one (`store` cannot tell them apart); `login` with it stores it again.
+ * Every login, rotate and logout records the tokens it replaces or removes. A digest is dropped
+ * when `login` stores that token again. A retired token typed at a prompt later is refused like
+ * one from a running git (`store` cannot tell them apart); `login` with it stores it again.
+ *
+ * The commands replace and remove tokens under this file's lock (withRetiredLock), so that the
+ * record is written before the store and `rotate` can compare the stored token with the one it
+ * read, with no other login, rotate or logout in between. The lock is held for the writes only
+ * (the keyring's included), never across a request to a server.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -77,33 +82,58 @@ export function isRetired(dir: string, req: CredentialRequest): boolean {
  * Updates the record under its lock: `retire` adds these secrets' digests, `restore` drops
  * theirs. Writes only on a change (atomic replace, mode 0600).
  */
-export async function updateRetired(
+export async function updateRetired(dir: string, where: TokenHost, change: RetiredChange): Promise<void> {
+  if (!changesSomething(dir, change)) return;
+  await withRetiredLock(dir, (edit) => edit(where, change));
+}
+
+/** What one update of the record does: secrets to add, secrets to drop. */
+export interface RetiredChange {
+  retire?: readonly string[];
+  restore?: readonly string[];
+}
+
+/**
+ * Runs `fn` holding the record's lock; `fn` changes the record through `edit` (as updateRetired,
+ * without taking the lock again). The commands that replace or remove tokens do their store
+ * writes inside, so that they never interleave (see the file's comment).
+ */
+export async function withRetiredLock<T>(
   dir: string,
-  where: TokenHost,
-  change: { retire?: readonly string[]; restore?: readonly string[] },
-): Promise<void> {
+  fn: (edit: (where: TokenHost, change: RetiredChange) => void) => Promise<T> | T,
+): Promise<T> {
+  ensurePrivateDir(dir, 'data directory');
+  return withLock(`${retiredPath(dir)}.lock`, () => fn((where, change) => writeChange(dir, where, change)));
+}
+
+function changesSomething(dir: string, change: RetiredChange): boolean {
   const retire = (change.retire ?? []).filter(Boolean);
   const restore = (change.restore ?? []).filter(Boolean);
-  if (retire.length === 0 && (restore.length === 0 || !fs.existsSync(retiredPath(dir)))) return;
-  ensurePrivateDir(dir, 'data directory');
+  return retire.length > 0 || (restore.length > 0 && fs.existsSync(retiredPath(dir)));
+}
+
+/** The read-modify-write of the record; the caller holds the lock. */
+function writeChange(dir: string, where: TokenHost, change: RetiredChange): void {
+  if (!changesSomething(dir, change)) return;
   const file = retiredPath(dir);
-  await withLock(`${file}.lock`, () => {
-    const before = readRecord(dir);
-    const salt = before?.salt ?? newSalt();
-    const old = before?.digests ?? [];
-    const drop = new Set(restore.map((s) => retiredDigest(salt, where, s)));
-    const added = retire.map((s) => retiredDigest(salt, where, s)).filter((d) => !drop.has(d));
-    const kept = old.filter((d) => !drop.has(d) && !added.includes(d));
-    const digests = [...new Set(added), ...kept].slice(0, MAX_DIGESTS);
-    if (before && digests.join('\n') === old.join('\n')) return;
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, [`${HEADER}${salt}`, ...digests, ''].join('\n'), { mode: 0o600, flag: 'wx' });
-    try {
-      fs.renameSync(tmp, file);
-    } finally {
-      fs.rmSync(tmp, { force: true });
-    }
-  });
+  const before = readRecord(dir);
+  const salt = before?.salt ?? newSalt();
+  const old = before?.digests ?? [];
+  const drop = new Set((change.restore ?? []).filter(Boolean).map((s) => retiredDigest(salt, where, s)));
+  const added = (change.retire ?? [])
+    .filter(Boolean)
+    .map((s) => retiredDigest(salt, where, s))
+    .filter((d) => !drop.has(d));
+  const kept = old.filter((d) => !drop.has(d) && !added.includes(d));
+  const digests = [...new Set(added), ...kept].slice(0, MAX_DIGESTS);
+  if (before && digests.join('\n') === old.join('\n')) return;
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, [`${HEADER}${salt}`, ...digests, ''].join('\n'), { mode: 0o600, flag: 'wx' });
+  try {
+    fs.renameSync(tmp, file);
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
 }
 
 function newSalt(): string {

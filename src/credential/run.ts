@@ -125,7 +125,7 @@ export async function runHelperOperation(op: HelperOperation, io: HelperIO): Pro
         if (isRetired(dir, req)) {
           trace(op, () => 'a token login, rotate or logout took out: nothing stored');
           io.stderr(
-            `${PREFIX}: store: not storing a token for ${req.host} that login, rotate or logout replaced or removed (git's credential-cache may still hold it: run 'git credential-cache exit'; to use it again, log in with it); nothing changed\n`,
+            `${PREFIX}: store: not storing a token for ${req.host} that login, rotate or logout replaced or removed (a git command already running, or git's credential-cache, still held it; with a cache in front, run 'git credential-cache exit'; to use it again, log in with it); nothing changed\n`,
           );
           return 0;
         }

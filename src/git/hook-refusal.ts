@@ -1,6 +1,6 @@
 /**
  * Hooks directories the guard's file does not go into (husky's, one inside the work tree, one git
- * tracks), what to do instead, and the line that runs the guard from the user's own pre-push hook.
+ * tracks), what to do instead, and the lines that run the guard from the user's own pre-push hook.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -8,17 +8,45 @@ import { isOurHook, readIfExists } from './hooks.js';
 import { gitSync, type GitRun } from './repo.js';
 
 /**
- * The line that runs the guard from a pre-push hook of the user's own (husky's `.husky/pre-push`,
- * a hook file in a repository's tracked hooks directory): with the hook's arguments and the ref
- * list on its stdin; exit 10 blocks the push, as in hooks/pre-push; where the program is not on
- * PATH (a teammate without it) or fails otherwise, the push goes on. Safe under `sh -e` (husky).
+ * The lines that run the guard from a pre-push hook of the user's own (husky's `.husky/pre-push`,
+ * a hook file in a repository's tracked hooks directory), put before anything there reads the
+ * hook's input: they keep the ref list, hand it to the guard with the hook's arguments, then give
+ * it back as the rest of the hook's stdin, exactly as git wrote it (no line at all for an empty
+ * list: git runs the hook with none when everything is up to date, and the guard has nothing to
+ * check then). Exit 10 blocks the push, as in hooks/pre-push; where the program is not on PATH
+ * (a teammate without it) or fails otherwise, the push goes on. Safe under `sh -e` (husky).
  */
-export const GUARD_LINE =
+export const GUARD_LINES: readonly string[] = [
+  "# git-credential-bitbucket's pre-push guard; git's ref list stays on stdin for the rest of this hook",
+  'gcb_in=$(cat)',
+  'if [ -n "$gcb_in" ] && command -v git-credential-bitbucket >/dev/null 2>&1; then',
+  '  printf \'%s\\n\' "$gcb_in" | git-credential-bitbucket hook pre-push "$@" || [ $? -ne 10 ] || exit 1',
+  'fi',
+  '[ -z "$gcb_in" ] || exec <<EOF || exit 1',
+  '$gcb_in',
+  'EOF',
+];
+
+/**
+ * The one line older versions printed instead: the guard read the hook's whole input, so nothing
+ * after it in the file saw a ref (a check there that refuses a push to main passed every push).
+ */
+const SWALLOWING_LINE =
   'if command -v git-credential-bitbucket >/dev/null 2>&1; then git-credential-bitbucket hook pre-push "$@" || [ $? -ne 10 ] || exit 1; fi';
 
-/** Pure: the hook file's text holds a line that runs the guard (as {@link GUARD_LINE} does). */
+/** Pure: the hook file's text holds a line that runs the guard (as {@link GUARD_LINES} do). */
 export function runsGuardLine(text: string): boolean {
   return /^[^#\n]*git[- ]credential-bitbucket hook pre-push /m.test(text);
+}
+
+/**
+ * Pure: the hook file runs the guard with the line of older versions, and a command after it
+ * would read the ref list that the guard has taken.
+ */
+export function guardTakesInput(text: string): boolean {
+  const lines = text.split('\n');
+  const at = lines.findIndex((l) => l.trim() === SWALLOWING_LINE);
+  return at >= 0 && lines.slice(at + 1).some((l) => /^\s*[^#\s]/.test(l));
 }
 
 /** A hooks directory the guard's file does not go into, and why (see {@link hooksDirRefusal}). */
@@ -88,7 +116,7 @@ function isWithin(p: string, dir: string): boolean {
 
 /**
  * Pure: why the guard's file is not written into `r.dir` and what to do instead, one point a line
- * (the line to add stands alone, to be copied). `oursThere`: an older version put the guard's
+ * (the lines to add stand alone, indented, to be copied). `oursThere`: an older version put the guard's
  * file there already.
  */
 export function refusalLines(r: Refusal, configHooks: boolean, oursThere: boolean): string[] {
@@ -104,9 +132,9 @@ export function refusalLines(r: Refusal, configHooks: boolean, oursThere: boolea
       ? ["Remove the guard's file an older version put there: git credential-bitbucket hook uninstall"]
       : []),
     r.userHook
-      ? `To run the guard from your own hook, add this line to ${r.userHook} (before anything there reads the hook's input):`
-      : 'To run the guard from husky, use husky 9 or newer and add this line to .husky/pre-push:',
-    `    ${GUARD_LINE}`,
+      ? `To run the guard from your own hook, add these lines to ${r.userHook}, before anything there reads the hook's input:`
+      : 'To run the guard from husky, use husky 9 or newer and add these lines at the top of .husky/pre-push:',
+    ...GUARD_LINES.map((l) => `    ${l}`),
     configHooks
       ? 'Or guard every repository with a config-based hook, nothing in the work tree: git credential-bitbucket hook install --global'
       : 'Or, with git 2.54 or newer: git credential-bitbucket hook install --global (a config-based hook, nothing in the work tree)',

@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { creationProblem, said } from '../private-dir.js';
 import { gitSync, type GitRun } from './repo.js';
 
 /** The first line after the shebang of every hook we write: how we recognise our own. */
@@ -108,40 +109,110 @@ export function readTemplate(from: string = import.meta.url): string {
 }
 
 export type InstallResult =
-  | { status: 'installed' | 'updated' | 'unchanged'; file: string; chained?: string }
+  | {
+      status: 'installed' | 'updated' | 'unchanged';
+      file: string;
+      chained?: string;
+      /** The chained hook is a link to this path, which does not exist (it runs once it does). */
+      chainedMissing?: string;
+    }
   | { status: 'error'; message: string };
+
+/** Where a hook file goes: the hooks directory git uses for a repository, or a directory of ours. */
+export interface HooksDirKind {
+  /** `dir` is the repository's hooks directory (`git rev-parse --git-path hooks`). */
+  repository: boolean;
+  /** This git has config-based hooks (2.54+), which run when hook files are turned off. */
+  configHooks: boolean;
+}
 
 /**
  * Writes our hook into `dir` (mode 0755). An existing foreign pre-push hook is moved to
- * `pre-push.chained-by-bitbucket` and run by ours. Running it again only refreshes our file.
+ * `pre-push.chained-by-bitbucket` and run by ours; so is a link to a hook that does not exist
+ * (kept, so that uninstall puts it back). Running it again only refreshes our file. What stands
+ * in the way (hooks turned off by a core.hooksPath that is no directory, a directory named
+ * pre-push, a read-only repository) is an error result in one line.
  */
-export function installHookFile(dir: string, content: string): InstallResult {
+export function installHookFile(dir: string, content: string, kind?: HooksDirKind): InstallResult {
   const file = path.join(dir, 'pre-push');
   const chained = path.join(dir, CHAINED_NAME);
-  fs.mkdirSync(dir, { recursive: true });
-  const existing = readIfExists(file);
-  const hasChained = fs.existsSync(chained);
-  if (existing !== undefined && !isOurHook(existing)) {
-    if (hasChained)
-      return {
-        status: 'error',
-        message: `${file} is not ours and ${chained} already exists: move one of them away first`,
-      };
-    fs.renameSync(file, chained);
-  } else if (existing === content) {
-    ensureMode(file);
-    return { status: 'unchanged', file, ...(hasChained ? { chained } : {}) };
+  const blocked = dirProblem(dir, kind);
+  if (blocked) return { status: 'error', message: blocked };
+  const present = lstatOrUndefined(file);
+  if (present && !present.isFile() && !present.isSymbolicLink())
+    return { status: 'error', message: `${file} is not a file: move it away and run again` };
+  // a link to nothing is someone's hook all the same: chained like any hook not ours
+  const existing = linkToNothing(file) !== undefined ? '' : readIfExists(file);
+  const hasChained = lstatOrUndefined(chained) !== undefined;
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    if (existing !== undefined && !isOurHook(existing)) {
+      if (hasChained)
+        return {
+          status: 'error',
+          message: `${file} is not ours and ${chained} already exists: move one of them away first`,
+        };
+      fs.renameSync(file, chained);
+    } else if (existing === content) {
+      ensureMode(file);
+      return { status: 'unchanged', file, ...(hasChained ? chainedAs(chained) : {}) };
+    }
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, content, { mode: 0o755 });
+    fs.chmodSync(tmp, 0o755);
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    const why = notWritable(err, dir);
+    if (why) return { status: 'error', message: `${why}; nothing installed` };
+    throw err;
   }
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, content, { mode: 0o755 });
-  fs.chmodSync(tmp, 0o755);
-  fs.renameSync(tmp, file);
   const nowChained = existing !== undefined && !isOurHook(existing) ? true : hasChained;
   return {
     status: existing !== undefined && isOurHook(existing) ? 'updated' : 'installed',
     file,
-    ...(nowChained ? { chained } : {}),
+    ...(nowChained ? chainedAs(chained) : {}),
   };
+}
+
+function chainedAs(chained: string): { chained: string; chainedMissing?: string } {
+  const missing = linkToNothing(chained);
+  return { chained, ...(missing !== undefined ? { chainedMissing: missing } : {}) };
+}
+
+/** Where `file` points when it is a symbolic link to nothing; otherwise undefined. */
+function linkToNothing(file: string): string | undefined {
+  try {
+    return fs.lstatSync(file).isSymbolicLink() && !fs.existsSync(file) ? fs.readlinkSync(file) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Why no hook file can go into `dir`, in one line; undefined when nothing stands in the way. A
+ * repository's hooks directory that is no directory (`core.hooksPath=/dev/null`, the usual way
+ * to turn hooks off) means git runs no hook file there; a config-based hook still runs.
+ */
+function dirProblem(dir: string, kind: HooksDirKind | undefined): string | undefined {
+  const st = statOrUndefined(dir);
+  if (st === undefined) {
+    const problem = creationProblem(dir, 'hooks directory', 'nothing installed');
+    return problem && said(problem);
+  }
+  if (st.isDirectory()) return undefined;
+  if (!kind?.repository) return `${dir} is not a directory: move it away and run again`;
+  const instead = kind.configHooks
+    ? '; a config-based hook runs all the same: git credential-bitbucket hook install --config (this repository) or --global (every repository)'
+    : '';
+  return `hooks are turned off here: the hooks directory git uses, ${dir}, is not a directory (core.hooksPath); nothing installed${instead}`;
+}
+
+/** Why writing in `dir` failed, when it is a place this user may not write (read-only, no permission). */
+function notWritable(err: unknown, dir: string): string | undefined {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EROFS') return `cannot write to ${dir}: it is on a read-only file system`;
+  if (code === 'EACCES' || code === 'EPERM') return `cannot write to ${dir}: permission denied`;
+  return undefined;
 }
 
 export type UninstallResult =
@@ -151,24 +222,52 @@ export type UninstallResult =
 export function uninstallHookFile(dir: string): UninstallResult {
   const file = path.join(dir, 'pre-push');
   const chained = path.join(dir, CHAINED_NAME);
-  const existing = readIfExists(file);
-  if (existing === undefined) return { status: 'absent', file };
-  if (!isOurHook(existing))
+  const present = lstatOrUndefined(file);
+  if (present === undefined) return { status: 'absent', file };
+  const existing = present.isFile() || present.isSymbolicLink() ? readIfExists(file) : undefined;
+  if (existing === undefined || !isOurHook(existing))
     return { status: 'error', message: `${file} is not the git-credential-bitbucket hook; left as it is` };
-  fs.rmSync(file);
-  if (fs.existsSync(chained)) {
-    fs.renameSync(chained, file);
-    return { status: 'removed', file, restored: file };
+  try {
+    fs.rmSync(file);
+    if (lstatOrUndefined(chained) !== undefined) {
+      fs.renameSync(chained, file);
+      return { status: 'removed', file, restored: file };
+    }
+  } catch (err) {
+    const why = notWritable(err, dir);
+    if (why) return { status: 'error', message: `${why}; the hook is left as it is` };
+    throw err;
   }
   return { status: 'removed', file };
 }
 
+/**
+ * The text of `file`; undefined when there is no file to read there: none, a path through
+ * something that is no directory (`core.hooksPath=/dev/null`), a directory, a link to nothing.
+ */
 export function readIfExists(file: string): string | undefined {
   try {
     return fs.readFileSync(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return undefined;
     throw err;
+  }
+}
+
+function lstatOrUndefined(file: string): fs.Stats | undefined {
+  try {
+    return fs.lstatSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+function statOrUndefined(file: string): fs.Stats | undefined {
+  try {
+    return fs.statSync(file);
+  } catch {
+    return undefined;
   }
 }
 

@@ -96,22 +96,34 @@ export interface RevListRange {
   format: string;
   include: string[];
   exclude: string[];
-  remote?: string;
+  /**
+   * Remotes (plain names, see isPlainName in src/prepush/chars.ts) whose remote-tracking refs
+   * hold commits the push target has already: excluded too.
+   */
+  known: readonly string[];
 }
 
 /** The arguments of `git rev-list` for a range, the revisions given as arguments. */
 export function revListArgs(opts: RevListRange): string[] {
+  const not = [...opts.exclude, ...opts.known.map(trackingGlob)];
   return [
     'rev-list',
     '--no-commit-header',
     `--format=${opts.format}`,
     '--ignore-missing',
     ...opts.include,
-    '--not',
-    ...opts.exclude,
-    // A push to a URL has no remote-tracking refs of its own: what any remote has is not new.
-    opts.remote !== undefined ? `--remotes=${opts.remote}` : '--remotes',
+    ...(not.length > 0 ? ['--not', ...not] : []),
   ];
+}
+
+/**
+ * `--glob=refs/remotes/<remote>/*`, what `--remotes=<remote>` selects (git-rev-list(1): a
+ * pattern without glob characters gets `/*`), spelled so that an answer prefetched by a hook
+ * script of an earlier version, which excluded the pushed remote's refs without asking whether
+ * they describe the URL pushed to, never matches.
+ */
+function trackingGlob(remote: string): string {
+  return `--glob=refs/remotes/${remote}/*`;
 }
 
 /**
@@ -124,15 +136,15 @@ export function revListArgs(opts: RevListRange): string[] {
 export function revListStdin(opts: RevListRange): { args: string[]; input: string } {
   const args = revListArgs({ ...opts, include: [], exclude: [] });
   const at = args.indexOf('--not');
-  args.splice(at, 0, '--stdin');
+  args.splice(at < 0 ? args.length : at, 0, '--stdin');
   const input = [...opts.include, ...opts.exclude.map((r) => `^${r}`)].map((r) => `${r}\n`).join('');
   return { args, input };
 }
 
 /**
  * Commits reachable from `include` but not from `exclude` nor any ref under
- * `refs/remotes/<remote>/` (every remote's, when pushing to a URL), the whole output at once. Missing excluded objects (a remote oid
- * never fetched) are ignored (`--ignore-missing`). `GIT_FLUSH=0`: without it git flushes after
+ * `refs/remotes/<remote>/` for the `known` remotes, the whole output at once. Missing excluded
+ * objects (a remote oid never fetched) are ignored (`--ignore-missing`). `GIT_FLUSH=0`: without it git flushes after
  * every commit when writing to a pipe, about a third slower. spawnSync needs no stream objects,
  * so the hook never loads Node's stream and net modules (measured: a few milliseconds of a
  * ~30 ms start). 100,000 commits are ~10 MB of output.
@@ -152,6 +164,42 @@ export function revListSync(opts: RevListRange, run: GitRun = {}): { status: num
   });
   if (r.error) return { status: -1, stdout: '', stderr: r.error.message };
   return { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+/**
+ * Each remote's fetch URL as git fetches from it (the first `remote.<name>.url`, with
+ * `url.<base>.insteadOf` applied), from `git remote -v`: `<name> TAB <url> (fetch)` lines. A
+ * remote name holds no tab or line break (it is part of ref names, git-check-ref-format(1)).
+ */
+export function remoteFetchUrls(run: GitRun = {}): Map<string, string> {
+  const urls = new Map<string, string>();
+  const r = gitSync(['remote', '-v'], run);
+  if (r.status !== 0) return urls;
+  for (const line of r.stdout.split('\n')) {
+    const tab = line.indexOf('\t');
+    if (tab < 0 || !line.endsWith(' (fetch)')) continue;
+    const name = line.slice(0, tab);
+    if (!urls.has(name)) urls.set(name, line.slice(tab + 1, -' (fetch)'.length));
+  }
+  return urls;
+}
+
+/** Whether any ref lies under `refs/remotes/<remote>/`: the remote has been fetched from or pushed to. */
+export function hasTrackingRefs(remote: string, run: GitRun = {}): boolean {
+  const r = gitSync(['for-each-ref', '--count=1', '--format=%(refname)', `refs/remotes/${remote}/`], run);
+  return r.status === 0 && r.stdout.trim() !== '';
+}
+
+/**
+ * When the repository is a submodule checked out in another repository's work tree: that work
+ * tree (the superproject) and the submodule's own, from `git rev-parse
+ * --show-superproject-working-tree --show-toplevel` (git prints nothing for the first outside a
+ * submodule). Undefined otherwise, or when git cannot tell.
+ */
+export function superprojectOf(run: GitRun = {}): { superproject: string; toplevel: string } | undefined {
+  const r = gitSync(['rev-parse', '--show-superproject-working-tree', '--show-toplevel'], run);
+  const lines = r.stdout.split('\n').filter((l) => l !== '');
+  return r.status === 0 && lines.length === 2 ? { superproject: lines[0]!, toplevel: lines[1]! } : undefined;
 }
 
 /** One object as `git cat-file --batch` prints it; type `missing` when the repository lacks it. */

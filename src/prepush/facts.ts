@@ -63,6 +63,12 @@ export interface IdentityScan {
   total: number;
   groups: Array<{ author: string; committer: string; committerName: string; count: number; samples: CommitInfo[] }>;
   tags: TagInfo[];
+  /**
+   * Set when nothing in this repository tells which commits the remote has beyond the ref list
+   * git gave (src/prepush/known.ts): why, and what to run. The commits listed may then be on the
+   * server already.
+   */
+  unsure?: string;
 }
 
 export type CredentialSource = 'http.extraHeader' | 'remote URL' | 'credential store' | 'git credential fill';
@@ -73,6 +79,8 @@ export interface CheckFacts {
     | { found: true; source: CredentialSource; scheme: 'basic' | 'bearer'; username?: string }
     | { found: false; reason: string };
   server?: ServerOutcome;
+  /** The refs pushed, as `git push` takes them (`<local>:<remote>`), for the command that pushes them again. */
+  pushed?: string[];
   /** Absent when nothing new is pushed (deletes only) or the identity check is off. */
   identity?: IdentityScan | { error: string };
   /** Epoch ms. */

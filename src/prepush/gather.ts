@@ -80,7 +80,7 @@ export async function gatherFacts(input: GatherInput): Promise<Gathered> {
     return { skip: true };
   }
   const scan = Promise.resolve(
-    identityChecked(policy) ? scanPushedCommits(input.updates, input.remote, run) : undefined,
+    identityChecked(policy) ? scanPushedCommits(input.updates, input.remote, url, run) : undefined,
   );
   run.prefetched?.close(); // every prefetched answer is used by now
   const remote: CheckFacts['remote'] = { name: input.remote, url: stripPassword(url), baseUrl: loc.baseUrl };
@@ -95,7 +95,7 @@ export async function gatherFacts(input: GatherInput): Promise<Gathered> {
     now,
     input.skipped,
   );
-  const facts: CheckFacts = { remote, credential: { found: false, reason: '' }, now };
+  const facts: CheckFacts = { remote, credential: { found: false, reason: '' }, pushed: refspecs(input.updates), now };
   if (!cred.found) {
     trace('guard', () => `no credential: ${cred.reason}`);
     facts.credential = cred;
@@ -156,6 +156,13 @@ export async function gatherFacts(input: GatherInput): Promise<Gathered> {
         : `${identity.total} new commit(s) in ${identity.groups.length} identity group(s); ${identity.tags.length} annotated tag(s)`,
   );
   return { skip: false, facts, policy, problems };
+}
+
+/** The updates as `git push` refspecs: `<local>:<remote>`, one ref when both are the same, `:<remote>` to delete. */
+function refspecs(updates: readonly PushUpdate[]): string[] {
+  return updates.map((u) =>
+    u.isDelete ? `:${u.remoteRef}` : u.localRef === u.remoteRef ? u.localRef : `${u.localRef}:${u.remoteRef}`,
+  );
 }
 
 /** The commit scan is needed when any of the identity checks (committer, tagger, author) is on. */

@@ -1,13 +1,22 @@
 /**
  * The identity scan: the pushed commits' author e-mail and committer e-mail and name, grouped,
  * from `git rev-list --format=` output, and the tagger of each annotated tag pushed. The
- * collector and the tag parser are pure; `scanPushedCommits` runs git. Only commits new to the
- * remote are listed.
+ * collector and the tag parser are pure; `scanPushedCommits` runs git. Only commits the remote
+ * is not known to have are listed (./known.ts).
  */
-import { catFileBatch, revListSync, type GitRun } from '../git/repo.js';
+import {
+  catFileBatch,
+  revListStdin,
+  revListSync,
+  type GitResult,
+  type GitRun,
+  type RevListRange,
+} from '../git/repo.js';
+import { knownRemotes } from './known.js';
 import type { CommitInfo, IdentityScan, TagInfo } from './facts.js';
 import type { PushUpdate } from './stdin.js';
 import { isPlainName } from './chars.js';
+import { trace } from '../trace.js';
 
 /**
  * sha, author e-mail, committer e-mail, committer name, subject, NUL-separated (none of them
@@ -112,25 +121,53 @@ export function pushRange(updates: readonly PushUpdate[]): { include: string[]; 
 }
 
 /**
- * Runs the scan; undefined when nothing new is pushed. `remote` is a remote name (not a URL).
- * One synchronous git run: spawnSync needs no stream objects, so the hook never loads Node's
- * stream and net modules for it.
+ * Runs the scan; undefined when nothing new is pushed. `remote` is git's first hook argument (a
+ * remote's name, or the URL pushed to without its password) and `url` the URL git pushes to.
+ * The commits listed are those the target is not known to have (./known.ts); when nothing tells
+ * what it has, the scan says why (`unsure`). One synchronous git run on the common path, or none
+ * when the hook script has the list: spawnSync needs no stream objects, so the hook never loads
+ * Node's stream and net modules for it.
  */
 export function scanPushedCommits(
   updates: readonly PushUpdate[],
   remote: string,
+  url: string,
   run: GitRun = {},
 ): IdentityScan | { error: string } | undefined {
-  const range = pushRange(updates);
+  const range = { format: REV_LIST_FORMAT, ...pushRange(updates) };
   if (range.include.length === 0) return undefined;
-  const named = isPlainName(remote) ? remote : undefined;
-  const r = revListSync({ format: REV_LIST_FORMAT, ...range, ...(named ? { remote: named } : {}) }, run);
+  // The hook script lists the commits the pushed remote's refs do not reach when they describe
+  // the URL pushed to, else those the ref list does not (hooks/pre-push); the first answer
+  // taken is the script's, never a list git was not asked for.
+  const self = isPlainName(remote) ? remote : undefined;
+  let r = self === undefined ? undefined : takePrefetched({ ...range, known: [self] }, run);
+  let unsure: string | undefined;
+  if (r) trace('guard', () => `commit list from the hook script: not reached by refs/remotes/${self}/*`);
+  else {
+    const stdinOnly = takePrefetched({ ...range, known: [] }, run);
+    const k = knownRemotes(remote, url, run);
+    if ('unsure' in k) unsure = k.unsure;
+    const from = k.known.length === 0 && stdinOnly ? 'from the hook script' : 'run here';
+    trace('guard', () =>
+      unsure !== undefined
+        ? `commit list ${from}: not reached by the remote oids git gave; which are new is unknown (${unsure})`
+        : `commit list ${from}: not reached by ${k.known.map((name) => `refs/remotes/${name}/*`).join(', ')}`,
+    );
+    r = k.known.length === 0 && stdinOnly ? stdinOnly : revListSync({ ...range, known: k.known }, run);
+  }
   if (r.status !== 0) return { error: `git rev-list failed: ${r.stderr.trim().split('\n')[0] ?? `exit ${r.status}`}` };
   const collector = new IdentityCollector();
   collector.push(r.stdout);
   const scan = collector.end();
+  if (unsure !== undefined) scan.unsure = unsure;
   const tags = scanPushedTags(updates, run);
   if ('error' in tags) return tags;
   scan.tags = tags;
   return scan;
+}
+
+/** The hook script's commit list for exactly this range, if it has it (src/git/prefetched.ts). */
+function takePrefetched(range: RevListRange, run: GitRun): GitResult | undefined {
+  const { args, input } = revListStdin(range);
+  return run.prefetched?.take(args, input);
 }

@@ -1,16 +1,25 @@
 /**
  * The verdict as text for stderr: one headline per finding, indented details, and how to
- * bypass a block. Prints nothing when there is nothing to say. Pure. Every line passes through
- * visible(): findings quote commit metadata and server strings.
+ * bypass a block. Prints nothing when there is nothing to say. Pure, but for one git run when a
+ * push is blocked (whether this is a submodule). Every line passes through visible(): findings
+ * quote commit metadata and server strings.
  */
+import path from 'node:path';
+import { superprojectOf, type GitRun } from '../git/repo.js';
 import { repoLabel, type CheckFacts } from './facts.js';
-import { bypassHint, type Verdict } from './verdict.js';
+import { bypassHint, type Submodule, type Verdict } from './verdict.js';
 import { PROGRAM as PREFIX } from '../settings.js';
 import { visible } from '../visible.js';
 
 const LABEL = { block: 'blocked', warn: 'warning', note: 'note' } as const;
 
-export function renderVerdict(v: Verdict, facts: CheckFacts, problems: readonly string[] = []): string {
+/** `run`: where git runs to ask whether the repository is a submodule (the hook's own directory by default). */
+export function renderVerdict(
+  v: Verdict,
+  facts: CheckFacts,
+  problems: readonly string[] = [],
+  run: GitRun = {},
+): string {
   if (v.findings.length === 0 && problems.length === 0) return '';
   const out: string[] = [`${PREFIX}: pre-push check of ${repoLabel(facts.remote)} on ${facts.remote.baseUrl}`];
   for (const p of problems) out.push(`  config: ${p}`);
@@ -18,8 +27,18 @@ export function renderVerdict(v: Verdict, facts: CheckFacts, problems: readonly 
     out.push(`  ${LABEL[f.severity]}: ${f.title}`);
     for (const d of f.details) out.push(`      ${d}`);
   }
-  if (v.exitCode !== 0) out.push(`Push blocked. ${bypassHint(v.findings)}`);
+  if (v.exitCode !== 0) out.push(`Push blocked. ${bypassHint(v.findings, submoduleOf(facts, run))}`);
   return out.map(visible).join('\n') + '\n';
+}
+
+function submoduleOf(facts: CheckFacts, run: GitRun): Submodule | undefined {
+  const where = superprojectOf(run);
+  if (!where) return undefined;
+  return {
+    path: path.relative(where.superproject, where.toplevel) || '.',
+    remote: facts.remote.name,
+    refs: facts.pushed ?? [],
+  };
 }
 
 /** One paragraph of what was found, for `check`: who the token acts as and what it may do. */
@@ -50,6 +69,11 @@ export function renderSummary(facts: CheckFacts): string {
     lines.push(`  server:   ${s.status}: ${s.message}`);
   }
   const id = facts.identity;
-  if (id && !('error' in id)) lines.push(`  commits:  ${id.total} not yet on the remote`);
+  if (id && !('error' in id))
+    lines.push(
+      id.unsure === undefined
+        ? `  commits:  ${id.total} not yet on the remote`
+        : `  commits:  ${id.total} pushed; could not tell which are new to ${facts.remote.name} (${id.unsure})`,
+    );
   return lines.map(visible).join('\n') + '\n';
 }

@@ -123,7 +123,7 @@ function serverFindings(s: ServerFacts, facts: CheckFacts, policy: Policy, repo:
     );
   }
   expiryFinding(s, facts, policy, add);
-  if (s.kind === 'personal' && facts.identity) identityFindings(s, facts.identity, policy, add);
+  if (s.kind === 'personal' && facts.identity) identityFindings(s, facts.identity, facts.remote.name, policy, add);
 }
 
 function expiryFinding(s: ServerFacts, facts: CheckFacts, policy: Policy, add: Add): void {
@@ -161,7 +161,13 @@ function rotateCommand(s: ServerFacts, facts: CheckFacts): string | undefined {
   return `git credential-bitbucket rotate ${facts.remote.baseUrl}`;
 }
 
-function identityFindings(s: ServerFacts, scan: IdentityScan | { error: string }, policy: Policy, add: Add): void {
+function identityFindings(
+  s: ServerFacts,
+  scan: IdentityScan | { error: string },
+  remote: string,
+  policy: Policy,
+  add: Add,
+): void {
   const { identity, tagger, author } = policy.levels;
   if ('error' in scan) {
     // A check that cannot run is decided by its level: `block` must not become a note.
@@ -191,21 +197,32 @@ function identityFindings(s: ServerFacts, scan: IdentityScan | { error: string }
   if (identity !== 'off' && committed.length > 0) {
     const count = committed.reduce((n, g) => n + g.count, 0);
     const lines = sampleLines(committed, count, (c) => commitLine(c, email, display));
-    const first = setUp(
-      committed.some((g) => g.committer !== email),
-      committed.some((g) => !nameOk(g.committerName)),
-    );
-    lines.push(
-      `Fix: ${first}, then commit them again as yourself ` +
-        `(the last one: git commit --amend --no-edit; several: git rebase --exec 'git commit --amend --no-edit' <base>; ` +
-        `each keeps its author; add --reset-author to take the authorship too).`,
-    );
-    add(
-      'identity',
-      identity,
-      `${count} commit${count === 1 ? '' : 's'} to push ${count === 1 ? 'is' : 'are'} not committed as ${you}: a commit checker on the server would reject ${count === 1 ? 'it' : 'them'}`,
-      lines,
-    );
+    if (scan.unsure !== undefined) {
+      // Perhaps all on the server already: never a block, never "rewrite them".
+      lines.push(unsureAdvice(count));
+      add(
+        'identity',
+        atMostWarn(identity),
+        `${couldNotTell(remote, scan.unsure)}; ${count} commit${count === 1 ? '' : 's'} pushed ${count === 1 ? 'is' : 'are'} not committed as ${you}`,
+        lines,
+      );
+    } else {
+      const first = setUp(
+        committed.some((g) => g.committer !== email),
+        committed.some((g) => !nameOk(g.committerName)),
+      );
+      lines.push(
+        `Fix: ${first}, then commit them again as yourself ` +
+          `(the last one: git commit --amend --no-edit; several: git rebase --exec 'git commit --amend --no-edit' <base>; ` +
+          `each keeps its author; add --reset-author to take the authorship too).`,
+      );
+      add(
+        'identity',
+        identity,
+        `${count} commit${count === 1 ? '' : 's'} to push ${count === 1 ? 'is' : 'are'} not committed as ${you}: a commit checker on the server would reject ${count === 1 ? 'it' : 'them'}`,
+        lines,
+      );
+    }
   }
 
   const tags = scan.tags.filter((t) => t.tagger.email !== email || !nameOk(t.tagger.name));
@@ -235,6 +252,12 @@ function identityFindings(s: ServerFacts, scan: IdentityScan | { error: string }
   if (author !== 'off' && authored.length > 0) {
     const count = authored.reduce((n, g) => n + g.count, 0);
     const lines = sampleLines(authored, count, (c) => commitLine(c, email, display));
+    const what = `${count} commit${count === 1 ? '' : 's'} ${scan.unsure !== undefined ? 'pushed' : 'to push'} ${count === 1 ? 'is' : 'are'} committed by you but authored by another e-mail`;
+    if (scan.unsure !== undefined) {
+      lines.push(unsureAdvice(count));
+      add('author', atMostWarn(author), `${couldNotTell(remote, scan.unsure)}; ${what}`, lines);
+      return;
+    }
     // A Data Center account has one e-mail address, from its user directory (docs/bitbucket-server.md
     // section 3): the fix is in git, never "add the address to the account".
     lines.push(
@@ -242,27 +265,52 @@ function identityFindings(s: ServerFacts, scan: IdentityScan | { error: string }
         `(the last one: git commit --amend --no-edit --reset-author; several: git rebase --exec 'git commit --amend --no-edit --reset-author' <base>); ` +
         `for an address of yours in history already shared, map it in .mailmap.`,
     );
-    add(
-      'author',
-      author,
-      `${count} commit${count === 1 ? '' : 's'} to push ${count === 1 ? 'is' : 'are'} committed by you but authored by another e-mail`,
-      lines,
-    );
+    add('author', author, what, lines);
   }
+}
+
+/** The headline of a finding on commits that may be on the server already (src/prepush/known.ts). */
+function couldNotTell(remote: string, why: string): string {
+  return `could not tell which commits are new to ${remote} (${why})`;
+}
+
+function unsureAdvice(count: number): string {
+  return (
+    `A commit checker on the server looks only at commits new to it; ${count === 1 ? 'this one' : 'these'} may be there already. ` +
+    'Rewrite nothing for this; once the commits new to the remote are known, they are checked as usual.'
+  );
+}
+
+/** What cannot be known to be wrong warns at most. */
+function atMostWarn(level: Level): Level {
+  return level === 'block' ? 'warn' : level;
 }
 
 type Group = IdentityScan['groups'][number];
 
+/**
+ * Up to {@link COMMIT_LIST_CAP} commit lines: the first sample of each group, then the second,
+ * and so on, so that a large group never hides another; then "… and N more".
+ */
 function sampleLines(groups: readonly Group[], count: number, line: (c: CommitInfo) => string): string[] {
   const lines: string[] = [];
-  for (const g of groups) for (const c of g.samples) if (lines.length < COMMIT_LIST_CAP) lines.push(line(c));
+  for (let i = 0; lines.length < COMMIT_LIST_CAP; i++) {
+    const round = groups.flatMap((g) => (i < g.samples.length ? [g.samples[i]!] : []));
+    if (round.length === 0) break;
+    for (const c of round.slice(0, COMMIT_LIST_CAP - lines.length)) lines.push(line(c));
+  }
   if (count > lines.length) lines.push(`… and ${count - lines.length} more`);
   return lines;
 }
 
-/** `e-mail` when the name is right, else `Name <e-mail>`, for a commit list line. */
+/** `e-mail` when the name is right, else `Name <e-mail>`, for a commit list line; `<>` for an empty e-mail. */
 function who(mail: string, name: string, email: string, display: string | undefined): string {
-  return display === undefined || sameName(name, display) || mail !== email ? mail : `${name} <${mail}>`;
+  return display === undefined || sameName(name, display) || mail !== email ? shown(mail) : `${name} <${mail}>`;
+}
+
+/** An e-mail for a list line: as it is, or `<>` when empty (git records `<>` then), never a blank. */
+function shown(mail: string): string {
+  return mail === '' ? '<>' : mail;
 }
 
 /** `sha  who  subject`: the author alone when the committer is right, else who committed it. */
@@ -270,12 +318,12 @@ function commitLine(c: CommitInfo, email: string, display: string | undefined): 
   const mine = c.committer === email && (display === undefined || sameName(c.committerName, display));
   const committer = who(c.committer, c.committerName, email, display);
   const text = mine
-    ? c.author
+    ? shown(c.author)
     : c.author === c.committer
       ? committer
       : c.author === email
         ? `committer ${committer}`
-        : `${c.author}, committer ${committer}`;
+        : `${shown(c.author)}, committer ${committer}`;
   const subject = c.subject.length > 60 ? `${c.subject.slice(0, 59)}…` : c.subject;
   return `${c.sha.slice(0, 10)}  ${text}  ${subject}`;
 }
@@ -325,8 +373,22 @@ function rank(s: Severity): number {
   return s === 'block' ? 0 : s === 'warn' ? 1 : 2;
 }
 
-/** The bypass advice for a blocked push: `--no-verify`, or the config key of each blocking check. */
-export function bypassHint(findings: readonly Finding[]): string {
+/** A submodule pushed by its superproject's `git push --recurse-submodules`, for the bypass advice. */
+export interface Submodule {
+  /** The submodule's path from the superproject's work tree. */
+  path: string;
+  remote: string;
+  /** The refs pushed, as `git push` takes them. */
+  refs: readonly string[];
+}
+
+/**
+ * The bypass advice for a blocked push: `--no-verify`, or the config key of each blocking check.
+ * In a submodule, `git push --recurse-submodules` runs the submodule's push without passing
+ * `--no-verify` on (git-push(1) names no such pass-through), so the advice is to push the
+ * submodule itself first, and a lowered level goes into the submodule's config.
+ */
+export function bypassHint(findings: readonly Finding[], submodule?: Submodule): string {
   const keys = [
     ...new Set(
       findings
@@ -334,6 +396,13 @@ export function bypassHint(findings: readonly Finding[]): string {
         .map((f) => configKey(f.check as CheckName)),
     ),
   ];
-  const config = keys.map((k) => `git config ${k} warn`).join(' / ');
-  return `To push anyway: git push --no-verify${config ? `, or lower the check: ${config}` : ''}`;
+  const git = submodule ? `git -C ${shWord(submodule.path)}` : 'git';
+  const config = keys.map((k) => `${git} config ${k} warn`).join(' / ');
+  const lower = config ? `, or lower the check: ${config}` : '';
+  if (!submodule) return `To push anyway: git push --no-verify${lower}`;
+  const push = [git, 'push', '--no-verify', shWord(submodule.remote), ...submodule.refs.map(shWord)].join(' ');
+  return (
+    `To push anyway: ${push}, then push again (this is submodule ${shWord(submodule.path)}, and git push ` +
+    `--recurse-submodules does not pass --no-verify on to it)${lower}`
+  );
 }

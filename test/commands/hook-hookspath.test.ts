@@ -1,14 +1,15 @@
 /**
  * `hook install` with core.hooksPath: husky's directory and a hooks directory in the work tree (or
- * tracked by git) are left alone, with the one line to add to the user's own hook instead; that
- * line runs the guard with the hook's arguments and input; doctor says what really runs.
+ * tracked by git) are left alone, with the lines to add to the user's own hook instead; they run
+ * the guard with the hook's arguments and input, and the rest of the hook still reads the input;
+ * doctor says what really runs.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GUARD_LINE } from '../../src/git/hook-refusal.js';
+import { GUARD_LINES } from '../../src/git/hook-refusal.js';
 import { CHAINED_NAME, installHookFile, readTemplate, renderHook } from '../../src/git/hooks.js';
-import { BIN, makeSandbox, runBin, runGit, type Sandbox } from '../helpers/sandbox.js';
+import { BIN, makeSandbox, ROOT, runBin, runGit, type Sandbox } from '../helpers/sandbox.js';
 
 let sb: Sandbox;
 let repo: string;
@@ -28,6 +29,9 @@ const snapshot = (dir: string) =>
       .sort()
       .map((f) => [f, fs.statSync(path.join(dir, f)).isFile() ? fs.readFileSync(path.join(dir, f), 'utf8') : '']),
   );
+
+/** The lines `hook install` prints, as pasted into a hook. */
+const SNIPPET = GUARD_LINES.join('\n');
 
 /** The user's own pre-push check: logs its arguments and input. */
 const USER_HOOK = (line = '') => `#!/bin/sh\n${line}${line ? '\n' : ''}echo "user: $*" >> "$LOG"\ncat >> "$LOG"\n`;
@@ -106,6 +110,11 @@ beforeEach(async () => {
 });
 afterEach(() => sb.cleanup());
 
+it('the README shows the lines hook install prints', () => {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  expect(readme).toContain(['```sh', ...GUARD_LINES, '```'].join('\n'));
+});
+
 describe('husky 9 (core.hooksPath=.husky/_)', () => {
   beforeEach(async () => {
     husky9();
@@ -124,9 +133,9 @@ describe('husky 9 (core.hooksPath=.husky/_)', () => {
       `git-credential-bitbucket: not installing the pre-push guard into ${file('.husky/_')}: it is husky's hook directory: husky rewrites it and runs a hook by its file name, so it cannot chain yours.`,
     );
     expect(lines).toContain(
-      `To run the guard from your own hook, add this line to ${file('.husky/pre-push')} (before anything there reads the hook's input):`,
+      `To run the guard from your own hook, add these lines to ${file('.husky/pre-push')}, before anything there reads the hook's input:`,
     );
-    expect(lines).toContain(`    ${GUARD_LINE}`);
+    expect(r.stderr).toContain(`\n${GUARD_LINES.map((l) => `    ${l}`).join('\n')}\n`);
     expect(lines.at(-1)).toMatch(/hook install --global/);
     expect(snapshot(file('.husky'))).toEqual(before);
     // the user's own check still runs, with git's arguments and input
@@ -137,40 +146,50 @@ describe('husky 9 (core.hooksPath=.husky/_)', () => {
     const [f] = await hookFindings();
     expect(f).toMatchObject({ id: 'hook', level: 'warn' });
     expect(f!.title).toContain("the hooks directory is husky's hook directory");
-    expect(f!.fix).toContain(`add this line to ${file('.husky/pre-push')}: ${GUARD_LINE}`);
+    expect(f!.fix).toContain(
+      `add the lines git credential-bitbucket hook install prints to ${file('.husky/pre-push')}`,
+    );
   });
 
-  it('the line in .husky/pre-push runs the guard; the user check runs too; doctor says so', async () => {
-    write('.husky/pre-push', USER_HOOK(GUARD_LINE), 0o644);
+  it('the lines in .husky/pre-push run the guard; the user check runs too, with the input; doctor says so', async () => {
+    write('.husky/pre-push', USER_HOOK(SNIPPET), 0o644);
     onPath();
     expect((await push()).exitCode).toBe(0);
     expect(guardRuns()).toBe(1);
-    expect(fs.readFileSync(log, 'utf8')).toMatch(/^user: origin /);
+    expect(fs.readFileSync(log, 'utf8')).toMatch(
+      /^user: origin .*bare\.git\nHEAD [0-9a-f]{40} refs\/heads\/b1 0{40}\n$/,
+    );
+    // up to date: git runs the hook with no input, and the user's check gets no line either (under sh -e)
+    fs.rmSync(log);
+    expect((await git('push', '-q', 'origin', 'HEAD:refs/heads/b1')).exitCode).toBe(0);
+    expect(fs.readFileSync(log, 'utf8')).toMatch(/^user: origin .*bare\.git\n$/);
     expect(await hookFindings()).toEqual([
       { id: 'hook', level: 'ok', title: `the pre-push guard runs from your own hook, ${file('.husky/pre-push')}` },
     ]);
   });
 
-  it('the line hands the guard the arguments and input; exit 10 blocks, any other failure does not', async () => {
+  it('the lines hand the guard the arguments and input; exit 10 blocks, any other failure does not', async () => {
     const seen = path.join(sb.dir, 'seen');
-    write('.husky/pre-push', `${GUARD_LINE}\necho after >> "$LOG"\n`, 0o644);
+    write('.husky/pre-push', `${SNIPPET}\n{ echo after; cat; } >> "$LOG"\n`, 0o644);
     onPath(`#!/bin/sh\n{ echo "args: $*"; cat; } > '${seen}'\nexit \${FAKE_EXIT:-0}\n`);
     expect((await push()).exitCode).toBe(0);
-    expect(fs.readFileSync(seen, 'utf8')).toMatch(
-      /^args: hook pre-push origin .*bare\.git\nHEAD [0-9a-f]{40} refs\/heads\/b1 0{40}\n$/,
+    const input = /^args: hook pre-push origin .*bare\.git\n(HEAD [0-9a-f]{40} refs\/heads\/b1 0{40}\n)$/.exec(
+      fs.readFileSync(seen, 'utf8'),
     );
-    expect(fs.readFileSync(log, 'utf8')).toBe('after\n');
+    expect(input).not.toBeNull();
+    expect(fs.readFileSync(log, 'utf8')).toBe(`after\n${input![1]}`);
+    fs.rmSync(log);
     sb.env.FAKE_EXIT = '10';
     expect((await push()).exitCode).not.toBe(0);
-    expect(fs.readFileSync(log, 'utf8')).toBe('after\n');
+    expect(fs.existsSync(log)).toBe(false);
     sb.env.FAKE_EXIT = '3';
     expect((await push()).exitCode).toBe(0);
   });
 
-  it('without the program on PATH the line lets the push go on; doctor says the check is skipped', async () => {
-    write('.husky/pre-push', USER_HOOK(GUARD_LINE), 0o644);
+  it('without the program on PATH the lines let the push go on; doctor says the check is skipped', async () => {
+    write('.husky/pre-push', USER_HOOK(SNIPPET), 0o644);
     expect((await push()).exitCode).toBe(0);
-    expect(fs.readFileSync(log, 'utf8')).toMatch(/^user: origin /);
+    expect(fs.readFileSync(log, 'utf8')).toMatch(/^user: origin .*\nHEAD [0-9a-f]{40} refs\/heads\/b1 0{40}\n$/);
     const [f] = await hookFindings();
     expect(f).toMatchObject({ level: 'warn' });
     expect(f!.title).toContain('git-credential-bitbucket is not on PATH here: the check is skipped');
@@ -186,7 +205,9 @@ describe('husky 9 (core.hooksPath=.husky/_)', () => {
     const [f] = await hookFindings();
     expect(f).toMatchObject({ id: 'hook', level: 'warn' });
     expect(f!.title).toContain(`does not run, and husky's next install removes the guard`);
-    expect(f!.fix).toMatch(/^git credential-bitbucket hook uninstall, then add this line to /);
+    expect(f!.fix).toMatch(
+      /^git credential-bitbucket hook uninstall, then add the lines git credential-bitbucket hook install prints to /,
+    );
     const r = await runBin(sb, ['hook', 'install'], '', { cwd: repo });
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain(
@@ -221,16 +242,65 @@ describe('a hooks directory tracked in the work tree (core.hooksPath=.githooks)'
     await git('config', 'core.hooksPath', '.githooks');
   });
 
-  it('hook install changes nothing in the work tree and prints the line; doctor agrees', async () => {
+  it('hook install changes nothing in the work tree and prints the lines; doctor agrees', async () => {
     const r = await runBin(sb, ['hook', 'install'], '', { cwd: repo });
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain(`into ${file('.githooks')}: it is inside the repository's work tree`);
-    expect(r.stderr).toContain(`add this line to ${file('.githooks/pre-push')}`);
+    expect(r.stderr).toContain(`add these lines to ${file('.githooks/pre-push')}`);
     expect((await git('status', '--porcelain')).stdout).toBe('');
     expect(fs.readdirSync(file('.githooks'))).toEqual(['pre-push']);
     const [f] = await hookFindings();
     expect(f).toMatchObject({ level: 'warn' });
-    expect(f!.fix).toContain(GUARD_LINE);
+    expect(f!.fix).toContain(
+      `add the lines git credential-bitbucket hook install prints to ${file('.githooks/pre-push')}`,
+    );
+  });
+
+  /** A team's check after the guard's lines: no pushes to main; it logs how many refs it saw. */
+  const NO_MAIN = [
+    'n=0',
+    'while read -r l lo r ro; do',
+    '  n=$((n + 1))',
+    '  [ "$r" != refs/heads/main ] || { echo "no pushes to main" >&2; exit 1; }',
+    'done',
+    'echo "checked $n" >> "$LOG"',
+    '',
+  ].join('\n');
+
+  it('a check after the lines sees every ref: a push to main is refused, one elsewhere goes on; nothing to push, no line', async () => {
+    write('.githooks/pre-push', `#!/bin/sh\n${SNIPPET}\n${NO_MAIN}`);
+    onPath();
+    let r = await git('push', '-q', 'origin', 'HEAD:refs/heads/main', 'HEAD:refs/heads/topic');
+    expect(r.stderr).toContain('no pushes to main');
+    expect(r.exitCode).not.toBe(0);
+    expect(guardRuns()).toBe(1);
+    r = await git('push', '-q', 'origin', 'HEAD:refs/heads/topic', 'HEAD:refs/heads/other');
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(guardRuns()).toBe(2);
+    // up to date: git runs the hook with no input; the guard has nothing to check
+    r = await git('push', '-q', 'origin', 'HEAD:refs/heads/topic');
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(guardRuns()).toBe(2);
+    expect(fs.readFileSync(log, 'utf8')).toBe('checked 2\nchecked 0\n');
+    expect(await hookFindings()).toEqual([
+      { id: 'hook', level: 'ok', title: `the pre-push guard runs from your own hook, ${file('.githooks/pre-push')}` },
+    ]);
+  });
+
+  it('the line older versions printed took the input, so the check after it passed every push: doctor says to replace it', async () => {
+    const old =
+      'if command -v git-credential-bitbucket >/dev/null 2>&1; then git-credential-bitbucket hook pre-push "$@" || [ $? -ne 10 ] || exit 1; fi';
+    write('.githooks/pre-push', `#!/bin/sh\n${old}\n${NO_MAIN}`);
+    onPath();
+    expect((await git('push', '-q', 'origin', 'HEAD:refs/heads/main')).exitCode).toBe(0);
+    expect(fs.readFileSync(log, 'utf8')).toBe('checked 0\n');
+    const [f] = await hookFindings();
+    expect(f).toMatchObject({ id: 'hook', level: 'warn' });
+    expect(f!.title).toContain('what follows it there sees no ref');
+    expect(f!.fix).toBe('replace that line with the lines git credential-bitbucket hook install prints');
+    // the old line alone (nothing after it reads the input) is left in peace
+    write('.githooks/pre-push', `#!/bin/sh\n${old}\n`);
+    expect((await hookFindings())[0]).toMatchObject({ level: 'ok' });
   });
 
   it('the same from a subdirectory, and with core.hooksPath absolute', async () => {
@@ -287,7 +357,7 @@ describe('hooks directories outside the work tree', () => {
     write('.git/hooks/husky.sh', '# husky\n', 0o644);
     let r = await runBin(sb, ['hook', 'install'], '', { cwd: repo });
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toContain('use husky 9 or newer and add this line to .husky/pre-push:');
+    expect(r.stderr).toContain('use husky 9 or newer and add these lines at the top of .husky/pre-push:');
     fs.rmSync(file('.git/hooks/husky.sh'));
     write('.git/hooks/pre-push', '#!/bin/sh\n# husky\nhookName=`basename "$0"`\n');
     r = await runBin(sb, ['hook', 'install'], '', { cwd: repo });

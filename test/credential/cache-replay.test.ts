@@ -144,16 +144,23 @@ describe.each(lanes)('setup --cache, then login, rotate or logout (%s)', (name, 
     expect(again).toMatchObject({ exitCode: 0, stderr: '' });
   });
 
-  itLane('without --cache: no cache is touched and nothing is recorded', async () => {
-    expect((await sandbox(false)).exitCode).toBe(0);
-    await login(T.one);
-    const second = await login(T.two);
-    expect(second.stderr).not.toContain('credential-cache');
-    expect(fs.existsSync(path.join(sb.dataDir, 'retired'))).toBe(false);
-    const { protocol, host } = where();
-    // a token typed at a prompt is stored, whatever it was before
-    const typed = await bin(['store'], desc({ protocol, host, username: 'alice', password: T.one }));
-    expect(typed).toMatchObject({ exitCode: 0, stderr: '' });
-    expect(stored()[0]?.secrets.password).toBe(T.one);
-  });
+  itLane(
+    'without --cache: no cache is touched; the replaced token is still refused until logged in again',
+    async () => {
+      expect((await sandbox(false)).exitCode).toBe(0);
+      await login(T.one);
+      const second = await login(T.two);
+      expect(second.stderr).not.toContain('credential-cache');
+      const { protocol, host } = where();
+      // a git that got T.one before the second login sends it back: it stays out
+      const late = await bin(['store'], desc({ protocol, host, username: 'alice', password: T.one }));
+      expect(late.exitCode).toBe(0);
+      expect(late.stderr).toMatch(/not storing a token for 127\.0\.0\.1:\d+ that login, rotate or logout replaced/);
+      expect(stored()[0]?.secrets.password).toBe(T.two);
+      await login(T.one);
+      const again = await bin(['store'], desc({ protocol, host, username: 'alice', password: T.one }));
+      expect(again).toMatchObject({ exitCode: 0, stderr: '' });
+      expect(stored()[0]?.secrets.password).toBe(T.one);
+    },
+  );
 });

@@ -112,11 +112,12 @@ describe('no token outside the get answer and the store file', () => {
     await step(['erase'], desc({ protocol: 'https', host: 'git.example.com', username: 'gina' }));
     await step(['logout', emu.baseUrl, '--username', 'alice']);
 
+    // retired: salted digests of the tokens the second login and logout took out (scanned below too)
     expect(
       filesUnder(sb.dataDir)
         .map((f) => path.basename(f))
         .sort(),
-    ).toEqual(['credentials.json', 'settings.json']);
+    ).toEqual(['credentials.json', 'retired', 'settings.json']);
     for (const text of said)
       for (const s of SECRETS) expect(text.includes(s), `a secret was printed: ${text.slice(0, 300)}`).toBe(false);
     const traced = fs.readFileSync(traceFile, 'utf8');

@@ -410,7 +410,8 @@ describe("the hook script runs the guard's git queries itself", () => {
     fs.writeFileSync(log, '');
     const direct = await runBin(sb, ['hook', 'pre-push', 'origin', repoUrl()], input, { cwd: work });
     outputs.push(direct.stdout, direct.stderr);
-    expect(byNode(log).map((l) => l.split(' ')[1])).toEqual(['config', 'rev-list']);
+    // without the script, Node asks itself whether origin's refs describe the URL (src/prepush/known.ts)
+    expect(byNode(log).map((l) => l.split(' ')[1])).toEqual(['config', 'remote', 'for-each-ref', 'rev-list']);
     expect(direct.stderr).toBe(viaScript.stderr);
     expect(direct.exitCode).toBe(viaScript.exitCode);
   });
@@ -430,7 +431,7 @@ describe("the hook script runs the guard's git queries itself", () => {
     );
     fs.writeFileSync(log, '');
     const r = await runHookScript(sb, work, input);
-    expect(byNode(log).map((l) => l.split(' ')[1])).toEqual(['rev-list']);
+    expect(byNode(log).map((l) => l.split(' ')[1])).toEqual(['remote', 'for-each-ref', 'rev-list']);
     expect(r.stderr).toBe(direct.stderr);
   });
 
@@ -495,7 +496,7 @@ describe("the hook script runs the guard's git queries itself", () => {
       ran++;
     }
     expect(ran).toBeGreaterThanOrEqual(4);
-    expect(fs.readdirSync(tmp)).toEqual([]); // the script's file is gone
+    expect(fs.readdirSync(tmp)).toEqual([]); // the script writes no file
   });
 
   it('1,000 refs: prefetched as well, the same verdict as Node finds on its own', async () => {

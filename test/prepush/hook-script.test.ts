@@ -12,33 +12,41 @@ import { ROOT } from '../helpers/sandbox.js';
 
 const script = fs.readFileSync(path.join(ROOT, 'hooks', 'pre-push'), 'utf8');
 
-/** The words of the one `<fn> [$input] <name> …` line of the script, sh quotes removed. */
-function answerLine(fn: string, name: string): string[] {
+/** The words of each `<fn> [$input] <name> …` line of the script, sh quotes removed. */
+function answerLines(fn: string, name: string): string[][] {
   const lines = script.split('\n').filter((l) => new RegExp(`\\b${fn} (\\S+ )?${name}\\b`).test(l));
-  expect(lines, `one ${fn} ${name} line`).toHaveLength(1);
-  const command = lines[0]!.slice(lines[0]!.indexOf(`${fn} `) + fn.length + 1);
-  const words = command.match(/'[^']*'|"[^"]*"|[^\s;|}]+/g) ?? [];
-  return words.map((w) => (w.startsWith("'") || w.startsWith('"') ? w.slice(1, -1) : w));
+  return lines.map((line) => {
+    const command = line.slice(line.indexOf(`${fn} `) + fn.length + 1);
+    const words = command.match(/'[^']*'|"[^"]*"|[^\s;|}]+/g) ?? [];
+    return words.map((w) => (w.startsWith("'") || w.startsWith('"') ? w.slice(1, -1) : w));
+  });
 }
 
 describe('the hook script asks git exactly what the guard would', () => {
   it('the config listing pattern', () => {
-    expect(answerLine('git_answer', 'config').slice(0, 4)).toEqual(['config', '-z', '--get-regexp', CONFIG_PATTERN]);
+    const lines = answerLines('git_answer', 'config');
+    expect(lines, 'one git_answer config line').toHaveLength(1);
+    expect(lines[0]!.slice(0, 4)).toEqual(['config', '-z', '--get-regexp', CONFIG_PATTERN]);
   });
 
-  it('the rev-list command and format, the revisions on stdin', () => {
-    const [input, ...words] = answerLine('git_answer_in', 'rev-list');
-    expect(input).toBe('$gcb_revs');
-    const end = words.indexOf('$gcb_known');
-    expect(end, 'the remote-tracking refs come last').toBeGreaterThan(0);
-    expect(script).toContain('--stdin --not "$gcb_known" ;;');
-    expect(words.slice(0, end)).toEqual(
-      revListStdin({ format: REV_LIST_FORMAT, include: [], exclude: [] }).args.slice(0, -1),
-    );
-    // and the last argument is chosen as revListArgs chooses it
-    expect(script).toContain('gcb_known="--remotes=$gcb_remote"');
-    expect(script).toContain('gcb_known=--remotes ;;');
-    expect(revListArgs({ format: 'f', include: [], exclude: [], remote: 'origin' }).at(-1)).toBe('--remotes=origin');
-    expect(revListArgs({ format: 'f', include: [], exclude: [] }).at(-1)).toBe('--remotes');
+  it('the rev-list command and format, the revisions on stdin: with the remote-tracking refs, or without', () => {
+    const lines = answerLines('git_answer_in', 'rev-list');
+    expect(lines, 'two git_answer_in rev-list lines').toHaveLength(2);
+    const [tracked, untracked] = lines.map(([input, ...words]) => {
+      expect(input).toBe('$gcb_revs');
+      return words;
+    });
+    const range = { format: REV_LIST_FORMAT, include: [], exclude: [] };
+    // `$gcb_remote` stands for the remote's name: the script takes only names isPlainName takes
+    expect(tracked).toEqual(revListStdin({ ...range, known: ['$gcb_remote'] }).args);
+    expect(untracked).toEqual(revListStdin({ ...range, known: [] }).args);
+    expect(revListArgs({ ...range, known: [] })).not.toContain('--not');
+  });
+
+  it('the step that picks the first form is the first step of knownRemotes', () => {
+    // src/prepush/known.ts: a plain name, its fetch URL the URL pushed to, a ref under refs/remotes/<name>/
+    expect(script).toContain("case $gcb_remote in '' | [!A-Za-z0-9]* | *[!A-Za-z0-9._-]*) return 1 ;; esac");
+    expect(script).toContain('[ "$(git remote get-url "$gcb_remote" 2>/dev/null)" = "$gcb_url" ]');
+    expect(script).toContain('git for-each-ref --count=1 \'--format=%(refname)\' "refs/remotes/$gcb_remote/"');
   });
 });

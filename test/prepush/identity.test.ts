@@ -79,7 +79,7 @@ describe('the commit listing with revisions on stdin (pushes of many refs)', () 
       format: REV_LIST_FORMAT,
       include: [oids[3]!],
       exclude: [oids[1]!, 'f'.repeat(40)],
-      remote: 'origin',
+      known: ['origin'],
     };
     const listed = revListSync(range, run);
     expect(listed.status, listed.stderr).toBe(0);
@@ -92,7 +92,7 @@ describe('the commit listing with revisions on stdin (pushes of many refs)', () 
         '--ignore-missing',
         '--stdin',
         '--not',
-        '--remotes=origin',
+        '--glob=refs/remotes/origin/*',
       ],
       input: `${oids[3]}\n^${oids[1]}\n^${'f'.repeat(40)}\n`,
     });
@@ -127,7 +127,7 @@ describe('the taggers of annotated tags pushed (real git)', () => {
       `refs/heads/main ${head} refs/heads/main ${zero}`,
     ].join('\n');
     const parsed = parsePushInput(`${stdin}\n`);
-    const scan = scanPushedCommits(parsed.ok ? parsed.updates : [], 'origin', run);
+    const scan = scanPushedCommits(parsed.ok ? parsed.updates : [], 'origin', 'https://h/scm/p/r.git', run);
     expect(scan && !('error' in scan) && scan.tags).toEqual([
       { name: 'v1', local: 'v1', oid: v1, tagger: { name: 'Bob B', email: 'bob@x' } },
       { name: 'release-2', local: 'v2', oid: v2, tagger: { name: 'A', email: 'a@x' } },
@@ -142,7 +142,8 @@ describe('a SHA-256 repository (non-network parts)', () => {
     await runGit(sb, ['init', '-q', '--object-format=sha256', '--bare', 'remote.git']);
     await runGit(sb, ['init', '-q', '--object-format=sha256', 'w']);
     const git = (args: string[]) => runGit(sb, args, '', { cwd: run.cwd });
-    await git(['remote', 'add', 'origin', path.join(sb.dir, 'remote.git')]);
+    const remoteUrl = path.join(sb.dir, 'remote.git');
+    await git(['remote', 'add', 'origin', remoteUrl]);
     const commit = async (email: string, msg: string) => {
       fs.appendFileSync(path.join(run.cwd, 'f'), msg);
       await git(['add', 'f']);
@@ -159,10 +160,12 @@ describe('a SHA-256 repository (non-network parts)', () => {
     const stdin = `refs/heads/main ${head} refs/heads/main ${base}\n`;
     const parsed = parsePushInput(stdin);
     expect(parsed.ok && parsed.objectFormat).toBe('sha256');
-    const scan = await scanPushedCommits(parsed.ok ? parsed.updates : [], 'origin', run);
+    const scan = await scanPushedCommits(parsed.ok ? parsed.updates : [], 'origin', remoteUrl, run);
     expect(scan).toMatchObject({ total: 2, groups: [{ author: 'new@x', count: 2 }] });
     const newBranch = parsePushInput(`refs/heads/f ${head} refs/heads/f ${'0'.repeat(64)}\n`);
-    expect(await scanPushedCommits(newBranch.ok ? newBranch.updates : [], 'origin', run)).toMatchObject({ total: 2 });
+    expect(await scanPushedCommits(newBranch.ok ? newBranch.updates : [], 'origin', remoteUrl, run)).toMatchObject({
+      total: 2,
+    });
     const err: string[] = [];
     const io = { env: sb.env, cwd: run.cwd, now: () => Date.now(), stderr: (t: string) => void err.push(t) };
     expect(await runPrePush(['origin', path.join(sb.dir, 'remote.git')], stdin, io)).toBe(0);

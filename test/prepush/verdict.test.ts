@@ -3,7 +3,7 @@ import type { CheckFacts, ServerFacts } from '../../src/prepush/facts.js';
 import { DEFAULT_POLICY, type Policy } from '../../src/prepush/policy.js';
 import { CHECKS, type CheckName, type Level } from '../../src/settings.js';
 import { renderVerdict } from '../../src/prepush/render.js';
-import { COMMIT_LIST_CAP, decide } from '../../src/prepush/verdict.js';
+import { bypassHint, COMMIT_LIST_CAP, decide } from '../../src/prepush/verdict.js';
 
 const NOW = Date.UTC(2025, 0, 15);
 const DAY = 86_400_000;
@@ -312,5 +312,106 @@ describe('decide: every policy level for every finding', () => {
     expect(text).toContain('git push --no-verify');
     expect(text).toContain('git config bitbucket.writePermission warn / git config bitbucket.projectToken warn');
     expect(renderVerdict(decide(facts({}), DEFAULT_POLICY), TRIGGERS.identity)).toBe('');
+  });
+});
+
+describe('identity lists', () => {
+  it('name every group before a second commit of any: a large group never hides another', () => {
+    const scan = {
+      total: 33_333,
+      groups: [
+        group('bob@example.com', 'bob@example.com', 16_667, 'Bob'),
+        group('mal@evil.com', 'mal@evil.com', 16_666, 'Mal'),
+      ],
+      tags: [],
+    };
+    const [f] = decide(facts({}, { identity: scan }), DEFAULT_POLICY).findings;
+    expect(f!.details.slice(0, COMMIT_LIST_CAP).map((l) => l.split('  ')[1])).toEqual([
+      'bob@example.com',
+      'mal@evil.com',
+      'bob@example.com',
+      'mal@evil.com',
+      'bob@example.com',
+    ]);
+    expect(f!.details[COMMIT_LIST_CAP]).toBe('… and 33328 more');
+    // more groups than lines: the first of each, up to the cap
+    const six = { total: 6, groups: [1, 2, 3, 4, 5, 6].map((n) => group(`u${n}@x`, `u${n}@x`, 1, 'U')), tags: [] };
+    const [g] = decide(facts({}, { identity: six }), DEFAULT_POLICY).findings;
+    expect(g!.details.slice(0, COMMIT_LIST_CAP + 1).map((l) => l.split('  ')[1] ?? l)).toEqual([
+      'u1@x',
+      'u2@x',
+      'u3@x',
+      'u4@x',
+      'u5@x',
+      '… and 1 more',
+    ]);
+  });
+
+  it('an empty e-mail shows as <>, never as a blank', () => {
+    const emptyCommitter = { total: 1, groups: [group('alice@example.com', '', 1, 'no brackets')], tags: [] };
+    const [f] = decide(facts({}, { identity: emptyCommitter }), DEFAULT_POLICY).findings;
+    expect(f!.details[0]).toBe(`${'1'.padStart(40, 'a').slice(0, 10)}  committer <>  change 1`);
+    const emptyBoth = { total: 1, groups: [group('', '', 1, 'x')], tags: [] };
+    expect(decide(facts({}, { identity: emptyBoth }), DEFAULT_POLICY).findings[0]!.details[0]).toContain(
+      '  <>  change 1',
+    );
+    const emptyAuthor = { total: 1, groups: [group('', 'alice@example.com', 1)], tags: [] };
+    const [a] = decide(facts({}, { identity: emptyAuthor }), DEFAULT_POLICY).findings;
+    expect(a).toMatchObject({ check: 'author' });
+    expect(a!.details[0]).toBe(`${'1'.padStart(40, 'a').slice(0, 10)}  <>  change 1`);
+    const tagless = { total: 0, groups: [], tags: [tag('v1', '', 'Alice Example')] };
+    expect(decide(facts({}, { identity: tagless }), DEFAULT_POLICY).findings[0]!.details[0]).toBe('v1  tagger <>');
+  });
+});
+
+describe('commits that may be on the server already (no remote-tracking refs to tell)', () => {
+  const why = 'no remote-tracking refs: run git fetch origin';
+  const unsure = { ...mismatch, unsure: why };
+
+  it('never block and never ask to rewrite them; say what to run', () => {
+    for (const level of ['note', 'warn', 'block'] as Level[]) {
+      const v = decide(facts({}, { identity: unsure }), policy('identity', level));
+      expect(v.exitCode).toBe(0);
+      expect(v.findings).toHaveLength(1);
+      const [f] = v.findings;
+      expect(f!.severity).toBe(level === 'block' ? 'warn' : level);
+      expect(f!.title).toBe(
+        `could not tell which commits are new to origin (${why}); 2 commits pushed are not committed as Alice@Example.com (Alice Example.)`,
+      );
+      expect(f!.details.join('\n')).not.toMatch(/Fix|rebase|amend/);
+      expect(f!.details.at(-1)).toContain('Rewrite nothing for this');
+    }
+    expect(decide(facts({}, { identity: unsure }), policy('identity', 'off')).findings).toEqual([]);
+    const author = { ...TRIGGERS.author.identity!, unsure: why };
+    const [a] = decide(facts({}, { identity: author }), policy('author', 'block')).findings;
+    expect(a).toMatchObject({ check: 'author', severity: 'warn' });
+    expect(a!.title).toBe(
+      `could not tell which commits are new to origin (${why}); 1 commit pushed is committed by you but authored by another e-mail`,
+    );
+    expect(a!.details.join('\n')).not.toMatch(/reset-author/);
+  });
+
+  it('the tagger check is not concerned: tags come from the ref list alone', () => {
+    const tagged = { total: 0, groups: [], tags: [tag('v1', 'bob@example.com')], unsure: why };
+    expect(decide(facts({}, { identity: tagged }), policy('tagger', 'block')).exitCode).toBe(1);
+  });
+});
+
+describe('the bypass advice', () => {
+  const blocked = decide(facts({ writable: false, permissions: ['REPO_READ'] }), DEFAULT_POLICY).findings;
+
+  it('in a repository of its own: git push --no-verify', () => {
+    expect(bypassHint(blocked)).toBe(
+      'To push anyway: git push --no-verify, or lower the check: git config bitbucket.writePermission warn',
+    );
+  });
+
+  it('in a submodule: its own push with --no-verify first (git push --recurse-submodules passes none on)', () => {
+    const sub = { path: 'libs/my lib', remote: 'origin', refs: ['refs/heads/main', 'HEAD:refs/heads/x'] };
+    expect(bypassHint(blocked, sub)).toBe(
+      "To push anyway: git -C 'libs/my lib' push --no-verify origin refs/heads/main HEAD:refs/heads/x, then push again " +
+        "(this is submodule 'libs/my lib', and git push --recurse-submodules does not pass --no-verify on to it), " +
+        "or lower the check: git -C 'libs/my lib' config bitbucket.writePermission warn",
+    );
   });
 });

@@ -35,6 +35,8 @@ describe('hostile commit metadata', () => {
     const work = await guardedRepo(sb, emu.baseUrl, TOKEN);
     expect((await runGit(sb, ['config', '--global', 'bitbucket.identity', 'block'])).exitCode).toBe(0);
     const repo = await addHostileCommits(sb, work);
+    // origin's refs tell that these commits are new to it: the check blocks (src/prepush/known.ts)
+    expect((await runGit(sb, ['-C', work, 'fetch', '-q', 'origin'])).exitCode).toBe(0);
     const r = await runBin(sb, ['check'], '', { cwd: work });
     outputs.push(r.stdout, r.stderr);
     expect(r.exitCode, r.stdout + r.stderr).not.toBe(0);

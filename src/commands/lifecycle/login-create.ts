@@ -21,6 +21,7 @@ import {
 import { guidedCreate } from './guided.js';
 import { PasswordUnusable, signIn, type PasswordSession } from './password.js';
 import { stillWorksNotice } from './revoke.js';
+import { watchCreated, type CreatedWatch } from './interrupt.js';
 
 /** The options of `login` that `--create` uses. */
 export interface CreateFlags {
@@ -82,7 +83,7 @@ export function creationSettings(flags: Pick<CreateFlags, 'permissions' | 'expir
  */
 export interface ForLogin {
   raw: string;
-  made?: { session: PasswordSession; created: Created };
+  made?: { session: PasswordSession; created: Created; watch: CreatedWatch };
 }
 
 /** Creates a token for `login --create` (or takes the one the user pasted on the guided path). */
@@ -111,9 +112,10 @@ export async function createForLogin(server: BitbucketLocation, flags: CreateFla
       interactive: io.stdinIsTTY && !flags.passwordStdin,
       ...(before?.meta?.tokenId !== undefined ? { keep: [before.meta.tokenId] } : {}),
     });
+    const watch = await watchCreated(session, created, server.baseUrl, io);
     io.stderr(`Created token ${tokenLine(created.info)} [${created.info.permissions.join(', ')}].\n`);
     if (before) io.stderr(`${stillWorksNotice(before, true)}\n`);
-    return { raw: created.raw, made: { session, created } };
+    return { raw: created.raw, made: { session, created, watch } };
   } catch (err) {
     if (!(err instanceof PasswordUnusable)) throw err;
     const raw = await guidedCreate(

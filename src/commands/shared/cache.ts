@@ -6,15 +6,19 @@
  *
  * Two parts: the host's entries are erased from the cache (`git credential-cache erase`, as git
  * itself runs the helper), and the old secrets are recorded as retired (src/credential/retired.ts)
- * so that `store` refuses them should a cache out of reach still hand them out.
+ * so that `store` refuses them should a cache out of reach still hand them out. The record is
+ * kept for every host, cache or not: a git that was running when the token changed sends `store`
+ * of the one `get` gave it, just as a cache's git does.
  */
 import { putReplacing } from '../../credential/helper.js';
-import { updateRetired, type TokenHost } from '../../credential/retired.js';
+import { updateRetired, withRetiredLock, type TokenHost } from '../../credential/retired.js';
 import { gitAsync } from '../../git/async.js';
 import { readSettings } from '../../store/settings.js';
-import { sameKey, type Secrets, type StoredEntry, type TokenStore } from '../../store/types.js';
+import type { Stores } from '../../store/select.js';
+import { sameKey, type CredentialKey, type Secrets, type StoredEntry, type TokenStore } from '../../store/types.js';
 import { dataDir } from '../../settings.js';
-import type { Account } from './accounts.js';
+import { listAccounts, type Account } from './accounts.js';
+import { Superseded } from './errors.js';
 import type { CommandIO } from './io.js';
 
 /**
@@ -68,12 +72,11 @@ async function eraseFromCache(io: CommandIO, where: TokenHost, helpers: string[]
 }
 
 /**
- * Retires `secrets` for the host when it has `setup --cache` (rotate: the old token, wherever
- * git stored it as well).
+ * Retires `secrets` for the host (rotate: the old token, for each name of the server that held
+ * it): a git that got it from `get` before cannot store it back afterwards.
  */
 export async function retireTokens(io: CommandIO, where: TokenHost, secrets: readonly string[]): Promise<void> {
-  const dir = dataDir(io.env);
-  if (cacheHelpersFor(dir, where).length > 0) await updateRetired(dir, where, { retire: secrets });
+  await updateRetired(dataDir(io.env), where, { retire: secrets });
 }
 
 /** The secret values of one stored entry; none when it cannot be read. */
@@ -82,44 +85,71 @@ async function secretsOf(a: Account): Promise<string[]> {
   return [s?.password, s?.credential].filter((v): v is string => v !== undefined && v !== '');
 }
 
+/** What rotate read before it made the new token: the entry it replaces, and its token then. */
+export interface Expected {
+  key: CredentialKey;
+  secret: string | undefined;
+}
+
 /**
  * login (and rotate through it): stores `entry` in `target` in place of the entry with the same
- * key wherever it is (putReplacing). On a host with `setup --cache`, the token it replaced is
- * retired first and erased from the cache after; the new token is never retired.
+ * key wherever it is (putReplacing). The token it replaced is retired first (a git that got it
+ * from `get` must not store it back) and, on a host with `setup --cache`, erased from the cache
+ * after; the new token is never retired. With `expected` (rotate), nothing is written unless
+ * that entry still holds that token (then retired too, whatever key the new entry has):
+ * otherwise another login or rotate replaced it meanwhile, and `Superseded` is thrown. All of it under the retired record's lock, which every login,
+ * rotate and logout takes for its writes (src/credential/retired.ts).
  */
 export async function replaceToken(
   io: CommandIO,
-  accounts: readonly Account[],
+  stores: Stores,
   target: TokenStore,
   entry: StoredEntry,
   secrets: Secrets,
+  expected?: Expected,
 ): Promise<void> {
   const dir = dataDir(io.env);
   const helpers = cacheHelpersFor(dir, entry);
   const fresh = [secrets.password, secrets.credential].filter((v): v is string => v !== undefined && v !== '');
-  const old: string[] = [];
-  if (helpers.length > 0) for (const a of accounts) if (sameKey(a, entry)) old.push(...(await secretsOf(a)));
-  await updateRetired(dir, entry, { retire: old.filter((s) => !fresh.includes(s)), restore: fresh });
-  await putReplacing(accounts, target, entry, secrets);
+  await withRetiredLock(dir, async (edit) => {
+    const accounts = await listAccounts(stores);
+    if (expected) {
+      const holder = accounts.find((a) => sameKey(a, expected.key));
+      const now = holder ? await holder.store.read(holder) : undefined;
+      if ((now?.password ?? now?.credential) !== expected.secret) throw new Superseded();
+    }
+    const old = expected?.secret !== undefined ? [expected.secret] : [];
+    for (const a of accounts) if (sameKey(a, entry)) old.push(...(await secretsOf(a)));
+    const retire = old.filter((s) => !fresh.includes(s));
+    edit(entry, { retire, restore: fresh });
+    try {
+      await putReplacing(accounts, target, entry, secrets);
+    } catch (err) {
+      // nothing was replaced: the old token is the stored one again, and git may store it
+      edit(entry, { restore: retire });
+      throw err;
+    }
+  });
   if (helpers.length > 0) await eraseFromCache(io, entry, helpers);
 }
 
 /**
  * logout: removes every copy of `target`'s key (a key may sit in both stores, see putReplacing),
- * retiring its token and erasing it from the cache on a host with `setup --cache`. Returns the
+ * retiring its token, and erasing it from the cache on a host with `setup --cache`. Returns the
  * stores it was removed from.
  */
 export async function removeToken(io: CommandIO, accounts: readonly Account[], target: Account): Promise<TokenStore[]> {
   const dir = dataDir(io.env);
   const helpers = cacheHelpersFor(dir, target);
   const copies = accounts.filter((a) => sameKey(a, target));
-  if (helpers.length > 0) {
+  const from = await withRetiredLock(dir, async (edit) => {
     const old: string[] = [];
     for (const a of copies) old.push(...(await secretsOf(a)));
-    await updateRetired(dir, target, { retire: old });
-  }
-  const from: TokenStore[] = [];
-  for (const a of copies) if (await a.store.erase(a)) from.push(a.store);
+    edit(target, { retire: old });
+    const erased: TokenStore[] = [];
+    for (const a of copies) if (await a.store.erase(a)) erased.push(a.store);
+    return erased;
+  });
   if (helpers.length > 0) await eraseFromCache(io, target, helpers);
   return from;
 }

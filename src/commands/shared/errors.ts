@@ -14,3 +14,14 @@ export class CommandError extends Error {
     this.name = 'CommandError';
   }
 }
+
+/**
+ * rotate found the stored token replaced since it read it (another rotate or login ran at the
+ * same time): it stored nothing, and takes its own new token back.
+ */
+export class Superseded extends CommandError {
+  constructor() {
+    super('the stored token was replaced while this command ran (another rotate or login); nothing was stored');
+    this.name = 'Superseded';
+  }
+}
