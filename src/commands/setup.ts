@@ -62,6 +62,8 @@ export async function setupRun(o: SetupOptions, io: CommandIO): Promise<number> 
     addedUseHttpPath: addedUseHttpPath || Boolean(previous?.addedUseHttpPath),
     createdFile: previous?.createdFile ?? (!fileExisted || sameFileCreated),
     ...(cache ? { cache } : {}),
+    // what setup --hook recorded stays: unsetup removes the hook by it
+    ...(previous?.hook ? { hook: previous.hook } : {}),
   });
   if (plan.kind === 'change') {
     cache = plan.steps.flatMap((st) => (st.op === 'add' && CACHE_LINE.test(st.value) ? [st.value] : []))[0] ?? cache;

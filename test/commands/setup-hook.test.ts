@@ -41,6 +41,15 @@ describe.runIf(gitAtLeast(2, 54))('setup --hook and unsetup (git 2.54+)', () => 
     expect(fs.readFileSync(sb.env.GIT_CONFIG_GLOBAL!, 'utf8')).toBe(before);
   });
 
+  it('setup run again with a change (--cache) keeps what --hook recorded: unsetup still removes the hook', async () => {
+    fs.rmSync(sb.env.GIT_CONFIG_GLOBAL!);
+    await ok(['setup', A, '--hook']);
+    await ok(['setup', A, '--cache']);
+    expect(await hookCommand()).toContain('pre-push');
+    expect((await ok(['unsetup', A])).stderr).toContain('- hook.bitbucket-pre-push');
+    expect(fs.existsSync(sb.env.GIT_CONFIG_GLOBAL!)).toBe(false);
+  });
+
   it('a hook installed before setup (hook install --global) stays', async () => {
     await ok(['hook', 'install', '--global']);
     const before = fs.readFileSync(sb.env.GIT_CONFIG_GLOBAL!, 'utf8');
