@@ -58,7 +58,7 @@ export interface LoneReset {
  * The empty value (and a cache line after it) that ends the key's values when no value runs this
  * tool: what a setup stopped half-way leaves (after its reset or its cache line were added, or an
  * older helper line removed). Only the caller can tell whether it is setup's (the setup record,
- * or the section setup writes: see ownSectionForm); then setup finishes its block on it and
+ * written before setup's first change); then setup finishes its block on it and
  * unsetup removes it, instead of leaving a reset that turns off the user's helpers for the host.
  */
 export function loneReset(values: readonly string[]): LoneReset | undefined {
@@ -67,27 +67,6 @@ export function loneReset(values: readonly string[]): LoneReset | undefined {
   if (values[n - 1] === '') return { reset: n - 1 };
   if (n >= 2 && values[n - 2] === '' && CACHE_LINE.test(values[n - 1]!.trim())) return { reset: n - 2, cache: n - 1 };
   return undefined;
-}
-
-/**
- * Pure: whether the lone reset's lines in `text` (the config file, latin1) are a section as setup
- * writes it for `subsection`: its header `[credential "<subsection>"]` on the line before the
- * reset, then the reset, the cache line if any, and nothing more up to the next section or the
- * end. `lines`: the key's value lines in `text` (valueLines), one for each value git reads.
- */
-export function ownSectionForm(
-  text: string,
-  subsection: string,
-  lines: readonly { start: number; end: number; alone: boolean }[],
-  lone: LoneReset,
-): boolean {
-  const reset = lines[lone.reset];
-  const last = lines[lone.cache ?? lone.reset];
-  if (!reset?.alone || !last?.alone) return false;
-  const header = `[credential "${subsection.replace(/[\\"]/g, (c) => `\\${c}`)}"]`;
-  if (text.slice(0, reset.start).trimEnd().split('\n').pop()?.trim() !== header) return false;
-  const rest = text.slice(last.end).trimStart();
-  return rest === '' || rest.startsWith('[');
 }
 
 /** One step of a change, in the order to run it. `at` indexes the values as they were before any step. */

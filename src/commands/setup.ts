@@ -7,16 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { getAll, keysWithPrefix, removeSectionIfEmpty, setValue, unsetValue } from '../git/credential-config.js';
-import {
-  CACHE_LINE,
-  findBlock,
-  loneReset,
-  ownSectionForm,
-  planSetup,
-  planUnsetup,
-  type LoneReset,
-} from './setup-plan.js';
-import { valueLines } from '../git/config-lines.js';
+import { CACHE_LINE, findBlock, loneReset, planSetup, planUnsetup, type LoneReset } from './setup-plan.js';
 import { readSettings, updateSettings, type SetupRecord } from '../store/settings.js';
 import { listAccounts, storesFor } from './shared/accounts.js';
 import { EXIT } from './shared/errors.js';
@@ -48,7 +39,7 @@ export async function setupRun(o: SetupOptions, io: CommandIO): Promise<number> 
     ours,
     seconds !== undefined ? cacheHelper(seconds) : undefined,
     previous?.addedReset === false,
-    setupsLoneReset(file, server.baseUrl, current, previous),
+    setupsLoneReset(current, previous),
   );
   if (plan.kind === 'conflict') throw conflictError(t, file, key, server.baseUrl, plan.block, current);
   const changes: string[] = [];
@@ -122,11 +113,7 @@ export async function unsetupRun(o: SetupOptions, io: CommandIO): Promise<number
   const { dir } = storesFor(io);
   const record: SetupRecord | undefined = readSettings(dir).setups?.[recordKey];
   const current = await getAll(t, key);
-  const plan = planUnsetup(
-    current,
-    record?.addedReset === false,
-    setupsLoneReset(file, server.baseUrl, current, record),
-  );
+  const plan = planUnsetup(current, record?.addedReset === false, setupsLoneReset(current, record));
   const changes: string[] = [];
   const why = (i: number) =>
     i === plan.block?.reset || i === plan.lone?.reset
@@ -165,27 +152,14 @@ export async function unsetupRun(o: SetupOptions, io: CommandIO): Promise<number
 }
 
 /**
- * The lone reset (loneReset) a setup stopped half-way left, when it is setup's: the setup record
- * says so (it is written before the first change), or, for a setup without a record, the reset
- * sits in a section of its own as setup writes it.
+ * The lone reset (loneReset) a setup stopped half-way left, when it is setup's: the setup record,
+ * written before setup's first change, says so. Without a record a lone reset is the user's,
+ * even in a section as setup writes it: a user who turns git's helpers off for a host writes
+ * exactly that.
  */
-function setupsLoneReset(
-  file: string,
-  subsection: string,
-  values: readonly string[],
-  record: SetupRecord | undefined,
-): LoneReset | undefined {
-  const lone = loneReset(values);
-  if (!lone || record?.addedReset === false) return undefined;
-  if (record) return lone;
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'latin1');
-  } catch {
-    return undefined;
-  }
-  const lines = valueLines(text, 'credential', subsection, 'helper');
-  return lines.length === values.length && ownSectionForm(text, subsection, lines, lone) ? lone : undefined;
+function setupsLoneReset(values: readonly string[], record: SetupRecord | undefined): LoneReset | undefined {
+  if (!record || record.addedReset === false) return undefined;
+  return loneReset(values);
 }
 
 const scopeOptions = {

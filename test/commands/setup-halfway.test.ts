@@ -96,16 +96,19 @@ describe('a setup stopped half-way', () => {
     expect(await filledPassword()).toBe('users-own-pw');
   });
 
-  it('a lone reset in a section of its own (as an earlier version left it, with no record) is taken as setup’s', async () => {
-    fs.writeFileSync(gitconfig, `${USERS}[credential "${URL_}"]\n\thelper = \n`);
+  it('a lone reset in a section of its own with no setup record is the user’s: setup adds its block after it, unsetup keeps it', async () => {
+    // a user who turns git's helpers off for a host writes exactly what a setup stopped half-way
+    // by an earlier version (which wrote no record first) left: only the record tells them apart
+    const before = `${USERS}[credential "${URL_}"]\n\thelper = \n`;
+    fs.writeFileSync(gitconfig, before);
     const r = await runBin(sb, ['setup', URL_]);
     expect(r.exitCode, r.stderr).toBe(0);
     const values = await helpers();
-    expect(values).toHaveLength(2);
-    expect(values[0]).toBe('');
+    expect(values).toHaveLength(3);
+    expect(values.slice(0, 2)).toEqual(['', '']);
     const undo = await runBin(sb, ['unsetup', URL_]);
     expect(undo.exitCode, undo.stderr).toBe(0);
-    expect(read()).toBe(USERS);
+    expect(read()).toBe(before);
   });
 
   it('a reset of the user after other values of the section stays the user’s', async () => {

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { findBlock, loneReset, ownSectionForm, planSetup, planUnsetup } from '../../src/commands/setup-plan.js';
+import { findBlock, loneReset, planSetup, planUnsetup } from '../../src/commands/setup-plan.js';
 import { removeValueLine, sameValue, valueLines } from '../../src/git/config-lines.js';
 import { makeSandbox, runGit, type Sandbox } from '../helpers/sandbox.js';
 
@@ -81,20 +81,6 @@ describe('findBlock / planSetup / planUnsetup', () => {
     expect(planSetup(['store', ''], OURS)).toMatchObject({ addedReset: true });
     expect(planUnsetup(['store', '', C900], false, { reset: 1, cache: 2 }).remove).toEqual([1, 2]);
     expect(planUnsetup(['store', ''])).toEqual({ remove: [] });
-  });
-
-  it('ownSectionForm: the reset right under its own header, with nothing of the user after it', () => {
-    const url = 'https://bb.example.com';
-    const form = (text: string) => {
-      const lines = valueLines(text, 'credential', url, 'helper');
-      const lone = loneReset(lines.map((l) => l.value ?? ''));
-      return lone !== undefined && ownSectionForm(text, url, lines, lone);
-    };
-    expect(form(`[credential]\n\thelper = store\n[credential "${url}"]\n\thelper = \n`)).toBe(true);
-    expect(form(`[credential "${url}"]\n\thelper = \n\thelper = ${C900}\n[user]\n\tname = A\n`)).toBe(true);
-    expect(form(`[credential "${url}"]\n\tusername = alice\n\thelper = \n`)).toBe(false);
-    expect(form(`[credential "${url}"]\n\thelper = \n\tusername = alice\n`)).toBe(false);
-    expect(form(`[credential "${url}"] helper = \n`)).toBe(false);
   });
 });
 
