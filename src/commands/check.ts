@@ -10,14 +10,12 @@ import type { CommandModule } from 'yargs';
 import { parseBitbucketUrl } from '../bitbucket/url.js';
 import { redactUrl, withoutPassword } from '../git/config.js';
 import { GitNotFoundError, gitAsync } from '../git/async.js';
-import { configListing, type GitRun } from '../git/repo.js';
+import type { GitRun } from '../git/repo.js';
 import type { TokenStore } from '../store/types.js';
 import { currentBranchTarget, remotePushUrl, resolveRef, type BranchTarget } from '../git/repository.js';
 import { storeSkipper } from '../credential/helper.js';
 import { holdsPassword, replacePasswordFix, STORED_PASSWORD } from '../credential/passwords.js';
 import { gatherFacts } from '../prepush/gather.js';
-import { resolveRemoteConfig } from '../prepush/remote-config.js';
-import { parseConfigListing } from '../prepush/urlmatch.js';
 import { renderSummary, renderVerdict } from '../prepush/render.js';
 import type { PushUpdate } from '../prepush/stdin.js';
 import { decide } from '../prepush/verdict.js';
@@ -84,10 +82,7 @@ export async function checkRun(o: CheckOptions, io: CommandIO): Promise<number> 
   // saying so to git (src/prepush/verdict.ts)
   const missing = g.facts.server?.status === 'ok' && g.facts.server.facts.repositoryMissing !== undefined;
   // what the credential lines above read in-process, git reads through the helper line
-  const brokenHelper = brokenHelperPaths(
-    resolveRemoteConfig(parseConfigListing(configListing('^credential\\.', run)), url).helpers,
-    loc.baseUrl,
-  );
+  const brokenHelper = brokenHelperPaths(g.helpers, loc.baseUrl);
   const exitCode =
     unusable || missing || brokenHelper.length > 0 ? Math.max(verdict.exitCode, EXIT.error) : verdict.exitCode;
   if (o.json) {

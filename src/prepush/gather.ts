@@ -45,7 +45,9 @@ export interface GatherInput {
   skipped?: (store: TokenStore, err: unknown) => void;
 }
 
-export type Gathered = { skip: true } | { skip: false; facts: CheckFacts; policy: Policy; problems: string[] };
+/** `helpers`: the credential helpers git asks for the URL, in order (as the config listing read here gives them). */
+export type Gathered =
+  { skip: true } | { skip: false; facts: CheckFacts; policy: Policy; problems: string[]; helpers: string[] };
 
 export async function gatherFacts(input: GatherInput): Promise<Gathered> {
   const started = Date.now();
@@ -155,7 +157,7 @@ export async function gatherFacts(input: GatherInput): Promise<Gathered> {
         ? `commit scan failed: ${identity.error}`
         : `${identity.total} new commit(s) in ${identity.groups.length} identity group(s); ${identity.tags.length} annotated tag(s)`,
   );
-  return { skip: false, facts, policy, problems };
+  return { skip: false, facts, policy, problems, helpers: config.helpers };
 }
 
 /** The updates as `git push` refspecs: `<local>:<remote>`, one ref when both are the same, `:<remote>` to delete. */
