@@ -13,6 +13,7 @@ import { classifyUser } from './classify.js';
 import { notAnAuthenticationFailure } from './failure.js';
 import type { AccessTokenInfo, BitbucketUser } from './model.js';
 import { decodeTokenId } from './token.js';
+import type { HttpErrorKind } from './http.js';
 
 /** The credential to classify, as git would send it. */
 export type Credential = { scheme: 'basic'; username: string; secret: string } | { scheme: 'bearer'; secret: string };
@@ -81,11 +82,24 @@ export interface ValidTokenReport {
 }
 
 /** A credential the classifier could not accept; `message` never contains the secret. */
-export interface FailedTokenReport {
-  status: 'invalid' | 'captcha' | 'unreachable' | 'not-bitbucket' | 'error';
+export type FailedTokenReport = UnreachableReport | RefusedReport;
+
+interface FailedBase {
   decidedBy?: Row;
   message: string;
   unchecked: string[];
+}
+
+/** R1: no answer from the server; `network` says why, as the HTTP client classified it. */
+export interface UnreachableReport extends FailedBase {
+  status: 'unreachable';
+  network: HttpErrorKind;
+}
+
+/** Refused, or not Bitbucket, or an answer that could not be used. */
+interface RefusedReport extends FailedBase {
+  status: 'invalid' | 'captcha' | 'not-bitbucket' | 'error';
+  network?: undefined;
 }
 
 export type TokenReport = ValidTokenReport | FailedTokenReport;
@@ -110,10 +124,15 @@ export async function classifyToken(input: ClassifyInput): Promise<TokenReport> 
   return new Classification({ ...input, client }).run();
 }
 
-function fail(status: FailedTokenReport['status'], row: Row | undefined, message: string, unchecked: string[] = []) {
+function fail(status: RefusedReport['status'], row: Row | undefined, message: string, unchecked: string[] = []) {
   const out: FailedTokenReport = { status, message, unchecked };
   if (row) out.decidedBy = row;
   return out;
+}
+
+/** R1: the server did not answer; the kind of failure goes with the report (the guard's title names it). */
+function unreachable(f: Extract<ApiFailure, { status: 'network' }>): UnreachableReport {
+  return { status: 'unreachable', decidedBy: 'R1', message: f.message, network: f.network, unchecked: [WHO_UNCHECKED] };
 }
 
 function timedOut(r: { status: string; network?: string }): boolean {
@@ -149,12 +168,12 @@ class Classification {
       this.id && repo ? client.getAccessToken(this.bearer, { project: repo.projectKey }, this.id) : notAsked,
     ]);
     if (props.status === 'not-bitbucket') return fail('not-bitbucket', undefined, props.message);
-    if (props.status === 'network') return fail('unreachable', 'R1', props.message, [WHO_UNCHECKED]);
+    if (props.status === 'network') return unreachable(props);
     const version = props.status === 'ok' ? props.version : this.input.server?.version;
     const server = version !== undefined ? { version } : {};
     const projectEntry_ = [repoEntry, projectEntry].find((e) => e.status === 'ok');
 
-    if (who.status === 'network') return fail('unreachable', 'R1', who.message, [WHO_UNCHECKED]);
+    if (who.status === 'network') return unreachable(who);
     if (who.status === 'captcha') return fail('captcha', 'R2', who.message);
     if (who.status !== 'ok') {
       if (who.status !== 'unauthorized')
@@ -195,7 +214,7 @@ class Classification {
     const basic: Auth = { scheme: 'basic', username: c.username, secret: c.secret };
     // a secret refused as Basic before is not sent again: the client answers "not tried again"
     const asBasic = await this.input.client.whoAmI(basic);
-    if (asBasic.status === 'network') return fail('unreachable', 'R1', asBasic.message, [WHO_UNCHECKED]);
+    if (asBasic.status === 'network') return unreachable(asBasic);
     if (asBasic.status === 'captcha') return fail('captcha', 'R2', asBasic.message);
     if (asBasic.status !== 'ok') return fail('invalid', 'R3', `Bitbucket refused the token: ${asBasic.message}`);
     const repo = this.input.repository;
@@ -345,7 +364,7 @@ class Classification {
     const basic = await this.input.client.whoAmI({ scheme: 'basic', username: name, secret });
     if (basic.status === 'ok')
       return { kind: 'personal', row: 'R11', evidence: 'Basic with the reported username works' };
-    if (basic.status === 'network') return fail('unreachable', 'R1', basic.message, [WHO_UNCHECKED]);
+    if (basic.status === 'network') return unreachable(basic);
     // A person's account under CAPTCHA cannot tell us anything; a refused (likely bot) record can.
     if (basic.status === 'captcha' && user !== undefined) return fail('captcha', 'R2', basic.message);
     if (basic.status === 'forbidden' && user?.type === 'NORMAL')

@@ -2,7 +2,7 @@
  * Pure mapping of HTTP outcomes to the client's failure values (docs/bitbucket-server.md sections 2, 7, 9):
  * Bitbucket answers most permission problems with 401, and a CAPTCHA lock with a named exception.
  */
-import type { HttpResult } from './http.js';
+import type { HttpErrorKind, HttpResult } from './http.js';
 import { parseErrors } from './model.js';
 import { DEFAULT_RETRY_AFTER_MS, retryAfterMs as retryAfter, retryWhen } from './retry.js';
 import { CUT, serverMessage } from './server-values.js';
@@ -12,17 +12,29 @@ export type FailureStatus =
   'unauthorized' | 'captcha' | 'forbidden' | 'not-found' | 'rate-limited' | 'network' | 'error';
 
 /** An expected failure. `message` never contains credentials. */
-export interface ApiFailure {
-  status: FailureStatus;
+export type ApiFailure = NetworkFailure | ServerFailure;
+
+interface FailureBase {
   message: string;
   httpStatus?: number;
   /** Bitbucket's exception name, e.g. `com.atlassian.bitbucket.auth.IncorrectPasswordAuthenticationException`. */
   exception?: string;
-  /** Set when status is `network`. */
-  network?: Extract<HttpResult, { ok: false }>['error'];
-  /** The socket or TLS error code behind a `network` failure (ENOTFOUND, ECONNREFUSED, a certificate code…). */
-  networkCode?: string;
   retryAfterMs?: number;
+}
+
+/** No HTTP answer: `network` says why, as the HTTP client classified it. */
+interface NetworkFailure extends FailureBase {
+  status: 'network';
+  network: HttpErrorKind;
+  /** The socket or TLS error code behind it (ENOTFOUND, ECONNREFUSED, a certificate code…). */
+  networkCode?: string;
+}
+
+/** An answer that is not the one asked for. */
+interface ServerFailure extends FailureBase {
+  status: Exclude<FailureStatus, 'network'>;
+  network?: undefined;
+  networkCode?: undefined;
 }
 
 /**

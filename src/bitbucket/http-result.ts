@@ -111,18 +111,3 @@ export function buildResponse(res: http.IncomingMessage, body: string): HttpResu
   }
   return result;
 }
-
-/**
- * The kind of transport failure a message of this client names (by its first words; a deadline of
- * BitbucketClient and the guard's own safety net included), for a layer that kept only the
- * message: the guard's verdict. test/bitbucket/tls-edges.test.ts holds it to real failures.
- */
-export function failureKindOf(message: string): HttpErrorKind | undefined {
-  if (/^(no complete response from|not sent: the time budget|no answer within)/.test(message)) return 'timeout';
-  if (/^(TLS |cannot read CA file|cannot (read|use) the client|the client key|http\.ssl|GIT_SSL_)/.test(message))
-    return 'tls';
-  if (/^(the )?proxy /.test(message)) return 'proxy';
-  if (message.startsWith('connection to ')) return 'reset';
-  if (message.startsWith('cannot connect to ')) return 'unreachable';
-  return undefined;
-}

@@ -2,6 +2,7 @@
  * The facts a pre-push check gathers, as plain data: what the verdict is computed from, what
  * the cache keeps (server facts only) and what `check --json` prints. Never a secret.
  */
+import type { HttpErrorKind } from '../bitbucket/http.js';
 
 /** What Bitbucket says about the token, for one repository. */
 export interface ServerFacts {
@@ -29,8 +30,11 @@ export interface ServerFacts {
 
 export type ServerOutcome =
   | { status: 'ok'; facts: ServerFacts; fromCache: boolean }
-  /** No answer in time, or no connection. */
-  | { status: 'unreachable'; message: string }
+  /**
+   * No answer in time, or no connection: `network` says what failed, as the HTTP client
+   * classified it (the guard's own deadline is a `timeout`). Never cached (src/prepush/cache.ts).
+   */
+  | { status: 'unreachable'; network: HttpErrorKind; message: string }
   /** The server refused the token (401) or answered something unusable. */
   | { status: 'rejected' | 'error'; message: string }
   /** git would send an account password: never sent for the checks, so nothing was asked. */

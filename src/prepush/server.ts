@@ -53,7 +53,12 @@ export async function fetchServerFacts(q: ServerQuery): Promise<ServerOutcome> {
   const deadline = new Promise<ServerOutcome>((resolve) => {
     // a safety net only: the classifier's own budget ends every request by then
     timer = setTimeout(
-      () => resolve({ status: 'unreachable', message: `no answer within ${q.timeoutMs} ms (bitbucket.timeout)` }),
+      () =>
+        resolve({
+          status: 'unreachable',
+          network: 'timeout',
+          message: `no answer within ${q.timeoutMs} ms (bitbucket.timeout)`,
+        }),
       q.timeoutMs + 1000,
     );
   });
@@ -87,7 +92,11 @@ async function ask(q: ServerQuery): Promise<ServerOutcome> {
       : {}),
   });
   if (r.status === 'unreachable')
-    return { status: 'unreachable', message: `${r.message}; not checked: ${r.unchecked.join('; ')}` };
+    return {
+      status: 'unreachable',
+      network: r.network,
+      message: `${r.message}; not checked: ${r.unchecked.join('; ')}`,
+    };
   if (r.status === 'invalid' || r.status === 'captcha') return { status: 'rejected', message: r.message };
   if (r.status !== 'valid') return { status: 'error', message: `Bitbucket answered with an error: ${r.message}` };
   if (r.usernameMismatch && r.kind === 'personal')

@@ -7,7 +7,6 @@ import { WRITE_PERMISSIONS } from '../bitbucket/model.js';
 import type { CheckName, Level } from '../settings.js';
 import { configKey, type Policy } from './policy.js';
 import { tokenPageUrl } from '../bitbucket/links.js';
-import { failureKindOf } from '../bitbucket/http-result.js';
 import type { HttpErrorKind } from '../bitbucket/http.js';
 
 export type Severity = 'block' | 'warn' | 'note';
@@ -24,7 +23,7 @@ export interface Verdict {
   exitCode: 0 | 1;
 }
 
-/** What the title of an unchecked push says of the failure, by its kind (none when not known). */
+/** What the title of an unchecked push says of the failure, by its kind (nothing for the others). */
 const UNREACHABLE_WHY: Partial<Record<HttpErrorKind, string>> = {
   timeout: ' in time',
   tls: ': TLS failed',
@@ -55,7 +54,7 @@ export function decide(facts: CheckFacts, policy: Policy): Verdict {
   } else if (facts.server && facts.server.status !== 'ok') {
     const what =
       facts.server.status === 'unreachable'
-        ? `could not reach ${facts.remote.baseUrl}${UNREACHABLE_WHY[failureKindOf(facts.server.message)!] ?? ''}`
+        ? `could not reach ${facts.remote.baseUrl}${UNREACHABLE_WHY[facts.server.network] ?? ''}`
         : 'could not verify the token';
     add('unreachable', levels.unreachable, `${what}; the push was not checked`, [facts.server.message]);
   } else if (facts.server) {

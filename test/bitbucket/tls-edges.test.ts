@@ -7,7 +7,9 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { httpRequest, type HttpResult } from '../../src/bitbucket/http.js';
 import { BitbucketClient } from '../../src/bitbucket/client.js';
 import { httpSettingsFor, type HttpSettings } from '../../src/git/config.js';
+import { classifyToken } from '../../src/bitbucket/classifier.js';
 import { decide } from '../../src/prepush/verdict.js';
+import { fetchServerFacts } from '../../src/prepush/server.js';
 import { DEFAULT_POLICY } from '../../src/prepush/policy.js';
 import type { CheckFacts } from '../../src/prepush/facts.js';
 import { makeSandbox, runGit, type Sandbox } from '../helpers/sandbox.js';
@@ -202,48 +204,67 @@ describe('OpenSSL errors in a few words', () => {
 });
 
 describe("the guard's title says what failed", () => {
-  const facts = (message: string): CheckFacts => ({
-    remote: { name: 'origin', url: `${valid.url}/scm/p/r.git`, baseUrl: valid.url },
-    credential: { found: true, source: 'credential store', scheme: 'bearer' },
-    server: { status: 'unreachable', message: `${message}; not checked: who the token acts as` },
-    now: 0,
-  });
-  const title = (r: HttpResult) =>
-    decide(facts(failure(r, r.ok ? 'none' : r.error)), DEFAULT_POLICY).findings[0]?.title;
+  /**
+   * The guard's network part asking `baseUrl` with git's `http.*` config `http` (keys lower-cased,
+   * as git lists them), then its verdict: the kind of failure travels as a value from the client
+   * through the classifier to the title.
+   */
+  async function guard(baseUrl: string, http: Array<[string, string]> = [], timeoutMs = 5000) {
+    const server = await fetchServerFacts({
+      baseUrl,
+      url: `${baseUrl}/scm/p/r.git`,
+      httpConfig: new Map(http),
+      env: sb.env,
+      auth: { scheme: 'bearer', secret: 'not-a-token' },
+      timeoutMs,
+      now: Date.now(),
+    });
+    const facts: CheckFacts = {
+      remote: { name: 'origin', url: `${baseUrl}/scm/p/r.git`, baseUrl },
+      credential: { found: true, source: 'credential store', scheme: 'bearer' },
+      server,
+      now: 0,
+    };
+    return { server, title: decide(facts, DEFAULT_POLICY).findings[0]?.title };
+  }
 
   it('TLS, refused, reset and timeout each in their own words', async () => {
-    const base = valid.url;
-    expect(title(await get(valid.url, { sslVerify: true, caFile: pki.clientCert }))).toBe(
-      `could not reach ${base}: TLS failed; the push was not checked`,
-    );
-    expect(title(await get(`http://127.0.0.1:${await closedPort()}`, { sslVerify: true }))).toBe(
-      `could not reach ${base}: no connection; the push was not checked`,
-    );
+    expect(await guard(valid.url, [['http.sslcainfo', pki.clientCert]])).toMatchObject({
+      server: { status: 'unreachable', network: 'tls', message: expect.stringMatching(/^TLS failure with /) },
+      title: `could not reach ${valid.url}: TLS failed; the push was not checked`,
+    });
+    const closed = `http://127.0.0.1:${await closedPort()}`;
+    expect(await guard(closed)).toMatchObject({
+      server: { status: 'unreachable', network: 'unreachable' },
+      title: `could not reach ${closed}: no connection; the push was not checked`,
+    });
     plain.handler = (req) => req.socket.destroy();
-    expect(title(await get(plain.url, { sslVerify: true }))).toBe(
-      `could not reach ${base}: the connection was closed; the push was not checked`,
-    );
+    expect(await guard(plain.url)).toMatchObject({
+      server: { status: 'unreachable', network: 'reset' },
+      title: `could not reach ${plain.url}: the connection was closed; the push was not checked`,
+    });
     plain.handler = () => {};
-    expect(title(await httpRequest({ url: plain.url, timeoutMs: 200, settings: { sslVerify: true } }))).toBe(
-      `could not reach ${base} in time; the push was not checked`,
-    );
+    expect(await guard(plain.url, [], 200)).toMatchObject({
+      server: { status: 'unreachable', network: 'timeout' },
+      title: `could not reach ${plain.url} in time; the push was not checked`,
+    });
   });
 
   it("a proxy that is down, and the client's spent time budget, too", async () => {
     const down = `http://127.0.0.1:${await closedPort()}`;
-    expect(title(await get(valid.url, { sslVerify: true, proxy: down, noProxy: '' }))).toBe(
-      `could not reach ${valid.url}: the proxy failed; the push was not checked`,
-    );
+    expect(await guard(valid.url, [['http.proxy', down]])).toMatchObject({
+      server: { status: 'unreachable', network: 'proxy' },
+      title: `could not reach ${valid.url}: the proxy failed; the push was not checked`,
+    });
+    // nothing sent: the classifier's unreachable report carries the kind as the guard takes it
     const client = new BitbucketClient({
       baseUrl: plain.url,
       settings: { sslVerify: true },
       timeoutMs: 1000,
       deadline: Date.now() - 1,
     });
-    const spent = await client.applicationProperties();
-    if (spent.status === 'ok') throw new Error('expected no answer');
-    expect(decide(facts(spent.message), DEFAULT_POLICY).findings[0]?.title).toBe(
-      `could not reach ${valid.url} in time; the push was not checked`,
-    );
+    const spent = await classifyToken({ client, credential: { scheme: 'bearer', secret: 'x' }, allowBasic: false });
+    expect(spent).toMatchObject({ status: 'unreachable', network: 'timeout', message: /^not sent: the time budget/ });
+    expect(plain.requests).toHaveLength(0);
   });
 });

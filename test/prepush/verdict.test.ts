@@ -4,6 +4,7 @@ import { DEFAULT_POLICY, type Policy } from '../../src/prepush/policy.js';
 import { CHECKS, type CheckName, type Level } from '../../src/settings.js';
 import { renderVerdict } from '../../src/prepush/render.js';
 import { bypassHint, COMMIT_LIST_CAP, decide } from '../../src/prepush/verdict.js';
+import type { HttpErrorKind } from '../../src/bitbucket/http.js';
 
 const NOW = Date.UTC(2025, 0, 15);
 const DAY = 86_400_000;
@@ -96,7 +97,7 @@ const TRIGGERS: Record<CheckName, CheckFacts> = {
   author: facts({}, { identity: { total: 1, groups: [group('bob@example.com', 'alice@example.com', 1)], tags: [] } }),
   writePermission: facts({ writable: false, permissions: ['REPO_READ'] }),
   expiry: facts({ expiresAt: NOW - DAY }),
-  unreachable: facts({ status: 'unreachable', message: 'timeout' }),
+  unreachable: facts({ status: 'unreachable', network: 'timeout', message: 'timeout' }),
 };
 
 describe('decide: every policy level for every finding', () => {
@@ -287,6 +288,27 @@ describe('decide: every policy level for every finding', () => {
     });
     const none = decide(facts(null, { credential: { found: false, reason: 'none' } }), policy('unreachable', 'block'));
     expect(none).toMatchObject({ exitCode: 0, findings: [{ check: 'credential', severity: 'note' }] });
+  });
+
+  it("an unchecked push's title says what failed by the kind the client gave, whatever the message's words", () => {
+    const title = (server: CheckFacts['server']) => decide(facts(server), DEFAULT_POLICY).findings[0]!.title;
+    // words that once named another kind: the kind given decides
+    const message = 'TLS failure with bb: cannot connect to bb (ECONNREFUSED)';
+    const worded: Array<[HttpErrorKind, string]> = [
+      ['timeout', ' in time'],
+      ['tls', ': TLS failed'],
+      ['unreachable', ': no connection'],
+      ['reset', ': the connection was closed'],
+      ['proxy', ': the proxy failed'],
+      ['insecure', ''],
+      ['too-large', ''],
+      ['aborted', ''],
+    ];
+    for (const [network, why] of worded) {
+      const server = { status: 'unreachable' as const, network, message };
+      expect(title(server), network).toBe(`could not reach https://bb${why}; the push was not checked`);
+      expect(decide(facts(server), DEFAULT_POLICY).findings[0]!.details).toEqual([message]);
+    }
   });
 
   it('a token of unknown kind is reported at the projectToken level: block still blocks, off is silent', () => {
