@@ -35,6 +35,11 @@ export interface ClientOptions {
   settings: HttpSettings;
   /** Per attempt; default 10 000. */
   timeoutMs?: number;
+  /**
+   * The time limit the user set, as a timed-out request names it (`HttpRequest.timeoutNamed`):
+   * a request may wait only what `deadline` leaves, but the user can raise only this.
+   */
+  timeoutNamed?: string;
   /** Retries after 429; default 2. */
   maxRetries429?: number;
   /** Longest single wait after 429; a longer Retry-After is reported, not waited. Default 30 000. */
@@ -343,6 +348,7 @@ export class BitbucketClient {
         headers,
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
         timeoutMs: Math.min(perRequest, left),
+        timeoutNamed: this.opts.timeoutNamed,
         settings: this.opts.settings,
         cleartextAllowed: this.opts.allowHttp === true,
       });

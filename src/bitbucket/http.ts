@@ -22,6 +22,12 @@ export interface HttpRequest {
   headers?: Record<string, string>;
   body?: string;
   timeoutMs: number;
+  /**
+   * The time limit the user set and the setting that sets it, as a timeout names it
+   * (`3000 ms (bitbucket.timeout)`, `30 s (--timeout)`): what to raise. `timeoutMs` may be only
+   * what a command's time budget has left; without this, the message names `timeoutMs`.
+   */
+  timeoutNamed?: string;
   settings: HttpSettings;
   signal?: AbortSignal;
   /** Default 5 MiB. */
@@ -111,7 +117,10 @@ class Exchange {
 
   start(): void {
     this.timer = setTimeout(
-      () => this.finish(fail('timeout', `no complete response from ${this.where} within ${this.req.timeoutMs} ms`)),
+      () => {
+        const limit = this.req.timeoutNamed ?? `${this.req.timeoutMs} ms`;
+        this.finish(fail('timeout', `no complete response from ${this.where} within ${limit}`));
+      },
       // Node fires a longer timer after 1 ms (with a warning): the longest it can wait instead
       Math.min(this.req.timeoutMs, MAX_TIMER_MS),
     );

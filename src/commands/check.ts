@@ -24,7 +24,7 @@ import { bearerAdvice, gitWithoutBearer } from './shared/bearer.js';
 import { brokenHelperPaths } from './shared/invocation.js';
 import { EXIT } from './shared/errors.js';
 import type { CommandContext, CommandIO } from './shared/io.js';
-import { timeoutOption } from './shared/timeout.js';
+import { namedTimeout, timeoutOption } from './shared/timeout.js';
 import { visible } from '../visible.js';
 
 export interface CheckOptions {
@@ -66,7 +66,7 @@ export async function checkRun(o: CheckOptions, io: CommandIO): Promise<number> 
     force: true,
     readCache: false,
     skipped: skipper.skip,
-    ...(o.timeout !== undefined ? { timeoutMs: o.timeout * 1000 } : {}),
+    ...(o.timeout !== undefined ? { timeout: { ms: o.timeout * 1000, named: namedTimeout(o.timeout) } } : {}),
   });
   if (g.skip) return say(io, o, EXIT.ok, `the guard is turned off for ${loc.baseUrl} (bitbucket.enabled=false)`);
   const verdict = decide(g.facts, g.policy);

@@ -10,6 +10,7 @@ import { expiryOf, listAccounts, storesFor, type Account } from './shared/accoun
 import { bearerFix, bearerReason, gitWithoutBearer } from './shared/bearer.js';
 import type { CommandIO } from './shared/io.js';
 import { clientFor, parseServer } from './shared/server.js';
+import { namedTimeout } from './shared/timeout.js';
 import { CONCURRENT_CHECKS, mapBounded, waitingFor } from './shared/progress.js';
 import type { Finding } from './doctor-findings.js';
 
@@ -25,7 +26,9 @@ export async function serverFindings(url: string, io: CommandIO, timeout: number
   ]
     .filter(Boolean)
     .join(', ');
-  const client = (await clientFor(url, io, timeout * 1000)).withDeadline(deadline);
+  const client = (await clientFor(url, io, timeout * 1000, { timeoutNamed: namedTimeout(timeout) })).withDeadline(
+    deadline,
+  );
   const props = await waitingFor(io, `${url} to answer`, client.applicationProperties());
   if (props.status !== 'ok') {
     out.push({
@@ -51,7 +54,8 @@ export async function serverFindings(url: string, io: CommandIO, timeout: number
       fix: `git credential-bitbucket login ${url}`,
     });
   const oldGit = gitWithoutBearer({ env: io.env });
-  const check = (a: Account) => accountFinding(a, { url, io, client, deadline, version: props.version, oldGit });
+  const check = (a: Account) =>
+    accountFinding(a, { url, io, client, deadline, timeout, version: props.version, oldGit });
   // the accounts of the host at once (bounded), in their order in the report
   out.push(
     ...(await waitingFor(
@@ -68,6 +72,8 @@ interface AccountCheck {
   io: CommandIO;
   client: BitbucketClient;
   deadline: number;
+  /** `--timeout` in seconds, as a timed-out request names it. */
+  timeout: number;
   version: string;
   oldGit: ReturnType<typeof gitWithoutBearer>;
 }
@@ -95,7 +101,9 @@ async function accountFinding(a: Account, c: AccountCheck): Promise<Finding> {
       fix: `create a new token, then: git credential-bitbucket login ${url}`,
     };
   const own = a.meta?.allowHttp
-    ? (await clientFor(url, io, c.deadline - Date.now(), { allowHttp: true })).withDeadline(c.deadline)
+    ? (
+        await clientFor(url, io, c.deadline - Date.now(), { allowHttp: true, timeoutNamed: namedTimeout(c.timeout) })
+      ).withDeadline(c.deadline)
     : c.client;
   const r = await classifyToken({
     client: own,

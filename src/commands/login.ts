@@ -21,7 +21,7 @@ import { cleanToken, promptHidden, promptLine, readAllStdin } from './shared/pro
 import { clientFor, gitUsesUs, parseServer } from './shared/server.js';
 import { recogniseServer, type RecognisedServer } from './shared/recognise.js';
 import { waitingFor } from './shared/progress.js';
-import { timeoutOption } from './shared/timeout.js';
+import { namedTimeout, timeoutOption } from './shared/timeout.js';
 import { checkCreateFlags, createForLogin } from './lifecycle/login-create.js';
 import { revokeCreated, type Created } from './lifecycle/create.js';
 import type { PasswordSession } from './lifecycle/password.js';
@@ -124,7 +124,10 @@ interface Obtained {
 async function keep(got: Obtained, opts: LoginOptions, io: CommandIO): Promise<number> {
   const { server, found, token, budgetMs, left } = got;
   const p = paint(io.stderrIsTTY, io.env);
-  const client = await clientFor(server.baseUrl, io, budgetMs, { allowHttp: opts.allowHttp });
+  const client = await clientFor(server.baseUrl, io, budgetMs, {
+    allowHttp: opts.allowHttp,
+    timeoutNamed: namedTimeout(opts.timeout),
+  });
   const username = opts.username ?? server.username;
   // One round identifies the token and checks it on the repository (docs/classifier.md): the names
   // stored for this host are asked for in that round too, so a known account needs no second one.

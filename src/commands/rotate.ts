@@ -31,7 +31,7 @@ import { CommandError, EXIT, Superseded } from './shared/errors.js';
 import { paint, type CommandContext, type CommandIO } from './shared/io.js';
 import { waitingFor } from './shared/progress.js';
 import { clientFor, entryBaseUrl, parseServer } from './shared/server.js';
-import { timeoutOption } from './shared/timeout.js';
+import { namedTimeout, timeoutOption } from './shared/timeout.js';
 import {
   createToken,
   defaultTokenName,
@@ -81,7 +81,7 @@ export async function rotateRun(opts: RotateOptions, io: CommandIO): Promise<num
   }
   const baseUrl = entryBaseUrl(account);
   const server = parseServer(opts.url ?? baseUrl, { allowHttp: true });
-  const client = await clientFor(baseUrl, io, opts.timeout * 1000);
+  const client = await clientFor(baseUrl, io, opts.timeout * 1000, { timeoutNamed: namedTimeout(opts.timeout) });
   const oldRaw = (await account.store.read(account))?.password;
   const old = await waitingFor(io, `${baseUrl} to check the stored token`, describeOld(client, account, oldRaw));
 

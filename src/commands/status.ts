@@ -16,7 +16,7 @@ import { EXIT } from './shared/errors.js';
 import { paint, type CommandContext, type CommandIO } from './shared/io.js';
 import { clientFor, entryBaseUrl, parseServer } from './shared/server.js';
 import { CONCURRENT_CHECKS, mapBounded, waitingFor } from './shared/progress.js';
-import { timeoutOption } from './shared/timeout.js';
+import { namedTimeout, timeoutOption } from './shared/timeout.js';
 import { visible } from '../visible.js';
 
 export interface StatusOptions {
@@ -102,7 +102,10 @@ async function checkAccount(
       problems: unasked ? [unasked] : [],
       ...(expiresAt !== undefined ? { expiresAt } : {}),
     };
-  const client = await clientFor(entryBaseUrl(account), io, timeout * 1000, { allowHttp: account.meta?.allowHttp });
+  const client = await clientFor(entryBaseUrl(account), io, timeout * 1000, {
+    allowHttp: account.meta?.allowHttp,
+    timeoutNamed: namedTimeout(timeout),
+  });
   const report = await classifyToken({
     client,
     credential: { scheme: 'bearer', secret: token },

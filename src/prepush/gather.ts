@@ -6,7 +6,7 @@
 import type { BitbucketLocation } from '../bitbucket/url.js';
 import { configHookRunsGuard } from '../git/config-hooks.js';
 import { configListing, type GitRun } from '../git/repo.js';
-import { CONFIG_PATTERN, dataDir } from '../settings.js';
+import { CONFIG_PATTERN, dataDir, NUMBERS } from '../settings.js';
 import { allStores, openStores } from '../store/select.js';
 import { dropCache, factsCacheDir, readCache, writeCache } from './cache.js';
 import { findCredential, stripPassword } from './credential.js';
@@ -39,8 +39,11 @@ export interface GatherInput {
    * aside when an enabled config-based hook runs it for this push (src/git/config-hooks.ts).
    */
   stepAsideForConfigHook?: boolean;
-  /** `check --timeout`: the time budget in ms instead of `bitbucket.timeout`. */
-  timeoutMs?: number;
+  /**
+   * `check --timeout`: the time budget instead of `bitbucket.timeout`, in ms and as a timed-out
+   * request names it (`3 s (--timeout)`).
+   */
+  timeout?: { ms: number; named: string };
   /** Names a store that failed while another answered (`check` passes its own; the guard's by default). */
   skipped?: (store: TokenStore, err: unknown) => void;
 }
@@ -66,7 +69,7 @@ export async function gatherFacts(input: GatherInput): Promise<Gathered> {
   const config = resolveRemoteConfig(entries, url);
   const parsed = parsePolicy(config.bitbucket);
   const { problems } = parsed;
-  const policy = input.timeoutMs === undefined ? parsed.policy : { ...parsed.policy, timeoutMs: input.timeoutMs };
+  const policy = input.timeout === undefined ? parsed.policy : { ...parsed.policy, timeoutMs: input.timeout.ms };
   trace('guard', () => {
     const levels = Object.entries(policy.levels).map(([k, v]) => `${k}=${v}`);
     const rest = `expiryDays=${policy.expiryDays} timeout=${policy.timeoutMs}ms cacheTtl=${policy.cacheTtlSec}s`;
@@ -139,6 +142,8 @@ export async function gatherFacts(input: GatherInput): Promise<Gathered> {
         auth,
         source: cred.source,
         timeoutMs,
+        // what the user set (the request may wait only what is left of it), by the setting that sets it
+        timeoutNamed: input.timeout?.named ?? `${policy.timeoutMs} ms (${NUMBERS.timeoutMs.key})`,
         now,
         ...pick(loc),
       });

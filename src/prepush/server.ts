@@ -24,7 +24,10 @@ export interface ServerQuery {
   source?: CredentialSource;
   projectKey?: string;
   repoSlug?: string;
+  /** What is left of the guard's time budget. */
   timeoutMs: number;
+  /** The time budget the user set, as a timeout names it: `3000 ms (bitbucket.timeout)`. */
+  timeoutNamed: string;
   now: number;
 }
 
@@ -57,7 +60,7 @@ export async function fetchServerFacts(q: ServerQuery): Promise<ServerOutcome> {
         resolve({
           status: 'unreachable',
           network: 'timeout',
-          message: `no answer within ${q.timeoutMs} ms (bitbucket.timeout)`,
+          message: `no answer within ${q.timeoutNamed}`,
         }),
       q.timeoutMs + 1000,
     );
@@ -74,6 +77,7 @@ async function ask(q: ServerQuery): Promise<ServerOutcome> {
     baseUrl: q.baseUrl,
     settings: resolveHttpSettings(new Map(q.httpConfig), q.url, q.env),
     timeoutMs: q.timeoutMs,
+    timeoutNamed: q.timeoutNamed,
     maxRetries429: 0,
     refusals: fileRefusals(stateDir(q.env)),
     // The guard sends only the credential git is about to send to this URL over the same path

@@ -4,6 +4,7 @@ import { startEmulator, type Emulator } from '../emulator/index.js';
 import { BitbucketClient, type Auth } from '../../src/bitbucket/client.js';
 import { ALL_TOKENS, TOK, bitbucketFixture } from './fixture.js';
 import { closedPort, startServer, type TestServer } from './helpers.js';
+import { bound } from '../helpers/bounds.js';
 
 let emu: Emulator;
 let stub: TestServer;
@@ -61,6 +62,26 @@ describe('applicationProperties', () => {
   it('reports an unreachable server', async () => {
     const gone = new BitbucketClient({ baseUrl: `http://127.0.0.1:${await closedPort()}`, settings, sleep });
     expect(await gone.applicationProperties()).toMatchObject({ status: 'network', network: 'unreachable' });
+  });
+});
+
+describe('time limits', () => {
+  it('a request that times out names the timeout the user set; it waits only what the time budget has left', async () => {
+    // the slow first answer takes part of the budget; the second request hangs
+    emu.setFaults([
+      { kind: 'latency', ms: 1000, path: 'application-properties' },
+      { kind: 'hang', path: '/rest/api/1.0/users' },
+    ]);
+    const set = { baseUrl: emu.baseUrl, settings, sleep, timeoutMs: 60_000, timeoutNamed: '60 s (--timeout)' };
+    const budgeted = new BitbucketClient(set).withDeadline(Date.now() + 3000);
+    expect(await budgeted.applicationProperties()).toMatchObject({ status: 'ok' });
+    const started = Date.now();
+    expect(await budgeted.whoAmI(bearer(TOK.aliceWrite))).toEqual({
+      status: 'network',
+      network: 'timeout',
+      message: `no complete response from ${new URL(emu.baseUrl).host} within 60 s (--timeout)`,
+    });
+    expect(Date.now() - started).toBeLessThan(bound(2000));
   });
 });
 

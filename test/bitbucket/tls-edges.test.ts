@@ -204,6 +204,7 @@ describe('OpenSSL errors in a few words', () => {
 });
 
 describe("the guard's title says what failed", () => {
+  const WHO = 'whose token it is, its kind, permissions and expiry';
   /**
    * The guard's network part asking `baseUrl` with git's `http.*` config `http` (keys lower-cased,
    * as git lists them), then its verdict: the kind of failure travels as a value from the client
@@ -217,6 +218,7 @@ describe("the guard's title says what failed", () => {
       env: sb.env,
       auth: { scheme: 'bearer', secret: 'not-a-token' },
       timeoutMs,
+      timeoutNamed: `${timeoutMs} ms (bitbucket.timeout)`,
       now: Date.now(),
     });
     const facts: CheckFacts = {
@@ -245,7 +247,11 @@ describe("the guard's title says what failed", () => {
     });
     plain.handler = () => {};
     expect(await guard(plain.url, [], 200)).toMatchObject({
-      server: { status: 'unreachable', network: 'timeout' },
+      server: {
+        status: 'unreachable',
+        network: 'timeout',
+        message: `no complete response from ${new URL(plain.url).host} within 200 ms (bitbucket.timeout); not checked: ${WHO}`,
+      },
       title: `could not reach ${plain.url} in time; the push was not checked`,
     });
   });

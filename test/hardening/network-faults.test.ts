@@ -63,7 +63,7 @@ describe.concurrent('login under network faults', () => {
       'hang after the server was recognised',
       [{ kind: 'hang', path: '/rest/api/1.0/users' }],
       // the budget may run out inside the request or, on a slow machine, before it is sent
-      /(within \d+ ms|was spent) \(not checked: whose token it is/,
+      /(within 1 s \(--timeout\)|was spent) \(not checked: whose token it is/,
     ],
   ])('%s: one line, non-zero, bounded, nothing stored', async (_name, faults, pattern) => {
     await withEmulator({ faults }, async (emu, sb) => {
@@ -71,6 +71,26 @@ describe.concurrent('login under network faults', () => {
       expectOneLineFailure(r, pattern);
       expect(r.stderr).toMatch(/nothing was stored/);
       expect(ms).toBeLessThan(bound(1000));
+      expectNoToken(r);
+      expectNothingStored(sb);
+    });
+  });
+
+  it('a slow first answer, then a hang: the message names the --timeout set, not what was left of it', async () => {
+    const faults: Fault[] = [
+      { kind: 'latency', ms: 1000, path: 'application-properties' },
+      { kind: 'hang', path: '/rest/api/1.0/users' },
+    ];
+    // a budget a loaded machine does not spend on the first answer alone
+    await withEmulator({ faults }, async (emu, sb) => {
+      const { ms, value: r } = await timed(() =>
+        runBin(sb, ['login', emu.baseUrl, '--token-stdin', '--timeout', '8'], `${TOKEN}\n`),
+      );
+      expectOneLineFailure(
+        r,
+        /: no complete response from 127\.0\.0\.1:\d+ within 8 s \(--timeout\) \(not checked: whose token it is.*; nothing was stored/,
+      );
+      expect(ms).toBeLessThan(bound(8000));
       expectNoToken(r);
       expectNothingStored(sb);
     });

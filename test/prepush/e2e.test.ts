@@ -250,6 +250,10 @@ describe('pre-push guard against the emulator', () => {
       expect(r.exitCode, r.stderr).toBe(0);
       expect(Date.now() - t0).toBeLessThan(bound(1000));
       expect(r.stderr).toContain('could not reach');
+      // the timeout set and where, what to raise; not what was left of it when the request went out
+      expect(r.stderr).toContain(`no complete response from ${host()} within 1000 ms (bitbucket.timeout)`);
+      const c = await runBin(sb, ['check', '--timeout', '1'], '', { cwd: work });
+      expect(c.stdout).toContain(`no complete response from ${host()} within 1 s (--timeout)`);
       emu.setFaults([{ kind: 'status', status: 503, path: '/rest/' }]);
       await commit(sb, work, 'while failing');
       const f = await git(sb, ['push', 'origin', 'HEAD:main'], work);

@@ -9,6 +9,7 @@ import { listAccounts, storesFor, type Account } from '../shared/accounts.js';
 import { CommandError, EXIT } from '../shared/errors.js';
 import type { CommandIO } from '../shared/io.js';
 import { clientFor } from '../shared/server.js';
+import { namedTimeout } from '../shared/timeout.js';
 import {
   createToken,
   defaultTokenName,
@@ -89,7 +90,9 @@ export interface ForLogin {
 /** Creates a token for `login --create` (or takes the one the user pasted on the guided path). */
 export async function createForLogin(server: BitbucketLocation, flags: CreateFlags, io: CommandIO): Promise<ForLogin> {
   const { permissions, expiryDays } = creationSettings(flags);
-  const client = await clientFor(server.baseUrl, io, flags.timeout * 1000);
+  const client = await clientFor(server.baseUrl, io, flags.timeout * 1000, {
+    timeoutNamed: namedTimeout(flags.timeout),
+  });
   const name = defaultTokenName();
   const known = flags.username ?? server.username ?? (await storedUsername(server, io));
   try {

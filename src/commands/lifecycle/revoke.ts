@@ -9,6 +9,7 @@ import type { Account } from '../shared/accounts.js';
 import { CommandError, EXIT } from '../shared/errors.js';
 import type { CommandIO } from '../shared/io.js';
 import { clientFor, entryBaseUrl } from '../shared/server.js';
+import { namedTimeout } from '../shared/timeout.js';
 import { PasswordUnusable, signIn } from './password.js';
 
 /** `"name" (id 1234)`, from what login recorded and the token itself. */
@@ -57,7 +58,9 @@ export async function revokeOnServer(
   }
   const raw = (await account.store.read(account))?.password;
   const { label, id } = storedTokenLabel(account, raw);
-  const client = await clientFor(entryBaseUrl(account), io, opts.timeout * 1000);
+  const client = await clientFor(entryBaseUrl(account), io, opts.timeout * 1000, {
+    timeoutNamed: namedTimeout(opts.timeout),
+  });
   let session;
   try {
     session = await signIn({

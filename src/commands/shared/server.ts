@@ -52,13 +52,14 @@ function lowerCaseHost(loc: ParsedRemote | null): ParsedRemote | null {
  * A client for `baseUrl` with the HTTP settings git would use for it. It sends a token over plain
  * http only where `get` would hand it out: loopback without a proxy, or allowed by
  * `bitbucket.allowHttp` / GIT_CREDENTIAL_BITBUCKET_ALLOW_HTTP, or (`allowHttp`) by the user for this
- * token at login.
+ * token at login. `timeoutMs` is per request; `timeoutNamed` is the limit the user set, as a
+ * timed-out request names it (`namedTimeout`).
  */
 export async function clientFor(
   baseUrl: string,
   io: CommandIO,
   timeoutMs = 10_000,
-  opts: { allowHttp?: boolean } = {},
+  opts: { allowHttp?: boolean; timeoutNamed?: string } = {},
 ): Promise<BitbucketClient> {
   const settings = await httpSettingsFor(`${baseUrl}/`, undefined, io.env);
   // A Retry-After longer than the per-request timeout is reported, not waited for.
@@ -66,6 +67,7 @@ export async function clientFor(
     baseUrl,
     settings,
     timeoutMs,
+    timeoutNamed: opts.timeoutNamed,
     maxRetryWaitMs: Math.min(30_000, timeoutMs),
     refusals: fileRefusals(stateDir(io.env)),
     allowHttp: opts.allowHttp === true || (baseUrl.startsWith('http:') && httpAllowedFor(`${baseUrl}/`, io.env)),

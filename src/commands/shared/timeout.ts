@@ -22,6 +22,14 @@ export function timeoutOption(describe: string, seconds?: number): Options {
   };
 }
 
+/**
+ * `--timeout` as a timed-out request names it (`HttpRequest.timeoutNamed`): the seconds the user
+ * set and the option, what to raise, rather than what was left of them when the request went out.
+ */
+export function namedTimeout(seconds: number): string {
+  return `${seconds} s (--timeout)`;
+}
+
 /** A usage error for a `--timeout` outside the range, NaN or not a number; checked before anything runs. */
 export function checkTimeout(value: unknown): void {
   if (typeof value === 'number' && value >= TIMEOUT_SECONDS.min && value <= TIMEOUT_SECONDS.max) return;
