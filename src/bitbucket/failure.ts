@@ -22,6 +22,8 @@ export interface ApiFailure {
   network?: Extract<HttpResult, { ok: false }>['error'];
   /** The socket or TLS error code behind a `network` failure (ENOTFOUND, ECONNREFUSED, a certificate code…). */
   networkCode?: string;
+  /** A `network` failure for a host the server's certificate does not name: the names it holds. */
+  certNames?: string;
   retryAfterMs?: number;
 }
 
@@ -42,6 +44,7 @@ export function toFailure(res: HttpResult): ApiFailure {
       network: res.error,
       message: res.message,
       ...(res.code !== undefined ? { networkCode: res.code } : {}),
+      ...(res.certNames !== undefined ? { certNames: res.certNames } : {}),
     };
   const { message, exceptionName } = parseErrors(res.json);
   const base = { httpStatus: res.status, ...(exceptionName ? { exception: exceptionName } : {}) };
