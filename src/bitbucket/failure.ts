@@ -28,6 +28,8 @@ interface NetworkFailure extends FailureBase {
   network: HttpErrorKind;
   /** The socket or TLS error code behind it (ENOTFOUND, ECONNREFUSED, a certificate code…). */
   networkCode?: string;
+  /** For a host the server's certificate does not name: the names it holds. */
+  certNames?: string;
 }
 
 /** An answer that is not the one asked for. */
@@ -35,6 +37,7 @@ interface ServerFailure extends FailureBase {
   status: Exclude<FailureStatus, 'network'>;
   network?: undefined;
   networkCode?: undefined;
+  certNames?: undefined;
 }
 
 /**
@@ -54,6 +57,7 @@ export function toFailure(res: HttpResult): ApiFailure {
       network: res.error,
       message: res.message,
       ...(res.code !== undefined ? { networkCode: res.code } : {}),
+      ...(res.certNames !== undefined ? { certNames: res.certNames } : {}),
     };
   const { message, exceptionName } = parseErrors(res.json);
   const base = { httpStatus: res.status, ...(exceptionName ? { exception: exceptionName } : {}) };

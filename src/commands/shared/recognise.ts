@@ -11,6 +11,7 @@ import { httpSettingsFor } from '../../git/config.js';
 import { CommandError, EXIT } from './errors.js';
 import type { CommandIO } from './io.js';
 import { clientFor } from './server.js';
+import { CLOCK_FIX, nameFix, RENEW_FIX } from './tls-advice.js';
 
 /** What answered: the base URL and Bitbucket's version. */
 export interface RecognisedServer {
@@ -56,12 +57,10 @@ export async function recogniseServer(
     const hostPort = new URL(baseUrl).host;
     if (f.network === 'tls' && UNTRUSTED_CODES.test(f.networkCode ?? ''))
       fail(`${hostPort} presents a certificate signed by a CA ${await trustAdvice(baseUrl, io, f.networkCode!)}`);
-    if (f.networkCode === 'CERT_HAS_EXPIRED')
-      fail(`${f.message}; tell the server's administrator: the certificate must be renewed`);
-    if (f.networkCode === 'CERT_NOT_YET_VALID')
-      fail(`${f.message}; check this machine's date and time, else tell the server's administrator`);
+    if (f.networkCode === 'CERT_HAS_EXPIRED') fail(`${f.message}; ${RENEW_FIX}`);
+    if (f.networkCode === 'CERT_NOT_YET_VALID') fail(`${f.message}; ${CLOCK_FIX}`);
     if (f.network === 'tls' && f.networkCode !== undefined && /ALTNAME/.test(f.networkCode))
-      fail(`${hostPort}: the server's certificate is not valid for this address (${f.networkCode}); check the URL`);
+      fail(`${f.message}; ${nameFix(baseUrl, f.certNames)}`);
     if (f.networkCode === 'ENOTFOUND' || f.networkCode === 'EAI_AGAIN')
       fail(`cannot resolve the host name ${new URL(baseUrl).hostname} (DNS lookup failed); check the URL's spelling`);
     if (f.network === 'timeout')
