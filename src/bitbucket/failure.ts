@@ -19,6 +19,11 @@ interface FailureBase {
   httpStatus?: number;
   /** Bitbucket's exception name, e.g. `com.atlassian.bitbucket.auth.IncorrectPasswordAuthenticationException`. */
   exception?: string;
+  /**
+   * A redirect's `Location` as the server sent it (it may be relative, or carry user info or a
+   * query): to compare with the address asked, never to print whole.
+   */
+  location?: string;
   retryAfterMs?: number;
 }
 
@@ -94,6 +99,7 @@ export function toFailure(res: HttpResult): ApiFailure {
       ...base,
       status: 'error',
       message: `unexpected redirect (HTTP ${res.status}), possibly to a login page${target ? `: it points to ${target}` : ''}`,
+      ...(res.headers.location ? { location: res.headers.location } : {}),
     };
   }
   return { ...base, status: 'error', message: `${text}${message ? ` (HTTP ${res.status})` : ''}` };
