@@ -2,12 +2,13 @@
  * Which pushed commits are new to the repository pushed to (src/prepush/known.ts), end to end:
  * real repositories pushed by real git through the installed hook to the emulator, where the
  * remote-tracking refs of the remote pushed to do not describe that repository (never fetched,
- * a bare clone, a push URL elsewhere, a URL on the command line). The guard never blocks on, nor
- * asks to rewrite, commits it cannot know are new; where another remote fetches from the URL
- * pushed to, its refs tell.
+ * a bare clone, a push URL elsewhere, a URL on the command line). Here the server answers no
+ * question about commits (a 503 for each, as when it cannot be asked): the guard then never blocks
+ * on, nor asks to rewrite, commits it cannot know are new; where another remote fetches from the
+ * URL pushed to, its refs tell. What the server's answers settle: confirm.test.ts.
  */
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { expectNoSecrets, type Sandbox } from '../helpers/sandbox.js';
 import { makeToken, startEmulator, type Emulator } from '../emulator/index.js';
 import { as, commitAs, pushSandbox } from './helpers.js';
@@ -48,6 +49,7 @@ const scratchUrl = () => `${emu.baseUrl}/scm/~alice/scratch.git`;
 const MAL = as('Mal', 'mal@evil.com');
 
 describe('the commits new to the repository pushed to', () => {
+  beforeEach(() => emu.setFaults([{ kind: 'status', status: 503, path: '/commits/' }]));
   it(
     'a remote never fetched, with the URL of one that was: that one tells (nothing the server has is flagged; a new foreign commit still blocks)',
     async () => {
