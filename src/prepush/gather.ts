@@ -130,7 +130,7 @@ export async function gatherFacts(input: GatherInput): Promise<Gathered> {
     const unplaced = unplacedCommits(scanned, policy);
     // the warm path (facts cached, every commit placed): no request, no network code loaded
     const net = cached && !unplaced ? undefined : await import('./server.js');
-    const query: ServerQuery = {
+    const query = (): ServerQuery => ({
       baseUrl: loc.baseUrl,
       url,
       httpConfig: config.http,
@@ -140,12 +140,13 @@ export async function gatherFacts(input: GatherInput): Promise<Gathered> {
       timeoutMs: Math.max(100, policy.timeoutMs - (Date.now() - started)),
       now,
       ...pick(loc),
-    };
-    // the commits' requests first, then the token's: they go out together (one round trip)
-    if (net && unplaced) scan = net.confirmNewCommits(unplaced, input.updates, run, query);
+    });
+    // the commits' requests first (after a git run to choose them), then the token's, in what is
+    // left of the budget: they go out together (one round trip)
+    if (net && unplaced) scan = net.confirmNewCommits(unplaced, input.updates, run, query());
     if (cached) server = { status: 'ok', facts: cached, fromCache: true };
     else {
-      server = await net!.fetchServerFacts(query);
+      server = await net!.fetchServerFacts(query());
       if (server.status === 'ok') writeCache(dir, key, server.facts, now, policy.cacheTtlSec);
       if (server.status === 'rejected') dropCache(dir, key);
       trace('guard', () => `server: ${server.status}${'message' in server ? ` (${server.message})` : ''}`);
