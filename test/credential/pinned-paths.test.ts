@@ -131,6 +131,34 @@ describe('a Node that is gone after setup', () => {
     expect(JSON.parse(json.stdout).brokenHelper).toHaveLength(1);
   });
 
+  it('status reports it too, with the fix, and --json names it in brokenHelper', async () => {
+    const gone = await pinnedThenGone(false);
+    const s = await f.bin(['status', f.emu.baseUrl]);
+    expect(s.exitCode, s.stdout).toBe(1);
+    expect(s.stdout).toContain(
+      `✗ the helper line for ${f.emu.baseUrl} names Node at ${gone}, which is gone (Node was upgraded or reinstalled)`,
+    );
+    expect(s.stdout).toContain(`; run: git credential-bitbucket setup ${f.emu.baseUrl}\n`);
+    const json = await f.bin(['status', f.emu.baseUrl, '--json']);
+    expect(json.exitCode).toBe(1);
+    const parsed = JSON.parse(json.stdout) as { ok: boolean; accounts: Array<{ ok: boolean }>; brokenHelper: unknown };
+    expect(parsed.ok).toBe(false);
+    // the token itself is fine: only the line git runs is not
+    expect(parsed.accounts.map((a) => a.ok)).toEqual([true]);
+    expect(parsed.brokenHelper).toEqual([
+      {
+        baseUrl: f.emu.baseUrl,
+        problem: expect.stringContaining(`names Node at ${gone}, which is gone`),
+        fix: `git credential-bitbucket setup ${f.emu.baseUrl}`,
+      },
+    ]);
+    // setup writes the line again: status is content
+    expect((await f.bin(['setup', f.emu.baseUrl])).exitCode).toBe(0);
+    const after = await f.bin(['status', f.emu.baseUrl, '--json']);
+    expect(after.exitCode, after.stdout).toBe(0);
+    expect(JSON.parse(after.stdout)).toMatchObject({ ok: true, brokenHelper: [] });
+  });
+
   it('with no node on PATH either: one line, and git goes on to its prompt (refused here)', async () => {
     await pinnedThenGone();
     // a PATH with git and nothing else
