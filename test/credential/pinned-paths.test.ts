@@ -10,6 +10,7 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { setupRun } from '../../src/commands/setup.js';
 import { brokenHelperPaths, helperPaths, stableNode } from '../../src/commands/shared/invocation.js';
+import { isOurHelper } from '../../src/prepush/remote-config.js';
 import { fixtureToken, useEmulatorSandbox } from '../helpers/fixture.js';
 import { BIN, ROOT, runGit } from '../helpers/sandbox.js';
 import { recordingIO } from '../prepush/helpers.js';
@@ -300,6 +301,29 @@ describe('helperPaths', () => {
     expect(helperPaths('!git credential-bitbucket')).toEqual({});
     expect(helperPaths('store')).toBeUndefined();
     expect(helperPaths("!f() { . \"$1\"; }; f '/o/other.sh' '/n/node' linux")).toBeUndefined();
+  });
+
+  it('reads each value the way isOurHelper does: what it runs is the program, and Node is never taken for it', () => {
+    const values = [
+      `!f() { . "$1"; }; f '/o/git-credential-bitbucket.sh' '/n/node' linux`,
+      `!sh '/o/git-credential-bitbucket.sh' '/n/node' darwin`,
+      `!/bin/sh '/o/git-credential-bitbucket.sh' '/n/node' linux`,
+      `!'/n/node' '/o/git-credential-bitbucket.cjs'`,
+      // a directory whose name holds a backslash: still Node, as isOurHelper reads it
+      `!'/opt/v20\\node.exe' '/o/git-credential-bitbucket.js'`,
+      `!/o/bin/git-credential-bitbucket`,
+      '/o/bin/git-credential-bitbucket.cmd',
+      '!git credential-bitbucket',
+      'bitbucket',
+      'store',
+      '!sh /o/other.sh /n/node linux',
+      "!'/n/node' '/o/other.js'",
+    ];
+    for (const v of values) expect(helperPaths(v) !== undefined, v).toBe(isOurHelper(v));
+    expect(helperPaths(`!'/opt/v20\\node.exe' '/o/git-credential-bitbucket.js'`)).toEqual({
+      program: '/o/git-credential-bitbucket.js',
+      node: '/opt/v20\\node.exe',
+    });
   });
 
   it('brokenHelperPaths says nothing of paths that are there, or of helpers not ours', () => {
