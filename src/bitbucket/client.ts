@@ -77,6 +77,9 @@ const PAGE_LIMIT = 100;
 /** Pages one permission look-up reads at most (both names of a repository together). */
 export const MAX_PAGES = 5;
 
+/** The anonymous request that tells a Bitbucket server (docs/bitbucket-server.md), under the base URL. */
+export const PROPERTIES_PATH = '/rest/api/1.0/application-properties';
+
 /** See the module comment. */
 export class BitbucketClient {
   readonly baseUrl: string;
@@ -113,7 +116,7 @@ export class BitbucketClient {
     | ApiResult<{ version: string; buildNumber?: string; displayName?: string }>
     | { status: 'not-bitbucket'; message: string }
   > {
-    const res = await this.get({ scheme: 'none' }, '/rest/api/1.0/application-properties');
+    const res = await this.get({ scheme: 'none' }, PROPERTIES_PATH);
     const notBb = {
       status: 'not-bitbucket' as const,
       message: `${this.baseUrl} does not look like Bitbucket Server / Data Center`,

@@ -16,8 +16,13 @@ export interface ConfigTarget {
   env: NodeJS.ProcessEnv;
 }
 
+/**
+ * Runs `git config --<scope> ...`. git speaks English here (LC_ALL=C): some of its messages are
+ * read (a config file that does not exist yet, several values), and in a user's language they
+ * would not be recognised (a new account's missing ~/.gitconfig failed setup in German).
+ */
 async function git(t: ConfigTarget, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const r = await gitAsync(['config', `--${t.scope}`, ...args], { cwd: t.cwd, env: t.env });
+  const r = await gitAsync(['config', `--${t.scope}`, ...args], { cwd: t.cwd, env: { ...t.env, LC_ALL: 'C' } });
   if (r.notFound) throw new GitNotFoundError();
   return { code: r.status < 0 ? 1 : r.status, stdout: r.stdout, stderr: r.stderr.trim() };
 }

@@ -54,6 +54,29 @@ describe('findBlock / planSetup / planUnsetup', () => {
     });
   });
 
+  it('this helper moved behind a new cache line or reset is said to be moved; a real second copy is named so', () => {
+    expect(planSetup(['', OURS], OURS, C900)).toMatchObject({
+      steps: [{ op: 'remove', at: 1, why: 'moved behind the cache line' }, { value: C900 }, { value: OURS }],
+    });
+    expect(planSetup(['', C900, OURS], OURS, 'cache --timeout=60')).toMatchObject({
+      steps: [{ op: 'remove', at: 2, why: 'moved behind the cache line' }, { op: 'remove', at: 1 }, {}, {}],
+    });
+    expect(planSetup(['store', OURS], OURS)).toMatchObject({
+      steps: [{ op: 'remove', at: 1, why: 'moved behind the reset' }, { value: '' }, { value: OURS }],
+    });
+    expect(planSetup(['', OLDER], OURS, C900)).toMatchObject({
+      steps: [{ op: 'remove', at: 1, why: 'an older invocation of this helper' }, {}, {}],
+    });
+    expect(planSetup(['', OURS, OURS], OURS)).toMatchObject({
+      steps: [
+        { at: 2, why: 'moved behind the reset' },
+        {},
+        {},
+        { op: 'remove', at: 1, why: 'a second copy of this helper' },
+      ],
+    });
+  });
+
   it('unsetup removes the reset first and this helper last; a user reset stays', () => {
     expect(planUnsetup(['x', '', C900, OURS]).remove).toEqual([1, 2, 3]);
     expect(planUnsetup([OLDER, 'x', '', OURS]).remove).toEqual([2, 0, 3]);

@@ -126,6 +126,21 @@ describe('setup / unsetup', () => {
     expect(read()).toBeNull();
   });
 
+  it("no config file before, git speaking German: git's message for the missing file is still read as an empty config", async (ctx) => {
+    fs.rmSync(gitconfig);
+    // C.UTF-8 needs no generated locale; LANGUAGE picks git's translation where git has one
+    const german = { ...sb.env, LC_ALL: 'C.UTF-8', LANGUAGE: 'de' };
+    const said = await runGit({ ...sb, env: german }, ['config', '--global', '--list']);
+    if (/unable to read/i.test(said.stderr)) ctx.skip(); // this git has no German translation
+    expect(said.stderr).toMatch(/Konfigurationsdatei/);
+    const r = await runBin({ ...sb, env: german }, ['setup', URL_]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(read()).not.toBeNull();
+    const u = await runBin({ ...sb, env: german }, ['unsetup', URL_]);
+    expect(u.exitCode, u.stderr).toBe(0);
+    expect(read()).toBeNull();
+  });
+
   it.each([
     ['first', 'last'],
     ['last', 'first'],
