@@ -41,15 +41,26 @@ command -v git >/dev/null 2>&1 || die "git is not installed; install git $GIT_MI
 git_version=$(git --version | sed -n 's/^git version \([0-9][0-9.]*\).*/\1/p')
 version_ge "${git_version:-0}" "$GIT_MIN" || die "git ${git_version:-unknown} is too old; $GIT_MIN or newer is needed"
 
+# no_backslash DIR WHAT FIX: refuses DIR (to WHAT it) when it has a backslash. Node loads no ES
+# module from such a path (it rejects the %5C in the module's file URL, see
+# bin/git-credential-bitbucket.cjs), and the build and every command but get and the hook are ES
+# modules.
+no_backslash() {
+  case $1 in *\\*) die "cannot $2 $1: Node loads no ES module from a path with a backslash (\\); $3" ;; esac
+}
+
+[ -n "$prefix" ] || die "--prefix needs a directory"
+# absolute before any command takes it: a relative one may start with - (read as options)
+case $prefix in /*) ;; *) prefix="$(pwd)/$prefix" ;; esac
+here=$(cd -- "$(dirname -- "$0")" && pwd)
 if [ "$action" = install ]; then
+  no_backslash "$here" 'build in' 'move the checkout to a path without one'
+  no_backslash "$prefix" 'install under' 'choose another place with --prefix DIR'
   mkdir -p "$prefix" || die "cannot create $prefix"
+  no_backslash "$(cd "$prefix" && pwd -P)" 'install under' 'choose another place with --prefix DIR'
 fi
-# --uninstall creates nothing: a prefix that does not exist is taken as written (made absolute)
-if [ -d "$prefix" ]; then
-  prefix=$(cd "$prefix" && pwd)
-else
-  case $prefix in /*) ;; *) prefix="$(pwd)/$prefix" ;; esac
-fi
+# --uninstall creates nothing: a prefix that does not exist is taken as written
+[ ! -d "$prefix" ] || prefix=$(cd "$prefix" && pwd)
 bin="$prefix/bin/git-credential-bitbucket"
 
 # The installed package directory (what the helper lines and hooks name): where npm put it, also
@@ -127,7 +138,7 @@ tolerant_file() {
 
 # names_program FILE: FILE names the package directory or the binary path (a hook script does).
 names_program() {
-  grep -qF -e "$pkg/" -e "$pkg_q/" -e "$bin" "$1"
+  grep -qF -e "$pkg/" -e "$pkg_q/" -e "$bin" -- "$1"
 }
 
 # program_dirs: the program's directories, one a line: data (the file store, the keyring's index,
@@ -468,7 +479,6 @@ RECORDS
   exit 0
 fi
 
-here=$(cd "$(dirname "$0")" && pwd)
 cd "$here"
 # npm ci replaces node_modules; skip it when they already match package-lock.json.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
