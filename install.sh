@@ -206,7 +206,7 @@ forget_record() {
 }
 
 # config_line LINE: a line of git config --show-scope --show-origin --get-regexp, into gcb_scope,
-# gcb_origin, gcb_key and gcb_value.
+# gcb_origin, gcb_ofile (the file of a file: origin, else empty), gcb_key and gcb_value.
 config_line() {
   gcb_scope=${1%%"$gcb_tab"*}
   gcb_rest=${1#*"$gcb_tab"}
@@ -215,6 +215,33 @@ config_line() {
   gcb_key=${gcb_kv%% *}
   gcb_value=${gcb_kv#"$gcb_key"}
   gcb_value=${gcb_value# }
+  case $gcb_origin in
+    'file:"'*) c_unquote "${gcb_origin#file:}" || gcb_u=''; gcb_ofile=$gcb_u ;;
+    file:*) gcb_ofile=${gcb_origin#file:} ;;
+    *) gcb_ofile='' ;; # the command line, standard input, a blob
+  esac
+}
+
+# c_unquote WORD: the text of a name git C-quoted ("..." with \", \\, \t, \n, ... and \ooo for each
+# byte over 127), into gcb_u; as --show-origin writes a path with a quote, a backslash, a control
+# character or a letter outside ASCII (file:"/home/j\303\274rgen/.gitconfig").
+c_unquote() {
+  # an x after the text keeps a newline it ends with
+  gcb_u=$(node -e 'const q = Buffer.from(process.argv[1].slice(1, -1)), out = [];
+    const esc = { a: 7, b: 8, t: 9, n: 10, v: 11, f: 12, r: 13 };
+    for (let i = 0; i < q.length; i++) {
+      if (q[i] !== 0x5c) {
+        out.push(q[i]);
+      } else if (q[i + 1] >= 0x30 && q[i + 1] <= 0x33) {
+        out.push(parseInt(q.subarray(i + 1, i + 4).toString(), 8));
+        i += 3;
+      } else {
+        out.push(esc[String.fromCharCode(q[i + 1])] ?? q[i + 1]);
+        i += 1;
+      }
+    }
+    process.stdout.write(Buffer.from([...out, 0x78]));' "$1") || return
+  gcb_u=${gcb_u%x}
 }
 
 # Removes every helper line and config-based hook of the global config that runs this program and
@@ -227,14 +254,14 @@ sweep_config() {
     [ -n "$gcb_line" ] || continue
     config_line "$gcb_line"
     points_at "$gcb_value" || continue
-    gcb_file=${gcb_origin#file:}
+    gcb_file=$gcb_ofile
     case $gcb_key in
       hook.*) gcb_what="config-based hook ${gcb_key%.command} (runs $gcb_value)" ;;
       *) gcb_what="$gcb_key = $gcb_value" ;;
     esac
-    if [ "$gcb_scope" != global ] || [ "$gcb_file" = "$gcb_origin" ]; then
+    if [ "$gcb_scope" != global ] || [ -z "$gcb_ofile" ]; then
       gcb_other="$gcb_other  $gcb_what
-    ($gcb_scope, $gcb_origin); remove it with: git config --file '$gcb_file' --fixed-value --unset-all '$gcb_key' '$gcb_value'
+    ($gcb_scope, ${gcb_ofile:-$gcb_origin}); remove it with: git config --file '$(sh_quoted "${gcb_ofile:-$gcb_origin}")' --fixed-value --unset-all '$(sh_quoted "$gcb_key")' '$(sh_quoted "$gcb_value")'
 "
       continue
     fi
@@ -544,7 +571,7 @@ while IFS= read -r gcb_line; do
       gcb_cmd="$gcb_cmd --$gcb_scope"
       ;;
   esac
-  gcb_stale="$gcb_stale  $gcb_key = $gcb_value ($gcb_scope, ${gcb_origin#file:})
+  gcb_stale="$gcb_stale  $gcb_key = $gcb_value ($gcb_scope, ${gcb_ofile:-$gcb_origin})
 ${gcb_cmd:+    to run this one there: $gcb_cmd
 }"
 done <<LIST
