@@ -321,12 +321,12 @@ name_hook_files() {
 $gcb_global"
   printf '%s\n' "$gcb_dirs" | while IFS= read -r gcb_dir; do
     [ -n "$gcb_dir" ] && [ -f "$gcb_dir/pre-push" ] || continue
-    grep -qF -e "$pkg/" -e "$pkg_q/" -e "$bin" "$gcb_dir/pre-push" || continue
+    grep -qF -e "$pkg/" -e "$pkg_q/" -e "$bin" -- "$gcb_dir/pre-push" || continue
     gcb_restore=''
     [ ! -e "$gcb_dir/pre-push.chained-by-bitbucket" ] ||
-      gcb_restore=" && mv '$gcb_dir/pre-push.chained-by-bitbucket' '$gcb_dir/pre-push'"
-    printf "The pre-push hook %s still calls the removed program (it skips its check without it); remove it with: rm '%s'%s\n" \
-      "$gcb_dir/pre-push" "$gcb_dir/pre-push" "$gcb_restore"
+      gcb_restore=" && mv -- '$(sh_quoted "$gcb_dir/pre-push.chained-by-bitbucket")' '$(sh_quoted "$gcb_dir/pre-push")'"
+    printf "The pre-push hook %s still calls the removed program (it skips its check without it); remove it with: rm -- '%s'%s\n" \
+      "$gcb_dir/pre-push" "$(sh_quoted "$gcb_dir/pre-push")" "$gcb_restore"
   done
 }
 
@@ -523,7 +523,7 @@ npm install --global --prefix "$prefix" --no-audit --no-fund --loglevel=error "$
 echo "Installed git-credential-bitbucket $("$bin" --version) at $bin"
 case ":$PATH:" in
   *":$prefix/bin:"*) ;;
-  *) echo "Note: $prefix/bin is not on your PATH; add it, e.g.: export PATH=\"$prefix/bin:\$PATH\"" ;;
+  *) echo "Note: $prefix/bin is not on your PATH; add it, e.g.: export PATH='$(sh_quoted "$prefix/bin")':\"\$PATH\"" ;;
 esac
 
 if [ -n "$url" ]; then

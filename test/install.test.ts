@@ -98,6 +98,10 @@ describe('install.sh', () => {
       `Installed git-credential-bitbucket 0.1.0 at ${odd}/bin/git-credential-bitbucket`,
     );
     expect(String(r.stdout)).toMatch(/is not on your PATH/);
+    // the command it suggests, pasted into sh, puts that directory first on PATH (a $ and a ' in it)
+    const hint = /add it, e\.g\.: (.*)$/m.exec(String(r.stdout))?.[1];
+    const pasted = await execa('sh', ['-c', `${hint}; printf '%s' "$PATH"`], { env: sb.env, extendEnv: false });
+    expect(pasted.stdout.split(path.delimiter)[0]).toBe(`${odd}/bin`);
     const env = { ...sb.env, PATH: `${odd}/bin${path.delimiter}${sb.env.PATH}` };
     const version = await execa('git', ['credential-bitbucket', '--version'], { env, extendEnv: false });
     expect(version.stdout.trim()).toBe('0.1.0');
@@ -218,7 +222,7 @@ describe('install.sh', () => {
       expect(out).toContain('git credential-bitbucket logout URL --revoke');
       const hookFile = path.join(fs.realpathSync(repo), '.git', 'hooks', 'pre-push');
       expect(out).toContain(`The pre-push hook ${hookFile} still calls the removed program`);
-      expect(out).toContain(`rm '${hookFile}'`);
+      expect(out).toContain(`rm -- '${hookFile}'`);
       expect(fs.existsSync(bin)).toBe(false);
 
       const after = (await runGit(sb, ['config', '--global', '--list'])).stdout;
