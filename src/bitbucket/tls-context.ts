@@ -5,7 +5,7 @@
  * the guard's concurrent requests and a command's successive ones share it.
  */
 import tls from 'node:tls';
-import { readFile } from 'node:fs/promises';
+import { access, constants, readFile } from 'node:fs/promises';
 import type { ClientCertificate, HttpSettings } from '../git/config.js';
 import { ENV } from '../settings.js';
 
@@ -101,15 +101,41 @@ async function systemTrust(): Promise<Array<string | Buffer> | undefined> {
     : undefined;
 }
 
-/** Where the system trust is read from (also the cache key: the environment may name other files). */
-function systemTrustFiles(): { bundles: string[]; extra?: string } {
-  const extra = process.env[ENV.extraCaCerts.name] || process.env.NODE_EXTRA_CA_CERTS;
+/**
+ * Where the system trust is read from (also the cache key: the environment may name other files).
+ * `env`: another environment than this process's, for a report.
+ */
+function systemTrustFiles(env: NodeJS.ProcessEnv = process.env): { bundles: string[]; extra?: string } {
+  const extra = env[ENV.extraCaCerts.name] || env.NODE_EXTRA_CA_CERTS;
   const bundles = [
-    process.env.SSL_CERT_FILE,
+    env.SSL_CERT_FILE,
     '/etc/ssl/certs/ca-certificates.crt', // Debian, Ubuntu, Alpine
     '/etc/pki/tls/certs/ca-bundle.crt', // Fedora, RHEL
     '/etc/ssl/ca-bundle.pem', // openSUSE
     '/etc/ssl/cert.pem', // macOS, BSDs
   ].filter((f): f is string => Boolean(f));
   return extra ? { bundles, extra } : { bundles };
+}
+
+/**
+ * The CAs trusted without a CA file, for a report: the system bundle read (the first of
+ * systemTrustFiles' places that can be read; `fromEnv` when SSL_CERT_FILE named it), and the file
+ * of NODE_EXTRA_CA_CERTS; Node's own list is always trusted too.
+ */
+export async function systemTrustInUse(
+  env: NodeJS.ProcessEnv,
+): Promise<{ bundle?: { file: string; fromEnv: boolean }; extra?: string }> {
+  const files = systemTrustFiles(env);
+  const readable = (file: string) =>
+    access(file, constants.R_OK).then(
+      () => true,
+      () => false,
+    );
+  let bundle: { file: string; fromEnv: boolean } | undefined;
+  for (const file of files.bundles) {
+    if (!(await readable(file))) continue;
+    bundle = { file, fromEnv: file === env.SSL_CERT_FILE };
+    break;
+  }
+  return { ...(bundle ? { bundle } : {}), ...(files.extra ? { extra: files.extra } : {}) };
 }
