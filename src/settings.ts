@@ -102,7 +102,14 @@ export const FOREIGN_ENV: readonly EnvSetting[] = [
   { name: 'GIT_SSL_CAINFO', doc: 'CA bundle for the REST API, overriding `http.sslCAInfo`, as for git.' },
   { name: 'GIT_SSL_NO_VERIFY', doc: 'Any value turns TLS verification off, as for git.' },
   { name: 'GIT_SSL_CERT', doc: 'Client certificate (PEM) for the REST API, overriding `http.sslCert`, as for git.' },
-  { name: 'GIT_SSL_KEY', doc: 'Its private key (PEM, no passphrase), overriding `http.sslKey`, as for git.' },
+  {
+    name: 'GIT_SSL_KEY',
+    doc: 'Its private key (PEM; under a passphrase with `http.sslCertPasswordProtected`), overriding `http.sslKey`, as for git.',
+  },
+  {
+    name: 'GIT_SSL_CERT_PASSWORD_PROTECTED',
+    doc: "Any value: as `http.sslCertPasswordProtected`, the key's passphrase is asked of `git credential fill` (`protocol=cert`, the certificate's `path`), as for git.",
+  },
   { name: 'GIT_SSL_CERT_TYPE', doc: 'Overrides `http.sslCertType`; only `PEM` is supported.' },
   { name: 'GIT_SSL_KEY_TYPE', doc: 'Overrides `http.sslKeyType`; only `PEM` is supported.' },
 

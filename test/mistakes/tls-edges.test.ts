@@ -109,6 +109,70 @@ describe('login, before any token is sent', () => {
   });
 });
 
+describe('a client key under a passphrase, given by git credential fill as git asks for it', () => {
+  /** A credential helper that logs each action and what it was given, and answers `pass` to get. */
+  async function helper(pass: string): Promise<() => string> {
+    const log = path.join(f.sb.dir, 'helper.log');
+    const script = path.join(f.sb.dir, 'helper.sh');
+    fs.writeFileSync(
+      script,
+      `#!/bin/sh\n{ echo "action=$1"; cat; } >> '${log}'\n[ "$1" = get ] && echo 'password=${pass}'\nexit 0\n`,
+      { mode: 0o755 },
+    );
+    await git(['config', '--global', 'credential.helper', script]);
+    return () => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : '');
+  }
+  /** The lines git gave the helper for each `action` in `log`, without git's capability lines. */
+  const given = (log: string, action: string) =>
+    log
+      .split('action=')
+      .filter((b) => b.startsWith(`${action}\n`))
+      .map((b) => b.split('\n').filter((l) => l && l !== action && !l.startsWith('capability[]=')));
+  const cert = () => ['protocol=cert', 'host=', `path=${pki.clientCert}`, 'username='];
+  async function encryptedKey(protectedFlag: boolean) {
+    await trust(mtls.url);
+    await git(['config', '--global', `http.${mtls.url}/.sslCert`, pki.clientCert]);
+    await git(['config', '--global', `http.${mtls.url}/.sslKey`, pki.clientKeyEncrypted]);
+    if (protectedFlag) await git(['config', '--global', 'http.sslCertPasswordProtected', 'true']);
+  }
+  it('with http.sslCertPasswordProtected: asks protocol=cert and the certificate path, uses the answer, approves it', async () => {
+    await encryptedKey(true);
+    const log = await helper('secret-pass');
+    const r = await login(mtls.url);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(given(log(), 'get')).toEqual([cert()]);
+    expect(given(log(), 'store')).toEqual([[...cert(), 'password=secret-pass']]);
+    expect(r.stdout + r.stderr).not.toContain('secret-pass');
+  });
+
+  it('a wrong passphrase: one line, and it is rejected to the helpers as git does', async () => {
+    await encryptedKey(true);
+    const log = await helper('wrong-pass');
+    const line = oneLine(await login(mtls.url));
+    expect(line).toBe(
+      `git-credential-bitbucket: cannot reach ${mtls.url}: the client key ${pki.clientKeyEncrypted} does not open with the passphrase git's credential helpers gave for ${pki.clientCert} (http.sslKey); it was rejected to them; nothing was stored`,
+    );
+    expect(given(log(), 'erase')).toEqual([[...cert(), 'password=wrong-pass']]);
+    expect(line).not.toContain('wrong-pass');
+  });
+
+  it('no helper answers (and no terminal): one line', async () => {
+    await encryptedKey(true);
+    expect(oneLine(await login(mtls.url))).toBe(
+      `git-credential-bitbucket: cannot reach ${mtls.url}: the client key ${pki.clientKeyEncrypted} is protected by a passphrase (http.sslKey), and git gave none for ${pki.clientCert} (git credential fill, protocol=cert); nothing was stored`,
+    );
+  });
+
+  it('without http.sslCertPasswordProtected: one line naming it, nothing asked', async () => {
+    await encryptedKey(false);
+    const log = await helper('secret-pass');
+    expect(oneLine(await login(mtls.url))).toBe(
+      `git-credential-bitbucket: cannot reach ${mtls.url}: the client key ${pki.clientKeyEncrypted} is protected by a passphrase (http.sslKey); set http.sslCertPasswordProtected to true to have git's credential helpers or prompt give it; nothing was stored`,
+    );
+    expect(log()).toBe('');
+  });
+});
+
 describe('doctor', () => {
   it('https:// to a plain http port: the server does not speak TLS there', async () => {
     const url = f.emu.baseUrl.replace(/^http:/, 'https:');
@@ -137,7 +201,7 @@ describe('doctor', () => {
     return { findings, server, out: r.stdout + r.stderr };
   }
 
-  it('an unknown CA: the fix names the CA file in use, http.sslCAInfo, GIT_SSL_CAINFO and NODE_EXTRA_CA_CERTS', async () => {
+  it('an unknown CA: the fix names the CAs in use, http.sslCAInfo, GIT_SSL_CAINFO and NODE_EXTRA_CA_CERTS', async () => {
     const bare = await doctor(valid.url, { SSL_CERT_FILE: other.caFile, NODE_EXTRA_CA_CERTS: '' });
     expect(bare.server.level).toBe('error');
     expect(bare.server.fix).toBe(
@@ -147,6 +211,9 @@ describe('doctor', () => {
     expect(extra.server.fix).toContain(
       `(the system bundle ${other.caFile} from SSL_CERT_FILE, NODE_EXTRA_CA_CERTS ${other.clientCert}, and Node's own)`,
     );
+  });
+
+  it('an unknown CA with a CA file: names the file and the setting that names it', async () => {
     await trust(valid.url, other.caFile);
     const configured = await doctor(valid.url);
     expect(configured.server.fix).toBe(
