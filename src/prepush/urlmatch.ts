@@ -264,6 +264,41 @@ export function valuesFor(
   return out;
 }
 
+/**
+ * The repositories under `baseUrl` (the server's URL, no trailing slash) that a `section.<url>.*`
+ * key applies to although it does not apply to `<baseUrl>/` itself: one URL for each such key's
+ * path (a section for `<base>/scm/prj`, or the partial form `host:port/<context>/scm/prj/app.git`),
+ * in file order. git matches credential.<url> against the repository's URL, path included, also
+ * when credential.useHttpPath is off (that only decides whether helpers are sent the path), so
+ * these sections change what git asks for the repositories under them. Keys naming a user are
+ * left out (setup and doctor speak of the server, not of one account's URLs).
+ */
+export function scopesUnder(entries: readonly ConfigEntry[], section: string, baseUrl: string): string[] {
+  const base = normaliseUrl(`${baseUrl}/`);
+  const have = credentialParts(baseUrl, false);
+  if (!base || !have) return [];
+  const slash = baseUrl.indexOf('/', baseUrl.indexOf('://') + 3);
+  const origin = slash < 0 ? baseUrl : baseUrl.slice(0, slash);
+  const context = base.path.slice(1, -1);
+  const out = new Set<string>();
+  for (const e of entries) {
+    if (e.section !== section || e.url === undefined) continue;
+    const c = normaliseUrl(e.url);
+    let path: string | undefined;
+    if (c) {
+      const same = c.scheme === base.scheme && c.port === base.port && hostMatches(c.host, base.host);
+      if (same && c.user === undefined) path = c.path.endsWith('/') ? c.path.slice(1, -1) : c.path.slice(1);
+    } else if (section === 'credential') {
+      const want = credentialParts(e.url, true);
+      const same = want && want.username === undefined && (want.protocol ?? have.protocol) === have.protocol;
+      if (same && (want.host ?? have.host) === have.host) path = want.path;
+    }
+    if (path !== undefined && path !== context && (context === '' || path.startsWith(`${context}/`)))
+      out.add(`${origin}/${path}`);
+  }
+  return [...out];
+}
+
 /** Single-valued view: the last applied value per key (what `git config --get-urlmatch` shows). */
 export function lastValues(values: ReadonlyMap<string, Array<string | null>>): Map<string, string | null> {
   const out = new Map<string, string | null>();

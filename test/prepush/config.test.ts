@@ -6,7 +6,7 @@ import { makeSandbox, runGit } from '../helpers/sandbox.js';
 import { configListing } from '../../src/git/repo.js';
 import { authFromHeaders, isOurHelper, resolveRemoteConfig } from '../../src/prepush/remote-config.js';
 import { CONFIG_PATTERN } from '../../src/settings.js';
-import { lastValues, parseConfigListing, valuesFor } from '../../src/prepush/urlmatch.js';
+import { lastValues, parseConfigListing, scopesUnder, valuesFor } from '../../src/prepush/urlmatch.js';
 
 const CONFIG: Array<[string, string]> = [
   ['http.proxy', 'http://global'],
@@ -133,6 +133,25 @@ describe('resolveRemoteConfig', () => {
       useHttpPath: true,
     });
     expect(resolveRemoteConfig(e, 'https://other.org/x').helpers).toEqual(['store', 'other', 'cache']);
+  });
+
+  it('scopesUnder: the repository paths under a server that a credential section applies to, and not to the server itself', () => {
+    const e = listing([
+      ['credential.http://127.0.0.1:7990/bitbucket/scm/prj.helper', 'store'],
+      ['credential.127.0.0.1:7990/bitbucket/scm/prj/app.git.helper', 'partial'],
+      ['credential.127.0.0.1:7990/other/app.git.helper', 'partial-elsewhere'],
+      ['credential.127.0.0.1:7990.helper', 'host-only'],
+      ['credential.http://127.0.0.1:7990/other.helper', 'another-app'],
+      ['credential.http://127.0.0.1:7990/bitbucket/.helper', 'the-server'],
+      ['credential.https://127.0.0.1:7990/bitbucket/scm/x.helper', 'https'],
+      ['credential.http://alice@127.0.0.1:7990/bitbucket/scm/y.helper', 'a-user'],
+    ]);
+    expect(scopesUnder(e, 'credential', 'http://127.0.0.1:7990/bitbucket')).toEqual([
+      'http://127.0.0.1:7990/bitbucket/scm/prj',
+      'http://127.0.0.1:7990/bitbucket/scm/prj/app.git',
+    ]);
+    const root = listing([['credential.https://*.example.com/scm/prj/.helper', 'store']]);
+    expect(scopesUnder(root, 'credential', 'https://bb.example.com')).toEqual(['https://bb.example.com/scm/prj']);
   });
 
   it('finds a Bearer or Basic Authorization header, the last one winning', () => {
