@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileStore } from '../../src/store/file.js';
+import type { TokenMeta } from '../../src/store/types.js';
 import { isLoopbackHost } from '../../src/credential/transport.js';
 import { describe as desc, makeSandbox, parsePairs, runBin, runGit, type Sandbox } from '../helpers/sandbox.js';
 
@@ -19,6 +20,13 @@ const seed = () =>
   runBin(sb, ['store'], desc({ protocol: 'http', host: HOST, username: 'u', password: 'clear-secret' }), {
     env: { ...sb.env, GIT_CREDENTIAL_BITBUCKET_ALLOW_HTTP: '1' },
   });
+
+/** A token as login stores it, with what login learnt (`meta`). */
+const putLoggedIn = (meta: TokenMeta) =>
+  new FileStore(path.join(sb.dataDir, 'credentials.json')).put(
+    { protocol: 'http', host: HOST, username: 'u', hasPassword: true, hasCredential: false, storedAt: 1, meta },
+    { password: 'clear-secret' },
+  );
 
 describe('plain http to a non-loopback host', () => {
   it('is not stored', async () => {
@@ -54,18 +62,7 @@ describe('plain http to a non-loopback host', () => {
   });
 
   it('is answered for a token logged in with --allow-http', async () => {
-    await new FileStore(path.join(sb.dataDir, 'credentials.json')).put(
-      {
-        protocol: 'http',
-        host: HOST,
-        username: 'u',
-        hasPassword: true,
-        hasCredential: false,
-        storedAt: 1,
-        meta: { allowHttp: true },
-      },
-      { password: 'clear-secret' },
-    );
+    await putLoggedIn({ allowHttp: true });
     expect(parsePairs((await get()).stdout)).toContainEqual(['password', 'clear-secret']);
   });
 
@@ -82,18 +79,7 @@ describe('plain http to a non-loopback host', () => {
 
   it("a setting for the server's URL is honoured for a token whose login names that server", async () => {
     const base = `http://${HOST}/bitbucket`;
-    await new FileStore(path.join(sb.dataDir, 'credentials.json')).put(
-      {
-        protocol: 'http',
-        host: HOST,
-        username: 'u',
-        hasPassword: true,
-        hasCredential: false,
-        storedAt: 1,
-        meta: { baseUrl: base },
-      },
-      { password: 'clear-secret' },
-    );
+    await putLoggedIn({ baseUrl: base });
     expect((await get()).stdout).toBe('');
     await runGit(sb, ['config', '--global', `bitbucket.${base}.allowHttp`, 'true']);
     expect(parsePairs((await get()).stdout)).toContainEqual(['password', 'clear-secret']);
