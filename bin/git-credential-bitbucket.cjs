@@ -25,7 +25,8 @@ const [op, sub] = process.argv.slice(2);
 // (src/bitbucket/http.ts trusts it from there); what we run gets it back as it was.
 if (process.env.GIT_CREDENTIAL_BITBUCKET_EXTRA_CA_CERTS && !process.env.NODE_EXTRA_CA_CERTS)
   process.env.NODE_EXTRA_CA_CERTS = process.env.GIT_CREDENTIAL_BITBUCKET_EXTRA_CA_CERTS;
-const cache = path.join(cacheDir(process.env), 'code');
+const cacheBase = cacheDir(process.env);
+const cache = cacheBase && path.join(cacheBase, 'code');
 // Node 22.1+ keeps compiled code itself: in our private directory, never the shared tmp.
 if (nodeModule.enableCompileCache && cache && ensurePrivateDir(cache)) nodeModule.enableCompileCache(cache);
 if (op === 'get' || op === 'store' || op === 'erase') runChecked('helper.cjs', op);
@@ -46,13 +47,22 @@ function hasCompileCache(version) {
  * The cache directory: a copy of `cacheDir` in src/settings.ts, which this file may not load
  * (test/settings.test.ts compares the two). `$XDG_CACHE_HOME/git-credential-bitbucket` (absolute
  * only: the XDG spec says to ignore a relative one, and the hook runs in many working
- * directories), else `cache` in $GIT_CREDENTIAL_BITBUCKET_DIR, else `~/.cache/git-credential-bitbucket`.
+ * directories), else `cache` in $GIT_CREDENTIAL_BITBUCKET_DIR, else `~/.cache/git-credential-bitbucket`
+ * (HOME only when absolute, else the account's home directory; undefined, no cache, without one).
  */
 function cacheDir(env) {
   const abs = (p) => (p && path.isAbsolute(p) ? p : undefined);
   if (abs(env.XDG_CACHE_HOME)) return path.join(env.XDG_CACHE_HOME, 'git-credential-bitbucket');
   if (env.GIT_CREDENTIAL_BITBUCKET_DIR) return path.join(path.resolve(env.GIT_CREDENTIAL_BITBUCKET_DIR), 'cache');
-  return path.join(abs(env.HOME) || builtin('node:os').homedir(), '.cache', 'git-credential-bitbucket');
+  const home = abs(env.HOME) || accountHome();
+  return home ? path.join(home, '.cache', 'git-credential-bitbucket') : undefined;
+  function accountHome() {
+    try {
+      return abs(builtin('node:os').userInfo().homedir);
+    } catch {
+      return undefined;
+    }
+  }
 }
 
 /**

@@ -11,7 +11,7 @@
  *   src/git/'s job (`configGetSync` in src/git/repo.ts for one key, with its per-URL lookup;
  *   `configListing` for the pre-push hook's single listing, matched by src/prepush/urlmatch.ts).
  * - Loaded by every bundle, the hot ones included: keep it small and free of imports beyond
- *   node:path (node:os only when HOME is unset: loading it costs every `get`).
+ *   node:path (node:os only when HOME is not an absolute path: loading it costs every `get`).
  * - The launcher (bin/git-credential-bitbucket.cjs, which may load nothing) has its own copy of
  *   {@link cacheDir}; test/settings.test.ts compares the two.
  */
@@ -78,7 +78,10 @@ export const ENV = {
  * meaning. Read where they apply; listed here so that the documentation is complete.
  */
 export const FOREIGN_ENV: readonly EnvSetting[] = [
-  { name: 'HOME', doc: 'The home directory, base of the default directories.' },
+  {
+    name: 'HOME',
+    doc: "The home directory, base of the default directories; ignored unless absolute (the account's own home directory is used then).",
+  },
   {
     name: 'SUDO_UID',
     doc: 'Set by sudo: as root, a file of this user is theirs (root with their HOME, `sudo -E`), so messages say to run git as them, not to remove or chown it.',
@@ -99,7 +102,14 @@ export const FOREIGN_ENV: readonly EnvSetting[] = [
   { name: 'GIT_SSL_CAINFO', doc: 'CA bundle for the REST API, overriding `http.sslCAInfo`, as for git.' },
   { name: 'GIT_SSL_NO_VERIFY', doc: 'Any value turns TLS verification off, as for git.' },
   { name: 'GIT_SSL_CERT', doc: 'Client certificate (PEM) for the REST API, overriding `http.sslCert`, as for git.' },
-  { name: 'GIT_SSL_KEY', doc: 'Its private key (PEM, no passphrase), overriding `http.sslKey`, as for git.' },
+  {
+    name: 'GIT_SSL_KEY',
+    doc: 'Its private key (PEM; under a passphrase with `http.sslCertPasswordProtected`), overriding `http.sslKey`, as for git.',
+  },
+  {
+    name: 'GIT_SSL_CERT_PASSWORD_PROTECTED',
+    doc: "Any value: as `http.sslCertPasswordProtected`, the key's passphrase is asked of `git credential fill` (`protocol=cert`, the certificate's `path`), as for git.",
+  },
   { name: 'GIT_SSL_CERT_TYPE', doc: 'Overrides `http.sslCertType`; only `PEM` is supported.' },
   { name: 'GIT_SSL_KEY_TYPE', doc: 'Overrides `http.sslKeyType`; only `PEM` is supported.' },
 
@@ -324,8 +334,26 @@ function absolute(value: string | undefined): string | undefined {
   return value && path.isAbsolute(value) ? value : undefined;
 }
 
+/**
+ * The home directory: `$HOME` when absolute, else the account's own (the password database).
+ * An empty or relative HOME is ignored, as the XDG variables are: taken as it is, it would put
+ * the token file into the working directory, often a repository's work tree.
+ */
 function home(env: NodeJS.ProcessEnv): string {
-  return absolute(env.HOME) ?? process.getBuiltinModule('node:os').homedir();
+  const found = absolute(env.HOME) ?? accountHome();
+  if (found) return found;
+  throw new Error(
+    `HOME is ${env.HOME ? `not an absolute path (${JSON.stringify(env.HOME)})` : 'not set'} and this account has no home directory; set HOME, or ${ENV.dir.name}`,
+  );
+}
+
+/** This account's home directory as the system knows it (the password database; the profile on Windows). */
+function accountHome(): string | undefined {
+  try {
+    return absolute(process.getBuiltinModule('node:os').userInfo().homedir);
+  } catch {
+    return undefined; // no entry for this uid (a container's arbitrary user)
+  }
 }
 
 /** `$GIT_CREDENTIAL_BITBUCKET_DIR`, resolved, when set. */

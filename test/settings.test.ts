@@ -99,9 +99,20 @@ describe('directories', () => {
       { HOME: home, GIT_CREDENTIAL_BITBUCKET_DIR: 'rel/d' },
       { HOME: home, GIT_CREDENTIAL_BITBUCKET_DIR: '/d', XDG_CACHE_HOME: '/c' },
       { HOME: 'relative-home' },
+      { HOME: '' },
       {},
     ];
     for (const env of envs) expect(launcherCacheDir(env), JSON.stringify(env)).toBe(cacheDir(env));
+  });
+  it("an empty or relative HOME is ignored: the account's own home directory is the base, never the working directory", () => {
+    const account = os.userInfo().homedir;
+    expect(path.isAbsolute(account)).toBe(true);
+    for (const HOME of ['', 'relative-home', '.']) {
+      // computed only: nothing is created there
+      expect(dataDir({ HOME }, 'linux')).toBe(path.join(account, '.local', 'share', 'git-credential-bitbucket'));
+      expect(cacheDir({ HOME })).toBe(path.join(account, '.cache', 'git-credential-bitbucket'));
+      expect(stateDir({ HOME }, 'linux')).toBe(path.join(account, '.local', 'state', 'git-credential-bitbucket'));
+    }
   });
   it('a relative XDG_DATA_HOME puts nothing into the working tree (store, then get)', async () => {
     const sb = makeSandbox();

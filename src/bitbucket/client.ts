@@ -77,6 +77,9 @@ const PAGE_LIMIT = 100;
 /** Pages one permission look-up reads at most (both names of a repository together). */
 export const MAX_PAGES = 5;
 
+/** The anonymous request that tells a Bitbucket server (docs/bitbucket-server.md), under the base URL. */
+export const PROPERTIES_PATH = '/rest/api/1.0/application-properties';
+
 /** See the module comment. */
 export class BitbucketClient {
   readonly baseUrl: string;
@@ -113,7 +116,7 @@ export class BitbucketClient {
     | ApiResult<{ version: string; buildNumber?: string; displayName?: string }>
     | { status: 'not-bitbucket'; message: string }
   > {
-    const res = await this.get({ scheme: 'none' }, '/rest/api/1.0/application-properties');
+    const res = await this.get({ scheme: 'none' }, PROPERTIES_PATH);
     const notBb = {
       status: 'not-bitbucket' as const,
       message: `${this.baseUrl} does not look like Bitbucket Server / Data Center`,
@@ -286,6 +289,23 @@ export class BitbucketClient {
       : 'a request timed out';
   }
 
+  /**
+   * Whether the repository has a commit: `GET /rest/api/latest/projects/{key}/repos/{slug}/commits/{id}`
+   * (docs/bitbucket-server.md section 7). 200 with that commit: `present`; 404 naming the commit
+   * (not the repository): not present. Anything else, a 404 for the repository included, is a
+   * failure: it says nothing about the commit.
+   */
+  async hasCommit(auth: Auth, projectKey: string, slug: string, id: string): Promise<ApiResult<{ present: boolean }>> {
+    const path = `/rest/api/latest/projects/${enc(projectKey)}/repos/${enc(slug)}/commits/${enc(id)}`;
+    const res = await this.get(auth, path);
+    if (res.ok && res.status === 404 && isNoSuchCommit(toFailure(res))) return { status: 'ok', present: false };
+    if (!res.ok || res.status !== 200) return this.failure(res, auth);
+    const got = (res.json as { id?: unknown } | undefined)?.id;
+    return typeof got === 'string' && got.toLowerCase() === id.toLowerCase()
+      ? { status: 'ok', present: true }
+      : this.badBody(res);
+  }
+
   /** Best-effort `GET /rest/access-tokens/1.0/{owner}/{id}`: name, permissions, expiry. */
   async getAccessToken(auth: Auth, owner: TokenOwner, id: string): Promise<ApiResult<{ token: AccessTokenInfo }>> {
     const base =
@@ -387,6 +407,14 @@ function notRetried(at: number, where: string | undefined): HttpResult {
 /** A moment to the minute, for messages: `2026-01-02 13:45 UTC`. */
 export function utcMinute(at: number): string {
   return `${new Date(at).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/**
+ * Bitbucket's 404 for a commit the repository does not have: `NoSuchCommitException`, or
+ * `NoSuchChangesetException` on older servers (docs/bitbucket-server.md section 7).
+ */
+function isNoSuchCommit(f: ApiFailure): boolean {
+  return /\.NoSuch(Commit|Changeset)Exception$/.test(f.exception ?? '');
 }
 
 /**

@@ -22,6 +22,13 @@ export interface ApiFailure {
   network?: Extract<HttpResult, { ok: false }>['error'];
   /** The socket or TLS error code behind a `network` failure (ENOTFOUND, ECONNREFUSED, a certificate code…). */
   networkCode?: string;
+  /**
+   * A redirect's `Location` as the server sent it (it may be relative, or carry user info or a
+   * query): to compare with the address asked, never to print whole.
+   */
+  location?: string;
+  /** A `network` failure for a host the server's certificate does not name: the names it holds. */
+  certNames?: string;
   retryAfterMs?: number;
 }
 
@@ -42,6 +49,7 @@ export function toFailure(res: HttpResult): ApiFailure {
       network: res.error,
       message: res.message,
       ...(res.code !== undefined ? { networkCode: res.code } : {}),
+      ...(res.certNames !== undefined ? { certNames: res.certNames } : {}),
     };
   const { message, exceptionName } = parseErrors(res.json);
   const base = { httpStatus: res.status, ...(exceptionName ? { exception: exceptionName } : {}) };
@@ -78,6 +86,7 @@ export function toFailure(res: HttpResult): ApiFailure {
       ...base,
       status: 'error',
       message: `unexpected redirect (HTTP ${res.status}), possibly to a login page${target ? `: it points to ${target}` : ''}`,
+      ...(res.headers.location ? { location: res.headers.location } : {}),
     };
   }
   return { ...base, status: 'error', message: `${text}${message ? ` (HTTP ${res.status})` : ''}` };

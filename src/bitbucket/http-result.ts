@@ -41,35 +41,84 @@ export function classifyError(
   return fail('reset', `connection to ${where} was closed (${code || err.message})`, code || undefined);
 }
 
+/** What a TLS failure means for the user: each kind has its own next step (doctor, login). */
+export type TlsKind =
+  'untrusted' | 'expired' | 'not-yet-valid' | 'name' | 'not-tls' | 'client-cert-required' | 'client-cert-refused';
+
+/**
+ * The kind of a TLS failure from its code (Node names OpenSSL's reasons ERR_SSL_<REASON>, and
+ * tlsFailure names a bare EPROTO so too); `clientCert`: a client certificate was offered.
+ * Undefined: none of these.
+ */
+export function tlsKindOf(code: string, clientCert: boolean): TlsKind | undefined {
+  if (UNTRUSTED_CODES.test(code)) return 'untrusted';
+  if (code === 'CERT_HAS_EXPIRED') return 'expired';
+  if (code === 'CERT_NOT_YET_VALID') return 'not-yet-valid';
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return 'name';
+  if (/^ERR_SSL_(WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG|HTTP_REQUEST)$/.test(code)) return 'not-tls';
+  if (/CERTIFICATE_REQUIRED$/.test(code) || (!clientCert && /ALERT_HANDSHAKE_FAILURE$/.test(code)))
+    return 'client-cert-required';
+  if (clientCert && /ALERT_(BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_[A-Z]+|ACCESS_DENIED|HANDSHAKE_FAILURE)$/.test(code))
+    return 'client-cert-refused';
+  return undefined;
+}
+
 /**
  * A TLS failure in a few words and a code, instead of OpenSSL's text (its source file, line and
  * error queue). A write that fails with EPROTO carries the reason only in its text: its code is
  * then named as Node names the others (ERR_SSL_ and the reason).
  */
-function tlsFailure(err: NodeJS.ErrnoException & { reason?: string }, where: string, s?: HttpSettings): Failure {
+function tlsFailure(
+  err: NodeJS.ErrnoException & { reason?: string; host?: string; cert?: PeerCertificate },
+  where: string,
+  s?: HttpSettings,
+): Failure {
   const reason = (err.reason ?? /:error:[0-9A-Fa-f]+:[^:]*:[^:]*:([^:\n]+)/.exec(err.message)?.[1])?.trim();
   const code =
     err.code === 'EPROTO' && reason ? `ERR_SSL_${reason.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}` : (err.code ?? '');
   const cert = s?.clientCert;
   let phrase: string;
-  if (UNTRUSTED_CODES.test(code))
-    phrase = s?.caFile
-      ? `the server's certificate is signed by a CA that the CA file ${s.caFile} does not hold`
-      : "the server's certificate is signed by a CA this machine does not trust";
-  else if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') return validityFailure(where, code);
-  else if (/wrong version number|packet length too long|http request/.test(reason ?? ''))
-    phrase = 'the server does not speak TLS on this port (http:// URL?)';
-  else if (/certificate required/.test(reason ?? '') || (!cert && /alert handshake failure/.test(reason ?? '')))
-    phrase = cert
-      ? `the server asks for a client certificate and did not take ${cert.certFile} (${cert.certFrom})`
-      : 'the server asks for a client certificate (http.sslCert/http.sslKey)';
-  else if (
-    cert &&
-    /alert (bad certificate|unknown ca|certificate \w+|access denied|handshake failure)/.test(reason ?? '')
-  )
-    phrase = `the server does not accept the client certificate ${cert.certFile} (${cert.certFrom}): ${reason}`;
-  else phrase = reason ?? err.message.split('\n')[0]!.trim();
+  switch (tlsKindOf(code, cert !== undefined)) {
+    case 'untrusted':
+      phrase = s?.caFile
+        ? `the server's certificate is signed by a CA that the CA file ${s.caFile} does not hold`
+        : "the server's certificate is signed by a CA this machine does not trust";
+      break;
+    case 'expired':
+    case 'not-yet-valid':
+      return validityFailure(where, code);
+    case 'name': {
+      const names = certNames(err.cert);
+      const failure = fail(
+        'tls',
+        `TLS failure with ${where}: the server's certificate is not valid for ${err.host ?? where}${names ? `: it names ${names}` : ''} (${code})`,
+        code,
+      );
+      return names ? { ...failure, certNames: names } : failure;
+    }
+    case 'not-tls':
+      phrase = 'the server does not speak TLS on this port (http:// URL?)';
+      break;
+    case 'client-cert-required':
+      phrase = cert
+        ? `the server asks for a client certificate and did not take ${cert.certFile} (${cert.certFrom})`
+        : 'the server asks for a client certificate (http.sslCert/http.sslKey)';
+      break;
+    case 'client-cert-refused':
+      phrase = `the server does not accept the client certificate ${cert!.certFile} (${cert!.certFrom})${reason ? `: ${reason}` : ''}`;
+      break;
+    default:
+      phrase = reason ?? err.message.split('\n')[0]!.trim();
+  }
   return fail('tls', `TLS failure with ${where}: ${phrase} (${code})`, code);
+}
+
+/** The names a certificate holds: its subjectAltName entries, else its subject's CN. */
+function certNames(cert: PeerCertificate | undefined): string | undefined {
+  if (!cert) return undefined;
+  if (cert.subjectaltname) return cert.subjectaltname;
+  const cn = cert.subject?.CN;
+  return cn ? `CN=${Array.isArray(cn) ? cn.join(', CN=') : cn}` : undefined;
 }
 
 /** The failure for an expired or not yet valid server certificate, with its dates when known. */
@@ -90,7 +139,7 @@ export function validityFailure(
 }
 
 /** OpenSSL's "Feb  1 00:00:00 2020 GMT" as "2020-02-01 00:00 UTC". */
-function utcMinute(openssl: string): string {
+export function utcMinute(openssl: string): string {
   const t = Date.parse(openssl);
   return Number.isNaN(t) ? openssl : `${new Date(t).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }

@@ -46,6 +46,8 @@ export type HttpResult =
       error: HttpErrorKind;
       message: string;
       /** The socket or TLS error code, when one was given. */ code?: string;
+      /** ERR_TLS_CERT_ALTNAME_INVALID: the names the server's certificate holds instead. */
+      certNames?: string;
     };
 
 const DEFAULT_MAX_BODY = 5 * 1024 * 1024;

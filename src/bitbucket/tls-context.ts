@@ -4,10 +4,12 @@
  * trusted CA (about 300 with the system bundle, far longer than a request to a near server), so
  * the guard's concurrent requests and a command's successive ones share it.
  */
+import { createPrivateKey } from 'node:crypto';
 import tls from 'node:tls';
-import { readFile } from 'node:fs/promises';
+import { access, constants, readFile } from 'node:fs/promises';
 import type { ClientCertificate, HttpSettings } from '../git/config.js';
 import { ENV } from '../settings.js';
+import { fillCertPassphrase, settleCertPassphrase } from '../git/cert-passphrase.js';
 
 /** A context to pass as `secureContext`, or why none could be built (one line). */
 export type ContextResult = { context: tls.SecureContext } | { error: string };
@@ -58,7 +60,9 @@ async function build(settings: HttpSettings): Promise<ContextResult> {
   }
 }
 
-async function clientPair(c: ClientCertificate): Promise<{ cert: Buffer; key: Buffer } | { error: string }> {
+async function clientPair(
+  c: ClientCertificate,
+): Promise<{ cert: Buffer; key: Buffer; passphrase?: string } | { error: string }> {
   if (c.unsupported) return { error: c.unsupported };
   const read = async (file: string, what: string, from: string) =>
     readFile(file).catch((e: NodeJS.ErrnoException) => ({
@@ -68,10 +72,29 @@ async function clientPair(c: ClientCertificate): Promise<{ cert: Buffer; key: Bu
   if ('error' in cert) return cert;
   const key = c.keyFile === c.certFile ? cert : await read(c.keyFile, 'key', c.keyFrom);
   if ('error' in key) return key;
-  // git would ask for the passphrase (http.sslCertPasswordProtected); Node would fail on it
-  if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|^Proc-Type: *4, *ENCRYPTED/m.test(key.toString('latin1')))
-    return { error: `the client key ${c.keyFile} is protected by a passphrase, which is not supported (${c.keyFrom})` };
-  return { cert, key };
+  if (!/-----BEGIN ENCRYPTED PRIVATE KEY-----|^Proc-Type: *4, *ENCRYPTED/m.test(key.toString('latin1')))
+    return { cert, key };
+  const locked = `the client key ${c.keyFile} is protected by a passphrase (${c.keyFrom})`;
+  // git asks for it only with http.sslCertPasswordProtected (src/git/cert-passphrase.ts)
+  if (!c.passwordProtected)
+    return {
+      error: `${locked}; set http.sslCertPasswordProtected to true to have git's credential helpers or prompt give it`,
+    };
+  const passphrase = await fillCertPassphrase(c.certFile);
+  if (passphrase === undefined)
+    return { error: `${locked}, and git gave none for ${c.certFile} (git credential fill, protocol=cert)` };
+  let opened = true;
+  try {
+    createPrivateKey({ key, format: 'pem', passphrase });
+  } catch {
+    opened = false;
+  }
+  await settleCertPassphrase(c.certFile, passphrase, opened);
+  if (!opened)
+    return {
+      error: `the client key ${c.keyFile} does not open with the passphrase git's credential helpers gave for ${c.certFile} (${c.keyFrom}); it was rejected to them`,
+    };
+  return { cert, key, passphrase };
 }
 
 /** OpenSSL's reason ("key values mismatch") out of its long error text. */
@@ -101,15 +124,41 @@ async function systemTrust(): Promise<Array<string | Buffer> | undefined> {
     : undefined;
 }
 
-/** Where the system trust is read from (also the cache key: the environment may name other files). */
-function systemTrustFiles(): { bundles: string[]; extra?: string } {
-  const extra = process.env[ENV.extraCaCerts.name] || process.env.NODE_EXTRA_CA_CERTS;
+/**
+ * Where the system trust is read from (also the cache key: the environment may name other files).
+ * `env`: another environment than this process's, for a report.
+ */
+function systemTrustFiles(env: NodeJS.ProcessEnv = process.env): { bundles: string[]; extra?: string } {
+  const extra = env[ENV.extraCaCerts.name] || env.NODE_EXTRA_CA_CERTS;
   const bundles = [
-    process.env.SSL_CERT_FILE,
+    env.SSL_CERT_FILE,
     '/etc/ssl/certs/ca-certificates.crt', // Debian, Ubuntu, Alpine
     '/etc/pki/tls/certs/ca-bundle.crt', // Fedora, RHEL
     '/etc/ssl/ca-bundle.pem', // openSUSE
     '/etc/ssl/cert.pem', // macOS, BSDs
   ].filter((f): f is string => Boolean(f));
   return extra ? { bundles, extra } : { bundles };
+}
+
+/**
+ * The CAs trusted without a CA file, for a report: the system bundle read (the first of
+ * systemTrustFiles' places that can be read; `fromEnv` when SSL_CERT_FILE named it), and the file
+ * of NODE_EXTRA_CA_CERTS; Node's own list is always trusted too.
+ */
+export async function systemTrustInUse(
+  env: NodeJS.ProcessEnv,
+): Promise<{ bundle?: { file: string; fromEnv: boolean }; extra?: string }> {
+  const files = systemTrustFiles(env);
+  const readable = (file: string) =>
+    access(file, constants.R_OK).then(
+      () => true,
+      () => false,
+    );
+  let bundle: { file: string; fromEnv: boolean } | undefined;
+  for (const file of files.bundles) {
+    if (!(await readable(file))) continue;
+    bundle = { file, fromEnv: file === env.SSL_CERT_FILE };
+    break;
+  }
+  return { ...(bundle ? { bundle } : {}), ...(files.extra ? { extra: files.extra } : {}) };
 }

@@ -12,6 +12,8 @@ import type { CommandIO } from './shared/io.js';
 import { clientFor, parseServer } from './shared/server.js';
 import { CONCURRENT_CHECKS, mapBounded, waitingFor } from './shared/progress.js';
 import type { Finding } from './doctor-findings.js';
+import { clientCertFinding } from './doctor-client-cert.js';
+import { tlsFix } from './shared/tls-advice.js';
 
 export async function serverFindings(url: string, io: CommandIO, timeout: number): Promise<Finding[]> {
   const out: Finding[] = [];
@@ -27,17 +29,22 @@ export async function serverFindings(url: string, io: CommandIO, timeout: number
     .join(', ');
   const client = (await clientFor(url, io, timeout * 1000)).withDeadline(deadline);
   const props = await waitingFor(io, `${url} to answer`, client.applicationProperties());
+  const cert = url.startsWith('https:') ? await clientCertFinding(settings.clientCert, io.now()) : undefined;
   if (props.status !== 'ok') {
     out.push({
       id: 'server',
       level: 'error',
       title: `${url} is not reachable as Bitbucket: ${props.message}`,
       detail: net,
-      fix: 'check the URL, proxy (http.proxy) and CA (http.sslCAInfo) settings',
+      fix:
+        (await tlsFix(props, url, settings, io.env)) ??
+        'check the URL, proxy (http.proxy) and CA (http.sslCAInfo) settings',
     });
+    if (cert) out.push(cert);
     return out;
   }
   out.push({ id: 'server', level: 'ok', title: `${url} answers: Bitbucket ${props.version}`, detail: net });
+  if (cert) out.push(cert);
   const { stores } = storesFor(io);
   const host = parseServer(url, { allowHttp: true });
   const accounts = (await listAccounts(stores).catch(() => [])).filter(

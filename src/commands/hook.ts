@@ -124,7 +124,12 @@ export async function hookUninstallRun(
   if (o.global || o.config) {
     const set = setConfigHook(o.global ? 'global' : 'local', null, run);
     if (!set.ok) return fail(io, set.message);
-    io.stderr(`Removed the config-based pre-push hook (${o.global ? 'global' : 'local'}).\n`);
+    const scope = o.global ? 'global' : 'local';
+    io.stderr(
+      set.changed
+        ? `Removed the config-based pre-push hook (${scope}).\n`
+        : `No config-based pre-push hook of the guard (${scope}); nothing to do.\n`,
+    );
     return EXIT.ok;
   }
   const dir = hooksDir(run);

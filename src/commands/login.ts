@@ -52,7 +52,7 @@ export interface LoginOptions {
 
 export async function loginRun(opts: LoginOptions, io: CommandIO): Promise<number> {
   checkCreateFlags(opts);
-  const server = parseServer(
+  const named = parseServer(
     opts.url ?? (await promptLine(io, 'Bitbucket Server URL (e.g. https://bitbucket.example.com): ')),
     { allowHttp: opts.allowHttp },
   );
@@ -64,9 +64,10 @@ export async function loginRun(opts: LoginOptions, io: CommandIO): Promise<numbe
   const probeStarted = Date.now();
   const found = await waitingFor(
     io,
-    `${server.baseUrl} to answer`,
-    recogniseServer(server, io, budgetMs, opts.allowHttp),
+    `${named.baseUrl} to answer`,
+    recogniseServer(named, io, budgetMs, opts.allowHttp),
   );
+  const server = found.redirectedFrom ? movedTo(named, found.baseUrl, io) : named;
   // the whole command's time budget: the probe's share is spent, a prompt's wait is not counted
   const left = Math.max(0, budgetMs - (Date.now() - probeStarted));
   const given = opts.token ?? piped;
@@ -86,6 +87,17 @@ export async function loginRun(opts: LoginOptions, io: CommandIO): Promise<numbe
     made.watch.release(e.message);
     throw e;
   }
+}
+
+/**
+ * The server at the base URL a redirect on the host given led to (recognise.ts), with the
+ * repository and user the URL named; said, since the token goes there.
+ */
+function movedTo(named: BitbucketLocation, baseUrl: string, io: CommandIO): BitbucketLocation {
+  const p = paint(io.stderrIsTTY, io.env);
+  io.stderr(`${p.yellow('!')} ${named.baseUrl} redirects to ${baseUrl}, the same host: using ${baseUrl}\n`);
+  const at = parseServer(baseUrl, { allowHttp: true });
+  return { ...named, protocol: at.protocol, host: at.host, contextPath: at.contextPath, baseUrl: at.baseUrl };
 }
 
 /**

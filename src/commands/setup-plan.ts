@@ -108,7 +108,9 @@ export function planSetup(
     }
   } else {
     if (block) {
-      steps.push({ op: 'remove', at: block.anchor, why: older(block.anchor) });
+      // this very line goes after the new reset or cache line: moved, not a copy
+      const moved = haveCache !== wantCache ? 'moved behind the cache line' : 'moved behind the reset';
+      steps.push({ op: 'remove', at: block.anchor, why: values[block.anchor] === ours ? moved : older(block.anchor) });
       if (block.cache !== undefined && haveCache !== wantCache)
         steps.push({ op: 'remove', at: block.cache, why: `the cache time changes` });
     }

@@ -1,13 +1,18 @@
 /**
  * `status [URL] [--json]`: per host and account, like `gh auth status`: who the token acts as,
  * its kind, permissions, expiry, where it is stored, whether the server accepts it now, and the
- * token masked. Exit 1 when any token is invalid, expired, a project token, or unreachable.
+ * token masked, and a helper line of ours for its server that git cannot run (a Node or a front
+ * that is gone, as doctor and check say). Exit 1 when any token is invalid, expired, a project
+ * token, or unreachable, or such a helper line is found.
  */
 import type { CommandModule } from 'yargs';
 import { classifyToken, type TokenReport } from '../bitbucket/classifier.js';
 import { maskToken } from '../bitbucket/token.js';
 import { readSettings, type Refusal } from '../store/settings.js';
 import { redactUrl } from '../git/config.js';
+import { configListing } from '../git/repo.js';
+import { resolveRemoteConfig } from '../prepush/remote-config.js';
+import { parseConfigListing } from '../prepush/urlmatch.js';
 import { holdsPassword, replacePasswordFix, STORED_PASSWORD } from '../credential/passwords.js';
 import { expiryDaysFor } from '../credential/renewal.js';
 import { byHost, daysLeft, expiryOf, hostKey, listAccounts, storesFor, type Account } from './shared/accounts.js';
@@ -15,6 +20,7 @@ import { describeExpiry, describeToken, fallbackNotice, refusalLines, refusalsFo
 import { EXIT } from './shared/errors.js';
 import { paint, type CommandContext, type CommandIO } from './shared/io.js';
 import { clientFor, entryBaseUrl, parseServer } from './shared/server.js';
+import { brokenHelperPaths } from './shared/invocation.js';
 import { CONCURRENT_CHECKS, mapBounded, waitingFor } from './shared/progress.js';
 import { timeoutOption } from './shared/timeout.js';
 import { visible } from '../visible.js';
@@ -67,15 +73,43 @@ export async function statusRun(opts: StatusOptions, io: CommandIO): Promise<num
     mapBounded(accounts, CONCURRENT_CHECKS, (a) => checkAccount(a, io, opts, deadline)),
   );
   const fallback = readSettings(dir).fileFallback;
+  const broken = brokenHelpers(results, io.env);
   // nothing stored for what was asked is not a pass: a script asking `status URL` wants a token
   const ok =
-    results.length > 0 && results.every((r) => !r.problems.some((p) => FATAL.includes(p))) && refused.length === 0;
+    results.length > 0 &&
+    results.every((r) => !r.problems.some((p) => FATAL.includes(p))) &&
+    refused.length === 0 &&
+    broken.length === 0;
   if (opts.json)
     io.stdout(
-      `${JSON.stringify({ ...toJson(results, fallback, stores.file.location, io.now(), ok), refused: refused.map(refusalJson) }, null, 2)}\n`,
+      `${JSON.stringify({ ...toJson(results, fallback, stores.file.location, io.now(), ok), refused: refused.map(refusalJson), brokenHelper: broken }, null, 2)}\n`,
     );
-  else printHuman(results, io, fallback, stores.file.location, opts.url, refused);
+  else printHuman(results, io, fallback, stores.file.location, opts.url, refused, broken);
   return ok ? EXIT.ok : EXIT.error;
+}
+
+/** A helper line of ours for a server shown that git cannot run, and the fix. */
+interface BrokenHelper {
+  baseUrl: string;
+  problem: string;
+  fix: string;
+}
+
+/**
+ * The helper lines of ours that git would run for each server shown, from here (one config
+ * listing), whose Node or front is gone: doctor's and check's sentences (brokenHelperPaths).
+ */
+function brokenHelpers(results: readonly AccountStatus[], env: NodeJS.ProcessEnv): BrokenHelper[] {
+  const urls = [...new Set(results.map((r) => entryBaseUrl(r.account)))];
+  if (urls.length === 0) return [];
+  const entries = parseConfigListing(configListing('^credential\\.', { env }));
+  return urls.flatMap((baseUrl) =>
+    brokenHelperPaths(resolveRemoteConfig(entries, `${baseUrl}/`).helpers, baseUrl).map((problem) => ({
+      baseUrl,
+      problem,
+      fix: `git credential-bitbucket setup ${baseUrl}`,
+    })),
+  );
 }
 
 async function checkAccount(
@@ -135,6 +169,7 @@ function printHuman(
   fileLocation: string,
   url: string | undefined,
   refused: Refusal[],
+  broken: readonly BrokenHelper[],
 ): void {
   const p = paint(io.stdoutIsTTY, io.env);
   for (const line of refusalLines(refused)) io.stdout(`${p.red('✗')} ${visible(line)}\n`);
@@ -147,6 +182,9 @@ function printHuman(
   }
   for (const [host, list] of byHost(results.map((r) => r.account))) {
     io.stdout(`${p.bold(visible(list[0]?.meta?.baseUrl ?? host))}\n`);
+    const urls = new Set(list.map(entryBaseUrl));
+    for (const b of broken.filter((x) => urls.has(x.baseUrl)))
+      io.stdout(`  ${p.red('✗')} ${visible(b.problem)}; run: ${visible(b.fix)}\n`);
     for (const r of results.filter((x) => hostKey(x.account) === host)) {
       const a = r.account;
       const bad = r.problems.some((x) => FATAL.includes(x));

@@ -113,21 +113,31 @@ export function oneLine(err: unknown): string {
 }
 
 export interface StoreOutcome {
-  /** `stored` (written), `unchanged` (already held exactly this), `ignored` (nothing to keep). */
-  result: 'stored' | 'unchanged' | 'ignored';
+  /**
+   * `stored` (written), `unchanged` (already held exactly this), `ignored` (nothing to keep),
+   * `refused` (the `guard`'s check said no: nothing written).
+   */
+  result: 'stored' | 'unchanged' | 'ignored' | 'refused';
   store?: TokenStore;
 }
 
 /**
+ * Runs the write of `store` (the write only, the target already chosen) when a check made at the
+ * same moment allows it: true when it wrote, false when the check refused.
+ */
+export type StoreGuard = (write: () => Promise<void>) => Promise<boolean>;
+
+/**
  * `store`: keep the credential in `target`, replacing the entry with the same key wherever it
  * is. Storing what is already stored writes nothing (git sends `store` after every successful
- * request), and keeps what login learnt about the token.
+ * request), and keeps what login learnt about the token. The write runs inside `guard`.
  */
 export async function storeCredential(
   req: CredentialRequest,
   stores: readonly TokenStore[],
   pickTarget: () => Promise<TokenStore>,
   nowMs: number,
+  guard: StoreGuard = async (write) => (await write(), true),
 ): Promise<StoreOutcome> {
   const next = entryToStore(req, nowMs);
   if (!next) return { result: 'ignored' };
@@ -148,7 +158,7 @@ export async function storeCredential(
   }
   const target = await pickTarget();
   if (previous?.entry.isDefault) next.entry.isDefault = true;
-  await putReplacing(holding, target, next.entry, next.secrets);
+  if (!(await guard(() => putReplacing(holding, target, next.entry, next.secrets)))) return { result: 'refused' };
   return { result: 'stored', store: target };
 }
 

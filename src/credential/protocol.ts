@@ -58,7 +58,25 @@ export function parseCredential(input: string): ParseResult {
     const error = applyAttribute(request, key, value);
     if (error) return { ok: false, error };
   }
+  if (request.protocol !== undefined && request.host !== undefined)
+    request.host = canonicalHost(request.protocol, request.host);
   return { ok: true, request };
+}
+
+const DEFAULT_PORTS: Readonly<Record<string, string>> = { http: '80', https: '443' };
+
+/**
+ * A host as this program keeps and compares it: the name in lower case (an IPv6 literal, whose
+ * zone may be case-sensitive, as it is) and the scheme's default port left out, as git's URL
+ * matching treats them (`https://Host:443` is `https://host`). git hands a credential helper
+ * the host as the URL spelt it; `login` stores it in this form.
+ */
+export function canonicalHost(protocol: string, host: string): string {
+  const h = host.startsWith('[') ? host : host.toLowerCase();
+  const port = DEFAULT_PORTS[protocol.toLowerCase()];
+  if (port === undefined || !h.endsWith(`:${port}`)) return h;
+  const name = h.slice(0, -(port.length + 1));
+  return name === '' || (!name.startsWith('[') && name.includes(':')) ? h : name;
 }
 
 function isKnownKey(key: string): boolean {

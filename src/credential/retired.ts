@@ -27,7 +27,7 @@ import type { CredentialRequest } from './protocol.js';
 import { sha256Hex } from '../prepush/sha256.js';
 import { isLowerHex } from '../prepush/chars.js';
 import { ensurePrivateDir } from '../private-dir.js';
-import { withLock } from '../store/lock.js';
+import { withLock, type LockOptions } from '../store/lock.js';
 
 export const RETIRED_FILE = 'retired';
 const HEADER = 'v1 ';
@@ -96,14 +96,17 @@ export interface RetiredChange {
 /**
  * Runs `fn` holding the record's lock; `fn` changes the record through `edit` (as updateRetired,
  * without taking the lock again). The commands that replace or remove tokens do their store
- * writes inside, so that they never interleave (see the file's comment).
+ * writes inside, so that they never interleave (see the file's comment); git's `store` checks
+ * the record and writes inside too, so that it cannot read the record just before a command
+ * retires the token and write it just after (src/credential/run.ts).
  */
 export async function withRetiredLock<T>(
   dir: string,
   fn: (edit: (where: TokenHost, change: RetiredChange) => void) => Promise<T> | T,
+  opts: LockOptions = {},
 ): Promise<T> {
   ensurePrivateDir(dir, 'data directory');
-  return withLock(`${retiredPath(dir)}.lock`, () => fn((where, change) => writeChange(dir, where, change)));
+  return withLock(`${retiredPath(dir)}.lock`, () => fn((where, change) => writeChange(dir, where, change)), opts);
 }
 
 function changesSomething(dir: string, change: RetiredChange): boolean {

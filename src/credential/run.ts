@@ -20,7 +20,7 @@ import { allStores, configuredBackend, openStores, selectBackend } from '../stor
 import { readSettings, recordFileFallback, recordRefusals } from '../store/settings.js';
 import { dueNotice } from './renewal.js';
 import { noteGiven } from './given.js';
-import { isRetired } from './retired.js';
+import { isRetired, withRetiredLock } from './retired.js';
 import { hideInTrace, initTrace, trace } from '../trace.js';
 import { passwordRefusal } from './passwords.js';
 
@@ -146,13 +146,15 @@ export async function runHelperOperation(op: HelperOperation, io: HelperIO): Pro
           trace(op, () => 'plain http:// to another host, not allowed: nothing stored');
           return 0;
         }
-        if (isRetired(dir, req)) {
+        const refuseRetired = (): number => {
           trace(op, () => 'a token login, rotate or logout took out: nothing stored');
           io.stderr(
             `${PREFIX}: store: not storing a token for ${req.host} that login, rotate or logout replaced or removed (a git command already running, or git's credential-cache, still held it; with a cache in front, run 'git credential-cache exit'; to use it again, log in with it); nothing changed\n`,
           );
           return 0;
-        }
+        };
+        // at once, before any store is read; the check that decides is the one under the lock below
+        if (isRetired(dir, req)) return refuseRetired();
         const refusal = await passwordRefusal(req, allStores(stores), io.env);
         if (refusal) {
           trace(op, () => 'not a token: nothing stored');
@@ -175,8 +177,22 @@ export async function runHelperOperation(op: HelperOperation, io: HelperIO): Pro
             return selection.store;
           },
           io.now(),
+          // the record is checked again and the token written under the lock login, rotate and
+          // logout hold while they retire a token and store its successor (src/credential/retired.ts):
+          // a store between their write of the record and ours of the token cannot happen
+          (write) =>
+            withRetiredLock(
+              dir,
+              async () => {
+                if (isRetired(dir, req)) return false;
+                await write();
+                return true;
+              },
+              { onBusy: () => trace(op, () => 'waiting for the lock of the retired record') },
+            ),
         );
         trace(op, () => `${outcome.result}${outcome.store ? ` (${outcome.store.kind} store)` : ''}`);
+        if (outcome.result === 'refused') return refuseRetired();
         return 0;
       }
       case 'erase': {

@@ -16,12 +16,15 @@ import {
 } from './hooks.js';
 import { gitSync, gitVersion, type GitRun } from './repo.js';
 
-/** `git config [--global] hook.<name>.command|event`: install (command given) or remove (null). */
+/**
+ * `git config [--global] hook.<name>.command|event`: install (command given) or remove (null);
+ * `changed` is false when a removal found neither key.
+ */
 export function setConfigHook(
   scope: 'global' | 'local',
   command: string | null,
   run: GitRun = {},
-): { ok: true } | { ok: false; message: string } {
+): { ok: true; changed: boolean } | { ok: false; message: string } {
   const where = scope === 'global' ? ['--global'] : ['--local'];
   const key = (k: string) => `hook.${CONFIG_HOOK_NAME}.${k}`;
   const steps: string[][] =
@@ -34,12 +37,14 @@ export function setConfigHook(
           ['--replace-all', key('command'), command],
           ['--replace-all', key('event'), 'pre-push'],
         ];
+  let changed = false;
   for (const s of steps) {
     const r = gitSync(['config', ...where, ...s], run);
-    if (r.status !== 0 && !(command === null && r.status === 5))
+    if (r.status === 0) changed = true;
+    else if (!(command === null && r.status === 5))
       return { ok: false, message: r.stderr.trim() || `git config exited ${r.status}` };
   }
-  return { ok: true };
+  return { ok: true, changed };
 }
 
 /** One hook `git hook list --show-scope pre-push` names (git 2.54+). */

@@ -72,6 +72,31 @@ export function valueLines(text: string, section: string, subsection: string, na
   return out;
 }
 
+/**
+ * Pure: whether a `[section "subsection"]` of `text` (latin1, as for {@link valueLines}) holds a
+ * comment line (`#`/`;`), or a comment after its header. `git config --remove-section` would
+ * delete those with it: a section the user annotated is theirs to remove.
+ */
+export function sectionHasComment(text: string, section: string, subsection: string): boolean {
+  let inside = false;
+  for (let start = 0; start < text.length;) {
+    const nl = text.indexOf('\n', start);
+    const end = nl < 0 ? text.length : nl;
+    let i = start;
+    while (i < end && (text[i] === ' ' || text[i] === '\t' || text[i] === '\r')) i++;
+    if (text[i] === '[') {
+      const h = header(text, i);
+      if (!h) return true; // git would refuse the file: leave it alone
+      inside = h.h.section === section.toLowerCase() && h.h.sub === subsection;
+      i = h.end;
+      while (i < end && (text[i] === ' ' || text[i] === '\t' || text[i] === '\r')) i++;
+    }
+    if (inside && (text[i] === '#' || text[i] === ';')) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
 function header(text: string, at: number): { h: { section: string; sub: string | null }; end: number } | undefined {
   let i = at + 1;
   const nameStart = i;

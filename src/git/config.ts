@@ -34,6 +34,8 @@ export interface ClientCertificate {
   /** Where each file was named, for messages: a config key or an environment variable. */
   certFrom: string;
   keyFrom: string;
+  /** http.sslCertPasswordProtected / GIT_SSL_CERT_PASSWORD_PROTECTED: git asks for the key's passphrase. */
+  passwordProtected?: boolean;
   unsupported?: string;
 }
 
@@ -108,6 +110,11 @@ function clientCertificate(config: Map<string, string | null>, env: NodeJS.Proce
   if (!cert) return undefined;
   const key = pick('http.sslKey', 'GIT_SSL_KEY') ?? cert;
   const result: ClientCertificate = { certFile: cert[0], keyFile: key[0], certFrom: cert[1], keyFrom: key[1] };
+  // git's http.c: the variable, whatever its value, or the boolean setting
+  const asks = config.has('http.sslcertpasswordprotected')
+    ? parseGitBool(config.get('http.sslcertpasswordprotected') ?? null)
+    : false;
+  if (env.GIT_SSL_CERT_PASSWORD_PROTECTED !== undefined || asks) result.passwordProtected = true;
   for (const [name, envName] of [
     ['http.sslCertType', 'GIT_SSL_CERT_TYPE'],
     ['http.sslKeyType', 'GIT_SSL_KEY_TYPE'],

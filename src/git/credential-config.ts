@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { GitNotFoundError, gitAsync } from './async.js';
+import { sectionHasComment } from './config-lines.js';
 
 export type Scope = 'global' | 'system' | 'local';
 
@@ -16,8 +17,13 @@ export interface ConfigTarget {
   env: NodeJS.ProcessEnv;
 }
 
+/**
+ * Runs `git config --<scope> ...`. git speaks English here (LC_ALL=C): some of its messages are
+ * read (a config file that does not exist yet, several values), and in a user's language they
+ * would not be recognised (a new account's missing ~/.gitconfig failed setup in German).
+ */
 async function git(t: ConfigTarget, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const r = await gitAsync(['config', `--${t.scope}`, ...args], { cwd: t.cwd, env: t.env });
+  const r = await gitAsync(['config', `--${t.scope}`, ...args], { cwd: t.cwd, env: { ...t.env, LC_ALL: 'C' } });
   if (r.notFound) throw new GitNotFoundError();
   return { code: r.status < 0 ? 1 : r.status, stdout: r.stdout, stderr: r.stderr.trim() };
 }
@@ -83,9 +89,15 @@ export async function unsetAll(t: ConfigTarget, key: string): Promise<void> {
   if (r.code !== 0 && r.code !== 5) fail(`--unset-all ${key}`, r);
 }
 
-/** Removes `[section "sub"]` when it holds no keys any more. */
+/**
+ * Removes `[section "sub"]` when it holds no keys any more, and no comment: git would remove the
+ * user's comments with it (an empty section that keeps them stays, as the user wrote it).
+ */
 export async function removeSectionIfEmpty(t: ConfigTarget, section: string): Promise<boolean> {
   if ((await keysWithPrefix(t, `${section}.`)).length > 0) return false;
+  const dot = section.indexOf('.');
+  const text = readLatin1(await configFile(t));
+  if (text === undefined || sectionHasComment(text, section.slice(0, dot), section.slice(dot + 1))) return false;
   const r = await git(t, ['--remove-section', section]);
   return r.code === 0;
 }
@@ -103,4 +115,13 @@ export async function configFile(t: ConfigTarget): Promise<string> {
   const r = await gitAsync(['rev-parse', '--git-path', 'config'], { cwd: t.cwd, env: t.env });
   if (r.status !== 0) throw new Error('--local needs a git repository: run it inside one');
   return path.resolve(t.cwd ?? process.cwd(), r.stdout.trim());
+}
+
+/** A config file's bytes as latin1 (one char a byte, as config-lines.ts reads them); undefined when unreadable. */
+function readLatin1(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'latin1');
+  } catch {
+    return undefined;
+  }
 }

@@ -10,10 +10,11 @@ import { CONFIG_PATTERN, dataDir } from '../settings.js';
 import { allStores, openStores } from '../store/select.js';
 import { dropCache, factsCacheDir, readCache, writeCache } from './cache.js';
 import { findCredential, stripPassword } from './credential.js';
-import type { CheckFacts, ServerOutcome } from './facts.js';
+import type { CheckFacts, IdentityScan, ServerOutcome } from './facts.js';
 import { scanPushedCommits } from './identity.js';
 import { parsePolicy, type Policy } from './policy.js';
 import { isOurHelper, resolveRemoteConfig, type RemoteConfig } from './remote-config.js';
+import type { ServerQuery } from './server.js';
 import type { PushUpdate } from './stdin.js';
 import type { TokenStore } from '../store/types.js';
 import { fingerprint } from './sha256.js';
@@ -81,9 +82,8 @@ export async function gatherFacts(input: GatherInput): Promise<Gathered> {
     trace('guard', () => 'skipped: not ours (no credential helper of ours for the URL, no stored token for the host)');
     return { skip: true };
   }
-  const scan = Promise.resolve(
-    identityChecked(policy) ? scanPushedCommits(input.updates, input.remote, url, run) : undefined,
-  );
+  const scanned = identityChecked(policy) ? scanPushedCommits(input.updates, input.remote, url, run) : undefined;
+  let scan = Promise.resolve(scanned);
   run.prefetched?.close(); // every prefetched answer is used by now
   const remote: CheckFacts['remote'] = { name: input.remote, url: stripPassword(url), baseUrl: loc.baseUrl };
   if (loc.projectKey !== undefined) remote.projectKey = loc.projectKey;
@@ -127,21 +127,26 @@ export async function gatherFacts(input: GatherInput): Promise<Gathered> {
         ? `server facts from the cache (${dir})`
         : `server facts: ${input.readCache === false ? 'cache not read' : 'not cached'}, asking ${loc.baseUrl}`,
     );
+    const unplaced = unplacedCommits(scanned, policy);
+    // the warm path (facts cached, every commit placed): no request, no network code loaded
+    const net = cached && !unplaced ? undefined : await import('./server.js');
+    const query = (): ServerQuery => ({
+      baseUrl: loc.baseUrl,
+      url,
+      httpConfig: config.http,
+      env,
+      auth,
+      source: cred.source,
+      timeoutMs: Math.max(100, policy.timeoutMs - (Date.now() - started)),
+      now,
+      ...pick(loc),
+    });
+    // the commits' requests first (after a git run to choose them), then the token's, in what is
+    // left of the budget: they go out together (one round trip)
+    if (net && unplaced) scan = net.confirmNewCommits(unplaced, input.updates, run, query());
     if (cached) server = { status: 'ok', facts: cached, fromCache: true };
     else {
-      const { fetchServerFacts } = await import('./server.js');
-      const timeoutMs = Math.max(100, policy.timeoutMs - (Date.now() - started));
-      server = await fetchServerFacts({
-        baseUrl: loc.baseUrl,
-        url,
-        httpConfig: config.http,
-        env,
-        auth,
-        source: cred.source,
-        timeoutMs,
-        now,
-        ...pick(loc),
-      });
+      server = await net!.fetchServerFacts(query());
       if (server.status === 'ok') writeCache(dir, key, server.facts, now, policy.cacheTtlSec);
       if (server.status === 'rejected') dropCache(dir, key);
       trace('guard', () => `server: ${server.status}${'message' in server ? ` (${server.message})` : ''}`);
@@ -170,6 +175,19 @@ function refspecs(updates: readonly PushUpdate[]): string[] {
 /** The commit scan is needed when any of the identity checks (committer, tagger, author) is on. */
 function identityChecked(policy: Policy): boolean {
   return policy.levels.identity !== 'off' || policy.levels.tagger !== 'off' || policy.levels.author !== 'off';
+}
+
+/**
+ * The scan when some of its commits could not be placed (src/prepush/known.ts) and a check that
+ * the server's answer can turn into a block reads them (committer, author): those are confirmed
+ * with the server. Annotated tags are decided by git's ref list alone.
+ */
+function unplacedCommits(
+  scanned: IdentityScan | { error: string } | undefined,
+  policy: Policy,
+): IdentityScan | undefined {
+  if (!scanned || 'error' in scanned || scanned.unsure === undefined || scanned.total === 0) return undefined;
+  return policy.levels.identity !== 'off' || policy.levels.author !== 'off' ? scanned : undefined;
 }
 
 function pick(loc: BitbucketLocation): { projectKey?: string; repoSlug?: string } {

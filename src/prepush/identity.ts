@@ -75,6 +75,13 @@ export class IdentityCollector {
   }
 }
 
+/** The identity groups of a whole `git rev-list --format=REV_LIST_FORMAT` output (no tags yet). */
+export function collectIdentities(out: string): IdentityScan {
+  const collector = new IdentityCollector();
+  collector.push(out);
+  return collector.end();
+}
+
 /** The tag refs of a push that bring a new object: candidates for an annotated tag's tagger. */
 export function pushedTags(updates: readonly PushUpdate[]): PushUpdate[] {
   return updates.filter((u) => u.localOid && u.localOid !== u.remoteOid && u.remoteRef.startsWith('refs/tags/'));
@@ -156,9 +163,7 @@ export function scanPushedCommits(
     r = k.known.length === 0 && stdinOnly ? stdinOnly : revListSync({ ...range, known: k.known }, run);
   }
   if (r.status !== 0) return { error: `git rev-list failed: ${r.stderr.trim().split('\n')[0] ?? `exit ${r.status}`}` };
-  const collector = new IdentityCollector();
-  collector.push(r.stdout);
-  const scan = collector.end();
+  const scan = collectIdentities(r.stdout);
   if (unsure !== undefined) scan.unsure = unsure;
   const tags = scanPushedTags(updates, run);
   if ('error' in tags) return tags;

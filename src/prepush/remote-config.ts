@@ -66,26 +66,52 @@ export function authFromHeaders(headers: readonly string[]): HeaderAuth | undefi
  */
 export const HELPER_LINE_PREFIX = '!f() { . "$1"; }; f ';
 
+/** What a helper value of ours runs, as written there (a name or a path): the program, and the Node it names. */
+export interface OurHelper {
+  /** The front, the launcher or the program itself; absent for `bitbucket` and `!git credential-bitbucket`. */
+  program?: string;
+  node?: string;
+}
+
 /**
- * Whether a `credential.helper` value runs this tool: `bitbucket` (git runs
- * `git credential-bitbucket`), a path to git-credential-bitbucket (with or without `.cjs`,
- * `.js`, `.cmd`, `.exe`), or a `!` snippet starting with one (`!node /x/git-credential-bitbucket.js`,
- * `!sh /x/git-credential-bitbucket.sh /usr/bin/node linux`, `!git credential-bitbucket`), or the
- * line `setup` writes, which reads the front into git's sh
+ * Reads a `credential.helper` value that runs this tool; undefined for any other. Ours are
+ * `bitbucket` (git runs `git credential-bitbucket`), a path to git-credential-bitbucket (with or
+ * without `.cjs`, `.js`, `.cmd`, `.exe`), a `!` snippet starting with one
+ * (`!node /x/git-credential-bitbucket.js`, `!sh /x/git-credential-bitbucket.sh /usr/bin/node linux`,
+ * `!git credential-bitbucket`), and the line `setup` writes, which reads the front into git's sh
  * (`!f() { . "$1"; }; f /x/git-credential-bitbucket.sh /usr/bin/node linux`, see
- * src/commands/shared/invocation.ts). Extra arguments after the program are allowed.
+ * src/commands/shared/invocation.ts). Extra arguments after the program are allowed. The one
+ * reader of these lines: `isOurHelper` asks it whether, `helperPaths` (invocation.ts) which paths.
  */
-export function isOurHelper(value: string): boolean {
+export function parseOurHelper(value: string): OurHelper | undefined {
   const v = value.trim();
-  if (v.startsWith(HELPER_LINE_PREFIX)) return isOurProgram(shellWords(v.slice(HELPER_LINE_PREFIX.length))[0]);
+  if (v.startsWith(HELPER_LINE_PREFIX)) {
+    const [front, node] = shellWords(v.slice(HELPER_LINE_PREFIX.length));
+    return isOurProgram(front) ? named(front, node) : undefined;
+  }
   if (!v.startsWith('!')) {
     // a helper name or path: Windows paths (C:\tools\…) hold backslashes more often than escapes
-    const words = shellWords(v, { literalBackslash: true });
-    return words[0] === 'bitbucket' || isOurProgram(words[0]);
+    const [first] = shellWords(v, { literalBackslash: true });
+    if (first === 'bitbucket') return {};
+    return isOurProgram(first) ? named(first, undefined) : undefined;
   }
-  const words = shellWords(v.slice(1).trimStart());
-  if (words[0] === 'git' && words[1] === 'credential-bitbucket') return true;
-  return isOurProgram(words[0]) || (SHELLS.includes(base(words[0])) && isOurProgram(words[1]));
+  const [first, second, third] = shellWords(v.slice(1).trimStart());
+  if (first === 'git' && second === 'credential-bitbucket') return {};
+  if (isOurProgram(first)) return named(first, undefined);
+  const shell = base(first);
+  if (!SHELLS.includes(shell) || !isOurProgram(second)) return undefined;
+  // `!node <launcher>` names Node itself; `!sh <front> <node> <platform>` hands Node to the front
+  if (shell.startsWith('node')) return named(second, first);
+  return named(second, second?.endsWith('.sh') ? third : undefined);
+}
+
+function named(program: string | undefined, node: string | undefined): OurHelper {
+  return { ...(program !== undefined ? { program } : {}), ...(node !== undefined ? { node } : {}) };
+}
+
+/** Whether a `credential.helper` value runs this tool (parseOurHelper says which are ours). */
+export function isOurHelper(value: string): boolean {
+  return parseOurHelper(value) !== undefined;
 }
 
 /**

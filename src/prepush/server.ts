@@ -1,8 +1,10 @@
 /**
- * The guard's network part (bundled apart as dist/hook-net.cjs, loaded only on a cache miss: the
- * hook's warm path never loads HTTP). It asks the one token classifier (src/bitbucket/classifier.ts,
- * decision table in docs/classifier.md) about the credential git is about to send, for one
- * repository, within the guard's time budget, and turns the answer into the facts the verdict reads.
+ * The guard's network part (bundled apart as dist/hook-net.cjs, loaded only on a cache miss or
+ * for commits the guard cannot place: the hook's warm path never loads HTTP). It asks the one
+ * token classifier (src/bitbucket/classifier.ts, decision table in docs/classifier.md) about the
+ * credential git is about to send, for one repository, within the guard's time budget, and turns
+ * the answer into the facts the verdict reads; and it asks the repository about such commits
+ * (./confirm.ts).
  */
 import { BitbucketClient } from '../bitbucket/client.js';
 import { classifyToken, type ValidTokenReport } from '../bitbucket/classifier.js';
@@ -10,8 +12,11 @@ import { resolveHttpSettings } from '../git/config.js';
 import { fileRefusals } from '../bitbucket/refusals.js';
 import { isTokenShaped, replacePasswordFix, STORED_PASSWORD } from '../credential/passwords.js';
 import { stateDir } from '../settings.js';
-import type { CredentialSource, ServerFacts, ServerOutcome } from './facts.js';
+import type { CredentialSource, IdentityScan, ServerFacts, ServerOutcome } from './facts.js';
 import type { TokenAuth } from './credential.js';
+import { confirmWithServer } from './confirm.js';
+import type { GitRun } from '../git/repo.js';
+import type { PushUpdate } from './stdin.js';
 
 export interface ServerQuery {
   baseUrl: string;
@@ -36,10 +41,17 @@ const PASSWORD_FROM: Record<CredentialSource, string> = {
   'http.extraHeader': 'http.extraHeader sends an account password, not an access token',
 };
 
+/**
+ * An account password: never sent for the guard's checks (a wrong one counts towards the CAPTCHA
+ * lock, docs/bitbucket-server.md section 2).
+ */
+function isPassword(auth: TokenAuth): auth is Extract<TokenAuth, { scheme: 'basic' }> {
+  return auth.scheme === 'basic' && !isTokenShaped(auth.secret);
+}
+
 export async function fetchServerFacts(q: ServerQuery): Promise<ServerOutcome> {
-  // An account password is never sent for the guard's checks (a wrong one counts towards the
-  // CAPTCHA lock, docs/bitbucket-server.md section 2): said, at the level of an unchecked push.
-  if (q.auth.scheme === 'basic' && !isTokenShaped(q.auth.secret)) {
+  // said, at the level of an unchecked push
+  if (isPassword(q.auth)) {
     const { protocol, host } = new URL(q.baseUrl);
     const account = { protocol: protocol.slice(0, -1), host, username: q.auth.username };
     return {
@@ -64,8 +76,29 @@ export async function fetchServerFacts(q: ServerQuery): Promise<ServerOutcome> {
   }
 }
 
-async function ask(q: ServerQuery): Promise<ServerOutcome> {
-  const client = new BitbucketClient({
+/**
+ * The scan of a push whose new commits the guard cannot place (src/prepush/known.ts), with what
+ * the repository pushed to confirms (./confirm.ts), asked alongside the token's requests and
+ * within the same budget; the scan as it is when there is nothing to ask with or about.
+ */
+export function confirmNewCommits(
+  scan: IdentityScan,
+  updates: readonly PushUpdate[],
+  run: GitRun,
+  q: ServerQuery,
+): Promise<IdentityScan> {
+  if (isPassword(q.auth) || q.projectKey === undefined || q.repoSlug === undefined) return Promise.resolve(scan);
+  const client = guardClient(q).withDeadline(Date.now() + q.timeoutMs);
+  return confirmWithServer(scan, updates, run, {
+    client,
+    secret: q.auth.secret,
+    projectKey: q.projectKey,
+    repoSlug: q.repoSlug,
+  });
+}
+
+function guardClient(q: ServerQuery): BitbucketClient {
+  return new BitbucketClient({
     baseUrl: q.baseUrl,
     settings: resolveHttpSettings(new Map(q.httpConfig), q.url, q.env),
     timeoutMs: q.timeoutMs,
@@ -75,6 +108,10 @@ async function ask(q: ServerQuery): Promise<ServerOutcome> {
     // (one from our store has passed the same plain-http rule as `get`).
     allowHttp: true,
   });
+}
+
+async function ask(q: ServerQuery): Promise<ServerOutcome> {
+  const client = guardClient(q);
   const r = await classifyToken({
     client,
     credential: q.auth,

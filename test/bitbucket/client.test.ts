@@ -175,6 +175,48 @@ describe('users and repositories', () => {
     expect((await client.getRepo(bearer(TOK.aliceWrite), 'PRJ', 'nope')).status).toBe('not-found');
     expect((await client.getRepo(bearer(TOK.aliceWrite), 'OTHER', 'app')).status).toBe('unauthorized');
   });
+  it('hasCommit: present, absent (404 naming the commit), and failures that say nothing about the commit', async () => {
+    const head = await fetch(`${emu.baseUrl}/rest/api/1.0/projects/PRJ/repos/app/commits/main`, {
+      headers: { Authorization: `Bearer ${TOK.aliceWrite}` },
+    });
+    const { id } = (await head.json()) as { id: string };
+    const tok = bearer(TOK.aliceWrite);
+    expect(await client.hasCommit(tok, 'PRJ', 'app', id)).toEqual({ status: 'ok', present: true });
+    expect(await client.hasCommit(tok, 'PRJ', 'lib', id)).toEqual({ status: 'ok', present: false });
+    expect(emu.log().at(-1)).toMatchObject({
+      auth: 'bearer',
+      path: `/rest/api/latest/projects/PRJ/repos/lib/commits/${id}`,
+      status: 404,
+    });
+    // no such repository, no permission, a refused token: no answer about the commit
+    expect(await client.hasCommit(tok, 'PRJ', 'missing', id)).toMatchObject({ status: 'not-found', httpStatus: 404 });
+    expect((await client.hasCommit(tok, 'OTHER', 'app', id)).status).toBe('unauthorized');
+    const refused = await client.hasCommit(bearer(TOK.aliceRevoked), 'PRJ', 'app', id);
+    expect(refused.status).toBe('unauthorized');
+    clean(refused);
+    const quick = new BitbucketClient({ baseUrl: emu.baseUrl, settings, sleep, timeoutMs: 300 });
+    emu.setFaults([{ kind: 'hang', times: 1 }]);
+    expect(await quick.hasCommit(tok, 'PRJ', 'app', id)).toMatchObject({ status: 'network', network: 'timeout' });
+    // a 404 of something in front of the server, or a 200 that is not this commit: failures, never "absent"
+    const other = new BitbucketClient({ baseUrl: stub.url, settings, sleep });
+    stub.handler = (_req, res) => res.writeHead(404, { 'Content-Type': 'text/html' }).end('<html>not here</html>');
+    expect(await other.hasCommit(tok, 'PRJ', 'app', id)).toMatchObject({ status: 'not-found' });
+    stub.handler = (_req, res) => res.writeHead(200, { 'Content-Type': 'text/html' }).end('<html>sign in</html>');
+    expect(await other.hasCommit(tok, 'PRJ', 'app', id)).toMatchObject({ status: 'error', httpStatus: 200 });
+    // an older server's name for the same 404
+    stub.handler = (_req, res) =>
+      res.writeHead(404, { 'Content-Type': 'application/json' }).end(
+        JSON.stringify({
+          errors: [
+            {
+              message: `The changeset '${id}' does not exist in repository 'app'`,
+              exceptionName: 'com.atlassian.stash.exception.NoSuchChangesetException',
+            },
+          ],
+        }),
+      );
+    expect(await other.hasCommit(tok, 'PRJ', 'app', id)).toEqual({ status: 'ok', present: false });
+  });
   it('canWrite: write vs read-only tokens, repo names that differ from slugs, exact slug match', async () => {
     expect(await client.canWrite(bearer(TOK.aliceWrite), 'PRJ', 'app')).toEqual({ status: 'ok', writable: true });
     expect(await client.canWrite(bearer(TOK.aliceWrite), 'prj', 'lib')).toEqual({ status: 'ok', writable: true });
@@ -266,6 +308,7 @@ describe('requests', () => {
     await client.whoAmI(bearer(TOK.aliceWrite));
     await client.canWrite(bearer(TOK.aliceWrite), 'PRJ', 'app');
     await client.getAccessToken(bearer(TOK.aliceWrite), { user: 'alice' }, '000000000101');
+    await client.hasCommit(bearer(TOK.aliceWrite), 'PRJ', 'app', 'main');
     expect(emu.log().every((e) => e.path.startsWith('/rest/'))).toBe(true);
   });
 });

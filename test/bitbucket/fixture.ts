@@ -35,7 +35,7 @@ export function bitbucketFixture(): Fixture {
       { key: 'OTHER', name: 'Other' },
     ],
     repos: [
-      { project: 'PRJ', slug: 'app', name: 'Application Server' },
+      { project: 'PRJ', slug: 'app', name: 'Application Server', seed: true },
       { project: 'PRJ', slug: 'lib', name: 'lib' },
       { project: 'PRJ', slug: 'library', name: 'library' },
       { project: 'OTHER', slug: 'app', name: 'app' },

@@ -152,7 +152,7 @@ describe('client certificates (mTLS), as git reads them', () => {
       ['http.sslKey', pki.clientKeyEncrypted],
     ]);
     expect(failure(await get(mtls.url, encrypted))).toBe(
-      `the client key ${pki.clientKeyEncrypted} is protected by a passphrase, which is not supported (http.sslKey)`,
+      `the client key ${pki.clientKeyEncrypted} is protected by a passphrase (http.sslKey); set http.sslCertPasswordProtected to true to have git's credential helpers or prompt give it`,
     );
     const der = await configured(mtls.url, [['http.sslCertType', 'P12']]);
     expect(failure(await get(mtls.url, der))).toContain('http.sslCertType P12 is not supported (PEM only)');

@@ -1,6 +1,6 @@
 // Certificates for the TLS edge tests, made with the openssl CLI (`openssl ca`, which sets any
 // validity dates): a CA, server certificates for 127.0.0.1 that are valid, expired or not valid
-// yet, a client certificate (mTLS) with its key in clear and under a passphrase, and a TLS front
+// yet, one for another name only, a client certificate (mTLS) with its key in clear and under a passphrase, and a TLS front
 // that hands each connection on to a plain http server (the emulator) once the handshake is done.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +17,8 @@ export interface EdgePki {
   valid: string;
   expired: string;
   notYetValid: string;
+  /** Valid, but for the name MISNAMED_FOR only (not 127.0.0.1). */
+  misnamed: string;
   serverKey: string;
   /** A client certificate for mTLS, its key, both in one file, and the key under a passphrase. */
   clientCert: string;
@@ -29,6 +31,8 @@ export interface EdgePki {
 /** When the expired certificate's validity ended, and when the future one's begins. */
 export const EXPIRED_ON = '2020-02-01 00:00 UTC';
 export const VALID_FROM = '2099-12-01 00:00 UTC';
+/** The only name of the `misnamed` certificate. */
+export const MISNAMED_FOR = 'bitbucket.example.com';
 
 export function makeEdgePki(): EdgePki {
   const dir = mkdtempSync(join(tmpdir(), 'gcb-tls-edges-'));
@@ -55,6 +59,7 @@ export function makeEdgePki(): EdgePki {
     ].join('\n'),
   );
   writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n');
+  writeFileSync(join(dir, 'misnamed.ext'), `subjectAltName=DNS:${MISNAMED_FOR}\nbasicConstraints=CA:FALSE\n`);
   writeFileSync(join(dir, 'client.ext'), 'basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n');
   run(['req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1']);
   run(['req', ...ec, '-keyout', 'client.key', '-out', 'client.csr', '-subj', '/CN=alice']);
@@ -70,6 +75,7 @@ export function makeEdgePki(): EdgePki {
   sign('server.csr', 'valid.pem', 'server.ext', ['-days', '2']);
   sign('server.csr', 'expired.pem', 'server.ext', ['-startdate', '20200101000000Z', '-enddate', '20200201000000Z']);
   sign('server.csr', 'future.pem', 'server.ext', ['-startdate', '20991201000000Z', '-enddate', '21000101000000Z']);
+  sign('server.csr', 'misnamed.pem', 'misnamed.ext', ['-days', '2']);
   sign('client.csr', 'client.pem', 'client.ext', ['-days', '2']);
   writeFileSync(
     join(dir, 'client-combined.pem'),
@@ -83,6 +89,7 @@ export function makeEdgePki(): EdgePki {
     valid: p('valid.pem'),
     expired: p('expired.pem'),
     notYetValid: p('future.pem'),
+    misnamed: p('misnamed.pem'),
     serverKey: p('server.key'),
     clientCert: p('client.pem'),
     clientKey: p('client.key'),

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CHAINED_NAME } from '../../src/git/hooks.js';
+import { CHAINED_NAME, CONFIG_HOOK_NAME } from '../../src/git/hooks.js';
 import { gitAtLeast } from '../helpers/git-version.js';
 import { makeSandbox, runBin, runGit, type RunResult, type Sandbox } from '../helpers/sandbox.js';
 import { isRoot } from '../hardening/util.js';
@@ -48,6 +48,24 @@ describe('hook install and uninstall where hooks cannot go', () => {
     if (gitAtLeast(2, 54)) expect(r.stderr).toContain('hook install --config (this repository) or --global');
     else expect(r.stderr).not.toContain('--config');
     expectOneLine(await hook('uninstall'), 0, /^No pre-push hook in \/dev\/null; nothing to do\.$/);
+  });
+
+  it('uninstall --global and --config with no config-based hook of the guard say there was none', async () => {
+    expectOneLine(
+      await hook('uninstall', '--global'),
+      0,
+      /^No config-based pre-push hook of the guard \(global\); nothing to do\.$/,
+    );
+    expectOneLine(
+      await hook('uninstall', '--config'),
+      0,
+      /^No config-based pre-push hook of the guard \(local\); nothing to do\.$/,
+    );
+    // one that is there is removed, and said so
+    await git('config', '--global', `hook.${CONFIG_HOOK_NAME}.command`, 'true');
+    await git('config', '--global', `hook.${CONFIG_HOOK_NAME}.event`, 'pre-push');
+    expectOneLine(await hook('uninstall', '--global'), 0, /^Removed the config-based pre-push hook \(global\)\.$/);
+    expect((await git('config', '--global', '--get-regexp', '^hook\\.')).stdout).toBe('');
   });
 
   it('a directory named pre-push: refused in one line, left as it is', async () => {

@@ -219,19 +219,35 @@ describe('a signal after the new token was created, before it was stored', () =>
     expect(stored()).toEqual([]);
   }, 120_000);
 
-  it('rotate, SIGTERM during the check: the new token is revoked, the old one stays stored and works', async () => {
+  /** rotate (started through `under`), `signal` during the check: the new token revoked, the old one kept and working. */
+  async function rotateInterrupted(signal: 'SIGTERM' | 'SIGHUP', under: string[] = []): Promise<void> {
     const old = await loggedIn();
     f.emu.setFaults([slowCheck(stored()[0]?.meta?.tokenId)]);
-    const run = start(['rotate', f.emu.baseUrl, '--password-stdin'], `${ALICE_PASSWORD}\n`);
+    const run = start(['rotate', f.emu.baseUrl, '--password-stdin'], `${ALICE_PASSWORD}\n`, under);
     await run.saw('Created token');
-    run.child.kill('SIGTERM');
+    run.child.kill(signal);
     const r = await run.done;
-    expect(r.signal, r.stderr).toBe('SIGTERM');
+    expect(r.signal, r.stderr).toBe(signal);
     expect(r.stderr).toMatch(/interrupted; the new token .* was revoked, and nothing was stored$/m);
     expect(storedToken()).toBe(old);
     expect(await bearerStatus(f.emu.baseUrl, old)).toBe(200);
     expect((await ours()).map((t) => t.id)).toEqual([stored()[0]?.meta?.tokenId]);
+  }
+
+  it('rotate, SIGTERM during the check: the new token is revoked, the old one stays stored and works', async () => {
+    await rotateInterrupted('SIGTERM');
   }, 120_000);
+
+  it.runIf(process.platform === 'linux')(
+    'rotate under nohup, SIGHUP during the check: Node does not keep the ignore nohup set, so the token is revoked',
+    async () => {
+      // the premise: nohup hands its command SIGHUP ignored (bit 0 of SigIgn)
+      const premise = await execa('nohup', ['grep', '^SigIgn:', '/proc/self/status'], { reject: false });
+      expect(BigInt(`0x${String(premise.stdout).split(/\s+/)[1]}`) & 1n).toBe(1n);
+      await rotateInterrupted('SIGHUP', ['nohup']);
+    },
+    120_000,
+  );
 
   it('when it cannot be revoked, it is named: name, id, token page, and that it was not stored', async () => {
     f.emu.setFaults([slowCheck(), { kind: 'status', status: 500, method: 'DELETE', path: 'access-tokens' }]);
@@ -269,16 +285,18 @@ describe('a signal after the new token was created, before it was stored', () =>
   }, 120_000);
 });
 
-/** The built program started in the sandbox, not waited for. */
+/** The built program started in the sandbox, not waited for; `under` runs it (`nohup`). */
 function start(
   args: string[],
   input: string,
+  under: string[] = [],
 ): {
   child: ResultPromise;
   saw(text: string): Promise<void>;
   done: Promise<{ exitCode?: number; signal?: string; stderr: string }>;
 } {
-  const child = execa(process.execPath, [BIN, ...args], {
+  const [first = process.execPath, ...rest] = [...under, process.execPath];
+  const child = execa(first, [...rest, BIN, ...args], {
     env: f.sb.env,
     extendEnv: false,
     input,

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findBlock, loneReset, planSetup, planUnsetup } from '../../src/commands/setup-plan.js';
-import { removeValueLine, sameValue, valueLines } from '../../src/git/config-lines.js';
+import { removeValueLine, sameValue, sectionHasComment, valueLines } from '../../src/git/config-lines.js';
 import { makeSandbox, runGit, type Sandbox } from '../helpers/sandbox.js';
 
 const OURS = `!f() { . "$1"; }; f '/x/bin/git-credential-bitbucket.sh' '/usr/bin/node' linux`;
@@ -52,6 +52,39 @@ describe('findBlock / planSetup / planUnsetup', () => {
         { op: 'add', value: OURS },
       ],
     });
+  });
+
+  it('this helper moved behind a new cache line or reset is said to be moved; a real second copy is named so', () => {
+    expect(planSetup(['', OURS], OURS, C900)).toMatchObject({
+      steps: [{ op: 'remove', at: 1, why: 'moved behind the cache line' }, { value: C900 }, { value: OURS }],
+    });
+    expect(planSetup(['', C900, OURS], OURS, 'cache --timeout=60')).toMatchObject({
+      steps: [{ op: 'remove', at: 2, why: 'moved behind the cache line' }, { op: 'remove', at: 1 }, {}, {}],
+    });
+    expect(planSetup(['store', OURS], OURS)).toMatchObject({
+      steps: [{ op: 'remove', at: 1, why: 'moved behind the reset' }, { value: '' }, { value: OURS }],
+    });
+    expect(planSetup(['', OLDER], OURS, C900)).toMatchObject({
+      steps: [{ op: 'remove', at: 1, why: 'an older invocation of this helper' }, {}, {}],
+    });
+    expect(planSetup(['', OURS, OURS], OURS)).toMatchObject({
+      steps: [
+        { at: 2, why: 'moved behind the reset' },
+        {},
+        {},
+        { op: 'remove', at: 1, why: 'a second copy of this helper' },
+      ],
+    });
+  });
+
+  it('sectionHasComment: comment lines or a comment after the header, in that section only', () => {
+    const text = '[credential "https://h"]\n\thelper = x # not alone\n[credential "https://other"]\n\t# theirs\n';
+    expect(sectionHasComment(text, 'credential', 'https://h')).toBe(false);
+    expect(sectionHasComment(text, 'credential', 'https://other')).toBe(true);
+    expect(sectionHasComment('[Credential "https://h"] ; note\n', 'credential', 'https://h')).toBe(true);
+    expect(sectionHasComment('[credential "https://H"]\n# x\n', 'credential', 'https://h')).toBe(false);
+    expect(sectionHasComment('[hook.bitbucket-pre-push]\n  ; x\n', 'hook', 'bitbucket-pre-push')).toBe(true);
+    expect(sectionHasComment('', 'credential', 'https://h')).toBe(false);
   });
 
   it('unsetup removes the reset first and this helper last; a user reset stays', () => {

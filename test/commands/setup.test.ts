@@ -126,6 +126,37 @@ describe('setup / unsetup', () => {
     expect(read()).toBeNull();
   });
 
+  it("a section of the user's that holds only comments: the round trip and setup's move to the end keep them", async () => {
+    const host = 'https://127.0.0.1:7990';
+    const mine = `[init]\n\tdefaultBranch = main\n[credential "${host}"]\n\t# company Bitbucket: tokens from wiki page 1234\n\t; helper = store (off since 2024)\n[alias]\n\tco = checkout\n`;
+    fs.writeFileSync(gitconfig, mine);
+    expect((await runBin(sb, ['setup', host])).exitCode).toBe(0);
+    expect((await runBin(sb, ['unsetup', host])).exitCode).toBe(0);
+    expect(read()).toBe(mine);
+    // a helper for every host after setup's block: setup moves its block to the end of the file
+    expect((await runBin(sb, ['setup', host])).exitCode).toBe(0);
+    fs.appendFileSync(gitconfig, '[credential]\n\thelper = store\n');
+    const moved = await runBin(sb, ['setup', host]);
+    expect(moved.exitCode, moved.stderr).toBe(0);
+    expect(read()).toContain('# company Bitbucket: tokens from wiki page 1234');
+    expect(read()).toContain('; helper = store (off since 2024)');
+  });
+
+  it("no config file before, git speaking German: git's message for the missing file is still read as an empty config", async (ctx) => {
+    fs.rmSync(gitconfig);
+    // C.UTF-8 needs no generated locale; LANGUAGE picks git's translation where git has one
+    const german = { ...sb.env, LC_ALL: 'C.UTF-8', LANGUAGE: 'de' };
+    const said = await runGit({ ...sb, env: german }, ['config', '--global', '--list']);
+    if (/unable to read/i.test(said.stderr)) ctx.skip(); // this git has no German translation
+    expect(said.stderr).toMatch(/Konfigurationsdatei/);
+    const r = await runBin({ ...sb, env: german }, ['setup', URL_]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(read()).not.toBeNull();
+    const u = await runBin({ ...sb, env: german }, ['unsetup', URL_]);
+    expect(u.exitCode, u.stderr).toBe(0);
+    expect(read()).toBeNull();
+  });
+
   it.each([
     ['first', 'last'],
     ['last', 'first'],

@@ -88,6 +88,24 @@ describe('git credential with the bitbucket helper (git t/lib-credential.sh batt
     expect(r.stderr).toBe('');
   });
 
+  it("the host's case and the scheme's default port written out name the same host, as in git's URL matching", async () => {
+    for (const host of ['EXAMPLE.com', 'example.com:443', 'Example.COM:443']) {
+      const r = await git('fill', desc({ protocol: 'https', host }));
+      expect(
+        parsePairs(r.stdout).find(([k]) => k === 'password'),
+        host,
+      ).toEqual(['password', 'store-pass']);
+    }
+    // git's store of such a spelling is the same entry, not a second one
+    await git(
+      'approve',
+      desc({ protocol: 'https', host: 'Example.COM:443', username: 'store-user', password: 'store-pass' }),
+    );
+    const list = await runBin(sb, ['list', '--json']);
+    const hosts = (JSON.parse(list.stdout) as { accounts: Array<{ host: string }> }).accounts.map((e) => e.host);
+    expect(hosts.filter((h) => h.toLowerCase().startsWith('example.com'))).toEqual(['example.com']);
+  });
+
   it.each([
     ['protocol', { protocol: 'http', host: 'example.com' }, 'http://example.com'],
     ['host', { protocol: 'https', host: 'other.tld' }, 'https://other.tld'],

@@ -10,6 +10,7 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { setupRun } from '../../src/commands/setup.js';
 import { brokenHelperPaths, helperPaths, stableNode } from '../../src/commands/shared/invocation.js';
+import { isOurHelper } from '../../src/prepush/remote-config.js';
 import { fixtureToken, useEmulatorSandbox } from '../helpers/fixture.js';
 import { BIN, ROOT, runGit } from '../helpers/sandbox.js';
 import { recordingIO } from '../prepush/helpers.js';
@@ -129,6 +130,34 @@ describe('a Node that is gone after setup', () => {
     expect(c.stdout).not.toContain('No problems found');
     const json = await f.bin(['check', repo(), '--json']);
     expect(JSON.parse(json.stdout).brokenHelper).toHaveLength(1);
+  });
+
+  it('status reports it too, with the fix, and --json names it in brokenHelper', async () => {
+    const gone = await pinnedThenGone(false);
+    const s = await f.bin(['status', f.emu.baseUrl]);
+    expect(s.exitCode, s.stdout).toBe(1);
+    expect(s.stdout).toContain(
+      `✗ the helper line for ${f.emu.baseUrl} names Node at ${gone}, which is gone (Node was upgraded or reinstalled)`,
+    );
+    expect(s.stdout).toContain(`; run: git credential-bitbucket setup ${f.emu.baseUrl}\n`);
+    const json = await f.bin(['status', f.emu.baseUrl, '--json']);
+    expect(json.exitCode).toBe(1);
+    const parsed = JSON.parse(json.stdout) as { ok: boolean; accounts: Array<{ ok: boolean }>; brokenHelper: unknown };
+    expect(parsed.ok).toBe(false);
+    // the token itself is fine: only the line git runs is not
+    expect(parsed.accounts.map((a) => a.ok)).toEqual([true]);
+    expect(parsed.brokenHelper).toEqual([
+      {
+        baseUrl: f.emu.baseUrl,
+        problem: expect.stringContaining(`names Node at ${gone}, which is gone`),
+        fix: `git credential-bitbucket setup ${f.emu.baseUrl}`,
+      },
+    ]);
+    // setup writes the line again: status is content
+    expect((await f.bin(['setup', f.emu.baseUrl])).exitCode).toBe(0);
+    const after = await f.bin(['status', f.emu.baseUrl, '--json']);
+    expect(after.exitCode, after.stdout).toBe(0);
+    expect(JSON.parse(after.stdout)).toMatchObject({ ok: true, brokenHelper: [] });
   });
 
   it('with no node on PATH either: one line, and git goes on to its prompt (refused here)', async () => {
@@ -272,6 +301,29 @@ describe('helperPaths', () => {
     expect(helperPaths('!git credential-bitbucket')).toEqual({});
     expect(helperPaths('store')).toBeUndefined();
     expect(helperPaths("!f() { . \"$1\"; }; f '/o/other.sh' '/n/node' linux")).toBeUndefined();
+  });
+
+  it('reads each value the way isOurHelper does: what it runs is the program, and Node is never taken for it', () => {
+    const values = [
+      `!f() { . "$1"; }; f '/o/git-credential-bitbucket.sh' '/n/node' linux`,
+      `!sh '/o/git-credential-bitbucket.sh' '/n/node' darwin`,
+      `!/bin/sh '/o/git-credential-bitbucket.sh' '/n/node' linux`,
+      `!'/n/node' '/o/git-credential-bitbucket.cjs'`,
+      // a directory whose name holds a backslash: still Node, as isOurHelper reads it
+      `!'/opt/v20\\node.exe' '/o/git-credential-bitbucket.js'`,
+      `!/o/bin/git-credential-bitbucket`,
+      '/o/bin/git-credential-bitbucket.cmd',
+      '!git credential-bitbucket',
+      'bitbucket',
+      'store',
+      '!sh /o/other.sh /n/node linux',
+      "!'/n/node' '/o/other.js'",
+    ];
+    for (const v of values) expect(helperPaths(v) !== undefined, v).toBe(isOurHelper(v));
+    expect(helperPaths(`!'/opt/v20\\node.exe' '/o/git-credential-bitbucket.js'`)).toEqual({
+      program: '/o/git-credential-bitbucket.js',
+      node: '/opt/v20\\node.exe',
+    });
   });
 
   it('brokenHelperPaths says nothing of paths that are there, or of helpers not ours', () => {

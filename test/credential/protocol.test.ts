@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
+  canonicalHost,
   formatCredential,
   MAX_INPUT_BYTES,
   parseCredential,
@@ -87,6 +88,18 @@ describe('parseCredential', () => {
       path: 'bitbucket/scm/p/r.git',
     });
     expect(parseCredential('url=https://h/%0ahost=victim\n').ok).toBe(false);
+  });
+
+  it('keeps the host in canonical form: name in lower case, the default port left out', () => {
+    expect(parse('protocol=https\nhost=BB.Example.com:443\n').host).toBe('bb.example.com');
+    expect(parse('host=BB.Example.com:80\nprotocol=http\n').host).toBe('bb.example.com');
+    expect(parse('url=HTTPS://Host:443/scm/p/r.git\n').host).toBe('host');
+    expect(canonicalHost('https', 'host:80')).toBe('host:80');
+    expect(canonicalHost('http', 'host:8080')).toBe('host:8080');
+    expect(canonicalHost('https', '[::1]:443')).toBe('[::1]');
+    expect(canonicalHost('https', '[FE80::1%Eth0]')).toBe('[FE80::1%Eth0]');
+    expect(canonicalHost('https', ':443')).toBe(':443');
+    expect(canonicalHost('ftp', 'Host:21')).toBe('host:21');
   });
 
   it('url= starts from a clean credential and drops trailing slashes, as git does', () => {

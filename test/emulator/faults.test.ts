@@ -81,6 +81,31 @@ describe('faults', () => {
     const page = await fetch(users, { headers: { Authorization: basic('alice', 'alice-pw') } }); // follows the redirect
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
   });
+  it('redirects to `to` with the request path and query, outside the context path too', async () => {
+    emu.setFaults([{ kind: 'redirect', status: 301, to: 'https://elsewhere.example:8443', path: '/rest/api/' }]);
+    const moved = await call(`${props}?a=1`);
+    expect(moved.status).toBe(301);
+    expect(moved.headers.get('location')).toBe(
+      'https://elsewhere.example:8443/bb/rest/api/1.0/application-properties?a=1',
+    );
+    // a front that adds a missing context path: the request outside it is redirected, not a 404
+    const origin = new URL(emu.baseUrl).origin;
+    emu.clearLog();
+    emu.setFaults([{ kind: 'redirect', to: '/bb', path: '^/rest/' }]);
+    const bare = await call(`${origin}/rest/api/1.0/application-properties`);
+    expect(bare.status).toBe(302);
+    expect(bare.headers.get('location')).toBe('/bb/rest/api/1.0/application-properties');
+    expect((await call(`${origin}/other`)).status).toBe(404);
+    expect((await call(props)).status).toBe(200);
+    expect(emu.log().map((e) => [e.path, e.status, e.fault])).toEqual([
+      ['/rest/api/1.0/application-properties', 302, 'redirect'],
+      ['/bb/rest/api/1.0/application-properties', 200, undefined],
+    ]);
+    expect(() => emu.setFaults([{ kind: 'redirect' }])).toThrow('faults[0].to: required with kind redirect');
+    expect(() => emu.setFaults([{ kind: 'redirect', to: '/x', status: 200 }])).toThrow(
+      'faults[0].status: a redirect is 3xx',
+    );
+  });
   it('applies to git over HTTP too (a clone fails on a 500)', async () => {
     const box = await gitSandbox();
     try {

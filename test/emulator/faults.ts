@@ -12,6 +12,7 @@ const KINDS: readonly FaultKind[] = [
   'hang',
   'invalidJson',
   'loginRedirect',
+  'redirect',
   'signInPage',
   'afterHandling',
 ];
@@ -42,6 +43,10 @@ export function validateFaults(raw: unknown): Fault[] {
     if (o.status !== undefined && ((o.status as number) < 100 || (o.status as number) > 599))
       throw new Error(`${where}.status: must be an HTTP status`);
     if (o.method !== undefined && typeof o.method !== 'string') throw new Error(`${where}.method: must be a string`);
+    if ((o.kind === 'redirect') !== (o.to !== undefined) || (o.to !== undefined && typeof o.to !== 'string'))
+      throw new Error(`${where}.to: required with kind redirect (a URL or path), and only with it`);
+    if (o.kind === 'redirect' && o.status !== undefined && ((o.status as number) < 300 || (o.status as number) > 399))
+      throw new Error(`${where}.status: a redirect is 3xx`);
     if (o.then !== undefined && (o.kind !== 'afterHandling' || !LOST.includes(o.then as LostAnswer)))
       throw new Error(`${where}.then: only with kind afterHandling, one of ${LOST.join(', ')}`);
     return { ...o } as unknown as Fault;
@@ -60,13 +65,16 @@ export class FaultBook {
     }));
   }
 
-  /** Consumes and returns the faults that apply: every latency, then at most one other fault. */
-  take(method: string, path: string): { latencyMs: number; latency: boolean; fault?: Fault } {
+  /**
+   * Consumes and returns the faults that apply: every latency, then at most one other fault;
+   * `only`: faults of that kind alone (outside the context path, only a front's redirect acts).
+   */
+  take(method: string, path: string, only?: FaultKind): { latencyMs: number; latency: boolean; fault?: Fault } {
     let latencyMs = 0;
     let latency = false;
     let fault: Fault | undefined;
     for (const e of this.entries) {
-      if (e.left <= 0) continue;
+      if (e.left <= 0 || (only && e.fault.kind !== only)) continue;
       if (e.fault.method && e.fault.method.toUpperCase() !== method.toUpperCase()) continue;
       if (e.re && !e.re.test(path)) continue;
       if (e.fault.kind === 'latency') {
@@ -168,6 +176,12 @@ export function actOut(fault: Fault, res: ServerResponse, base: string): number 
       res.writeHead(302, { Location: `${base}/login`, 'Content-Length': 0 });
       res.end();
       return 302;
+    case 'redirect': {
+      const status = fault.status ?? 302;
+      res.writeHead(status, { Location: `${fault.to ?? ''}${res.req.url ?? '/'}`, 'Content-Length': 0 });
+      res.end();
+      return status;
+    }
     case 'signInPage': {
       // what a single sign-on proxy in front of the server serves in place of any answer
       const page =

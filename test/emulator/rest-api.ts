@@ -1,5 +1,6 @@
-// `/rest/api/{1.0,latest}/...`: application-properties, users, repositories
+// `/rest/api/{1.0,latest}/...`: application-properties, users, repositories and their commits
 // (docs/bitbucket-server.md sections 3, 6, 7, 8).
+import { getCommit } from './commits.js';
 import { sendJson, type Ctx } from './http-util.js';
 import type { Model, Principal, Repo } from './model.js';
 import { parsePermission, type Level } from './permissions.js';
@@ -13,7 +14,7 @@ export function buildNumber(version: string): string {
 }
 
 /** Handles a REST API request; `sub` is the path after `/rest/api/1.0`. */
-export function handleRestApi(ctx: Ctx, sub: string): void {
+export function handleRestApi(ctx: Ctx, sub: string): void | Promise<void> {
   const { res, req } = ctx;
   if (req.method !== 'GET')
     return sendJson(res, 405, ERRORS.invalid(null, `Method ${req.method} is not supported here.`));
@@ -26,7 +27,7 @@ export function handleRestApi(ctx: Ctx, sub: string): void {
       displayName: 'Bitbucket',
     });
   }
-  if (!ctx.principal && sub !== '/repos' && !/^\/projects(\/[^/]+\/repos(\/[^/]+)?)?$/.test(sub)) {
+  if (!ctx.principal && sub !== '/repos' && !/^\/projects(\/[^/]+\/repos(\/[^/]+(\/commits\/[^/]+)?)?)?$/.test(sub)) {
     return sendJson(res, 401, ERRORS.authRequired());
   }
   if (refusesUsersApi(ctx.principal, sub, ctx.state.switches)) return sendJson(res, 401, ERRORS.notPermitted());
@@ -36,6 +37,11 @@ export function handleRestApi(ctx: Ctx, sub: string): void {
   if (m) return getUser(ctx, decodeURIComponent(m[1] as string));
   m = /^\/projects\/([^/]+)\/repos\/([^/]+)$/.exec(sub);
   if (m) return getRepo(ctx, decodeURIComponent(m[1] as string), decodeURIComponent(m[2] as string));
+  m = /^\/projects\/([^/]+)\/repos\/([^/]+)\/commits\/([^/]+)$/.exec(sub);
+  if (m) {
+    const repo = readableRepo(ctx, decodeURIComponent(m[1] as string), decodeURIComponent(m[2] as string));
+    return repo && getCommit(ctx, repo, decodeURIComponent(m[3] as string));
+  }
   if (sub === '/repos') return listRepos(ctx);
   return sendJson(res, 404, ERRORS.notFound());
 }
@@ -69,12 +75,17 @@ function getUser(ctx: Ctx, slug: string): void {
 }
 
 function getRepo(ctx: Ctx, key: string, slug: string): void {
+  const repo = readableRepo(ctx, key, slug);
+  if (repo) sendJson(ctx.res, 200, renderRepo(repo, ctx.base, ctx.principal));
+}
+
+/** The repository when the caller may read it; else the 404 or 401 is sent and undefined returned. */
+function readableRepo(ctx: Ctx, key: string, slug: string): Repo | undefined {
   const repo = ctx.state.model.repo(key, slug);
-  if (!repo) return sendJson(ctx.res, 404, ERRORS.noRepo());
-  if (ctx.state.model.repoLevel(ctx.principal, repo) < 1) {
-    return sendJson(ctx.res, 401, ctx.principal ? ERRORS.repoForbidden() : ERRORS.authRequired());
-  }
-  sendJson(ctx.res, 200, renderRepo(repo, ctx.base, ctx.principal));
+  if (!repo) return void sendJson(ctx.res, 404, ERRORS.noRepo());
+  if (ctx.state.model.repoLevel(ctx.principal, repo) < 1)
+    return void sendJson(ctx.res, 401, ctx.principal ? ERRORS.repoForbidden() : ERRORS.authRequired());
+  return repo;
 }
 
 /** Level used by the `repos?permission=` filter; the token ceiling applies unless switched off. */

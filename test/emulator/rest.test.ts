@@ -1,4 +1,4 @@
-// REST contract: application-properties, users, repositories, paging, headers
+// REST contract: application-properties, users, repositories, commits, paging, headers
 // (docs/bitbucket-server.md sections 1, 3, 6, 7, 8).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from './index.js';
@@ -158,6 +158,55 @@ describe('repositories', () => {
     expect((await call(q, basic('alice', T.aliceRead))).body.values).toEqual([]);
     emu.setSwitches({ tokenCeilingNarrowsRepoFilter: false });
     expect((await call(q, basic('alice', T.aliceRead))).body.values).toHaveLength(3);
+  });
+});
+
+describe('commits', () => {
+  const commits = (repo: string) => `${emu.baseUrl}/rest/api/latest/projects/${repo}/commits`;
+  it("answers a commit from the repository's own git, by id or by ref, also under /1.0", async () => {
+    const byRef = await call(`${commits('PRJ/repos/app')}/main`, ALICE);
+    expect(byRef.status).toBe(200);
+    const id = byRef.body.id as string;
+    expect(id).toMatch(/^[0-9a-f]{40}$/);
+    expect(byRef.body).toMatchObject({
+      displayId: id.slice(0, 11),
+      author: { name: 'Emulator', emailAddress: 'emulator@example.com' },
+      committer: { name: 'Emulator', emailAddress: 'emulator@example.com' },
+      committerTimestamp: 1704067200000,
+      message: 'Initial commit',
+      parents: [],
+    });
+    const byId = await call(`${api}/projects/prj/repos/APP/commits/${id}`, ALICE);
+    expect(byId.status).toBe(200);
+    expect(byId.body.id).toBe(id);
+    // the same commit in a repository that does not have it
+    const elsewhere = await call(`${commits('PRJ/repos/lib')}/${id}`, ALICE);
+    expect(elsewhere.status).toBe(404);
+    expect(elsewhere.body.errors[0].exceptionName).toBe('com.atlassian.bitbucket.commit.NoSuchCommitException');
+  });
+  it('answers 404 NoSuchCommitException for an unknown commit, NoSuchRepositoryException for no repository', async () => {
+    for (const id of ['0123456789abcdef0123456789abcdef01234567', '--all', 'HEAD~5']) {
+      const r = await call(`${commits('PRJ/repos/app')}/${encodeURIComponent(id)}`, ALICE);
+      expect(r.status).toBe(404);
+      expect(r.body.errors[0]).toMatchObject({
+        message: `Commit '${id}' does not exist in repository 'app'.`,
+        exceptionName: 'com.atlassian.bitbucket.commit.NoSuchCommitException',
+      });
+    }
+    const none = await call(`${commits('PRJ/repos/nope')}/main`, ALICE);
+    expect(none.status).toBe(404);
+    expect(none.body.errors[0].exceptionName).toBe('com.atlassian.bitbucket.repository.NoSuchRepositoryException');
+  });
+  it('needs read permission on the repository, as the repository itself does', async () => {
+    const url = `${commits('PRJ/repos/app')}/main`;
+    const denied = await call(url, basic('carol@example.com', 'carol-pw'));
+    expect(denied.status).toBe(401);
+    expect(denied.body.errors[0].exceptionName).toBe('com.atlassian.bitbucket.AuthorisationException');
+    const anonymous = await call(url);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.body.errors[0].exceptionName).toBe('com.atlassian.bitbucket.auth.AuthenticationRequiredException');
+    expect((await call(url, bearer(T.aliceRead))).status).toBe(200);
+    expect((await call(`${commits('PUB/repos/docs')}/main`)).status).toBe(200);
   });
 });
 

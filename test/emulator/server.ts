@@ -42,11 +42,13 @@ async function handle(
   res.setHeader('X-AREQUESTID', requestId());
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   const fullPath = url.pathname;
-  if (context && fullPath !== context && !fullPath.startsWith(`${context}/`)) {
-    return sendJson(res, 404, ERRORS.notFound());
-  }
+  // outside the context path only a front's redirect acts (and is logged); else a 404
+  const outside = context !== '' && fullPath !== context && !fullPath.startsWith(`${context}/`);
+  const front = outside ? state.faults.take(req.method ?? 'GET', fullPath, 'redirect') : undefined;
+  if (outside && !front?.fault) return sendJson(res, 404, ERRORS.notFound());
   const path = fullPath.slice(context.length) || '/';
-  if (path.startsWith('/__emulator/')) return handleAdmin(req, res, path.slice('/__emulator'.length), state);
+  if (!outside && path.startsWith('/__emulator/'))
+    return handleAdmin(req, res, path.slice('/__emulator'.length), state);
 
   const creds = parseAuthorization(req.headers.authorization);
   const entry: LogEntry = {
@@ -70,7 +72,7 @@ async function handle(
     return writeHead(...args);
   }) as typeof res.writeHead;
 
-  const taken = state.faults.take(entry.method, fullPath);
+  const taken = front ?? state.faults.take(entry.method, fullPath);
   if (taken.latency) entry.fault = 'latency';
   if (taken.latencyMs > 0) await new Promise((r) => setTimeout(r, taken.latencyMs));
   if (taken.fault) {

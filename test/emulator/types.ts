@@ -143,6 +143,7 @@ export type FaultKind =
   | 'hang'
   | 'invalidJson'
   | 'loginRedirect'
+  | 'redirect'
   | 'signInPage'
   | 'afterHandling';
 
@@ -164,8 +165,10 @@ export interface Fault {
   times?: number;
   /** `latency`: delay in milliseconds before normal handling continues; `afterHandling` with `then: 'latency'`: before the answer goes out. */
   ms?: number;
-  /** `status`: the status code to answer (default 500); `afterHandling` with `then: 'status'`: the one replacing the answer (default 502). */
+  /** `status`: the status code to answer (default 500); `redirect`: its 3xx (default 302); `afterHandling` with `then: 'status'`: the one replacing the answer (default 502). */
   status?: number;
+  /** `redirect`: where to, a URL or a path; the request's path and query are appended (a front that moved the server). */
+  to?: string;
   /** `afterHandling`: what becomes of the answer (default `reset`). */
   then?: LostAnswer;
   /** `rateLimit`: `Retry-After` in seconds, or a string sent as it is (an HTTP date); omitted when unset. */

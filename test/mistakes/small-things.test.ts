@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { BIN, runBin, runGit } from '../helpers/sandbox.js';
 import { fixtureToken, useEmulatorSandbox } from '../helpers/fixture.js';
 import { runOnPty } from '../helpers/pty.js';
+import { parseServer } from '../../src/commands/shared/server.js';
 
 // login recognises the server before the token prompt: that prompt needs one that answers
 const f = useEmulatorSandbox();
@@ -67,5 +68,15 @@ describe('a server URL typed with capitals', () => {
     const r = await runGit(f.sb, ['ls-remote', `${lower}/scm/prj/app.git`]);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toContain('refs/heads/main');
+    // a remote URL with capitals: git asks about "LocalHost:<port>", the same host
+    const u = await runGit(f.sb, ['ls-remote', `${upper}/scm/prj/app.git`]);
+    expect(u.exitCode, u.stderr).toBe(0);
+    expect(u.stdout).toContain('refs/heads/main');
+  });
+
+  it("login with the scheme's default port written out stores the host without it", () => {
+    expect(parseServer('http://127.0.0.1:80/bitbucket').host).toBe('127.0.0.1');
+    expect(parseServer('https://BB.Example.com:443').baseUrl).toBe('https://bb.example.com');
+    expect(parseServer('https://bb.example.com:8443').host).toBe('bb.example.com:8443');
   });
 });

@@ -2,17 +2,16 @@
  * Which pushed commits are new to the repository pushed to (src/prepush/known.ts), end to end:
  * real repositories pushed by real git through the installed hook to the emulator, where the
  * remote-tracking refs of the remote pushed to do not describe that repository (never fetched,
- * a bare clone, a push URL elsewhere, a URL on the command line). The guard never blocks on, nor
- * asks to rewrite, commits it cannot know are new; where another remote fetches from the URL
- * pushed to, its refs tell.
+ * a bare clone, a push URL elsewhere, a URL on the command line). Here the server answers no
+ * question about commits (a 503 for each, as when it cannot be asked): the guard then never blocks
+ * on, nor asks to rewrite, commits it cannot know are new; where another remote fetches from the
+ * URL pushed to, its refs tell. What the server's answers settle: confirm.test.ts.
  */
-import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, expectNoSecrets, makeSandbox, runGit, type Sandbox } from '../helpers/sandbox.js';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { expectNoSecrets, type Sandbox } from '../helpers/sandbox.js';
 import { makeToken, startEmulator, type Emulator } from '../emulator/index.js';
-import { hookInstallRun } from '../../src/commands/hook.js';
-import { cloneAsAlice, recordingIO } from './helpers.js';
+import { as, commitAs, pushSandbox } from './helpers.js';
 
 const TOKEN = makeToken('310000000002');
 let emu: Emulator;
@@ -42,62 +41,15 @@ afterAll(async () => {
   for (const sb of sandboxes) sb.cleanup();
 });
 
-type Git = (args: string[], cwd?: string) => ReturnType<typeof runGit>;
-
-/** A sandbox with alice's token and identity, a clone of PRJ/app with the hook, and `git` that records output. */
-async function setup(): Promise<{
-  sb: Sandbox;
-  git: Git;
-  work: string;
-  install: (dir: string) => Promise<void>;
-  traced: () => string;
-}> {
-  const sb = makeSandbox();
-  sandboxes.push(sb);
-  const work = await cloneAsAlice(sb, emu, TOKEN);
-  const traceFile = path.join(sb.dir, 'trace.log');
-  sb.env.GIT_CREDENTIAL_BITBUCKET_TRACE = traceFile;
-  /** The guard's trace of the commit list since the last call. */
-  const traced = () => {
-    const text = fs.existsSync(traceFile) ? fs.readFileSync(traceFile, 'utf8') : '';
-    fs.rmSync(traceFile, { force: true });
-    outputs.push(text);
-    return text
-      .split('\n')
-      .filter((l) => l.includes('commit list'))
-      .map((l) => l.slice(l.indexOf('commit list')))
-      .join('\n');
-  };
-  const git: Git = async (args, cwd = work) => {
-    const r = await runGit(sb, args, '', { cwd });
-    outputs.push(r.stdout, r.stderr);
-    return r;
-  };
-  const install = async (dir: string) => {
-    const io = recordingIO(sb.env);
-    expect(await hookInstallRun({ program: { node: process.execPath, bin: BIN }, cwd: dir }, io), io.err.join('')).toBe(
-      0,
-    );
-    outputs.push(...io.err);
-  };
-  await install(work);
-  traced();
-  return { sb, git, work, install, traced };
-}
-
-const as = (name: string, email: string) => ['-c', `user.name=${name}`, '-c', `user.email=${email}`];
-let n = 0;
-async function commit(git: Git, dir: string, who: string[], message: string): Promise<string> {
-  fs.appendFileSync(path.join(dir, 'f.txt'), `${n++}\n`);
-  await git(['add', 'f.txt'], dir);
-  expect((await git([...who, 'commit', '-q', '-m', message], dir)).exitCode).toBe(0);
-  return (await git(['rev-parse', '--short=10', 'HEAD'], dir)).stdout.trim();
-}
+/** A sandbox with alice's token and identity, a clone of PRJ/app with the hook (see pushSandbox). */
+const setup = () => pushSandbox(emu, TOKEN, outputs, sandboxes);
+const commit = commitAs;
 const appUrl = () => `${emu.baseUrl}/scm/prj/app.git`;
 const scratchUrl = () => `${emu.baseUrl}/scm/~alice/scratch.git`;
 const MAL = as('Mal', 'mal@evil.com');
 
 describe('the commits new to the repository pushed to', () => {
+  beforeEach(() => emu.setFaults([{ kind: 'status', status: 503, path: '/commits/' }]));
   it(
     'a remote never fetched, with the URL of one that was: that one tells (nothing the server has is flagged; a new foreign commit still blocks)',
     async () => {

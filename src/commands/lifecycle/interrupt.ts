@@ -20,6 +20,14 @@ import type { CommandIO } from '../shared/io.js';
 import { revokeCreated, tokenLine, type Created } from './create.js';
 import type { PasswordSession } from './password.js';
 
+/**
+ * SIGHUP is acted on under `nohup` too. nohup only sets SIGHUP to "ignore" before it runs Node,
+ * and Node, as it starts and before any of this code runs, sets every signal it inherits as
+ * ignored back to the default (ResetSignalHandlers in Node's node.cc: only SIGPIPE and SIGXFSZ
+ * stay ignored), so /proc/self/status already shows SIGHUP as not ignored and a hangup would end
+ * the process anyway (exit 129), token or not. There is nothing left to detect; revoking the
+ * token first is the better end. test/commands/lifecycle-races.test.ts runs rotate under nohup.
+ */
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /** The signals' watch over a token just created. */

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { shQuote, type Program } from '../../git/hooks.js';
-import { HELPER_LINE_PREFIX, isOurHelper, shellWords } from '../../prepush/remote-config.js';
+import { HELPER_LINE_PREFIX, parseOurHelper } from '../../prepush/remote-config.js';
 
 /** The launcher `bin/git-credential-bitbucket.cjs` of this installation, found from this module (src/ or dist/). */
 export function launcherPath(from: string = import.meta.url): string {
@@ -80,24 +80,15 @@ export function helperInvocation(p: Program = program(), platform: string = proc
 }
 
 /**
- * The absolute paths a helper value of ours (`isOurHelper`) makes git's sh run, read back out of
- * the forms setup has written: the front and Node of `!f() { . "$1"; }; f '<front>' '<node>' …`
- * and of `!sh '<front>' '<node>' …`, the launcher and Node of `!'<node>' '<launcher>'`, a program
- * named by path. A name git or sh looks up on PATH (`bitbucket`, `!node …`) is left out.
+ * The absolute paths a helper value of ours makes git's sh run, as parseOurHelper
+ * (src/prepush/remote-config.ts) reads them out of the forms setup has written: the front and Node
+ * of `!f() { . "$1"; }; f '<front>' '<node>' …` and of `!sh '<front>' '<node>' …`, the launcher
+ * and Node of `!'<node>' '<launcher>'`, a program named by path. A name git or sh looks up on PATH
+ * (`bitbucket`, `!node …`) is left out.
  */
 export function helperPaths(value: string): { program?: string; node?: string } | undefined {
-  const v = value.trim();
-  if (!isOurHelper(v)) return undefined;
-  if (v.startsWith(HELPER_LINE_PREFIX)) {
-    const [front, node] = shellWords(v.slice(HELPER_LINE_PREFIX.length));
-    return absolute(front, node);
-  }
-  if (!v.startsWith('!')) return absolute(shellWords(v, { literalBackslash: true })[0], undefined);
-  const words = shellWords(v.slice(1).trimStart());
-  const first = path.basename(words[0] ?? '').replace(/\.exe$/i, '');
-  if (first === 'sh') return absolute(words[1], words[1]?.endsWith('.sh') ? words[2] : undefined);
-  if (first === 'node') return absolute(words[1], words[0]);
-  return first === 'git' ? {} : absolute(words[0], undefined);
+  const ours = parseOurHelper(value);
+  return ours && absolute(ours.program, ours.node);
 }
 
 function absolute(program: string | undefined, node: string | undefined): { program?: string; node?: string } {

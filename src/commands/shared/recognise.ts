@@ -10,13 +10,17 @@ import type { BitbucketLocation } from '../../bitbucket/url.js';
 import { httpSettingsFor } from '../../git/config.js';
 import { CommandError, EXIT } from './errors.js';
 import type { CommandIO } from './io.js';
+import { redirectedBase } from './redirect.js';
 import { clientFor } from './server.js';
+import { CLOCK_FIX, nameFix, RENEW_FIX } from './tls-advice.js';
 
 /** What answered: the base URL and Bitbucket's version. */
 export interface RecognisedServer {
   baseUrl: string;
   version: string;
   displayName?: string;
+  /** The base URL given, when a redirect on its host led to `baseUrl` (then login uses that). */
+  redirectedFrom?: string;
 }
 
 type Probe = Awaited<ReturnType<Awaited<ReturnType<typeof clientFor>>['applicationProperties']>>;
@@ -50,18 +54,20 @@ export async function recogniseServer(
   const first = await probe(baseUrl, io, deadline, allowHttp);
   if (first === undefined) fail(`${baseUrl} was not asked: --timeout leaves no time`);
   if (first.status === 'ok') return recognised(baseUrl, first);
+  if (first.status === 'error' && (first as ApiFailure).location !== undefined) {
+    const moved = await followRedirects(baseUrl, first as ApiFailure, io, deadline, allowHttp);
+    if (moved) return moved;
+  }
 
   if (first.status === 'network') {
     const f = first as ApiFailure;
     const hostPort = new URL(baseUrl).host;
     if (f.network === 'tls' && UNTRUSTED_CODES.test(f.networkCode ?? ''))
       fail(`${hostPort} presents a certificate signed by a CA ${await trustAdvice(baseUrl, io, f.networkCode!)}`);
-    if (f.networkCode === 'CERT_HAS_EXPIRED')
-      fail(`${f.message}; tell the server's administrator: the certificate must be renewed`);
-    if (f.networkCode === 'CERT_NOT_YET_VALID')
-      fail(`${f.message}; check this machine's date and time, else tell the server's administrator`);
+    if (f.networkCode === 'CERT_HAS_EXPIRED') fail(`${f.message}; ${RENEW_FIX}`);
+    if (f.networkCode === 'CERT_NOT_YET_VALID') fail(`${f.message}; ${CLOCK_FIX}`);
     if (f.network === 'tls' && f.networkCode !== undefined && /ALTNAME/.test(f.networkCode))
-      fail(`${hostPort}: the server's certificate is not valid for this address (${f.networkCode}); check the URL`);
+      fail(`${f.message}; ${nameFix(baseUrl, f.certNames)}`);
     if (f.networkCode === 'ENOTFOUND' || f.networkCode === 'EAI_AGAIN')
       fail(`cannot resolve the host name ${new URL(baseUrl).hostname} (DNS lookup failed); check the URL's spelling`);
     if (f.network === 'timeout')
@@ -100,6 +106,44 @@ export async function recogniseServer(
     );
   }
   fail(`${baseUrl}: ${(first as ApiFailure).message}`);
+}
+
+/** Redirects followed at most, each on the host of the one before. */
+const MAX_REDIRECTS = 3;
+
+/**
+ * The server a redirect of the probe leads to on the host given (http up to https, a context
+ * path added: redirect.ts), asked anonymously hop by hop; fails naming a redirect to anywhere
+ * else, which is never asked. Undefined: the first points elsewhere than the probe's path (a
+ * sign-in page), reported as any failure.
+ */
+async function followRedirects(
+  baseUrl: string,
+  first: ApiFailure,
+  io: CommandIO,
+  deadline: number,
+  allowHttp: boolean,
+): Promise<RecognisedServer | undefined> {
+  let at = baseUrl;
+  let r: Probe = first;
+  for (let hop = 0; hop < MAX_REDIRECTS; hop++) {
+    const location = (r as ApiFailure).location;
+    const to = r.status === 'error' && location !== undefined ? redirectedBase(at, location) : undefined;
+    if (to === undefined) {
+      if (hop === 0) return undefined;
+      fail(`${baseUrl} redirects to ${at}, which does not answer as Bitbucket: ${r.message}`);
+    }
+    if (to.kind === 'elsewhere')
+      fail(
+        `${baseUrl} redirects to ${to.baseUrl}, which is not the host you named: not followed, and nothing was sent there; if that is your Bitbucket server, run login with ${to.baseUrl}`,
+      );
+    at = to.baseUrl;
+    const next = await probe(at, io, deadline, allowHttp);
+    if (next === undefined) fail(`${baseUrl} redirects to ${at}, which was not asked: --timeout leaves no time`);
+    if (next.status === 'ok') return { ...recognised(at, next), redirectedFrom: baseUrl };
+    r = next;
+  }
+  fail(`${baseUrl} redirects more than ${MAX_REDIRECTS} times (last to ${at}); give the server's base URL`);
 }
 
 function fail(message: string): never {

@@ -13,17 +13,18 @@ import { configListing } from '../../git/repo.js';
 import { parseConfigListing } from '../../prepush/urlmatch.js';
 import { isOurHelper, resolveRemoteConfig } from '../../prepush/remote-config.js';
 import { httpAllowedFor, isLoopbackHost } from '../../credential/transport.js';
+import { canonicalHost } from '../../credential/protocol.js';
 import type { CommandIO } from './io.js';
 
 /**
- * Parses a server, clone or browse URL; a bare host name means https. The host name is taken in
- * lower case (DNS names are case-insensitive; git sends helpers the host as its remote URL spells
- * it, and clone URLs are lower case): a token logged in for `https://BB.example.com` is stored for
- * the `bb.example.com` git asks about.
+ * Parses a server, clone or browse URL; a bare host name means https. The host is taken as the
+ * helper keeps it (canonicalHost: DNS names are case-insensitive, and `:443` is https's port), and
+ * `get` takes git's host to the same form: a token logged in for `https://BB.example.com:443` is
+ * found for the `bb.example.com` a remote URL names, and the other way round.
  */
 export function parseServer(input: string, opts: { allowHttp?: boolean } = {}): BitbucketLocation {
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(input) || /^[^/]*@[^/]*:/.test(input) ? input : `https://${input}`;
-  const parsed = lowerCaseHost(parseBitbucketUrl(withScheme));
+  const parsed = canonicalLocation(parseBitbucketUrl(withScheme));
   // the input may carry user:token@, the token holding anything: never echo that part
   const shown = redactUrl(input);
   if (parsed === null) throw new CommandError(`'${shown}' is not a Bitbucket http(s) URL`, EXIT.usage);
@@ -41,10 +42,10 @@ export function parseServer(input: string, opts: { allowHttp?: boolean } = {}): 
   return parsed;
 }
 
-/** `loc` with its host name in lower case (an IPv6 literal, whose zone may be case-sensitive, as it is). */
-function lowerCaseHost(loc: ParsedRemote | null): ParsedRemote | null {
-  if (loc?.kind !== 'http' || loc.host.startsWith('[')) return loc;
-  const host = loc.host.toLowerCase();
+/** `loc` with its host as the helper keeps it (canonicalHost: lower case, no default port). */
+function canonicalLocation(loc: ParsedRemote | null): ParsedRemote | null {
+  if (loc?.kind !== 'http') return loc;
+  const host = canonicalHost(loc.protocol, loc.host);
   return host === loc.host ? loc : { ...loc, host, baseUrl: `${loc.protocol}://${host}${loc.contextPath}` };
 }
 
