@@ -99,6 +99,10 @@ export const FOREIGN_ENV: readonly EnvSetting[] = [
   { name: 'LOCALAPPDATA', doc: 'Cache directory base on Windows.' },
   { name: 'GIT_CONFIG_GLOBAL', doc: 'The global git config file, as for git.' },
   { name: 'GIT_CONFIG_SYSTEM', doc: 'The system git config file, as for git.' },
+  {
+    name: 'GIT_CONFIG_COUNT',
+    doc: 'Config entries given in the environment (`GIT_CONFIG_KEY_<n>`, `GIT_CONFIG_VALUE_<n>`), as for git; `check URL` adds one after them for its own git run (the URL as a remote, for git to rewrite it as `git push` does).',
+  },
   { name: 'GIT_SSL_CAINFO', doc: 'CA bundle for the REST API, overriding `http.sslCAInfo`, as for git.' },
   { name: 'GIT_SSL_NO_VERIFY', doc: 'Any value turns TLS verification off, as for git.' },
   { name: 'GIT_SSL_CERT', doc: 'Client certificate (PEM) for the REST API, overriding `http.sslCert`, as for git.' },

@@ -1,6 +1,7 @@
 /**
  * `check [REMOTE] [--json]`: the pre-push checks on demand, for the current branch and the
- * remote it pushes to. Also the way to learn why a push just failed: a token without
+ * remote it pushes to, at each URL git pushes to (a URL named here rewritten as git push
+ * rewrites it). Also the way to learn why a push just failed: a token without
  * REPO_WRITE makes Bitbucket refuse the push (HTTP 403, before the hook can run when the
  * server refuses the receive-pack advertisement), and `check` names the missing permission.
  * Always asks the server (the cache is refreshed, not trusted). Exit 1 when a check would block,
@@ -12,7 +13,13 @@ import { redactUrl, withoutPassword } from '../git/config.js';
 import { GitNotFoundError, gitAsync } from '../git/async.js';
 import type { GitRun } from '../git/repo.js';
 import type { TokenStore } from '../store/types.js';
-import { currentBranchTarget, remotePushUrl, resolveRef, type BranchTarget } from '../git/repository.js';
+import {
+  currentBranchTarget,
+  pushTargets,
+  resolveRef,
+  type BranchTarget,
+  type PushTargets,
+} from '../git/repository.js';
 import { storeSkipper } from '../credential/helper.js';
 import { holdsPassword, replacePasswordFix, STORED_PASSWORD } from '../credential/passwords.js';
 import { gatherFacts } from '../prepush/gather.js';
@@ -31,48 +38,110 @@ export interface CheckOptions {
   remote?: string;
   json: boolean;
   cwd?: string;
-  /** Seconds for the whole check's requests (default: `bitbucket.timeout`, as the push would have). */
+  /** Seconds for the check's requests at each push URL (default: `bitbucket.timeout`, as the push would have). */
   timeout?: number;
 }
 
 export async function checkRun(o: CheckOptions, io: CommandIO): Promise<number> {
   const run: GitRun = { env: io.env, ...(o.cwd ? { cwd: o.cwd } : {}) };
   const target = await currentBranchTarget(o.cwd, io.env);
-  const named = o.remote ?? target.remote ?? 'origin';
-  const url = /^[a-z][a-z0-9+.-]*:\/\//i.test(named) ? named : await remotePushUrl(named, o.cwd, io.env);
-  if (!url)
+  const chosen = o.remote ?? target.pushRemote?.name;
+  const found = pushTargets(chosen, run);
+  // no remote chosen: git pushes to the only one, else to origin (remote.c remotes_remote_for_branch)
+  const named = chosen ?? (found?.remotes.size === 1 ? [...found.remotes.keys()][0]! : 'origin');
+  const urls = found && pushUrlsOf(named, found);
+  if (!urls) {
+    const from = o.remote === undefined && target.pushRemote ? `${target.pushRemote.from} names it; ` : '';
     return say(
       io,
       o,
       EXIT.error,
-      (await outsideRepository(run)) ?? `no remote named '${redactUrl(named)}' (name one: check REMOTE)`,
+      (await outsideRepository(run)) ?? `no remote named '${redactUrl(named)}' (${from}name one: check REMOTE)`,
     );
+  }
   // a URL named here is shown without its password, as the hook shows it (src/prepush/run.ts)
   const remote = withoutPassword(named);
-  const loc = parseBitbucketUrl(url);
-  if (!loc) return say(io, o, EXIT.ok, `${redactUrl(url)} is not a Bitbucket HTTP(S) remote; nothing to check`);
-  if (loc.kind === 'ssh')
-    return say(io, o, EXIT.ok, `${remote} is an SSH remote; the guard checks HTTP(S) tokens only, nothing to check`);
   // a store that fails (a corrupt credentials.json) while another answers is named once, as by get
   const skipper = storeSkipper('check', io.stderr);
+  const updates = await updatesFor(named, target, found.remotes, o.cwd, io.env);
+  // git pushes to each URL in turn and runs the guard for each: so are they checked, each as alone
+  const checked: UrlCheck[] = [];
+  for (const url of urls)
+    checked.push(await checkUrl(o, io, { remote, url, updates, detached: !target.branch, run, skipped: skipper.skip }));
+  const worst = checked.reduce((a, b) => (b.exitCode > a.exitCode ? b : a));
+  if (checked.length === 1) {
+    io.stdout(o.json ? worst.json : worst.text);
+    return worst.exitCode;
+  }
+  if (o.json) {
+    const each = checked.map((c, i) => ({ url: withoutPassword(urls[i]!), ...c.report }));
+    io.stdout(`${JSON.stringify({ ...worst.report, pushUrls: each }, null, 2)}\n`);
+  } else {
+    io.stdout(`${visible(remote)} pushes to ${urls.length} URLs; each is checked, as git pushes to each:\n\n`);
+    io.stdout(checked.map((c) => c.text).join('\n'));
+  }
+  return worst.exitCode;
+}
+
+/**
+ * The URLs `git push <named>` pushes to: a remote's push URLs, else the name as a URL (rewritten
+ * as git rewrites it), when it is one or a rule rewrote it; undefined when it names nothing.
+ */
+function pushUrlsOf(named: string, found: PushTargets): string[] | undefined {
+  const own = found.remotes.get(named)?.push ?? [];
+  if (own.length > 0) return own;
+  const u = found.asUrl;
+  return u !== undefined && (u !== named || SCHEME.test(named)) ? [u] : undefined;
+}
+
+const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
+
+/** One push URL checked: its exit code, its report as text and as JSON (`report`, and `json` as printed alone). */
+interface UrlCheck {
+  exitCode: number;
+  text: string;
+  json: string;
+  report: Record<string, unknown>;
+}
+
+async function checkUrl(
+  o: CheckOptions,
+  io: CommandIO,
+  p: {
+    remote: string;
+    url: string;
+    updates: PushUpdate[];
+    /** HEAD is on no branch. */
+    detached: boolean;
+    run: GitRun;
+    skipped: (store: TokenStore, err: unknown) => void;
+  },
+): Promise<UrlCheck> {
+  const { remote, url, run } = p;
+  const loc = parseBitbucketUrl(url);
+  if (!loc) return note(`${redactUrl(url)} is not a Bitbucket HTTP(S) remote; nothing to check`);
+  // the remote's name, and its URL when that says more (one of several, or a URL rewritten)
+  const shown = withoutPassword(url) === remote ? remote : `${remote} (${withoutPassword(url)})`;
+  if (loc.kind === 'ssh')
+    return note(`${shown} is an SSH remote; the guard checks HTTP(S) tokens only, nothing to check`);
   const g = await gatherFacts({
     remote,
     url,
     loc,
-    updates: await updatesFor(remote, target, o.cwd, io.env),
+    updates: p.updates,
     env: io.env,
     run,
     now: io.now(),
     force: true,
     readCache: false,
-    skipped: skipper.skip,
+    skipped: p.skipped,
     ...(o.timeout !== undefined ? { timeoutMs: o.timeout * 1000 } : {}),
   });
-  if (g.skip) return say(io, o, EXIT.ok, `the guard is turned off for ${loc.baseUrl} (bitbucket.enabled=false)`);
+  if (g.skip) return note(`the guard is turned off for ${loc.baseUrl} (bitbucket.enabled=false)`);
   const verdict = decide(g.facts, g.policy);
   // a password git would send is reported once, by the verdict (docs/classifier.md)
   const sent = g.facts.server?.status === 'password' ? g.facts.server.username : undefined;
-  const passwords = await storedPasswords(loc.baseUrl, io, skipper.skip);
+  const passwords = await storedPasswords(loc.baseUrl, io, p.skipped);
   // a Bearer credential from a helper that this git cannot send: never "allowed", a push would fail
   const c = g.facts.credential;
   const oldGit =
@@ -85,27 +154,47 @@ export async function checkRun(o: CheckOptions, io: CommandIO): Promise<number> 
   const brokenHelper = brokenHelperPaths(g.helpers, loc.baseUrl);
   const exitCode =
     unusable || missing || brokenHelper.length > 0 ? Math.max(verdict.exitCode, EXIT.error) : verdict.exitCode;
-  if (o.json) {
-    io.stdout(
-      `${JSON.stringify({ ...g.facts, policy: g.policy, problems: g.problems, findings: verdict.findings, storedPasswords: passwords.map((p) => p.username), ...(unusable ? { unusable } : {}), ...(brokenHelper.length ? { brokenHelper } : {}), exitCode }, null, 2)}\n`,
-    );
-  } else {
-    for (const p of passwords.filter((x) => x.username !== sent))
-      io.stdout(`! ${p.username}: ${STORED_PASSWORD}; ${p.fix}\n`);
-    const summary = renderSummary(g.facts);
-    io.stdout(unusable ? summary.replace(/^( {2}push: {5}).*$/m, '$1not with this git (see below)') : summary);
-    if (unusable) io.stdout(`✗ ${unusable}\n`);
-    for (const b of brokenHelper) io.stdout(`✗ ${visible(b)}; run: git credential-bitbucket setup ${loc.baseUrl}\n`);
-    const text = renderVerdict(verdict, g.facts, g.problems);
-    io.stdout(
-      text === ''
-        ? brokenHelper.length > 0
-          ? ''
-          : 'No problems found.\n'
-        : text.split('\n').slice(1).join('\n').replace('Push blocked.', 'A push would be blocked.'),
-    );
-  }
-  return exitCode;
+  const report = {
+    ...g.facts,
+    policy: g.policy,
+    problems: g.problems,
+    findings: verdict.findings,
+    storedPasswords: passwords.map((x) => x.username),
+    ...(unusable ? { unusable } : {}),
+    ...(brokenHelper.length ? { brokenHelper } : {}),
+    exitCode,
+  };
+  const out: string[] = [];
+  for (const x of passwords.filter((y) => y.username !== sent))
+    out.push(`! ${x.username}: ${STORED_PASSWORD}; ${x.fix}\n`);
+  const summary = p.detached ? detachedSummary(renderSummary(g.facts), remote) : renderSummary(g.facts);
+  out.push(unusable ? summary.replace(/^( {2}push: {5}).*$/m, '$1not with this git (see below)') : summary);
+  if (unusable) out.push(`✗ ${unusable}\n`);
+  for (const b of brokenHelper) out.push(`✗ ${visible(b)}; run: git credential-bitbucket setup ${loc.baseUrl}\n`);
+  const text = renderVerdict(verdict, g.facts, g.problems);
+  out.push(
+    text === ''
+      ? brokenHelper.length > 0
+        ? ''
+        : 'No problems found.\n'
+      : text.split('\n').slice(1).join('\n').replace('Push blocked.', 'A push would be blocked.'),
+  );
+  return { exitCode, text: out.join(''), json: `${JSON.stringify(report, null, 2)}\n`, report };
+}
+
+/** A URL with nothing to check: one line, exit 0 (as {@link say} prints it). */
+function note(message: string): UrlCheck {
+  const report = { message, exitCode: EXIT.ok };
+  return { exitCode: EXIT.ok, text: `${message}\n`, json: `${JSON.stringify(report)}\n`, report };
+}
+
+/**
+ * With HEAD on no branch a plain `git push` pushes nothing (git refuses it): the summary says so
+ * where it counts the commits, rather than "0 not yet on the remote".
+ */
+function detachedSummary(summary: string, remote: string): string {
+  const line = `  commits:  none checked: HEAD is not on a branch, so a plain git push pushes nothing (name what to push: git push ${visible(remote)} HEAD:<branch>)\n`;
+  return /^ {2}commits: .*\n/m.test(summary) ? summary.replace(/^ {2}commits: .*\n/m, line) : summary + line;
 }
 
 /**
@@ -143,21 +232,30 @@ async function storedPasswords(
   return found;
 }
 
-/** What a plain `git push` of the current branch would send. */
+/**
+ * What a plain `git push` of the current branch to `remote` sends: the branch to the one it
+ * merges on the remote it fetches from (push.default `simple` and `upstream`), else, to another
+ * remote, to the same name (`simple` in a triangular workflow: builtin/push.c
+ * `is_workflow_triangular`). Nothing with HEAD on no branch.
+ */
 async function updatesFor(
   remote: string,
   t: BranchTarget,
+  remotes: ReadonlyMap<string, unknown>,
   cwd: string | undefined,
   env: NodeJS.ProcessEnv,
 ): Promise<PushUpdate[]> {
   if (!t.head || !t.branch) return [];
-  const remoteBranch = (t.remoteRef ?? `refs/heads/${t.branch}`).replace(/^refs\/heads\//, '');
-  const remoteOid = await resolveRef(`refs/remotes/${remote}/${remoteBranch}`, cwd, env);
+  const fetchesFrom = t.remote ?? (remotes.size === 1 ? [...remotes.keys()][0] : 'origin');
+  const remoteRef = (remote === fetchesFrom ? t.merge : undefined) ?? `refs/heads/${t.branch}`;
+  // a remote's own remote-tracking ref; a URL has none
+  const tracking = `refs/remotes/${remote}/${remoteRef.replace(/^refs\/heads\//, '')}`;
+  const remoteOid = remotes.has(remote) ? await resolveRef(tracking, cwd, env) : undefined;
   return [
     {
       localRef: `refs/heads/${t.branch}`,
       localOid: t.head,
-      remoteRef: t.remoteRef ?? `refs/heads/${t.branch}`,
+      remoteRef,
       isDelete: false,
       ...(remoteOid ? { remoteOid } : {}),
     },
@@ -181,12 +279,14 @@ export function checkCommand(
       y
         .positional('remote', {
           type: 'string',
-          describe: "remote name or URL (default: the branch's remote, else origin)",
+          describe: 'remote name or URL (default: the remote a plain git push uses)',
         })
         .option('json', { type: 'boolean', default: false, describe: 'print the facts and findings as JSON' })
         .option(
           'timeout',
-          timeoutOption('seconds for all requests to the server together (default: bitbucket.timeout, as a push)'),
+          timeoutOption(
+            'seconds for all requests to the server together, for each URL pushed to (default: bitbucket.timeout, as a push)',
+          ),
         ) as never,
     handler: async (a) => {
       ctx.exitCode = await checkRun(

@@ -7,7 +7,7 @@ import { supportsConfigHooks } from '../git/hooks.js';
 import { configListing, gitVersion } from '../git/repo.js';
 import { remotePushUrl } from '../git/repository.js';
 import { parseConfigListing } from '../prepush/urlmatch.js';
-import { probeKeyring } from '../store/keyring.js';
+import { probeWritable } from '../store/keyring.js';
 import { configuredBackend } from '../store/select.js';
 import { readSettings } from '../store/settings.js';
 import { listAccounts, storesFor } from './shared/accounts.js';
@@ -91,7 +91,8 @@ async function storeFindings(io: CommandIO): Promise<Finding[]> {
     return [
       { id: 'store', level: 'error', title: configured.message, fix: 'git config --global bitbucket.store auto' },
     ];
-  const probe = configured.choice === 'file' ? undefined : probeKeyring();
+  // the probe `login` and `store` decide by (selectBackend): whether the keyring can store now
+  const probe = configured.choice === 'file' ? undefined : await probeWritable();
   const out: Finding[] = [];
   const active = configured.choice === 'file' || !probe?.ok ? 'file' : 'keyring';
   const why = configured.source === 'default' ? 'auto' : `${configured.choice}, from ${configured.source}`;

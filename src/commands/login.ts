@@ -187,7 +187,7 @@ async function keep(got: Obtained, opts: LoginOptions, io: CommandIO): Promise<n
   const writable = canPush(report);
 
   const { dir, stores } = storesFor(io);
-  const selection = selectBackend(stores, await configuredBackend(io.env));
+  const selection = await selectBackend(stores, await configuredBackend(io.env));
   if (selection.configured.choice === 'auto') await recordFileFallback(dir, selection.fallbackReason, io.now());
   const { entry, secrets } = toEntry(server, report, token, io.now());
   if (opts.allowHttp && server.protocol === 'http') entry.meta = { ...entry.meta, allowHttp: true };

@@ -176,7 +176,7 @@ export async function putReplacing(
 ): Promise<void> {
   const others = existing.filter((t) => t.store !== target && sameKey(t, entry));
   for (const t of others) {
-    const why = t.store.whyNotErasable?.();
+    const why = await t.store.whyNotErasable?.();
     if (why !== undefined) {
       throw new StoreError(
         `"${keyLabel(entry)}" is held in the OS keyring, which cannot be reached to replace it (${why}); nothing changed: unlock the keyring, or store it where the keyring is reachable`,

@@ -165,7 +165,7 @@ export async function runHelperOperation(op: HelperOperation, io: HelperIO): Pro
           req,
           allStores(stores),
           async () => {
-            const selection = selectBackend(stores, await configuredBackend(io.env));
+            const selection = await selectBackend(stores, await configuredBackend(io.env));
             trace(op, () => {
               const c = selection.configured;
               const why = selection.fallbackReason ? ` (keyring not usable: ${selection.fallbackReason})` : '';

@@ -166,21 +166,42 @@ export function revListSync(opts: RevListRange, run: GitRun = {}): { status: num
   return { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
 
+/** A remote's URLs as git uses them: where it fetches from, and every URL a push goes to, in order. */
+export interface RemoteUrls {
+  /** The first `remote.<name>.url`; undefined for a remote without one. */
+  fetch?: string;
+  /** `remote.<name>.pushurl` values, else every `remote.<name>.url` (git pushes to each). */
+  push: string[];
+}
+
 /**
- * Each remote's fetch URL as git fetches from it (the first `remote.<name>.url`, with
- * `url.<base>.insteadOf` applied), from `git remote -v`: `<name> TAB <url> (fetch)` lines. A
- * remote name holds no tab or line break (it is part of ref names, git-check-ref-format(1)).
+ * Every remote with its URLs, as git rewrites them (`url.<base>.insteadOf`, and
+ * `url.<base>.pushInsteadOf` for the push URLs of a remote without a pushurl: remote.c
+ * `alias_all_urls`), from `git remote -v`: `<name> TAB <url> (fetch|push)` lines, and a bare
+ * `<name> TAB` for a remote without URLs. A remote name holds no tab or line break (it is part of
+ * ref names, git-check-ref-format(1)). Unlike `git remote get-url`, which knows only remotes of
+ * the repository's own config, this lists those of every config file and of the environment.
  */
-export function remoteFetchUrls(run: GitRun = {}): Map<string, string> {
-  const urls = new Map<string, string>();
+export function remoteUrls(run: GitRun = {}): Map<string, RemoteUrls> | undefined {
   const r = gitSync(['remote', '-v'], run);
-  if (r.status !== 0) return urls;
+  if (r.status !== 0) return undefined;
+  const remotes = new Map<string, RemoteUrls>();
   for (const line of r.stdout.split('\n')) {
     const tab = line.indexOf('\t');
-    if (tab < 0 || !line.endsWith(' (fetch)')) continue;
+    if (tab < 0) continue;
     const name = line.slice(0, tab);
-    if (!urls.has(name)) urls.set(name, line.slice(tab + 1, -' (fetch)'.length));
+    const urls = remotes.get(name) ?? { push: [] };
+    remotes.set(name, urls);
+    if (line.endsWith(' (fetch)')) urls.fetch ??= line.slice(tab + 1, -' (fetch)'.length);
+    else if (line.endsWith(' (push)')) urls.push.push(line.slice(tab + 1, -' (push)'.length));
   }
+  return remotes;
+}
+
+/** Each remote's fetch URL as git fetches from it ({@link remoteUrls}); none when git cannot list them. */
+export function remoteFetchUrls(run: GitRun = {}): Map<string, string> {
+  const urls = new Map<string, string>();
+  for (const [name, u] of remoteUrls(run) ?? []) if (u.fetch !== undefined) urls.set(name, u.fetch);
   return urls;
 }
 

@@ -109,6 +109,11 @@ export abstract class IndexedStore implements TokenStore {
    * StoreError) when the secret could not be removed, in which case the index is left as it was.
    */
   protected abstract dropSecrets(entry: DiskEntry): void;
+  /**
+   * Awaited before the first of readSecrets, storeSecrets and dropSecrets in a read, put or
+   * erase; throws (a StoreError) when those would block for good (a keyring that never answers).
+   */
+  protected async reachSecrets(): Promise<void> {}
 
   async list(): Promise<StoredEntry[]> {
     return this.index().all().map(withoutSecrets);
@@ -125,7 +130,9 @@ export abstract class IndexedStore implements TokenStore {
     const entry = this.index()
       .on(key)
       .find((e) => sameKey(e, key));
-    return entry ? this.readSecrets(entry) : undefined;
+    if (!entry) return undefined;
+    await this.reachSecrets();
+    return this.readSecrets(entry);
   }
 
   /**
@@ -137,6 +144,7 @@ export abstract class IndexedStore implements TokenStore {
   async put(entry: StoredEntry, secrets: Secrets): Promise<void> {
     await this.withKey(entry, 'put', async () => {
       const isNew = !(await this.list()).some((e) => sameKey(e, entry));
+      await this.reachSecrets();
       const kept = this.storeSecrets(entry, secrets);
       await this.reached('put:stored');
       try {
@@ -170,6 +178,7 @@ export abstract class IndexedStore implements TokenStore {
       const seen = readStoreFile(this.file).entries.filter((e) => sameKey(e, key));
       if (seen.length === 0) return false;
       await this.reached('erase:seen');
+      await this.reachSecrets();
       for (const e of seen) this.dropSecrets(e);
       const gone = await this.mutate((data) => {
         const removed = data.entries.filter((e) => sameKey(e, key) && seen.some((s) => s.storedAt === e.storedAt));

@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import { PROGRAM } from '../settings.js';
+import { pingSecretService } from './bus-ping.js';
 import { IndexedStore } from './indexed.js';
 import type { DiskEntry } from './storefile.js';
 import { keyLabel, StoreError, type Secrets, type StoredEntry } from './types.js';
@@ -46,26 +47,84 @@ function describe(err: unknown): string {
   return ((err as Error)?.message ?? String(err)).split('\n')[0] ?? 'unknown error';
 }
 
+type Probe = { ok: true } | { ok: false; reason: string; silent?: true };
+
+/** How long the Secret Service has to answer the ping before a keyring call (see bus-ping.ts). */
+export const KEYRING_ANSWER_MS = 5000;
+
+/** The one ping per process and bus address: every keyring call after it is safe from a silent bus. */
+const pinged = new Map<string, Promise<Probe>>();
+
+/** On Linux, why there is no session bus to ask; undefined when there may be one (or elsewhere). */
+function busProblem(): Probe | undefined {
+  if (process.platform !== 'linux') return undefined;
+  const address = process.env.DBUS_SESSION_BUS_ADDRESS;
+  if (!address)
+    return { ok: false, reason: 'no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set), so no Secret Service' };
+  // A stale address (an old SSH or tmux session) makes lookups answer "no such item" rather
+  // than fail, so a lookup would call such a keyring usable; writes then fail.
+  const dead = deadBusSocket(address);
+  if (dead)
+    return {
+      ok: false,
+      reason: `the D-Bus session bus socket ${dead} does not exist (stale DBUS_SESSION_BUS_ADDRESS), so no Secret Service`,
+    };
+  return undefined;
+}
+
 /**
- * Whether the keyring answers at all: one lookup of an item that does not exist. On Linux
- * without a session bus there is no Secret Service to ask, so we do not try.
+ * Whether a keyring call can be made without blocking for good: on Linux, a session bus whose
+ * Secret Service answers a ping within KEYRING_ANSWER_MS (asked once per process).
  */
-export function probeKeyring(service = KEYRING_SERVICE): { ok: true } | { ok: false; reason: string } {
-  if (process.platform === 'linux') {
-    const address = process.env.DBUS_SESSION_BUS_ADDRESS;
-    if (!address)
-      return { ok: false, reason: 'no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set), so no Secret Service' };
-    // A stale address (an old SSH or tmux session) makes lookups answer "no such item" rather
-    // than fail, so the lookup below would call such a keyring usable; writes then fail.
-    const dead = deadBusSocket(address);
-    if (dead)
-      return {
-        ok: false,
-        reason: `the D-Bus session bus socket ${dead} does not exist (stale DBUS_SESSION_BUS_ADDRESS), so no Secret Service`,
-      };
+function reachKeyring(): Promise<Probe> {
+  const problem = busProblem();
+  const address = process.env.DBUS_SESSION_BUS_ADDRESS;
+  if (problem || process.platform !== 'linux' || !address) return Promise.resolve(problem ?? { ok: true });
+  let asked = pinged.get(address);
+  if (!asked) {
+    asked = pingSecretService(address, KEYRING_ANSWER_MS).then((heard): Probe =>
+      heard === 'silent'
+        ? { ok: false, reason: `the OS keyring did not answer within ${KEYRING_ANSWER_MS} ms`, silent: true }
+        : { ok: true },
+    );
+    pinged.set(address, asked);
   }
+  return asked;
+}
+
+/** Whether the keyring answers at all: one lookup of an item that does not exist. */
+export async function probeKeyring(service = KEYRING_SERVICE): Promise<Probe> {
+  const reach = await reachKeyring();
+  return reach.ok ? lookup(service) : reach;
+}
+
+/**
+ * Whether an item can really be written: a locked keyring (no display to unlock it) and an
+ * empty one (no login collection) still answer lookups, with nothing. Writes and removes an
+ * item; what `auto` and doctor decide by.
+ */
+export async function probeWritable(service = KEYRING_SERVICE): Promise<Probe> {
+  const reach = await reachKeyring();
+  return reach.ok ? writableNow(service) : reach;
+}
+
+function lookup(service: string): Probe {
   try {
     entryFor(service, '__probe__').getPassword();
+    return { ok: true };
+  } catch (err) {
+    return { ok: false, reason: describe(err) };
+  }
+}
+
+/** probeWritable once the keyring was reached (reachKeyring). */
+function writableNow(service: string): Probe {
+  const looked = busProblem() ?? lookup(service);
+  if (!looked.ok) return looked;
+  try {
+    const probe = entryFor(service, '__probe__');
+    probe.setPassword('probe');
+    probe.deletePassword();
     return { ok: true };
   } catch (err) {
     return { ok: false, reason: describe(err) };
@@ -98,20 +157,6 @@ function deadBusSocket(address: string): string | undefined {
   return paths[0];
 }
 
-/** Whether an item can really be written (a locked keyring still answers lookups, with nothing). */
-function probeWritable(service: string): { ok: true } | { ok: false; reason: string } {
-  const p = probeKeyring(service);
-  if (!p.ok) return p;
-  try {
-    const probe = entryFor(service, '__probe__');
-    probe.setPassword('probe');
-    probe.deletePassword();
-    return { ok: true };
-  } catch (err) {
-    return { ok: false, reason: describe(err) };
-  }
-}
-
 export class KeyringStore extends IndexedStore {
   readonly kind = 'keyring' as const;
 
@@ -126,9 +171,15 @@ export class KeyringStore extends IndexedStore {
     return `OS keyring (service "${this.service}"), index ${this.file}`;
   }
 
-  whyNotErasable(): string | undefined {
-    const usable = probeWritable(this.service);
+  async whyNotErasable(): Promise<string | undefined> {
+    const usable = await probeWritable(this.service);
     return usable.ok ? undefined : usable.reason;
+  }
+
+  /** Before any keyring call: a silent bus ends in one line here rather than hang the process. */
+  protected override async reachSecrets(): Promise<void> {
+    const reach = await reachKeyring();
+    if (!reach.ok && reach.silent) throw new StoreError(reach.reason);
   }
 
   protected readSecrets(entry: DiskEntry): Secrets | undefined {
@@ -170,7 +221,7 @@ export class KeyringStore extends IndexedStore {
     if (deleted !== false) return;
     // "No such item" is also what a locked or unreachable keyring answers: removing the entry
     // from the index then would leave the token in the keyring with nothing pointing at it.
-    const usable = probeWritable(this.service);
+    const usable = writableNow(this.service);
     if (!usable.ok) {
       throw new StoreError(
         `cannot remove "${label}" from the OS keyring (${usable.reason}); the entry was kept: unlock the keyring and try again`,

@@ -3,12 +3,12 @@
  * change of backend never hides a stored token.
  *
  * Order: `$GIT_CREDENTIAL_BITBUCKET_STORE`, then git config `bitbucket.store`, then `auto`
- * (keyring when it answers, else the file, and the fall-back is recorded for login/status).
+ * (keyring when it can store, else the file, and the fall-back is recorded for login/status).
  */
 import { configGetSync } from '../git/repo.js';
 import { ENV, STORE_KEY as STORE_CONFIG_KEY } from '../settings.js';
 import { FileStore } from './file.js';
-import { KeyringStore, probeKeyring } from './keyring.js';
+import { KeyringStore, probeWritable } from './keyring.js';
 import { storePaths } from './paths.js';
 import { forgetGiven } from '../credential/given.js';
 import { StoreError, type TokenStore } from './types.js';
@@ -90,10 +90,19 @@ export interface Selection {
   fallbackReason?: string;
 }
 
-/** Picks the backend for writes. An explicit `keyring` that does not answer is an error, not a fall-back. */
-export function selectBackend(stores: Stores, configured: Configured, probe = probeKeyring): Selection {
+/**
+ * Picks the backend for writes, by whether the keyring can store an item right now (a write
+ * probe: a locked keyring, or one without a collection, still answers lookups). Asked only
+ * when something is about to be written, never by `get`. An explicit `keyring` that cannot
+ * store is an error, not a fall-back.
+ */
+export async function selectBackend(
+  stores: Stores,
+  configured: Configured,
+  probe: () => Promise<{ ok: true } | { ok: false; reason: string }> = probeWritable,
+): Promise<Selection> {
   if (configured.choice === 'file') return { store: stores.file, configured };
-  const p = probe();
+  const p = await probe();
   if (p.ok) return { store: stores.keyring, configured };
   if (configured.choice === 'keyring') {
     throw new StoreError(

@@ -92,7 +92,7 @@ export interface TokenStore {
    * when they can. Optional: a store without it can always remove. putReplacing asks before it
    * writes a key's new copy elsewhere, so that one key never ends up in two stores.
    */
-  whyNotErasable?(): string | undefined;
+  whyNotErasable?(): Promise<string | undefined>;
   /** Adds or replaces the entry with this key. */
   put(entry: StoredEntry, secrets: Secrets): Promise<void>;
   /** Removes the entry with this key; true when there was one. */

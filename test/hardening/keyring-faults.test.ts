@@ -5,13 +5,16 @@
  * the user's, so that locking it disturbs no other test.
  */
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { canRunKeyring, inPrivateKeyring } from '../helpers/private-keyring.js';
-import { describe as desc, makeSandbox, runBin, type Sandbox } from '../helpers/sandbox.js';
+import { describe as desc, makeSandbox, ROOT, runBin, type Sandbox } from '../helpers/sandbox.js';
+import { fixtureToken } from '../helpers/fixture.js';
 import { bytesOf, expectOneLineFailure, timed } from './util.js';
-import { NO_WAIT_MS } from '../helpers/bounds.js';
+import { bound, NO_WAIT_MS } from '../helpers/bounds.js';
+import { KEYRING_ANSWER_MS } from '../../src/store/keyring.js';
 
 const TOKEN = 'BBDC-keyringFAULTtoken0123456789abcdefghijklmnop';
 if (process.env.CI && !canRunKeyring)
@@ -28,6 +31,34 @@ const fileStore = () => path.join(sb.dataDir, 'credentials.json');
 const ask = (host: string) => desc({ protocol: 'https', host });
 const cred = (host: string, username = 'alice', password = TOKEN) =>
   desc({ protocol: 'https', host, username, password });
+
+/**
+ * The emulator (demo fixture) in a process of its own: the private keyring session runs its steps
+ * while this process waits (spawnSync), so an emulator in this process could not answer.
+ */
+async function startEmulatorProcess(): Promise<{ baseUrl: string; stop: () => void }> {
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(ROOT, 'dist/emulator.mjs'),
+      '--data',
+      path.join(ROOT, 'test/emulator/fixtures/demo.json'),
+      '--port',
+      '0',
+    ],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  const line = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('\n')) resolve(out);
+    });
+    child.on('exit', () => reject(new Error(`the emulator ended: ${out}`)));
+  });
+  const { baseUrl } = JSON.parse(line.split('\n')[0]!) as { baseUrl: string };
+  return { baseUrl, stop: () => child.kill() };
+}
 
 /** An index entry as the keyring backend writes it (no secret in the file). */
 function writeIndex(host: string): void {
@@ -92,6 +123,77 @@ describe('no keyring daemon reachable', () => {
   }
 });
 
+describe('a session bus that accepts connections and never answers (a frozen bus)', () => {
+  let bus: net.Server;
+  const held: net.Socket[] = [];
+  beforeEach(async () => {
+    const socket = path.join(sb.dir, 'bus');
+    bus = net.createServer((c) => void held.push(c));
+    await new Promise<void>((resolve) => bus.listen(socket, resolve));
+    sb.env.DBUS_SESSION_BUS_ADDRESS = `unix:path=${socket},guid=0`;
+  });
+  afterEach(async () => {
+    for (const c of held.splice(0)) c.destroy();
+    await new Promise((resolve) => bus.close(resolve));
+  });
+  const silent = new RegExp(`the OS keyring did not answer within ${KEYRING_ANSWER_MS} ms`);
+  // a ping that waits KEYRING_ANSWER_MS per process, and a few processes per test
+  const testTimeout = 4 * bound(KEYRING_ANSWER_MS);
+  const slowest = bound(KEYRING_ANSWER_MS);
+
+  it(
+    'get of a keyring entry ends in one line, so git goes on to its prompt; a file entry answers as ever',
+    async () => {
+      writeIndex('kr.example.com');
+      sb.env.GIT_CREDENTIAL_BITBUCKET_STORE = 'file';
+      expect((await runBin(sb, ['store'], cred('file.example.com'))).exitCode).toBe(0);
+      const { ms, value: r } = await timed(() => runBin(sb, ['get'], ask('kr.example.com'), { timeout: slowest }));
+      expectOneLineFailure(r, silent, 'get');
+      expect(r.stdout).toBe('');
+      expect(ms).toBeLessThan(slowest);
+      const file = await runBin(sb, ['get'], ask('file.example.com'), { timeout: slowest });
+      expect(file).toMatchObject({ exitCode: 0, stderr: '' });
+      expect(file.stdout).toContain(`password=${TOKEN}`);
+    },
+    testTimeout,
+  );
+
+  it(
+    'store: auto falls back to the file and records why; an explicit keyring fails in one line naming the fix',
+    async () => {
+      const explicit = await runBin(sb, ['store'], cred('bb.example.com'), { timeout: slowest });
+      expectOneLineFailure(
+        explicit,
+        /OS keyring is not usable \(.*did not answer.*\); set GIT_CREDENTIAL_BITBUCKET_STORE=file/,
+      );
+      delete sb.env.GIT_CREDENTIAL_BITBUCKET_STORE;
+      const auto = await runBin(sb, ['store'], cred('bb.example.com'), { timeout: slowest });
+      expect(auto).toMatchObject({ exitCode: 0, stdout: '', stderr: '' });
+      expect(fs.readFileSync(fileStore(), 'utf8')).toContain(TOKEN);
+      const settings = JSON.parse(fs.readFileSync(path.join(sb.dataDir, 'settings.json'), 'utf8')) as {
+        fileFallback: { reason: string };
+      };
+      expect(settings.fileFallback.reason).toMatch(silent);
+    },
+    testTimeout,
+  );
+
+  it(
+    'doctor ends and says the keyring did not answer',
+    async () => {
+      delete sb.env.GIT_CREDENTIAL_BITBUCKET_STORE;
+      const { ms, value: r } = await timed(() =>
+        runBin(sb, ['doctor', 'https://127.0.0.1:9', '--timeout', '5'], '', { timeout: slowest }),
+      );
+      expect(ms).toBeLessThan(slowest);
+      expect(r.stdout + r.stderr).toMatch(
+        /new tokens go to the file .*\(auto\)\n\s+the keyring is not usable: the OS keyring did not answer/,
+      );
+    },
+    testTimeout,
+  );
+});
+
 describe.runIf(canRunKeyring)('a locked keyring (private session)', () => {
   it('get answers nothing, store and erase refuse in one line, nothing is lost, and all works again once unlocked', () => {
     const results = inPrivateKeyring(sb, [
@@ -112,7 +214,12 @@ describe.runIf(canRunKeyring)('a locked keyring (private session)', () => {
     // A locked Secret Service answers lookups with "no such item": git then asks the user.
     expect(get, ctx).toMatchObject({ exitCode: 0, stdout: '' });
     expect(get!.ms, ctx).toBeLessThan(NO_WAIT_MS);
-    expectOneLineFailure(store!, /cannot write to the OS keyring: .*(locked|unlock|dismissed)/i, 'store');
+    // an explicit keyring that cannot store: one line naming the fix
+    expectOneLineFailure(
+      store!,
+      /OS keyring is not usable \(.*(locked|unlock|dismissed).*\); set GIT_CREDENTIAL_BITBUCKET_STORE=file or git config bitbucket\.store file/i,
+      'store',
+    );
     expectOneLineFailure(
       erase!,
       /cannot remove "https:\/\/alice@bb\.example\.com\/" from the OS keyring .*the entry was kept: unlock the keyring/,
@@ -126,6 +233,42 @@ describe.runIf(canRunKeyring)('a locked keyring (private session)', () => {
     const index = JSON.parse(fs.readFileSync(indexFile(), 'utf8')) as { entries: unknown[] };
     expect(index.entries).toEqual([]);
     for (const r of [stored, get, store, erase, getAgain, eraseAgain]) expect(r!.stderr).not.toContain(TOKEN);
+  });
+
+  it('auto: store, login and doctor choose the file store, by a write, and say why (a locked keyring answers lookups)', async () => {
+    delete sb.env.GIT_CREDENTIAL_BITBUCKET_STORE;
+    const emulator = await startEmulatorProcess();
+    try {
+      const token = fixtureToken('alice-write');
+      const [lock, store, login, doctor] = inPrivateKeyring(sb, [
+        { lock: true },
+        { args: ['store'], input: cred('bb.example.com') },
+        { args: ['login', emulator.baseUrl, '--token-stdin'], input: `${token}\n` },
+        { args: ['doctor', emulator.baseUrl] },
+      ]);
+      const ctx = JSON.stringify([lock, store, login, doctor], null, 1);
+      expect(lock!.locked, ctx).toBe(true);
+      // git's store of a typed token: kept in the file, silently (login and status say it)
+      expect(store, ctx).toMatchObject({ exitCode: 0, stdout: '', stderr: '' });
+      expect(fs.readFileSync(fileStore(), 'utf8')).toContain(TOKEN);
+      const settings = JSON.parse(fs.readFileSync(path.join(sb.dataDir, 'settings.json'), 'utf8')) as {
+        fileFallback: { reason: string };
+      };
+      expect(settings.fileFallback.reason).toMatch(/locked|unlock|dismissed/i);
+      expect(login!.exitCode, ctx).toBe(0);
+      expect(login!.stderr, ctx).toContain(`stored in: ${fileStore()}`);
+      const notice = login!.stderr.split('\n').filter((l) => /OS keyring not usable/.test(l));
+      expect(notice, ctx).toHaveLength(1);
+      expect(notice[0]).toMatch(/\(.*(locked|unlock|dismissed).*\): tokens are in .*credentials\.json/i);
+      expect(notice[0]).toMatch(/bitbucket\.store file\|keyring \(or GIT_CREDENTIAL_BITBUCKET_STORE=file\|keyring\)/);
+      expect(fs.readFileSync(fileStore(), 'utf8')).toContain(token);
+      expect(doctor!.stdout + doctor!.stderr, ctx).toMatch(
+        /new tokens go to the file .*credentials\.json \(auto\)\n\s+the keyring is not usable: .*(locked|unlock|dismissed)/i,
+      );
+      for (const r of [store, login, doctor]) expect(r!.stdout + r!.stderr).not.toContain(token);
+    } finally {
+      emulator.stop();
+    }
   });
 
   it('an index that cannot be written: store refused in one line, and no orphan secret stays in the keyring', () => {

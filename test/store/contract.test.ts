@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileStore } from '../../src/store/file.js';
 import { onUnreadableEntries } from '../../src/store/storefile.js';
-import { KeyringStore, probeKeyring } from '../../src/store/keyring.js';
+import { KeyringStore, probeKeyring, probeWritable } from '../../src/store/keyring.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import type { StoredEntry, TokenStore } from '../../src/store/types.js';
 
@@ -181,18 +181,19 @@ describe('file backend specifics', () => {
 });
 
 describe('keyring probe', () => {
-  it('says why the keyring is unusable without a session bus', () => {
+  it('says why the keyring is unusable without a session bus', async () => {
     const saved = process.env.DBUS_SESSION_BUS_ADDRESS;
     delete process.env.DBUS_SESSION_BUS_ADDRESS;
     try {
-      const p = probeKeyring();
-      if (process.platform === 'linux') expect(p).toEqual({ ok: false, reason: expect.stringMatching(/D-Bus/) });
+      for (const p of [await probeKeyring(), await probeWritable()])
+        if (process.platform === 'linux') expect(p).toEqual({ ok: false, reason: expect.stringMatching(/D-Bus/) });
     } finally {
       if (saved !== undefined) process.env.DBUS_SESSION_BUS_ADDRESS = saved;
     }
   });
 
-  it.runIf(privateKeyring)('answers on the private test session', () => {
-    expect(probeKeyring(service)).toEqual({ ok: true });
+  it.runIf(privateKeyring)('answers, and can store, on the private test session', async () => {
+    expect(await probeKeyring(service)).toEqual({ ok: true });
+    expect(await probeWritable(service)).toEqual({ ok: true });
   });
 });

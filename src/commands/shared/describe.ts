@@ -2,6 +2,7 @@
 import { daysLeft } from './accounts.js';
 import { loginCommandFor, refusedSince } from '../../credential/notices.js';
 import type { Refusal } from '../../store/settings.js';
+import { ENV, STORE_KEY } from '../../settings.js';
 
 export const PROJECT_TOKEN_EXPLANATION =
   'Bitbucket runs project and repository tokens as a system-generated bot user, so pushes and later pull-request activity would be recorded under that bot instead of your own account: one person, two identities in history.';
@@ -26,7 +27,7 @@ export function describeExpiry(expiresAt: number | undefined, now: number): stri
 }
 
 export function fallbackNotice(reason: string, location: string): string {
-  return `OS keyring not usable (${reason}): tokens are in ${location} (mode 0600); to choose: git config --global bitbucket.store file|keyring`;
+  return `OS keyring not usable (${reason}): tokens are in ${location} (mode 0600); to choose: git config --global ${STORE_KEY} file|keyring (or ${ENV.store.name}=file|keyring)`;
 }
 
 /** One line per token the server refused (git erased it), until the next login for that account. */
