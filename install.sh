@@ -41,15 +41,26 @@ command -v git >/dev/null 2>&1 || die "git is not installed; install git $GIT_MI
 git_version=$(git --version | sed -n 's/^git version \([0-9][0-9.]*\).*/\1/p')
 version_ge "${git_version:-0}" "$GIT_MIN" || die "git ${git_version:-unknown} is too old; $GIT_MIN or newer is needed"
 
+# no_backslash DIR WHAT FIX: refuses DIR (to WHAT it) when it has a backslash. Node loads no ES
+# module from such a path (it rejects the %5C in the module's file URL, see
+# bin/git-credential-bitbucket.cjs), and the build and every command but get and the hook are ES
+# modules.
+no_backslash() {
+  case $1 in *\\*) die "cannot $2 $1: Node loads no ES module from a path with a backslash (\\); $3" ;; esac
+}
+
+[ -n "$prefix" ] || die "--prefix needs a directory"
+# absolute before any command takes it: a relative one may start with - (read as options)
+case $prefix in /*) ;; *) prefix="$(pwd)/$prefix" ;; esac
+here=$(cd -- "$(dirname -- "$0")" && pwd)
 if [ "$action" = install ]; then
+  no_backslash "$here" 'build in' 'move the checkout to a path without one'
+  no_backslash "$prefix" 'install under' 'choose another place with --prefix DIR'
   mkdir -p "$prefix" || die "cannot create $prefix"
+  no_backslash "$(cd "$prefix" && pwd -P)" 'install under' 'choose another place with --prefix DIR'
 fi
-# --uninstall creates nothing: a prefix that does not exist is taken as written (made absolute)
-if [ -d "$prefix" ]; then
-  prefix=$(cd "$prefix" && pwd)
-else
-  case $prefix in /*) ;; *) prefix="$(pwd)/$prefix" ;; esac
-fi
+# --uninstall creates nothing: a prefix that does not exist is taken as written
+[ ! -d "$prefix" ] || prefix=$(cd "$prefix" && pwd)
 bin="$prefix/bin/git-credential-bitbucket"
 
 # The installed package directory (what the helper lines and hooks name): where npm put it, also
@@ -127,7 +138,7 @@ tolerant_file() {
 
 # names_program FILE: FILE names the package directory or the binary path (a hook script does).
 names_program() {
-  grep -qF -e "$pkg/" -e "$pkg_q/" -e "$bin" "$1"
+  grep -qF -e "$pkg/" -e "$pkg_q/" -e "$bin" -- "$1"
 }
 
 # program_dirs: the program's directories, one a line: data (the file store, the keyring's index,
@@ -195,7 +206,7 @@ forget_record() {
 }
 
 # config_line LINE: a line of git config --show-scope --show-origin --get-regexp, into gcb_scope,
-# gcb_origin, gcb_key and gcb_value.
+# gcb_origin, gcb_ofile (the file of a file: origin, else empty), gcb_key and gcb_value.
 config_line() {
   gcb_scope=${1%%"$gcb_tab"*}
   gcb_rest=${1#*"$gcb_tab"}
@@ -204,6 +215,33 @@ config_line() {
   gcb_key=${gcb_kv%% *}
   gcb_value=${gcb_kv#"$gcb_key"}
   gcb_value=${gcb_value# }
+  case $gcb_origin in
+    'file:"'*) c_unquote "${gcb_origin#file:}" || gcb_u=''; gcb_ofile=$gcb_u ;;
+    file:*) gcb_ofile=${gcb_origin#file:} ;;
+    *) gcb_ofile='' ;; # the command line, standard input, a blob
+  esac
+}
+
+# c_unquote WORD: the text of a name git C-quoted ("..." with \", \\, \t, \n, ... and \ooo for each
+# byte over 127), into gcb_u; as --show-origin writes a path with a quote, a backslash, a control
+# character or a letter outside ASCII (file:"/home/j\303\274rgen/.gitconfig").
+c_unquote() {
+  # an x after the text keeps a newline it ends with
+  gcb_u=$(node -e 'const q = Buffer.from(process.argv[1].slice(1, -1)), out = [];
+    const esc = { a: 7, b: 8, t: 9, n: 10, v: 11, f: 12, r: 13 };
+    for (let i = 0; i < q.length; i++) {
+      if (q[i] !== 0x5c) {
+        out.push(q[i]);
+      } else if (q[i + 1] >= 0x30 && q[i + 1] <= 0x33) {
+        out.push(parseInt(q.subarray(i + 1, i + 4).toString(), 8));
+        i += 3;
+      } else {
+        out.push(esc[String.fromCharCode(q[i + 1])] ?? q[i + 1]);
+        i += 1;
+      }
+    }
+    process.stdout.write(Buffer.from([...out, 0x78]));' "$1") || return
+  gcb_u=${gcb_u%x}
 }
 
 # Removes every helper line and config-based hook of the global config that runs this program and
@@ -216,14 +254,14 @@ sweep_config() {
     [ -n "$gcb_line" ] || continue
     config_line "$gcb_line"
     points_at "$gcb_value" || continue
-    gcb_file=${gcb_origin#file:}
+    gcb_file=$gcb_ofile
     case $gcb_key in
       hook.*) gcb_what="config-based hook ${gcb_key%.command} (runs $gcb_value)" ;;
       *) gcb_what="$gcb_key = $gcb_value" ;;
     esac
-    if [ "$gcb_scope" != global ] || [ "$gcb_file" = "$gcb_origin" ]; then
+    if [ "$gcb_scope" != global ] || [ -z "$gcb_ofile" ]; then
       gcb_other="$gcb_other  $gcb_what
-    ($gcb_scope, $gcb_origin); remove it with: git config --file '$gcb_file' --fixed-value --unset-all '$gcb_key' '$gcb_value'
+    ($gcb_scope, ${gcb_ofile:-$gcb_origin}); remove it with: git config --file '$(sh_quoted "${gcb_ofile:-$gcb_origin}")' --fixed-value --unset-all '$(sh_quoted "$gcb_key")' '$(sh_quoted "$gcb_value")'
 "
       continue
     fi
@@ -283,12 +321,12 @@ name_hook_files() {
 $gcb_global"
   printf '%s\n' "$gcb_dirs" | while IFS= read -r gcb_dir; do
     [ -n "$gcb_dir" ] && [ -f "$gcb_dir/pre-push" ] || continue
-    grep -qF -e "$pkg/" -e "$pkg_q/" -e "$bin" "$gcb_dir/pre-push" || continue
+    grep -qF -e "$pkg/" -e "$pkg_q/" -e "$bin" -- "$gcb_dir/pre-push" || continue
     gcb_restore=''
     [ ! -e "$gcb_dir/pre-push.chained-by-bitbucket" ] ||
-      gcb_restore=" && mv '$gcb_dir/pre-push.chained-by-bitbucket' '$gcb_dir/pre-push'"
-    printf "The pre-push hook %s still calls the removed program (it skips its check without it); remove it with: rm '%s'%s\n" \
-      "$gcb_dir/pre-push" "$gcb_dir/pre-push" "$gcb_restore"
+      gcb_restore=" && mv -- '$(sh_quoted "$gcb_dir/pre-push.chained-by-bitbucket")' '$(sh_quoted "$gcb_dir/pre-push")'"
+    printf "The pre-push hook %s still calls the removed program (it skips its check without it); remove it with: rm -- '%s'%s\n" \
+      "$gcb_dir/pre-push" "$(sh_quoted "$gcb_dir/pre-push")" "$gcb_restore"
   done
 }
 
@@ -468,7 +506,6 @@ RECORDS
   exit 0
 fi
 
-here=$(cd "$(dirname "$0")" && pwd)
 cd "$here"
 # npm ci replaces node_modules; skip it when they already match package-lock.json.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
@@ -486,7 +523,7 @@ npm install --global --prefix "$prefix" --no-audit --no-fund --loglevel=error "$
 echo "Installed git-credential-bitbucket $("$bin" --version) at $bin"
 case ":$PATH:" in
   *":$prefix/bin:"*) ;;
-  *) echo "Note: $prefix/bin is not on your PATH; add it, e.g.: export PATH=\"$prefix/bin:\$PATH\"" ;;
+  *) echo "Note: $prefix/bin is not on your PATH; add it, e.g.: export PATH='$(sh_quoted "$prefix/bin")':\"\$PATH\"" ;;
 esac
 
 if [ -n "$url" ]; then
@@ -534,7 +571,7 @@ while IFS= read -r gcb_line; do
       gcb_cmd="$gcb_cmd --$gcb_scope"
       ;;
   esac
-  gcb_stale="$gcb_stale  $gcb_key = $gcb_value ($gcb_scope, ${gcb_origin#file:})
+  gcb_stale="$gcb_stale  $gcb_key = $gcb_value ($gcb_scope, ${gcb_ofile:-$gcb_origin})
 ${gcb_cmd:+    to run this one there: $gcb_cmd
 }"
 done <<LIST

@@ -29,13 +29,38 @@ const cacheBase = cacheDir(process.env);
 const cache = cacheBase && path.join(cacheBase, 'code');
 // Node 22.1+ keeps compiled code itself: in our private directory, never the shared tmp.
 if (nodeModule.enableCompileCache && cache && ensurePrivateDir(cache)) nodeModule.enableCompileCache(cache);
-if (op === 'get' || op === 'store' || op === 'erase') runChecked('helper.cjs', op);
+if (op === 'get') runChecked('helper.cjs', op);
 else if (op === 'hook' && sub === 'pre-push') runHot('hook.cjs');
+else if (hasBackslash(__dirname)) cannotLoadEsm();
+else if (op === 'store' || op === 'erase') runChecked('helper.cjs', op);
 else
   import('../dist/cli.mjs').catch((err) => {
     incomplete(path.join(__dirname, '..', 'dist', 'cli.mjs'), err);
     throw err;
   });
+
+/**
+ * Whether `dir` has a backslash, which Node's ES module loader refuses in a path: the module's
+ * file URL has it as %5C, and every such URL is rejected (ERR_INVALID_MODULE_SPECIFIER), for a
+ * module there and for each package one imports from there, whatever the specifier (relative,
+ * absolute, a file URL, a bare name; require() of an ES module too). On Windows it is the
+ * separator, written / in the URL.
+ */
+function hasBackslash(dir) {
+  return process.platform !== 'win32' && dir.includes('\\');
+}
+
+/**
+ * Says in one line that the program cannot run from where it is installed and exits 1: every
+ * command but get and the hook is, or loads, an ES module (the CLI; conf for store and erase).
+ * Those two load none and run as they are (a refused pre-push check would stop every push).
+ */
+function cannotLoadEsm() {
+  process.stderr.write(
+    `git-credential-bitbucket: it cannot run from ${path.dirname(__dirname)}: Node loads no ES module from a path with a backslash (\\); install it where the path has none (install.sh --prefix DIR, or npm install -g with another prefix)\n`,
+  );
+  process.exit(1);
+}
 
 /** Whether this Node keeps compiled code itself (module.enableCompileCache, Node 22.1+). */
 function hasCompileCache(version) {

@@ -10,6 +10,7 @@ import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { commandFile, configHookCommand } from '../src/git/config-hook-command.js';
 import { readTemplate, renderHook, shQuote } from '../src/git/hooks.js';
+import { HELPER_LINE_PREFIX } from '../src/prepush/remote-config.js';
 import { makeSandbox, ROOT, runGit } from './helpers/sandbox.js';
 
 const sb = makeSandbox();
@@ -75,5 +76,50 @@ describe('install.sh --uninstall with config-based hooks', () => {
     );
     for (const [name, h] of Object.entries(hooks))
       expect(String(u.stdout).includes(`config-based hook hook.${name} (runs ${h.command})`), name).toBe(h.runsOurs);
+  }, 60_000);
+
+  // git config --show-origin C-quotes such a path: file:"/home/j\303\274rgen/.gitconfig"
+  it('removes the lines and hooks of a global config whose path has a letter outside ASCII, a quote and a backslash', async () => {
+    const dir = path.join(sb.dir, 'jürgen "q" b\\s');
+    const prefix = path.join(dir, 'prefix');
+    const dataDir = path.join(dir, 'data');
+    fs.mkdirSync(prefix, { recursive: true });
+    const global = path.join(dir, '.gitconfig');
+    fs.writeFileSync(global, '');
+    const env = { ...sb.env, GIT_CONFIG_GLOBAL: global, GIT_CREDENTIAL_BITBUCKET_DIR: dataDir };
+    const git = (args: string[]) => execa('git', args, { env, extendEnv: false, reject: false, cwd: sb.dir });
+    const pkg = path.join(fs.realpathSync(prefix), 'lib', 'node_modules', 'git-credential-bitbucket');
+    const url = 'https://quoted.example.com';
+    const key = `credential.${url}.helper`;
+    // as setup writes them, with its record: the reset goes too
+    await git(['config', '--global', '--add', key, '']);
+    await git([
+      'config',
+      '--global',
+      '--add',
+      key,
+      `${HELPER_LINE_PREFIX}${shQuote(`${pkg}/bin/git-credential-bitbucket.sh`)}`,
+    ]);
+    fs.mkdirSync(dataDir, { recursive: true });
+    const records = { setups: { [`${global}|${url}`]: { addedReset: true, addedUseHttpPath: false } } };
+    fs.writeFileSync(path.join(dataDir, 'settings.json'), JSON.stringify(records));
+    const hook = configHookCommand(
+      path.join(dataDir, 'hooks', 'pre-push'),
+      path.join(pkg, 'bin', 'git-credential-bitbucket.cjs'),
+    );
+    await git(['config', '--global', 'hook.bitbucket-pre-push.command', hook]);
+    expect((await git(['config', '--show-origin', '--get-all', key])).stdout).toContain('file:"');
+
+    const u = await execa('sh', [path.join(ROOT, 'install.sh'), '--uninstall', '--prefix', prefix], {
+      env,
+      extendEnv: false,
+      reject: false,
+      cwd: sb.dir,
+    });
+    expect(u.exitCode, String(u.stderr)).toBe(0);
+    expect(String(u.stdout)).toContain(`, and the empty reset setup put before it (${global})\n`);
+    expect(String(u.stdout)).toContain(`config-based hook hook.bitbucket-pre-push (runs ${hook}) (${global})\n`);
+    expect(fs.readFileSync(global, 'utf8')).not.toMatch(/helper|hook/);
+    expect(JSON.parse(fs.readFileSync(path.join(dataDir, 'settings.json'), 'utf8'))).toEqual({ setups: {} });
   }, 60_000);
 });

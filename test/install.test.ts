@@ -98,6 +98,10 @@ describe('install.sh', () => {
       `Installed git-credential-bitbucket 0.1.0 at ${odd}/bin/git-credential-bitbucket`,
     );
     expect(String(r.stdout)).toMatch(/is not on your PATH/);
+    // the command it suggests, pasted into sh, puts that directory first on PATH (a $ and a ' in it)
+    const hint = /add it, e\.g\.: (.*)$/m.exec(String(r.stdout))?.[1];
+    const pasted = await execa('sh', ['-c', `${hint}; printf '%s' "$PATH"`], { env: sb.env, extendEnv: false });
+    expect(pasted.stdout.split(path.delimiter)[0]).toBe(`${odd}/bin`);
     const env = { ...sb.env, PATH: `${odd}/bin${path.delimiter}${sb.env.PATH}` };
     const version = await execa('git', ['credential-bitbucket', '--version'], { env, extendEnv: false });
     expect(version.stdout.trim()).toBe('0.1.0');
@@ -218,7 +222,7 @@ describe('install.sh', () => {
       expect(out).toContain('git credential-bitbucket logout URL --revoke');
       const hookFile = path.join(fs.realpathSync(repo), '.git', 'hooks', 'pre-push');
       expect(out).toContain(`The pre-push hook ${hookFile} still calls the removed program`);
-      expect(out).toContain(`rm '${hookFile}'`);
+      expect(out).toContain(`rm -- '${hookFile}'`);
       expect(fs.existsSync(bin)).toBe(false);
 
       const after = (await runGit(sb, ['config', '--global', '--list'])).stdout;
@@ -376,6 +380,68 @@ describe('install.sh', () => {
     expect(fs.existsSync(path.join(sb.home, '.local'))).toBe(false);
     expect(fs.existsSync(binIn(onPath))).toBe(true);
     fs.rmSync(onPath, { recursive: true });
+  }, 300_000);
+
+  it('refuses a place with a backslash in one line before it makes or builds anything: Node loads no ES module there', async () => {
+    const back = path.join(sb.dir, 'back\\slash');
+    const refusal = (dir: string) =>
+      `install.sh: cannot install under ${dir}: Node loads no ES module from a path with a backslash (\\); choose another place with --prefix DIR`;
+    const r = await install(['--prefix', back]);
+    expect(r.exitCode).toBe(1);
+    expect(String(r.stderr).trim()).toBe(refusal(back));
+    expect(String(r.stdout)).toBe('');
+    expect(fs.existsSync(back)).toBe(false);
+    // the default prefix, ~/.local, in a home with one
+    const home = path.join(sb.dir, 'home\\x');
+    const env: NodeJS.ProcessEnv = { ...sb.env, HOME: home };
+    delete env.PREFIX;
+    fs.mkdirSync(home);
+    const d = await install([], '', env);
+    expect(d.exitCode).toBe(1);
+    expect(String(d.stderr).trim()).toBe(refusal(`${home}/.local`));
+    expect(fs.existsSync(`${home}/.local`)).toBe(false);
+    // a prefix that is a link to such a place: npm would install there
+    fs.mkdirSync(back);
+    const link = path.join(sb.dir, 'link-to-back');
+    fs.symlinkSync(back, link);
+    const l = await install(['--prefix', link]);
+    expect(l.exitCode).toBe(1);
+    expect(String(l.stderr).trim()).toBe(refusal(back));
+    expect(fs.readdirSync(back)).toEqual([]);
+    // a checkout in such a place cannot build
+    const checkout = path.join(back, 'checkout');
+    await copyCheckout(checkout);
+    const c = await execa('sh', [path.join(checkout, 'install.sh'), '--prefix', prefix], {
+      env: sb.env,
+      extendEnv: false,
+      reject: false,
+      cwd: sb.dir,
+    });
+    expect(c.exitCode).toBe(1);
+    expect(String(c.stderr).trim()).toBe(
+      `install.sh: cannot build in ${checkout}: Node loads no ES module from a path with a backslash (\\); move the checkout to a path without one`,
+    );
+    expect(String(c.stdout)).toBe('');
+    fs.rmSync(back, { recursive: true });
+  }, 300_000);
+
+  it('takes a relative prefix that starts with - as a directory, never as options', async () => {
+    // an npm that does nothing: install.sh goes as far as looking for what it installed
+    const fake = path.join(sb.dir, 'fake-npm');
+    fs.mkdirSync(fake);
+    fs.writeFileSync(path.join(fake, 'npm'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    const env = { ...sb.env, PATH: `${fake}${path.delimiter}${sb.env.PATH}` };
+    const dash = path.join(sb.dir, '-tools');
+    const r = await install(['--prefix', '-tools'], '', env);
+    expect(r.exitCode).toBe(1);
+    expect(String(r.stderr).trim()).toBe(
+      `install.sh: the install did not produce ${dash}/bin/git-credential-bitbucket`,
+    );
+    expect(fs.statSync(dash).isDirectory()).toBe(true);
+    const u = await install(['--uninstall', '--prefix', '-tools'], '', env);
+    expect(u.exitCode).toBe(1);
+    expect(String(u.stderr)).toContain(`install.sh: nothing is installed under ${dash};`);
+    fs.rmSync(dash, { recursive: true });
   }, 300_000);
 
   it('fails with a clear message when git is missing or Node is too old or unsupported', async () => {

@@ -316,3 +316,30 @@ describe('an installation whose dist/ is gone (a git clean in the checkout it ru
     }
   });
 });
+
+describe('an installation whose path has a backslash (Node loads no ES module from there)', () => {
+  it('get and the hook run; every other command says so in one line and exits 1, without a stack trace', async () => {
+    const copy = path.join(sb.dir, 'back\\slash', 'pkg');
+    for (const d of ['bin', 'dist']) fs.cpSync(path.join(ROOT, d), path.join(copy, d), { recursive: true });
+    fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(copy, 'package.json'));
+    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'));
+    const launcher = path.join(copy, 'bin', 'git-credential-bitbucket.cjs');
+    const run = (args: string[], input = '') =>
+      execa(process.execPath, [launcher, ...args], { env: sb.env, extendEnv: false, cwd: work, input, reject: false });
+    const get = await run(['get'], desc({ protocol: 'http', host: HOST }));
+    expect(get.exitCode, get.stderr).toBe(0);
+    expect(get.stdout.split('\n')).toContain(`password=${SECRET}`);
+    const hook = await run(['hook', 'pre-push', 'origin', URL], input);
+    expect(hook.exitCode, hook.stderr).toBe(0);
+    expect(hook.stderr).toContain(`could not reach http://${HOST}`);
+    const other = desc({ protocol: 'http', host: 'other.invalid', username: 'u', password: 'typed-secret' });
+    for (const args of [['--version'], ['status'], ['hook', 'install'], ['store'], ['erase']]) {
+      const r = await run(args, other);
+      expect(r.exitCode, args.join(' ')).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe(
+        `git-credential-bitbucket: it cannot run from ${copy}: Node loads no ES module from a path with a backslash (\\); install it where the path has none (install.sh --prefix DIR, or npm install -g with another prefix)`,
+      );
+    }
+  });
+});
