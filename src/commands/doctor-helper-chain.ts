@@ -3,12 +3,40 @@
  * whether this helper is among them, and what comes before it (answers first) and after it (is
  * handed every token git confirms); and whether the paths our lines name are still there.
  */
-import { isOurHelper } from '../prepush/remote-config.js';
+import { isOurHelper, resolveRemoteConfig } from '../prepush/remote-config.js';
+import { scopesUnder, type ConfigEntry } from '../prepush/urlmatch.js';
 import { brokenHelperPaths } from './shared/invocation.js';
 import type { Finding } from './doctor-findings.js';
 
 /** Helpers that keep what git hands them on `store`, in plain text or elsewhere. */
 const PLAINTEXT_STORING = /^(store|!?\S*git-credential-store)\b/;
+
+/** The helpers git asks for one URL, and those it asks after this one (every helper when it does not ask this one). */
+export interface Chain {
+  url: string;
+  helpers: string[];
+  used: boolean;
+  after: string[];
+}
+
+function chainFor(entries: readonly ConfigEntry[], url: string): Chain {
+  const helpers = resolveRemoteConfig(entries, url).helpers;
+  const last = helpers.findLastIndex(isOurHelper);
+  return { url, helpers, used: last >= 0, after: helpers.slice(last + 1) };
+}
+
+/**
+ * The chain git builds for the server (`<baseUrl>/`), then one for each path under it where a
+ * credential section makes it differ (`[credential "<base>/scm/prj"]`, scopesUnder), every scope
+ * and include read as git reads them.
+ */
+export function helperChains(baseUrl: string, entries: readonly ConfigEntry[]): { server: Chain; under: Chain[] } {
+  const server = chainFor(entries, `${baseUrl}/`);
+  const under = scopesUnder(entries, 'credential', baseUrl)
+    .map((url) => chainFor(entries, url))
+    .filter((c) => c.helpers.join('\0') !== server.helpers.join('\0'));
+  return { server, under };
+}
 
 /** Pure: what the helper chain for a URL means, in the order git runs it. */
 export function analyseHelpers(helpers: string[], url: string, tokenStored = false): Finding[] {
@@ -80,6 +108,28 @@ export function analyseHelpers(helpers: string[], url: string, tokenStored = fal
     });
   }
   return out;
+}
+
+/**
+ * For a path under the server whose credential section changes the chain (`helperChains`): a
+ * warning for each helper asked after this one (or the chain, when git does not ask this one
+ * there), never an error: whether git is set up for the server is its own chain's finding.
+ */
+export function underFindings(c: Chain, url: string): Finding[] {
+  const where = `for repositories under ${c.url}`;
+  const fix = `remove that section's helper (git config --show-origin --get-regexp '^credential\\.' shows where), or run git credential-bitbucket setup ${url} when it is in the same file`;
+  if (!c.used)
+    return [
+      {
+        id: 'helper-under',
+        level: 'warn',
+        title: `${where}, git does not ask this helper (it asks: ${c.helpers.join(', ') || 'no helper, and prompts'})`,
+        fix,
+      },
+    ];
+  return analyseHelpers(c.helpers, url)
+    .filter((f) => f.level !== 'ok')
+    .map((f) => ({ ...f, title: `${where}: ${f.title}`, fix }));
 }
 
 /**

@@ -7,7 +7,6 @@ import { supportsConfigHooks } from '../git/hooks.js';
 import { configListing, gitVersion } from '../git/repo.js';
 import { remotePushUrl } from '../git/repository.js';
 import { parseConfigListing } from '../prepush/urlmatch.js';
-import { resolveRemoteConfig } from '../prepush/remote-config.js';
 import { probeWritable } from '../store/keyring.js';
 import { configuredBackend } from '../store/select.js';
 import { readSettings } from '../store/settings.js';
@@ -19,7 +18,7 @@ import { timeoutOption } from './shared/timeout.js';
 import { ENV } from '../settings.js';
 import { dataDirFindings } from './doctor-data-dir.js';
 import { printFindings, type Finding } from './doctor-findings.js';
-import { analyseHelpers, helperPathFindings } from './doctor-helper-chain.js';
+import { analyseHelpers, helperChains, helperPathFindings, underFindings } from './doctor-helper-chain.js';
 import { hookFindings } from './doctor-hooks.js';
 import { serverFindings } from './doctor-server.js';
 
@@ -71,8 +70,9 @@ export async function doctorRun(
   const stored = (await listAccounts(storesFor(io).stores).catch(() => [])).some(
     (a) => a.protocol === server.protocol && a.host.toLowerCase() === server.host.toLowerCase(),
   );
-  const { helpers } = resolveRemoteConfig(entries, `${url}/`);
-  findings.push(...analyseHelpers(helpers, url, stored), ...helperPathFindings(helpers, url));
+  const { server: chain, under } = helperChains(url, entries);
+  findings.push(...analyseHelpers(chain.helpers, url, stored), ...helperPathFindings(chain.helpers, url));
+  for (const c of under) findings.push(...underFindings(c, url));
   findings.push(...(await storeFindings(io)));
   findings.push(...dataDirFindings(io.env));
   findings.push(...hookFindings(io));

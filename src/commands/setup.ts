@@ -16,7 +16,7 @@ import { helperInvocation, inNpxCache, program } from './shared/invocation.js';
 import { cacheHelper, cacheOption, cacheSeconds, DEFAULT_CACHE_SECONDS, type SetupOptions } from './setup-options.js';
 import { target } from './setup-target.js';
 import { applySteps, conflictError } from './setup-apply.js';
-import { ensureLast } from './setup-chain.js';
+import { ensureLast, underWarning } from './setup-chain.js';
 import { installGuard, removeGlobalHook } from './setup-hook.js';
 
 export async function setupRun(o: SetupOptions, io: CommandIO): Promise<number> {
@@ -69,7 +69,7 @@ export async function setupRun(o: SetupOptions, io: CommandIO): Promise<number> 
   const chain = await ensureLast({ t, file, key, baseUrl: server.baseUrl, values: [], changes, io }, block).catch(
     (err: unknown) => {
       failure = err;
-      return { after: [], why: '' };
+      return { after: [], under: [], why: '' };
     },
   );
   let addedUseHttpPath = false;
@@ -92,6 +92,7 @@ export async function setupRun(o: SetupOptions, io: CommandIO): Promise<number> 
     io.stderr(
       `warning: git asks ${chain.after.map((h) => `'${h}'`).join(', ')} after this helper for ${server.baseUrl} and hands ${chain.after.length > 1 ? 'them' : 'it'} every token it confirms; ${chain.why}\n`,
     );
+  for (const c of chain.under) io.stderr(`warning: ${underWarning(c)}; ${chain.why}\n`);
   if (!o.hook) return EXIT.ok;
   const guard = await installGuard(t.scope, io);
   if (guard.hook) {

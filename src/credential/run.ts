@@ -17,7 +17,7 @@ import { expiredTokenLine, refusedTokenLine } from './notices.js';
 import { ALLOW_HTTP_KEY, dataDir, PROGRAM as PREFIX } from '../settings.js';
 import { cleartextFilter, httpAllowed, isCleartextRemote } from './transport.js';
 import { allStores, configuredBackend, openStores, selectBackend } from '../store/select.js';
-import { recordFileFallback, recordRefusals } from '../store/settings.js';
+import { readSettings, recordFileFallback, recordRefusals } from '../store/settings.js';
 import { dueNotice } from './renewal.js';
 import { noteGiven } from './given.js';
 import { isRetired, withRetiredLock } from './retired.js';
@@ -64,6 +64,21 @@ export function helperUsage(op: HelperOperation, args: readonly string[]): { tex
   };
 }
 
+/**
+ * The one server `setup` set up on the request's host (its records in settings.json), when
+ * there is exactly one: the base URL whose `bitbucket.allowHttp` applies when git sends no path.
+ */
+function setUpOn(req: CredentialRequest, dir: string): string | undefined {
+  const origin = `${req.protocol}://${req.host}`.toLowerCase();
+  const bases = new Set<string>();
+  for (const key of Object.keys(readSettings(dir).setups ?? {})) {
+    const url = key.slice(key.lastIndexOf('|') + 1);
+    const lower = url.toLowerCase();
+    if (lower === origin || lower.startsWith(`${origin}/`)) bases.add(url);
+  }
+  return bases.size === 1 ? [...bases][0] : undefined;
+}
+
 export async function runHelperOperation(op: HelperOperation, io: HelperIO): Promise<number> {
   const parsed = parseCredential(io.readInput());
   if (!parsed.ok) {
@@ -83,9 +98,13 @@ export async function runHelperOperation(op: HelperOperation, io: HelperIO): Pro
     switch (op) {
       case 'get': {
         // Over plain http to another machine, only tokens the user allowed that for.
-        const onlyAllowed = await cleartextFilter(req, io.env);
+        const onlyAllowed = await cleartextFilter(req, io.env, () => setUpOn(req, dir));
         if (onlyAllowed)
-          trace(op, () => 'plain http:// to another host, not allowed: only tokens logged in with --allow-http');
+          trace(
+            op,
+            () =>
+              'plain http:// to another host: only tokens logged in with --allow-http, or whose server bitbucket.allowHttp allows',
+          );
         let chosen: Tagged | undefined;
         // a store that fails (a corrupt file) is named once and skipped: the others still answer
         const { skip, failed } = storeSkipper(op, io.stderr);
@@ -100,10 +119,15 @@ export async function runHelperOperation(op: HelperOperation, io: HelperIO): Pro
           skip,
         );
         trace(op, () => (answer.length > 0 ? `answered: ${answer.map(([k]) => k).join(', ')}` : 'no answer'));
-        const unfiltered = () => getCredential(req, allStores(stores), io.now(), undefined, undefined, skip);
+        let held: Tagged | undefined;
+        const unfiltered = () =>
+          getCredential(req, allStores(stores), io.now(), undefined, (e) => void (held = e), skip);
         if (answer.length === 0 && onlyAllowed && (await unfiltered()).length > 0) {
+          // the key for the server when one is known (a path under it is not sent without useHttpPath)
+          const base = held?.meta?.baseUrl ?? setUpOn(req, dir);
+          const key = base ? ALLOW_HTTP_KEY.replace('.', `.${base}.`) : ALLOW_HTTP_KEY;
           io.stderr(
-            `${PREFIX}: not sending a token over plain http:// to ${req.host}; use https://, or allow it: git config ${ALLOW_HTTP_KEY} true\n`,
+            `${PREFIX}: not sending a token over plain http:// to ${req.host}; use https://, or allow it: git config --global ${key} true\n`,
           );
         }
         // Format fully before writing anything: an unsafe value means no answer at all.
@@ -118,7 +142,7 @@ export async function runHelperOperation(op: HelperOperation, io: HelperIO): Pro
         return answer.length === 0 && failed.size > 0 ? 1 : 0;
       }
       case 'store': {
-        if (isCleartextRemote(req) && !(await httpAllowed(req, io.env))) {
+        if (isCleartextRemote(req) && !(await httpAllowed(req, io.env, () => setUpOn(req, dir)))) {
           trace(op, () => 'plain http:// to another host, not allowed: nothing stored');
           return 0;
         }

@@ -47,11 +47,27 @@ export function isCleartextRemote(req: CredentialRequest): boolean {
 }
 
 /**
+ * The URL whose `bitbucket.allowHttp` decides for a request. git sends helpers the path only with
+ * credential.useHttpPath; without it, the server's base URL where one is known for the host
+ * (`base`: the guard's remote, the token's login, the one server set up on the host), so that a
+ * setting for the base URL (the URL setup and login take, matched as `<base>/`) applies to `get`
+ * too, as git applies http.<url>.* to every repository URL under it; else the host.
+ */
+export function allowHttpUrl(req: CredentialRequest, base?: string): string {
+  if (req.path) return `http://${req.host}/${req.path}`;
+  return base ? `${base}/` : `http://${req.host}/`;
+}
+
+/**
  * Whether the user allowed plain http for this request, from the environment or git config.
  * git is asked only here, for the rare http request, never on the ordinary https fast path.
  */
-export async function httpAllowed(req: CredentialRequest, env: NodeJS.ProcessEnv): Promise<boolean> {
-  return httpAllowedFor(`http://${req.host}/${req.path ?? ''}`, env);
+export async function httpAllowed(
+  req: CredentialRequest,
+  env: NodeJS.ProcessEnv,
+  base?: () => string | undefined,
+): Promise<boolean> {
+  return httpAllowedFor(allowHttpUrl(req, req.path ? undefined : base?.()), env);
 }
 
 /** {@link httpAllowed} for a URL: the one rule every command that sends a token follows. */
@@ -61,13 +77,26 @@ export function httpAllowedFor(url: string, env: NodeJS.ProcessEnv): boolean {
 }
 
 /**
- * For `get`-like lookups: undefined when any stored entry may answer; for a cleartext request
- * the user has not allowed, a filter that keeps only tokens logged in with --allow-http.
+ * For `get`-like lookups: undefined when any stored entry may answer; for a cleartext request,
+ * a filter that keeps the tokens logged in with --allow-http and those whose URL the user allowed
+ * plain http for: the request's path when git sent one, else the server the token's login names
+ * (its base URL decides, as git's most specific http.<url> would for a repository under it),
+ * else `base`. git is asked once per URL, so once for the usual host with one server.
  */
 export async function cleartextFilter(
   req: CredentialRequest,
   env: NodeJS.ProcessEnv,
+  base?: () => string | undefined,
 ): Promise<((e: StoredEntry) => boolean) | undefined> {
-  if (!isCleartextRemote(req) || (await httpAllowed(req, env))) return undefined;
-  return (e) => e.meta?.allowHttp === true;
+  if (!isCleartextRemote(req) || envFlag(env, ENV.allowHttp)) return undefined;
+  const asked = new Map<string, boolean>();
+  let fallback: string | undefined;
+  const urlOf = (e: StoredEntry) =>
+    allowHttpUrl(req, e.meta?.baseUrl ?? (fallback ??= req.path ? '' : (base?.() ?? '')));
+  return (e) => {
+    if (e.meta?.allowHttp === true) return true;
+    const url = urlOf(e);
+    if (!asked.has(url)) asked.set(url, httpAllowedFor(url, env));
+    return asked.get(url) === true;
+  };
 }

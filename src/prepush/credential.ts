@@ -82,9 +82,16 @@ export async function findCredential(
     // the same rule as `get`: no token over plain http to another machine unless allowed
     const failures: Array<[TokenStore, unknown]> = [];
     const stores = allStores(openStores(dataDir(env)));
-    const answer = await getCredential(req, stores, now, await cleartextFilter(req, env), undefined, (store, err) => {
-      failures.push([store, err]);
-    });
+    const answer = await getCredential(
+      req,
+      stores,
+      now,
+      await cleartextFilter(req, env, () => loc.baseUrl),
+      undefined,
+      (store, err) => {
+        failures.push([store, err]);
+      },
+    );
     // as `get`: a store that failed is named when another answers. With no answer git goes on
     // to the helpers after ours, and so does the check; with none after ours its error stands.
     if (answer.length === 0 && failures[0] && config.helpers.length === 1) throw failures[0][1];

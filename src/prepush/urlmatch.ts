@@ -91,6 +91,14 @@ export function normaliseUrl(url: string): Parts | undefined {
     port = rest.slice(1, end);
     rest = rest.slice(end);
   }
+  // git refuses a missing host (but in file:) and a port out of 1..65535 (leading zeros dropped);
+  // for credential.* it then takes the key as a partial URL (see credentialParts)
+  if (host === '' && scheme !== 'file') return undefined;
+  if (rest !== '' && !'/?#'.includes(rest[0]!)) return undefined; // a port that is not digits only
+  if (port !== '') {
+    port = String(Number(port));
+    if (Number(port) < 1 || Number(port) > 65535) return undefined;
+  }
   if (port === DEFAULT_PORTS[scheme]) port = '';
   const parts: Parts = {
     scheme,
@@ -100,6 +108,51 @@ export function normaliseUrl(url: string): Parts | undefined {
   };
   if (info !== undefined) parts.user = decodeOrKeep(info.split(':')[0] ?? '');
   return parts;
+}
+
+/**
+ * A credential as git takes it apart from a URL (credential.c credential_from_url_1): the fields
+ * as written (not lower-cased), percent-decoded, the host with its port, the path without its
+ * leading and trailing slashes. `partial` (a `credential.<url>.*` key git cannot normalise, the
+ * partial-URL form `bb.example.com`, `127.0.0.1:7990`, `https://`): any part may be missing, and a
+ * field left out matches anything (credential_match). undefined where git refuses the URL.
+ */
+export interface CredentialParts {
+  protocol?: string;
+  host?: string;
+  path?: string;
+  username?: string;
+}
+
+export function credentialParts(url: string, partial: boolean): CredentialParts | undefined {
+  const protoEnd = url.indexOf('://');
+  if (!partial && protoEnd <= 0) return undefined;
+  const rest = protoEnd >= 0 ? url.slice(protoEnd + 3) : url;
+  const out: CredentialParts = {};
+  const at = rest.indexOf('@');
+  const colon = rest.indexOf(':');
+  const slash = firstOf(rest, '/?#');
+  let host = 0;
+  if (at >= 0 && at < slash) {
+    out.username = decodeOrKeep(rest.slice(0, colon < 0 || at <= colon ? at : colon));
+    host = at + 1;
+  }
+  if (protoEnd > 0) out.protocol = url.slice(0, protoEnd);
+  if (!partial || slash > host) out.host = decodeOrKeep(rest.slice(host, slash));
+  let p = slash;
+  while (rest[p] === '/') p++;
+  let end = rest.length;
+  while (end > p + 1 && rest[end - 1] === '/') end--;
+  if (p < rest.length) out.path = decodeOrKeep(rest.slice(p, end));
+  // check_url_component: a newline in any part is refused
+  for (const v of Object.values(out)) if ((v as string).includes('\n')) return undefined;
+  return out;
+}
+
+/** credential.c credential_match: each field `want` has must be the same in `have`. */
+function credentialMatches(want: CredentialParts, have: CredentialParts): boolean {
+  const same = (k: keyof CredentialParts) => want[k] === undefined || want[k] === have[k];
+  return same('protocol') && same('host') && same('path') && same('username');
 }
 
 /** [A-Za-z][A-Za-z0-9+.-]* */
@@ -154,9 +207,8 @@ function pathMatch(url: string, prefix: string): number {
   return url.length === p.length || url[p.length] === '/' ? p.length + 1 : 0;
 }
 
-function matchUrl(configUrl: string, url: Parts): Match | undefined {
-  const c = normaliseUrl(configUrl);
-  if (!c || c.scheme !== url.scheme || c.port !== url.port || !hostMatches(c.host, url.host)) return undefined;
+function matchUrl(c: Parts, url: Parts): Match | undefined {
+  if (c.scheme !== url.scheme || c.port !== url.port || !hostMatches(c.host, url.host)) return undefined;
   if (c.user !== undefined && c.user !== url.user) return undefined;
   const path = pathMatch(url.path, c.path);
   if (path === 0) return undefined;
@@ -182,12 +234,25 @@ export function valuesFor(
   mode: 'best' | 'all',
 ): Map<string, Array<string | null>> {
   const target = normaliseUrl(url);
+  // credential.c: a key git cannot normalise is matched as a partial URL against the credential
+  // (match_partial_url), whose username a `credential.username` applied before it may have set
+  const have = section === 'credential' ? credentialParts(url, false) : undefined;
+  const userFromUrl = have?.username !== undefined && have.username !== '';
   const out = new Map<string, Array<string | null>>();
   const best = new Map<string, Match>();
   for (const e of entries) {
     if (e.section !== section) continue;
-    const m = e.url === undefined ? NONE : target ? matchUrl(e.url, target) : undefined;
+    let m: Match | undefined = NONE;
+    if (e.url !== undefined) {
+      const c = normaliseUrl(e.url);
+      if (c) m = target ? matchUrl(c, target) : undefined;
+      else {
+        const want = have && credentialParts(e.url, true);
+        m = want && credentialMatches(want, have) ? NONE : undefined;
+      }
+    }
     if (!m) continue;
+    if (have && !userFromUrl && e.name === 'username' && e.value !== null) have.username = e.value;
     const key = `${section}.${e.name}`;
     const prev = best.get(key);
     if (mode === 'best' && prev && compare(m, prev) < 0) continue;
@@ -197,6 +262,41 @@ export function valuesFor(
     out.set(key, list);
   }
   return out;
+}
+
+/**
+ * The repositories under `baseUrl` (the server's URL, no trailing slash) that a `section.<url>.*`
+ * key applies to although it does not apply to `<baseUrl>/` itself: one URL for each such key's
+ * path (a section for `<base>/scm/prj`, or the partial form `host:port/<context>/scm/prj/app.git`),
+ * in file order. git matches credential.<url> against the repository's URL, path included, also
+ * when credential.useHttpPath is off (that only decides whether helpers are sent the path), so
+ * these sections change what git asks for the repositories under them. Keys naming a user are
+ * left out (setup and doctor speak of the server, not of one account's URLs).
+ */
+export function scopesUnder(entries: readonly ConfigEntry[], section: string, baseUrl: string): string[] {
+  const base = normaliseUrl(`${baseUrl}/`);
+  const have = credentialParts(baseUrl, false);
+  if (!base || !have) return [];
+  const slash = baseUrl.indexOf('/', baseUrl.indexOf('://') + 3);
+  const origin = slash < 0 ? baseUrl : baseUrl.slice(0, slash);
+  const context = base.path.slice(1, -1);
+  const out = new Set<string>();
+  for (const e of entries) {
+    if (e.section !== section || e.url === undefined) continue;
+    const c = normaliseUrl(e.url);
+    let path: string | undefined;
+    if (c) {
+      const same = c.scheme === base.scheme && c.port === base.port && hostMatches(c.host, base.host);
+      if (same && c.user === undefined) path = c.path.endsWith('/') ? c.path.slice(1, -1) : c.path.slice(1);
+    } else if (section === 'credential') {
+      const want = credentialParts(e.url, true);
+      const same = want && want.username === undefined && (want.protocol ?? have.protocol) === have.protocol;
+      if (same && (want.host ?? have.host) === have.host) path = want.path;
+    }
+    if (path !== undefined && path !== context && (context === '' || path.startsWith(`${context}/`)))
+      out.add(`${origin}/${path}`);
+  }
+  return [...out];
 }
 
 /** Single-valued view: the last applied value per key (what `git config --get-urlmatch` shows). */

@@ -14,6 +14,14 @@ afterEach(() => sb.cleanup());
 
 const config = () => fs.readFileSync(sb.env.GIT_CONFIG_GLOBAL!, 'utf8');
 const add = (key: string, value: string) => runGit(sb, ['config', '--global', '--add', key, value]);
+/** Whether git, confirming a token for `url` (as after a push), hands it to `store` (~/.git-credentials). */
+async function approved(url: string): Promise<boolean> {
+  const token = 'BBDC-MTAwMDAwMDAwMDAxOgmV9g4a1pLP7N8T/4IYD1gm8JA6';
+  const file = path.join(sb.home, '.git-credentials');
+  fs.rmSync(file, { force: true });
+  await runGit(sb, ['credential', 'approve'], `url=${url}\nusername=alice\npassword=${token}\n\n`);
+  return fs.existsSync(file) && fs.readFileSync(file, 'utf8').includes('alice');
+}
 /** What doctor says. */
 const doctorChain = async () => (await runBin(sb, ['doctor', URL_])).stdout;
 
@@ -64,6 +72,43 @@ describe('setup and the helper chain git builds', () => {
     expect(r.stderr).toMatch(/it asks: manager\): they are read after .*\(another scope or an included file\)/);
     expect(r.stderr).not.toMatch(/nothing changed/);
     expect(config()).toBe(before);
+  });
+
+  it('a store helper in git\'s partial-URL form ([credential "host:port"]) added later: doctor warns, setup moves its lines after it', async () => {
+    expect((await runBin(sb, ['setup', URL_])).exitCode).toBe(0);
+    await add('credential.127.0.0.1:7990.helper', 'store');
+    expect(await doctorChain()).toContain("'store' runs after this helper and receives every token git confirms");
+    const r = await runBin(sb, ['setup', URL_]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toContain("'store' came after them, so git asked store after this helper");
+    expect(await approved(`${URL_}/scm/prj/app.git`)).toBe(false);
+  });
+
+  it('a store helper for a path under the server added later: doctor names the path, setup moves its lines after it, git no longer asks it', async () => {
+    expect((await runBin(sb, ['setup', URL_])).exitCode).toBe(0);
+    await add(`credential.${URL_}/scm/prj.helper`, 'store');
+    expect(await doctorChain()).toContain(
+      `for repositories under ${URL_}/scm/prj: 'store' runs after this helper and receives every token git confirms: it copies it to a plain-text file`,
+    );
+    expect(await approved(`${URL_}/scm/prj/app.git`)).toBe(true);
+    expect(await approved(`${URL_}/scm/other/app.git`)).toBe(false);
+    const r = await runBin(sb, ['setup', URL_]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`so git asked store after this helper for repositories under ${URL_}/scm/prj`);
+    expect(await doctorChain()).not.toContain('for repositories under');
+    expect(await approved(`${URL_}/scm/prj/app.git`)).toBe(false);
+  });
+
+  it("a store helper for a path under the server in the repository's config: a warning naming the path, exit 0", async () => {
+    expect((await runBin(sb, ['setup', URL_])).exitCode).toBe(0);
+    const repo = path.join(sb.dir, 'repo');
+    await runGit(sb, ['init', '-q', repo]);
+    await runGit(sb, ['config', '--local', `credential.${URL_}/scm/prj/app.git.helper`, 'store'], '', { cwd: repo });
+    const r = await runBin(sb, ['setup', URL_], '', { cwd: repo });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toContain(
+      `warning: for repositories under ${URL_}/scm/prj/app.git, git asks 'store' after this helper and hands it every token it confirms`,
+    );
   });
 
   it("a helper after this one in the repository's config: a warning, exit 0", async () => {

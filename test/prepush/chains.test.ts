@@ -7,21 +7,31 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BIN, describe as desc, runBin, runGit, storeAsBearer, type Sandbox } from '../helpers/sandbox.js';
-import { pushFixture, useEmulatorSandbox } from '../helpers/fixture.js';
+import { ALICE, pushFixture, useEmulatorSandbox } from '../helpers/fixture.js';
 import { makeToken, type Emulator } from '../emulator/index.js';
 import { hookInstallRun } from '../../src/commands/hook.js';
 import { GIT_VERSION, gitAtLeast } from '../helpers/git-version.js';
 import { recordingIO } from './helpers.js';
 
-const T = { write: makeToken('310000000001'), project: makeToken('310000000002') };
+const T = { write: makeToken('310000000001'), project: makeToken('310000000002'), bob: makeToken('310000000003') };
 /** git 2.46 added `authtype`/`credential` (a Bearer credential from a helper). */
 const bearerFromHelpers = gitAtLeast(2, 46);
 const f = useEmulatorSandbox({
   secrets: Object.values(T),
-  data: pushFixture([
-    { owner: { user: 'alice' }, name: 'write', token: T.write, permissions: ['PROJECT_READ', 'REPO_WRITE'] },
-    { owner: { project: 'PRJ' }, name: 'ci', token: T.project, permissions: ['PROJECT_WRITE', 'REPO_WRITE'] },
-  ]),
+  data: pushFixture(
+    [
+      { owner: { user: 'alice' }, name: 'write', token: T.write, permissions: ['PROJECT_READ', 'REPO_WRITE'] },
+      { owner: { project: 'PRJ' }, name: 'ci', token: T.project, permissions: ['PROJECT_WRITE', 'REPO_WRITE'] },
+      { owner: { user: 'bob' }, name: 'bob', token: T.bob, permissions: ['PROJECT_READ', 'REPO_WRITE'] },
+    ],
+    {
+      users: [ALICE, { name: 'bob', displayName: 'Bob Example', email: 'bob@example.com', password: 'bob-pw' }],
+      permissions: [
+        { user: 'alice', project: 'PRJ', permission: 'PROJECT_WRITE' },
+        { user: 'bob', project: 'PRJ', permission: 'PROJECT_WRITE' },
+      ],
+    },
+  ),
 });
 const { outputs } = f;
 let emu: Emulator;
@@ -150,6 +160,24 @@ describe(`helper chains (git ${GIT_VERSION.join('.')})`, () => {
     // Bitbucket refuses a project token in Basic auth before git runs the hook (docs/bitbucket-server.md
     // section 2), so the hook is run as git would run it.
     await expectFlaggedThenBlocked(sb, work, () => runHook(sb, work));
+  });
+
+  it("a host-only section ([credential \"host:port\"], git's partial URL) resetting the chain to a helper with bob's token: the guard checks bob's, and identity=block stops alice's commit", async () => {
+    const { sb, work } = await cloneWithChain([]);
+    const bob = script(
+      f.sb,
+      'bob.sh',
+      `[ "$1" = get ] || exit 0\nprintf 'username=bob\\npassword=%s\\n' "$BOB_TOKEN"\n`,
+    );
+    sb.env.BOB_TOKEN = T.bob;
+    await git(sb, ['config', `credential.${host()}.helper`, ''], work);
+    await git(sb, ['config', '--add', `credential.${host()}.helper`, bob], work);
+    await git(sb, ['config', 'bitbucket.identity', 'block'], work);
+    await git(sb, ['config', 'user.name', 'Alice Example'], work); // alice's commit, as alice's token would push it
+    const r = await commitAndPush(sb, work, "by alice, sent with bob's token");
+    expect(r.exitCode, r.stderr).not.toBe(0);
+    expect(r.stderr).toContain('bob@example.com');
+    expect(r.stderr).toContain('Push blocked');
   });
 
   it('a pass-through helper first, ours holding a personal token: the push goes through unflagged', async () => {
